@@ -1,0 +1,1 @@
+"""The running product: settings, composition root, agents, loaders, CLI."""

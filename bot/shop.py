@@ -1,0 +1,136 @@
+"""The demo shop's records (customers and orders) and the embedded store that serves them."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+from escalation.identifiers import normalise_email, normalise_order_number, phones_match
+from escalation.matching import CustomerCandidate
+from escalation.policy import OrderFacts
+from escalation.vocabulary import OrderStatus
+
+
+@dataclass(frozen=True, slots=True)
+class Customer:
+    id: str
+    name: str
+    email: str
+    phone: str
+
+
+@dataclass(frozen=True, slots=True)
+class Order:
+    """An order; days are counted back from the shop's fixed "now"."""
+
+    number: str
+    customer_id: str
+    item: str
+    status: OrderStatus
+    total: float
+    ordered_days_ago: int
+    delivered_days_ago: int | None = None
+    due_days_ago: int | None = None
+    current_price: float | None = None
+
+    def facts(self) -> OrderFacts:
+        return OrderFacts(
+            status=self.status,
+            days_since_order=self.ordered_days_ago,
+            days_since_delivery=self.delivered_days_ago if self.status == "delivered" else None,
+            days_past_due=self._days_late(),
+            paid=self.total,
+            current_price=self.current_price,
+        )
+
+    def _days_late(self) -> int | None:
+        if self.due_days_ago is None:
+            return None
+        if self.status == "delivered" and self.delivered_days_ago is not None:
+            return self.due_days_ago - self.delivered_days_ago
+        return self.due_days_ago
+
+
+class InMemoryShop:
+    """Customers and orders held in memory (the demo; the database store comes later)."""
+
+    def __init__(self, customers: Iterable[Customer], orders: Iterable[Order]) -> None:
+        self.customers = {c.id: c for c in customers}
+        self.orders = {o.number: o for o in orders}
+
+    def search_customers(self, query: str) -> list[CustomerCandidate]:
+        """Customers whose name, email, phone or order number matches `query`."""
+        q = query.strip()
+        found = [
+            c
+            for c in self.customers.values()
+            if c.name.casefold() == q.casefold()
+            or normalise_email(c.email) == normalise_email(q)
+            or phones_match(typed=q, on_record=c.phone)
+            or any(
+                o.customer_id == c.id and o.number == normalise_order_number(q)
+                for o in self.orders.values()
+            )
+        ]
+        return [self.candidate(c.id) for c in found]
+
+    def candidate(self, customer_id: str) -> CustomerCandidate:
+        customer = self.customers[customer_id]
+        return CustomerCandidate(
+            customer_id=customer.id,
+            emails=(customer.email,),
+            phones=(customer.phone,),
+            order_numbers=tuple(
+                o.number for o in self.orders.values() if o.customer_id == customer.id
+            ),
+        )
+
+    def order(self, number: str) -> Order | None:
+        return self.orders.get(normalise_order_number(number))
+
+
+def demo_shop() -> InMemoryShop:
+    """The embedded default store: three John Smiths, so ambiguity is real."""
+    return InMemoryShop(
+        customers=[
+            Customer("C-1", "John Smith", "j.smith@example.com", "+1 555 0101"),
+            Customer("C-2", "John Smith", "john.smith@example.net", "+1 555 0102"),
+            Customer("C-3", "John Smith", "jsmith77@example.org", "+44 20 7946 0103"),
+            Customer("C-4", "Maria Garcia", "maria.garcia@example.com", "+1 555 0144"),
+        ],
+        orders=[
+            Order(
+                "1042",
+                "C-1",
+                "Desk lamp",
+                "delivered",
+                39.0,
+                6,
+                delivered_days_ago=3,
+                due_days_ago=4,
+            ),
+            Order("1043", "C-1", "Kettle", "shipped", 25.0, 9, due_days_ago=2, current_price=21.0),
+            Order("2051", "C-2", "Bookshelf", "processing", 120.0, 1, due_days_ago=-5),
+            Order(
+                "3307",
+                "C-3",
+                "Headphones",
+                "delivered",
+                89.0,
+                60,
+                delivered_days_ago=45,
+                due_days_ago=47,
+            ),
+            Order(
+                "4410",
+                "C-4",
+                "Blender",
+                "delivered",
+                64.0,
+                10,
+                delivered_days_ago=7,
+                due_days_ago=8,
+                current_price=64.0,
+            ),
+        ],
+    )

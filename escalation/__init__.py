@@ -1,0 +1,1 @@
+"""Pure escalation decision core: standard library only, no I/O."""

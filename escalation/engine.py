@@ -1,0 +1,418 @@
+"""The escalation decision engine, in two stages around the agent's work (DESIGN.md §3).
+
+Stage 1, `screen_message`, runs before any agent work: an explicit request for a human, or a
+renewed signal after a resolution was offered, escalates at once with zero investigation steps.
+Stage 2, `decide`, validates the agent's proposal against the conversation's state: an
+escalation stands only when its trigger's precondition holds, whatever its reason text says.
+Sentiment and self-reported confidence are never inputs: no field here can carry them.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass, replace
+from typing import Final
+
+from escalation.handoff import UNIDENTIFIED, Handoff, Utterance, one_sentence, summarise
+from escalation.identifiers import Identifiers, extract_identifiers
+from escalation.ledger import Attempt
+from escalation.matching import CustomerCandidate, MatchResult, match_customer
+from escalation.policy import humanise
+from escalation.signals import HumanRequest, detect_human_request
+from escalation.state import ConversationState, NotedSignal, PolicyCheck
+from escalation.vocabulary import IDENTIFIER_KINDS, Action, IdentifierKind, Trigger
+
+HANDOFF_REPLY: Final[dict[Trigger, str]] = {
+    "explicit_request": (
+        "Of course. I'm bringing in a person from our support team now. They will reply right "
+        "here and can see this conversation, so you won't need to repeat anything."
+    ),
+    "policy_gap": (
+        "That is something our policy doesn't cover, so it isn't mine to decide. I've passed it "
+        "to a colleague who can make that call; they will reply right here."
+    ),
+    "no_progress": (
+        "I tried to sort this out, but {what} isn't working on my side, so I've handed it to a "
+        "colleague who will finish it and reply right here."
+    ),
+}
+PERSON_AVAILABLE: Final = "If you'd rather talk to a person, just say so and I'll bring one in."
+_MENTIONS_PERSON = re.compile(
+    r"\b(person|human|someone|somebody|colleague|teammate|agent|representative)\b", re.I
+)
+_PROMISES_HANDOFF = re.compile(
+    r"\b(transfer\w*|connect\w*|escalat\w*|hand\w*\s+(?:you|this|it)?\s*(?:over|off|on)|"
+    r"pass\w*\s+(?:you|this|it)\s+(?:on|over|along|to)|put(?:ting)?\s+you\s+through|"
+    r"bring\w*\s+in)\b[^.!?]*\b(human|person|agent|colleague|team|someone|somebody|specialist|"
+    r"representative|supervisor|manager)\b",
+    re.I,
+)
+
+
+@dataclass(frozen=True, slots=True)
+class Proposal:
+    """What an agent proposes at the end of its turn. `reason` is recorded, never read."""
+
+    action: Action
+    reply: str
+    trigger: Trigger | None = None
+    ask_for: tuple[IdentifierKind, ...] = ()
+    recommended_action: str = ""
+    reason: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class Decision:
+    """The engine's final word on a turn: what the customer gets and why (the audit trail)."""
+
+    action: Action
+    reply: str
+    reason: str
+    trigger: Trigger | None = None
+    ask_for: tuple[IdentifierKind, ...] = ()
+    investigation_steps: int = 0
+    handoff: Handoff | None = None
+    proposal: Proposal | None = None
+    overridden: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class Screening:
+    """Stage 1's outcome: escalate now (`decision`), stay silent (`relay`), or go on."""
+
+    state: ConversationState
+    signal: HumanRequest
+    decision: Decision | None = None
+    relay: bool = False
+
+    @property
+    def needs_agent(self) -> bool:
+        return self.decision is None and not self.relay
+
+
+@dataclass(frozen=True, slots=True)
+class Ruling:
+    """Stage 2's outcome: the final decision and the state to persist with it."""
+
+    decision: Decision
+    state: ConversationState
+
+
+def screen_message(
+    state: ConversationState, text: str, *, history: Sequence[Utterance] = ()
+) -> Screening:
+    """Stage 1: look at the customer's message before any lookup, tool or model call.
+
+    `history` is the conversation so far, including this message (for the handoff summary).
+    """
+    if state.with_human:
+        return Screening(state=state, signal=HumanRequest(kind="none"), relay=True)
+    if state.status == "resolved":
+        state = ConversationState(
+            turn=state.turn, customer_id=state.customer_id, identifiers=state.identifiers
+        )
+    typed = extract_identifiers(text, expecting=state.pending_disambiguation)
+    state = replace(state, turn=state.turn + 1, identifiers=state.identifiers.merged(typed))
+    signal = detect_human_request(text)
+    if signal.kind == "none" or signal.evidence is None:
+        return Screening(state=state, signal=signal)
+    state = replace(
+        state,
+        signals=(*state.signals, NotedSignal(state.turn, signal.kind, signal.evidence)),
+    )
+    if signal.kind == "explicit":
+        reason = f'explicit request for a human ("{signal.evidence}"): escalated before any work'
+    elif state.resolution_offered:
+        reason = (
+            f'renewed wish for a human ("{signal.evidence}") after a resolution was offered: '
+            "the customer declined the bot's help"
+        )
+    else:
+        return Screening(state=state, signal=signal)
+    ruling = _escalate(
+        state,
+        trigger="explicit_request",
+        reason=reason,
+        investigation_steps=0,
+        history=history,
+        root_cause=_explicit_root_cause(signal, reiterated=signal.kind == "implicit"),
+    )
+    return Screening(state=ruling.state, signal=signal, decision=ruling.decision)
+
+
+def decide(
+    state: ConversationState,
+    proposal: Proposal,
+    *,
+    model_requests: int = 0,
+    history: Sequence[Utterance] = (),
+) -> Ruling:
+    """Stage 2: accept, correct or replace the agent's proposal so the rules hold.
+
+    Investigation steps are this turn's tool calls (each retry counts) plus `model_requests`.
+    """
+    steps = state.ledger.tool_calls(state.turn) + model_requests
+    refusal: str | None = None
+    if proposal.action == "escalate":
+        refusal = escalation_refusal(state, proposal.trigger)
+        if refusal is None and proposal.trigger is not None:
+            return _escalate(
+                state,
+                trigger=proposal.trigger,
+                reason=f"{proposal.trigger}: its precondition holds ({_grounds(state, proposal)})",
+                investigation_steps=steps,
+                history=history,
+                proposal=proposal,
+            )
+        refusal = f"proposed escalation refused: {refusal}"
+    forced = _forced_escalation(state)
+    if forced is not None:
+        trigger, why = forced
+        reason = "; ".join(filter(None, (refusal, why)))
+        return _escalate(
+            state,
+            trigger=trigger,
+            reason=reason,
+            investigation_steps=steps,
+            history=history,
+            proposal=proposal,
+            overridden=proposal.action != "escalate" or proposal.trigger != trigger,
+        )
+    if refusal is not None:
+        return _replace_refused(state, proposal, refusal=refusal, steps=steps)
+    return _settle(state, proposal, steps=steps)
+
+
+def escalation_refusal(state: ConversationState, trigger: Trigger | None) -> str | None:
+    """Why an escalation with `trigger` may not happen now, or None when its precondition holds."""
+    if trigger is None:
+        return "an escalation needs one of the three triggers"
+    if trigger == "explicit_request":
+        if any(s.kind == "explicit" for s in state.signals) or _renewed_signal(state):
+            return None
+        return "the customer has not asked for a person"
+    if trigger == "policy_gap":
+        if any(c.verdict == "gap" for c in state.policy_checks):
+            return None
+        return "no policy check in this conversation found a gap"
+    if state.ledger.blocked():
+        return None
+    return "no attempt failed past the retry bound or hit missing access"
+
+
+def identify_customer(
+    state: ConversationState, candidates: Sequence[CustomerCandidate]
+) -> tuple[MatchResult, ConversationState]:
+    """Match search candidates against the identifiers the customer typed, and remember it."""
+    result = match_customer(candidates, given=state.identifiers)
+    return result, state.record_match(result)
+
+
+def promises_handoff(reply: str) -> bool:
+    """Whether a reply tells the customer a person is taking over."""
+    return _PROMISES_HANDOFF.search(reply) is not None
+
+
+def _renewed_signal(state: ConversationState) -> bool:
+    return state.resolution_offered and bool(state.signals_in_turn(state.turn))
+
+
+def _grounds(state: ConversationState, proposal: Proposal) -> str:
+    if proposal.trigger == "policy_gap":
+        gap = _latest(state.policy_checks, verdict="gap")
+        return f"no rule covers {humanise(gap.request_kind)}" if gap else "a gap verdict"
+    if proposal.trigger == "no_progress":
+        return "; ".join(a.describe() for a in state.ledger.blocked())
+    return "the customer asked for a person"
+
+
+def _forced_escalation(state: ConversationState) -> tuple[Trigger, str] | None:
+    blocked = state.ledger.blocked(turn=state.turn)
+    if blocked:
+        failures = "; ".join(a.describe() for a in blocked)
+        return "no_progress", f"no_progress forced: the need is blocked ({failures})"
+    gap = _latest(state.checks_in_turn(state.turn), verdict="gap")
+    if gap is not None:
+        return "policy_gap", f"policy_gap forced: no rule covers {humanise(gap.request_kind)}"
+    return None
+
+
+def _latest(checks: Sequence[PolicyCheck], *, verdict: str) -> PolicyCheck | None:
+    return next((c for c in reversed(checks) if c.verdict == verdict), None)
+
+
+def _replace_refused(
+    state: ConversationState, proposal: Proposal, *, refusal: str, steps: int
+) -> Ruling:
+    violation = _latest(state.checks_in_turn(state.turn), verdict="violation")
+    if violation is not None:
+        replacement = Proposal(
+            action="decline",
+            reply=f"I'm sorry, I can't do that. {violation.explanation}",
+        )
+        why = f"declined instead: policy {violation.rule_id} says no"
+    else:
+        kinds = state.pending_disambiguation or _identifiers_to_ask(state)
+        replacement = Proposal(
+            action="clarify",
+            reply=_clarify_reply(kinds),
+            ask_for=kinds,
+        )
+        why = "asked for details instead: the bot can still work on this"
+    ruling = _settle(state, replacement, steps=steps)
+    decision = replace(
+        ruling.decision, reason=f"{refusal}; {why}", proposal=proposal, overridden=True
+    )
+    return Ruling(decision=decision, state=ruling.state)
+
+
+def _settle(state: ConversationState, proposal: Proposal, *, steps: int) -> Ruling:
+    action, ask_for, reply = proposal.action, proposal.ask_for, proposal.reply
+    notes: list[str] = []
+    if (
+        action in ("resolve", "decline")
+        and state.customer_id is None
+        and (state.pending_disambiguation)
+    ):
+        action, ask_for = "clarify", state.pending_disambiguation
+        reply = _clarify_reply(ask_for)
+        notes.append("several customers match and none is singled out yet: asking, not guessing")
+    ask_for = tuple(k for k in IDENTIFIER_KINDS if k in ask_for) if action == "clarify" else ()
+    if promises_handoff(reply):
+        reply = "I can take care of this myself, right here."
+        notes.append("the reply promised a handoff that is not happening: replaced")
+    if state.signals_in_turn(state.turn) and not _MENTIONS_PERSON.search(reply):
+        reply = f"{reply.rstrip()} {PERSON_AVAILABLE}".strip()
+        notes.append("implicit wish for a person noted: offered one alongside the resolution")
+    reason = (
+        "; ".join([f"{action} accepted", *notes])
+        if action == proposal.action
+        else ("; ".join(notes))
+    )
+    decision = Decision(
+        action=action,
+        reply=reply,
+        reason=reason,
+        ask_for=ask_for,
+        investigation_steps=steps,
+        proposal=proposal,
+        overridden=action != proposal.action or reply != proposal.reply,
+    )
+    offered = state.resolution_offered or action in ("resolve", "decline")
+    return Ruling(decision=decision, state=replace(state, resolution_offered=offered))
+
+
+def _escalate(
+    state: ConversationState,
+    *,
+    trigger: Trigger,
+    reason: str,
+    investigation_steps: int,
+    history: Sequence[Utterance],
+    root_cause: str | None = None,
+    proposal: Proposal | None = None,
+    overridden: bool = False,
+) -> Ruling:
+    handoff = Handoff(
+        customer_id=state.customer_id or UNIDENTIFIED,
+        identifiers_typed=state.identifiers if state.customer_id is None else Identifiers(),
+        trigger=trigger,
+        root_cause=root_cause or _root_cause(state, trigger),
+        recommended_action=_recommended_action(state, trigger, proposal),
+        attempts=tuple(a for a in state.ledger.attempts if a.step != "escalate_to_human"),
+        policy_cited=_policy_cited(state, trigger),
+        summary=summarise(history),
+    )
+    decision = Decision(
+        action="escalate",
+        trigger=trigger,
+        reply=_handoff_reply(state, trigger),
+        reason=reason,
+        investigation_steps=investigation_steps,
+        handoff=handoff,
+        proposal=proposal,
+        overridden=overridden,
+    )
+    return Ruling(decision=decision, state=replace(state, status="escalated"))
+
+
+def _explicit_root_cause(signal: HumanRequest, *, reiterated: bool) -> str:
+    if reiterated:
+        return (
+            f'The customer asked again for a person ("{one_sentence(signal.evidence or "")}") '
+            "after the bot offered a resolution."
+        )
+    return f'The customer asked for a person ("{one_sentence(signal.evidence or "")}").'
+
+
+def _root_cause(state: ConversationState, trigger: Trigger) -> str:
+    if trigger == "policy_gap":
+        gap = _latest(state.policy_checks, verdict="gap")
+        kind = humanise(gap.request_kind) if gap else "this request"
+        return f"The customer asked for {kind}, which no rule in the policy book covers."
+    if trigger == "no_progress":
+        blocked = state.ledger.blocked()
+        if blocked:
+            first = blocked[0]
+            return (
+                f"{first.step} failed ({first.error}) after {first.call} "
+                f"call{'s' if first.call > 1 else ''}, so the bot could not complete the request."
+            )
+    return "The customer asked for a person."
+
+
+def _recommended_action(
+    state: ConversationState, trigger: Trigger, proposal: Proposal | None
+) -> str:
+    if proposal is not None and proposal.recommended_action.strip():
+        return one_sentence(proposal.recommended_action)
+    if trigger == "policy_gap":
+        gap = _latest(state.policy_checks, verdict="gap")
+        kind = humanise(gap.request_kind) if gap else "the request"
+        return f"Decide whether to make an exception for {kind}, then reply to the customer."
+    if trigger == "no_progress":
+        tools = ", ".join(sorted({a.step for a in state.ledger.blocked()})) or "the failed step"
+        return f"Complete {tools} by hand or check that system, then tell the customer."
+    return "Take over now: greet the customer and ask how you can help; nothing was investigated."
+
+
+def _policy_cited(state: ConversationState, trigger: Trigger) -> str | None:
+    if trigger == "explicit_request":
+        return None
+    cited = next((c.rule_id for c in reversed(state.policy_checks) if c.rule_id), None)
+    return cited
+
+
+def _handoff_reply(state: ConversationState, trigger: Trigger) -> str:
+    if trigger != "no_progress":
+        return HANDOFF_REPLY[trigger]
+    blocked = state.ledger.blocked()
+    what = _describe_step(blocked[0]) if blocked else "one of our systems"
+    return HANDOFF_REPLY["no_progress"].format(what=what)
+
+
+def _describe_step(attempt: Attempt) -> str:
+    return f"our {attempt.step.replace('_', ' ')} system"
+
+
+def _identifiers_to_ask(state: ConversationState) -> tuple[IdentifierKind, ...]:
+    if state.customer_id is not None:
+        return ()
+    return tuple(k for k in ("order_number", "email") if k not in state.identifiers.kinds())
+
+
+def _clarify_reply(kinds: Sequence[IdentifierKind]) -> str:
+    if not kinds:
+        return "I can help with this here. Could you tell me a little more about what you need?"
+    names = {
+        "email": "the email address",
+        "phone": "the phone number",
+        "order_number": "an order number",
+    }
+    wanted = [names[k] for k in kinds]
+    listed = wanted[0] if len(wanted) == 1 else ", ".join(wanted[:-1]) + " or " + wanted[-1]
+    return (
+        "I can help with this here. To make sure I have the right account, could you give me "
+        f"{listed} on it?"
+    )

@@ -1,0 +1,89 @@
+"""The structured handoff a human agent receives with every escalation (DESIGN.md §1)."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Final, Literal
+
+from escalation.identifiers import Identifiers
+from escalation.ledger import Attempt
+from escalation.vocabulary import Trigger
+
+UNIDENTIFIED: Final = "unidentified"
+SUMMARY_LIMIT: Final = 480
+_LINE_LIMIT: Final = 160
+_SENTENCE_END = re.compile(r"(?<=[.!?])\s")
+
+Speaker = Literal["customer", "bot", "agent"]
+
+
+@dataclass(frozen=True, slots=True)
+class Utterance:
+    """One line of the conversation, for summaries."""
+
+    speaker: Speaker
+    text: str
+
+
+@dataclass(frozen=True, slots=True)
+class Handoff:
+    """Everything a human needs to take over without asking the customer again."""
+
+    customer_id: str
+    trigger: Trigger
+    root_cause: str
+    recommended_action: str
+    attempts: tuple[Attempt, ...]
+    policy_cited: str | None
+    summary: str
+    identifiers_typed: Identifiers = Identifiers()
+
+    @property
+    def identified(self) -> bool:
+        return self.customer_id != UNIDENTIFIED
+
+    def attempt_lines(self) -> tuple[str, ...]:
+        return tuple(a.describe() for a in self.attempts)
+
+    def as_text(self) -> str:
+        """A plain-text rendering (logs, the terminal, notifications)."""
+        customer = self.customer_id
+        if not self.identified and self.identifiers_typed:
+            customer += f" (typed {self.identifiers_typed.describe()})"
+        attempts = "; ".join(self.attempt_lines()) or "none"
+        return "\n".join(
+            (
+                f"Trigger: {self.trigger}",
+                f"Customer: {customer}",
+                f"Root cause: {self.root_cause}",
+                f"Recommended action: {self.recommended_action}",
+                f"Attempts: {attempts}",
+                f"Policy cited: {self.policy_cited or 'none'}",
+                f"Summary: {self.summary}",
+            )
+        )
+
+
+def one_sentence(text: str, *, limit: int = 240) -> str:
+    """The first sentence of `text`, on one line, cut to `limit` characters."""
+    flat = " ".join(text.split())
+    first = _SENTENCE_END.split(flat, maxsplit=1)[0]
+    return first if len(first) <= limit else first[: limit - 1].rstrip() + "…"
+
+
+def summarise(history: Sequence[Utterance], *, limit: int = SUMMARY_LIMIT) -> str:
+    """The latest lines of the conversation that fit in `limit` characters, oldest first."""
+    lines: list[str] = []
+    used = 0
+    for utterance in reversed(history):
+        text = " ".join(utterance.text.split())
+        if len(text) > _LINE_LIMIT:
+            text = text[: _LINE_LIMIT - 1].rstrip() + "…"
+        line = f"{utterance.speaker.capitalize()}: {text}"
+        if lines and used + len(line) + 3 > limit:
+            break
+        lines.append(line)
+        used += len(line) + 3
+    return " | ".join(reversed(lines)) if lines else "No messages yet."

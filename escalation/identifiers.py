@@ -1,0 +1,153 @@
+"""Customer identifiers typed in free text, and how they are normalised for matching.
+
+Normalisation (DESIGN.md §1): email case-insensitive, phone digits only, order number as
+given (surrounding whitespace and a leading "#" are not part of it).
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+from escalation.vocabulary import IdentifierKind
+
+# A phone typed without its country code still matches the international number on record.
+MAX_COUNTRY_CODE_DIGITS = 3
+MIN_PHONE_DIGITS = 7
+MAX_PHONE_DIGITS = 15
+
+_EMAIL = re.compile(r"(?<![\w.+-])[\w.+-]+@[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)*\.[A-Za-z]{2,}")
+_ORDER_AFTER_WORD = re.compile(
+    r"\border(?:s)?\b\s*(?:number|num|no\.?|id|#)?\s*(?:is|was|=)?\s*[:#]?\s*"
+    r"(?P<first>[A-Za-z]{0,4}-?\d[\w-]*)"
+    r"(?P<more>(?:\s*(?:,|and|&)\s*#?[A-Za-z]{0,4}-?\d[\w-]*)*)",
+    re.IGNORECASE,
+)
+_ORDER_HASH = re.compile(r"(?<![\w&])#(?P<number>[A-Za-z]{0,4}-?\d[\w-]*)")
+_ORDER_LIST_ITEM = re.compile(r"#?([A-Za-z]{0,4}-?\d[\w-]*)")
+_PHONE = re.compile(r"(?<![\w@.#])\+?\(?\d[\d\s().-]{4,22}\d(?![\w@])")
+_BARE_TOKEN = re.compile(r"^\s*#?([A-Za-z]{0,4}-?\d[\w-]*)\s*[.!]?\s*$")
+
+
+def normalise_email(value: str) -> str:
+    return value.strip().lower()
+
+
+def normalise_phone(value: str) -> str:
+    return "".join(ch for ch in value if ch.isdigit())
+
+
+def normalise_order_number(value: str) -> str:
+    return value.strip().removeprefix("#").strip()
+
+
+def phones_match(typed: str, on_record: str) -> bool:
+    """Same digits; or the customer left out the country code of an international record."""
+    x, y = normalise_phone(typed), normalise_phone(on_record)
+    if len(x) < MIN_PHONE_DIGITS:
+        return False
+    if x == y:
+        return True
+    omitted = len(y) - len(x)
+    return on_record.lstrip().startswith("+") and 0 < omitted <= MAX_COUNTRY_CODE_DIGITS and (
+        y.endswith(x)
+    )
+
+
+@dataclass(frozen=True, slots=True)
+class Identifiers:
+    """Identifiers a customer typed, already normalised, in the order first seen."""
+
+    emails: tuple[str, ...] = ()
+    phones: tuple[str, ...] = ()
+    order_numbers: tuple[str, ...] = ()
+
+    def __bool__(self) -> bool:
+        return bool(self.emails or self.phones or self.order_numbers)
+
+    def kinds(self) -> tuple[IdentifierKind, ...]:
+        present: list[IdentifierKind] = []
+        if self.emails:
+            present.append("email")
+        if self.phones:
+            present.append("phone")
+        if self.order_numbers:
+            present.append("order_number")
+        return tuple(present)
+
+    def values(self, kind: IdentifierKind) -> tuple[str, ...]:
+        if kind == "email":
+            return self.emails
+        if kind == "phone":
+            return self.phones
+        return self.order_numbers
+
+    def merged(self, other: Identifiers) -> Identifiers:
+        return Identifiers(
+            emails=_union(self.emails, other.emails),
+            phones=_union(self.phones, other.phones),
+            order_numbers=_union(self.order_numbers, other.order_numbers),
+        )
+
+    def describe(self) -> str:
+        parts = [f"{kind}: {', '.join(self.values(kind))}" for kind in self.kinds()]
+        return "; ".join(parts) if parts else "none"
+
+
+def _union(a: tuple[str, ...], b: Iterable[str]) -> tuple[str, ...]:
+    out = list(a)
+    for item in b:
+        if item not in out:
+            out.append(item)
+    return tuple(out)
+
+
+def extract_identifiers(text: str, *, expecting: Iterable[IdentifierKind] = ()) -> Identifiers:
+    """Find emails, phone numbers and order numbers in a customer's message.
+
+    An order number needs context ("order 1042", "#1042"), unless the bot asked for one
+    (`expecting`) and the whole message is a single token: a bare "1042" then counts.
+    """
+    emails = [normalise_email(m.group(0)) for m in _EMAIL.finditer(text)]
+    without_emails = _EMAIL.sub(" ", text)
+    orders, order_spans = _order_numbers(without_emails)
+    if not orders and "order_number" in set(expecting):
+        bare = _BARE_TOKEN.match(without_emails)
+        if bare and len(normalise_phone(bare.group(1))) < MIN_PHONE_DIGITS:
+            orders.append(normalise_order_number(bare.group(1)))
+    masked = _mask(without_emails, order_spans)
+    phones = [
+        digits
+        for m in _PHONE.finditer(masked)
+        if MIN_PHONE_DIGITS <= len(digits := normalise_phone(m.group(0))) <= MAX_PHONE_DIGITS
+        and not _looks_like_date(m.group(0))
+    ]
+    return Identifiers(
+        emails=_union((), emails), phones=_union((), phones), order_numbers=_union((), orders)
+    )
+
+
+def _order_numbers(text: str) -> tuple[list[str], list[tuple[int, int]]]:
+    found: list[str] = []
+    spans: list[tuple[int, int]] = []
+    for m in _ORDER_AFTER_WORD.finditer(text):
+        found.append(normalise_order_number(m.group("first")))
+        for item in _ORDER_LIST_ITEM.finditer(m.group("more") or ""):
+            found.append(normalise_order_number(item.group(1)))
+        spans.append(m.span())
+    for m in _ORDER_HASH.finditer(text):
+        found.append(normalise_order_number(m.group("number")))
+        spans.append(m.span())
+    return found, spans
+
+
+def _mask(text: str, spans: list[tuple[int, int]]) -> str:
+    chars = list(text)
+    for start, end in spans:
+        chars[start:end] = " " * (end - start)
+    return "".join(chars)
+
+
+def _looks_like_date(value: str) -> bool:
+    return re.fullmatch(r"\s*\d{1,4}[-./]\d{1,2}[-./]\d{1,4}\s*", value) is not None

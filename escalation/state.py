@@ -1,0 +1,84 @@
+"""What the engine remembers about one conversation between turns (persisted by `db/`)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, replace
+from typing import Literal
+
+from escalation.identifiers import Identifiers
+from escalation.ledger import Attempt, AttemptLedger, ToolRun
+from escalation.matching import MatchResult
+from escalation.policy import PolicyVerdict, VerdictKind
+from escalation.vocabulary import ConversationStatus, IdentifierKind
+
+
+@dataclass(frozen=True, slots=True)
+class NotedSignal:
+    """A wish for a human the customer expressed, and the turn it came in."""
+
+    turn: int
+    kind: Literal["explicit", "implicit"]
+    evidence: str
+
+
+@dataclass(frozen=True, slots=True)
+class PolicyCheck:
+    """A verdict the policy book gave in this conversation (the ground for `policy_gap`)."""
+
+    turn: int
+    request_kind: str
+    verdict: VerdictKind
+    rule_id: str | None = None
+    explanation: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class ConversationState:
+    """The engine's view of a conversation. Immutable: every change returns a new state."""
+
+    status: ConversationStatus = "bot"
+    turn: int = 0
+    customer_id: str | None = None
+    identifiers: Identifiers = Identifiers()
+    signals: tuple[NotedSignal, ...] = ()
+    resolution_offered: bool = False
+    ledger: AttemptLedger = AttemptLedger()
+    policy_checks: tuple[PolicyCheck, ...] = ()
+    pending_disambiguation: tuple[IdentifierKind, ...] = ()
+
+    @property
+    def with_human(self) -> bool:
+        return self.status in ("escalated", "claimed")
+
+    def signals_in_turn(self, turn: int) -> tuple[NotedSignal, ...]:
+        return tuple(s for s in self.signals if s.turn == turn)
+
+    def checks_in_turn(self, turn: int) -> tuple[PolicyCheck, ...]:
+        return tuple(c for c in self.policy_checks if c.turn == turn)
+
+    def record_attempts(self, *attempts: Attempt) -> ConversationState:
+        return replace(self, ledger=self.ledger.add(*attempts))
+
+    def record_run(self, run: ToolRun) -> ConversationState:
+        return self.record_attempts(*run.attempts)
+
+    def record_verdict(self, verdict: PolicyVerdict) -> ConversationState:
+        check = PolicyCheck(
+            turn=self.turn,
+            request_kind=verdict.request_kind,
+            verdict=verdict.kind,
+            rule_id=verdict.rule.id if verdict.rule else None,
+            explanation=verdict.explanation,
+        )
+        return replace(self, policy_checks=(*self.policy_checks, check))
+
+    def record_match(self, result: MatchResult) -> ConversationState:
+        if result.kind == "matched":
+            return replace(self, customer_id=result.customer_id, pending_disambiguation=())
+        if result.kind == "ambiguous" and self.customer_id is None:
+            return replace(self, pending_disambiguation=result.ask_for)
+        return self
+
+    def may_act_on(self, customer_id: str) -> bool:
+        """Only the customer singled out by the customer's own identifiers may be acted on."""
+        return self.customer_id is not None and self.customer_id == customer_id

@@ -1,0 +1,1 @@
+"""Thin Slack listeners (payload -> call -> reply)."""
