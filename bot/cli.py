@@ -6,6 +6,7 @@ import argparse
 import sys
 
 from bot.demo import run_demo
+from bot.settings import Settings
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -15,6 +16,9 @@ def build_parser() -> argparse.ArgumentParser:
     )
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
     commands.add_parser("demo", help="play the four seed scenarios through the decision core")
+    database = commands.add_parser("db", help="database schema")
+    database_commands = database.add_subparsers(dest="db_command", required=True, metavar="ACTION")
+    database_commands.add_parser("upgrade", help="migrate the schema at DATABASE_URL to the newest")
     return parser
 
 
@@ -22,7 +26,31 @@ def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     if args.command == "demo":
         return run_demo(sys.stdout)
+    if args.command == "db":
+        return _upgrade_database(Settings())
     return 2  # pragma: no cover - argparse rejects unknown commands
+
+
+def _upgrade_database(settings: Settings) -> int:
+    from sqlalchemy.exc import SQLAlchemyError  # noqa: PLC0415 - keep `demo` start-up light
+
+    from db.engine import make_engine  # noqa: PLC0415
+    from db.migrate import upgrade  # noqa: PLC0415
+
+    try:
+        engine = make_engine(settings.database_url)
+    except Exception as error:  # an unusable URL: say so, not a traceback
+        print(f"escalation-bot: bad DATABASE_URL: {error}", file=sys.stderr)
+        return 2
+    try:
+        upgrade(engine)
+    except SQLAlchemyError as error:
+        print(f"escalation-bot: database upgrade failed: {error}", file=sys.stderr)
+        return 1
+    finally:
+        engine.dispose()
+    print(f"database at {engine.url.render_as_string(hide_password=True)} is up to date")
+    return 0
 
 
 if __name__ == "__main__":  # pragma: no cover

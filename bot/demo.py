@@ -57,6 +57,10 @@ def _frustrated_damaged(
     state = _find_customer(ctx, state, "j.smith@example.com")
     order = ctx.shop.order("1042")
     assert order is not None
+    state = state.record_run(
+        run_tool("get_order", lambda: ToolResult(outcome="ok", detail="1042"), turn=state.turn)
+    )
+    ctx.say(f"get_order(1042): {order.status} {order.delivered_days_ago} days ago, {order.item}")
     state = _check(ctx, state, PolicyRequest("replacement", order.facts(), item_damaged=True))
     run = run_tool(
         "create_replacement", lambda: ToolResult(outcome="ok", detail="order 1042"), turn=state.turn

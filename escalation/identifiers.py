@@ -50,8 +50,10 @@ def phones_match(typed: str, on_record: str) -> bool:
     if x == y:
         return True
     omitted = len(y) - len(x)
-    return on_record.lstrip().startswith("+") and 0 < omitted <= MAX_COUNTRY_CODE_DIGITS and (
-        y.endswith(x)
+    return (
+        on_record.lstrip().startswith("+")
+        and 0 < omitted <= MAX_COUNTRY_CODE_DIGITS
+        and (y.endswith(x))
     )
 
 

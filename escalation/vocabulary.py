@@ -45,3 +45,4 @@ EFFECT_TOOLS: Final[frozenset[ToolName]] = frozenset(
         "change_address",
     }
 )
+CONVERSATION_STATUSES: Final[tuple[ConversationStatus, ...]] = get_args(ConversationStatus)

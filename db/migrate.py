@@ -1,0 +1,59 @@
+"""Schema migrations, run from code (`escalation-bot db upgrade`, and at start-up).
+
+Several processes upgrading at once are serialised: on PostgreSQL by an advisory lock held for
+the whole upgrade; on SQLite by its single-writer lock (BEGIN IMMEDIATE).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+
+from alembic import command
+from alembic.config import Config
+from sqlalchemy import Engine, text
+
+import migrations
+from db.engine import is_postgresql
+
+# Any constant shared by all bot processes; it names the lock, nothing else.
+MIGRATION_LOCK_KEY = 7_204_311_801
+
+
+def alembic_config(engine: Engine) -> Config:
+    config = Config()
+    config.set_main_option("script_location", str(Path(migrations.__file__).parent))
+    config.set_main_option("sqlalchemy.url", engine.url.render_as_string(hide_password=False))
+    return config
+
+
+def upgrade(engine: Engine, revision: str = "head") -> None:
+    """Bring the schema to `revision` (default: the newest)."""
+    _run(engine, lambda config: command.upgrade(config, revision))
+
+
+def downgrade(engine: Engine, revision: str = "base") -> None:
+    _run(engine, lambda config: command.downgrade(config, revision))
+
+
+def check(engine: Engine) -> None:
+    """Raise if the models and the migrations disagree (alembic's autogenerate finds a diff)."""
+    _run(engine, command.check)
+
+
+def _run(engine: Engine, action: Callable[[Config], None]) -> None:
+    config = alembic_config(engine)
+    with engine.connect() as connection:
+        if is_postgresql(engine):
+            connection.execute(text("SELECT pg_advisory_lock(:key)"), {"key": MIGRATION_LOCK_KEY})
+            connection.commit()
+        try:
+            config.attributes["connection"] = connection
+            action(config)
+            connection.commit()
+        finally:
+            if is_postgresql(engine):
+                connection.execute(
+                    text("SELECT pg_advisory_unlock(:key)"), {"key": MIGRATION_LOCK_KEY}
+                )
+                connection.commit()

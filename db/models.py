@@ -1,0 +1,259 @@
+"""SQLAlchemy 2.0 models: conversations and their state, audit, handoffs, inbox, outbox,
+workspace settings, and the demo shop's store and policy book."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any, ClassVar
+
+from sqlalchemy import (
+    JSON,
+    Boolean,
+    DateTime,
+    Enum,
+    Float,
+    ForeignKey,
+    Index,
+    Integer,
+    MetaData,
+    String,
+    Text,
+    UniqueConstraint,
+)
+from sqlalchemy.dialects.postgresql import JSONB
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
+
+from escalation.vocabulary import ACTIONS, CONVERSATION_STATUSES, ORDER_STATUSES, TRIGGERS
+
+NAMING_CONVENTION = {
+    "ix": "ix_%(column_0_label)s",
+    "uq": "uq_%(table_name)s_%(column_0_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+JsonDocument = JSON().with_variant(JSONB(), "postgresql")
+
+INBOX_STATUSES = ("pending", "processing", "done", "failed")
+OUTBOX_STATUSES = ("pending", "sending", "sent", "held")
+HANDOFF_STATUSES = ("open", "claimed", "resolved", "returned")
+SPEAKERS = ("customer", "bot", "agent")
+
+
+def _enum(values: tuple[str, ...], name: str) -> Enum:
+    return Enum(*values, name=name, native_enum=False, create_constraint=True, length=32)
+
+
+class Base(DeclarativeBase):
+    metadata = MetaData(naming_convention=NAMING_CONVENTION)
+    type_annotation_map: ClassVar[dict[Any, Any]] = {
+        dict[str, Any]: JsonDocument,
+        list[Any]: JsonDocument,
+        datetime: DateTime(timezone=True),
+    }
+
+
+class Workspace(Base):
+    """Per-workspace settings an admin changes with the slash command."""
+
+    __tablename__ = "workspaces"
+
+    id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    handoff_channel: Mapped[str | None] = mapped_column(String(64))
+    support_channels: Mapped[list[Any]] = mapped_column(default=list)
+    admin_user_ids: Mapped[list[Any]] = mapped_column(default=list)
+    updated_at: Mapped[datetime]
+
+
+class Conversation(Base):
+    __tablename__ = "conversations"
+    __table_args__ = (
+        UniqueConstraint(
+            "platform",
+            "workspace_id",
+            "channel_id",
+            "thread_key",
+            "customer_user_id",
+            name="uq_conversations_key",
+        ),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    platform: Mapped[str] = mapped_column(String(16))
+    workspace_id: Mapped[str] = mapped_column(String(64))
+    channel_id: Mapped[str] = mapped_column(String(64))
+    thread_key: Mapped[str] = mapped_column(String(64), default="")
+    customer_user_id: Mapped[str] = mapped_column(String(64))
+    customer_id: Mapped[str | None] = mapped_column(String(64))
+    status: Mapped[str] = mapped_column(_enum(CONVERSATION_STATUSES, "conversation_status"))
+    created_at: Mapped[datetime]
+    updated_at: Mapped[datetime]
+
+    state: Mapped[ConversationStateRow] = relationship(
+        back_populates="conversation", cascade="all, delete-orphan"
+    )
+
+
+class ConversationStateRow(Base):
+    """What the core's `ConversationState` needs between turns, one row per conversation."""
+
+    __tablename__ = "conversation_states"
+
+    conversation_id: Mapped[int] = mapped_column(
+        ForeignKey("conversations.id", ondelete="CASCADE"), primary_key=True
+    )
+    turn: Mapped[int] = mapped_column(default=0)
+    identifiers: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    signals: Mapped[list[Any]] = mapped_column(default=list)
+    resolution_offered: Mapped[bool] = mapped_column(Boolean, default=False)
+    ledger: Mapped[list[Any]] = mapped_column(default=list)
+    policy_checks: Mapped[list[Any]] = mapped_column(default=list)
+    pending_disambiguation: Mapped[list[Any]] = mapped_column(default=list)
+    # Bumped on every save: a writer holding a stale copy is refused (optimistic lock).
+    version: Mapped[int] = mapped_column(default=0)
+
+    conversation: Mapped[Conversation] = relationship(back_populates="state")
+
+
+class Message(Base):
+    __tablename__ = "messages"
+    __table_args__ = (Index("ix_messages_conversation_id_id", "conversation_id", "id"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    conversation_id: Mapped[int] = mapped_column(ForeignKey("conversations.id", ondelete="CASCADE"))
+    speaker: Mapped[str] = mapped_column(_enum(SPEAKERS, "speaker"))
+    author_id: Mapped[str | None] = mapped_column(String(64))
+    text: Mapped[str] = mapped_column(Text)
+    slack_ts: Mapped[str | None] = mapped_column(String(32))
+    created_at: Mapped[datetime]
+
+
+class DecisionRow(Base):
+    """One row per turn: the audit trail an admin reads."""
+
+    __tablename__ = "decisions"
+    __table_args__ = (UniqueConstraint("conversation_id", "turn", name="uq_decisions_turn"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    conversation_id: Mapped[int] = mapped_column(
+        ForeignKey("conversations.id", ondelete="CASCADE"), index=True
+    )
+    turn: Mapped[int]
+    action: Mapped[str] = mapped_column(_enum(ACTIONS, "action"))
+    trigger: Mapped[str | None] = mapped_column(_enum(TRIGGERS, "trigger"))
+    reason: Mapped[str] = mapped_column(Text)
+    reply: Mapped[str] = mapped_column(Text)
+    ask_for: Mapped[list[Any]] = mapped_column(default=list)
+    investigation_steps: Mapped[int]
+    overridden: Mapped[bool] = mapped_column(Boolean, default=False)
+    proposal: Mapped[dict[str, Any] | None]
+    created_at: Mapped[datetime]
+
+
+class HandoffRow(Base):
+    __tablename__ = "handoffs"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    conversation_id: Mapped[int] = mapped_column(
+        ForeignKey("conversations.id", ondelete="CASCADE"), index=True
+    )
+    decision_id: Mapped[int | None] = mapped_column(ForeignKey("decisions.id"))
+    customer_id: Mapped[str] = mapped_column(String(64))
+    identifiers_typed: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    trigger: Mapped[str] = mapped_column(_enum(TRIGGERS, "handoff_trigger"))
+    root_cause: Mapped[str] = mapped_column(Text)
+    recommended_action: Mapped[str] = mapped_column(Text)
+    attempts: Mapped[list[Any]] = mapped_column(default=list)
+    policy_cited: Mapped[str | None] = mapped_column(String(64))
+    summary: Mapped[str] = mapped_column(Text)
+    status: Mapped[str] = mapped_column(_enum(HANDOFF_STATUSES, "handoff_status"))
+    claimed_by: Mapped[str | None] = mapped_column(String(64))
+    claimed_at: Mapped[datetime | None]
+    resolved_at: Mapped[datetime | None]
+    card_channel: Mapped[str | None] = mapped_column(String(64))
+    card_ts: Mapped[str | None] = mapped_column(String(32))
+    created_at: Mapped[datetime]
+
+
+class InboxEvent(Base):
+    """A raw platform event, stored before the ack; a retry of the same event inserts nothing."""
+
+    __tablename__ = "inbox"
+    __table_args__ = (Index("ix_inbox_status_id", "status", "id"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    event_id: Mapped[str] = mapped_column(String(128), unique=True)
+    workspace_id: Mapped[str | None] = mapped_column(String(64))
+    conversation_key: Mapped[str | None] = mapped_column(String(255))
+    payload: Mapped[dict[str, Any]]
+    status: Mapped[str] = mapped_column(_enum(INBOX_STATUSES, "inbox_status"), default="pending")
+    attempts: Mapped[int] = mapped_column(default=0)
+    claimed_by: Mapped[str | None] = mapped_column(String(128))
+    claimed_until: Mapped[datetime | None]
+    last_error: Mapped[str | None] = mapped_column(Text)
+    received_at: Mapped[datetime]
+    processed_at: Mapped[datetime | None]
+
+
+class OutboxMessage(Base):
+    """A message or card to post; a drainer posts it with backoff until it is sent."""
+
+    __tablename__ = "outbox"
+    __table_args__ = (Index("ix_outbox_status_next_attempt_at", "status", "next_attempt_at"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    kind: Mapped[str] = mapped_column(String(32))
+    conversation_id: Mapped[int | None] = mapped_column(
+        ForeignKey("conversations.id", ondelete="SET NULL"), index=True
+    )
+    handoff_id: Mapped[int | None] = mapped_column(ForeignKey("handoffs.id", ondelete="SET NULL"))
+    payload: Mapped[dict[str, Any]]
+    status: Mapped[str] = mapped_column(_enum(OUTBOX_STATUSES, "outbox_status"), default="pending")
+    attempts: Mapped[int] = mapped_column(default=0)
+    next_attempt_at: Mapped[datetime]
+    claimed_by: Mapped[str | None] = mapped_column(String(128))
+    claimed_until: Mapped[datetime | None]
+    last_error: Mapped[str | None] = mapped_column(Text)
+    result: Mapped[dict[str, Any] | None]
+    created_at: Mapped[datetime]
+    sent_at: Mapped[datetime | None]
+
+
+class CustomerRow(Base):
+    """The demo shop's customers (the store the tools search)."""
+
+    __tablename__ = "customers"
+
+    id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    name: Mapped[str] = mapped_column(String(255), index=True)
+    email: Mapped[str] = mapped_column(String(320), index=True)
+    phone: Mapped[str] = mapped_column(String(64))
+    phone_digits: Mapped[str] = mapped_column(String(32), index=True)
+
+
+class OrderRow(Base):
+    """The demo shop's orders; dates are stored as days before the store's clock."""
+
+    __tablename__ = "orders"
+
+    number: Mapped[str] = mapped_column(String(64), primary_key=True)
+    customer_id: Mapped[str] = mapped_column(ForeignKey("customers.id"), index=True)
+    item: Mapped[str] = mapped_column(String(255))
+    status: Mapped[str] = mapped_column(_enum(ORDER_STATUSES, "order_status"))
+    total: Mapped[float] = mapped_column(Float)
+    ordered_days_ago: Mapped[int]
+    delivered_days_ago: Mapped[int | None]
+    due_days_ago: Mapped[int | None]
+    current_price: Mapped[float | None] = mapped_column(Float)
+
+
+class PolicyBookRow(Base):
+    """The policy book the bot uses, as its parsed document (the active one is used)."""
+
+    __tablename__ = "policy_books"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    name: Mapped[str] = mapped_column(String(255))
+    document: Mapped[dict[str, Any]]
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+    created_at: Mapped[datetime]

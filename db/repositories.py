@@ -1,0 +1,749 @@
+"""Repositories over one SQLAlchemy session, mapping rows to the core's frozen values.
+
+Every method takes `now` from the caller (no clock in here). Commits belong to the unit of work.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from typing import Any, Literal, cast
+
+from sqlalchemy import and_, exists, func, insert, or_, select, update
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.orm import Session, aliased
+
+from db import codec
+from db.models import (
+    Conversation,
+    ConversationStateRow,
+    DecisionRow,
+    HandoffRow,
+    InboxEvent,
+    Message,
+    OutboxMessage,
+    Workspace,
+)
+from escalation.engine import Decision
+from escalation.handoff import Handoff, Speaker, Utterance
+from escalation.state import ConversationState
+from escalation.vocabulary import ConversationStatus
+
+
+class UnknownConversation(LookupError):
+    """No conversation has this id."""
+
+    def __init__(self, conversation_id: int) -> None:
+        super().__init__(f"no conversation with id {conversation_id}")
+        self.conversation_id = conversation_id
+
+
+class UnknownHandoff(LookupError):
+    def __init__(self, handoff_id: int) -> None:
+        super().__init__(f"no handoff with id {handoff_id}")
+        self.handoff_id = handoff_id
+
+
+class StaleState(RuntimeError):
+    """Another writer saved this conversation's state since it was loaded."""
+
+
+def as_utc(value: datetime) -> datetime:
+    """SQLite hands back naive datetimes; everything stored here is UTC."""
+    return value if value.tzinfo else value.replace(tzinfo=UTC)
+
+
+@dataclass(frozen=True, slots=True)
+class ConversationKey:
+    """Where a conversation lives: one customer, in one DM, channel or thread."""
+
+    platform: str
+    workspace_id: str
+    channel_id: str
+    customer_user_id: str
+    thread_key: str = ""
+
+    def as_text(self) -> str:
+        return "/".join(
+            (
+                self.platform,
+                self.workspace_id,
+                self.channel_id,
+                self.thread_key,
+                self.customer_user_id,
+            )
+        )
+
+
+@dataclass(frozen=True, slots=True)
+class ConversationRecord:
+    id: int
+    key: ConversationKey
+    status: ConversationStatus
+    customer_id: str | None
+
+
+@dataclass(frozen=True, slots=True)
+class LoadedState:
+    """A conversation's state and the version it was read at (pass it back to save)."""
+
+    state: ConversationState
+    version: int
+
+
+class SqlConversationStore:
+    def __init__(self, session: Session) -> None:
+        self.session = session
+
+    def get_or_create(self, key: ConversationKey, *, now: datetime) -> ConversationRecord:
+        row = self._find(key)
+        if row is None:
+            self.session.execute(
+                _insert_ignoring_duplicates(self.session, Conversation).values(
+                    platform=key.platform,
+                    workspace_id=key.workspace_id,
+                    channel_id=key.channel_id,
+                    thread_key=key.thread_key,
+                    customer_user_id=key.customer_user_id,
+                    status="bot",
+                    created_at=now,
+                    updated_at=now,
+                )
+            )
+            row = self._find(key)
+            assert row is not None
+            if self.session.get(ConversationStateRow, row.id) is None:
+                self.session.add(ConversationStateRow(conversation_id=row.id))
+                self.session.flush()
+        return _record(row)
+
+    def get(self, conversation_id: int) -> ConversationRecord:
+        return _record(self._row(conversation_id))
+
+    def lock(self, conversation_id: int) -> ConversationRecord:
+        """Take the conversation's row lock until the transaction ends (turns run one at a time)."""
+        row = self.session.scalars(
+            select(Conversation)
+            .where(Conversation.id == conversation_id)
+            .with_for_update()
+            .execution_options(populate_existing=True)
+        ).one_or_none()
+        if row is None:
+            raise UnknownConversation(conversation_id)
+        return _record(row)
+
+    def load_state(self, conversation_id: int) -> LoadedState:
+        conversation = self._row(conversation_id)
+        row = self.session.get(ConversationStateRow, conversation_id, populate_existing=True)
+        if row is None:
+            raise UnknownConversation(conversation_id)
+        state = ConversationState(
+            status=cast(ConversationStatus, conversation.status),
+            turn=row.turn,
+            customer_id=conversation.customer_id,
+            identifiers=codec.identifiers_from_doc(row.identifiers),
+            signals=codec.signals_from_doc(row.signals),
+            resolution_offered=row.resolution_offered,
+            ledger=codec.ledger_from_doc(row.ledger),
+            policy_checks=codec.checks_from_doc(row.policy_checks),
+            pending_disambiguation=codec.kinds_from_doc(row.pending_disambiguation),
+        )
+        return LoadedState(state=state, version=row.version)
+
+    def save_state(
+        self, conversation_id: int, state: ConversationState, *, version: int, now: datetime
+    ) -> int:
+        """Store `state` if nobody saved since `version` was read; returns the new version."""
+        conversation = self._row(conversation_id)
+        saved = self.session.execute(
+            update(ConversationStateRow)
+            .where(
+                ConversationStateRow.conversation_id == conversation_id,
+                ConversationStateRow.version == version,
+            )
+            .values(
+                turn=state.turn,
+                identifiers=codec.identifiers_to_doc(state.identifiers),
+                signals=codec.signals_to_doc(state.signals),
+                resolution_offered=state.resolution_offered,
+                ledger=codec.attempts_to_doc(state.ledger.attempts),
+                policy_checks=codec.checks_to_doc(state.policy_checks),
+                pending_disambiguation=list(state.pending_disambiguation),
+                version=version + 1,
+            )
+            .execution_options(synchronize_session=False)
+        )
+        if saved.rowcount != 1:  # type: ignore[attr-defined]
+            raise StaleState(f"conversation {conversation_id} changed since version {version}")
+        conversation.status = state.status
+        conversation.customer_id = state.customer_id
+        conversation.updated_at = now
+        self.session.flush()
+        return version + 1
+
+    def set_status(
+        self, conversation_id: int, status: ConversationStatus, *, now: datetime
+    ) -> None:
+        row = self._row(conversation_id)
+        row.status = status
+        row.updated_at = now
+        self.session.flush()
+
+    def add_message(
+        self,
+        conversation_id: int,
+        *,
+        speaker: Speaker,
+        text: str,
+        now: datetime,
+        slack_ts: str | None = None,
+        author_id: str | None = None,
+    ) -> int:
+        self._row(conversation_id)
+        message = Message(
+            conversation_id=conversation_id,
+            speaker=speaker,
+            text=text,
+            slack_ts=slack_ts,
+            author_id=author_id,
+            created_at=now,
+        )
+        self.session.add(message)
+        self.session.flush()
+        return message.id
+
+    def history(self, conversation_id: int, *, limit: int = 50) -> tuple[Utterance, ...]:
+        """The latest `limit` messages, oldest first."""
+        self._row(conversation_id)
+        rows = self.session.scalars(
+            select(Message)
+            .where(Message.conversation_id == conversation_id)
+            .order_by(Message.id.desc())
+            .limit(limit)
+        ).all()
+        return tuple(Utterance(cast(Speaker, m.speaker), m.text) for m in reversed(rows))
+
+    def record_decision(
+        self, conversation_id: int, *, turn: int, decision: Decision, now: datetime
+    ) -> int:
+        self._row(conversation_id)
+        proposal = decision.proposal
+        row = DecisionRow(
+            conversation_id=conversation_id,
+            turn=turn,
+            action=decision.action,
+            trigger=decision.trigger,
+            reason=decision.reason,
+            reply=decision.reply,
+            ask_for=list(decision.ask_for),
+            investigation_steps=decision.investigation_steps,
+            overridden=decision.overridden,
+            proposal=None
+            if proposal is None
+            else {
+                "action": proposal.action,
+                "trigger": proposal.trigger,
+                "reason": proposal.reason,
+                "reply": proposal.reply,
+                "ask_for": list(proposal.ask_for),
+                "recommended_action": proposal.recommended_action,
+            },
+            created_at=now,
+        )
+        self.session.add(row)
+        self.session.flush()
+        return row.id
+
+    def decisions(self, conversation_id: int) -> list[DecisionRow]:
+        return list(
+            self.session.scalars(
+                select(DecisionRow)
+                .where(DecisionRow.conversation_id == conversation_id)
+                .order_by(DecisionRow.turn)
+            )
+        )
+
+    def _find(self, key: ConversationKey) -> Conversation | None:
+        return self.session.scalars(
+            select(Conversation).where(
+                Conversation.platform == key.platform,
+                Conversation.workspace_id == key.workspace_id,
+                Conversation.channel_id == key.channel_id,
+                Conversation.thread_key == key.thread_key,
+                Conversation.customer_user_id == key.customer_user_id,
+            )
+        ).one_or_none()
+
+    def _row(self, conversation_id: int) -> Conversation:
+        row = self.session.get(Conversation, conversation_id)
+        if row is None:
+            raise UnknownConversation(conversation_id)
+        return row
+
+
+def _record(row: Conversation) -> ConversationRecord:
+    return ConversationRecord(
+        id=row.id,
+        key=ConversationKey(
+            platform=row.platform,
+            workspace_id=row.workspace_id,
+            channel_id=row.channel_id,
+            thread_key=row.thread_key,
+            customer_user_id=row.customer_user_id,
+        ),
+        status=cast(ConversationStatus, row.status),
+        customer_id=row.customer_id,
+    )
+
+
+# --- handoffs ----------------------------------------------------------------------------
+
+HandoffStatus = Literal["open", "claimed", "resolved", "returned"]
+
+
+@dataclass(frozen=True, slots=True)
+class HandoffRecord:
+    id: int
+    conversation_id: int
+    handoff: Handoff
+    status: HandoffStatus
+    claimed_by: str | None
+    claimed_at: datetime | None
+    card_channel: str | None
+    card_ts: str | None
+
+
+@dataclass(frozen=True, slots=True)
+class ClaimResult:
+    """Who holds the handoff after a claim; `won` only for the one claim that took it."""
+
+    won: bool
+    holder: str | None
+    status: HandoffStatus
+
+
+class SqlHandoffStore:
+    def __init__(self, session: Session) -> None:
+        self.session = session
+
+    def open(
+        self, conversation_id: int, handoff: Handoff, *, now: datetime, decision_id: int | None
+    ) -> int:
+        row = HandoffRow(
+            conversation_id=conversation_id,
+            decision_id=decision_id,
+            customer_id=handoff.customer_id,
+            identifiers_typed=codec.identifiers_to_doc(handoff.identifiers_typed),
+            trigger=handoff.trigger,
+            root_cause=handoff.root_cause,
+            recommended_action=handoff.recommended_action,
+            attempts=codec.attempts_to_doc(handoff.attempts),
+            policy_cited=handoff.policy_cited,
+            summary=handoff.summary,
+            status="open",
+            created_at=now,
+        )
+        self.session.add(row)
+        self.session.flush()
+        return row.id
+
+    def get(self, handoff_id: int) -> HandoffRecord:
+        row = self.session.get(HandoffRow, handoff_id, populate_existing=True)
+        if row is None:
+            raise UnknownHandoff(handoff_id)
+        return HandoffRecord(
+            id=row.id,
+            conversation_id=row.conversation_id,
+            handoff=Handoff(
+                customer_id=row.customer_id,
+                trigger=cast(Any, row.trigger),
+                root_cause=row.root_cause,
+                recommended_action=row.recommended_action,
+                attempts=codec.attempts_from_doc(row.attempts),
+                policy_cited=row.policy_cited,
+                summary=row.summary,
+                identifiers_typed=codec.identifiers_from_doc(row.identifiers_typed),
+            ),
+            status=cast(HandoffStatus, row.status),
+            claimed_by=row.claimed_by,
+            claimed_at=as_utc(row.claimed_at) if row.claimed_at else None,
+            card_channel=row.card_channel,
+            card_ts=row.card_ts,
+        )
+
+    def latest_for(self, conversation_id: int) -> HandoffRecord | None:
+        handoff_id = self.session.scalar(
+            select(func.max(HandoffRow.id)).where(HandoffRow.conversation_id == conversation_id)
+        )
+        return None if handoff_id is None else self.get(handoff_id)
+
+    def claim(self, handoff_id: int, *, agent_id: str, now: datetime) -> ClaimResult:
+        """Compare-and-set: only an open handoff can be claimed; the loser learns who has it."""
+        taken = self.session.execute(
+            update(HandoffRow)
+            .where(HandoffRow.id == handoff_id, HandoffRow.status == "open")
+            .values(status="claimed", claimed_by=agent_id, claimed_at=now)
+            .execution_options(synchronize_session=False)
+        )
+        record = self.get(handoff_id)
+        if taken.rowcount == 1:  # type: ignore[attr-defined]
+            self._set_conversation_status(record.conversation_id, "claimed", now=now)
+        return ClaimResult(
+            won=taken.rowcount == 1,  # type: ignore[attr-defined]
+            holder=record.claimed_by,
+            status=record.status,
+        )
+
+    def resolve(self, handoff_id: int, *, now: datetime) -> bool:
+        return self._finish(handoff_id, "resolved", conversation_status="resolved", now=now)
+
+    def return_to_bot(self, handoff_id: int, *, now: datetime) -> bool:
+        return self._finish(handoff_id, "returned", conversation_status="bot", now=now)
+
+    def set_card(self, handoff_id: int, *, channel: str, ts: str) -> None:
+        self.session.execute(
+            update(HandoffRow)
+            .where(HandoffRow.id == handoff_id)
+            .values(card_channel=channel, card_ts=ts)
+            .execution_options(synchronize_session=False)
+        )
+
+    def _finish(
+        self,
+        handoff_id: int,
+        status: HandoffStatus,
+        *,
+        conversation_status: ConversationStatus,
+        now: datetime,
+    ) -> bool:
+        done = self.session.execute(
+            update(HandoffRow)
+            .where(HandoffRow.id == handoff_id, HandoffRow.status.in_(("open", "claimed")))
+            .values(status=status, resolved_at=now)
+            .execution_options(synchronize_session=False)
+        )
+        if done.rowcount != 1:  # type: ignore[attr-defined]
+            self.get(handoff_id)  # raises UnknownHandoff for a bad id
+            return False
+        self._set_conversation_status(
+            self.get(handoff_id).conversation_id, conversation_status, now=now
+        )
+        return True
+
+    def _set_conversation_status(
+        self, conversation_id: int, status: ConversationStatus, *, now: datetime
+    ) -> None:
+        self.session.execute(
+            update(Conversation)
+            .where(Conversation.id == conversation_id)
+            .values(status=status, updated_at=now)
+            .execution_options(synchronize_session=False)
+        )
+
+
+# --- inbox and outbox ---------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class InboxItem:
+    id: int
+    event_id: str
+    payload: dict[str, Any]
+    attempts: int
+
+
+@dataclass(frozen=True, slots=True)
+class OutboxItem:
+    id: int
+    kind: str
+    payload: dict[str, Any]
+    attempts: int
+    conversation_id: int | None
+    handoff_id: int | None
+
+
+def _insert_ignoring_duplicates(session: Session, table: type[Any]) -> Any:
+    dialect = session.get_bind().dialect.name
+    if dialect == "postgresql":
+        return postgresql.insert(table).on_conflict_do_nothing()
+    if dialect == "sqlite":
+        return sqlite.insert(table).on_conflict_do_nothing()
+    return insert(table)  # pragma: no cover - only SQLite and PostgreSQL are supported
+
+
+class SqlInbox:
+    def __init__(self, session: Session) -> None:
+        self.session = session
+
+    def add(
+        self,
+        event_id: str,
+        payload: dict[str, Any],
+        *,
+        now: datetime,
+        workspace_id: str | None = None,
+        conversation_key: str | None = None,
+    ) -> bool:
+        """Store an event; False when this event id was stored before (a retry)."""
+        inserted = self.session.execute(
+            _insert_ignoring_duplicates(self.session, InboxEvent).values(
+                event_id=event_id,
+                payload=payload,
+                workspace_id=workspace_id,
+                conversation_key=conversation_key,
+                status="pending",
+                attempts=0,
+                received_at=now,
+            )
+        )
+        return bool(inserted.rowcount == 1)  # type: ignore[attr-defined]
+
+    def claim(
+        self, *, worker: str, now: datetime, lease: timedelta, limit: int = 10
+    ) -> list[InboxItem]:
+        """Take up to `limit` events no other worker holds, oldest first.
+
+        An event waits while an earlier event of its conversation is unfinished, so one
+        conversation's turns run in order. An expired claim (a crashed worker) is taken again.
+        """
+        earlier = aliased(InboxEvent)
+        takeable = or_(
+            InboxEvent.status == "pending",
+            and_(InboxEvent.status == "processing", InboxEvent.claimed_until < now),
+        )
+        blocked_by_earlier = exists().where(
+            earlier.conversation_key == InboxEvent.conversation_key,
+            earlier.id < InboxEvent.id,
+            earlier.status.in_(("pending", "processing")),
+        )
+        rows = self.session.scalars(
+            select(InboxEvent)
+            .where(takeable, ~blocked_by_earlier)
+            .order_by(InboxEvent.id)
+            .limit(limit)
+            .with_for_update(skip_locked=True)
+        ).all()
+        items = []
+        for row in rows:
+            row.status = "processing"
+            row.claimed_by = worker
+            row.claimed_until = now + lease
+            row.attempts += 1
+            items.append(InboxItem(row.id, row.event_id, dict(row.payload), row.attempts))
+        self.session.flush()
+        return items
+
+    def complete(self, item_id: int, *, worker: str, now: datetime) -> bool:
+        return self._finish(item_id, worker=worker, status="done", now=now, error=None)
+
+    def fail(self, item_id: int, *, worker: str, now: datetime, error: str) -> bool:
+        """Give up on an event for good (it stays stored, with the error, for an admin)."""
+        return self._finish(item_id, worker=worker, status="failed", now=now, error=error)
+
+    def release(self, item_id: int, *, worker: str, error: str) -> bool:
+        """Put an event back for another try (a transient failure while processing it)."""
+        released = self.session.execute(
+            update(InboxEvent)
+            .where(
+                InboxEvent.id == item_id,
+                InboxEvent.claimed_by == worker,
+                InboxEvent.status == "processing",
+            )
+            .values(status="pending", claimed_by=None, claimed_until=None, last_error=error)
+            .execution_options(synchronize_session=False)
+        )
+        return bool(released.rowcount == 1)  # type: ignore[attr-defined]
+
+    def counts(self) -> dict[str, int]:
+        rows = self.session.execute(
+            select(InboxEvent.status, func.count()).group_by(InboxEvent.status)
+        ).all()
+        return {str(status): int(count) for status, count in rows}
+
+    def _finish(
+        self, item_id: int, *, worker: str, status: str, now: datetime, error: str | None
+    ) -> bool:
+        # Only the current holder may finish: a worker whose claim expired and was retaken
+        # must not overwrite the new holder's work.
+        finished = self.session.execute(
+            update(InboxEvent)
+            .where(
+                InboxEvent.id == item_id,
+                InboxEvent.claimed_by == worker,
+                InboxEvent.status == "processing",
+            )
+            .values(status=status, processed_at=now, claimed_until=None, last_error=error)
+            .execution_options(synchronize_session=False)
+        )
+        return bool(finished.rowcount == 1)  # type: ignore[attr-defined]
+
+
+def backoff_delay(attempts: int, *, base: float = 2.0, cap: float = 300.0) -> timedelta:
+    """Exponential backoff: 2 s, 4 s, 8 s ... capped at five minutes."""
+    return timedelta(seconds=min(cap, base * 2 ** max(0, attempts - 1)))
+
+
+class SqlOutbox:
+    def __init__(self, session: Session) -> None:
+        self.session = session
+
+    def enqueue(
+        self,
+        kind: str,
+        payload: dict[str, Any],
+        *,
+        now: datetime,
+        conversation_id: int | None = None,
+        handoff_id: int | None = None,
+    ) -> int:
+        row = OutboxMessage(
+            kind=kind,
+            payload=payload,
+            conversation_id=conversation_id,
+            handoff_id=handoff_id,
+            status="pending",
+            attempts=0,
+            next_attempt_at=now,
+            created_at=now,
+        )
+        self.session.add(row)
+        self.session.flush()
+        return row.id
+
+    def claim_due(
+        self, *, worker: str, now: datetime, lease: timedelta, limit: int = 10
+    ) -> list[OutboxItem]:
+        takeable = or_(
+            and_(OutboxMessage.status == "pending", OutboxMessage.next_attempt_at <= now),
+            and_(OutboxMessage.status == "sending", OutboxMessage.claimed_until < now),
+        )
+        rows = self.session.scalars(
+            select(OutboxMessage)
+            .where(takeable)
+            .order_by(OutboxMessage.id)
+            .limit(limit)
+            .with_for_update(skip_locked=True)
+        ).all()
+        items = []
+        for row in rows:
+            row.status = "sending"
+            row.claimed_by = worker
+            row.claimed_until = now + lease
+            row.attempts += 1
+            items.append(
+                OutboxItem(
+                    row.id,
+                    row.kind,
+                    dict(row.payload),
+                    row.attempts,
+                    row.conversation_id,
+                    row.handoff_id,
+                )
+            )
+        self.session.flush()
+        return items
+
+    def mark_sent(
+        self, item_id: int, *, worker: str, now: datetime, result: dict[str, Any] | None = None
+    ) -> bool:
+        return self._update_held_by(
+            item_id, worker, status="sent", sent_at=now, result=result, claimed_until=None
+        )
+
+    def retry_later(
+        self,
+        item_id: int,
+        *,
+        worker: str,
+        now: datetime,
+        error: str,
+        attempts: int,
+        retry_after: float | None = None,
+    ) -> bool:
+        """Post again later: after the server's Retry-After if it gave one, else with backoff."""
+        delay = timedelta(seconds=retry_after) if retry_after else backoff_delay(attempts)
+        return self._update_held_by(
+            item_id,
+            worker,
+            status="pending",
+            next_attempt_at=now + delay,
+            last_error=error,
+            claimed_by=None,
+            claimed_until=None,
+        )
+
+    def hold(self, item_id: int, *, worker: str, error: str) -> bool:
+        """Park a message that cannot post until someone fixes something (e.g. no channel)."""
+        return self._update_held_by(
+            item_id, worker, status="held", last_error=error, claimed_by=None, claimed_until=None
+        )
+
+    def release_held(self, *, now: datetime, kind: str | None = None) -> int:
+        """Put held messages back in line (after an admin fixed the cause)."""
+        conditions = [OutboxMessage.status == "held"]
+        if kind is not None:
+            conditions.append(OutboxMessage.kind == kind)
+        released = self.session.execute(
+            update(OutboxMessage)
+            .where(*conditions)
+            .values(status="pending", next_attempt_at=now)
+            .execution_options(synchronize_session=False)
+        )
+        return int(released.rowcount)  # type: ignore[attr-defined]
+
+    def pending(self) -> Sequence[OutboxMessage]:
+        return self.session.scalars(
+            select(OutboxMessage).where(OutboxMessage.status != "sent").order_by(OutboxMessage.id)
+        ).all()
+
+    def _update_held_by(self, item_id: int, worker: str, **values: Any) -> bool:
+        updated = self.session.execute(
+            update(OutboxMessage)
+            .where(
+                OutboxMessage.id == item_id,
+                OutboxMessage.claimed_by == worker,
+                OutboxMessage.status == "sending",
+            )
+            .values(**values)
+            .execution_options(synchronize_session=False)
+        )
+        return bool(updated.rowcount == 1)  # type: ignore[attr-defined]
+
+
+# --- workspace settings -----------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class WorkspaceSettings:
+    workspace_id: str
+    handoff_channel: str | None = None
+    support_channels: tuple[str, ...] = ()
+    admin_user_ids: tuple[str, ...] = ()
+
+
+class SqlWorkspaceSettings:
+    def __init__(self, session: Session) -> None:
+        self.session = session
+
+    def get(self, workspace_id: str) -> WorkspaceSettings:
+        row = self.session.get(Workspace, workspace_id, populate_existing=True)
+        if row is None:
+            return WorkspaceSettings(workspace_id=workspace_id)
+        return WorkspaceSettings(
+            workspace_id=row.id,
+            handoff_channel=row.handoff_channel,
+            support_channels=tuple(row.support_channels),
+            admin_user_ids=tuple(row.admin_user_ids),
+        )
+
+    def save(self, settings: WorkspaceSettings, *, now: datetime) -> None:
+        row = self.session.get(Workspace, settings.workspace_id)
+        if row is None:
+            row = Workspace(id=settings.workspace_id, updated_at=now)
+            self.session.add(row)
+        row.handoff_channel = settings.handoff_channel
+        row.support_channels = list(settings.support_channels)
+        row.admin_user_ids = list(settings.admin_user_ids)
+        row.updated_at = now
+        self.session.flush()

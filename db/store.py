@@ -1,0 +1,123 @@
+"""The demo shop's customers and orders, and the policy book, kept in the database."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from datetime import datetime
+from typing import Any, cast
+
+from sqlalchemy import delete, false, or_, select, update
+from sqlalchemy.orm import Session
+
+from db.models import CustomerRow, OrderRow, PolicyBookRow
+from escalation.identifiers import normalise_email, normalise_order_number, normalise_phone
+from escalation.matching import CustomerCandidate
+from escalation.records import Customer, Order
+from escalation.vocabulary import OrderStatus
+
+
+class SqlShop:
+    """Customer search and orders over the `customers` and `orders` tables."""
+
+    def __init__(self, session: Session) -> None:
+        self.session = session
+
+    def load(self, customers: Iterable[Customer], orders: Iterable[Order]) -> None:
+        """Replace the store's contents (fixtures and the demo data)."""
+        self.session.execute(delete(OrderRow))
+        self.session.execute(delete(CustomerRow))
+        self.session.add_all(
+            CustomerRow(
+                id=c.id,
+                name=c.name,
+                email=normalise_email(c.email),
+                phone=c.phone,
+                phone_digits=normalise_phone(c.phone),
+            )
+            for c in customers
+        )
+        self.session.flush()
+        self.session.add_all(
+            OrderRow(
+                number=o.number,
+                customer_id=o.customer_id,
+                item=o.item,
+                status=o.status,
+                total=o.total,
+                ordered_days_ago=o.ordered_days_ago,
+                delivered_days_ago=o.delivered_days_ago,
+                due_days_ago=o.due_days_ago,
+                current_price=o.current_price,
+            )
+            for o in orders
+        )
+        self.session.flush()
+
+    def search_customers(self, query: str) -> list[CustomerCandidate]:
+        """Customers whose name, email, phone or order number equals `query` (no fuzzing)."""
+        q = query.strip()
+        digits = normalise_phone(q)
+        by_order = select(OrderRow.customer_id).where(OrderRow.number == normalise_order_number(q))
+        rows = self.session.scalars(
+            select(CustomerRow)
+            .where(
+                or_(
+                    CustomerRow.name.ilike(q.replace("%", r"\%").replace("_", r"\_"), escape="\\"),
+                    CustomerRow.email == normalise_email(q),
+                    CustomerRow.phone_digits == digits if len(digits) >= 7 else false(),
+                    CustomerRow.id.in_(by_order),
+                )
+            )
+            .order_by(CustomerRow.id)
+        ).all()
+        return [self.candidate(row.id) for row in rows]
+
+    def candidate(self, customer_id: str) -> CustomerCandidate:
+        row = self.session.get(CustomerRow, customer_id)
+        if row is None:
+            raise LookupError(f"no customer with id {customer_id}")
+        numbers = self.session.scalars(
+            select(OrderRow.number).where(OrderRow.customer_id == customer_id)
+        ).all()
+        return CustomerCandidate(
+            customer_id=row.id,
+            emails=(row.email,),
+            phones=(row.phone,),
+            order_numbers=tuple(numbers),
+        )
+
+    def order(self, number: str) -> Order | None:
+        row = self.session.get(OrderRow, normalise_order_number(number))
+        if row is None:
+            return None
+        return Order(
+            number=row.number,
+            customer_id=row.customer_id,
+            item=row.item,
+            status=cast(OrderStatus, row.status),
+            total=row.total,
+            ordered_days_ago=row.ordered_days_ago,
+            delivered_days_ago=row.delivered_days_ago,
+            due_days_ago=row.due_days_ago,
+            current_price=row.current_price,
+        )
+
+
+class SqlPolicyBooks:
+    """The policy book documents the bot uses; exactly one is active."""
+
+    def __init__(self, session: Session) -> None:
+        self.session = session
+
+    def install(self, name: str, document: dict[str, Any], *, now: datetime) -> int:
+        self.session.execute(update(PolicyBookRow).values(active=False))
+        row = PolicyBookRow(name=name, document=document, active=True, created_at=now)
+        self.session.add(row)
+        self.session.flush()
+        return row.id
+
+    def active_document(self) -> dict[str, Any] | None:
+        row = self.session.scalars(
+            select(PolicyBookRow).where(PolicyBookRow.active).order_by(PolicyBookRow.id.desc())
+        ).first()
+        return None if row is None else dict(row.document)

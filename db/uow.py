@@ -1,0 +1,58 @@
+"""One unit of work = one transaction: everything a turn writes commits together or not at all."""
+
+from __future__ import annotations
+
+from types import TracebackType
+
+from sqlalchemy.orm import Session, sessionmaker
+
+from db.repositories import (
+    SqlConversationStore,
+    SqlHandoffStore,
+    SqlInbox,
+    SqlOutbox,
+    SqlWorkspaceSettings,
+)
+from db.store import SqlPolicyBooks, SqlShop
+
+
+class SqlUnitOfWork:
+    """`with SqlUnitOfWork(factory) as uow: ...; uow.commit()`; no commit means rollback."""
+
+    session: Session
+    conversations: SqlConversationStore
+    handoffs: SqlHandoffStore
+    inbox: SqlInbox
+    outbox: SqlOutbox
+    workspaces: SqlWorkspaceSettings
+    shop: SqlShop
+    policy_books: SqlPolicyBooks
+
+    def __init__(self, session_factory: sessionmaker[Session]) -> None:
+        self._factory = session_factory
+
+    def __enter__(self) -> SqlUnitOfWork:
+        self.session = self._factory()
+        self.conversations = SqlConversationStore(self.session)
+        self.handoffs = SqlHandoffStore(self.session)
+        self.inbox = SqlInbox(self.session)
+        self.outbox = SqlOutbox(self.session)
+        self.workspaces = SqlWorkspaceSettings(self.session)
+        self.shop = SqlShop(self.session)
+        self.policy_books = SqlPolicyBooks(self.session)
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        self.session.rollback()
+        self.session.close()
+
+    def commit(self) -> None:
+        self.session.commit()
+
+    def rollback(self) -> None:
+        self.session.rollback()

@@ -1,0 +1,77 @@
+"""Migrations on an empty database, both ways, agreeing with the models; under concurrency."""
+
+from __future__ import annotations
+
+import multiprocessing
+
+from sqlalchemy import inspect, text
+
+from db.engine import make_engine
+from db.migrate import check, downgrade, upgrade
+from db.models import Base
+
+TABLES = set(Base.metadata.tables)
+
+
+def tables(url: str) -> set[str]:
+    engine = make_engine(url)
+    try:
+        return set(inspect(engine).get_table_names()) - {"alembic_version"}
+    finally:
+        engine.dispose()
+
+
+def test_upgrade_creates_everything_and_matches_the_models(empty_database_url: str) -> None:
+    engine = make_engine(empty_database_url)
+    try:
+        upgrade(engine)
+        assert tables(empty_database_url) == TABLES
+        check(engine)  # raises if autogenerate finds any difference
+    finally:
+        engine.dispose()
+
+
+def test_downgrade_to_base_and_up_again(empty_database_url: str) -> None:
+    engine = make_engine(empty_database_url)
+    try:
+        upgrade(engine)
+        downgrade(engine, "base")
+        assert tables(empty_database_url) == set()
+        upgrade(engine)
+        assert tables(empty_database_url) == TABLES
+        check(engine)
+    finally:
+        engine.dispose()
+
+
+def test_upgrading_twice_changes_nothing(empty_database_url: str) -> None:
+    engine = make_engine(empty_database_url)
+    try:
+        upgrade(engine)
+        upgrade(engine)
+        with engine.connect() as connection:
+            versions = connection.execute(text("SELECT version_num FROM alembic_version")).all()
+        assert len(versions) == 1
+    finally:
+        engine.dispose()
+
+
+def _upgrade_in_child(url: str) -> None:
+    engine = make_engine(url)
+    try:
+        upgrade(engine)
+    finally:
+        engine.dispose()
+
+
+def test_several_processes_upgrading_at_once_are_serialised(empty_database_url: str) -> None:
+    context = multiprocessing.get_context("spawn")
+    children = [
+        context.Process(target=_upgrade_in_child, args=(empty_database_url,)) for _ in range(4)
+    ]
+    for child in children:
+        child.start()
+    for child in children:
+        child.join(timeout=120)
+    assert [child.exitcode for child in children] == [0, 0, 0, 0]
+    assert tables(empty_database_url) == TABLES
