@@ -49,6 +49,22 @@ class StaleState(RuntimeError):
     """Another writer saved this conversation's state since it was loaded."""
 
 
+def storable_text(text: str) -> str:
+    """Text as stored: whole, any length, except NUL (PostgreSQL cannot hold it) becomes U+FFFD."""
+    return text.replace("\x00", "\ufffd")
+
+
+def storable_document(value: Any) -> Any:
+    """A JSON document with `storable_text` applied to every string in it, keys included."""
+    if isinstance(value, str):
+        return storable_text(value)
+    if isinstance(value, dict):
+        return {storable_text(str(k)): storable_document(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [storable_document(v) for v in value]
+    return value
+
+
 def as_utc(value: datetime) -> datetime:
     """SQLite hands back naive datetimes; everything stored here is UTC."""
     return value if value.tzinfo else value.replace(tzinfo=UTC)
@@ -164,11 +180,11 @@ class SqlConversationStore:
             )
             .values(
                 turn=state.turn,
-                identifiers=codec.identifiers_to_doc(state.identifiers),
-                signals=codec.signals_to_doc(state.signals),
+                identifiers=storable_document(codec.identifiers_to_doc(state.identifiers)),
+                signals=storable_document(codec.signals_to_doc(state.signals)),
                 resolution_offered=state.resolution_offered,
-                ledger=codec.attempts_to_doc(state.ledger.attempts),
-                policy_checks=codec.checks_to_doc(state.policy_checks),
+                ledger=storable_document(codec.attempts_to_doc(state.ledger.attempts)),
+                policy_checks=storable_document(codec.checks_to_doc(state.policy_checks)),
                 pending_disambiguation=list(state.pending_disambiguation),
                 version=version + 1,
             )
@@ -204,7 +220,7 @@ class SqlConversationStore:
         message = Message(
             conversation_id=conversation_id,
             speaker=speaker,
-            text=text,
+            text=storable_text(text),
             slack_ts=slack_ts,
             author_id=author_id,
             created_at=now,
@@ -234,21 +250,23 @@ class SqlConversationStore:
             turn=turn,
             action=decision.action,
             trigger=decision.trigger,
-            reason=decision.reason,
-            reply=decision.reply,
+            reason=storable_text(decision.reason),
+            reply=storable_text(decision.reply),
             ask_for=list(decision.ask_for),
             investigation_steps=decision.investigation_steps,
             overridden=decision.overridden,
             proposal=None
             if proposal is None
-            else {
-                "action": proposal.action,
-                "trigger": proposal.trigger,
-                "reason": proposal.reason,
-                "reply": proposal.reply,
-                "ask_for": list(proposal.ask_for),
-                "recommended_action": proposal.recommended_action,
-            },
+            else storable_document(
+                {
+                    "action": proposal.action,
+                    "trigger": proposal.trigger,
+                    "reason": proposal.reason,
+                    "reply": proposal.reply,
+                    "ask_for": list(proposal.ask_for),
+                    "recommended_action": proposal.recommended_action,
+                }
+            ),
             created_at=now,
         )
         self.session.add(row)
@@ -336,11 +354,11 @@ class SqlHandoffStore:
             customer_id=handoff.customer_id,
             identifiers_typed=codec.identifiers_to_doc(handoff.identifiers_typed),
             trigger=handoff.trigger,
-            root_cause=handoff.root_cause,
-            recommended_action=handoff.recommended_action,
-            attempts=codec.attempts_to_doc(handoff.attempts),
+            root_cause=storable_text(handoff.root_cause),
+            recommended_action=storable_text(handoff.recommended_action),
+            attempts=storable_document(codec.attempts_to_doc(handoff.attempts)),
             policy_cited=handoff.policy_cited,
-            summary=handoff.summary,
+            summary=storable_text(handoff.summary),
             status="open",
             created_at=now,
         )
@@ -489,15 +507,16 @@ class SqlInbox:
         inserted = self.session.execute(
             _insert_ignoring_duplicates(self.session, InboxEvent).values(
                 event_id=event_id,
-                payload=payload,
+                payload=storable_document(payload),
                 workspace_id=workspace_id,
                 conversation_key=conversation_key,
                 status="pending",
                 attempts=0,
                 received_at=now,
             )
+            .returning(InboxEvent.id)
         )
-        return bool(inserted.rowcount == 1)  # type: ignore[attr-defined]
+        return inserted.scalar_one_or_none() is not None
 
     def claim(
         self, *, worker: str, now: datetime, lease: timedelta, limit: int = 10
@@ -599,7 +618,7 @@ class SqlOutbox:
     ) -> int:
         row = OutboxMessage(
             kind=kind,
-            payload=payload,
+            payload=storable_document(payload),
             conversation_id=conversation_id,
             handoff_id=handoff_id,
             status="pending",

@@ -48,7 +48,7 @@ class SqlUnitOfWork:
         exc: BaseException | None,
         tb: TracebackType | None,
     ) -> None:
-        self.session.rollback()
+        # close() rolls back whatever was not committed, and leaves loaded values readable.
         self.session.close()
 
     def commit(self) -> None:

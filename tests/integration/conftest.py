@@ -47,8 +47,8 @@ def postgres_admin() -> Iterator[Engine]:
 
 
 def _url_for(database: str) -> str:
-    return make_url(postgres_admin_url()).set(database=database).render_as_string(
-        hide_password=False
+    return (
+        make_url(postgres_admin_url()).set(database=database).render_as_string(hide_password=False)
     )
 
 
@@ -92,9 +92,7 @@ def backend(request: pytest.FixtureRequest) -> str:
 
 
 @pytest.fixture
-def database_url(
-    backend: str, request: pytest.FixtureRequest, tmp_path: Path
-) -> Iterator[str]:
+def database_url(backend: str, request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
     """A migrated, empty database of the test's backend."""
     if backend == "sqlite":
         template: Path = request.getfixturevalue("sqlite_template")

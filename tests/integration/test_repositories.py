@@ -1,0 +1,340 @@
+"""Repositories on SQLite and PostgreSQL: round trips, audit, handoffs, inbox, outbox, bad input."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+
+import pytest
+from sqlalchemy.orm import Session, sessionmaker
+
+from db.repositories import (
+    ConversationKey,
+    StaleState,
+    UnknownConversation,
+    UnknownHandoff,
+    WorkspaceSettings,
+    backoff_delay,
+)
+from db.uow import SqlUnitOfWork
+from escalation.engine import Proposal, decide, screen_message
+from escalation.handoff import Handoff
+from escalation.identifiers import Identifiers
+from escalation.ledger import Attempt, AttemptLedger
+from escalation.records import Customer, Order
+from escalation.state import ConversationState, NotedSignal, PolicyCheck
+
+NOW = datetime(2026, 11, 28, 12, 0, tzinfo=UTC)
+KEY = ConversationKey("slack", "T1", "D1", "U1")
+
+
+def new_conversation(sessions: sessionmaker[Session], key: ConversationKey = KEY) -> int:
+    with SqlUnitOfWork(sessions) as uow:
+        record = uow.conversations.get_or_create(key, now=NOW)
+        uow.commit()
+    return record.id
+
+
+def test_a_conversation_is_found_again_by_its_key(sessions: sessionmaker[Session]) -> None:
+    first = new_conversation(sessions)
+    again = new_conversation(sessions)
+    other = new_conversation(sessions, ConversationKey("slack", "T1", "C9", "U1", "1700.1"))
+    assert first == again
+    assert other != first
+    with SqlUnitOfWork(sessions) as uow:
+        record = uow.conversations.get(first)
+    assert record.key == KEY
+    assert record.status == "bot"
+
+
+def test_the_cores_state_round_trips_whole(sessions: sessionmaker[Session]) -> None:
+    conversation_id = new_conversation(sessions)
+    state = ConversationState(
+        status="bot",
+        turn=3,
+        customer_id="C-1",
+        identifiers=Identifiers(("ana@example.org",), ("15550101",), ("1042", "A-7")),
+        signals=(NotedSignal(1, "implicit", "are you a bot"),),
+        resolution_offered=True,
+        ledger=AttemptLedger(
+            (
+                Attempt("get_order", 2, 1, "error", "timeout", "slow", final=False),
+                Attempt("get_order", 2, 2, "ok"),
+                Attempt("model", 3, 1, "error", "unavailable", "529"),
+            )
+        ),
+        policy_checks=(PolicyCheck(2, "refund", "violation", "returns-30-days", "No."),),
+        pending_disambiguation=("email", "phone"),
+    )
+    with SqlUnitOfWork(sessions) as uow:
+        loaded = uow.conversations.load_state(conversation_id)
+        assert loaded.state == ConversationState()
+        uow.conversations.save_state(conversation_id, state, version=loaded.version, now=NOW)
+        uow.commit()
+    with SqlUnitOfWork(sessions) as uow:
+        assert uow.conversations.load_state(conversation_id).state == state
+        assert uow.conversations.get(conversation_id).customer_id == "C-1"
+
+
+def test_a_stale_copy_of_the_state_is_refused(sessions: sessionmaker[Session]) -> None:
+    conversation_id = new_conversation(sessions)
+    with SqlUnitOfWork(sessions) as uow:
+        loaded = uow.conversations.load_state(conversation_id)
+        uow.conversations.save_state(conversation_id, loaded.state, version=loaded.version, now=NOW)
+        uow.commit()
+    with SqlUnitOfWork(sessions) as uow, pytest.raises(StaleState):
+        uow.conversations.save_state(conversation_id, loaded.state, version=loaded.version, now=NOW)
+
+
+def test_unknown_conversation_ids_give_a_clear_error(sessions: sessionmaker[Session]) -> None:
+    with SqlUnitOfWork(sessions) as uow:
+        for call in (
+            lambda: uow.conversations.get(999),
+            lambda: uow.conversations.load_state(999),
+            lambda: uow.conversations.lock(999),
+            lambda: uow.conversations.history(999),
+            lambda: uow.conversations.add_message(999, speaker="customer", text="hi", now=NOW),
+        ):
+            with pytest.raises(UnknownConversation, match="no conversation with id 999"):
+                call()
+        with pytest.raises(UnknownHandoff, match="no handoff with id 5"):
+            uow.handoffs.get(5)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "x" * 40_000,
+        "ünïcödé — 日本語のメッセージ — مرحبا",
+        "🔥🔥🔥 📦💥 😡",
+        "",
+        "line one\nline two\r\n\ttabbed \x00 after a NUL",
+    ],
+    ids=["40k", "non-ascii", "emoji", "empty", "control-chars"],
+)
+def test_messages_are_stored_whole(sessions: sessionmaker[Session], text: str) -> None:
+    conversation_id = new_conversation(sessions)
+    with SqlUnitOfWork(sessions) as uow:
+        uow.conversations.add_message(
+            conversation_id, speaker="customer", text=text, now=NOW, slack_ts="1700000000.000100"
+        )
+        uow.commit()
+    with SqlUnitOfWork(sessions) as uow:
+        (stored,) = uow.conversations.history(conversation_id)
+    expected = text.replace("\x00", "\ufffd")  # PostgreSQL text cannot hold NUL: documented rule
+    assert stored.text == expected
+    assert stored.speaker == "customer"
+
+
+def test_history_keeps_the_latest_messages_in_order(sessions: sessionmaker[Session]) -> None:
+    conversation_id = new_conversation(sessions)
+    with SqlUnitOfWork(sessions) as uow:
+        for i in range(12):
+            uow.conversations.add_message(
+                conversation_id, speaker="customer" if i % 2 else "bot", text=f"m{i}", now=NOW
+            )
+        uow.commit()
+    with SqlUnitOfWork(sessions) as uow:
+        history = uow.conversations.history(conversation_id, limit=5)
+    assert [u.text for u in history] == ["m7", "m8", "m9", "m10", "m11"]
+
+
+def test_each_turn_leaves_an_audit_row(sessions: sessionmaker[Session]) -> None:
+    conversation_id = new_conversation(sessions)
+    screening = screen_message(ConversationState(), "where is my parcel?")
+    ruling = decide(
+        screening.state,
+        Proposal(action="escalate", trigger="no_progress", reason="unsure", reply="x"),
+    )
+    with SqlUnitOfWork(sessions) as uow:
+        uow.conversations.record_decision(
+            conversation_id, turn=ruling.state.turn, decision=ruling.decision, now=NOW
+        )
+        uow.commit()
+    with SqlUnitOfWork(sessions) as uow:
+        (row,) = uow.conversations.decisions(conversation_id)
+    assert (row.action, row.trigger, row.overridden) == ("clarify", None, True)
+    assert "refused" in row.reason
+    assert row.proposal is not None
+    assert row.proposal["trigger"] == "no_progress"
+    assert row.proposal["reason"] == "unsure"
+
+
+def handoff() -> Handoff:
+    return Handoff(
+        customer_id="unidentified",
+        trigger="explicit_request",
+        root_cause="The customer asked for a person.",
+        recommended_action="Take over.",
+        attempts=(Attempt("get_order", 1, 1, "error", "forbidden"),),
+        policy_cited=None,
+        summary="Customer: human please",
+        identifiers_typed=Identifiers(emails=("ana@example.org",)),
+    )
+
+
+def test_handoffs_round_trip_and_move_the_conversation(sessions: sessionmaker[Session]) -> None:
+    conversation_id = new_conversation(sessions)
+    with SqlUnitOfWork(sessions) as uow:
+        handoff_id = uow.handoffs.open(conversation_id, handoff(), now=NOW, decision_id=None)
+        uow.handoffs.set_card(handoff_id, channel="C-AGENTS", ts="1700.2")
+        uow.commit()
+    with SqlUnitOfWork(sessions) as uow:
+        record = uow.handoffs.get(handoff_id)
+        assert record.handoff == handoff()
+        assert (record.status, record.card_channel, record.card_ts) == (
+            "open",
+            "C-AGENTS",
+            "1700.2",
+        )
+        first = uow.handoffs.claim(handoff_id, agent_id="U-AGENT-1", now=NOW)
+        second = uow.handoffs.claim(handoff_id, agent_id="U-AGENT-2", now=NOW)
+        uow.commit()
+    assert (first.won, first.holder) == (True, "U-AGENT-1")
+    assert (second.won, second.holder) == (False, "U-AGENT-1")
+    with SqlUnitOfWork(sessions) as uow:
+        assert uow.conversations.get(conversation_id).status == "claimed"
+        assert uow.handoffs.resolve(handoff_id, now=NOW)
+        assert not uow.handoffs.resolve(handoff_id, now=NOW)
+        uow.commit()
+        assert uow.conversations.get(conversation_id).status == "resolved"
+        assert uow.handoffs.latest_for(conversation_id) is not None
+
+
+def test_return_to_bot_hands_the_conversation_back(sessions: sessionmaker[Session]) -> None:
+    conversation_id = new_conversation(sessions)
+    with SqlUnitOfWork(sessions) as uow:
+        handoff_id = uow.handoffs.open(conversation_id, handoff(), now=NOW, decision_id=None)
+        uow.conversations.set_status(conversation_id, "escalated", now=NOW)
+        assert uow.handoffs.return_to_bot(handoff_id, now=NOW)
+        uow.commit()
+    with SqlUnitOfWork(sessions) as uow:
+        assert uow.conversations.get(conversation_id).status == "bot"
+        assert uow.handoffs.get(handoff_id).status == "returned"
+
+
+def test_workspace_settings_round_trip(sessions: sessionmaker[Session]) -> None:
+    with SqlUnitOfWork(sessions) as uow:
+        assert uow.workspaces.get("T1") == WorkspaceSettings("T1")
+        uow.workspaces.save(WorkspaceSettings("T1", "C-AGENTS", ("C-HELP",), ("U-ADMIN",)), now=NOW)
+        uow.commit()
+    with SqlUnitOfWork(sessions) as uow:
+        assert uow.workspaces.get("T1") == WorkspaceSettings(
+            "T1", "C-AGENTS", ("C-HELP",), ("U-ADMIN",)
+        )
+
+
+def test_a_retried_event_id_inserts_nothing(sessions: sessionmaker[Session]) -> None:
+    with SqlUnitOfWork(sessions) as uow:
+        assert uow.inbox.add("Ev1", {"text": "hi"}, now=NOW)
+        assert not uow.inbox.add("Ev1", {"text": "hi again"}, now=NOW)
+        uow.commit()
+    with SqlUnitOfWork(sessions) as uow:
+        (item,) = uow.inbox.claim(worker="w1", now=NOW, lease=timedelta(minutes=1))
+    assert item.payload == {"text": "hi"}
+
+
+def test_an_event_waits_for_the_earlier_event_of_its_conversation(
+    sessions: sessionmaker[Session],
+) -> None:
+    with SqlUnitOfWork(sessions) as uow:
+        for event_id, key in (("E1", "conv-a"), ("E2", "conv-a"), ("E3", "conv-b")):
+            uow.inbox.add(event_id, {}, now=NOW, conversation_key=key)
+        uow.commit()
+    lease = timedelta(minutes=1)
+    with SqlUnitOfWork(sessions) as uow:
+        first = uow.inbox.claim(worker="w1", now=NOW, lease=lease)
+        uow.commit()
+    assert [i.event_id for i in first] == ["E1", "E3"]
+    with SqlUnitOfWork(sessions) as uow:
+        assert uow.inbox.claim(worker="w2", now=NOW, lease=lease) == []
+        assert uow.inbox.complete(first[0].id, worker="w1", now=NOW)
+        uow.commit()
+    with SqlUnitOfWork(sessions) as uow:
+        assert [i.event_id for i in uow.inbox.claim(worker="w2", now=NOW, lease=lease)] == ["E2"]
+
+
+def test_outbox_retries_with_backoff_or_retry_after(sessions: sessionmaker[Session]) -> None:
+    lease = timedelta(seconds=30)
+    with SqlUnitOfWork(sessions) as uow:
+        outbox_id = uow.outbox.enqueue("card", {"text": "handoff"}, now=NOW)
+        uow.commit()
+    with SqlUnitOfWork(sessions) as uow:
+        (item,) = uow.outbox.claim_due(worker="w", now=NOW, lease=lease)
+        assert item.id == outbox_id
+        assert uow.outbox.retry_later(
+            item.id, worker="w", now=NOW, error="ratelimited", attempts=item.attempts, retry_after=7
+        )
+        uow.commit()
+    with SqlUnitOfWork(sessions) as uow:
+        assert uow.outbox.claim_due(worker="w", now=NOW + timedelta(seconds=6), lease=lease) == []
+        (item,) = uow.outbox.claim_due(worker="w", now=NOW + timedelta(seconds=7), lease=lease)
+        assert item.attempts == 2
+        assert uow.outbox.retry_later(
+            item.id, worker="w", now=NOW, error="500", attempts=item.attempts
+        )
+        uow.commit()
+    with SqlUnitOfWork(sessions) as uow:
+        later = NOW + backoff_delay(2)
+        assert uow.outbox.claim_due(worker="w", now=later - timedelta(seconds=1), lease=lease) == []
+        (item,) = uow.outbox.claim_due(worker="w", now=later, lease=lease)
+        assert uow.outbox.mark_sent(item.id, worker="w", now=later, result={"ts": "1.2"})
+        uow.commit()
+    with SqlUnitOfWork(sessions) as uow:
+        assert uow.outbox.pending() == []
+
+
+def test_a_held_message_stays_until_released(sessions: sessionmaker[Session]) -> None:
+    lease = timedelta(seconds=30)
+    with SqlUnitOfWork(sessions) as uow:
+        uow.outbox.enqueue("card", {"text": "handoff"}, now=NOW)
+        (item,) = uow.outbox.claim_due(worker="w", now=NOW, lease=lease)
+        assert uow.outbox.hold(item.id, worker="w", error="no handoff channel set")
+        uow.commit()
+    with SqlUnitOfWork(sessions) as uow:
+        far = NOW + timedelta(days=30)
+        assert uow.outbox.claim_due(worker="w", now=far, lease=lease) == []
+        assert [m.last_error for m in uow.outbox.pending()] == ["no handoff channel set"]
+        assert uow.outbox.release_held(now=far, kind="card") == 1
+        assert len(uow.outbox.claim_due(worker="w", now=far, lease=lease)) == 1
+
+
+def test_backoff_grows_and_is_capped() -> None:
+    delays = [backoff_delay(n).total_seconds() for n in range(1, 12)]
+    assert delays[:4] == [2, 4, 8, 16]
+    assert max(delays) == 300
+    assert delays == sorted(delays)
+
+
+def test_the_shop_store_searches_without_guessing(sessions: sessionmaker[Session]) -> None:
+    with SqlUnitOfWork(sessions) as uow:
+        uow.shop.load(
+            [
+                Customer("C-1", "John Smith", "J.Smith@example.com", "+1 555 0101"),
+                Customer("C-2", "John Smith", "john@example.net", "+1 555 0102"),
+                Customer("C-3", "Ana_Lima", "ana@example.org", "+351 21 000 0000"),
+            ],
+            [Order("1042", "C-1", "Lamp", "delivered", 39.0, 6, delivered_days_ago=3)],
+        )
+        uow.commit()
+    with SqlUnitOfWork(sessions) as uow:
+        assert {c.customer_id for c in uow.shop.search_customers("john smith")} == {"C-1", "C-2"}
+        assert [c.customer_id for c in uow.shop.search_customers("j.smith@EXAMPLE.com")] == ["C-1"]
+        assert [c.customer_id for c in uow.shop.search_customers("+1 (555) 0102")] == ["C-2"]
+        assert [c.customer_id for c in uow.shop.search_customers("#1042")] == ["C-1"]
+        assert uow.shop.search_customers("Ana%") == []  # LIKE wildcards are literal
+        assert uow.shop.search_customers("Ana_Lima")[0].customer_id == "C-3"
+        assert uow.shop.candidate("C-1").order_numbers == ("1042",)
+        order = uow.shop.order("1042")
+        assert order is not None
+        assert order.facts().days_since_delivery == 3
+        assert uow.shop.order("nope") is None
+
+
+def test_the_active_policy_book_is_the_newest_installed(sessions: sessionmaker[Session]) -> None:
+    with SqlUnitOfWork(sessions) as uow:
+        assert uow.policy_books.active_document() is None
+        uow.policy_books.install("old", {"rules": [1]}, now=NOW)
+        uow.policy_books.install("new", {"rules": [2]}, now=NOW)
+        uow.commit()
+    with SqlUnitOfWork(sessions) as uow:
+        assert uow.policy_books.active_document() == {"rules": [2]}
