@@ -1,0 +1,70 @@
+"""`escalation-bot db upgrade` and the default SQLite file's settings."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+from sqlalchemy import inspect, text
+
+from db.engine import make_engine
+from db.models import Base
+
+
+def run_cli(*args: str, cwd: Path, env: dict[str, str]) -> subprocess.CompletedProcess[str]:
+    script = shutil.which("escalation-bot", path=str(Path(sys.executable).parent))
+    assert script is not None, "the console script is installed with the package"
+    return subprocess.run(
+        [script, *args],
+        cwd=cwd,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+
+
+def clean_env() -> dict[str, str]:
+    return {k: v for k, v in os.environ.items() if k != "DATABASE_URL"}
+
+
+def test_db_upgrade_creates_the_default_sqlite_file_in_wal_mode(tmp_path: Path) -> None:
+    done = run_cli("db", "upgrade", cwd=tmp_path, env=clean_env())
+    assert done.returncode == 0, done.stderr
+    assert "up to date" in done.stdout
+    database = tmp_path / "escalation-bot.db"
+    assert database.exists()
+    engine = make_engine(f"sqlite:///{database}")
+    try:
+        assert set(Base.metadata.tables) <= set(inspect(engine).get_table_names())
+        with engine.connect() as connection:
+            assert connection.execute(text("PRAGMA journal_mode")).scalar() == "wal"
+    finally:
+        engine.dispose()
+
+
+def test_db_upgrade_honours_database_url(database_url: str, tmp_path: Path) -> None:
+    done = run_cli("db", "upgrade", cwd=tmp_path, env={**clean_env(), "DATABASE_URL": database_url})
+    assert done.returncode == 0, done.stderr
+    assert not (tmp_path / "escalation-bot.db").exists()
+
+
+def test_a_bad_database_url_is_a_clear_error_not_a_traceback(tmp_path: Path) -> None:
+    done = run_cli(
+        "db", "upgrade", cwd=tmp_path, env={**clean_env(), "DATABASE_URL": "nosuchdb://x"}
+    )
+    assert done.returncode == 2
+    assert "bad DATABASE_URL" in done.stderr
+    assert "Traceback" not in done.stderr
+
+
+def test_an_unreachable_database_fails_with_status_1(tmp_path: Path) -> None:
+    url = "postgresql+psycopg://nobody@127.0.0.1:1/none?connect_timeout=2"
+    done = run_cli("db", "upgrade", cwd=tmp_path, env={**clean_env(), "DATABASE_URL": url})
+    assert done.returncode == 1
+    assert "database upgrade failed" in done.stderr
+    assert "Traceback" not in done.stderr
