@@ -21,7 +21,7 @@ from escalation.matching import CustomerCandidate, MatchResult, match_customer
 from escalation.policy import humanise
 from escalation.signals import HumanRequest, detect_human_request
 from escalation.state import ConversationState, NotedSignal, PolicyCheck
-from escalation.vocabulary import IDENTIFIER_KINDS, Action, IdentifierKind, Trigger
+from escalation.vocabulary import EFFECT_TOOLS, IDENTIFIER_KINDS, Action, IdentifierKind, Trigger
 
 HANDOFF_REPLY: Final[dict[Trigger, str]] = {
     "explicit_request": (
@@ -278,6 +278,10 @@ def _settle(state: ConversationState, proposal: Proposal, *, steps: int) -> Ruli
         action, ask_for = "clarify", state.pending_disambiguation
         reply = _clarify_reply(ask_for)
         notes.append("several customers match and none is singled out yet: asking, not guessing")
+    refused = _refused_without_effect(state)
+    if action == "resolve" and refused is not None:
+        action, reply = "decline", f"I'm sorry, I can't do that. {refused.explanation}"
+        notes.append(f"policy {refused.rule_id} said no and nothing was done: a decline")
     ask_for = tuple(k for k in IDENTIFIER_KINDS if k in ask_for) if action == "clarify" else ()
     if promises_handoff(reply):
         reply = "I can take care of this myself, right here."
@@ -301,6 +305,17 @@ def _settle(state: ConversationState, proposal: Proposal, *, steps: int) -> Ruli
     )
     offered = state.resolution_offered or action in ("resolve", "decline")
     return Ruling(decision=decision, state=replace(state, resolution_offered=offered))
+
+
+def _refused_without_effect(state: ConversationState) -> PolicyCheck | None:
+    """A violation this turn when no action succeeded: "resolved" would not be true."""
+    violation = _latest(state.checks_in_turn(state.turn), verdict="violation")
+    if violation is None:
+        return None
+    acted = any(
+        a.step in EFFECT_TOOLS and a.outcome == "ok" for a in state.ledger.in_turn(state.turn)
+    )
+    return None if acted else violation
 
 
 def _escalate(

@@ -528,3 +528,23 @@ def test_stage_two_is_deterministic() -> None:
     second = decisions_for(lambda: fresh_turn("hello"), proposals)
     assert first == second
     assert isinstance(decide(fresh_turn("hello"), proposals[0]), Ruling)
+
+
+def test_claiming_success_after_a_refused_action_becomes_a_decline(book: PolicyBook) -> None:
+    state = fresh_turn("refund order 3307 now")
+    state = state.record_verdict(check_policy(book, PolicyRequest("refund", REFUND_DAY_45)))
+    state = state.record_attempts(
+        *run_tool("issue_refund", lambda: ToolResult(outcome="refused"), turn=state.turn).attempts
+    )
+    ruling = decide(state, Proposal(action="resolve", reply="Done! Your refund is on its way."))
+    assert ruling.decision.action == "decline"
+    assert "on its way" not in ruling.decision.reply
+    assert "30 days" in ruling.decision.reply
+
+
+def test_a_violation_beside_a_completed_action_still_resolves(book: PolicyBook) -> None:
+    state = fresh_turn("refund 3307 and credit me for the late 1043")
+    state = state.record_verdict(check_policy(book, PolicyRequest("refund", REFUND_DAY_45)))
+    state = run(state, "issue_credit")
+    ruling = decide(state, Proposal(action="resolve", reply="Credit added; no refund, sorry."))
+    assert ruling.decision.action == "resolve"
