@@ -61,7 +61,7 @@ def _frustrated_damaged(
         run_tool("get_order", lambda: ToolResult(outcome="ok", detail="1042"), turn=state.turn)
     )
     ctx.say(f"get_order(1042): {order.status} {order.delivered_days_ago} days ago, {order.item}")
-    state = _check(ctx, state, PolicyRequest("replacement", order.facts(), item_damaged=True))
+    state = _check(ctx, state, PolicyRequest("replacement", order.facts(), problem="damaged"))
     run = run_tool(
         "create_replacement", lambda: ToolResult(outcome="ok", detail="order 1042"), turn=state.turn
     )

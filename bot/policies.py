@@ -96,7 +96,7 @@ def _conditions(raw: Any, *, where: str) -> Conditions:
         status_in=tuple(statuses),
         max_days_since_delivery=_days(raw, "max_days_since_delivery", where=where),
         max_days_since_order=_days(raw, "max_days_since_order", where=where),
-        item_damaged=_flag(raw, "item_damaged", where=where),
+        problem_in=_problems(raw, where=where),
         past_promised_date=_flag(raw, "past_promised_date", where=where),
         price_dropped=_flag(raw, "price_dropped", where=where),
     )
@@ -109,6 +109,13 @@ def _days(raw: Mapping[str, Any], key: str, *, where: str) -> int | None:
     if isinstance(value, bool) or not isinstance(value, int) or value < 0:
         raise PolicyBookError(f"{where}: '{key}' must be a whole number of days")
     return value
+
+
+def _problems(raw: Mapping[str, Any], *, where: str) -> tuple[str, ...]:
+    value = raw.get("problem_in", [])
+    if not isinstance(value, list) or not all(isinstance(p, str) and p for p in value):
+        raise PolicyBookError(f"{where}: 'problem_in' must list item problems (e.g. damaged)")
+    return tuple(normalise_request_kind(p) for p in value)
 
 
 def _flag(raw: Mapping[str, Any], key: str, *, where: str) -> bool:

@@ -26,12 +26,12 @@ class Conditions:
     status_in: tuple[OrderStatus, ...] = ()
     max_days_since_delivery: int | None = None
     max_days_since_order: int | None = None
-    item_damaged: bool = False
+    problem_in: tuple[str, ...] = ()
     past_promised_date: bool = False
     price_dropped: bool = False
 
     def needs_order(self) -> bool:
-        return self != Conditions(item_damaged=self.item_damaged)
+        return self != Conditions(problem_in=self.problem_in)
 
 
 @dataclass(frozen=True, slots=True)
@@ -91,7 +91,7 @@ class PolicyRequest:
 
     kind: str
     order: OrderFacts | None = None
-    item_damaged: bool = False
+    problem: str | None = None  # what the customer reports about the item: "damaged", ...
 
 
 @dataclass(frozen=True, slots=True)
@@ -140,8 +140,9 @@ def unmet_conditions(conditions: Conditions, request: PolicyRequest) -> tuple[st
     """Each condition the request fails, as a sentence a customer can read."""
     failed: list[str] = []
     order = request.order
-    if conditions.item_damaged and not request.item_damaged:
-        failed.append("This applies only to items that arrived damaged.")
+    if conditions.problem_in and request.problem not in conditions.problem_in:
+        problems = _or_list([p.replace("_", " ") for p in conditions.problem_in])
+        failed.append(f"This applies only when the item arrived {problems}.")
     if order is None:
         return tuple(failed)
     if conditions.status_in and order.status not in conditions.status_in:

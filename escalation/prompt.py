@@ -173,8 +173,8 @@ def describe_conditions(rule: PolicyRule) -> str:
         parts.append(f"delivered at most {c.max_days_since_delivery} days ago")
     if c.max_days_since_order is not None:
         parts.append(f"ordered at most {c.max_days_since_order} days ago")
-    if c.item_damaged:
-        parts.append("the item arrived damaged")
+    if c.problem_in:
+        parts.append("the item arrived " + " or ".join(p.replace("_", " ") for p in c.problem_in))
     if c.past_promised_date:
         parts.append("the promised delivery date has passed")
     if c.price_dropped:

@@ -17,7 +17,7 @@ def test_the_shipped_book_gives_the_documented_verdicts() -> None:
     assert check_policy(book, PolicyRequest("competitor_price_match")).kind == "gap"
     assert check_policy(book, PolicyRequest("refund", day_45)).kind == "violation"
     assert check_policy(book, PolicyRequest("cancellation", shipped)).kind == "violation"
-    assert check_policy(book, PolicyRequest("replacement", day_45, item_damaged=True)).kind == (
+    assert check_policy(book, PolicyRequest("replacement", day_45, problem="damaged")).kind == (
         "allowed"
     )
     late = OrderFacts(status="shipped", days_since_order=9, days_past_due=2)

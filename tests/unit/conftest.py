@@ -30,7 +30,7 @@ def make_book() -> PolicyBook:
                 title="Damaged on arrival",
                 covers=("replacement", "refund"),
                 text="Damaged items are replaced or refunded.",
-                conditions=Conditions(status_in=("delivered",), item_damaged=True),
+                conditions=Conditions(status_in=("delivered",), problem_in=("damaged",)),
             ),
             PolicyRule(
                 id="late",

@@ -88,7 +88,7 @@ def test_seed_frustrated_customer_with_a_simple_issue_is_resolved(book: PolicyBo
     state = run(state, "get_order")
     order = OrderFacts(status="delivered", days_since_order=6, days_since_delivery=3)
     state = state.record_verdict(
-        check_policy(book, PolicyRequest("replacement", order, item_damaged=True))
+        check_policy(book, PolicyRequest("replacement", order, problem="damaged"))
     )
     state = run(state, "create_replacement")
     reply = "I understand this is frustrating. I've sent a replacement for order 1042."

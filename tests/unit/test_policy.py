@@ -59,14 +59,14 @@ def test_refund_within_the_window_is_allowed(book: PolicyBook) -> None:
 
 
 def test_damaged_item_can_be_refunded_even_outside_the_return_window(book: PolicyBook) -> None:
-    verdict = check_policy(book, PolicyRequest("refund", DELIVERED_45_DAYS_AGO, item_damaged=True))
+    verdict = check_policy(book, PolicyRequest("refund", DELIVERED_45_DAYS_AGO, problem="damaged"))
     assert verdict.kind == "allowed"
     assert verdict.rule is not None
     assert verdict.rule.id == "damaged"
 
 
 def test_replacement_needs_damage(book: PolicyBook) -> None:
-    damaged = check_policy(book, PolicyRequest("replacement", DELIVERED_5_DAYS_AGO, True))
+    damaged = check_policy(book, PolicyRequest("replacement", DELIVERED_5_DAYS_AGO, "damaged"))
     intact = check_policy(book, PolicyRequest("replacement", DELIVERED_5_DAYS_AGO))
     assert damaged.kind == "allowed"
     assert intact.kind == "violation"

@@ -1,0 +1,342 @@
+"""The tools both agents use (DESIGN.md §4), run through the engine's wrappers.
+
+Every call goes through the core's retry rule and into the attempt ledger. Customer data
+reaches the agent only for the customer the customer's own identifiers singled out; an
+ambiguous lookup returns the identifier kinds to ask for and no records. Each action is
+policy-checked; a violation is refused with the rule's text. Actions are collected as
+`Effect`s and written by the turn's transaction, not here.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass, field
+from typing import Any, Final, Protocol
+
+from escalation.engine import identify_customer
+from escalation.ledger import ToolError, ToolResult, run_tool
+from escalation.matching import CustomerCandidate
+from escalation.policy import OrderRequired, PolicyBook, PolicyRequest, check_policy
+from escalation.records import Order
+from escalation.state import ConversationState
+from escalation.vocabulary import TOOL_NAMES, TRIGGERS, ToolErrorKind, ToolName, Trigger
+
+# The policy request kind each action is checked against.
+ACTION_REQUEST: Final[dict[ToolName, str]] = {
+    "create_replacement": "replacement",
+    "issue_refund": "refund",
+    "issue_credit": "shipping_credit",
+    "adjust_price": "price_adjustment",
+    "cancel_order": "cancellation",
+    "change_address": "address_change",
+}
+
+
+class ShopReader(Protocol):
+    """What the tools read from the shop's records."""
+
+    def search_customers(self, query: str) -> list[CustomerCandidate]: ...
+
+    def candidate(self, customer_id: str) -> CustomerCandidate: ...
+
+    def order(self, number: str) -> Order | None: ...
+
+
+@dataclass(frozen=True, slots=True)
+class Effect:
+    """A state-changing action carried out for a customer."""
+
+    tool: ToolName
+    customer_id: str
+    order: str | None = None
+    amount: float | None = None
+    detail: str | None = None
+
+    def as_dict(self) -> dict[str, Any]:
+        out: dict[str, Any] = {"tool": self.tool, "customer_id": self.customer_id}
+        if self.order is not None:
+            out["order"] = self.order
+        if self.amount is not None:
+            out["amount"] = round(self.amount, 2)
+        if self.detail is not None:
+            out["detail"] = self.detail
+        return out
+
+
+@dataclass(frozen=True, slots=True)
+class Fault:
+    """Fail the next `times` calls of `tool` with `error` (counted across a whole scenario)."""
+
+    tool: ToolName
+    error: ToolErrorKind
+    times: int = 1
+
+
+class FaultPlan:
+    """Injected tool faults for scenario runs; an empty plan injects nothing."""
+
+    def __init__(self, faults: Iterable[Fault] = ()) -> None:
+        self._remaining: list[list[Any]] = [[f.tool, f.error, f.times] for f in faults]
+
+    def raise_if_due(self, tool: ToolName) -> None:
+        for entry in self._remaining:
+            if entry[0] == tool and entry[2] > 0:
+                entry[2] -= 1
+                raise ToolError(entry[1], f"injected {entry[1]}")
+
+
+@dataclass(frozen=True, slots=True)
+class EscalationRequest:
+    """What the agent asked for with `escalate_to_human` (validated later by the engine)."""
+
+    trigger: Trigger | None
+    root_cause: str
+    recommended_action: str
+
+
+class BadArguments(ValueError):
+    pass
+
+
+@dataclass
+class ToolBox:
+    """One turn's tools over a shop, a policy book and the conversation's state."""
+
+    shop: ShopReader
+    book: PolicyBook
+    state: ConversationState
+    faults: FaultPlan = field(default_factory=FaultPlan)
+    effects: list[Effect] = field(default_factory=list)
+    escalation: EscalationRequest | None = None
+
+    def call(self, name: str, arguments: Mapping[str, Any]) -> dict[str, Any]:
+        """Run tool `name`; the answer is a JSON-ready document for the agent."""
+        if name not in TOOL_NAMES:
+            return {"status": "error", "detail": f"unknown tool {name!r}"}
+        tool: ToolName = name
+        handler: Callable[[Mapping[str, Any]], tuple[ToolResult, dict[str, Any]]] = getattr(
+            self, f"_{tool}"
+        )
+        answer: dict[str, Any] = {}
+
+        def attempt() -> ToolResult:
+            nonlocal answer
+            self.faults.raise_if_due(tool)
+            try:
+                result, answer = handler(arguments)
+            except BadArguments as error:
+                result, answer = (
+                    ToolResult("refused", str(error)),
+                    {
+                        "status": "error",
+                        "detail": str(error),
+                    },
+                )
+            return result
+
+        run = run_tool(tool, attempt, turn=self.state.turn)
+        self.state = self.state.record_run(run)
+        if run.error is not None:
+            return {
+                "status": "error",
+                "error": run.error.kind,
+                "calls": len(run.attempts),
+                "detail": "the tool kept failing; it was retried as far as allowed"
+                if run.error.kind in ("timeout", "unavailable")
+                else "the tool refused or failed; retrying will not help",
+            }
+        return answer
+
+    # --- the tools ------------------------------------------------------------------------
+
+    def _find_customer(self, args: Mapping[str, Any]) -> tuple[ToolResult, dict[str, Any]]:
+        queries = [
+            str(v)
+            for k in ("query", "email", "phone", "order_number")
+            if (v := args.get(k)) not in (None, "")
+        ]
+        # Whatever the agent searched for, the customer's own identifiers are searched too,
+        # and only they can single a customer out.
+        typed = self.state.identifiers
+        queries += [*typed.emails, *typed.phones, *typed.order_numbers]
+        if not queries:
+            raise BadArguments("give a name, email, phone or order number to search for")
+        candidates: dict[str, CustomerCandidate] = {}
+        for query in queries:
+            for candidate in self.shop.search_customers(query):
+                candidates.setdefault(candidate.customer_id, candidate)
+        match, self.state = identify_customer(self.state, list(candidates.values()))
+        if match.kind == "matched" and match.customer_id is not None:
+            return ToolResult("ok", f"matched {match.customer_id}"), self._customer_view(
+                match.customer_id
+            )
+        if match.kind == "ambiguous":
+            return ToolResult("ambiguous", f"ask for {', '.join(match.ask_for)}"), {
+                "status": "ambiguous",
+                "ask_for": list(match.ask_for),
+                "detail": "No single customer is identified by what the customer typed. Ask "
+                "the customer for one of these identifiers. Do not pick or guess a record.",
+            }
+        return ToolResult("not_found"), {
+            "status": "not_found",
+            "detail": "No customer matches the identifiers the customer gave.",
+        }
+
+    def _get_order(self, args: Mapping[str, Any]) -> tuple[ToolResult, dict[str, Any]]:
+        order = self._own_order(args)
+        if isinstance(order, dict):
+            return ToolResult("refused", order["detail"]), order
+        return ToolResult("ok", order.number), {"status": "ok", "order": order_view(order)}
+
+    def _check_policy(self, args: Mapping[str, Any]) -> tuple[ToolResult, dict[str, Any]]:
+        request = _text(args, "request")
+        order = None
+        if args.get("order_number"):
+            found = self._own_order(args)
+            if isinstance(found, dict):
+                return ToolResult("refused", found["detail"]), found
+            order = found
+        try:
+            verdict = check_policy(
+                self.book,
+                PolicyRequest(request, order.facts() if order else None, _problem(args)),
+            )
+        except OrderRequired:
+            return ToolResult("refused", "needs an order"), {
+                "status": "needs_order",
+                "detail": "The rules on this depend on the order: ask for its order number.",
+            }
+        self.state = self.state.record_verdict(verdict)
+        return ToolResult("ok", f"{verdict.kind}"), {
+            "status": "ok",
+            "verdict": verdict.kind,
+            "rule": verdict.rule.id if verdict.rule else None,
+            "explanation": verdict.explanation,
+            "amount": verdict.rule.amount if verdict.rule else None,
+        }
+
+    def _create_replacement(self, args: Mapping[str, Any]) -> tuple[ToolResult, dict[str, Any]]:
+        return self._act("create_replacement", args, amount=lambda order, rule_amount: None)
+
+    def _issue_refund(self, args: Mapping[str, Any]) -> tuple[ToolResult, dict[str, Any]]:
+        return self._act("issue_refund", args, amount=lambda order, rule_amount: order.total)
+
+    def _issue_credit(self, args: Mapping[str, Any]) -> tuple[ToolResult, dict[str, Any]]:
+        return self._act("issue_credit", args, amount=lambda order, rule_amount: rule_amount)
+
+    def _adjust_price(self, args: Mapping[str, Any]) -> tuple[ToolResult, dict[str, Any]]:
+        return self._act(
+            "adjust_price",
+            args,
+            amount=lambda order, rule_amount: order.total - (order.current_price or order.total),
+        )
+
+    def _cancel_order(self, args: Mapping[str, Any]) -> tuple[ToolResult, dict[str, Any]]:
+        return self._act("cancel_order", args, amount=lambda order, rule_amount: None)
+
+    def _change_address(self, args: Mapping[str, Any]) -> tuple[ToolResult, dict[str, Any]]:
+        address = _text(args, "new_address")
+        return self._act(
+            "change_address", args, amount=lambda order, rule_amount: None, detail=address
+        )
+
+    def _escalate_to_human(self, args: Mapping[str, Any]) -> tuple[ToolResult, dict[str, Any]]:
+        trigger = args.get("trigger")
+        self.escalation = EscalationRequest(
+            trigger=trigger if trigger in TRIGGERS else None,
+            root_cause=str(args.get("root_cause") or ""),
+            recommended_action=str(args.get("recommended_action") or ""),
+        )
+        return ToolResult("ok", str(trigger)), {
+            "status": "recorded",
+            "detail": "The escalation is checked against the conversation's state before any "
+            "handoff; tell the customer only what the final decision says.",
+        }
+
+    # --- helpers --------------------------------------------------------------------------
+
+    def _act(
+        self,
+        tool: ToolName,
+        args: Mapping[str, Any],
+        *,
+        amount: Callable[[Order, float | None], float | None],
+        detail: str | None = None,
+    ) -> tuple[ToolResult, dict[str, Any]]:
+        order = self._own_order(args)
+        if isinstance(order, dict):
+            return ToolResult("refused", order["detail"]), order
+        verdict = check_policy(
+            self.book, PolicyRequest(ACTION_REQUEST[tool], order.facts(), _problem(args))
+        )
+        self.state = self.state.record_verdict(verdict)
+        if verdict.kind != "allowed" or verdict.rule is None:
+            return ToolResult("refused", verdict.kind), {
+                "status": "refused",
+                "verdict": verdict.kind,
+                "rule": verdict.rule.id if verdict.rule else None,
+                "explanation": verdict.explanation,
+            }
+        value = amount(order, verdict.rule.amount)
+        effect = Effect(
+            tool=tool,
+            customer_id=order.customer_id,
+            order=order.number,
+            amount=value,
+            detail=detail,
+        )
+        self.effects.append(effect)
+        return ToolResult("ok", f"{tool} {order.number}"), {
+            "status": "done",
+            "rule": verdict.rule.id,
+            "effect": effect.as_dict(),
+        }
+
+    def _own_order(self, args: Mapping[str, Any]) -> Order | dict[str, Any]:
+        number = _text(args, "order_number")
+        if self.state.customer_id is None:
+            return {
+                "status": "refused",
+                "detail": "No customer is identified yet: use find_customer with what the "
+                "customer typed, or ask them for their email, phone or order number.",
+            }
+        order = self.shop.order(number)
+        if order is None or not self.state.may_act_on(order.customer_id):
+            # Never reveal whether someone else's order exists.
+            return {"status": "not_found", "detail": f"No order {number} on this account."}
+        return order
+
+    def _customer_view(self, customer_id: str) -> dict[str, Any]:
+        candidate = self.shop.candidate(customer_id)
+        orders = [self.shop.order(n) for n in candidate.order_numbers]
+        return {
+            "status": "matched",
+            "customer_id": customer_id,
+            "orders": [order_view(o) for o in orders if o is not None],
+        }
+
+
+def order_view(order: Order) -> dict[str, Any]:
+    facts = order.facts()
+    return {
+        "number": order.number,
+        "item": order.item,
+        "status": order.status,
+        "total": order.total,
+        "ordered_days_ago": facts.days_since_order,
+        "delivered_days_ago": facts.days_since_delivery,
+        "days_past_promised_date": facts.days_past_due,
+        "current_price_on_our_site": order.current_price,
+    }
+
+
+def _text(args: Mapping[str, Any], key: str) -> str:
+    value = args.get(key)
+    if not isinstance(value, str | int) or not str(value).strip():
+        raise BadArguments(f"'{key}' is required")
+    return str(value).strip()
+
+
+def _problem(args: Mapping[str, Any]) -> str | None:
+    problem = args.get("problem")
+    return str(problem).strip().lower().replace(" ", "_") if problem else None
