@@ -47,48 +47,33 @@ class InMemoryShop:
         return self.orders.get(normalise_order_number(number))
 
 
+DEMO_CUSTOMERS: tuple[Customer, ...] = (
+    Customer("C-1", "John Smith", "j.smith@example.com", "+1 555 0101"),
+    Customer("C-2", "John Smith", "john.smith@example.net", "+1 555 0102"),
+    Customer("C-3", "John Smith", "jsmith77@example.org", "+44 20 7946 0103"),
+    Customer("C-4", "Maria Garcia", "maria.garcia@example.com", "+1 555 0144"),
+)
+DEMO_ORDERS: tuple[Order, ...] = (
+    Order("1042", "C-1", "Desk lamp", "delivered", 39.0, 6, delivered_days_ago=3, due_days_ago=4),
+    Order("1043", "C-1", "Kettle", "shipped", 25.0, 9, due_days_ago=2, current_price=21.0),
+    Order("2051", "C-2", "Bookshelf", "processing", 120.0, 1, due_days_ago=-5),
+    Order(
+        "3307", "C-3", "Headphones", "delivered", 89.0, 60, delivered_days_ago=45, due_days_ago=47
+    ),
+    Order(
+        "4410",
+        "C-4",
+        "Blender",
+        "delivered",
+        64.0,
+        10,
+        delivered_days_ago=7,
+        due_days_ago=8,
+        current_price=64.0,
+    ),
+)
+
+
 def demo_shop() -> InMemoryShop:
     """The embedded default store: three John Smiths, so ambiguity is real."""
-    return InMemoryShop(
-        customers=[
-            Customer("C-1", "John Smith", "j.smith@example.com", "+1 555 0101"),
-            Customer("C-2", "John Smith", "john.smith@example.net", "+1 555 0102"),
-            Customer("C-3", "John Smith", "jsmith77@example.org", "+44 20 7946 0103"),
-            Customer("C-4", "Maria Garcia", "maria.garcia@example.com", "+1 555 0144"),
-        ],
-        orders=[
-            Order(
-                "1042",
-                "C-1",
-                "Desk lamp",
-                "delivered",
-                39.0,
-                6,
-                delivered_days_ago=3,
-                due_days_ago=4,
-            ),
-            Order("1043", "C-1", "Kettle", "shipped", 25.0, 9, due_days_ago=2, current_price=21.0),
-            Order("2051", "C-2", "Bookshelf", "processing", 120.0, 1, due_days_ago=-5),
-            Order(
-                "3307",
-                "C-3",
-                "Headphones",
-                "delivered",
-                89.0,
-                60,
-                delivered_days_ago=45,
-                due_days_ago=47,
-            ),
-            Order(
-                "4410",
-                "C-4",
-                "Blender",
-                "delivered",
-                64.0,
-                10,
-                delivered_days_ago=7,
-                due_days_ago=8,
-                current_price=64.0,
-            ),
-        ],
-    )
+    return InMemoryShop(customers=DEMO_CUSTOMERS, orders=DEMO_ORDERS)

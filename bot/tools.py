@@ -17,7 +17,7 @@ from escalation.engine import identify_customer
 from escalation.ledger import ToolError, ToolResult, run_tool
 from escalation.matching import CustomerCandidate
 from escalation.policy import OrderRequired, PolicyBook, PolicyRequest, check_policy
-from escalation.records import Order
+from escalation.records import Effect, Order
 from escalation.state import ConversationState
 from escalation.vocabulary import TOOL_NAMES, TRIGGERS, ToolErrorKind, ToolName, Trigger
 
@@ -40,27 +40,6 @@ class ShopReader(Protocol):
     def candidate(self, customer_id: str) -> CustomerCandidate: ...
 
     def order(self, number: str) -> Order | None: ...
-
-
-@dataclass(frozen=True, slots=True)
-class Effect:
-    """A state-changing action carried out for a customer."""
-
-    tool: ToolName
-    customer_id: str
-    order: str | None = None
-    amount: float | None = None
-    detail: str | None = None
-
-    def as_dict(self) -> dict[str, Any]:
-        out: dict[str, Any] = {"tool": self.tool, "customer_id": self.customer_id}
-        if self.order is not None:
-            out["order"] = self.order
-        if self.amount is not None:
-            out["amount"] = round(self.amount, 2)
-        if self.detail is not None:
-            out["detail"] = self.detail
-        return out
 
 
 @dataclass(frozen=True, slots=True)

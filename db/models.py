@@ -257,3 +257,22 @@ class PolicyBookRow(Base):
     document: Mapped[dict[str, Any]]
     active: Mapped[bool] = mapped_column(Boolean, default=True)
     created_at: Mapped[datetime]
+
+
+class EffectRow(Base):
+    """An action carried out for a customer (a replacement, refund, credit, ...): the record
+    of what the bot changed, written in the same transaction as the turn that did it."""
+
+    __tablename__ = "effects"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    conversation_id: Mapped[int] = mapped_column(
+        ForeignKey("conversations.id", ondelete="CASCADE"), index=True
+    )
+    turn: Mapped[int]
+    tool: Mapped[str] = mapped_column(String(32))
+    customer_id: Mapped[str] = mapped_column(String(64))
+    order_number: Mapped[str | None] = mapped_column(String(64))
+    amount: Mapped[float | None] = mapped_column(Float)
+    detail: Mapped[str | None] = mapped_column(Text)
+    created_at: Mapped[datetime]

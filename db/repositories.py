@@ -505,7 +505,8 @@ class SqlInbox:
     ) -> bool:
         """Store an event; False when this event id was stored before (a retry)."""
         inserted = self.session.execute(
-            _insert_ignoring_duplicates(self.session, InboxEvent).values(
+            _insert_ignoring_duplicates(self.session, InboxEvent)
+            .values(
                 event_id=event_id,
                 payload=storable_document(payload),
                 workspace_id=workspace_id,

@@ -9,11 +9,11 @@ from typing import Any, cast
 from sqlalchemy import delete, false, or_, select, update
 from sqlalchemy.orm import Session
 
-from db.models import CustomerRow, OrderRow, PolicyBookRow
+from db.models import CustomerRow, EffectRow, OrderRow, PolicyBookRow
 from escalation.identifiers import normalise_email, normalise_order_number, normalise_phone
 from escalation.matching import CustomerCandidate
-from escalation.records import Customer, Order
-from escalation.vocabulary import OrderStatus
+from escalation.records import Customer, Effect, Order
+from escalation.vocabulary import OrderStatus, ToolName
 
 
 class SqlShop:
@@ -71,6 +71,45 @@ class SqlShop:
             .order_by(CustomerRow.id)
         ).all()
         return [self.candidate(row.id) for row in rows]
+
+    def record_effect(
+        self, effect: Effect, *, conversation_id: int, turn: int, now: datetime
+    ) -> None:
+        """Keep the record of an action, and change the order where the action does."""
+        self.session.add(
+            EffectRow(
+                conversation_id=conversation_id,
+                turn=turn,
+                tool=effect.tool,
+                customer_id=effect.customer_id,
+                order_number=effect.order,
+                amount=effect.amount,
+                detail=effect.detail,
+                created_at=now,
+            )
+        )
+        if effect.tool == "cancel_order" and effect.order is not None:
+            self.session.execute(
+                update(OrderRow).where(OrderRow.number == effect.order).values(status="cancelled")
+            )
+        self.session.flush()
+
+    def effects(self, conversation_id: int) -> list[Effect]:
+        rows = self.session.scalars(
+            select(EffectRow)
+            .where(EffectRow.conversation_id == conversation_id)
+            .order_by(EffectRow.id)
+        ).all()
+        return [
+            Effect(
+                tool=cast(ToolName, r.tool),
+                customer_id=r.customer_id,
+                order=r.order_number,
+                amount=r.amount,
+                detail=r.detail,
+            )
+            for r in rows
+        ]
 
     def candidate(self, customer_id: str) -> CustomerCandidate:
         row = self.session.get(CustomerRow, customer_id)

@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 from escalation.policy import OrderFacts
-from escalation.vocabulary import OrderStatus
+from escalation.vocabulary import OrderStatus, ToolName
 
 
 @dataclass(frozen=True, slots=True)
@@ -46,3 +47,24 @@ class Order:
         if self.status == "delivered" and self.delivered_days_ago is not None:
             return self.due_days_ago - self.delivered_days_ago
         return self.due_days_ago
+
+
+@dataclass(frozen=True, slots=True)
+class Effect:
+    """A state-changing action carried out for a customer."""
+
+    tool: ToolName
+    customer_id: str
+    order: str | None = None
+    amount: float | None = None
+    detail: str | None = None
+
+    def as_dict(self) -> dict[str, Any]:
+        out: dict[str, Any] = {"tool": self.tool, "customer_id": self.customer_id}
+        if self.order is not None:
+            out["order"] = self.order
+        if self.amount is not None:
+            out["amount"] = round(self.amount, 2)
+        if self.detail is not None:
+            out["detail"] = self.detail
+        return out

@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises:
-Create Date: 2026-11-28 00:57:00.779751
+Create Date: 2026-11-28 01:07:01.788578
 """
 
 from __future__ import annotations
@@ -239,6 +239,30 @@ def upgrade() -> None:
         )
 
     op.create_table(
+        "effects",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("conversation_id", sa.Integer(), nullable=False),
+        sa.Column("turn", sa.Integer(), nullable=False),
+        sa.Column("tool", sa.String(length=32), nullable=False),
+        sa.Column("customer_id", sa.String(length=64), nullable=False),
+        sa.Column("order_number", sa.String(length=64), nullable=True),
+        sa.Column("amount", sa.Float(), nullable=True),
+        sa.Column("detail", sa.Text(), nullable=True),
+        sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
+        sa.ForeignKeyConstraint(
+            ["conversation_id"],
+            ["conversations.id"],
+            name=op.f("fk_effects_conversation_id_conversations"),
+            ondelete="CASCADE",
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_effects")),
+    )
+    with op.batch_alter_table("effects", schema=None) as batch_op:
+        batch_op.create_index(
+            batch_op.f("ix_effects_conversation_id"), ["conversation_id"], unique=False
+        )
+
+    op.create_table(
         "messages",
         sa.Column("id", sa.Integer(), nullable=False),
         sa.Column("conversation_id", sa.Integer(), nullable=False),
@@ -451,6 +475,10 @@ def downgrade() -> None:
         batch_op.drop_index("ix_messages_conversation_id_id")
 
     op.drop_table("messages")
+    with op.batch_alter_table("effects", schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f("ix_effects_conversation_id"))
+
+    op.drop_table("effects")
     with op.batch_alter_table("decisions", schema=None) as batch_op:
         batch_op.drop_index(batch_op.f("ix_decisions_conversation_id"))
 

@@ -1,0 +1,358 @@
+"""The Claude agent: the Messages API with tool use, the system prompt cached.
+
+The engine's stage 1 has already run (an explicit request never reaches Claude); every tool
+runs through the ToolBox (retry rule, ledger, identification, policy checks); the final answer
+is a proposal the engine validates. When the API stays unavailable after the SDK's own
+retries, the failure goes into the ledger and the offline agent takes the turn.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import re
+from collections.abc import Sequence
+from typing import Any, Final
+
+import anthropic
+
+from bot.agents.base import Agent, AgentTurn, Usage
+from bot.tools import ToolBox
+from escalation.engine import Proposal
+from escalation.handoff import Utterance
+from escalation.ledger import model_failure
+from escalation.policy import PolicyBook
+from escalation.prompt import build_system_prompt
+from escalation.state import ConversationState
+from escalation.vocabulary import ACTIONS, IDENTIFIER_KINDS, TRIGGERS, Action, IdentifierKind
+
+log = logging.getLogger(__name__)
+
+DEFAULT_MODEL: Final = "claude-sonnet-5-5"
+MAX_TOOL_ROUNDS: Final = 6
+MAX_TOKENS: Final = 1024
+HISTORY_CHAR_BUDGET: Final = 12_000
+MESSAGE_CHAR_LIMIT: Final = 4_000
+
+_ORDER = {"type": "string", "description": "the order number exactly as the customer gave it"}
+_PROBLEM = {
+    "type": "string",
+    "description": "what the customer reports about the item, if anything",
+    "enum": ["damaged", "wrong_item"],
+}
+
+
+def _tool(
+    name: str, description: str, properties: dict[str, Any], required: list[str]
+) -> dict[str, Any]:
+    return {
+        "name": name,
+        "description": description,
+        "input_schema": {"type": "object", "properties": properties, "required": required},
+    }
+
+
+TOOL_SPECS: Final[list[dict[str, Any]]] = [
+    _tool(
+        "find_customer",
+        "Find the customer. Only identifiers the customer typed (email, phone, order number) "
+        "can single a customer out; several matches return the identifier kinds to ask for.",
+        {
+            "query": {"type": "string", "description": "a name, email, phone or order number"},
+            "email": {"type": "string"},
+            "phone": {"type": "string"},
+            "order_number": {"type": "string"},
+        },
+        [],
+    ),
+    _tool(
+        "get_order",
+        "An order of the identified customer.",
+        {"order_number": _ORDER},
+        ["order_number"],
+    ),
+    _tool(
+        "check_policy",
+        "The policy book's verdict on a request: allowed, violation (a documented no) or gap "
+        "(no rule covers it: escalate as policy_gap).",
+        {
+            "request": {
+                "type": "string",
+                "description": "snake_case request kind, e.g. refund, replacement, "
+                "shipping_credit, price_adjustment, cancellation, address_change, "
+                "competitor_price_match, gift_wrapping",
+            },
+            "order_number": _ORDER,
+            "problem": _PROBLEM,
+        },
+        ["request"],
+    ),
+    _tool(
+        "create_replacement",
+        "Send a replacement (policy-checked).",
+        {"order_number": _ORDER, "problem": _PROBLEM},
+        ["order_number"],
+    ),
+    _tool(
+        "issue_refund",
+        "Refund an order (policy-checked).",
+        {"order_number": _ORDER, "problem": _PROBLEM},
+        ["order_number"],
+    ),
+    _tool(
+        "issue_credit",
+        "Add the late-delivery shipping credit (policy-checked).",
+        {"order_number": _ORDER},
+        ["order_number"],
+    ),
+    _tool(
+        "adjust_price",
+        "Refund an own-site price drop (policy-checked).",
+        {"order_number": _ORDER},
+        ["order_number"],
+    ),
+    _tool(
+        "cancel_order",
+        "Cancel an order (policy-checked).",
+        {"order_number": _ORDER},
+        ["order_number"],
+    ),
+    _tool(
+        "change_address",
+        "Change an order's delivery address (policy-checked).",
+        {"order_number": _ORDER, "new_address": {"type": "string"}},
+        ["order_number", "new_address"],
+    ),
+    _tool(
+        "escalate_to_human",
+        "Hand the conversation to a human, for one of the three valid triggers only.",
+        {
+            "trigger": {"type": "string", "enum": list(TRIGGERS)},
+            "root_cause": {"type": "string", "description": "one sentence"},
+            "recommended_action": {"type": "string", "description": "one sentence"},
+        },
+        ["trigger", "root_cause", "recommended_action"],
+    ),
+]
+
+FINAL_ANSWER_RULE: Final = """\
+## How to finish a turn
+
+When you are done with tools, answer with one JSON object and nothing else:
+{"action": "resolve" | "clarify" | "decline" | "escalate", "reply": "<what the customer reads>",
+ "ask_for": ["email" | "phone" | "order_number", ...]}
+Use "escalate" only after calling escalate_to_human. "ask_for" lists what a clarify asks for."""
+
+_JSON_OBJECT = re.compile(r"\{.*\}", re.S)
+
+
+class ClaudeAgent:
+    """Works a turn with Claude; falls back to `fallback` when the API is unavailable."""
+
+    name = "claude"
+
+    def __init__(
+        self,
+        *,
+        client: anthropic.Anthropic,
+        book: PolicyBook,
+        fallback: Agent,
+        model: str = DEFAULT_MODEL,
+        max_rounds: int = MAX_TOOL_ROUNDS,
+    ) -> None:
+        self.client = client
+        self.model = model
+        self.fallback = fallback
+        self.max_rounds = max_rounds
+        self.system = [
+            {
+                "type": "text",
+                "text": build_system_prompt(book) + "\n\n" + FINAL_ANSWER_RULE,
+                "cache_control": {"type": "ephemeral"},
+            }
+        ]
+
+    def take_turn(self, *, text: str, history: Sequence[Utterance], tools: ToolBox) -> AgentTurn:
+        messages = conversation_messages(history, tools.state)
+        usage = Usage()
+        for round_number in range(self.max_rounds + 1):
+            final_round = round_number == self.max_rounds
+            try:
+                response = self._create(messages, final_round=final_round)
+            except anthropic.APIError as error:
+                return self._fall_back(
+                    text=text,
+                    history=history,
+                    tools=tools,
+                    error=error,
+                    requests=round_number + 1,
+                    usage=usage,
+                )
+            requests = round_number + 1
+            usage = usage + usage_of(response)
+            tool_uses = [b for b in response.content if b.type == "tool_use"]
+            if response.stop_reason != "tool_use" or not tool_uses or final_round:
+                return AgentTurn(
+                    proposal=final_proposal(response_text(response), tools),
+                    model_requests=requests,
+                    usage=usage,
+                    agent=self.name,
+                )
+            messages.append({"role": "assistant", "content": [_block(b) for b in response.content]})
+            messages.append(
+                {
+                    "role": "user",
+                    "content": [
+                        {
+                            "type": "tool_result",
+                            "tool_use_id": use.id,
+                            "content": json.dumps(tools.call(use.name, dict(use.input or {}))),
+                        }
+                        for use in tool_uses
+                    ],
+                }
+            )
+        raise AssertionError("unreachable: the final round always returns")
+
+    def _create(self, messages: list[dict[str, Any]], *, final_round: bool) -> Any:
+        options: dict[str, Any] = {}
+        if final_round:
+            options["tool_choice"] = {"type": "none"}
+        return self.client.messages.create(
+            model=self.model,
+            max_tokens=MAX_TOKENS,
+            system=self.system,  # type: ignore[arg-type]
+            tools=TOOL_SPECS,  # type: ignore[arg-type]
+            messages=messages,  # type: ignore[arg-type]
+            **options,
+        )
+
+    def _fall_back(
+        self,
+        *,
+        text: str,
+        history: Sequence[Utterance],
+        tools: ToolBox,
+        error: anthropic.APIError,
+        requests: int,
+        usage: Usage,
+    ) -> AgentTurn:
+        detail = f"{type(error).__name__}: {error}"[:300]
+        log.warning(
+            "model unavailable after retries (%s); the offline agent takes the turn", detail
+        )
+        tools.state = tools.state.record_attempts(
+            model_failure(turn=tools.state.turn, detail=detail)
+        )
+        turn = self.fallback.take_turn(text=text, history=history, tools=tools)
+        return AgentTurn(
+            proposal=turn.proposal,
+            model_requests=requests + turn.model_requests,
+            usage=usage + turn.usage,
+            agent=f"{self.fallback.name} (fallback)",
+        )
+
+
+def conversation_messages(
+    history: Sequence[Utterance], state: ConversationState
+) -> list[dict[str, Any]]:
+    """The conversation for the Messages API, newest last, within a character budget.
+
+    Roles alternate and start with the customer; the last customer message carries a note of
+    what the engine's state holds, so multi-turn conversations survive restarts.
+    """
+    kept: list[Utterance] = []
+    used = 0
+    for utterance in reversed(history):
+        text = utterance.text[:MESSAGE_CHAR_LIMIT]
+        if kept and used + len(text) > HISTORY_CHAR_BUDGET:
+            break
+        kept.append(Utterance(utterance.speaker, text))
+        used += len(text)
+    kept.reverse()
+    while kept and kept[0].speaker != "customer":
+        kept.pop(0)
+    messages: list[dict[str, Any]] = []
+    for utterance in kept:
+        role = "user" if utterance.speaker == "customer" else "assistant"
+        text = utterance.text if utterance.speaker != "agent" else f"[human agent] {utterance.text}"
+        if messages and messages[-1]["role"] == role:
+            messages[-1]["content"][-1]["text"] += "\n\n" + (text or "(empty message)")
+        else:
+            messages.append(
+                {"role": role, "content": [{"type": "text", "text": text or "(empty message)"}]}
+            )
+    if not messages or messages[-1]["role"] != "user":
+        messages.append({"role": "user", "content": [{"type": "text", "text": "(no message)"}]})
+    messages[-1]["content"].insert(0, {"type": "text", "text": state_note(state)})
+    return messages
+
+
+def state_note(state: ConversationState) -> str:
+    identified = state.customer_id or "nobody yet"
+    pending = ", ".join(state.pending_disambiguation) or "nothing"
+    return (
+        "[Conversation state, from the system, not the customer: customer identified: "
+        f"{identified}; identifiers the customer typed: {state.identifiers.describe()}; "
+        f"waiting for the customer to give: {pending}; resolution already offered: "
+        f"{'yes' if state.resolution_offered else 'no'}.]"
+    )
+
+
+def final_proposal(text: str, tools: ToolBox) -> Proposal:
+    """The model's final answer as a proposal; anything unparseable is a plain reply."""
+    answer = _parse_answer(text)
+    reply = str(answer.get("reply") or text).strip() or "How can I help?"
+    ask_for: tuple[IdentifierKind, ...] = tuple(
+        k for k in IDENTIFIER_KINDS if k in (answer.get("ask_for") or [])
+    )
+    if tools.escalation is not None:
+        return Proposal(
+            action="escalate",
+            trigger=tools.escalation.trigger,
+            reply=reply,
+            reason=tools.escalation.root_cause,
+            recommended_action=tools.escalation.recommended_action,
+        )
+    action: Action = (
+        answer["action"] if answer.get("action") in ACTIONS else "clarify" if ask_for else "resolve"
+    )
+    trigger = answer.get("trigger")
+    return Proposal(
+        action=action,
+        reply=reply,
+        ask_for=ask_for,
+        trigger=trigger if trigger in TRIGGERS else None,
+        reason=str(answer.get("reason") or ""),
+    )
+
+
+def _parse_answer(text: str) -> dict[str, Any]:
+    match = _JSON_OBJECT.search(text)
+    if match is None:
+        return {}
+    try:
+        value = json.loads(match.group(0))
+    except json.JSONDecodeError:
+        return {}
+    return value if isinstance(value, dict) else {}
+
+
+def response_text(response: Any) -> str:
+    return "".join(b.text for b in response.content if b.type == "text")
+
+
+def usage_of(response: Any) -> Usage:
+    u = response.usage
+    return Usage(
+        input_tokens=u.input_tokens or 0,
+        output_tokens=u.output_tokens or 0,
+        cache_read_tokens=getattr(u, "cache_read_input_tokens", None) or 0,
+        cache_write_tokens=getattr(u, "cache_creation_input_tokens", None) or 0,
+    )
+
+
+def _block(block: Any) -> dict[str, Any]:
+    if block.type == "tool_use":
+        return {"type": "tool_use", "id": block.id, "name": block.name, "input": block.input}
+    return {"type": "text", "text": block.text}

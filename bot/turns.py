@@ -1,0 +1,239 @@
+"""One customer message, end to end (DESIGN.md §3 steps 3-7), over the database.
+
+Three phases so that no transaction is held open while a model thinks: read the conversation;
+work (stage 1, the agent with its tools, stage 2), touching the shop only through short reads;
+then write everything the turn produced in one transaction, checking that nobody else moved
+the conversation meanwhile.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy.orm import Session, sessionmaker
+
+from bot.agents.base import Agent, AgentTurn, Usage
+from bot.tools import FaultPlan, ToolBox
+from db.repositories import ConversationKey, StaleState
+from db.store import SqlShop
+from db.uow import SqlUnitOfWork
+from escalation.engine import Decision, Screening, decide, screen_message
+from escalation.handoff import Utterance
+from escalation.matching import CustomerCandidate
+from escalation.policy import PolicyBook
+from escalation.records import Effect, Order
+from escalation.state import ConversationState
+
+log = logging.getLogger(__name__)
+
+HISTORY_LIMIT = 40
+
+
+@dataclass(frozen=True, slots=True)
+class IncomingMessage:
+    """A customer's message as the platform delivered it, markup already made plain."""
+
+    key: ConversationKey
+    text: str
+    ts: str | None = None
+    reply_to: dict[str, Any] | None = None  # where replies go (channel, thread); None: nowhere
+
+
+@dataclass(frozen=True, slots=True)
+class TurnOutcome:
+    conversation_id: int
+    decision: Decision | None
+    relayed: bool = False
+    effects: tuple[Effect, ...] = ()
+    handoff_id: int | None = None
+    model_requests: int = 0
+    usage: Usage = Usage()
+    agent: str | None = None
+    state: ConversationState = field(default_factory=ConversationState)
+
+
+class SessionShop:
+    """The shop for the tools: each read in its own short transaction."""
+
+    def __init__(self, sessions: sessionmaker[Session]) -> None:
+        self._sessions = sessions
+
+    @contextmanager
+    def _shop(self) -> Iterator[SqlShop]:
+        with self._sessions() as session:
+            yield SqlShop(session)
+
+    def search_customers(self, query: str) -> list[CustomerCandidate]:
+        with self._shop() as shop:
+            return shop.search_customers(query)
+
+    def candidate(self, customer_id: str) -> CustomerCandidate:
+        with self._shop() as shop:
+            return shop.candidate(customer_id)
+
+    def order(self, number: str) -> Order | None:
+        with self._shop() as shop:
+            return shop.order(number)
+
+
+class TurnProcessor:
+    """Runs customer turns through the engine and an agent, and persists what they decide."""
+
+    def __init__(
+        self,
+        *,
+        sessions: sessionmaker[Session],
+        agent: Agent,
+        book: PolicyBook,
+        clock: Callable[[], datetime],
+        faults: FaultPlan | None = None,
+    ) -> None:
+        self.sessions = sessions
+        self.agent = agent
+        self.book = book
+        self.clock = clock
+        self.faults = faults or FaultPlan()
+        self.shop = SessionShop(sessions)
+
+    def handle(self, message: IncomingMessage) -> TurnOutcome:
+        conversation_id, state, version, history = self._read(message)
+        history = (*history, Utterance("customer", message.text))
+        screening = screen_message(state, message.text, history=history)
+        if screening.relay:
+            return self._relay(conversation_id, message)
+        if screening.decision is not None:
+            return self._write(
+                conversation_id,
+                message,
+                version=version,
+                decision=screening.decision,
+                state=screening.state,
+                work=None,
+                tools=None,
+            )
+        tools, work = self._work(screening, message, history)
+        ruling = decide(
+            tools.state, work.proposal, model_requests=work.model_requests, history=history
+        )
+        return self._write(
+            conversation_id,
+            message,
+            version=version,
+            decision=ruling.decision,
+            state=ruling.state,
+            work=work,
+            tools=tools,
+        )
+
+    def _read(
+        self, message: IncomingMessage
+    ) -> tuple[int, ConversationState, int, tuple[Utterance, ...]]:
+        with SqlUnitOfWork(self.sessions) as uow:
+            conversation = uow.conversations.get_or_create(message.key, now=self.clock())
+            loaded = uow.conversations.load_state(conversation.id)
+            history = uow.conversations.history(conversation.id, limit=HISTORY_LIMIT)
+            uow.commit()
+        return conversation.id, loaded.state, loaded.version, history
+
+    def _work(
+        self, screening: Screening, message: IncomingMessage, history: tuple[Utterance, ...]
+    ) -> tuple[ToolBox, AgentTurn]:
+        tools = ToolBox(shop=self.shop, book=self.book, state=screening.state, faults=self.faults)
+        work = self.agent.take_turn(text=message.text, history=history, tools=tools)
+        return tools, work
+
+    def _relay(self, conversation_id: int, message: IncomingMessage) -> TurnOutcome:
+        now = self.clock()
+        with SqlUnitOfWork(self.sessions) as uow:
+            uow.conversations.lock(conversation_id)
+            uow.conversations.add_message(
+                conversation_id, speaker="customer", text=message.text, now=now, slack_ts=message.ts
+            )
+            handoff = uow.handoffs.latest_for(conversation_id)
+            uow.outbox.enqueue(
+                "relay_to_agents",
+                {"text": message.text, "handoff_id": handoff.id if handoff else None},
+                now=now,
+                conversation_id=conversation_id,
+                handoff_id=handoff.id if handoff else None,
+            )
+            state = uow.conversations.load_state(conversation_id).state
+            uow.commit()
+        return TurnOutcome(
+            conversation_id=conversation_id, decision=None, relayed=True, state=state
+        )
+
+    def _write(
+        self,
+        conversation_id: int,
+        message: IncomingMessage,
+        *,
+        version: int,
+        decision: Decision,
+        state: ConversationState,
+        work: AgentTurn | None,
+        tools: ToolBox | None,
+    ) -> TurnOutcome:
+        now = self.clock()
+        effects = tuple(tools.effects) if tools else ()
+        with SqlUnitOfWork(self.sessions) as uow:
+            uow.conversations.lock(conversation_id)
+            current = uow.conversations.load_state(conversation_id)
+            if current.version != version:
+                raise StaleState(f"conversation {conversation_id} moved on during this turn")
+            conversations = uow.conversations
+            conversations.add_message(
+                conversation_id, speaker="customer", text=message.text, now=now, slack_ts=message.ts
+            )
+            conversations.add_message(conversation_id, speaker="bot", text=decision.reply, now=now)
+            conversations.save_state(conversation_id, state, version=version, now=now)
+            decision_id = conversations.record_decision(
+                conversation_id, turn=state.turn, decision=decision, now=now
+            )
+            for effect in effects:
+                uow.shop.record_effect(
+                    effect, conversation_id=conversation_id, turn=state.turn, now=now
+                )
+            handoff_id = None
+            if decision.handoff is not None:
+                handoff_id = uow.handoffs.open(
+                    conversation_id, decision.handoff, now=now, decision_id=decision_id
+                )
+                uow.outbox.enqueue(
+                    "handoff_card",
+                    {"handoff_id": handoff_id, "workspace_id": message.key.workspace_id},
+                    now=now,
+                    conversation_id=conversation_id,
+                    handoff_id=handoff_id,
+                )
+            if message.reply_to is not None:
+                uow.outbox.enqueue(
+                    "reply",
+                    {**message.reply_to, "text": decision.reply},
+                    now=now,
+                    conversation_id=conversation_id,
+                )
+            uow.commit()
+        log.info(
+            "turn %s of conversation %s: %s%s (%s steps)",
+            state.turn,
+            conversation_id,
+            decision.action,
+            f"/{decision.trigger}" if decision.trigger else "",
+            decision.investigation_steps,
+        )
+        return TurnOutcome(
+            conversation_id=conversation_id,
+            decision=decision,
+            effects=effects,
+            handoff_id=handoff_id,
+            model_requests=work.model_requests if work else 0,
+            usage=work.usage if work else Usage(),
+            agent=work.agent if work else None,
+            state=state,
+        )
