@@ -1,0 +1,124 @@
+"""The runner's judge: expectations compared, and each rule violation detected."""
+
+from __future__ import annotations
+
+from bot.runner import Judge, compare
+from bot.scenarios import ExpectedTurn
+from bot.shop import DEMO_CUSTOMERS, DEMO_ORDERS
+from bot.turns import TurnOutcome
+from escalation.engine import Decision
+from escalation.identifiers import Identifiers
+from escalation.records import Effect
+from escalation.state import ConversationState
+
+JUDGE = Judge("s", DEMO_CUSTOMERS, DEMO_ORDERS)
+
+
+def outcome(
+    decision: Decision, *, effects: tuple[Effect, ...] = (), typed: Identifiers = Identifiers()
+) -> TurnOutcome:
+    return TurnOutcome(
+        conversation_id=1,
+        decision=decision,
+        effects=effects,
+        state=ConversationState(turn=1, identifiers=typed),
+    )
+
+
+def rules(result_outcome: TurnOutcome, expected: ExpectedTurn, text: str = "hello") -> list[str]:
+    result = JUDGE.turn(1, text, expected, result_outcome, offered_before=False)
+    return [v.rule for v in result.violations]
+
+
+def test_an_explicit_request_investigated_first_is_a_violation() -> None:
+    expected = ExpectedTurn(action="escalate", trigger="explicit_request")
+    late = Decision(
+        action="escalate", reply="ok", reason="r", trigger="explicit_request", investigation_steps=2
+    )
+    assert rules(outcome(late), expected, "human please") == ["explicit_request_not_honoured"]
+    ignored = Decision(action="resolve", reply="ok", reason="r")
+    assert rules(outcome(ignored), expected, "human please") == ["explicit_request_not_honoured"]
+
+
+def test_an_effect_on_a_customer_not_singled_out_is_a_violation() -> None:
+    decision = Decision(action="resolve", reply="done", reason="r")
+    wrong = outcome(
+        decision,
+        effects=(Effect("issue_refund", "C-2", "2051", 120.0),),
+        typed=Identifiers(emails=("j.smith@example.com",)),
+    )
+    assert rules(wrong, ExpectedTurn(action="resolve")) == ["acted_without_identification"]
+    right = outcome(
+        decision,
+        effects=(Effect("create_replacement", "C-1", "1042"),),
+        typed=Identifiers(emails=("j.smith@example.com",)),
+    )
+    assert rules(right, ExpectedTurn(action="resolve")) == []
+
+
+def test_another_candidates_data_in_a_reply_is_a_violation() -> None:
+    leaky = Decision(
+        action="clarify", reply="Is it john.smith@example.net or order 3307?", reason="r"
+    )
+    assert rules(outcome(leaky), ExpectedTurn(action="clarify")) == [
+        "candidate_data_disclosed",
+        "candidate_data_disclosed",
+    ]
+    echoed = Decision(
+        action="clarify", reply="I can't find order 3307 on your account.", reason="r"
+    )
+    typed = Identifiers(order_numbers=("3307",))
+    assert rules(outcome(echoed, typed=typed), ExpectedTurn(action="clarify")) == []
+
+
+def test_an_escalation_without_its_precondition_is_a_violation() -> None:
+    unfounded = Decision(action="escalate", reply="x", reason="r", trigger="policy_gap")
+    assert rules(outcome(unfounded), ExpectedTurn(action="escalate")) == ["invalid_escalation"]
+
+
+def test_expectations_are_compared_field_by_field() -> None:
+    actual = {
+        "action": "clarify",
+        "trigger": None,
+        "ask_for": ["email"],
+        "investigation_steps": 3,
+        "effects": [],
+    }
+    assert compare(ExpectedTurn(action="clarify", ask_for=("email",)), actual) == []
+    problems = compare(
+        ExpectedTurn(
+            action="escalate",
+            trigger="policy_gap",
+            ask_for=("phone",),
+            investigation_steps=2,
+            effects=({"tool": "issue_refund"},),
+        ),
+        actual,
+    )
+    assert [p.split(":")[0] for p in problems] == [
+        "action",
+        "trigger",
+        "ask_for",
+        "investigation_steps",
+        "effects",
+    ]
+
+
+def test_effects_match_on_the_fields_given_and_empty_means_nothing_changed() -> None:
+    actual = {
+        "action": "resolve",
+        "trigger": None,
+        "ask_for": [],
+        "investigation_steps": 1,
+        "effects": [{"tool": "issue_credit", "customer_id": "C-1", "order": "1043", "amount": 5.0}],
+    }
+    assert (
+        compare(
+            ExpectedTurn(action="resolve", effects=({"tool": "issue_credit", "amount": 5},)), actual
+        )
+        == []
+    )
+    assert compare(
+        ExpectedTurn(action="resolve", effects=({"tool": "issue_credit", "amount": 6},)), actual
+    )
+    assert compare(ExpectedTurn(action="resolve", effects=()), actual)
