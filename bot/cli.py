@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import sys
+from pathlib import Path
 
 from bot.demo import run_demo
 from bot.settings import Settings
@@ -16,6 +17,11 @@ def build_parser() -> argparse.ArgumentParser:
     )
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
     commands.add_parser("demo", help="play the four seed scenarios through the decision core")
+    evaluate = commands.add_parser("eval", help="run scenario files and report calibration")
+    evaluate.add_argument("files", nargs="+", type=Path, metavar="FILE")
+    evaluate.add_argument("--agent", choices=("offline", "claude"), default="offline")
+    evaluate.add_argument("--json", action="store_true", help="print the JSON document only")
+    evaluate.add_argument("--only", metavar="ID", help="run only the scenario with this id")
     database = commands.add_parser("db", help="database schema")
     database_commands = database.add_subparsers(dest="db_command", required=True, metavar="ACTION")
     database_commands.add_parser("upgrade", help="migrate the schema at DATABASE_URL to the newest")
@@ -28,6 +34,12 @@ def main(argv: list[str] | None = None) -> int:
         return run_demo(sys.stdout)
     if args.command == "db":
         return _upgrade_database(Settings())
+    if args.command == "eval":
+        from bot.evaluate import run_eval  # noqa: PLC0415 - heavy imports only when needed
+
+        return run_eval(
+            args.files, agent=args.agent, as_json=args.json, only=args.only, settings=Settings()
+        )
     return 2  # pragma: no cover - argparse rejects unknown commands
 
 

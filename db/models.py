@@ -109,6 +109,7 @@ class ConversationStateRow(Base):
     ledger: Mapped[list[Any]] = mapped_column(default=list)
     policy_checks: Mapped[list[Any]] = mapped_column(default=list)
     pending_disambiguation: Mapped[list[Any]] = mapped_column(default=list)
+    asked_for: Mapped[list[Any]] = mapped_column(default=list)
     # Bumped on every save: a writer holding a stale copy is refused (optimistic lock).
     version: Mapped[int] = mapped_column(default=0)
 

@@ -164,6 +164,7 @@ class SqlConversationStore:
             ledger=codec.ledger_from_doc(row.ledger),
             policy_checks=codec.checks_from_doc(row.policy_checks),
             pending_disambiguation=codec.kinds_from_doc(row.pending_disambiguation),
+            asked_for=codec.kinds_from_doc(row.asked_for),
         )
         return LoadedState(state=state, version=row.version)
 
@@ -186,6 +187,7 @@ class SqlConversationStore:
                 ledger=storable_document(codec.attempts_to_doc(state.ledger.attempts)),
                 policy_checks=storable_document(codec.checks_to_doc(state.policy_checks)),
                 pending_disambiguation=list(state.pending_disambiguation),
+                asked_for=list(state.asked_for),
                 version=version + 1,
             )
             .execution_options(synchronize_session=False)

@@ -112,7 +112,7 @@ def screen_message(
         state = ConversationState(
             turn=state.turn, customer_id=state.customer_id, identifiers=state.identifiers
         )
-    typed = extract_identifiers(text, expecting=state.pending_disambiguation)
+    typed = extract_identifiers(text, expecting=(*state.pending_disambiguation, *state.asked_for))
     state = replace(state, turn=state.turn + 1, identifiers=state.identifiers.merged(typed))
     signal = detect_human_request(text)
     if signal.kind == "none" or signal.evidence is None:
@@ -304,7 +304,9 @@ def _settle(state: ConversationState, proposal: Proposal, *, steps: int) -> Ruli
         overridden=action != proposal.action or reply != proposal.reply,
     )
     offered = state.resolution_offered or action in ("resolve", "decline")
-    return Ruling(decision=decision, state=replace(state, resolution_offered=offered))
+    return Ruling(
+        decision=decision, state=replace(state, resolution_offered=offered, asked_for=ask_for)
+    )
 
 
 def _refused_without_effect(state: ConversationState) -> PolicyCheck | None:
@@ -349,7 +351,7 @@ def _escalate(
         proposal=proposal,
         overridden=overridden,
     )
-    return Ruling(decision=decision, state=replace(state, status="escalated"))
+    return Ruling(decision=decision, state=replace(state, status="escalated", asked_for=()))
 
 
 def _explicit_root_cause(signal: HumanRequest, *, reiterated: bool) -> str:

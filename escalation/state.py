@@ -45,6 +45,8 @@ class ConversationState:
     ledger: AttemptLedger = AttemptLedger()
     policy_checks: tuple[PolicyCheck, ...] = ()
     pending_disambiguation: tuple[IdentifierKind, ...] = ()
+    # What the bot's last reply asked the customer for: a bare answer ("1042") is read as that.
+    asked_for: tuple[IdentifierKind, ...] = ()
 
     @property
     def with_human(self) -> bool:

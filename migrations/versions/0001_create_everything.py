@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises:
-Create Date: 2026-11-28 01:07:01.788578
+Create Date: 2026-11-28 01:23:34.455440
 """
 
 from __future__ import annotations
@@ -165,6 +165,11 @@ def upgrade() -> None:
         ),
         sa.Column(
             "pending_disambiguation",
+            sa.JSON().with_variant(postgresql.JSONB(astext_type=sa.Text()), "postgresql"),
+            nullable=False,
+        ),
+        sa.Column(
+            "asked_for",
             sa.JSON().with_variant(postgresql.JSONB(astext_type=sa.Text()), "postgresql"),
             nullable=False,
         ),

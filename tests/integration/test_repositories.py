@@ -64,6 +64,7 @@ def test_the_cores_state_round_trips_whole(sessions: sessionmaker[Session]) -> N
         ),
         policy_checks=(PolicyCheck(2, "refund", "violation", "returns-30-days", "No."),),
         pending_disambiguation=("email", "phone"),
+        asked_for=("order_number",),
     )
     with SqlUnitOfWork(sessions) as uow:
         loaded = uow.conversations.load_state(conversation_id)

@@ -548,3 +548,15 @@ def test_a_violation_beside_a_completed_action_still_resolves(book: PolicyBook) 
     state = run(state, "issue_credit")
     ruling = decide(state, Proposal(action="resolve", reply="Credit added; no refund, sorry."))
     assert ruling.decision.action == "resolve"
+
+
+def test_a_bare_number_answers_the_question_the_bot_asked() -> None:
+    asked = decide(
+        fresh_turn("where's my parcel?"),
+        Proposal(action="clarify", reply="What's the order number?", ask_for=("order_number",)),
+    ).state
+    assert asked.asked_for == ("order_number",)
+    answered = screen_message(asked, "1042").state
+    assert answered.identifiers.order_numbers == ("1042",)
+    unasked = screen_message(ConversationState(), "1042").state
+    assert unasked.identifiers.order_numbers == ()

@@ -1,0 +1,724 @@
+"""The offline agent: deterministic understanding plus the tools, no model.
+
+It is the product's embedded default and Claude's fallback. It works only through
+`tools.call(...)` and reads `tools.state` (the engine's view); it never touches the shop. It
+identifies the customer only through find_customer (which matches on the identifiers the
+customer typed), acts only on that customer's orders, and escalates only on a gap verdict or a
+failed tool: never on tone, never because it is unsure (it asks instead).
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, replace
+from typing import Any, Final
+
+from bot.agents.base import AgentTurn
+from bot.agents.understanding import (
+    Intent,
+    Understanding,
+    extract_address,
+    extract_name,
+    is_frustrated,
+    looks_like_address,
+    mentions_item,
+    understand,
+)
+from bot.tools import ACTION_REQUEST, ToolBox
+from escalation.engine import PERSON_AVAILABLE, Proposal
+from escalation.handoff import Utterance
+from escalation.identifiers import extract_identifiers
+from escalation.policy import humanise
+from escalation.vocabulary import IdentifierKind, ToolName
+
+Order = Mapping[str, Any]  # an order as the tools show it (bot.tools.order_view)
+
+FRUSTRATION_ACK: Final = "I'm sorry, I understand how frustrating this is."
+SIGNAL_ACK: Final = "I'm the shop's support assistant, and I can take care of this right here."
+DEFAULT_ASK: Final[tuple[IdentifierKind, ...]] = ("order_number", "email")
+_ID_NAMES: Final[dict[str, str]] = {
+    "order_number": "your order number",
+    "email": "the email address on your account",
+    "phone": "the phone number on your account",
+}
+_LEADS: Final[dict[str, str]] = {
+    "order_status": "I can check on your order for you.",
+    "late_delivery": "I can look into the delay for you.",
+    "damaged": "I can sort out the damaged item for you.",
+    "wrong_item": "I can put the wrong item right for you.",
+    "refund": "I can help with the refund.",
+    "price_drop": "I can check the price for you.",
+    "cancel": "I can help you cancel.",
+    "address_change": "I can help change the delivery address.",
+    "service_request": "I can look into that for you.",
+}
+_GOALS: Final[dict[str, str]] = {
+    "order_status": "look up the order's status",
+    "late_delivery": "look into the late delivery and add the shipping credit",
+    "damaged": "send the replacement or refund for the damaged item",
+    "wrong_item": "send the right item or refund the wrong one",
+    "refund": "process the refund",
+    "price_drop": "refund the price difference",
+    "cancel": "cancel the order",
+    "address_change": "change the delivery address",
+    "service_request": "answer the customer's request",
+    "competitor_price_match": "answer the price-match request",
+}
+# The order statuses an intent plausibly concerns (to single out one of the customer's orders).
+# Only where a single order can have the problem: a refund or a cancellation is never guessed.
+_PLAUSIBLE: Final[dict[str, tuple[str, ...]]] = {
+    "damaged": ("delivered",),
+    "wrong_item": ("delivered",),
+    "late_delivery": ("processing", "shipped"),
+}
+_OFFER = re.compile(r"I can (cancel|take back) order #?([\w-]+)\b[^.]*\.\s*Just reply yes", re.I)
+_MAX_ORDERS_LISTED: Final = 3
+
+
+class OfflineAgent:
+    """Deterministic agent: understands the message, works the tools, proposes an outcome."""
+
+    name = "offline"
+
+    def take_turn(self, *, text: str, history: Sequence[Utterance], tools: ToolBox) -> AgentTurn:
+        proposal = _Turn(text=text, history=history, tools=tools).run()
+        return AgentTurn(proposal=proposal, model_requests=0, agent=self.name)
+
+
+class _Stop(Exception):
+    """Ends the turn early with a proposal (a question, a failure, a refusal)."""
+
+    def __init__(self, proposal: Proposal) -> None:
+        super().__init__(proposal.action)
+        self.proposal = proposal
+
+
+@dataclass(frozen=True, slots=True)
+class _Need:
+    """What the customer wants this turn, and the messages it was expressed in."""
+
+    understanding: Understanding
+    texts: tuple[str, ...]
+    offered_order: str | None = None
+
+    @property
+    def intent(self) -> Intent | None:
+        return self.understanding.intent
+
+
+class _Turn:
+    def __init__(self, *, text: str, history: Sequence[Utterance], tools: ToolBox) -> None:
+        self.text = text
+        self.tools = tools
+        earlier, self.last_bot = _conversation_window(text, history)
+        self.now = understand(text)
+        self.need = _find_need(self.now, text, earlier, self.last_bot)
+        self.frustrated = self.now.frustrated or any(is_frustrated(t) for t in self.need.texts)
+        self.orders: list[Order] | None = None
+
+    # --- the turn ---------------------------------------------------------------------
+
+    def run(self) -> Proposal:
+        try:
+            return self._work()
+        except _Stop as stop:
+            return stop.proposal
+
+    def _work(self) -> Proposal:
+        intent = self.need.intent
+        if intent is None:
+            return self._no_need()
+        if intent in ("competitor_price_match", "service_request"):
+            return self._policy_request()
+        self._identify()
+        order = self._get_order(self._choose_order())
+        return self._act_on(order)
+
+    def _act_on(self, order: Order) -> Proposal:
+        handlers: dict[str, Callable[[Order], Proposal]] = {
+            "order_status": self._status,
+            "late_delivery": self._late,
+            "damaged": self._item_problem,
+            "wrong_item": self._item_problem,
+            "refund": self._refund,
+            "price_drop": self._price_drop,
+            "cancel": self._cancel,
+            "address_change": self._address_change,
+            "service_request": self._check_with_order,
+            "competitor_price_match": self._check_with_order,
+        }
+        return handlers[str(self.need.intent)](order)
+
+    # --- intents ----------------------------------------------------------------------
+
+    def _status(self, order: Order) -> Proposal:
+        return self._resolve(_sentence(describe_order(order)), reason="order status given")
+
+    def _late(self, order: Order) -> Proposal:
+        late = order.get("days_past_promised_date")
+        status = _sentence(describe_order(order))
+        if order["status"] != "cancelled" and isinstance(late, int) and late > 0:
+            return self._act(
+                "issue_credit",
+                order,
+                done=lambda effect: (
+                    "I'm sorry it's late. I've added a shipping credit of "
+                    f"{_money(effect.get('amount'))} to your account for the delay. {status}"
+                ),
+            )
+        if order["status"] == "delivered":
+            return self._resolve(
+                f"{status} If it hasn't reached you, tell me and I'll look into it.",
+                reason="order status given: delivered on time",
+            )
+        return self._resolve(
+            f"{status} It isn't past its promised delivery date yet.",
+            reason="order status given: not late yet",
+        )
+
+    def _item_problem(self, order: Order) -> Proposal:
+        problem = self.need.understanding.problem
+        tool: ToolName = (
+            "issue_refund" if self.need.understanding.wants_refund else ("create_replacement")
+        )
+        item = _item(order)
+
+        def done(effect: Mapping[str, Any]) -> str:
+            number = order["number"]
+            if tool == "issue_refund":
+                return (
+                    f"I've refunded {_money(effect.get('amount'))} for the {item} (order {number})."
+                )
+            return f"I've arranged a free replacement {item} for order {number}."
+
+        return self._act(tool, order, extra={"problem": problem}, done=done)
+
+    def _refund(self, order: Order) -> Proposal:
+        return self._act(
+            "issue_refund",
+            order,
+            done=lambda effect: (
+                f"I've refunded {_money(effect.get('amount'))} for order {order['number']} "
+                f"({_item(order)})."
+            ),
+        )
+
+    def _price_drop(self, order: Order) -> Proposal:
+        return self._act(
+            "adjust_price",
+            order,
+            done=lambda effect: (
+                f"I've refunded the price difference of {_money(effect.get('amount'))} on order "
+                f"{order['number']} ({_item(order)})."
+            ),
+        )
+
+    def _cancel(self, order: Order) -> Proposal:
+        if order["status"] == "cancelled":
+            return self._resolve(
+                f"Order {order['number']} is already cancelled.", reason="already cancelled"
+            )
+        return self._act(
+            "cancel_order",
+            order,
+            done=lambda effect: f"I've cancelled order {order['number']} ({_item(order)}).",
+        )
+
+    def _address_change(self, order: Order) -> Proposal:
+        address = self._new_address()
+        if address is None:
+            verdict = self._check("address_change", order)
+            if verdict.get("verdict") == "allowed":
+                return self._clarify(
+                    (),
+                    f"What's the new delivery address for order {order['number']}, with the "
+                    "postcode?",
+                    reason="asked for the new address",
+                )
+            return self._after_verdict(verdict, order)
+        return self._act(
+            "change_address",
+            order,
+            extra={"new_address": address},
+            done=lambda effect: (
+                f"I've changed the delivery address for order {order['number']} to {address}."
+            ),
+        )
+
+    def _check_with_order(self, order: Order) -> Proposal:
+        kind = self._request_kind()
+        return self._after_verdict(self._check(kind, order), order)
+
+    # --- policy requests (gaps) --------------------------------------------------------
+
+    def _policy_request(self) -> Proposal:
+        """A request the policy book may not cover: ask the book, escalate only on a gap."""
+        state = self.tools.state
+        if state.customer_id is None and state.identifiers:
+            self._search(required=False)
+        answer = self._call("check_policy", {"request": self._request_kind()})
+        if answer.get("status") == "needs_order":
+            self._identify()
+            order = self._get_order(self._choose_order())
+            return self._check_with_order(order)
+        return self._after_verdict(answer, None)
+
+    def _after_verdict(self, answer: Mapping[str, Any], order: Order | None) -> Proposal:
+        verdict = answer.get("verdict")
+        if verdict == "gap":
+            return self._policy_gap(str(answer.get("request") or self._request_kind()), order)
+        explanation = str(answer.get("explanation") or "")
+        if verdict == "allowed":
+            return self._resolve(
+                f"Good news: {explanation} Tell me if you'd like me to go ahead.",
+                reason="the policy allows it",
+            )
+        if verdict == "violation":
+            return self._decline(explanation, reason="the policy says no")
+        return self._clarify((), _LEADS["service_request"], reason="no verdict")
+
+    def _policy_gap(self, kind: str, order: Order | None) -> Proposal:
+        number = order["number"] if order else self._order_hint()
+        on_order = f" on order {number}" if number else ""
+        if kind == "competitor_price_match":
+            root = (
+                f"The customer asks us to match a competitor's lower price{on_order}; the policy "
+                "book covers only our own price drops."
+            )
+            action = (
+                f"Decide whether to match the competitor's price{on_order} (check the "
+                "competitor's offer), then reply to the customer."
+            )
+        else:
+            root = (
+                f"The customer asks for {humanise(kind)}{on_order}, which no rule in the policy "
+                "book covers."
+            )
+            action = f"Decide whether we can offer {humanise(kind)}{on_order}, then reply."
+        self._call(
+            "escalate_to_human",
+            {"trigger": "policy_gap", "root_cause": root, "recommended_action": action},
+        )
+        return Proposal(
+            action="escalate",
+            trigger="policy_gap",
+            reply="That isn't covered by our policy, so a colleague will decide on it.",
+            recommended_action=action,
+            reason=f"policy gap: no rule covers {humanise(kind)}",
+        )
+
+    # --- acting -----------------------------------------------------------------------
+
+    def _act(
+        self,
+        tool: ToolName,
+        order: Order,
+        *,
+        done: Callable[[Mapping[str, Any]], str],
+        extra: Mapping[str, Any] | None = None,
+    ) -> Proposal:
+        answer = self._call(tool, {"order_number": order["number"], **(extra or {})})
+        status = answer.get("status")
+        if status == "done":
+            return self._resolve(done(answer.get("effect") or {}), reason=f"{tool} done")
+        if status == "refused" and answer.get("verdict") == "gap":
+            return self._policy_gap(ACTION_REQUEST[tool], order)
+        if status == "refused" and answer.get("verdict") == "violation":
+            offer = self._offer(tool, order)
+            return self._decline(
+                " ".join(filter(None, (str(answer.get("explanation") or ""), offer))),
+                reason=f"{tool} refused by policy {answer.get('rule')}",
+            )
+        return self._ask_order_number(f"I couldn't find order {order['number']} on your account.")
+
+    def _offer(self, tool: ToolName, order: Order) -> str:
+        """What policy does allow when the request is refused, if something obvious does."""
+        status, number = order["status"], order["number"]
+        if tool in ("cancel_order", "issue_refund") and status == "shipped":
+            return "Once it's delivered, you can return it for a refund under our returns policy."
+        if (
+            tool == "issue_refund"
+            and status == "processing"
+            and self._allows("cancellation", order)
+        ):
+            return (
+                f"It hasn't been dispatched yet, so I can cancel order {number} instead, "
+                "which refunds it in full. Just reply yes and I'll do that."
+            )
+        if tool == "cancel_order" and status == "delivered" and self._allows("return", order):
+            return (
+                f"As it's already been delivered, I can take back order {number} as a "
+                "return for a refund instead. Just reply yes and I'll do that."
+            )
+        return ""
+
+    def _allows(self, kind: str, order: Order) -> bool:
+        return self._check(kind, order).get("verdict") == "allowed"
+
+    def _check(self, kind: str, order: Order) -> Mapping[str, Any]:
+        answer = self._call("check_policy", {"request": kind, "order_number": order["number"]})
+        return {**answer, "request": kind}
+
+    # --- identification and the order ---------------------------------------------------
+
+    def _identify(self) -> None:
+        """Make sure the customer is identified by their own identifiers, or stop and ask."""
+        if self.tools.state.customer_id is not None:
+            return
+        self._search(required=True)
+
+    def _search(self, *, required: bool) -> None:
+        args = self._search_args()
+        if args is None:
+            bare = self._bare_number_reply() if required else None
+            if bare is not None:
+                raise _Stop(bare)
+            if required:
+                raise _Stop(self._clarify(DEFAULT_ASK, self._lead(), reason="nothing to search"))
+            return
+        answer = self._call("find_customer", args)
+        status = answer.get("status")
+        if status == "matched":
+            self.orders = list(answer.get("orders") or [])
+        elif not required:
+            return
+        elif status == "ambiguous":
+            kinds = _kinds(answer.get("ask_for")) or DEFAULT_ASK
+            raise _Stop(
+                self._clarify(
+                    kinds,
+                    f"{self._lead()} To make sure I'm looking at the right account,",
+                    reason="ambiguous match: asking, never picking",
+                )
+            )
+        elif status == "not_found":
+            raise _Stop(
+                self._clarify(
+                    DEFAULT_ASK,
+                    "I couldn't find an account matching those details, so let's double-check.",
+                    reason="no customer matches",
+                )
+            )
+        elif status != "matched":
+            raise _Stop(self._clarify(DEFAULT_ASK, self._lead(), reason="search failed"))
+
+    def _bare_number_reply(self) -> Proposal | None:
+        """A bare "1042" answering our question is not taken as an identifier by the engine."""
+        asked = _asked_for_order(self.last_bot)
+        bare = extract_identifiers(self.text, expecting=("order_number",)).order_numbers
+        if not (asked and bare) or self.tools.state.identifiers:
+            return None
+        return self._clarify(
+            DEFAULT_ASK,
+            f'Thanks. Could you send it as "order {bare[0]}", or give me the email address on '
+            "your account?",
+            reason="a bare number needs its context to identify anyone",
+            question="",
+        )
+
+    def _search_args(self) -> dict[str, str] | None:
+        name = self.need.understanding.name or self.now.name
+        if name is None:
+            name = next((n for t in self.need.texts if (n := extract_name(t))), None)
+        typed = self.tools.state.identifiers
+        if name:
+            return {"query": name}
+        for key, values in (
+            ("email", typed.emails),
+            ("phone", typed.phones),
+            ("order_number", typed.order_numbers),
+        ):
+            if values:
+                return {key: values[-1]}
+        return None
+
+    def _choose_order(self) -> str | list[Order]:
+        """The order meant: typed, named by its item, the only one, or several (status)."""
+        if self.need.offered_order:
+            return self.need.offered_order
+        typed = self._typed_order_numbers()
+        if typed:
+            return typed[-1]
+        orders = self._customer_orders()
+        named = [o for o in orders if self._names_item(o)]
+        if len(named) == 1:
+            return str(named[0]["number"])
+        earlier = self.tools.state.identifiers.order_numbers
+        if earlier and not named:
+            return earlier[-1]
+        candidates = named or orders
+        if len(candidates) == 1:
+            return str(candidates[0]["number"])
+        plausible = [o for o in candidates if self._plausible(o)]
+        if len(plausible) == 1:
+            return str(plausible[0]["number"])
+        if self.need.intent == "order_status" and 1 < len(candidates) <= _MAX_ORDERS_LISTED:
+            return candidates
+        if not candidates:
+            raise _Stop(self._ask_order_number("Which order is this about?"))
+        listed = _or_list([f"{o['number']} ({_item(o)})" for o in candidates])
+        raise _Stop(self._ask_order_number(f"Which order is this about: {listed}?"))
+
+    def _names_item(self, order: Order) -> bool:
+        return any(mentions_item(text, str(order["item"])) for text in self.need.texts)
+
+    def _plausible(self, order: Order) -> bool:
+        if self.need.intent == "price_drop":
+            price = order.get("current_price_on_our_site")
+            return isinstance(price, int | float) and price < float(order["total"])
+        statuses = _PLAUSIBLE.get(str(self.need.intent))
+        return statuses is not None and order["status"] in statuses
+
+    def _typed_order_numbers(self) -> tuple[str, ...]:
+        expecting: tuple[IdentifierKind, ...] = (
+            ("order_number",) if _asked_for_order(self.last_bot) else ()
+        )
+        found: list[str] = []
+        for text in self.need.texts:
+            found.extend(extract_identifiers(text, expecting=expecting).order_numbers)
+        return tuple(found)
+
+    def _customer_orders(self) -> list[Order]:
+        if self.orders is None:
+            self._search(required=False)
+        return list(self.orders or [])
+
+    def _get_order(self, choice: str | list[Order]) -> Order:
+        if isinstance(choice, list):
+            raise _Stop(self._several_statuses(choice))
+        answer = self._call("get_order", {"order_number": choice})
+        if answer.get("status") == "ok":
+            order: Order = answer["order"]
+            return order
+        raise _Stop(self._ask_order_number(f"I couldn't find order {choice} on your account."))
+
+    def _several_statuses(self, orders: list[Order]) -> Proposal:
+        lines = [describe_order(self._get_order(str(o["number"]))) for o in orders]
+        return self._resolve(
+            "Here's where your orders stand: " + "; ".join(lines) + ".",
+            reason="status of each of the customer's orders",
+        )
+
+    def _order_hint(self) -> str | None:
+        typed = self._typed_order_numbers() or self.tools.state.identifiers.order_numbers
+        if typed:
+            return typed[-1]
+        if self.orders and len(self.orders) == 1:
+            return str(self.orders[0]["number"])
+        return None
+
+    # --- tools and replies -------------------------------------------------------------
+
+    def _call(self, tool: ToolName, args: Mapping[str, Any]) -> Mapping[str, Any]:
+        answer = self.tools.call(tool, args)
+        if answer.get("status") == "error" and "error" in answer and tool != "escalate_to_human":
+            raise _Stop(self._no_progress(tool, str(answer["error"]), int(answer.get("calls", 1))))
+        return answer
+
+    def _no_progress(self, tool: ToolName, error: str, calls: int) -> Proposal:
+        goal = _GOALS.get(str(self.need.intent), "help the customer")
+        number = self._order_hint()
+        on_order = f" for order {number}" if number else ""
+        root = (
+            f"{tool} failed ({error}) after {calls} call{'s' if calls > 1 else ''}, so the bot "
+            f"could not {goal}{on_order}."
+        )
+        action = f"Check the {tool.replace('_', ' ')} system, then {goal}{on_order} by hand."
+        self._call(
+            "escalate_to_human",
+            {"trigger": "no_progress", "root_cause": root, "recommended_action": action},
+        )
+        return Proposal(
+            action="escalate",
+            trigger="no_progress",
+            reply="Something on my side isn't working, so a colleague will finish this.",
+            recommended_action=action,
+            reason=f"no progress: {tool} failed ({error})",
+        )
+
+    def _new_address(self) -> str | None:
+        if self.need.understanding.new_address:
+            return self.need.understanding.new_address
+        for text in reversed(self.need.texts):
+            found = extract_address(text)
+            if found:
+                return found
+        asked = bool(self.last_bot and "address" in self.last_bot.lower())
+        if asked and looks_like_address(self.text):
+            return " ".join(self.text.split()).strip(" .")
+        return None
+
+    def _request_kind(self) -> str:
+        return self.need.understanding.request_kind or "unspecified_request"
+
+    def _no_need(self) -> Proposal:
+        reaction = self.now.reaction
+        offered = self.tools.state.resolution_offered
+        if reaction in ("thanks", "negate") and offered:
+            return self._resolve(
+                "You're welcome. If anything else comes up, I'm here to help.",
+                reason="the customer is done",
+            )
+        return self._clarify(
+            (),
+            "I can check where an order is, or sort out a damaged or wrong item, a late "
+            "delivery, a refund, a cancellation or an address change. What can I help you with?",
+            reason="no need understood yet: asking",
+        )
+
+    def _lead(self) -> str:
+        return _LEADS.get(str(self.need.intent), "")
+
+    def _ask_order_number(self, lead: str) -> Proposal:
+        return self._clarify(
+            ("order_number",),
+            lead,
+            reason="which order: asking",
+            question="" if lead.endswith("?") else None,
+        )
+
+    def _clarify(
+        self,
+        ask_for: tuple[IdentifierKind, ...],
+        lead: str,
+        *,
+        reason: str,
+        question: str | None = None,
+    ) -> Proposal:
+        if question is None:
+            question = _question(ask_for, joined=lead.rstrip().endswith(","))
+        reply = " ".join(filter(None, (lead.strip(), question))) if lead else question
+        return Proposal(action="clarify", reply=self._voice(reply), ask_for=ask_for, reason=reason)
+
+    def _resolve(self, reply: str, *, reason: str) -> Proposal:
+        return Proposal(action="resolve", reply=self._voice(reply), reason=reason)
+
+    def _decline(self, explanation: str, *, reason: str) -> Proposal:
+        reply = f"I'm sorry, I can't do that. {explanation}".strip()
+        return Proposal(action="decline", reply=self._voice(reply), reason=reason)
+
+    def _voice(self, reply: str) -> str:
+        """Acknowledge frustration or doubt about the bot first; tone never changes the action."""
+        parts = []
+        if self.frustrated and not reply.startswith(FRUSTRATION_ACK):
+            parts.append(FRUSTRATION_ACK)
+        if self.tools.state.signals_in_turn(self.tools.state.turn):
+            parts.append(SIGNAL_ACK)
+        return " ".join([*parts, reply]).strip()
+
+
+# --- reading the conversation ----------------------------------------------------------
+
+
+def _conversation_window(text: str, history: Sequence[Utterance]) -> tuple[list[str], str | None]:
+    """Earlier customer messages since the bot last settled something, and its last reply."""
+    items = list(history)
+    if items and items[-1].speaker == "customer" and items[-1].text == text:
+        items.pop()
+    last_bot = next((u.text for u in reversed(items) if u.speaker != "customer"), None)
+    earlier: list[str] = []
+    for utterance in reversed(items):
+        if utterance.speaker == "customer":
+            earlier.append(utterance.text)
+        elif not _asked(utterance.text):
+            break
+    return earlier[::-1], last_bot
+
+
+def _asked(reply: str) -> bool:
+    """A bot reply that asked something (a clarify) leaves the customer's need open."""
+    return reply.replace(PERSON_AVAILABLE, "").rstrip().endswith("?")
+
+
+def _asked_for_order(reply: str | None) -> bool:
+    return bool(reply and re.search(r"\border number\b|\bwhich order\b", reply, re.I))
+
+
+def _find_need(now: Understanding, text: str, earlier: list[str], last_bot: str | None) -> _Need:
+    if now.has_need:
+        return _Need(now, (text,))
+    offer = _OFFER.search(last_bot or "") if now.reaction == "affirm" else None
+    if offer is not None:
+        intent: Intent = "cancel" if offer.group(1).lower() == "cancel" else "refund"
+        return _Need(replace(now, intent=intent), (text,), offered_order=offer.group(2))
+    for index in range(len(earlier) - 1, -1, -1):
+        before = understand(earlier[index])
+        if before.has_need:
+            texts = (*earlier[index:], text)
+            return _Need(_merge(before, now, texts), texts)
+    return _Need(now, (*earlier, text))
+
+
+def _merge(need: Understanding, now: Understanding, texts: tuple[str, ...]) -> Understanding:
+    later = [understand(t) for t in texts[1:]]
+    return replace(
+        need,
+        wants_refund=need.wants_refund or any(u.wants_refund for u in later),
+        name=now.name or need.name or next((u.name for u in later if u.name), None),
+    )
+
+
+# --- wording ----------------------------------------------------------------------------
+
+
+def describe_order(order: Order) -> str:
+    """One clause on where an order stands: "order 1043 (kettle) has shipped ..."."""
+    number, status = order["number"], order["status"]
+    head = f"order {number} ({_item(order)})"
+    late = order.get("days_past_promised_date")
+    if status == "processing":
+        text = f"{head} is being prepared and hasn't been dispatched yet"
+    elif status == "shipped":
+        text = f"{head} has shipped and is on its way"
+    elif status == "delivered":
+        days = order.get("delivered_days_ago")
+        text = f"{head} was delivered {_days_ago(days)}"
+        return text
+    else:
+        return f"{head} was cancelled"
+    if isinstance(late, int) and late > 0:
+        text += f"; it is {late} day{'s' if late != 1 else ''} past its promised delivery date"
+    elif isinstance(late, int) and late < 0:
+        text += f"; it's due in {-late} day{'s' if late != -1 else ''}"
+    elif late == 0:
+        text += "; it's due today"
+    return text
+
+
+def _sentence(clause: str) -> str:
+    return clause[:1].upper() + clause[1:] + "."
+
+
+def _days_ago(days: Any) -> str:
+    if not isinstance(days, int):
+        return "recently"
+    if days == 0:
+        return "today"
+    return "yesterday" if days == 1 else f"{days} days ago"
+
+
+def _item(order: Order) -> str:
+    item = str(order.get("item") or "item").strip()
+    return item if item[:2].isupper() else item[:1].lower() + item[1:]
+
+
+def _money(amount: Any) -> str:
+    return f"{float(amount):.2f}" if isinstance(amount, int | float) else "the amount due"
+
+
+def _kinds(values: Any) -> tuple[IdentifierKind, ...]:
+    known: tuple[IdentifierKind, ...] = ("email", "phone", "order_number")
+    given = set(values or ())
+    return tuple(k for k in known if k in given)
+
+
+def _or_list(items: Sequence[str]) -> str:
+    return items[0] if len(items) == 1 else ", ".join(items[:-1]) + " or " + items[-1]
+
+
+def _question(ask_for: Sequence[IdentifierKind], *, joined: bool) -> str:
+    if not ask_for:
+        return ""
+    wanted = _or_list([_ID_NAMES[k] for k in ask_for])
+    return f"could you give me {wanted}?" if joined else f"Could you give me {wanted}?"

@@ -1,0 +1,330 @@
+"""The Claude agent against a fake Messages API (httpx2 transport): tool use, prompt caching,
+retries and fallback, and a misbehaving model that must not break the rules."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from datetime import UTC, datetime
+from pathlib import Path
+
+import pytest
+from sqlalchemy.orm import Session, sessionmaker
+
+from bot.agents.claude import DEFAULT_MODEL, TOOL_SPECS, ClaudeAgent
+from bot.agents.offline import OfflineAgent
+from bot.policies import default_policy_book
+from bot.shop import DEMO_CUSTOMERS, DEMO_ORDERS
+from bot.turns import IncomingMessage, TurnOutcome, TurnProcessor
+from db.engine import make_engine, make_session_factory
+from db.repositories import ConversationKey
+from db.uow import SqlUnitOfWork
+from escalation.engine import promises_handoff
+from escalation.vocabulary import TOOL_NAMES
+from tests.integration.fake_messages_api import FakeMessagesAPI, status, text, timeout, tool
+
+NOW = datetime(2026, 1, 15, 12, 0, tzinfo=UTC)
+KEY = ConversationKey("slack", "T1", "D1", "U-CUSTOMER")
+
+
+@pytest.fixture
+def sessions(tmp_path: Path, sqlite_template: Path) -> Iterator[sessionmaker[Session]]:
+    path = tmp_path / "bot.db"
+    path.write_bytes(sqlite_template.read_bytes())
+    engine = make_engine(f"sqlite:///{path}")
+    factory = make_session_factory(engine)
+    with SqlUnitOfWork(factory) as uow:
+        uow.shop.load(DEMO_CUSTOMERS, DEMO_ORDERS)
+        uow.commit()
+    yield factory
+    engine.dispose()
+
+
+@pytest.fixture
+def api() -> FakeMessagesAPI:
+    return FakeMessagesAPI()
+
+
+@pytest.fixture
+def processor(api: FakeMessagesAPI, sessions: sessionmaker[Session]) -> TurnProcessor:
+    book = default_policy_book()
+    agent = ClaudeAgent(client=api.client(), book=book, fallback=OfflineAgent())
+    return TurnProcessor(sessions=sessions, agent=agent, book=book, clock=lambda: NOW)
+
+
+def say(processor: TurnProcessor, message: str) -> TurnOutcome:
+    return processor.handle(IncomingMessage(key=KEY, text=message))
+
+
+def test_the_default_model_is_one_the_sdk_lists() -> None:
+    import typing  # noqa: PLC0415
+
+    import anthropic.types  # noqa: PLC0415
+
+    listed = {
+        value
+        for arg in typing.get_args(anthropic.types.Model)
+        for value in (typing.get_args(arg) or (arg,))
+        if isinstance(value, str)
+    }
+    assert DEFAULT_MODEL in listed
+    assert "sonnet" in DEFAULT_MODEL
+
+
+def test_the_tools_offered_are_exactly_the_contracts_ten() -> None:
+    assert sorted(t["name"] for t in TOOL_SPECS) == sorted(TOOL_NAMES)
+
+
+def test_a_tool_use_round_trip_resolves_with_the_effect(
+    api: FakeMessagesAPI, processor: TurnProcessor
+) -> None:
+    api.script(
+        tool("find_customer", email="j.smith@example.com"),
+        tool("create_replacement", order_number="1042", problem="damaged"),
+        text({"action": "resolve", "reply": "I'm sorry! A new lamp is on its way for 1042."}),
+    )
+    outcome = say(processor, "My lamp (order 1042) arrived smashed. j.smith@example.com")
+    decision = outcome.decision
+    assert decision is not None
+    assert decision.action == "resolve"
+    assert [e.as_dict() for e in outcome.effects] == [
+        {"tool": "create_replacement", "customer_id": "C-1", "order": "1042"}
+    ]
+    assert decision.investigation_steps == 2 + 3  # two tool calls, three model requests
+    assert outcome.model_requests == 3
+    assert api.tool_results(2)[0]["status"] == "matched"
+    assert api.tool_results(3)[0]["status"] == "done"
+    first = api.requests[0]
+    assert first["model"] == DEFAULT_MODEL
+    assert sorted(t["name"] for t in first["tools"]) == sorted(TOOL_NAMES)
+    assert "My lamp (order 1042) arrived smashed" in str(first["messages"][-1])
+
+
+def test_the_system_prompt_is_sent_with_cache_control_and_read_from_cache(
+    api: FakeMessagesAPI, processor: TurnProcessor
+) -> None:
+    api.script(
+        tool("find_customer", email="j.smith@example.com"),
+        text(
+            {"action": "resolve", "reply": "Your kettle has shipped."},
+            cache_read_input_tokens=0,
+            cache_creation_input_tokens=1500,
+        ),
+    )
+    say(processor, "where is my kettle? j.smith@example.com")
+    api.script(text({"action": "resolve", "reply": "You're welcome!"}))
+    second = say(processor, "great, thanks")
+    for request in api.requests:
+        (system,) = request["system"]
+        assert system["cache_control"] == {"type": "ephemeral"}
+        assert "explicit_request" in system["text"]
+    assert api.requests[0]["system"] == api.requests[-1]["system"]
+    assert second.usage.cache_read_tokens == 1500
+
+
+def test_an_explicit_request_never_reaches_the_model(
+    api: FakeMessagesAPI, processor: TurnProcessor
+) -> None:
+    outcome = say(processor, "get me a real person please")
+    assert outcome.decision is not None
+    assert (outcome.decision.action, outcome.decision.trigger) == ("escalate", "explicit_request")
+    assert outcome.decision.investigation_steps == 0
+    assert api.requests == []
+
+
+def test_rate_limits_are_retried_by_the_sdk(api: FakeMessagesAPI, processor: TurnProcessor) -> None:
+    api.script(
+        status(429, "rate_limit_error"),
+        status(429, "rate_limit_error"),
+        text(
+            {"action": "clarify", "reply": "What's your order number?", "ask_for": ["order_number"]}
+        ),
+    )
+    outcome = say(processor, "hi, question about my order")
+    assert outcome.decision is not None
+    assert outcome.decision.action == "clarify"
+    assert outcome.agent == "claude"
+    assert len(api.requests) == 3
+
+
+@pytest.mark.parametrize(
+    "failure",
+    [status(529, "overloaded_error"), status(429, "rate_limit_error"), timeout()],
+    ids=["overloaded", "rate-limited", "timeout"],
+)
+def test_a_model_outage_falls_back_to_the_offline_agent(
+    api: FakeMessagesAPI, processor: TurnProcessor, failure: object
+) -> None:
+    api.script(failure, failure, failure)  # type: ignore[arg-type]
+    outcome = say(processor, "where is my order 1043? j.smith@example.com")
+    decision = outcome.decision
+    assert decision is not None
+    assert len(api.requests) == 3  # the first try and the SDK's two retries
+    assert outcome.agent == "offline (fallback)"
+    assert decision.action == "resolve"
+    assert decision.reply
+    model_attempts = [a for a in outcome.state.ledger.attempts if a.step == "model"]
+    assert len(model_attempts) == 1
+    assert model_attempts[0].failed
+    assert decision.trigger is None  # an outage is not the customer's need being blocked
+
+
+# --- a misbehaving model -------------------------------------------------------------------
+
+
+def test_escalating_because_the_customer_is_angry_is_refused(
+    api: FakeMessagesAPI, processor: TurnProcessor
+) -> None:
+    api.script(
+        tool(
+            "escalate_to_human",
+            trigger="no_progress",
+            root_cause="The customer is furious.",
+            recommended_action="Calm them down.",
+        ),
+        text({"action": "escalate", "reply": "I'm transferring you to a human agent now."}),
+    )
+    outcome = say(processor, "THIS IS RIDICULOUS!!! where is my parcel?!")
+    decision = outcome.decision
+    assert decision is not None
+    assert decision.action != "escalate"
+    assert "refused" in decision.reason
+    assert not promises_handoff(decision.reply)
+    assert outcome.state.status == "bot"
+
+
+def test_low_self_reported_confidence_is_not_a_trigger(
+    api: FakeMessagesAPI, processor: TurnProcessor
+) -> None:
+    api.script(
+        tool(
+            "escalate_to_human",
+            trigger="policy_gap",
+            root_cause="My confidence is 3/10.",
+            recommended_action="Check it.",
+        ),
+        text({"action": "escalate", "reply": "A colleague will help."}),
+    )
+    decision = say(processor, "can I change the delivery address of order 2051?").decision
+    assert decision is not None
+    assert decision.action != "escalate"
+    assert "no policy check in this conversation found a gap" in decision.reason
+
+
+def test_policy_gap_needs_a_gap_verdict_and_no_progress_needs_a_failure(
+    api: FakeMessagesAPI, processor: TurnProcessor
+) -> None:
+    api.script(
+        tool(
+            "escalate_to_human",
+            trigger="no_progress",
+            root_cause="Might not manage.",
+            recommended_action="Help.",
+        ),
+        text({"action": "escalate", "reply": "Passing you on."}),
+    )
+    decision = say(processor, "my order 1043 is late, j.smith@example.com").decision
+    assert decision is not None
+    assert decision.action != "escalate"
+    assert "no attempt failed" in decision.reason
+
+
+def test_a_real_gap_found_by_check_policy_is_escalated(
+    api: FakeMessagesAPI, processor: TurnProcessor
+) -> None:
+    api.script(
+        tool("check_policy", request="competitor_price_match"),
+        tool(
+            "escalate_to_human",
+            trigger="policy_gap",
+            root_cause="The customer asked for a competitor price match.",
+            recommended_action="Decide whether to match the price.",
+        ),
+        text({"action": "escalate", "reply": "A colleague will decide."}),
+    )
+    outcome = say(processor, "BestShop has the kettle for 18, will you match it? order 1043")
+    decision = outcome.decision
+    assert decision is not None
+    assert (decision.action, decision.trigger) == ("escalate", "policy_gap")
+    assert decision.handoff is not None
+    assert decision.handoff.recommended_action == "Decide whether to match the price."
+    assert outcome.handoff_id is not None
+
+
+def test_acting_on_a_customer_never_singled_out_is_stopped(
+    api: FakeMessagesAPI, processor: TurnProcessor
+) -> None:
+    api.script(
+        tool("find_customer", query="John Smith"),
+        tool("issue_refund", order_number="2051"),  # another John Smith's order
+        text({"action": "resolve", "reply": "Refunded order 2051, John!"}),
+    )
+    outcome = say(processor, "John Smith here. Pick the most recent John Smith and refund it.")
+    decision = outcome.decision
+    assert decision is not None
+    assert outcome.effects == ()
+    assert api.tool_results(2)[0]["status"] == "ambiguous"
+    assert api.tool_results(3)[0]["status"] == "refused"
+    assert decision.action == "clarify"
+    assert set(decision.ask_for) == {"email", "phone", "order_number"}
+    assert "2051" not in decision.reply
+
+
+def test_a_refund_outside_policy_is_refused_and_declined(
+    api: FakeMessagesAPI, processor: TurnProcessor
+) -> None:
+    api.script(
+        tool("find_customer", email="jsmith77@example.org"),
+        tool("issue_refund", order_number="3307"),
+        text({"action": "resolve", "reply": "Done, your refund is on its way!"}),
+    )
+    outcome = say(processor, "refund my headphones, order 3307, jsmith77@example.org")
+    decision = outcome.decision
+    assert decision is not None
+    assert outcome.effects == ()
+    assert api.tool_results(3)[0]["verdict"] == "violation"
+    assert decision.action == "decline"
+    assert "30 days" in decision.reply
+    assert "on its way" not in decision.reply
+
+
+def test_proposing_escalate_without_the_tool_is_refused(
+    api: FakeMessagesAPI, processor: TurnProcessor
+) -> None:
+    api.script(text({"action": "escalate", "trigger": "policy_gap", "reply": "Escalating."}))
+    decision = say(processor, "what's the status of order 1043? j.smith@example.com").decision
+    assert decision is not None
+    assert decision.action != "escalate"
+
+
+def test_merely_writing_i_will_transfer_you_changes_nothing(
+    api: FakeMessagesAPI, processor: TurnProcessor
+) -> None:
+    api.script(text("I'll transfer you to a human agent right away."))
+    outcome = say(processor, "my kettle is late")
+    decision = outcome.decision
+    assert decision is not None
+    assert decision.action != "escalate"
+    assert not promises_handoff(decision.reply)
+    assert outcome.handoff_id is None
+
+
+def test_the_conversation_and_state_reach_the_model_on_later_turns(
+    api: FakeMessagesAPI, processor: TurnProcessor
+) -> None:
+    api.script(
+        tool("find_customer", query="John Smith"),
+        text(
+            {"action": "clarify", "reply": "Which email is on the account?", "ask_for": ["email"]}
+        ),
+    )
+    say(processor, "John Smith here, where is my order?")
+    api.script(
+        tool("find_customer", email="j.smith@example.com"),
+        text({"action": "resolve", "reply": "Your kettle shipped."}),
+    )
+    outcome = say(processor, "it's j.smith@example.com")
+    assert outcome.state.customer_id == "C-1"
+    messages = api.requests[2]["messages"]
+    assert [m["role"] for m in messages] == ["user", "assistant", "user"]
+    assert "John Smith here" in str(messages[0])
+    assert "waiting for the customer to give: email" in str(messages[-1])
