@@ -17,6 +17,9 @@ def build_parser() -> argparse.ArgumentParser:
     )
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
     commands.add_parser("demo", help="play the four seed scenarios through the decision core")
+    serve = commands.add_parser("serve", help="run the Slack app (Socket Mode or HTTP)")
+    serve.add_argument("--host", default="127.0.0.1")
+    serve.add_argument("--port", type=int, default=3000)
     evaluate = commands.add_parser("eval", help="run scenario files and report calibration")
     evaluate.add_argument("files", nargs="+", type=Path, metavar="FILE")
     evaluate.add_argument("--agent", choices=("offline", "claude"), default="offline")
@@ -32,6 +35,8 @@ def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     if args.command == "demo":
         return run_demo(sys.stdout)
+    if args.command == "serve":
+        return _serve(args.host, args.port)
     if args.command == "db":
         return _upgrade_database(Settings())
     if args.command == "eval":
@@ -41,6 +46,22 @@ def main(argv: list[str] | None = None) -> int:
             args.files, agent=args.agent, as_json=args.json, only=args.only, settings=Settings()
         )
     return 2  # pragma: no cover - argparse rejects unknown commands
+
+
+def _serve(host: str, port: int) -> int:
+    import logging  # noqa: PLC0415
+
+    from bot.serve import MissingSetting, serve  # noqa: PLC0415
+
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s %(message)s")
+    try:
+        serve(Settings(), host=host, port=port)
+    except MissingSetting as error:
+        print(f"escalation-bot serve: {error}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        return 0
+    return 0
 
 
 def _upgrade_database(settings: Settings) -> int:

@@ -40,6 +40,18 @@ def parse_policy_book(text: str, *, source: str) -> PolicyBook:
         document = yaml.safe_load(text)
     except yaml.YAMLError as error:
         raise PolicyBookError(f"{source}: not valid YAML ({error})") from None
+    return book_from_document(document, source=source)
+
+
+def default_policy_document() -> dict[str, Any]:
+    text = resources.files("bot").joinpath("data/policies.yaml").read_text(encoding="utf-8")
+    document = yaml.safe_load(text)
+    assert isinstance(document, dict)
+    return document
+
+
+def book_from_document(document: Any, *, source: str) -> PolicyBook:
+    """A policy book from its parsed document (YAML file, or the copy kept in the database)."""
     if not isinstance(document, Mapping):
         raise PolicyBookError(f"{source}: expected a mapping with 'rules'")
     raw_rules = document.get("rules")

@@ -130,6 +130,29 @@ class TurnProcessor:
             tools=tools,
         )
 
+    def preview(self, text: str) -> TurnOutcome:
+        """A dry run on a fresh conversation: the decision and why, nothing stored or changed."""
+        history = (Utterance("customer", text),)
+        screening = screen_message(ConversationState(), text, history=history)
+        if screening.decision is not None:
+            return TurnOutcome(
+                conversation_id=0, decision=screening.decision, state=screening.state
+            )
+        message = IncomingMessage(key=ConversationKey("preview", "", "", ""), text=text)
+        tools, work = self._work(screening, message, history)
+        ruling = decide(
+            tools.state, work.proposal, model_requests=work.model_requests, history=history
+        )
+        return TurnOutcome(
+            conversation_id=0,
+            decision=ruling.decision,
+            effects=tuple(tools.effects),
+            model_requests=work.model_requests,
+            usage=work.usage,
+            agent=work.agent,
+            state=ruling.state,
+        )
+
     def _read(
         self, message: IncomingMessage
     ) -> tuple[int, ConversationState, int, tuple[Utterance, ...]]:

@@ -398,6 +398,15 @@ class SqlHandoffStore:
         )
         return None if handoff_id is None else self.get(handoff_id)
 
+    def by_card(self, *, channel: str, ts: str) -> HandoffRecord | None:
+        """The handoff whose card is the message `ts` in `channel`."""
+        handoff_id = self.session.scalar(
+            select(HandoffRow.id).where(
+                HandoffRow.card_channel == channel, HandoffRow.card_ts == ts
+            )
+        )
+        return None if handoff_id is None else self.get(handoff_id)
+
     def claim(self, handoff_id: int, *, agent_id: str, now: datetime) -> ClaimResult:
         """Compare-and-set: only an open handoff can be claimed; the loser learns who has it."""
         taken = self.session.execute(
@@ -769,3 +778,62 @@ class SqlWorkspaceSettings:
         row.admin_user_ids = list(settings.admin_user_ids)
         row.updated_at = now
         self.session.flush()
+
+
+# --- admin statistics ---------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class WorkspaceStats:
+    conversations: int
+    escalated_conversations: int
+    escalations_by_trigger: dict[str, int]
+    median_minutes_to_claim: float | None
+
+    @property
+    def first_contact_resolution(self) -> float | None:
+        if not self.conversations:
+            return None
+        return (self.conversations - self.escalated_conversations) / self.conversations
+
+
+class SqlStats:
+    def __init__(self, session: Session) -> None:
+        self.session = session
+
+    def workspace(self, workspace_id: str, *, since: datetime) -> WorkspaceStats:
+        conversation_ids = select(Conversation.id).where(
+            Conversation.workspace_id == workspace_id, Conversation.created_at >= since
+        )
+        total = self.session.scalar(select(func.count()).select_from(conversation_ids.subquery()))
+        handoffs = self.session.execute(
+            select(
+                HandoffRow.conversation_id,
+                HandoffRow.trigger,
+                HandoffRow.created_at,
+                HandoffRow.claimed_at,
+            ).where(HandoffRow.conversation_id.in_(conversation_ids))
+        ).all()
+        by_trigger: dict[str, int] = {}
+        for row in handoffs:
+            by_trigger[row.trigger] = by_trigger.get(row.trigger, 0) + 1
+        waits = sorted(
+            (as_utc(row.claimed_at) - as_utc(row.created_at)).total_seconds() / 60
+            for row in handoffs
+            if row.claimed_at is not None
+        )
+        return WorkspaceStats(
+            conversations=int(total or 0),
+            escalated_conversations=len({row.conversation_id for row in handoffs}),
+            escalations_by_trigger=by_trigger,
+            median_minutes_to_claim=_median(waits),
+        )
+
+
+def _median(values: Sequence[float]) -> float | None:
+    if not values:
+        return None
+    middle = len(values) // 2
+    if len(values) % 2:
+        return values[middle]
+    return (values[middle - 1] + values[middle]) / 2

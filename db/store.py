@@ -53,6 +53,9 @@ class SqlShop:
         )
         self.session.flush()
 
+    def has_customers(self) -> bool:
+        return self.session.scalar(select(CustomerRow.id).limit(1)) is not None
+
     def search_customers(self, query: str) -> list[CustomerCandidate]:
         """Customers whose name, email, phone or order number equals `query` (no fuzzing)."""
         q = query.strip()

@@ -11,6 +11,7 @@ from db.repositories import (
     SqlHandoffStore,
     SqlInbox,
     SqlOutbox,
+    SqlStats,
     SqlWorkspaceSettings,
 )
 from db.store import SqlPolicyBooks, SqlShop
@@ -27,6 +28,7 @@ class SqlUnitOfWork:
     workspaces: SqlWorkspaceSettings
     shop: SqlShop
     policy_books: SqlPolicyBooks
+    stats: SqlStats
 
     def __init__(self, session_factory: sessionmaker[Session]) -> None:
         self._factory = session_factory
@@ -40,6 +42,7 @@ class SqlUnitOfWork:
         self.workspaces = SqlWorkspaceSettings(self.session)
         self.shop = SqlShop(self.session)
         self.policy_books = SqlPolicyBooks(self.session)
+        self.stats = SqlStats(self.session)
         return self
 
     def __exit__(

@@ -1,0 +1,178 @@
+"""The `/escalation` admin command: settings, policies, statistics and dry runs.
+
+Anyone may read (help, policy, stats, test); only workspace admins/owners or configured admins
+may change settings, and a refused change changes nothing.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from dataclasses import replace
+from datetime import datetime, timedelta
+
+from sqlalchemy.orm import Session, sessionmaker
+
+from bot.turns import TurnProcessor
+from db.repositories import WorkspaceSettings
+from db.uow import SqlUnitOfWork
+from escalation.policy import PolicyBook
+from escalation.prompt import describe_conditions
+
+HELP = """\
+*`/escalation` commands*
+• `channel #channel`: where handoff cards go
+• `support-channel add|remove #channel`: channels where the bot answers customers
+• `admins add|remove @user`: who may change these settings
+• `policy list` / `policy show ID`: the policy book in use
+• `stats [days]`: conversations, first-contact resolution, escalations, time to claim
+• `test <message>`: what the bot would decide for a message, and why (nothing is stored)
+• `help`: this list"""
+
+_CHANNEL = re.compile(r"<#([CG][A-Z0-9]+)(?:\|[^>]*)?>")
+_USER = re.compile(r"<@([UW][A-Z0-9]+)(?:\|[^>]*)?>")
+
+
+class AdminCommands:
+    def __init__(
+        self,
+        *,
+        sessions: sessionmaker[Session],
+        book: PolicyBook,
+        processor: TurnProcessor,
+        clock: Callable[[], datetime],
+    ) -> None:
+        self.sessions = sessions
+        self.book = book
+        self.processor = processor
+        self.clock = clock
+
+    def handle(self, *, workspace_id: str, user_id: str, text: str, workspace_admin: bool) -> str:
+        """The ephemeral answer to `/escalation <text>`."""
+        words = text.strip().split(maxsplit=1)
+        command = words[0].lower() if words else "help"
+        rest = words[1] if len(words) > 1 else ""
+        if command in ("help", "?"):
+            return HELP
+        if command == "policy":
+            return self._policy(rest)
+        if command == "stats":
+            return self._stats(workspace_id, rest)
+        if command == "test":
+            return self._test(rest)
+        if command in ("channel", "support-channel", "admins"):
+            settings = self._settings(workspace_id)
+            if not (workspace_admin or user_id in settings.admin_user_ids):
+                return (
+                    "Only workspace admins or the bot's configured admins can change "
+                    "settings. Nothing was changed."
+                )
+            return self._change(settings, command, rest)
+        return f"I don't know `{command}`.\n{HELP}"
+
+    def _change(self, settings: WorkspaceSettings, command: str, rest: str) -> str:
+        if command == "channel":
+            channel = _one(_CHANNEL, rest)
+            if channel is None:
+                return "Usage: `/escalation channel #channel`"
+            return self._save(
+                replace(settings, handoff_channel=channel),
+                release_cards=True,
+                done=f"Handoff cards now go to <#{channel}>.",
+            )
+        action, _, target = rest.partition(" ")
+        if action not in ("add", "remove"):
+            return f"Usage: `/escalation {command} add|remove ...`"
+        if command == "support-channel":
+            channel = _one(_CHANNEL, target)
+            if channel is None:
+                return "Usage: `/escalation support-channel add|remove #channel`"
+            channels = _edit(settings.support_channels, channel, add=action == "add")
+            return self._save(
+                replace(settings, support_channels=channels),
+                done=f"Support channels: {_list(channels, '#') or 'none'}.",
+            )
+        user = _one(_USER, target)
+        if user is None:
+            return "Usage: `/escalation admins add|remove @user`"
+        admins = _edit(settings.admin_user_ids, user, add=action == "add")
+        return self._save(
+            replace(settings, admin_user_ids=admins),
+            done=f"Bot admins: {_list(admins, '@') or 'none'}.",
+        )
+
+    def _settings(self, workspace_id: str) -> WorkspaceSettings:
+        with SqlUnitOfWork(self.sessions) as uow:
+            return uow.workspaces.get(workspace_id)
+
+    def _save(self, settings: WorkspaceSettings, *, done: str, release_cards: bool = False) -> str:
+        now = self.clock()
+        with SqlUnitOfWork(self.sessions) as uow:
+            uow.workspaces.save(settings, now=now)
+            released = uow.outbox.release_held(now=now, kind="handoff_card") if release_cards else 0
+            uow.commit()
+        if released:
+            done += f" {released} waiting handoff card(s) will be posted there now."
+        return done
+
+    def _policy(self, rest: str) -> str:
+        words = rest.split()
+        if not words or words[0] == "list":
+            lines = [f"• `{r.id}`: {r.title}" for r in self.book.rules]
+            return f"*{self.book.name}*\n" + "\n".join(lines) + "\nAnything else is a gap."
+        if words[0] == "show" and len(words) > 1:
+            rule = self.book.rule(words[1])
+            if rule is None:
+                return f"No policy `{words[1]}`. Try `/escalation policy list`."
+            when = describe_conditions(rule) or "always"
+            return (
+                f"*{rule.title}* (`{rule.id}`)\n{rule.text}\n"
+                f"Covers: {', '.join(rule.covers)}\nWhen: {when}"
+            )
+        return "Usage: `/escalation policy list` or `/escalation policy show ID`"
+
+    def _stats(self, workspace_id: str, rest: str) -> str:
+        days = int(rest) if rest.strip().isdigit() and int(rest) > 0 else 7
+        since = self.clock() - timedelta(days=days)
+        with SqlUnitOfWork(self.sessions) as uow:
+            stats = uow.stats.workspace(workspace_id, since=since)
+        fcr = stats.first_contact_resolution
+        triggers = ", ".join(f"{k} {v}" for k, v in sorted(stats.escalations_by_trigger.items()))
+        wait = stats.median_minutes_to_claim
+        return "\n".join(
+            (
+                f"*Last {days} days*",
+                f"Conversations: {stats.conversations}",
+                f"First-contact resolution: {f'{fcr:.0%}' if fcr is not None else 'n/a'}",
+                f"Escalations by trigger: {triggers or 'none'}",
+                f"Median time to claim: {f'{wait:.1f} min' if wait is not None else 'n/a'}",
+            )
+        )
+
+    def _test(self, message: str) -> str:
+        if not message.strip():
+            return "Usage: `/escalation test <a customer message>`"
+        outcome = self.processor.preview(message)
+        decision = outcome.decision
+        assert decision is not None
+        trigger = f" ({decision.trigger})" if decision.trigger else ""
+        effects = ", ".join(e.tool for e in outcome.effects) or "none"
+        return (
+            f"*Dry run*: {decision.action}{trigger}\n*Why*: {decision.reason}\n"
+            f"*Reply*: {decision.reply}\n*Would change*: {effects} (nothing was stored)"
+        )
+
+
+def _one(pattern: re.Pattern[str], text: str) -> str | None:
+    found = pattern.findall(text)
+    return found[0] if len(found) == 1 else None
+
+
+def _edit(items: tuple[str, ...], item: str, *, add: bool) -> tuple[str, ...]:
+    if add:
+        return items if item in items else (*items, item)
+    return tuple(i for i in items if i != item)
+
+
+def _list(ids: tuple[str, ...], sigil: str) -> str:
+    return ", ".join(f"<{sigil}{i}>" for i in ids)

@@ -1,0 +1,126 @@
+"""The handoff card agents see in the handoff channel, built with slack_sdk's Block Kit models."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from slack_sdk.models.blocks import (
+    ActionsBlock,
+    Block,
+    ButtonElement,
+    ContextBlock,
+    HeaderBlock,
+    MarkdownTextObject,
+    SectionBlock,
+)
+
+from db.repositories import HandoffRecord
+
+CLAIM = "handoff_claim"
+RESOLVE = "handoff_resolve"
+RETURN = "handoff_return"
+TRIGGER_TITLES = {
+    "explicit_request": "Customer asked for a person",
+    "policy_gap": "Policy gap: a human decision is needed",
+    "no_progress": "Bot could not make progress",
+}
+MAX_FIELD = 1900  # Slack allows 2000 characters per text object
+
+
+@dataclass(frozen=True, slots=True)
+class CardContext:
+    """Where the customer's conversation is, and what happened to the handoff since."""
+
+    workspace_id: str
+    channel_id: str
+    customer_user_id: str
+    thread_ts: str | None = None
+    acted_by: str | None = None
+    acted_at: datetime | None = None
+
+
+def handoff_blocks(record: HandoffRecord, context: CardContext) -> list[Block]:
+    handoff = record.handoff
+    customer = handoff.customer_id
+    if not handoff.identified and handoff.identifiers_typed:
+        customer += f" (typed: {handoff.identifiers_typed.describe()})"
+    attempts = "\n".join(f"• {line}" for line in handoff.attempt_lines()) or "none"
+    blocks: list[Block] = [
+        HeaderBlock(text=TRIGGER_TITLES.get(handoff.trigger, "Handoff")[:150]),
+        SectionBlock(
+            fields=[
+                _field("Trigger", f"`{handoff.trigger}`"),
+                _field("Customer", customer),
+                _field("Slack user", f"<@{context.customer_user_id}>"),
+                _field("Conversation", _conversation_link(context)),
+            ]
+        ),
+        SectionBlock(text=_md(f"*Root cause*\n{handoff.root_cause}")),
+        SectionBlock(text=_md(f"*Recommended action*\n{handoff.recommended_action}")),
+        SectionBlock(text=_md(f"*Attempts made*\n{attempts}")),
+        SectionBlock(
+            text=_md(
+                f"*Policy cited*: {handoff.policy_cited or 'none'}\n*Summary*\n{handoff.summary}"
+            )
+        ),
+        ContextBlock(elements=[_md(status_line(record, context))]),
+    ]
+    buttons = _buttons(record)
+    if buttons:
+        blocks.append(ActionsBlock(block_id=f"handoff-{record.id}", elements=buttons))
+    return blocks
+
+
+def handoff_text(record: HandoffRecord) -> str:
+    """The notification text that goes with the card (and what screen readers read)."""
+    handoff = record.handoff
+    return f"Handoff ({handoff.trigger}) for customer {handoff.customer_id}: {handoff.root_cause}"
+
+
+def status_line(record: HandoffRecord, context: CardContext) -> str:
+    when = f" at {context.acted_at:%Y-%m-%d %H:%M} UTC" if context.acted_at else ""
+    who = f"<@{context.acted_by}>" if context.acted_by else "an agent"
+    if record.status == "open":
+        return ":hourglass: Open: waiting for an agent to claim it."
+    if record.status == "claimed":
+        return f":raising_hand: Claimed by <@{record.claimed_by}>{when}. Reply in this thread."
+    if record.status == "resolved":
+        return f":white_check_mark: Resolved by {who}{when}."
+    return f":robot_face: Returned to the bot by {who}{when}."
+
+
+def blocks_as_dicts(blocks: list[Block]) -> list[dict[str, Any]]:
+    return [b.to_dict() for b in blocks]
+
+
+def _buttons(record: HandoffRecord) -> list[ButtonElement]:
+    value = str(record.id)
+    if record.status == "open":
+        return [
+            ButtonElement(text="Claim", action_id=CLAIM, value=value, style="primary"),
+            ButtonElement(text="Resolve", action_id=RESOLVE, value=value),
+            ButtonElement(text="Return to bot", action_id=RETURN, value=value),
+        ]
+    if record.status == "claimed":
+        return [
+            ButtonElement(text="Resolve", action_id=RESOLVE, value=value, style="primary"),
+            ButtonElement(text="Return to bot", action_id=RETURN, value=value),
+        ]
+    return []
+
+
+def _conversation_link(context: CardContext) -> str:
+    if context.channel_id.startswith("D"):
+        return f"direct message with <@{context.customer_user_id}> (replies here are relayed)"
+    link = f"slack://channel?team={context.workspace_id}&id={context.channel_id}"
+    return f"<{link}|open the thread> in <#{context.channel_id}>"
+
+
+def _field(title: str, value: str) -> MarkdownTextObject:
+    return _md(f"*{title}*\n{value}")
+
+
+def _md(text: str) -> MarkdownTextObject:
+    return MarkdownTextObject(text=text[:MAX_FIELD])

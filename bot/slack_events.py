@@ -1,0 +1,92 @@
+"""What a stored Slack event is to the bot: a customer's turn, an agent's reply, or nothing."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any, Literal
+
+from db.repositories import ConversationKey, WorkspaceSettings
+from handlers.markup import plain_text
+
+EventRole = Literal["customer", "agent_reply", "ignore"]
+# Plain messages and file shares are people writing; every other subtype (edits, deletes,
+# joins, bot messages, topic changes ...) is not a customer's turn.
+PERSON_SUBTYPES = frozenset({None, "file_share"})
+
+
+@dataclass(frozen=True, slots=True)
+class RoutedEvent:
+    role: EventRole
+    text: str = ""
+    key: ConversationKey | None = None
+    reply_to: dict[str, Any] | None = None
+    ts: str | None = None
+    thread_ts: str | None = None
+    channel: str | None = None
+    user: str | None = None
+
+
+def is_customer_authored(event: dict[str, Any]) -> bool:
+    """A person wrote it: no bot, no subtype (edit, delete, join ...), no hidden message."""
+    return not (
+        event.get("bot_id")
+        or event.get("bot_profile")
+        or event.get("subtype") not in PERSON_SUBTYPES
+        or event.get("hidden")
+        or not event.get("user")
+    )
+
+
+def conversation_key_text(body: dict[str, Any]) -> str | None:
+    """The inbox's ordering key: events with the same key are processed one at a time, in order."""
+    event = body.get("event") or {}
+    channel, user = event.get("channel"), event.get("user")
+    if not channel or not user:
+        return None
+    team = body.get("team_id") or event.get("team") or ""
+    return "/".join((team, channel, _thread_key(event), user))
+
+
+def route(body: dict[str, Any], settings: WorkspaceSettings) -> RoutedEvent:
+    """Decide what a stored event is, given the workspace's configured channels."""
+    event = body.get("event") or {}
+    if not is_customer_authored(event):
+        return RoutedEvent("ignore")
+    kind, channel = event.get("type"), event.get("channel", "")
+    team = body.get("team_id") or event.get("team") or settings.workspace_id
+    thread_ts = event.get("thread_ts")
+    common = {
+        "ts": event.get("ts"),
+        "thread_ts": thread_ts,
+        "channel": channel,
+        "user": event.get("user"),
+    }
+    text = _text_of(event)
+    if kind == "message" and channel == settings.handoff_channel:
+        if thread_ts and thread_ts != event.get("ts"):
+            return RoutedEvent("agent_reply", text=text, **common)
+        return RoutedEvent("ignore")
+    direct = kind == "message" and event.get("channel_type") == "im"
+    in_support = channel in settings.support_channels
+    mentioned = kind == "app_mention" and not in_support  # support channels use `message`
+    if not (direct or mentioned or (kind == "message" and in_support)):
+        return RoutedEvent("ignore")
+    key = ConversationKey("slack", team, channel, event["user"], _thread_key(event))
+    reply_thread = thread_ts if direct else (thread_ts or event.get("ts"))
+    reply_to: dict[str, Any] = {"channel": channel}
+    if reply_thread:
+        reply_to["thread_ts"] = reply_thread
+    return RoutedEvent("customer", text=text, key=key, reply_to=reply_to, **common)
+
+
+def _thread_key(event: dict[str, Any]) -> str:
+    if event.get("channel_type") == "im":
+        return ""
+    return str(event.get("thread_ts") or event.get("ts") or "")
+
+
+def _text_of(event: dict[str, Any]) -> str:
+    text = plain_text(str(event.get("text") or ""))
+    if not text and event.get("files"):
+        return "(the customer sent a file without any text)"
+    return text

@@ -1,0 +1,45 @@
+"""Slack message markup to the plain text the core reads.
+
+Mentions are removed, `&gt;` quotes become lines starting "> ", links are unwrapped to their
+label and address, and the HTML entities Slack escapes are restored.
+"""
+
+from __future__ import annotations
+
+import re
+
+_USER_MENTION = re.compile(r"<@[UW][A-Z0-9]+(?:\|[^>]*)?>")
+_SPECIAL_MENTION = re.compile(r"<!(?:here|channel|everyone)(?:\|[^>]*)?>")
+_SUBTEAM = re.compile(r"<!subteam\^[A-Z0-9]+(?:\|([^>]*))?>")
+_CHANNEL = re.compile(r"<#[CG][A-Z0-9]+(?:\|([^>]*))?>")
+_LINK = re.compile(r"<((?:https?|mailto|tel):[^|>]+)(?:\|([^>]*))?>")
+_DATE = re.compile(r"<!date\^\d+\^[^|>]*\|([^>]*)>")
+
+
+def plain_text(markup: str) -> str:
+    """What the customer wrote, without Slack's markup."""
+    text = _USER_MENTION.sub("", markup)
+    text = _SPECIAL_MENTION.sub("", text)
+    text = _SUBTEAM.sub(lambda m: f"@{m.group(1) or 'team'}", text)
+    text = _CHANNEL.sub(lambda m: f"#{m.group(1) or 'channel'}", text)
+    text = _DATE.sub(lambda m: m.group(1), text)
+    text = _LINK.sub(_unwrap_link, text)
+    text = text.replace("&gt;", ">").replace("&lt;", "<").replace("&amp;", "&")
+    lines = [_quote_line(line) for line in text.split("\n")]
+    return "\n".join(line.strip() for line in lines).strip()
+
+
+def _unwrap_link(match: re.Match[str]) -> str:
+    address, label = match.group(1), match.group(2)
+    if address.startswith(("mailto:", "tel:")):
+        return label or address.split(":", 1)[1]
+    if not label or label == address:
+        return address
+    return f"{label} ({address})"
+
+
+def _quote_line(line: str) -> str:
+    stripped = line.lstrip()
+    if stripped.startswith(">") and not stripped.startswith("> "):
+        return "> " + stripped[1:].lstrip()
+    return line

@@ -1,0 +1,43 @@
+from __future__ import annotations
+
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from handlers.markup import plain_text
+
+
+@pytest.mark.parametrize(
+    ("markup", "plain"),
+    [
+        ("<@U0BOT123> where is my order?", "where is my order?"),
+        ("hi <@U0BOT123|escalation-bot>, help", "hi , help"),
+        ("&gt; I want a human\nmy friend said that", "> I want a human\nmy friend said that"),
+        ("&gt;quoted without space", "> quoted without space"),
+        (
+            "see <https://shop.example/orders/1042|my order>",
+            "see my order (https://shop.example/orders/1042)",
+        ),
+        ("<https://shop.example>", "https://shop.example"),
+        ("mail <mailto:ana@example.org|ana@example.org>", "mail ana@example.org"),
+        ("call <tel:+15550101|+1 555 0101>", "call +1 555 0101"),
+        ("fish &amp; chips &lt;3", "fish & chips <3"),
+        ("<!here> anyone?", "anyone?"),
+        ("in <#C123|support> please", "in #support please"),
+        ("", ""),
+    ],
+)
+def test_slack_markup_becomes_plain_text(markup: str, plain: str) -> None:
+    assert plain_text(markup) == plain
+
+
+def test_a_quoted_human_request_stays_quoted_for_the_detector() -> None:
+    from escalation.signals import detect_human_request  # noqa: PLC0415
+
+    text = plain_text("&gt; talk to a human\nthat was someone else, I just want my refund")
+    assert detect_human_request(text).kind == "none"
+
+
+@given(st.text(max_size=200))
+def test_any_text_converts_without_error(text: str) -> None:
+    assert isinstance(plain_text(text), str)
