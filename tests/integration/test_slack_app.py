@@ -1,0 +1,458 @@
+"""The real Bolt App over HTTP (waitress), signed requests in, a mock Slack Web API out."""
+
+from __future__ import annotations
+
+import json
+import threading
+import time
+from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import pytest
+import waitress
+from slack_bolt.adapter.wsgi import SlackRequestHandler
+
+from bot.agents.offline import OfflineAgent
+from bot.application import Product, build_product
+from bot.cards import CLAIM, RESOLVE, RETURN
+from bot.desk import BACK_WITH_BOT
+from bot.settings import Settings
+from db.uow import SqlUnitOfWork
+from tests.integration.mock_slack import Fault, MockSlackAPI, SlackSender
+
+SECRET = "test-signing-secret"
+AGENTS = "C0AGENTS"
+CUSTOMER = "U0CUST"
+
+
+class Clock:
+    def __init__(self) -> None:
+        self.now = datetime.now(UTC)
+
+    def __call__(self) -> datetime:
+        return self.now
+
+    def advance(self, seconds: float) -> None:
+        self.now += timedelta(seconds=seconds)
+
+
+@pytest.fixture
+def slack() -> Iterator[MockSlackAPI]:
+    api = MockSlackAPI(
+        users={
+            "U0ADMIN": {"id": "U0ADMIN", "is_admin": True},
+            "U0AGENT1": {"id": "U0AGENT1", "is_admin": False},
+            "U0AGENT2": {"id": "U0AGENT2", "is_admin": False},
+            CUSTOMER: {"id": CUSTOMER, "is_admin": False},
+        }
+    ).start()
+    yield api
+    api.stop()
+
+
+@pytest.fixture
+def clock() -> Clock:
+    return Clock()
+
+
+@pytest.fixture
+def product(slack: MockSlackAPI, clock: Clock, tmp_path: Path) -> Iterator[Product]:
+    settings = Settings(
+        _env_file=None,  # type: ignore[call-arg]
+        DATABASE_URL=f"sqlite:///{tmp_path / 'bot.db'}",
+        SLACK_BOT_TOKEN="xoxb-test",
+        SLACK_SIGNING_SECRET=SECRET,
+        SLACK_API_URL=slack.url,
+    )
+    built = build_product(settings, clock=clock, agent=OfflineAgent())
+    yield built
+    built.stop()
+
+
+@pytest.fixture
+def sender(product: Product) -> Iterator[SlackSender]:
+    server = waitress.create_server(
+        SlackRequestHandler(product.app), host="127.0.0.1", port=0, threads=4
+    )
+    thread = threading.Thread(target=server.run, daemon=True)
+    thread.start()
+    yield SlackSender(f"http://127.0.0.1:{server.effective_port}/slack/events", SECRET)
+    server.close()
+
+
+def settle(product: Product) -> None:
+    """Run the workers until nothing is left (what the background threads do in production)."""
+    for _ in range(5):
+        if not (product.inbox_worker.run_until_idle() + product.drainer.run_until_idle()):
+            return
+
+
+def configure(sender: SlackSender, product: Product) -> None:
+    assert sender.command("U0ADMIN", f"channel <#{AGENTS}|agents>")[0] == 200
+    settle(product)
+
+
+def replies_to(slack: MockSlackAPI, user: str = CUSTOMER) -> list[str]:
+    return [m["text"] for m in slack.messages_in(f"D{user}")]
+
+
+def cards(slack: MockSlackAPI) -> list[dict]:
+    return [m for m in slack.messages_in(AGENTS) if m.get("blocks")]
+
+
+def button_value(card: dict, action_id: str) -> str:
+    blocks = card["blocks"] if isinstance(card["blocks"], list) else json.loads(card["blocks"])
+    for block in blocks:
+        for element in block.get("elements", []):
+            if element.get("action_id") == action_id:
+                return str(element["value"])
+    raise AssertionError(f"no {action_id} button")
+
+
+# --- requests and signatures ----------------------------------------------------------------
+
+
+def test_forged_and_stale_signatures_are_rejected(sender: SlackSender, product: Product) -> None:
+    body = json.dumps(
+        {
+            "type": "event_callback",
+            "event_id": "EvX",
+            "team_id": "T1",
+            "event": {
+                "type": "message",
+                "channel_type": "im",
+                "channel": "DX",
+                "user": "UX",
+                "text": "hi",
+                "ts": "1.1",
+            },
+        }
+    )
+    forged = sender.post(body, "application/json", {}, signature="v0=" + "0" * 64)
+    stale = sender.post(body, "application/json", {}, timestamp=int(time.time()) - 600)
+    assert forged[0] == 401
+    assert stale[0] == 401
+    with SqlUnitOfWork(product.sessions) as uow:
+        assert uow.inbox.counts() == {}
+
+
+def test_the_url_verification_challenge_is_answered(sender: SlackSender) -> None:
+    status, body = sender.post(
+        json.dumps({"type": "url_verification", "challenge": "abc123"}), "application/json", {}
+    )
+    assert status == 200
+    assert "abc123" in body
+
+
+# --- the four seed scenarios in Slack form ---------------------------------------------------
+
+
+def test_frustrated_customer_with_a_simple_issue_gets_the_fix_and_no_card(
+    sender: SlackSender, product: Product, slack: MockSlackAPI
+) -> None:
+    configure(sender, product)
+    assert (
+        sender.dm(
+            CUSTOMER, "THIRD time my order arrives smashed!!! order 1042, j.smith@example.com"
+        )
+        == 200
+    )
+    settle(product)
+    (reply,) = replies_to(slack)
+    assert "1042" in reply
+    assert "frustrat" in reply.lower() or "sorry" in reply.lower()
+    assert cards(slack) == []
+
+
+def test_a_policy_gap_posts_a_handoff_card(
+    sender: SlackSender, product: Product, slack: MockSlackAPI
+) -> None:
+    configure(sender, product)
+    sender.dm(
+        CUSTOMER,
+        "Hi! Another shop sells the blender for 15 dollars less, could you "
+        "match their price on order 4410?",
+    )
+    settle(product)
+    (reply,) = replies_to(slack)
+    assert "colleague" in reply
+    (card,) = cards(slack)
+    text = json.dumps(card["blocks"])
+    for expected in (
+        "policy_gap",
+        "C-4",
+        "Root cause",
+        "Recommended action",
+        "Attempts",
+        "Policy cited",
+        "Summary",
+        CLAIM,
+        RESOLVE,
+        RETURN,
+    ):
+        assert expected in text
+
+
+def test_an_explicit_request_escalates_at_once(
+    sender: SlackSender, product: Product, slack: MockSlackAPI
+) -> None:
+    configure(sender, product)
+    sender.dm(CUSTOMER, "get me a real person please")
+    settle(product)
+    (reply,) = replies_to(slack)
+    assert "person" in reply
+    (card,) = cards(slack)
+    assert "explicit_request" in json.dumps(card["blocks"])
+    with SqlUnitOfWork(product.sessions) as uow:
+        (conversation_id,) = [h.conversation_id for h in [uow.handoffs.get(1)]]
+        (decision,) = uow.conversations.decisions(conversation_id)
+    assert decision.investigation_steps == 0
+
+
+def test_an_ambiguous_name_gets_a_question_not_a_guess(
+    sender: SlackSender, product: Product, slack: MockSlackAPI
+) -> None:
+    sender.dm(CUSTOMER, "John Smith here, where's my order?")
+    settle(product)
+    (reply,) = replies_to(slack)
+    assert "email" in reply
+    for other in ("john.smith@example.net", "jsmith77", "2051", "3307", "1042"):
+        assert other not in reply
+
+
+# --- agents and the card ---------------------------------------------------------------------
+
+
+def escalate(sender: SlackSender, product: Product, slack: MockSlackAPI) -> str:
+    configure(sender, product)
+    sender.dm(CUSTOMER, "I want to talk to a human")
+    settle(product)
+    (card,) = cards(slack)
+    return button_value(card, CLAIM)
+
+
+def test_claim_relay_and_resolve_round_trip(
+    sender: SlackSender, product: Product, slack: MockSlackAPI
+) -> None:
+    handoff_id = escalate(sender, product, slack)
+    card_ts = cards(slack)[0]
+    assert sender.action("U0AGENT1", CLAIM, handoff_id, AGENTS) == 200
+    settle(product)
+    assert "You have this conversation" in slack.to("chat.postEphemeral")[-1]["text"]
+    update = slack.to("chat.update")[-1]
+    assert "Claimed by <@U0AGENT1>" in json.dumps(update["blocks"])
+    posted_ts = slack_ts_of(slack, card_ts)
+
+    sender.dm(CUSTOMER, "hello? are you there")
+    settle(product)
+    assert len(replies_to(slack)) == 1  # the bot stays silent while a human has it
+    relayed = [m for m in slack.messages_in(AGENTS) if m.get("thread_ts") == posted_ts]
+    assert relayed[-1]["text"] == "Customer: hello? are you there"
+
+    sender.event(
+        {
+            "type": "message",
+            "channel": AGENTS,
+            "user": "U0AGENT1",
+            "text": "Hi, I'm Sam from support. Let me look.",
+            "ts": "1800000000.000001",
+            "thread_ts": posted_ts,
+        }
+    )
+    settle(product)
+    assert replies_to(slack)[-1] == "Hi, I'm Sam from support. Let me look."
+
+    assert sender.action("U0AGENT1", RESOLVE, handoff_id, AGENTS) == 200
+    settle(product)
+    assert "Resolved by <@U0AGENT1>" in json.dumps(slack.to("chat.update")[-1]["blocks"])
+    sender.dm(CUSTOMER, "thanks! also where is order 1043? j.smith@example.com")
+    settle(product)
+    assert "1043" in replies_to(slack)[-1]  # the bot is back for a new request
+
+
+def slack_ts_of(slack: MockSlackAPI, card: dict) -> str:
+    """The ts Slack gave the card (chat.update addresses the card by it)."""
+    assert card in slack.to("chat.postMessage")
+    return str(slack.to("chat.update")[-1]["ts"])
+
+
+def test_return_to_bot_hands_the_customer_back(
+    sender: SlackSender, product: Product, slack: MockSlackAPI
+) -> None:
+    handoff_id = escalate(sender, product, slack)
+    sender.action("U0AGENT1", RETURN, handoff_id, AGENTS)
+    settle(product)
+    assert replies_to(slack)[-1] == BACK_WITH_BOT
+    sender.dm(CUSTOMER, "ok then: where is order 1043? j.smith@example.com")
+    settle(product)
+    assert "1043" in replies_to(slack)[-1]
+
+
+def test_two_agents_claiming_at_once_one_wins_the_other_is_told(
+    sender: SlackSender, product: Product, slack: MockSlackAPI
+) -> None:
+    handoff_id = escalate(sender, product, slack)
+    barrier = threading.Barrier(2)
+
+    def click(agent: str) -> None:
+        barrier.wait()
+        sender.action(agent, CLAIM, handoff_id, AGENTS)
+
+    threads = [threading.Thread(target=click, args=(a,)) for a in ("U0AGENT1", "U0AGENT2")]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    told = sorted(m["text"] for m in slack.to("chat.postEphemeral"))
+    assert len(told) == 2
+    assert sum("You have this conversation" in t for t in told) == 1
+    assert sum("already has this conversation" in t for t in told) == 1
+
+
+def test_a_retried_delivery_gets_one_reply(
+    sender: SlackSender, product: Product, slack: MockSlackAPI
+) -> None:
+    event = {
+        "type": "message",
+        "channel_type": "im",
+        "channel": f"D{CUSTOMER}",
+        "user": CUSTOMER,
+        "text": "where is order 1043? j.smith@example.com",
+        "ts": "1700009999.000100",
+    }
+    assert sender.event(event, event_id="EvSAME") == 200
+    assert sender.event(event, event_id="EvSAME", retry=1) == 200
+    assert sender.event(event, event_id="EvSAME", retry=2) == 200
+    settle(product)
+    assert len(replies_to(slack)) == 1
+
+
+@pytest.mark.parametrize(
+    "subtype", ["message_changed", "message_deleted", "channel_join", "bot_message"]
+)
+def test_edits_deletes_joins_and_bots_are_not_turns(
+    sender: SlackSender, product: Product, slack: MockSlackAPI, subtype: str
+) -> None:
+    sender.event(
+        {
+            "type": "message",
+            "subtype": subtype,
+            "channel_type": "im",
+            "channel": f"D{CUSTOMER}",
+            "user": CUSTOMER,
+            "text": "human please",
+            "ts": "1700000500.000100",
+        }
+    )
+    sender.event(
+        {
+            "type": "message",
+            "channel_type": "im",
+            "channel": f"D{CUSTOMER}",
+            "bot_id": "BOTHER",
+            "user": "U0OTHERBOT",
+            "text": "agent!",
+            "ts": "1700000501.000100",
+        }
+    )
+    settle(product)
+    assert replies_to(slack) == []
+    with SqlUnitOfWork(product.sessions) as uow:
+        assert uow.inbox.counts() == {}
+
+
+def test_a_mention_in_a_channel_is_answered_in_its_thread(
+    sender: SlackSender, product: Product, slack: MockSlackAPI
+) -> None:
+    sender.event(
+        {
+            "type": "app_mention",
+            "channel": "C0GENERAL",
+            "user": CUSTOMER,
+            "text": "<@UBOT> where is order 1043? j.smith@example.com",
+            "ts": "1700000600.000100",
+        }
+    )
+    settle(product)
+    (reply,) = slack.messages_in("C0GENERAL")
+    assert reply["thread_ts"] == "1700000600.000100"
+    assert "1043" in reply["text"]
+
+
+# --- admins ------------------------------------------------------------------------------
+
+
+def test_a_non_admin_cannot_change_settings(
+    sender: SlackSender, product: Product, slack: MockSlackAPI
+) -> None:
+    status, body = sender.command("U0AGENT1", f"channel <#{AGENTS}|agents>")
+    assert status == 200
+    assert "Only workspace admins" in body
+    with SqlUnitOfWork(product.sessions) as uow:
+        assert uow.workspaces.get("T1").handoff_channel is None
+    assert sender.command("U0AGENT1", "policy list")[0] == 200  # reading is fine
+
+
+def test_a_configured_admin_may_change_settings(sender: SlackSender, product: Product) -> None:
+    sender.command("U0ADMIN", "admins add <@U0AGENT1|sam>")
+    _status, body = sender.command("U0AGENT1", "support-channel add <#C0HELP|help>")
+    assert "C0HELP" in body
+    with SqlUnitOfWork(product.sessions) as uow:
+        assert uow.workspaces.get("T1").support_channels == ("C0HELP",)
+
+
+def test_an_unset_handoff_channel_holds_the_card_and_tells_admins(
+    sender: SlackSender, product: Product, slack: MockSlackAPI
+) -> None:
+    sender.command("U0ADMIN", "admins add <@U0ADMIN|boss>")
+    sender.dm(CUSTOMER, "human please")
+    settle(product)
+    assert cards(slack) == []
+    (notice,) = slack.messages_in("U0ADMIN")
+    assert "no handoff channel is set" in notice["text"]
+    _status, body = sender.command("U0ADMIN", f"channel <#{AGENTS}|agents>")
+    assert "1 waiting handoff card" in body
+    settle(product)
+    assert len(cards(slack)) == 1
+
+
+def test_a_channel_the_bot_is_not_in_holds_the_card_until_fixed(
+    sender: SlackSender, product: Product, slack: MockSlackAPI
+) -> None:
+    sender.command("U0ADMIN", "admins add <@U0ADMIN|boss>")
+    configure(sender, product)
+    slack.fail("chat.postMessage", Fault("not_in_channel", times=1, channel=AGENTS))
+    sender.dm(CUSTOMER, "human please")
+    settle(product)
+    assert cards(slack) == []
+    assert "not a member" in slack.messages_in("U0ADMIN")[-1]["text"]
+    sender.command("U0ADMIN", f"channel <#{AGENTS}|agents>")
+    settle(product)
+    assert len(cards(slack)) == 1
+
+
+def test_slack_rate_limits_are_retried_after_retry_after(
+    sender: SlackSender, product: Product, slack: MockSlackAPI
+) -> None:
+    slack.fail("chat.postMessage", Fault("ratelimited", times=1, channel=f"D{CUSTOMER}"))
+    sender.dm(CUSTOMER, "where is order 1043? j.smith@example.com")
+    settle(product)
+    assert len(replies_to(slack)) == 1
+    assert len(slack.messages_in(f"D{CUSTOMER}")) == 1
+    assert slack.attempts("chat.postMessage") == 2  # the 429, then the SDK's retry after it
+
+
+def test_server_errors_leave_the_reply_in_the_outbox_until_it_posts(
+    sender: SlackSender, product: Product, slack: MockSlackAPI, clock: Clock
+) -> None:
+    slack.fail("chat.postMessage", Fault("http_500", times=2, channel=f"D{CUSTOMER}"))
+    sender.dm(CUSTOMER, "where is order 1043? j.smith@example.com")
+    settle(product)
+    assert replies_to(slack) == []
+    with SqlUnitOfWork(product.sessions) as uow:
+        (waiting,) = uow.outbox.pending()
+        assert waiting.kind == "reply"
+    clock.advance(60)
+    settle(product)
+    assert len(replies_to(slack)) == 1
