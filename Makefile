@@ -13,8 +13,9 @@ $(STAMP): pyproject.toml
 	$(BIN)/python -m pip install --quiet -e '.[dev]'
 	touch $(STAMP)
 
+# Interactive console on a terminal; the built-in conversations otherwise (`make demo </dev/null`).
 demo: $(STAMP)
-	$(BIN)/escalation-bot demo
+	@if [ -t 0 ]; then $(BIN)/escalation-bot console; else $(BIN)/escalation-bot console --demo; fi
 
 test: lint
 	$(BIN)/python -m pytest

@@ -132,7 +132,6 @@ def build_product(
         interval=worker_interval,
     )
     app = App(
-        token=settings.slack_bot_token,
         signing_secret=settings.slack_signing_secret,
         client=client,
         process_before_response=True,  # the inbox row is written before Slack gets its ack

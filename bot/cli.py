@@ -17,6 +17,9 @@ def build_parser() -> argparse.ArgumentParser:
     )
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
     commands.add_parser("demo", help="play the four seed scenarios through the decision core")
+    console = commands.add_parser("console", help="chat with the bot in this terminal")
+    console.add_argument("--demo", action="store_true", help="play the built-in conversations")
+    console.add_argument("--db", type=Path, help="keep the database in this SQLite file")
     serve = commands.add_parser("serve", help="run the Slack app (Socket Mode or HTTP)")
     serve.add_argument("--host", default="127.0.0.1")
     serve.add_argument("--port", type=int, default=3000)
@@ -35,6 +38,10 @@ def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     if args.command == "demo":
         return run_demo(sys.stdout)
+    if args.command == "console":
+        from bot.console import run_console  # noqa: PLC0415
+
+        return run_console(demo=args.demo, database=args.db, settings=Settings())
     if args.command == "serve":
         return _serve(args.host, args.port)
     if args.command == "db":

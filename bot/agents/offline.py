@@ -467,6 +467,11 @@ class _Turn:
         if self.need.intent == "price_drop":
             price = order.get("current_price_on_our_site")
             return isinstance(price, int | float) and price < float(order["total"])
+        if self.need.intent == "late_delivery":
+            # "My parcel is late": of the orders still on their way, the one past its date.
+            late = order.get("days_past_promised_date")
+            if isinstance(late, int) and late <= 0:
+                return False
         statuses = _PLAUSIBLE.get(str(self.need.intent))
         return statuses is not None and order["status"] in statuses
 

@@ -564,13 +564,21 @@ _ADDRESS_CHANGE = _words(
     "alter",
     inflect=True,
 )
+_REDIRECT_PLACE = (
+    r"(?:a\s+different|another|my\s+new|a\s+new|my\s+(?:work|office|home|parents|mum|mom|moms|"
+    r"mums|dads|friends|sister|brothers|neighbors|neighbours)|\d)"
+)
 _REDIRECT = (
     r"\b(?:ship|send|deliver|post|mail|redirect|forward)\w*\s+(?:it|them|this|that|my\s+order|"
-    r"the\s+order|the\s+package|the\s+parcel|my\s+package|my\s+parcel|the\s+\w+|my\s+\w+)?\s*"
-    r"(?:to|at)\s+(?:a\s+different|another|my\s+new|a\s+new|my\s+(?:work|office|home|parents|mum"
-    r"|mom|moms|mums|dads|friends|sister|brothers|neighbors|neighbours)|\d)"
+    r"the\s+order|the\s+package|the\s+parcel|my\s+package|my\s+parcel|the\s+\w+|my\s+\w+|"
+    rf"order\s+(?:number\s+)?\w*\d\w*)?\s*(?:to|at)\s+{_REDIRECT_PLACE}"
 )
-_MOVED = r"\b(?:i|we)\s+(?:have\s+|just\s+|recently\s+)?moved\b"
+# "can it go to my office at 9 Dock Road", "could it be sent to 4 Elm Street instead"
+_GO_TO_ADDRESS = (
+    r"\b(?:go|goes|be\s+(?:sent|delivered|shipped|posted|redirected|forwarded))\s+to\s+"
+    r"(?:(?:my|our|a|the)\s+(?:\w+\s+){0,2}?(?:at\s+)?)?\d"
+)
+_MOVED = r"\b(?:i|we)\s+(?:(?:have|had|just|recently|only)\s+){0,3}moved\b"
 
 _LATE = _words(
     "late",
@@ -650,6 +658,14 @@ _LATE = _words(
     "promised date",
     "promised delivery",
     "promised by",
+    "after the date",
+    "after the promised",
+    "past the date",
+    "date you promised",
+    "day you promised",
+    "date you gave",
+    "later than you promised",
+    "later than you said",
 )
 _STATUS = _words(
     "where is",
@@ -735,6 +751,15 @@ _ARRIVAL = _words(
     inflect=True,
 )
 _WHEN_ARRIVE = rf"\b(?:when|how\s+long)\b(?:\s+\w+){{0,6}}?\s+{_ARRIVAL}"
+# A question about a shipping step ("has order 2051 left the warehouse yet", "has my bookshelf
+# been dispatched") or about where something is ("tell me where my stuff is").
+_SHIPPING_STEP = r"(?:shipped|dispatched|sent\s+out|posted|left|gone\s+out|processed|packed)\b"
+_ORDER_SUBJECT = r"(?:it|they|this|that|(?:my|the|our|this)\s+\w+|order\s+(?:number\s+)?\w*\d\w*)"
+_STATUS_QUESTION = re.compile(
+    rf"\b(?:has|have|is|are|was|did)\s+{_ORDER_SUBJECT}\s+(?:\w+\s+)?(?:been\s+)?{_SHIPPING_STEP}|"
+    rf"\b(?:if|whether)\s+{_ORDER_SUBJECT}\s+(?:has|have|is|are|was)\s+(?:already\s+)?(?:been\s+)?"
+    rf"{_SHIPPING_STEP}|\bwhere\s+(?:my|the|our)\s+(?:\w+\s+){{0,2}}(?:is|are)\b"
+)
 
 _PRICE = _words(
     "price",
@@ -919,6 +944,7 @@ _FILLER: Final = _wordset(
     somehow bit little lot very much more please guys anyone someone somebody anything else
     again still already also too well um uh hmm hurry respond reply answer fast quick asap
     urgent urgently hello sort resolve solve explain understand wait waiting care deal handle
+    email
     confirm process proceed continue go went gone come came try say said think feel hear
     going doing happen happened happening right away today tomorrow week soon possible
     """
@@ -928,7 +954,8 @@ _META: Final = _wordset(
     human humans person people agent agents representative manager supervisor operator
     staff employee escalate escalation escalated rules rule instructions instruction prompt
     system confidence override ignore vip priority bot bots robot ai assistant talk speak
-    chat call phone complain complaint complaints feedback review
+    chat call phone complain complaint complaints feedback review connect connected transfer
+    transferred contact reach
     """
 )
 _GENERIC_VERBS: Final = _wordset(
@@ -946,17 +973,18 @@ _KNOWN_SERVICES: Final[tuple[tuple[str, str], ...]] = (
         "gift_wrapping",
     ),
     (
-        r"\bgift\s+(?:message|note|card\s+message)\b|\b(?:message|note|card)\s+(?:\w+\s+){0,3}"
-        r"(?:gift|present)\b",
-        "gift_message",
-    ),
-    (
         r"\bcharged\s+(?:me\s+)?(?:twice|double|two\s+times|more\s+than\s+once|too\s+much)|"
         r"\bdouble\s+charged?\b|\bduplicate\s+(?:charge|payment)|\bover\s*charged?\b",
         "billing_error",
     ),
     (r"\bgift\s+receipts?\b", "gift_receipt"),
     (r"\bgift\s+cards?\b|\bgift\s+vouchers?\b", "gift_card"),
+    (
+        r"\bgift\s+(?:message|note|card\s+message)\b|\b(?:message|note|card)\s+(?:\w+\s+){0,3}"
+        r"(?:gift|present)\b|\b(?:message|greeting|greetings)\s+cards?\b|\bhandwritten\s+"
+        r"(?:note|card|message)\b",
+        "gift_message",
+    ),
     (r"\bengrav\w*|\bpersonali[sz]\w*|\bmonogram\w*|\binscri\w*|\bembroider\w*", "engraving"),
     (
         r"\b(?:bulk|wholesale|volume|quantity|multiple\s+units|large\s+order|corporate|"
@@ -1072,7 +1100,7 @@ def detect_intent(text: str, norm: str) -> tuple[Intent | None, str | None]:
         return "late_delivery", None
     if _ordered_one_thing_got_another(norm):
         return "wrong_item", None
-    if re.search(_STATUS, norm) or re.search(_WHEN_ARRIVE, norm):
+    if re.search(_STATUS, norm) or re.search(_WHEN_ARRIVE, norm) or _STATUS_QUESTION.search(norm):
         return "order_status", None
     kind = service_request_kind(norm)
     if kind is not None:
@@ -1123,11 +1151,23 @@ _RECEIVED_WRONG = re.compile(
 _ABOUT_ADDRESS = re.compile(rf"(?:wrong|incorrect|different)\s+(?:\w+\s+)?{_ADDRESS}")
 
 
+# The customer correcting their own slip ("oops, wrong one - try ..."), not the shop's.
+_SELF_CORRECTION = re.compile(
+    r"\b(?:oops|whoops|oopsie|my\s+bad|my\s+mistake|i\s+meant|typo|mistyped|i\s+typed)\b|"
+    r"\bwrong\s+(?:one|email|number|address|account)\s+(?:try|use|it\s+is|here\s+is|should\s+be)\b"
+)
+# Something else arrived in place of the order: "you sent me a toaster instead".
+_SENT_INSTEAD = re.compile(
+    r"\b(?:(?:you|they)\s+(?:sent|gave|shipped|packed|mailed|posted)\s+(?:me|us)|(?:i|we)\s+"
+    r"(?:got|received))\s+(?:a|an|the|some)\s+(?:\w+\s+){0,3}?instead\b"
+)
+
+
 def _is_wrong_item(norm: str) -> bool:
     """The shop sent something other than what was ordered (not the customer's own slip)."""
-    if re.search(_MY_MISTAKE, norm) or _ABOUT_ADDRESS.search(norm):
+    if re.search(_MY_MISTAKE, norm) or _ABOUT_ADDRESS.search(norm) or _SELF_CORRECTION.search(norm):
         return False
-    if re.search(_NOT_ORDERED, norm) or _WRONG_RECEIVED.search(norm):
+    if re.search(_NOT_ORDERED, norm) or _WRONG_RECEIVED.search(norm) or _SENT_INSTEAD.search(norm):
         return True
     return bool(_WRONG_THING.search(norm) or _RECEIVED_WRONG.search(norm))
 
@@ -1139,10 +1179,18 @@ def _ordered_one_thing_got_another(norm: str) -> bool:
 _NEGATED_BEFORE = re.compile(r"\b(?:not|never|no|nothing|without|un)\s+(?:\w+\s+)?$")
 
 
+# It does not work out of the box, whatever adverb sits in between ("does not even turn on").
+_NOT_FUNCTIONING = re.compile(
+    r"\b(?:does|do|did|will|would|is|are|was|were)\s+not\s+(?:even\s+|really\s+|properly\s+|"
+    r"actually\s+|ever\s+|always\s+|fully\s+)(?:work|working|turn\s+on|switch\s+on|power\s+on|"
+    r"start|charge|charging|boot|heat\s+up|light\s+up)\b"
+)
+
+
 def _is_damaged(norm: str) -> bool:
     if re.search(_STOPPED_WORKING, norm):
         return False
-    if re.search(_DAMAGE_PHRASE, norm):
+    if re.search(_DAMAGE_PHRASE, norm) or _NOT_FUNCTIONING.search(norm):
         return True
     return any(
         not _NEGATED_BEFORE.search(norm[max(0, m.start() - 30) : m.start()])
@@ -1153,7 +1201,9 @@ def _is_damaged(norm: str) -> bool:
 def _is_address_change(norm: str) -> bool:
     if re.search(_ADDRESS, norm) and re.search(_ADDRESS_CHANGE, norm):
         return True
-    return bool(re.search(_REDIRECT, norm) or re.search(_MOVED, norm))
+    return bool(
+        re.search(_REDIRECT, norm) or re.search(_GO_TO_ADDRESS, norm) or re.search(_MOVED, norm)
+    )
 
 
 def service_request_kind(norm: str) -> str | None:
@@ -1317,12 +1367,19 @@ def is_frustrated(text: str) -> bool:
     if re.search(r"!{2,}|\?!|!\?|\*{2,}|[#@$%&]{3,}", text):
         return True
     # A capitalised label ("SYSTEM:", "NOTE:") is formatting, not shouting.
-    plain = re.sub(r"\b[A-Z]+:", " ", _EMAIL.sub(" ", text))
+    plain = re.sub(r"\b(?:[A-Z]+\s+){0,2}[A-Z]+:", " ", _EMAIL.sub(" ", text))
     shouted = [w for w in re.findall(r"\b[A-Z]{3,}\b", plain) if w not in _ACRONYMS]
     if any(len(w) >= 4 for w in shouted) or len(shouted) >= 2:
         return True
     norm = normalise(text)
-    return re.search(_FRUSTRATION, norm) is not None
+    return re.search(_FRUSTRATION, norm) is not None or _FRUSTRATION_IDIOM.search(norm) is not None
+
+
+# Sarcasm and idioms of exasperation ("great, just great", "are you kidding me").
+_FRUSTRATION_IDIOM = re.compile(
+    r"\bjust\s+(?:great|perfect|brilliant|wonderful|fantastic|lovely)\b|\bthanks\s+for\s+nothing\b|"
+    r"\bkidding\s+me\b|\bgive\s+me\s+a\s+break\b"
+)
 
 
 # --------------------------------------------------------------------------------------------
@@ -1371,8 +1428,9 @@ _POSTCODE = re.compile(r"\b[A-Z]{1,2}\d[A-Z\d]?\s*\d[A-Z]{2}\b|\b\d{5}(?:-\d{4})
 _ADDRESS_LEAD = re.compile(
     r"(?:\baddress\b[^.?!\n]*?\b(?:to|is|as|be|should\s+be|now)\b|\baddress\s*:|\b(?:ship|send|"
     r"deliver|post|mail|redirect|forward)\w*\s+(?:it|them|this|that|my\s+order|the\s+order|"
-    r"the\s+package|the\s+parcel|my\s+package|my\s+parcel)?\s*(?:to|at)\b|\bmoved\s+to\b|\bnew"
-    r"\s+address\s*(?:is|:)?)\s*:?\s*",
+    r"the\s+package|the\s+parcel|my\s+package|my\s+parcel|order\s+(?:number\s+)?#?\w*\d[\w-]*)?"
+    r"\s*(?:to|at)\b|\b(?:go|goes|be\s+(?:sent|delivered|shipped|posted|redirected|forwarded))\s+"
+    r"to\b|\bmoved\s+to\b|\bnew\s+address\s*(?:is|:)?)\s*:?\s*",
     re.I,
 )
 _ADDRESS_TAIL = re.compile(
@@ -1383,12 +1441,23 @@ _ADDRESS_TAIL = re.compile(
 )
 
 
+# "to 48 Mill Lane instead of my old place": what it replaces is not part of the address.
+_INSTEAD_OF = re.compile(
+    r"[\s,]+(?:instead\s+of|rather\s+than|not\s+(?:to\s+)?(?:the|my)\s+old)\b", re.I
+)
+# "my office at 9 Dock Road": the place's label is not part of the address.
+_PLACE_LABEL = re.compile(r"^(?:my|our|the)\s+(?:[a-z']+\s+){1,2}?(?:at|in|on)\s+(?=\S*\d)", re.I)
+
+
 def extract_address(text: str) -> str | None:
     """The new delivery address in a request to change it, when it reads like an address."""
+    text = _EMAIL.sub(" ", text)
     for match in _ADDRESS_LEAD.finditer(text):
         candidate = text[match.end() :].split("\n", 1)[0]
         candidate = re.split(r"(?<=[a-z0-9])[.!?]\s+(?=[A-Z])", candidate, maxsplit=1)[0]
-        candidate = _ADDRESS_TAIL.sub("", candidate).strip(" ,.;:")
+        candidate = _INSTEAD_OF.split(candidate, maxsplit=1)[0]
+        candidate = _ADDRESS_TAIL.sub("", candidate.strip()).strip(" ,.;:")
+        candidate = _PLACE_LABEL.sub("", candidate)
         if looks_like_address(candidate):
             return candidate
     return None

@@ -79,6 +79,7 @@ def sender(product: Product) -> Iterator[SlackSender]:
     thread.start()
     yield SlackSender(f"http://127.0.0.1:{server.effective_port}/slack/events", SECRET)
     server.close()
+    thread.join(timeout=10)
 
 
 def settle(product: Product) -> None:

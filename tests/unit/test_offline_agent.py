@@ -635,3 +635,83 @@ def test_a_small_custom_shop_works_the_same_way() -> None:
     assert turn.decision.action == "resolve"
     assert_effect(turn, "create_replacement", customer_id="K-9", order="A-77")
     assert "teapot" in turn.decision.reply
+
+
+# --- phrasings the bundled scenario suite exposed ----------------------------------------------
+
+
+def test_a_late_complaint_picks_the_one_order_past_its_date() -> None:
+    shop = InMemoryShop(
+        customers=[Customer("K-1", "Lee Park", "lee@example.org", "+1 555 0300")],
+        orders=[
+            Order("B-1", "K-1", "Rug", "shipped", 70.0, 8, due_days_ago=3),
+            Order("B-2", "K-1", "Vase", "processing", 15.0, 1, due_days_ago=-4),
+        ],
+    )
+    turn = chat_once("my delivery is running late. lee@example.org", shop=shop)
+    assert turn.decision.action == "resolve", turn.decision.reason
+    assert_effect(turn, "issue_credit", customer_id="K-1", order="B-1", amount=5.0)
+
+
+def test_a_late_complaint_with_no_order_past_its_date_asks_which() -> None:
+    shop = InMemoryShop(
+        customers=[Customer("K-1", "Lee Park", "lee@example.org", "+1 555 0300")],
+        orders=[
+            Order("B-1", "K-1", "Rug", "shipped", 70.0, 3, due_days_ago=-1),
+            Order("B-2", "K-1", "Vase", "processing", 15.0, 1, due_days_ago=-4),
+        ],
+    )
+    turn = chat_once("my parcel still hasn't arrived, lee@example.org", shop=shop)
+    assert turn.decision.action == "clarify"
+    assert turn.effects == []
+
+
+def test_an_address_typed_before_the_email_is_still_the_new_address() -> None:
+    turn = chat_once(
+        "Please deliver order 2051 to 5 Abbey Road, Bath BA2 3QQ. john.smith@example.net"
+    )
+    assert turn.decision.action == "resolve", turn.decision.reason
+    assert_effect(turn, "change_address", order="2051", detail="5 Abbey Road, Bath BA2 3QQ")
+
+
+def test_redirecting_a_shipped_order_named_by_number_is_declined() -> None:
+    turn = chat_once(
+        "could order 1043 go to 2 Kings Lane, Hull HU1 1AA instead? j.smith@example.com"
+    )
+    assert turn.decision.action == "decline"
+    assert turn.effects == []
+
+
+def test_something_else_sent_instead_is_a_wrong_item() -> None:
+    turn = chat_once("I ordered a lamp and you sent me a mirror instead. order 1042")
+    assert turn.decision.action == "resolve"
+    assert_effect(turn, "create_replacement", order="1042")
+
+
+def test_a_corrected_email_keeps_the_earlier_need() -> None:
+    chat = Chat()
+    assert chat.say("could you check on my order? it's jsmth@example.net").decision.action == (
+        "clarify"
+    )
+    turn = chat.say("whoops, wrong one - use john.smith@example.net")
+    assert turn.decision.action == "resolve", turn.decision.reason
+    assert turn.effects == []
+    assert "2051" in turn.decision.reply
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["sure, can you connect me to one?", "could you transfer me over to them"],
+)
+def test_asking_to_be_put_through_is_never_a_policy_gap(text: str) -> None:
+    turn = chat_once(text)
+    assert turn.decision.action != "escalate" or turn.decision.trigger == "explicit_request"
+    assert turn.tools is None or "check_policy" not in turn.calls
+
+
+def test_a_status_question_about_dispatch_is_answered() -> None:
+    turn = chat_once(
+        "I'd like to know whether order 2051 has been dispatched. john.smith@example.net"
+    )
+    assert turn.decision.action == "resolve"
+    assert "2051" in turn.decision.reply
