@@ -245,6 +245,12 @@ class ToolBox:
         order = self._own_order(args)
         if isinstance(order, dict):
             return ToolResult("refused", order["detail"]), order
+        if self._done_before(tool, order.number):
+            return ToolResult("refused", "already done"), {
+                "status": "already_done",
+                "detail": f"{tool} was already carried out for order {order.number} in this "
+                "conversation; it is not repeated.",
+            }
         verdict = check_policy(
             self.book, PolicyRequest(ACTION_REQUEST[tool], order.facts(), _problem(args))
         )
@@ -270,6 +276,13 @@ class ToolBox:
             "rule": verdict.rule.id,
             "effect": effect.as_dict(),
         }
+
+    def _done_before(self, tool: ToolName, order_number: str) -> bool:
+        done = f"{tool} {order_number}"
+        return any(
+            a.step == tool and a.outcome == "ok" and a.detail == done
+            for a in self.state.ledger.attempts
+        ) or any(e.tool == tool and e.order == order_number for e in self.effects)
 
     def _own_order(self, args: Mapping[str, Any]) -> Order | dict[str, Any]:
         number = _text(args, "order_number")

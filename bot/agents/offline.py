@@ -322,6 +322,12 @@ class _Turn:
         status = answer.get("status")
         if status == "done":
             return self._resolve(done(answer.get("effect") or {}), reason=f"{tool} done")
+        if status == "already_done":
+            return self._resolve(
+                f"That's already been taken care of for order {order['number']} earlier in our "
+                "conversation, so there's nothing more to do there.",
+                reason=f"{tool} already done for {order['number']}",
+            )
         if status == "refused" and answer.get("verdict") == "gap":
             return self._policy_gap(ACTION_REQUEST[tool], order)
         if status == "refused" and answer.get("verdict") == "violation":

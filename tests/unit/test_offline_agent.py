@@ -715,3 +715,21 @@ def test_a_status_question_about_dispatch_is_answered() -> None:
     )
     assert turn.decision.action == "resolve"
     assert "2051" in turn.decision.reply
+
+
+def test_the_same_action_on_the_same_order_is_done_once_per_conversation() -> None:
+    from bot.policies import default_policy_book  # noqa: PLC0415
+    from bot.shop import demo_shop  # noqa: PLC0415
+    from bot.tools import ToolBox  # noqa: PLC0415
+    from escalation.engine import screen_message  # noqa: PLC0415
+    from escalation.state import ConversationState  # noqa: PLC0415
+
+    book = default_policy_book()
+    state = screen_message(ConversationState(), "order 1043 is late, j.smith@example.com").state
+    tools = ToolBox(shop=demo_shop(), book=book, state=state)
+    tools.call("find_customer", {"email": "j.smith@example.com"})
+    first = tools.call("issue_credit", {"order_number": "1043"})
+    again = tools.call("issue_credit", {"order_number": "1043"})
+    assert first["status"] == "done"
+    assert again["status"] == "already_done"
+    assert len(tools.effects) == 1
