@@ -137,7 +137,7 @@ _IS_CONTRACTIONS: Final = frozenset(
 _IRREGULAR: Final[dict[str, str]] = {"won't": "will not", "can't": "can not", "ain't": "is not"}
 _SUFFIXES: Final = (("n't", " not"), ("'re", " are"), ("'m", " am"), ("'ve", " have"))
 _SUFFIXES_AMBIGUOUS: Final = (("'ll", " will"), ("'d", " would"))
-_EMAIL = re.compile(r"[\w.+-]+@[\w-]+(?:\.[\w-]+)+")
+_EMAIL = re.compile(r"(?<![\w.+-])[\w.+-]+@[\w-]+(?:\.[\w-]+)+")  # anchored: linear on long words
 _URL = re.compile(r"https?://\S+|www\.\S+", re.I)
 _WORD = re.compile(r"[a-z0-9]+(?:'[a-z]+)?")
 

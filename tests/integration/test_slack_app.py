@@ -457,3 +457,37 @@ def test_server_errors_leave_the_reply_in_the_outbox_until_it_posts(
     clock.advance(60)
     settle(product)
     assert len(replies_to(slack)) == 1
+
+
+@pytest.mark.parametrize(
+    "event",
+    [
+        {"text": ""},
+        {"text": "", "subtype": "file_share", "files": [{"id": "F1", "name": "photo.jpg"}]},
+        {"text": "🔥🔥🔥 😡"},
+        {"text": "y" * 40_000},
+    ],
+    ids=["empty", "file-without-text", "emoji-only", "40k"],
+)
+def test_odd_messages_get_a_clear_answer_and_are_kept(
+    sender: SlackSender, product: Product, slack: MockSlackAPI, event: dict
+) -> None:
+    sender.event(
+        {
+            "type": "message",
+            "channel_type": "im",
+            "channel": f"D{CUSTOMER}",
+            "user": CUSTOMER,
+            "ts": "1700000700.000100",
+            **event,
+        }
+    )
+    settle(product)
+    (reply,) = replies_to(slack)
+    assert reply.strip()
+    with SqlUnitOfWork(product.sessions) as uow:
+        conversation = uow.conversations.get(1)
+        history = uow.conversations.history(conversation.id)
+    assert history[0].speaker == "customer"
+    if event["text"]:
+        assert history[0].text == event["text"]
