@@ -19,7 +19,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from bot.agents.base import Agent, AgentTurn, Usage
 from bot.tools import FaultPlan, ToolBox
-from db.repositories import ConversationKey, StaleState
+from db.repositories import ConversationKey, StaleState, TurnUsage
 from db.store import SqlShop
 from db.uow import SqlUnitOfWork
 from escalation.engine import Decision, Screening, decide, screen_message
@@ -216,7 +216,11 @@ class TurnProcessor:
             conversations.add_message(conversation_id, speaker="bot", text=decision.reply, now=now)
             conversations.save_state(conversation_id, state, version=version, now=now)
             decision_id = conversations.record_decision(
-                conversation_id, turn=state.turn, decision=decision, now=now
+                conversation_id,
+                turn=state.turn,
+                decision=decision,
+                now=now,
+                usage=_turn_usage(work),
             )
             for effect in effects:
                 uow.shop.record_effect(
@@ -242,13 +246,20 @@ class TurnProcessor:
                     conversation_id=conversation_id,
                 )
             uow.commit()
+        usage = work.usage if work else Usage()
         log.info(
-            "turn %s of conversation %s: %s%s (%s steps)",
+            "turn %s of conversation %s: %s%s (%s steps; %s model requests, tokens in %s out %s "
+            "cache read %s write %s)",
             state.turn,
             conversation_id,
             decision.action,
             f"/{decision.trigger}" if decision.trigger else "",
             decision.investigation_steps,
+            work.model_requests if work else 0,
+            usage.input_tokens,
+            usage.output_tokens,
+            usage.cache_read_tokens,
+            usage.cache_write_tokens,
         )
         return TurnOutcome(
             conversation_id=conversation_id,
@@ -260,3 +271,16 @@ class TurnProcessor:
             agent=work.agent if work else None,
             state=state,
         )
+
+
+def _turn_usage(work: AgentTurn | None) -> TurnUsage:
+    if work is None:
+        return TurnUsage(agent=None)
+    return TurnUsage(
+        agent=work.agent,
+        model_requests=work.model_requests,
+        input_tokens=work.usage.input_tokens,
+        output_tokens=work.usage.output_tokens,
+        cache_read_tokens=work.usage.cache_read_tokens,
+        cache_write_tokens=work.usage.cache_write_tokens,
+    )

@@ -148,6 +148,12 @@ class DecisionRow(Base):
     investigation_steps: Mapped[int]
     overridden: Mapped[bool] = mapped_column(Boolean, default=False)
     proposal: Mapped[dict[str, Any] | None]
+    agent: Mapped[str | None] = mapped_column(String(32))
+    model_requests: Mapped[int] = mapped_column(default=0)
+    input_tokens: Mapped[int] = mapped_column(default=0)
+    output_tokens: Mapped[int] = mapped_column(default=0)
+    cache_read_tokens: Mapped[int] = mapped_column(default=0)
+    cache_write_tokens: Mapped[int] = mapped_column(default=0)
     created_at: Mapped[datetime]
 
 

@@ -93,6 +93,18 @@ class ConversationKey:
 
 
 @dataclass(frozen=True, slots=True)
+class TurnUsage:
+    """What a turn cost in model requests and tokens (kept with its audit row)."""
+
+    agent: str | None = None
+    model_requests: int = 0
+    input_tokens: int = 0
+    output_tokens: int = 0
+    cache_read_tokens: int = 0
+    cache_write_tokens: int = 0
+
+
+@dataclass(frozen=True, slots=True)
 class ConversationRecord:
     id: int
     key: ConversationKey
@@ -243,7 +255,13 @@ class SqlConversationStore:
         return tuple(Utterance(cast(Speaker, m.speaker), m.text) for m in reversed(rows))
 
     def record_decision(
-        self, conversation_id: int, *, turn: int, decision: Decision, now: datetime
+        self,
+        conversation_id: int,
+        *,
+        turn: int,
+        decision: Decision,
+        now: datetime,
+        usage: TurnUsage | None = None,
     ) -> int:
         self._row(conversation_id)
         proposal = decision.proposal
@@ -271,6 +289,13 @@ class SqlConversationStore:
             ),
             created_at=now,
         )
+        if usage is not None:
+            row.agent = usage.agent
+            row.model_requests = usage.model_requests
+            row.input_tokens = usage.input_tokens
+            row.output_tokens = usage.output_tokens
+            row.cache_read_tokens = usage.cache_read_tokens
+            row.cache_write_tokens = usage.cache_write_tokens
         self.session.add(row)
         self.session.flush()
         return row.id

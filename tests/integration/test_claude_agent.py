@@ -119,6 +119,12 @@ def test_the_system_prompt_is_sent_with_cache_control_and_read_from_cache(
         assert "explicit_request" in system["text"]
     assert api.requests[0]["system"] == api.requests[-1]["system"]
     assert second.usage.cache_read_tokens == 1500
+    with SqlUnitOfWork(processor.sessions) as uow:
+        rows = uow.conversations.decisions(second.conversation_id)
+    assert [(r.agent, r.model_requests, r.cache_read_tokens) for r in rows] == [
+        ("claude", 2, 1500),  # the first request wrote the cache, the second read it
+        ("claude", 1, 1500),
+    ]
 
 
 def test_an_explicit_request_never_reaches_the_model(
