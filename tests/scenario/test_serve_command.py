@@ -1,0 +1,105 @@
+"""`escalation-bot serve` over HTTP: a real process, signed requests, replies at the Web API."""
+
+from __future__ import annotations
+
+import json
+import os
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from bot.local_slack import LocalSlackWebAPI
+from tests.integration.mock_slack import SlackSender
+
+SECRET = "serve-test-secret"
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
+def clean_env() -> dict[str, str]:
+    return {
+        k: v
+        for k, v in os.environ.items()
+        if not k.startswith(("ANTHROPIC_", "SLACK_", "DATABASE_URL"))
+    }
+
+
+@pytest.fixture
+def slack() -> Iterator[LocalSlackWebAPI]:
+    api = LocalSlackWebAPI().start()
+    yield api
+    api.stop()
+
+
+def test_serve_answers_signed_requests_and_replies_through_the_web_api(
+    tmp_path: Path, slack: LocalSlackWebAPI
+) -> None:
+    port = free_port()
+    env = {
+        **clean_env(),
+        "SLACK_BOT_TOKEN": "xoxb-test",
+        "SLACK_SIGNING_SECRET": SECRET,
+        "SLACK_API_URL": slack.url,
+        "DATABASE_URL": f"sqlite:///{tmp_path / 'bot.db'}",
+    }
+    script = Path(sys.executable).parent / "escalation-bot"
+    process = subprocess.Popen(
+        [str(script), "serve", "--port", str(port)],
+        env=env,
+        cwd=tmp_path,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+    )
+    try:
+        sender = SlackSender(f"http://127.0.0.1:{port}/slack/events", SECRET)
+        deadline = time.monotonic() + 60
+        while True:
+            try:
+                status, body = sender.post(
+                    json.dumps({"type": "url_verification", "challenge": "c1"}),
+                    "application/json",
+                    {},
+                )
+                break
+            except OSError:
+                assert time.monotonic() < deadline, "the server did not start"
+                time.sleep(0.2)
+        assert (status, "c1" in body) == (200, True)
+        assert sender.post("{}", "application/json", {}, signature="v0=bad")[0] == 401
+        assert sender.dm("U0CUST", "where is order 1043? j.smith@example.com") == 200
+        while not slack.to("chat.postMessage"):
+            assert time.monotonic() < deadline, "no reply was posted"
+            time.sleep(0.2)
+        (reply,) = slack.to("chat.postMessage")
+        assert reply["channel"] == "DU0CUST"
+        assert "1043" in reply["text"]
+    finally:
+        process.terminate()
+        output = process.communicate(timeout=30)[0]
+    assert "serving Slack requests on http://127.0.0.1" in output
+
+
+def test_serve_without_tokens_says_what_is_missing(tmp_path: Path) -> None:
+    script = Path(sys.executable).parent / "escalation-bot"
+    done = subprocess.run(
+        [str(script), "serve"],
+        env=clean_env(),
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+    assert done.returncode == 2
+    assert "SLACK_BOT_TOKEN" in done.stderr
+    assert "Traceback" not in done.stderr
