@@ -35,6 +35,8 @@ def build_agent(settings: Settings, book: PolicyBook, *, kind: str | None = None
     client = anthropic.Anthropic(
         api_key=settings.anthropic_api_key,
         base_url=settings.anthropic_base_url or None,
+        timeout=60.0,  # a turn must end well within the inbox lease (bot/workers.py)
+        max_retries=2,
     )
     return ClaudeAgent(
         client=client,

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 
 from sqlalchemy.orm import Session, sessionmaker
@@ -75,6 +75,13 @@ class HandoffDesk:
                 return DeskResult(False, f"This handoff is already {record.status}.", record.status)
             self._update_card(uow, handoff_id, agent_id=agent_id, now=now)
             if back_to_bot:
+                loaded = uow.conversations.load_state(record.conversation_id)
+                uow.conversations.save_state(
+                    record.conversation_id,
+                    replace(loaded.state.reopened(), status="bot"),
+                    version=loaded.version,
+                    now=now,
+                )
                 conversation = uow.conversations.get(record.conversation_id)
                 reply_to = {"channel": conversation.key.channel_id}
                 if conversation.key.thread_key:

@@ -45,6 +45,15 @@ class IncomingMessage:
 
 
 @dataclass(frozen=True, slots=True)
+class InboxClaim:
+    """The stored event a turn comes from: it is marked done in the turn's own transaction,
+    and only while this worker still holds it (a turn whose lease ran out writes nothing)."""
+
+    item_id: int
+    worker: str
+
+
+@dataclass(frozen=True, slots=True)
 class TurnOutcome:
     conversation_id: int
     decision: Decision | None
@@ -100,12 +109,12 @@ class TurnProcessor:
         self.faults = faults or FaultPlan()
         self.shop = SessionShop(sessions)
 
-    def handle(self, message: IncomingMessage) -> TurnOutcome:
+    def handle(self, message: IncomingMessage, *, claim: InboxClaim | None = None) -> TurnOutcome:
         conversation_id, state, version, history = self._read(message)
         history = (*history, Utterance("customer", message.text))
         screening = screen_message(state, message.text, history=history)
         if screening.relay:
-            return self._relay(conversation_id, message)
+            return self._relay(conversation_id, message, claim=claim)
         if screening.decision is not None:
             return self._write(
                 conversation_id,
@@ -115,6 +124,7 @@ class TurnProcessor:
                 state=screening.state,
                 work=None,
                 tools=None,
+                claim=claim,
             )
         tools, work = self._work(screening, message, history)
         ruling = decide(
@@ -128,6 +138,7 @@ class TurnProcessor:
             state=ruling.state,
             work=work,
             tools=tools,
+            claim=claim,
         )
 
     def preview(self, text: str) -> TurnOutcome:
@@ -170,10 +181,13 @@ class TurnProcessor:
         work = self.agent.take_turn(text=message.text, history=history, tools=tools)
         return tools, work
 
-    def _relay(self, conversation_id: int, message: IncomingMessage) -> TurnOutcome:
+    def _relay(
+        self, conversation_id: int, message: IncomingMessage, *, claim: InboxClaim | None
+    ) -> TurnOutcome:
         now = self.clock()
         with SqlUnitOfWork(self.sessions) as uow:
             uow.conversations.lock(conversation_id)
+            finish_claim(uow, claim, now=now)
             uow.conversations.add_message(
                 conversation_id, speaker="customer", text=message.text, now=now, slack_ts=message.ts
             )
@@ -201,11 +215,13 @@ class TurnProcessor:
         state: ConversationState,
         work: AgentTurn | None,
         tools: ToolBox | None,
+        claim: InboxClaim | None,
     ) -> TurnOutcome:
         now = self.clock()
         effects = tuple(tools.effects) if tools else ()
         with SqlUnitOfWork(self.sessions) as uow:
             uow.conversations.lock(conversation_id)
+            finish_claim(uow, claim, now=now)
             current = uow.conversations.load_state(conversation_id)
             if current.version != version:
                 raise StaleState(f"conversation {conversation_id} moved on during this turn")
@@ -284,3 +300,8 @@ def _turn_usage(work: AgentTurn | None) -> TurnUsage:
         cache_read_tokens=work.usage.cache_read_tokens,
         cache_write_tokens=work.usage.cache_write_tokens,
     )
+
+
+def finish_claim(uow: SqlUnitOfWork, claim: InboxClaim | None, *, now: datetime) -> None:
+    if claim is not None and not uow.inbox.complete(claim.item_id, worker=claim.worker, now=now):
+        raise StaleState(f"inbox event {claim.item_id} is no longer held by {claim.worker}")

@@ -20,14 +20,20 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from bot.cards import CardContext, blocks_as_dicts, handoff_blocks, handoff_text
 from bot.slack_events import RoutedEvent, route
-from bot.turns import IncomingMessage, TurnProcessor
-from db.repositories import InboxItem, OutboxItem, StaleState
+from bot.turns import InboxClaim, IncomingMessage, TurnProcessor, finish_claim
+from db.repositories import InboxItem, OutboxItem, StaleState, backoff_delay
 from db.uow import SqlUnitOfWork
 
 log = logging.getLogger(__name__)
 
-LEASE = timedelta(minutes=2)
+# Longer than the slowest turn (the model client times out at 60 s, retried twice), so a live
+# worker never loses its event; a crashed worker's event is taken again after this.
+LEASE = timedelta(minutes=10)
 MAX_EVENT_ATTEMPTS = 5
+SORRY = (
+    "I'm sorry, something went wrong on my side and I couldn't handle your last message. "
+    "Please send it again in a moment, or ask for a person and I'll bring one in."
+)
 # Errors that retrying cannot fix until someone changes something (an admin is told).
 NEEDS_AN_ADMIN = frozenset(
     {"not_in_channel", "channel_not_found", "is_archived", "no_handoff_channel"}
@@ -106,7 +112,7 @@ class InboxWorker(Worker):
 
     def work_once(self) -> int:
         with SqlUnitOfWork(self.sessions) as uow:
-            items = uow.inbox.claim(worker=self.name, now=self.clock(), lease=LEASE, limit=10)
+            items = uow.inbox.claim(worker=self.name, now=self.clock(), lease=LEASE, limit=1)
             uow.commit()
         for item in items:
             self._process(item)
@@ -116,29 +122,34 @@ class InboxWorker(Worker):
 
     def _process(self, item: InboxItem) -> None:
         try:
-            self._handle(item.payload)
+            self._handle(item.payload, InboxClaim(item.id, self.name))
         except StaleState as error:
+            log.warning("event %s: %s", item.event_id, error)
             self._release(item, str(error))
-            return
         except Exception as error:
             log.exception("event %s failed (attempt %s)", item.event_id, item.attempts)
             if item.attempts < MAX_EVENT_ATTEMPTS:
                 self._release(item, repr(error))
-                return
-            with SqlUnitOfWork(self.sessions) as uow:
-                uow.inbox.fail(item.id, worker=self.name, now=self.clock(), error=repr(error))
-                uow.commit()
-            return
-        with SqlUnitOfWork(self.sessions) as uow:
-            uow.inbox.complete(item.id, worker=self.name, now=self.clock())
-            uow.commit()
+            else:
+                self._give_up(item, repr(error))
 
     def _release(self, item: InboxItem, error: str) -> None:
+        retry_at = self.clock() + backoff_delay(item.attempts)
         with SqlUnitOfWork(self.sessions) as uow:
-            uow.inbox.release(item.id, worker=self.name, error=error)
+            uow.inbox.release(item.id, worker=self.name, error=error, retry_at=retry_at)
             uow.commit()
 
-    def _handle(self, body: dict[str, Any]) -> None:
+    def _give_up(self, item: InboxItem, error: str) -> None:
+        """Keep the event (failed, with its error, for an admin) and tell the customer."""
+        with SqlUnitOfWork(self.sessions) as uow:
+            team = item.payload.get("team_id") or ""
+            routed = route(item.payload, uow.workspaces.get(team))
+            uow.inbox.fail(item.id, worker=self.name, now=self.clock(), error=error)
+            if routed.role == "customer" and routed.reply_to is not None:
+                uow.outbox.enqueue("reply", {**routed.reply_to, "text": SORRY}, now=self.clock())
+            uow.commit()
+
+    def _handle(self, body: dict[str, Any], claim: InboxClaim) -> None:
         team = body.get("team_id") or (body.get("event") or {}).get("team") or ""
         with SqlUnitOfWork(self.sessions) as uow:
             settings = uow.workspaces.get(team)
@@ -148,17 +159,24 @@ class InboxWorker(Worker):
             self.processor.handle(
                 IncomingMessage(
                     key=routed.key, text=routed.text, ts=routed.ts, reply_to=routed.reply_to
-                )
+                ),
+                claim=claim,
             )
         elif routed.role == "agent_reply":
-            self._relay_to_customer(routed)
+            self._relay_to_customer(routed, claim)
+        else:
+            with SqlUnitOfWork(self.sessions) as uow:
+                finish_claim(uow, claim, now=self.clock())
+                uow.commit()
 
-    def _relay_to_customer(self, routed: RoutedEvent) -> None:
+    def _relay_to_customer(self, routed: RoutedEvent, claim: InboxClaim) -> None:
         now = self.clock()
         with SqlUnitOfWork(self.sessions) as uow:
+            finish_claim(uow, claim, now=now)
             handoff = uow.handoffs.by_card(channel=routed.channel or "", ts=routed.thread_ts or "")
             if handoff is None or handoff.status not in ("open", "claimed"):
-                return  # a thread that is not a live handoff: agents talking among themselves
+                uow.commit()  # a thread that is not a live handoff: agents talking among themselves
+                return
             conversation = uow.conversations.get(handoff.conversation_id)
             uow.conversations.add_message(
                 conversation.id,

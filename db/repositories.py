@@ -597,8 +597,12 @@ class SqlInbox:
         """Give up on an event for good (it stays stored, with the error, for an admin)."""
         return self._finish(item_id, worker=worker, status="failed", now=now, error=error)
 
-    def release(self, item_id: int, *, worker: str, error: str) -> bool:
-        """Put an event back for another try (a transient failure while processing it)."""
+    def release(self, item_id: int, *, worker: str, error: str, retry_at: datetime) -> bool:
+        """Give an event back for another try at `retry_at` (a failure while processing it).
+
+        It stays `processing` with nobody holding it, so the conversation's later events keep
+        waiting behind it and any worker takes it again once `retry_at` has passed.
+        """
         released = self.session.execute(
             update(InboxEvent)
             .where(
@@ -606,7 +610,7 @@ class SqlInbox:
                 InboxEvent.claimed_by == worker,
                 InboxEvent.status == "processing",
             )
-            .values(status="pending", claimed_by=None, claimed_until=None, last_error=error)
+            .values(claimed_by=None, claimed_until=retry_at, last_error=error)
             .execution_options(synchronize_session=False)
         )
         return bool(released.rowcount == 1)  # type: ignore[attr-defined]

@@ -109,9 +109,7 @@ def screen_message(
     if state.with_human:
         return Screening(state=state, signal=HumanRequest(kind="none"), relay=True)
     if state.status == "resolved":
-        state = ConversationState(
-            turn=state.turn, customer_id=state.customer_id, identifiers=state.identifiers
-        )
+        state = state.reopened()
     typed = extract_identifiers(text, expecting=(*state.pending_disambiguation, *state.asked_for))
     state = replace(state, turn=state.turn + 1, identifiers=state.identifiers.merged(typed))
     signal = detect_human_request(text)
@@ -189,9 +187,10 @@ def escalation_refusal(state: ConversationState, trigger: Trigger | None) -> str
     if trigger is None:
         return "an escalation needs one of the three triggers"
     if trigger == "explicit_request":
-        if any(s.kind == "explicit" for s in state.signals) or _renewed_signal(state):
+        asked_now = any(s.kind == "explicit" for s in state.signals_in_turn(state.turn))
+        if asked_now or _renewed_signal(state):
             return None
-        return "the customer has not asked for a person"
+        return "the customer has not asked for a person in this message"
     if trigger == "policy_gap":
         if any(c.verdict == "gap" for c in state.policy_checks):
             return None

@@ -81,6 +81,14 @@ class ConversationState:
             return replace(self, pending_disambiguation=result.ask_for)
         return self
 
+    def reopened(self) -> ConversationState:
+        """A fresh start once a human resolved the conversation or handed it back: who the
+        customer is stays known; signals, offers, attempts and policy checks do not carry over
+        (they were grounds for the escalation that already happened)."""
+        return ConversationState(
+            turn=self.turn, customer_id=self.customer_id, identifiers=self.identifiers
+        )
+
     def may_act_on(self, customer_id: str) -> bool:
         """Only the customer singled out by the customer's own identifiers may be acted on."""
         return self.customer_id is not None and self.customer_id == customer_id

@@ -560,3 +560,16 @@ def test_a_bare_number_answers_the_question_the_bot_asked() -> None:
     assert answered.identifiers.order_numbers == ("1042",)
     unasked = screen_message(ConversationState(), "1042").state
     assert unasked.identifiers.order_numbers == ()
+
+
+def test_after_a_hand_back_old_grounds_no_longer_justify_an_escalation() -> None:
+    escalated = screen_message(ConversationState(), "I want a person").state
+    state = screen_message(escalated.reopened(), "THIS IS RIDICULOUS, my kettle is late!!!").state
+    ruling = decide(
+        state,
+        Proposal(
+            action="escalate", trigger="explicit_request", reason="customer is furious", reply="x"
+        ),
+    )
+    assert ruling.decision.action != "escalate"
+    assert state.signals == ()
