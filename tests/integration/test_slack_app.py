@@ -491,3 +491,52 @@ def test_odd_messages_get_a_clear_answer_and_are_kept(
     assert history[0].speaker == "customer"
     if event["text"]:
         assert history[0].text == event["text"]
+
+
+# --- workers under failure -------------------------------------------------------------
+
+
+def test_a_turn_whose_lease_expired_writes_nothing_the_second_time(
+    sender: SlackSender, product: Product, slack: MockSlackAPI, clock: Clock
+) -> None:
+    from bot.turns import InboxClaim  # noqa: PLC0415
+    from bot.workers import LEASE  # noqa: PLC0415
+    from db.repositories import StaleState  # noqa: PLC0415
+
+    sender.dm(CUSTOMER, "where is order 1043? j.smith@example.com")
+    with SqlUnitOfWork(product.sessions) as uow:  # a slow worker takes the event ...
+        (slow,) = uow.inbox.claim(worker="slow", now=clock(), lease=LEASE)
+        uow.commit()
+    clock.advance(LEASE.total_seconds() + 1)  # ... and outlives its lease
+    settle(product)  # another worker takes it over and answers
+    assert len(replies_to(slack)) == 1
+    with pytest.raises(StaleState, match="no longer held"):
+        product.inbox_worker._handle(slow.payload, InboxClaim(slow.id, "slow"))
+    settle(product)
+    assert len(replies_to(slack)) == 1
+    with SqlUnitOfWork(product.sessions) as uow:
+        assert [u.speaker for u in uow.conversations.history(1)] == ["customer", "bot"]
+
+
+class BrokenAgent:
+    name = "broken"
+
+    def take_turn(self, **_: object) -> object:
+        raise RuntimeError("a bug in the agent")
+
+
+def test_an_event_that_keeps_failing_backs_off_then_the_customer_is_told(
+    sender: SlackSender, product: Product, slack: MockSlackAPI, clock: Clock
+) -> None:
+    from bot.workers import MAX_EVENT_ATTEMPTS, SORRY  # noqa: PLC0415
+
+    product.processor.agent = BrokenAgent()  # type: ignore[assignment]
+    sender.dm(CUSTOMER, "where is order 1043?")
+    product.inbox_worker.run_until_idle()
+    assert product.inbox_worker.run_until_idle() == 0  # waiting out its backoff, not spinning
+    for _ in range(MAX_EVENT_ATTEMPTS):
+        clock.advance(600)
+        settle(product)
+    assert replies_to(slack) == [SORRY]
+    with SqlUnitOfWork(product.sessions) as uow:
+        assert uow.inbox.counts() == {"failed": 1}
