@@ -1084,6 +1084,9 @@ def detect_intent(text: str, norm: str) -> tuple[Intent | None, str | None]:
         return "competitor_price_match", COMPETITOR_PRICE_MATCH
     if _is_price_drop(norm):
         return "price_drop", None
+    if _ASKS_ABOUT_EARLIER_REQUEST.search(norm):
+        # "did my refund go through?" asks how things stand; it must not trigger a new refund.
+        return "order_status", None
     if _CANCEL_IDIOM.search(norm):
         return "cancel", None
     if _is_wrong_item(norm):
@@ -1108,6 +1111,18 @@ def detect_intent(text: str, norm: str) -> tuple[Intent | None, str | None]:
     return None, None
 
 
+_EARLIER_REQUEST = r"(?:refund|return|replacement|credit|cancellation|exchange)s?"
+_ASKS_ABOUT_EARLIER_REQUEST = re.compile(
+    rf"\b(?:my|the|that|our)\s+(?:\w+\s+)?{_EARLIER_REQUEST}\s+(?:\w+\s+){{0,3}}?"
+    r"(?:went|gone|go|going|been|come|came|got|gotten)\s+(?:through|processed|issued|sent"
+    r"|approved|received|done|back)\b"
+    rf"|\b(?:status|update|news|progress)\s+(?:of|on|about)\s+(?:my|the|our)\s+(?:\w+\s+)?"
+    rf"{_EARLIER_REQUEST}\b"
+    rf"|\bwhere\s+is\s+(?:my|the)\s+{_EARLIER_REQUEST}\b"
+    r"|\b(?:you(?:\s+guys|\s+all|\s+people)?|your\s+\w+|the\s+\w+)\s+(?:have\s+|had\s+)?"
+    r"(?:get|got|receive|received"
+    rf"|process|processed)\s+(?:my|the|our)\s+(?:\w+\s+)?{_EARLIER_REQUEST}\b"
+)
 _CANCEL_IDIOM = re.compile(r"\bscratch\s+(?:that|my|the|this)\s+(?:order|purchase)\b")
 
 

@@ -436,3 +436,18 @@ def test_address_shapes() -> None:
 )
 def test_items_are_recognised_in_messages(text: str, item: str, named: bool) -> None:
     assert mentions_item(text, item) is named
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "could you look into whether my refund went through? order 1042",
+        "has the refund for my lamp been processed yet",
+        "any update on my return?",
+        "did you guys receive the return I sent back",
+        "what's happening with my cancellation, did it go through",
+        "my replacement still hasn't been sent",
+    ],
+)
+def test_asking_about_an_earlier_request_is_a_status_question(text: str) -> None:
+    assert understand(text).intent == "order_status"
