@@ -26,7 +26,8 @@ HELP = """\
 • `admins add|remove @user`: who may change these settings
 • `policy list` / `policy show ID`: the policy book in use
 • `stats [days]`: conversations, first-contact resolution, escalations, time to claim
-• `test <message>`: what the bot would decide for a message, and why (nothing is stored)
+• `test <message>`: what the bot would decide for a message, and why (nothing is stored;
+  admins only, as it reads customers' records)
 • `help`: this list"""
 
 _CHANNEL = re.compile(r"<#([CG][A-Z0-9]+)(?:\|[^>]*)?>")
@@ -58,15 +59,18 @@ class AdminCommands:
             return self._policy(rest)
         if command == "stats":
             return self._stats(workspace_id, rest)
-        if command == "test":
-            return self._test(rest)
-        if command in ("channel", "support-channel", "admins"):
+        if command in ("channel", "support-channel", "admins", "test"):
             settings = self._settings(workspace_id)
             if not (workspace_admin or user_id in settings.admin_user_ids):
+                if command == "test":
+                    # A dry run reads real customers' records: admins only.
+                    return "Only workspace admins or the bot's configured admins can run tests."
                 return (
                     "Only workspace admins or the bot's configured admins can change "
                     "settings. Nothing was changed."
                 )
+            if command == "test":
+                return self._test(rest)
             return self._change(settings, command, rest)
         return f"I don't know `{command}`.\n{HELP}"
 

@@ -8,7 +8,7 @@ from typing import Any, Literal
 from db.repositories import ConversationKey, WorkspaceSettings
 from handlers.markup import plain_text
 
-EventRole = Literal["customer", "agent_reply", "ignore"]
+EventRole = Literal["customer", "thread_followup", "agent_reply", "ignore"]
 # Plain messages and file shares are people writing; every other subtype (edits, deletes,
 # joins, bot messages, topic changes ...) is not a customer's turn.
 PERSON_SUBTYPES = frozenset({None, "file_share"})
@@ -62,21 +62,26 @@ def route(body: dict[str, Any], settings: WorkspaceSettings) -> RoutedEvent:
         "user": event.get("user"),
     }
     text = _text_of(event)
-    if kind == "message" and channel == settings.handoff_channel:
-        if thread_ts and thread_ts != event.get("ts"):
+    if channel == settings.handoff_channel:
+        # Agents' own channel: their thread replies go to the customer; nothing here (not
+        # even an @mention of the bot) is ever a customer's turn.
+        if kind == "message" and thread_ts and thread_ts != event.get("ts"):
             return RoutedEvent("agent_reply", text=text, **common)
         return RoutedEvent("ignore")
     direct = kind == "message" and event.get("channel_type") == "im"
     in_support = channel in settings.support_channels
     mentioned = kind == "app_mention" and not in_support  # support channels use `message`
-    if not (direct or mentioned or (kind == "message" and in_support)):
+    # A reply in the thread of an earlier mention continues that conversation, if there is one.
+    followup = kind == "message" and not direct and not in_support and bool(thread_ts)
+    if not (direct or mentioned or followup or (kind == "message" and in_support)):
         return RoutedEvent("ignore")
     key = ConversationKey("slack", team, channel, event["user"], _thread_key(event))
     reply_thread = thread_ts if direct else (thread_ts or event.get("ts"))
     reply_to: dict[str, Any] = {"channel": channel}
     if reply_thread:
         reply_to["thread_ts"] = reply_thread
-    return RoutedEvent("customer", text=text, key=key, reply_to=reply_to, **common)
+    role: EventRole = "thread_followup" if followup else "customer"
+    return RoutedEvent(role, text=text, key=key, reply_to=reply_to, **common)
 
 
 def _thread_key(event: dict[str, Any]) -> str:

@@ -11,6 +11,7 @@ import os
 import socket
 import threading
 from collections.abc import Callable
+from dataclasses import replace
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -154,6 +155,10 @@ class InboxWorker(Worker):
         with SqlUnitOfWork(self.sessions) as uow:
             settings = uow.workspaces.get(team)
         routed = route(body, settings)
+        if routed.role == "thread_followup" and routed.key is not None:
+            with SqlUnitOfWork(self.sessions) as uow:
+                if uow.conversations.exists(routed.key):
+                    routed = replace(routed, role="customer")
         if routed.role == "customer":
             assert routed.key is not None
             self.processor.handle(

@@ -149,6 +149,9 @@ class SqlConversationStore:
     def get(self, conversation_id: int) -> ConversationRecord:
         return _record(self._row(conversation_id))
 
+    def exists(self, key: ConversationKey) -> bool:
+        return self._find(key) is not None
+
     def lock(self, conversation_id: int) -> ConversationRecord:
         """Take the conversation's row lock until the transaction ends (turns run one at a time)."""
         row = self.session.scalars(

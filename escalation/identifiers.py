@@ -20,7 +20,8 @@ MAX_PHONE_DIGITS = 15
 _EMAIL = re.compile(r"(?<![\w.+-])[\w.+-]+@[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)*\.[A-Za-z]{2,}")
 _ORDER_AFTER_WORD = re.compile(
     r"\border(?:s)?\b\s*(?:number|num|no\.?|id|#)?\s*(?:is|was|=)?\s*[:#]?\s*"
-    r"(?P<first>[A-Za-z]{0,4}-?\d[\w-]*)"
+    r"(?P<first>[A-Za-z]{0,4}-?\d[\w-]*)(?!\s*(?:days?|weeks?|months?|years?|hours?|ago|"
+    r"times?|items?|pieces?|units?|x)\b)"
     r"(?P<more>(?:\s*(?:,|and|&)\s*#?[A-Za-z]{0,4}-?\d[\w-]*)*)",
     re.IGNORECASE,
 )

@@ -540,3 +540,75 @@ def test_an_event_that_keeps_failing_backs_off_then_the_customer_is_told(
     assert replies_to(slack) == [SORRY]
     with SqlUnitOfWork(product.sessions) as uow:
         assert uow.inbox.counts() == {"failed": 1}
+
+
+def test_a_reply_in_a_mentions_thread_continues_without_a_new_mention(
+    sender: SlackSender, product: Product, slack: MockSlackAPI
+) -> None:
+    root = "1700000800.000100"
+    sender.event(
+        {
+            "type": "app_mention",
+            "channel": "C0GENERAL",
+            "user": CUSTOMER,
+            "text": "<@UBOT> where's my order?",
+            "ts": root,
+        }
+    )
+    settle(product)
+    sender.event(
+        {
+            "type": "message",
+            "channel": "C0GENERAL",
+            "user": CUSTOMER,
+            "text": "it's order 1043, j.smith@example.com",
+            "ts": "1700000801.000100",
+            "thread_ts": root,
+        }
+    )
+    sender.event(
+        {
+            "type": "message",
+            "channel": "C0GENERAL",
+            "user": "U0OTHER",
+            "text": "unrelated thread chatter",
+            "ts": "1700000802.000100",
+            "thread_ts": "1700000000.999999",
+        }
+    )
+    settle(product)
+    replies = [m["text"] for m in slack.messages_in("C0GENERAL")]
+    assert len(replies) == 2
+    assert "1043" in replies[-1]
+
+
+def test_mentioning_the_bot_in_the_agents_channel_is_never_a_customer_turn(
+    sender: SlackSender, product: Product, slack: MockSlackAPI
+) -> None:
+    configure(sender, product)
+    sender.event(
+        {
+            "type": "app_mention",
+            "channel": AGENTS,
+            "user": "U0AGENT1",
+            "text": "<@UBOT> can you check order 1042?",
+            "ts": "1700000900.000100",
+        }
+    )
+    settle(product)
+    assert slack.messages_in(AGENTS) == []
+
+
+def test_only_admins_may_run_a_dry_run_because_it_reads_customer_records(
+    sender: SlackSender, product: Product
+) -> None:
+    status, body = sender.command("U0AGENT1", "test where is my order? j.smith@example.com")
+    assert status == 200
+    assert "Only workspace admins" in body
+    assert "1043" not in body
+    status, body = sender.command("U0ADMIN", "test I want to talk to a human")
+    assert "Dry run" in body
+    assert "explicit_request" in body
+    assert "nothing was stored" in body
+    with SqlUnitOfWork(product.sessions) as uow:
+        assert uow.stats.workspace("T1", since=datetime(2000, 1, 1, tzinfo=UTC)).conversations == 0

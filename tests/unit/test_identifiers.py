@@ -19,6 +19,8 @@ from escalation.identifiers import Identifiers, extract_identifiers, phones_matc
         ("delivered on 2026-11-02, paid 39.00", (), (), ()),
         ("I ordered 3 lamps", (), (), ()),
         ("my order arrived smashed", (), (), ()),
+        ("I placed my order 2 weeks ago", (), (), ()),
+        ("order 3 days late, sam@example.com", ("sam@example.com",), (), ()),
         ("", (), (), ()),
     ],
 )

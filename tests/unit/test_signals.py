@@ -292,8 +292,10 @@ def test_evidence_is_the_deciding_span_of_the_original_text(text: str, evidence:
 def test_an_identity_question_is_implicit_but_a_request_after_it_is_explicit() -> None:
     assert detect_human_request("am I talking to a real person?").kind == "implicit"
     result = detect_human_request("am I talking to a real person? if not, let me talk to one now")
-    # "one" is not a person noun; a later plain request is needed
-    assert result.kind == "implicit"
+    # "one" refers back to the person named in the question: a request (anaphora, below)
+    assert result == HumanRequest("explicit", "talk to one")
+    result = detect_human_request("am I talking to a bot? if so, let me talk to one now")
+    assert result.kind == "implicit"  # "one" can only mean the bot
     result = detect_human_request("am I talking to a bot? I want to talk to a person")
     assert result == HumanRequest("explicit", "talk to a person")
 
@@ -464,3 +466,314 @@ def test_one_huge_word_is_answered_quickly_enough_to_finish() -> None:
     # length cut-off by behaviour (the answer), not by timing.
     assert detect_human_request("x" * 40_000).kind == "none"
     assert detect_human_request("human please " + "y" * 40_000).kind == "explicit"
+
+
+# --- person phrases with a post-modifier ------------------------------------------------
+
+POST_MODIFIED_EXPLICIT = [
+    "I'd like to be put in touch with someone from your warranty department",
+    "please connect me with one of your support staff",
+    "can I speak with a member of staff about a faulty blender",
+    "let me chat with somebody on your customer care team",
+    "I need to talk to someone from support about order 88",
+    "transfer me to one of your colleagues",
+    "get me in touch with people from your complaints team",
+    "Could you put me through to a member of the help desk team?",
+]
+
+
+@pytest.mark.parametrize("text", POST_MODIFIED_EXPLICIT)
+def test_a_person_phrase_with_a_post_modifier_is_a_person(text: str) -> None:
+    result = detect_human_request(text)
+    assert result.kind == "explicit", result
+    assert result.evidence
+    assert result.evidence in text
+
+
+def test_the_evidence_covers_the_whole_post_modified_phrase() -> None:
+    text = "hello, could I chat with a member of your customer support team please"
+    result = detect_human_request(text)
+    assert result.evidence == "chat with a member of your customer support team"
+
+
+POST_MODIFIER_HEADS = ["a member of", "someone from", "somebody on", "one of", "people from"]
+POST_MODIFIER_GROUPS = [
+    "your support team",
+    "your customer care department",
+    "the returns team",
+    "your staff",
+    "the service desk",
+]
+CONTACT_FRAMES = [
+    "put me in touch with {}",
+    "can I talk to {}?",
+    "please connect me with {}",
+    "I'd like to speak to {} about my refund",
+    "how do I reach {}",
+]
+
+
+@given(
+    st.sampled_from(POST_MODIFIER_HEADS),
+    st.sampled_from(POST_MODIFIER_GROUPS),
+    st.sampled_from(CONTACT_FRAMES),
+)
+def test_any_post_modified_person_in_a_contact_frame_is_explicit(
+    head: str, group: str, frame: str
+) -> None:
+    text = frame.format(f"{head} {group}")
+    assert detect_human_request(text).kind == "explicit", text
+
+
+@given(
+    st.sampled_from(POST_MODIFIER_HEADS),
+    st.sampled_from([*POST_MODIFIER_GROUPS, "our accounts team", "my office"]),
+    st.sampled_from(
+        [
+            "{} sent me the wrong invoice",
+            "{} delivered a broken chair",
+            "I think {} already refunded it",
+            "{} was lovely on the phone yesterday",
+        ]
+    ),
+)
+def test_a_post_modified_person_outside_a_request_is_not_explicit(
+    head: str, group: str, frame: str
+) -> None:
+    text = frame.format(f"{head} {group}")
+    assert detect_human_request(text).kind != "explicit", text
+
+
+# --- anaphora: "one" / "them" referring back to a person --------------------------------
+
+ANAPHORA_EXPLICIT = [
+    "This needs a human. Could you transfer me to one?",
+    "A supervisor would get this. Please put me through to one of them",
+    "I'd be happier discussing the refund with an agent - can you connect me with one",
+    "honestly a real person would understand, how do I reach one?",
+    "I want to settle the rest with your support team, let me talk to them",
+    "I'd rather do this with a person.\nhow can I get hold of one?",
+    "Somebody from customer care could sort this; put me through to someone like that",
+]
+
+
+@pytest.mark.parametrize("text", ANAPHORA_EXPLICIT)
+def test_a_contact_verb_with_an_anaphor_for_a_person_is_explicit(text: str) -> None:
+    result = detect_human_request(text)
+    assert result.kind == "explicit", result
+    assert result.evidence
+    assert result.evidence in text
+
+
+ANAPHORA_NOT_EXPLICIT = [
+    # nothing to refer back to
+    "Can you connect me to one?",
+    "I ordered two lamps and got one, can you put me through to them",
+    # a person of the customer's own
+    "my boss signed off on it, can I talk to them",
+    "I'll check with my supervisor first, then connect me to them",
+    # a person noun that modifies another noun
+    "the agent number on my receipt is smudged, can you connect me to one",
+    # a reported event, a negation
+    "your agent was rude on Monday, let me talk to them",
+    "I don't want a human, and don't transfer me to one",
+    # the antecedent is only in a quoted line
+    "> I need an agent\ncan you connect me to one",
+]
+
+
+@pytest.mark.parametrize("text", ANAPHORA_NOT_EXPLICIT)
+def test_an_anaphor_without_a_person_to_refer_to_is_not_explicit(text: str) -> None:
+    assert detect_human_request(text).kind != "explicit", detect_human_request(text)
+
+
+ANTECEDENTS = [
+    "I'd rather go over this with a person",
+    "A real human would get this sorted in a minute",
+    "Only a supervisor can approve this",
+    "This is a job for someone from your billing team",
+]
+ANAPHOR_REQUESTS = [
+    "can you connect me to one?",
+    "please transfer me to one",
+    "put me through to one of them",
+    "how do I get in touch with one",
+    "let me speak to one now",
+]
+
+
+@given(
+    st.sampled_from(ANTECEDENTS),
+    st.sampled_from([". ", ", ", " - ", "\n", "; "]),
+    st.sampled_from(ANAPHOR_REQUESTS),
+)
+def test_any_antecedent_and_anaphor_request_is_explicit(
+    antecedent: str, separator: str, request: str
+) -> None:
+    text = f"{antecedent}{separator}{request}"
+    result = detect_human_request(text)
+    assert result.kind == "explicit", text
+    assert result.evidence is not None
+    assert result.evidence in text
+
+
+@given(
+    st.sampled_from(ANTECEDENTS),
+    st.sampled_from(["I don't want to", "there's no need to", "please never"]),
+    st.sampled_from(["talk to one", "be transferred to one", "put me through to one"]),
+)
+def test_a_negated_anaphor_request_is_never_explicit(
+    antecedent: str, negation: str, request: str
+) -> None:
+    if negation == "please never" and request.startswith("be "):
+        request = request[3:].replace("be transferred", "transfer me")
+    text = f"I know {antecedent.lower()}, but {negation} {request}"
+    assert detect_human_request(text).kind != "explicit", text
+
+
+# --- "a word with" ----------------------------------------------------------------------
+
+WORD_WITH_EXPLICIT = [
+    "Could I have a brief word with your manager?",
+    "I'd appreciate a quick conversation with a real human",
+    "need a word with someone in charge",
+    "I want words with a supervisor about this",
+    "can we have a short chat with one of your agents",
+]
+WORD_WITH_NOT_EXPLICIT = [
+    "I had a word with your manager last week and she agreed",
+    "my husband wants a word with you about the invoice",
+    "I don't need a word with anyone, just send the label",
+    "my last conversation with your support team went nowhere",
+    "after a long discussion with the manager at the till they still refused",
+]
+
+
+@pytest.mark.parametrize("text", WORD_WITH_EXPLICIT)
+def test_a_word_with_a_person_is_explicit(text: str) -> None:
+    result = detect_human_request(text)
+    assert result.kind == "explicit", result
+    assert result.evidence
+    assert result.evidence in text
+
+
+@pytest.mark.parametrize("text", WORD_WITH_NOT_EXPLICIT)
+def test_a_word_with_reported_negated_or_with_the_bot_is_not_explicit(text: str) -> None:
+    assert detect_human_request(text).kind != "explicit"
+
+
+# --- handover ---------------------------------------------------------------------------
+
+HANDOVER_EXPLICIT = [
+    "please hand me over to your team",
+    "just pass me on to a colleague",
+    "hand this off to a human please",
+    "let an actual person deal with this",
+    "get a supervisor to review my case",
+    "can you have someone from customer care call me",
+    "could a human take over from here?",
+    "can somebody step in please",
+    "Please make a manager look into this",
+    "I want someone else to take over",
+]
+HANDOVER_NOT_EXPLICIT = [
+    "don't let a human handle this, just refund me",
+    "my manager will handle the return",
+    "our HR team will deal with it",
+    "can someone take over my subscription payments",
+    "let my colleague pick it up from the depot",
+    "my sister will take it over to the post office",
+    "we have staff look at every return before refunding, do you?",
+    # "a colleague" is the customer's own unless they ask to be passed to one
+    "I need to forward this invoice to a colleague",
+    "can I send the gift card to a colleague",
+]
+
+
+@pytest.mark.parametrize("text", HANDOVER_EXPLICIT)
+def test_a_handover_to_a_person_is_explicit(text: str) -> None:
+    result = detect_human_request(text)
+    assert result.kind == "explicit", result
+    assert result.evidence
+    assert result.evidence in text
+
+
+@pytest.mark.parametrize("text", HANDOVER_NOT_EXPLICIT)
+def test_a_handover_that_is_negated_or_about_other_people_is_not_explicit(text: str) -> None:
+    assert detect_human_request(text).kind != "explicit", detect_human_request(text)
+
+
+# --- implicit: doubt about or disparagement of the bot ----------------------------------
+
+BOT_DOUBT_IMPLICIT = [
+    "great, another bot.",
+    "yep, still just a bot",
+    "is this just some sort of automated system",
+    "Is this one of those AI assistants?",
+    "the chat function is worthless",
+    "this virtual assistant is hopeless",
+    "I really doubt the bot understands me",
+    "not convinced an AI could fix this",
+    "does anybody actually check these chats?",
+    "Do real people ever see my messages?",
+    "automated replies never help",
+    "bots never understand anything",
+    # the bot named just before: "this" / "it" is the bot
+    "the bot sent me the same link. this is useless",
+    "the AI keeps sending me the FAQ, it's pathetic",
+]
+
+
+@pytest.mark.parametrize("text", BOT_DOUBT_IMPLICIT)
+def test_doubt_about_or_disparagement_of_the_bot_is_implicit(text: str) -> None:
+    result = detect_human_request(text)
+    assert result.kind == "implicit", result
+    assert result.evidence
+    assert result.evidence in text
+
+
+SHOP_FRUSTRATION_NONE = [
+    "this is hopeless, the courier lost my parcel again",
+    "your shipping service is useless",
+    "the kettle is rubbish and the handle is broken",
+    "this is a joke, I've waited two weeks for a refund",
+    "the shop assistant was useless",
+    "your app is useless, it crashes at checkout",
+    "I doubt the parcel will arrive today",
+    "does anyone in your warehouse check the boxes before sending them",
+    "the robot vacuum I bought is broken",
+    "this thing is useless, the lid won't close",
+    "my robot mower is broken",
+    "our robot is broken again",
+    "the AI camera sent an alert. it's a joke that the refund still hasn't come through",
+    # a bot named only in a quoted line does not make "this" the bot
+    "> is this a bot?\nthis is pointless, where is my order",
+]
+
+
+@pytest.mark.parametrize("text", SHOP_FRUSTRATION_NONE)
+def test_frustration_with_the_shop_or_an_order_is_none(text: str) -> None:
+    assert detect_human_request(text) == HumanRequest("none", None)
+
+
+@given(
+    st.sampled_from(
+        ["this bot", "the chat", "these automated replies", "this virtual assistant", "bots"]
+    ),
+    st.sampled_from(["is useless", "is pointless", "is a waste of time", "never help"]),
+)
+def test_any_disparaging_remark_about_the_bot_is_implicit(subject: str, remark: str) -> None:
+    text = f"{subject} {remark}"
+    assert detect_human_request(text).kind == "implicit", text
+
+
+@given(
+    st.sampled_from(
+        ["your delivery service", "this shop", "the courier", "the refund process", "this lamp"]
+    ),
+    st.sampled_from(["is useless", "is pointless", "is a waste of time", "never helps"]),
+    st.sampled_from(["", ", my parcel is late again", "!!", ". I want my money back"]),
+)
+def test_the_same_remark_about_the_shop_is_none(subject: str, remark: str, after: str) -> None:
+    text = f"{subject} {remark}{after}"
+    assert detect_human_request(text).kind == "none", text
