@@ -118,6 +118,8 @@ class LocalSlackWebAPI:
             }
         if method == "chat.postEphemeral":
             return {"ok": True, "message_ts": f"{1700000000 + next(self._ts)}.000200"}
+        if method == "users.list":
+            return {"ok": True, "members": list(self.users.values())}
         if method == "users.info":
             user = self.users.get(str(params.get("user")))
             return {"ok": True, "user": user} if user else {"ok": False, "error": "user_not_found"}

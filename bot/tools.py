@@ -9,6 +9,7 @@ policy-checked; a violation is refused with the rule's text. Actions are collect
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any, Final, Protocol
@@ -16,10 +17,38 @@ from typing import Any, Final, Protocol
 from escalation.engine import identify_customer
 from escalation.ledger import ToolError, ToolResult, run_tool
 from escalation.matching import CustomerCandidate
-from escalation.policy import OrderRequired, PolicyBook, PolicyRequest, check_policy
+from escalation.policy import (
+    OrderRequired,
+    PolicyBook,
+    PolicyRequest,
+    check_policy,
+    normalise_request_kind,
+)
 from escalation.records import Effect, Order
 from escalation.state import ConversationState
 from escalation.vocabulary import TOOL_NAMES, TRIGGERS, ToolErrorKind, ToolName, Trigger
+
+# Questions any customer may ask about their own order: no policy speaks to them, and they are
+# not gaps either.
+INFORMATIONAL_REQUESTS: Final = frozenset(
+    {
+        "order_status",
+        "status",
+        "tracking",
+        "order_tracking",
+        "delivery_status",
+        "delivery_date",
+        "order_details",
+        "where_is_my_order",
+    }
+)
+# Moods, confidence and wishes for a person are never request kinds (they must not become a
+# gap verdict, the ground for a policy_gap escalation).
+_NOT_A_REQUEST: Final = re.compile(
+    r"ang(?:ry|er)|furious|upset|frustrat|annoy|sentiment|mood|tone|confiden|unsure|uncertain"
+    r"|escalat|human|person|agent|manager|supervisor|representative",
+    re.I,
+)
 
 # The policy request kind each action is checked against.
 ACTION_REQUEST: Final[dict[ToolName, str]] = {
@@ -169,6 +198,18 @@ class ToolBox:
 
     def _check_policy(self, args: Mapping[str, Any]) -> tuple[ToolResult, dict[str, Any]]:
         request = _text(args, "request")
+        if _NOT_A_REQUEST.search(request):
+            raise BadArguments(
+                "'request' names what the customer asks for (e.g. refund, gift_wrapping), never "
+                "how they feel, how sure you are, or a wish for a person (that is not a policy "
+                "matter)"
+            )
+        if normalise_request_kind(request) in INFORMATIONAL_REQUESTS:
+            return ToolResult("ok", "not a policy matter"), {
+                "status": "ok",
+                "verdict": "not_a_policy_matter",
+                "detail": "Telling a customer where their order is needs no policy: use get_order.",
+            }
         order = None
         if args.get("order_number"):
             found = self._own_order(args)

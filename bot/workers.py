@@ -328,11 +328,23 @@ class OutboxDrainer(Worker):
     def _notify_admins(self, workspace_id: str, text: str) -> dict[str, Any]:
         with SqlUnitOfWork(self.sessions) as uow:
             admins = uow.workspaces.get(workspace_id).admin_user_ids
+        if not admins:  # nobody configured yet (a fresh install): the workspace's own admins
+            admins = self._workspace_admins()
         if not admins:
-            log.warning("workspace %s has no configured admins to tell: %s", workspace_id, text)
+            raise NotReady("no admin to tell yet")
         for admin in admins:
             self.client.chat_postMessage(channel=admin, text=text)
         return {"told": list(admins)}
+
+    def _workspace_admins(self) -> tuple[str, ...]:
+        members = self.client.users_list(limit=200).get("members") or []
+        return tuple(
+            str(m["id"])
+            for m in members
+            if (m.get("is_admin") or m.get("is_owner"))
+            and not m.get("is_bot")
+            and not m.get("deleted")
+        )
 
     def _failed(self, item: OutboxItem, error: SlackApiError) -> None:
         code = str(error.response.get("error", "")) if error.response is not None else ""

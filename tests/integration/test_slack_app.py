@@ -612,3 +612,13 @@ def test_only_admins_may_run_a_dry_run_because_it_reads_customer_records(
     assert "nothing was stored" in body
     with SqlUnitOfWork(product.sessions) as uow:
         assert uow.stats.workspace("T1", since=datetime(2000, 1, 1, tzinfo=UTC)).conversations == 0
+
+
+def test_on_a_fresh_install_the_workspace_admins_are_told(
+    sender: SlackSender, product: Product, slack: MockSlackAPI
+) -> None:
+    sender.dm(CUSTOMER, "human please")
+    settle(product)
+    (notice,) = slack.messages_in("U0ADMIN")  # a workspace admin; nobody configured yet
+    assert "no handoff channel is set" in notice["text"]
+    assert slack.messages_in("U0AGENT1") == []

@@ -733,3 +733,20 @@ def test_the_same_action_on_the_same_order_is_done_once_per_conversation() -> No
     assert first["status"] == "done"
     assert again["status"] == "already_done"
     assert len(tools.effects) == 1
+
+
+def test_check_policy_refuses_moods_confidence_and_people_as_request_kinds() -> None:
+    from bot.policies import default_policy_book  # noqa: PLC0415
+    from bot.shop import demo_shop  # noqa: PLC0415
+    from bot.tools import ToolBox  # noqa: PLC0415
+    from escalation.engine import escalation_refusal, screen_message  # noqa: PLC0415
+    from escalation.state import ConversationState  # noqa: PLC0415
+
+    state = screen_message(ConversationState(), "WHERE IS MY PARCEL").state
+    tools = ToolBox(shop=demo_shop(), book=default_policy_book(), state=state)
+    for kind in ("customer_is_angry", "low_confidence", "talk_to_human", "escalation"):
+        assert tools.call("check_policy", {"request": kind})["status"] == "error"
+    status = tools.call("check_policy", {"request": "order_status"})
+    assert status["verdict"] == "not_a_policy_matter"
+    assert escalation_refusal(tools.state, "policy_gap") is not None
+    assert tools.state.policy_checks == ()
