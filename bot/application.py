@@ -81,15 +81,25 @@ class Product:
     engine: Engine
     sessions: sessionmaker[Session]
     processor: TurnProcessor
-    inbox_worker: InboxWorker
+    inbox_workers: list[InboxWorker]
     drainer: OutboxDrainer
 
+    @property
+    def inbox_worker(self) -> InboxWorker:
+        return self.inbox_workers[0]
+
+    def wake_inbox(self) -> None:
+        for worker in self.inbox_workers:
+            worker.wake()
+
     def start_workers(self) -> None:
-        self.inbox_worker.start()
+        for worker in self.inbox_workers:
+            worker.start()
         self.drainer.start()
 
     def stop(self) -> None:
-        self.inbox_worker.stop()
+        for worker in self.inbox_workers:
+            worker.stop()
         self.drainer.stop()
         self.engine.dispose()
 
@@ -101,6 +111,7 @@ def build_product(
     agent: Agent | None = None,
     token_verification: bool = True,
     worker_interval: float = 1.0,
+    inbox_workers: int = 4,
 ) -> Product:
     """Everything the bot runs, wired once; tests pass a clock or an agent of their own."""
     engine = make_engine(settings.database_url)
@@ -124,13 +135,18 @@ def build_product(
         ],
     )
     drainer = OutboxDrainer(sessions=sessions, client=client, clock=clock, interval=worker_interval)
-    inbox_worker = InboxWorker(
-        sessions=sessions,
-        processor=processor,
-        clock=clock,
-        on_output=drainer.wake,
-        interval=worker_interval,
-    )
+    # Several turns run at once (a model call mostly waits); each conversation's turns still
+    # run one at a time and in order (the inbox claims one event per conversation).
+    workers = [
+        InboxWorker(
+            sessions=sessions,
+            processor=processor,
+            clock=clock,
+            on_output=drainer.wake,
+            interval=worker_interval,
+        )
+        for _ in range(max(1, inbox_workers))
+    ]
     app = App(
         signing_secret=settings.slack_signing_secret,
         client=client,
@@ -139,13 +155,14 @@ def build_product(
     )
     app.use(LogRequests())
     app.use(IgnoreNonPersonMessages())
-    inbox = SqlEventInbox(sessions=sessions, clock=clock, wake=inbox_worker.wake)
+    product = Product(app, client, engine, sessions, processor, workers, drainer)
+    inbox = SqlEventInbox(sessions=sessions, clock=clock, wake=product.wake_inbox)
     messages.register(app, inbox=inbox)
     actions.register(app, desk=HandoffDesk(sessions=sessions, clock=clock))
     admin.register(
         app, admin=AdminCommands(sessions=sessions, book=book, processor=processor, clock=clock)
     )
-    return Product(app, client, engine, sessions, processor, inbox_worker, drainer)
+    return product
 
 
 def seed_demo_store_if_empty(sessions: sessionmaker[Session]) -> None:

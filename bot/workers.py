@@ -10,6 +10,7 @@ import logging
 import os
 import socket
 import threading
+import uuid
 from collections.abc import Callable
 from dataclasses import replace
 from datetime import datetime, timedelta
@@ -42,7 +43,8 @@ NEEDS_AN_ADMIN = frozenset(
 
 
 def worker_name(role: str) -> str:
-    return f"{role}@{socket.gethostname()}:{os.getpid()}:{threading.get_ident()}"
+    """Unique per worker object: a claim is released or finished only by its own holder."""
+    return f"{role}-{uuid.uuid4().hex[:8]}@{socket.gethostname()}:{os.getpid()}"
 
 
 class Worker:
