@@ -19,11 +19,16 @@ How it works, per line (lines quoted with "> " are skipped):
 2. Questions about the bot's identity ("am I talking to a human?") and obligation questions
    ("do I have to call someone?") are implicit and are masked first, so the request patterns
    in them are not read as explicit requests.
-3. Explicit patterns (contact verb + person, request frame + person, terse "agent please",
-   callback, support phone number) are searched; a match is discarded when it is negated
-   ("I don't need a human"), reported ("I was told to call support") or a failed attempt
-   ("I can't reach anyone", which is implicit).
-4. Implicit patterns.
+3. Explicit patterns (contact verb + person, request frame + person, "a word with" + person,
+   handover frames such as "let a person handle this", terse "agent please", callback, support
+   phone number) are searched. A person is a noun ("agent"), possibly post-modified ("a member
+   of your support team", "someone from support"); a contact or transfer verb whose object is
+   "one"/"them" ("connect me to one") counts when a person was named earlier in the message
+   (anaphora). A match is discarded when it is negated ("I don't need a human"), reported ("I
+   was told to call support") or a failed attempt ("I can't reach anyone", which is implicit).
+4. Implicit patterns: doubt about or disparagement of the bot, the chat or the automation
+   ("these bots never help", "does a human ever read this?"); "this is pointless" only when a
+   bot was named earlier in the message, so frustration with the shop stays none.
 
 Standard library only, no I/O; regular expressions are compiled at import time.
 """
@@ -501,16 +506,25 @@ _DEPT = _alt(
     r"hot line",
     r"(?:call|contact|support|service) cent(?:er|re)s?",
 )
+# A group of the company's people, as the post-modifier of a person phrase ("a member of your
+# customer service team", "someone from support", "one of your staff"). "Our"/"my" groups are the
+# customer's own ("our HR team"), so only "your" and "the" are taken, or a support department
+# without a determiner.
+_GROUP = _alt(
+    rf"(?:(?:your|the) )?{_DEPT}(?: (?:team|staff|department|desk|people|side|end|office))?",
+    r"(?:your|the) (?:\w+ )?(?:team|staff|department|company|office|crew|people|employees"
+    r"|agents|side|end|bank|store|shop|help desk)",
+    r"staff",
+)
 # Nouns for a person at the company. Compounds first so that the longest one wins.
 _PERSON = _alt(
     rf"{_DEPT} (?:person|people|team|staff|agents?|reps?|representatives?|executives?"
     r"|associates?|officers?|advisors?|advisers?|specialists?|department|member|guys?"
     r"|lady|man|woman|operators?)",
     r"(?:staff|team) members?",
-    r"members? of (?:your |the )?(?:staff|team|support team)",
-    r"(?:some ?one|some ?body|any ?one|any ?body|people|a person) (?:from|at|in|on) "
-    r"(?:your|the) (?:team|company|staff|support|customer \w+|office|department|bank|store"
-    r"|shop|help desk)",
+    # a person phrase with a post-modifier: head noun + of/from/at/in/on + a group
+    rf"(?:members?|one|some ?one|some ?body|any ?one|any ?body|people|a person|persons?"
+    rf"|colleagues?) (?:of|from|at|in|on|with) {_GROUP}",
     r"humans?(?: beings?)?(?! (?:resources|rights|error|nature|trafficking|body))",
     r"persons?",
     r"agents?",
@@ -528,6 +542,9 @@ _PERSON = _alt(
     r"consultants?",
     r"assistants?",
     r"boss(?:es)?",
+    # "a colleague" is as likely the customer's own: only after "me" (see _CREW)
+    r"colleagues? of yours",
+    r"(?<! a )colleagues?",
     r"higher ups?",
     r"(?:some ?one|some ?body|a person|people|whoever(?: is)?) (?:in charge|more senior|senior)",
     r"live (?:chat|people|help|support)",
@@ -541,7 +558,8 @@ _PERSON_CUES: Final = _words(
     executive executives associate associates advisor advisors adviser advisers specialist
     specialists consultant consultants assistant assistants boss bosses higher someone
     somebody anyone anybody whoever member members live real actual living customer consumer
-    client support service services care desk line center centre centers centres team"""
+    client support service services care desk line center centre centers centres team
+    colleague colleagues"""
 )
 _SOMEONE = _alt(r"some ?one", r"some ?body", r"any ?one", r"any ?body", r"people")
 _QUAL = (
@@ -559,6 +577,44 @@ _TARGET = rf"(?:{_DET}?{_QUAL}{{0,2}}(?:{_PERSON}|{_DEPT})|{_SOMEONE})(?! 's)"
 _STRONG = rf"(?:{_DET}?{_QUAL}{{0,2}}{_PERSON})(?! 's)"
 # The company itself, as something one contacts.
 _US = r"(?:you guys|your (?:company|team|office|staff|department|support|bank|store|shop))"
+# The company's people as a group one is handed over to ("hand me over to your team"), or a
+# colleague of whoever is answering ("pass me to a colleague").
+_TEAM = r"(?:your (?:\w+ )?(?:team|people))"
+_CREW = rf"(?:{_TEAM}|an? (?:(?:human|senior|more senior) )?colleague)"
+# What a person is brought in to do: "let a person handle this", "get a human to look at it".
+_HANDLE = _alt(
+    r"handle",
+    r"take over",
+    r"take (?:it|this) (?:over|on|from here)",
+    r"step in",
+    r"jump in",
+    r"look (?:at|into|over)",
+    r"take a look",
+    r"have a look",
+    r"deal with",
+    r"sort(?: out)?",
+    r"review",
+    r"take care of",
+    r"see to",
+    r"help",
+    r"assist",
+    r"get back to (?:me|us)",
+    r"call (?:me|us)",
+    r"contact (?:me|us)",
+)
+# Taking over from the bot needs no person noun: "can someone take over?".
+_TAKE_OVER = (
+    r"(?:take over|take (?:it|this) (?:over|from here)|step in|jump in)"
+    r"(?= [.,;:!?]|$| (?:please|now|asap|from|here|for (?:me|us)|the (?:chat|conversation)"
+    r"|this (?:chat|conversation)|then|instead|thanks|thank)\b)"
+)
+# What refers back to a person named earlier in the message: "connect me to one".
+_ANAPHOR = (
+    r"(?:one(?: of (?:them|those|these))?|them|(?:some|any) ?(?:one|body) like (?:that|this|them)"
+    r"|such an? (?:person|one))"
+    r"(?= [.,;:!?]|$| (?:please|now|asap|instead|again|then|today|about|regarding|for|if|so"
+    r"|because|right|directly|quickly|urgently|thanks|thank|ok|okay|and|but|who|that|pls)\b)"
+)
 
 _TALK = _alt(
     r"talk(?:ing)?",
@@ -635,9 +691,12 @@ class _Rule:
     anchored: bool  # matched at clause starts only
     cues: frozenset[str]  # tried only on a line with one of these words (empty: always)
     pattern: re.Pattern[str]
+    also: tuple[frozenset[str], ...] = ()  # ... and with one word of each of these sets
 
     def applies(self, words: frozenset[str]) -> bool:
-        return not self.cues or not self.cues.isdisjoint(words)
+        if self.cues and self.cues.isdisjoint(words):
+            return False
+        return not self.also or all(not cue.isdisjoint(words) for cue in self.also)
 
     def finditer(self, text: str, clause_starts: Iterable[int]) -> Iterator[re.Match[str]]:
         if not self.anchored:
@@ -655,8 +714,11 @@ def _word_start(pattern: str) -> re.Pattern[str]:
 
 
 def _rule(kind: str, cues: str, pattern: str, *, person: bool) -> _Rule:
-    words = frozenset(cues.split()) | (_PERSON_CUES if person else frozenset())
-    return _Rule(kind, pattern.startswith(_START), words, _word_start(pattern))
+    """`cues`: words of which a line needs one; " & " joins sets that are all needed."""
+    first, *more = cues.split("&")
+    cue_words = frozenset(first.split()) | (_PERSON_CUES if person else frozenset())
+    also = tuple(frozenset(words.split()) for words in more)
+    return _Rule(kind, pattern.startswith(_START), cue_words, _word_start(pattern), also)
 
 
 def _rules(*items: tuple[bool, str, str]) -> tuple[_Rule, ...]:
@@ -665,14 +727,15 @@ def _rules(*items: tuple[bool, str, str]) -> tuple[_Rule, ...]:
 
 
 def _kinds(*items: tuple[str, str, str]) -> tuple[_Rule, ...]:
-    """Explicit rules: (kind, cue words, pattern). Without cue words, a rule built on the person
-    classes needs a word of _PERSON_CUES."""
+    """Explicit rules: (kind, cue words, pattern). Without cue words of its own (before any
+    " & "), a rule built on the person classes needs a word of _PERSON_CUES."""
     return tuple(
         _rule(
             kind,
             cues,
             pattern,
-            person=not cues and any(p in pattern for p in (_PERSON, _DEPT, _SOMEONE)),
+            person=not cues.split("&")[0].strip()
+            and any(p in pattern for p in (_PERSON, _DEPT, _SOMEONE)),
         )
         for kind, cues, pattern in items
     )
@@ -712,9 +775,10 @@ _MASKED_IMPLICIT: Final = _rules(
     (
         False,
         "are is",
-        r"\b(?:are|is) (?:you|this|that|it) (?:really |actually |even |just |still )?"
-        r"(?:an? |the )?(?:real |actual |live |automated |human )?(?:bots?|robots?|machines?"
-        r"|computers?|ai|programs?|humans?|persons?|agents?|automated|automatic|recording|real"
+        r"\b(?:are|is) (?:you|this|that|it) (?:really |actually |even |just |still |all )?"
+        r"(?:an? |the |one of (?:those|these|the|your) |(?:some|a) (?:kind|sort|type) of )?"
+        r"(?:(?:real|actual|live|automated|human|ai|virtual|stupid|chat) )*(?:bots?|robots?"
+        r"|machines?|computers?|ai|programs?|humans?|persons?|agents?|automated|automatic|recording|real"
         r"|actual people|live (?:chat|agent|person)|someone|somebody)\b",
     ),
     (
@@ -767,9 +831,22 @@ _EXPLICIT: Final = _kinds(
     (
         "contact",
         "",
-        rf"\b{_MOVE} (?:me|us|my (?:call|chat|case|query|issue|complaint|ticket|request|problem)"
-        rf"|this|it)(?: back)?(?: over| through| across| directly)? (?:to|with|on with) "
+        rf"\b{_MOVE} (?:my (?:call|chat|case|query|issue|complaint|ticket|request|problem)"
+        rf"|this|it)(?: back)?(?: over| through| across| directly| on| off)? (?:to|with|on with) "
         rf"{_TARGET}\b",
+    ),
+    (
+        "contact",
+        "team people",
+        rf"\b(?:hand(?:ing|ed)?|pass(?:ing|ed)?|escalat(?:e|ing|ed)|transfer(?:ring|red)?"
+        rf"|forward(?:ing|ed)?|refer(?:ring|red)?) (?:my (?:call|chat|case|query|issue|complaint"
+        rf"|ticket|request|problem)|this|it)(?: over| on| off| up)? to {_TEAM}\b",
+    ),
+    (
+        "contact",
+        "",
+        rf"\b{_MOVE} (?:me|us)(?: back)?(?: over| through| across| directly| on| off)? (?:to|with"
+        rf"|on with) (?:{_TARGET}|{_CREW})\b",
     ),
     (
         "contact",
@@ -840,13 +917,13 @@ _EXPLICIT: Final = _kinds(
     # "a person I can talk to", "someone to speak with", "an agent available"
     (
         "contact",
-        "",
+        "& talk speak chat call contact reach phone ring email touch deal",
         rf"\b(?:{_STRONG}|{_SOMEONE}) (?:that |who |whom )?(?:i|we) (?:can|could|may|might|will"
         r"|should) (?:talk|speak|chat|call|contact|reach|phone|ring|email|get in touch|deal)\b",
     ),
     (
         "contact",
-        "",
+        "& talk speak chat call contact",
         rf"\b(?:{_STRONG}|{_SOMEONE}) (?:to|for me to|for us to) (?:talk|speak|chat|call"
         r"|contact)\b(?: (?:to|with)\b)?",
     ),
@@ -873,6 +950,59 @@ _EXPLICIT: Final = _kinds(
         "human live person",
         r"\b(?:human|live|real person) (?:help|assistance|support|contact|interaction"
         r"|conversation|response)\b",
+    ),
+    # "a word with a person", "a quick chat with someone"
+    (
+        "contact",
+        "word words conversation discussion",
+        rf"\b(?:want|need|like|prefer|have|get|grab|request|ask for|arrange|appreciate|demand"
+        rf"|give (?:me|us)|is there|for) (?:to have )?(?:an? |some |a few )?(?:(?:quick|brief"
+        rf"|short|private|little|proper|real|personal|face to face|few) )*(?:word|words"
+        rf"|conversation|discussion) with {_TARGET}\b",
+    ),
+    # handover: "let a person handle this", "get a human to look at it", "can someone take over"
+    (
+        "contact",
+        "",
+        rf"\b(?:let|get) {_STRONG}(?: else)? (?:to )?(?:please )?{_HANDLE}\b",
+    ),
+    (
+        "contact",
+        "",
+        rf"{_START}(?:have|make) {_STRONG}(?: else)? (?:to )?(?:please )?{_HANDLE}\b",
+    ),
+    (
+        "contact",
+        "",
+        rf"\b(?:you|please) (?:just )?(?:have|make) {_STRONG}(?: else)? (?:to )?(?:please )?"
+        rf"{_HANDLE}\b",
+    ),
+    (
+        "contact",
+        "",
+        rf"\b(?:let|get|have|can|could|would|will|may|need|want) (?:{_STRONG}|{_SOMEONE})"
+        rf"(?: else)? (?:to )?(?:please )?{_TAKE_OVER}",
+    ),
+    # anaphora: a contact or transfer verb whose object refers back to a person named earlier
+    # in the message ("I'd rather sort it out with a person, can you connect me to one?")
+    (
+        "anaphor",
+        "one them like such",
+        rf"\b(?:{_TALK} (?:back |directly |again |right now )?(?:to|with|of|through to)"
+        rf"|(?:{_REACH}(?: out to)?|call|phone|ring)(?= one\b)) {_ANAPHOR}",
+    ),
+    (
+        "anaphor",
+        "one them like such",
+        rf"\b{_MOVE} (?:me|us|this|it)(?: back)?(?: over| through| across| directly| on| off)? "
+        rf"(?:to|with|on with) {_ANAPHOR}",
+    ),
+    (
+        "anaphor",
+        "one them like such",
+        rf"\b(?:(?:connect(?:ing|ed)?|transfer(?:ring|red)?|put(?:ting)? through|put(?:ting)? in "
+        rf"touch|be put through) (?:to|with)|(?:put|get|bring) (?:me|us) (?:in touch|in contact"
+        rf"|through) (?:with|to)) {_ANAPHOR}",
     ),
     # who do I talk to
     (
@@ -1050,13 +1180,115 @@ _CLAUSE_BREAK: Final = re.compile(r"[.,;:!?] |\bbut |\bhowever |\bso ")
 
 _BOT_WORDS = "bot bots robot robots machine machines ai assistant assistants computer computers"
 _BOT_WORDS += " automated program programs"
+# The bot, the chat or the automation as the target of doubt or disparagement. A bare
+# "assistant" may be a shop assistant, so it needs a word that makes it a program.
+_BOT_NOUN = _alt(
+    r"bots?",
+    r"robots?",
+    r"ai",
+    r"automation",
+    r"(?:live |online |web |support )?chat(?: (?:thing|window|box|service|system|function"
+    r"|feature|support))?",
+    r"(?:virtual|ai|digital|automated|chat|bot) (?:assistants?|agents?|system|service|thing"
+    r"|helper)",
+    r"automated (?:repl(?:y|ies)|responses?|messages?|answers?|chat)",
+    r"(?:this|the) assistant",
+)
+_BOT_NP = (
+    rf"(?:(?:this|the|your|these|those|such|all|any|an?) )?(?:(?:stupid|dumb|useless|silly"
+    rf"|automated|so called|damn|bloody|fucking|freaking|whole|customer service) )*{_BOT_NOUN}"
+)
+_BOT_CUES = _BOT_WORDS + " chat virtual digital automation"
+# "my robot is broken" is about a product the customer owns.
+_NOT_OWNED = "(?<! my)(?<! our)(?<! his)(?<! her)(?<!their)"
+_BAD = (
+    r"(?:useless|stupid|dumb|pointless|worthless|hopeless|garbage|rubbish|trash|idiot(?:ic)?"
+    r"|incompetent|unhelpful|clueless|moron(?:ic)?|annoying|terrible|awful|broken|pathetic"
+    r"|a joke|a waste of (?:my )?time|no (?:help|use|good))\b"
+)
+_BAD_CUES = (
+    "useless stupid dumb pointless worthless hopeless garbage rubbish trash idiot idiotic"
+    " incompetent unhelpful clueless moron moronic annoying terrible awful broken pathetic joke"
+    " waste no"
+)
+_INTENSIFIERS = (
+    r"(?:(?:so|really|totally|completely|absolutely|fucking|freaking|such an?|just|being|an?"
+    r"|utterly|pretty|very|quite|always|still|clearly|honestly|literally|beyond|kind of"
+    r"|sort of|as|as usual|once again|again) )*"
+)
+# A bot named earlier in the message makes "this is pointless" about the bot.
+_BOT_NAMED: Final = re.compile(
+    r" (?:bots?|robots?|ai|automated|automation|virtual (?:assistant|agent))\b"
+)
+_ABOUT_THIS: Final = _rule(
+    "implicit",
+    _BAD_CUES,
+    rf"\b(?:this|it|that)(?: is| 's| was| seems| feels| gets)? {_INTENSIFIERS}{_BAD}{_END}",
+    person=False,
+)
 _IMPLICIT: Final = _rules(
+    # the bot, the chat, the automation disparaged or doubted
+    (
+        False,
+        f"{_BOT_CUES} & {_BAD_CUES}",
+        rf"{_NOT_OWNED} {_BOT_NP}(?: (?:is|are|'s|seems?|feels?|was|were|gets?))? "
+        rf"{_INTENSIFIERS}{_BAD}",
+    ),
+    (
+        False,
+        f"{_BOT_CUES} & never not just still simply clearly ever",
+        rf"{_NOT_OWNED} {_BOT_NP} (?:(?:never|do not|does not|did not|can not|could not"
+        r"|will not|are not|is not|just|still|simply|clearly|ever) )+(?:really |actually |even "
+        r"|ever )?"
+        r"(?:help(?:s|ful)?|work(?:s|ing)?|understands?|listens?|get it|gets it|answers?"
+        r"|solves?|fix(?:es)?|knows?|useful|sorts?)\b",
+    ),
+    (
+        False,
+        f"{_BOT_CUES} & doubt think believe sure convinced wonder way see imagine",
+        r"\b(?:doubt|do not think|do not believe|not sure|not convinced|wonder if|wonder whether"
+        r"|no way|can not see how|can not imagine) (?:that |if |whether |how )?"
+        rf"(?:{_BOT_NP}|an? (?:machine|computer|program))(?: like you)? (?:(?:can|could|will"
+        r"|would|is able to|are able to|is going to|are going to|is capable of)(?: really"
+        r"| actually| even| possibly| ever)? (?:help|sort|fix|solve|handle|understand|deal"
+        r"|answer|get (?:this|it|me)|do (?:this|that|it|anything)|figure)|(?:really |actually "
+        r"|even |ever )?(?:understands?|knows?|gets? it|cares?))\b",
+    ),
+    # "still a bot.", "just another automated reply", "yep, a bot."
+    (
+        False,
+        _BOT_CUES,
+        r"\b(?:still|just|only|obviously|clearly|definitely|totally|another|again|always"
+        r"|probably) (?:an? |the |another )?(?:(?:stupid|dumb|useless|automated|ai) )?"
+        r"(?:bots?|robots?|ai|automated (?:repl(?:y|ies)|responses?|messages?|systems?"
+        r"|answers?))(?= [.,;:!?]|$| (?:again|then|huh|lol|right|eh|and|but|so|it seems|i see"
+        r"|i guess|apparently|after all)\b)",
+    ),
+    (
+        False,
+        "bot bots robot robots",
+        rf"{_START}(?:(?:yeah|yep|yes|so|ugh|great|figures|typical|of course|as i thought"
+        r"|thought so) (?:, )?)*(?:an?|another) (?:(?:stupid|dumb|useless|automated) )?"
+        r"(?:bots?|robots?)(?= [.!?]|$)",
+    ),
+    # does a person ever read this?
+    (
+        False,
+        "read reads reading see sees seeing monitor monitors monitoring check checks checking",
+        r"\b(?:does|do|will|would|is|are|can|did) (?:an? |any |the )?(?:(?:real|actual|living"
+        r"|live) )?(?:human|humans|person|people|any ?one|any ?body|some ?one|some ?body|staff"
+        r"|human beings?) (?:(?:ever|actually|even|really|at all|,) )*(?:reads?|reading|sees?"
+        r"|seeing|monitors?|monitoring|checks?|checking|looks? at|looking at)"
+        r"(?: (?:these|the|my|our|any|your) (?:\w+ )?(?:messages?|chats?|conversations?|replies"
+        r"|texts?|tickets?|requests?|complaints?)\b| this(?= [.,;:!?]|$| (?:chat|conversation)\b)"
+        r"| what (?:i|we) (?:write|type|send|say)\b)",
+    ),
     # disparaging the bot or the conversation
     (
         False,
         "useless stupid dumb pointless worthless hopeless garbage rubbish trash idiot idiotic"
         " incompetent unhelpful clueless moron moronic annoying terrible awful broken pathetic",
-        r"\b(?:you|this bot|the bot|bot|this (?:chat|conversation|service|assistant|ai|thing)|"
+        r"\b(?:you|this bot|the bot|bot|this (?:chat|conversation|assistant|ai)|"
         r"the (?:assistant|ai))(?: are| is| 's)? (?:(?:so|really|totally|completely|absolutely|"
         r"fucking|freaking|such an?|just|being|an?|utterly|pretty|very|quite) )*(?:useless|stupid|"
         r"dumb|pointless|worthless|hopeless|garbage|rubbish|trash|idiot(?:ic)?|incompetent|"
@@ -1289,9 +1521,29 @@ def _mask(norm: str, spans: Iterable[tuple[int, int]]) -> str:
     return "".join(chars)
 
 
+# A person named earlier in a message, that "one" or "them" can refer back to: a person phrase
+# that ends where a clause could go on ("with a person, ...", "a real agent would ..."), not a
+# noun modifying another ("a representative sample") nor the subject of a reported event ("your
+# agent was rude"). A person of the customer's own ("my manager") does not count either.
+_ANTECEDENT: Final = re.compile(
+    rf" {_TARGET}(?= [.,;:!?]|$| (?:would|could|can|will|might|may|should|who|that|about|for"
+    r"|to|with|please|instead|here|there|rather|than|because|cause|so|if|and|or|but|then|now"
+    r"|i|we|on|in|at|over|regarding|today|asap)\b)"
+)
+
+
+def _has_antecedent(before: str) -> bool:
+    """Whether `before` (normalised text) names a person that a later "one"/"them" can mean."""
+    return any(
+        before[: match.start()].rsplit(" ", 1)[-1] not in _POSSESSIVES
+        for match in _ANTECEDENT.finditer(before)
+    )
+
+
 def detect_human_request(text: str) -> HumanRequest:
     """Classify `text` as an explicit request for a human, an implicit signal, or neither."""
     implicit: str | None = None
+    earlier = ""  # the normalised unquoted lines before this one
     for offset, raw_line in _lines(text):
         line = _normalise_line(raw_line, offset)
         if not line.starts:
@@ -1316,6 +1568,8 @@ def detect_human_request(text: str) -> HumanRequest:
                 span = _span(match)
                 if best is not None and span[0] >= best[0]:
                     break
+                if rule.kind == "anaphor" and not _has_antecedent(earlier + line.norm[: span[0]]):
+                    continue
                 verdict = _veto(rule.kind, line.norm, *span)
                 if verdict is None:
                     best = span
@@ -1332,6 +1586,12 @@ def detect_human_request(text: str) -> HumanRequest:
                     if found is not None:
                         implicit = line.evidence(text, *_span(found))
                         break
+        if implicit is None and _ABOUT_THIS.applies(words):
+            for found in _ABOUT_THIS.finditer(searched, starts):
+                if _BOT_NAMED.search(earlier + line.norm[: found.start()]):
+                    implicit = line.evidence(text, *_span(found))
+                    break
+        earlier += line.norm + " ."  # a line break ends a clause
     if implicit is not None:
         return HumanRequest("implicit", implicit)
     return NONE
