@@ -115,27 +115,22 @@ class TurnProcessor:
         screening = screen_message(state, message.text, history=history)
         if screening.relay:
             return self._relay(conversation_id, message, claim=claim)
+        work: AgentTurn | None = None
+        tools: ToolBox | None = None
         if screening.decision is not None:
-            return self._write(
-                conversation_id,
-                message,
-                version=version,
-                decision=screening.decision,
-                state=screening.state,
-                work=None,
-                tools=None,
-                claim=claim,
+            decision, state = screening.decision, screening.state
+        else:
+            tools, work = self._work(screening, message, history)
+            ruling = decide(
+                tools.state, work.proposal, model_requests=work.model_requests, history=history
             )
-        tools, work = self._work(screening, message, history)
-        ruling = decide(
-            tools.state, work.proposal, model_requests=work.model_requests, history=history
-        )
+            decision, state = ruling.decision, ruling.state
         return self._write(
             conversation_id,
             message,
             version=version,
-            decision=ruling.decision,
-            state=ruling.state,
+            decision=decision,
+            state=state,
             work=work,
             tools=tools,
             claim=claim,
