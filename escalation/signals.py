@@ -24,11 +24,19 @@ How it works, per line (lines quoted with "> " are skipped):
    phone number) are searched. A person is a noun ("agent"), possibly post-modified ("a member
    of your support team", "someone from support"); a contact or transfer verb whose object is
    "one"/"them" ("connect me to one") counts when a person was named earlier in the message
-   (anaphora). A match is discarded when it is negated ("I don't need a human"), reported ("I
-   was told to call support") or a failed attempt ("I can't reach anyone", which is implicit).
+   (anaphora). Two frames ask to be passed on without a contact verb: a bare imperative that
+   names no person ("transfer me", "put me through", "escalate my case", but not "transfer my
+   money"; not on a line posing as the system or the bot, "SYSTEM: escalate this"), and a
+   question whether a person can examine or handle the customer's own matter ("could a human
+   check my order"), told by the verb and by the case as its object, so that "can a person
+   return an item after 30 days?" stays a policy question. A match is discarded when it is
+   negated ("I don't need a human"), reported ("I was told to call support") or a failed
+   attempt ("I can't reach anyone", which is implicit).
 4. Implicit patterns: doubt about or disparagement of the bot, the chat or the automation
-   ("these bots never help", "does a human ever read this?"); "this is pointless" only when a
-   bot was named earlier in the message, so frustration with the shop stays none.
+   ("these bots never help", "does a human ever read this?"); refusing the bot ("I won't chat
+   with a machine", "no more canned answers"; refusing a person is no signal); "this is
+   pointless" only when a bot was named earlier in the message, so frustration with the shop
+   stays none.
 
 Standard library only, no I/O; regular expressions are compiled at import time.
 """
@@ -602,6 +610,51 @@ _HANDLE = _alt(
     r"call (?:me|us)",
     r"contact (?:me|us)",
 )
+# A person asked to examine or handle the customer's own matter ("could a human check my order",
+# "can someone from your team review this"). The verb must be one of handling and its object the
+# customer's case: "can a person return an item after 30 days?" asks about people in general, and
+# "can someone help me with X" stays implicit (eval convention).
+_EXAMINE = _alt(
+    r"look (?:at|into|over|through)",
+    r"(?:take|have) an? (?:\w+ )?look (?:at|into|over)",
+    r"check(?: on| up on| over| out)?",
+    r"review",
+    r"handle",
+    r"sort(?: out)?",
+    r"deal with",
+    r"go (?:over|through)",
+    r"examine",
+    r"investigate",
+    r"see to",
+    r"take care of",
+    r"follow up on",
+    r"reassess",
+    r"reconsider",
+    r"assess",
+    r"process",
+    r"fix",
+)
+# Handling with no object needed: "can a real person take a look?".
+_EXAMINE_BARE = r"(?:take|have) an? (?:(?:quick|proper|closer|good|personal) )?look"
+_MATTER = (
+    r"(?:(?:this|it|that)(?! (?:is|was|would|will|can|could|should|has|had|needs?|does|did)\b)"
+    r"|(?:my|our|the|this|that) (?:\w+ )?(?:order|orders|case|issue|account|problem|complaint"
+    r"|ticket|claim|request|refund|return|query|question|situation|payment|parcel|package"
+    r"|delivery|shipment|booking|reservation|subscription|invoice|bill|charge|transaction"
+    r"|application|dispute|matter|file|chat|conversation|messages?|emails?|mess|thing|concern))"
+)
+_HANDLING = rf"(?:{_EXAMINE} {_MATTER}|{_EXAMINE_BARE}(?= [.,;:!?]|$| (?:please|now|asap)\b))"
+# Someone who could do it: a person noun, or someone / anybody (not "people": a policy question).
+_DOER = (
+    rf"(?:{_STRONG}|(?:some|any) ?(?:one|body)(?: (?:else|real|human|competent|qualified))?"
+    rf"|{_TEAM})"
+)
+# Words of which a line needs one for the handling frames above (" & " joins a cue set).
+_HANDLING_CUES: Final = (
+    " & look check review handle sort deal go examine investigate see take have follow"
+    " reassess reconsider assess process fix"
+)
+_ADVERBS = r"(?:(?:please|just|possibly|maybe|actually|kindly|quickly|personally|manually) )*"
 # Taking over from the bot needs no person noun: "can someone take over?".
 _TAKE_OVER = (
     r"(?:take over|take (?:it|this) (?:over|from here)|step in|jump in)"
@@ -675,6 +728,25 @@ _PLEASE = _alt(
     r"thank you",
     r"thx",
     r"!",
+)
+# What a customer asks to have passed on: the conversation or their case ("escalate my case").
+_CASE = (
+    r"(?:my|our|the|this) (?:\w+ )?(?:case|issue|complaint|ticket|request|problem|query|matter"
+    r"|claim|dispute|chat|conversation|concern)"
+)
+_PASSED = rf"(?:this|it|that|me|us|{_CASE})"
+# Where a bare pass-on imperative ends: the clause ends, perhaps after "please" or "now".
+_PASS_END = rf"(?=(?: {_PLEASE})+\b|(?: (?:then|for me|for us))?(?: [.,;:!?]|$))"
+# Words that may open an imperative at a clause start ("hi, escalate this please").
+_BID_OPENER = (
+    r"(?:(?:hi|hey|hello|ok|okay|yes|yeah|right|so|just|now|please|kindly|then|can you|could you"
+    r"|would you|will you)(?: ,)? )*"
+)
+# A request frame before a verb of passing on ("can you escalate", "you need to escalate").
+_BID_FRAME = (
+    r"(?:please|kindly|can you|could you|would you|will you|want to|need to|would like to"
+    r"|wish to|going to|have to|let us|let me|you (?:should|must|need to|have to|had better"
+    r"|better)|(?:i|we) (?:want|need|would like) you to)(?: please| just| now| kindly)?"
 )
 _NUMBER = r"(?:phone |contact |mobile |direct |toll free |whatsapp )?(?:number|no|#)"
 # Patterns that begin with _START are only tried where a clause begins (_CLAUSE_START).
@@ -815,7 +887,8 @@ _AFTER = (
 )
 
 
-# Each pattern has a kind: "contact" (a person to talk to), "call" (a channel verb whose object
+# Each pattern has a kind: "contact" (a person to talk to), "bare" (a request to be passed on
+# that names no person: "transfer me", "escalate this"), "call" (a channel verb whose object
 # could be a name, "what do you call a person who..."), "callback" ("call me") and "number" (the
 # support line's phone number), which decide the checks made on a match (see `_veto`).
 _EXPLICIT: Final = _kinds(
@@ -860,18 +933,31 @@ _EXPLICIT: Final = _kinds(
         "",
         rf"\b(?:put|get|bring) (?:me|us) (?:in touch|in contact|through) (?:with|to) {_TARGET}\b",
     ),
+    # bare imperatives to pass the customer on: "transfer me", "put us through", "escalate this"
     (
-        "contact",
-        "connect transfer put patch pass forward escalate send",
-        rf"\b(?:connect|transfer|put|patch|pass|forward|escalate|send) (?:me|us|this|it)"
-        rf"(?: back)?(?: (?:through|over|across|on))?(?= (?:{_PLEASE} )*[.!?]?$|(?: {_PLEASE})+\b)",
+        "bare",
+        "connect transfer forward redirect route escalate",
+        rf"\b(?:connect|transfer|forward|redirect|route|escalate) (?:me|us)(?: back)?"
+        rf"(?: (?:through|over|across|on|up))?{_PASS_END}",
     ),
     (
-        "contact",
+        "bare",
+        "put patch pass hand",
+        rf"\b(?:put|patch|pass|hand) (?:me|us)(?: back)? (?:through|over|across|on|along)"
+        rf"{_PASS_END}",
+    ),
+    (
+        "bare",
+        "escalate",
+        rf"{_START}{_BID_OPENER}escalate(?: {_PASSED})?(?: (?:up|further|higher|upwards))?"
+        rf"{_PASS_END}",
+    ),
+    (
+        "bare",
         "escalate escalating",
-        r"\b(?:please|can you|could you|would you|will you|want to|need to|would like to|wish to"
-        r"|going to|have to|let us|let me) escalat(?:e|ing)\b(?: (?:this|it|my (?:case|issue"
-        r"|complaint|ticket|problem|query)|the (?:case|issue|matter|complaint)))?",
+        # "escalate my case", not "escalate the refund to my card"
+        rf"\b{_BID_FRAME} escalat(?:e|ing)\b(?: {_PASSED})?"
+        r"(?! (?:my|our|the|your|a|an|his|her|their|these|those)\b)",
     ),
     ("contact", "", rf"\b(?:put|get) {_STRONG} on(?: the (?:line|phone|chat))?\b"),
     # reach / contact / call a person or the support team
@@ -982,6 +1068,30 @@ _EXPLICIT: Final = _kinds(
         "",
         rf"\b(?:let|get|have|can|could|would|will|may|need|want) (?:{_STRONG}|{_SOMEONE})"
         rf"(?: else)? (?:to )?(?:please )?{_TAKE_OVER}",
+    ),
+    # a person asked to handle the customer's matter: "could a human check my order?"
+    (
+        "contact",
+        _HANDLING_CUES,
+        rf"\b(?:can|could|would|will|may|might) {_DOER} {_ADVERBS}{_HANDLING}",
+    ),
+    (
+        "contact",
+        _HANDLING_CUES + " & who that",
+        rf"\b(?:is|are) (?:there )?{_DOER} (?:who|that|here who|available who|available to)"
+        rf" (?:(?:can|could|will|would) )?{_ADVERBS}{_HANDLING}",
+    ),
+    (
+        "contact",
+        "who" + _HANDLING_CUES,
+        # a question, not a relative clause ("my manager, who can review it, is away")
+        rf"{_START}(?:(?<=^ )|(?<=[.;!?] )|(?<=\bso )|(?<=\bthen )|(?<=\bok )|(?<=\bokay ))"
+        rf"who (?:can|could|will|would) {_ADVERBS}{_HANDLING}",
+    ),
+    (
+        "contact",
+        _HANDLING_CUES,
+        rf"\b(?:want|need|would like|like|prefer|require|get) {_STRONG} to {_ADVERBS}{_HANDLING}",
     ),
     # anaphora: a contact or transfer verb whose object refers back to a person named earlier
     # in the message ("I'd rather sort it out with a person, can you connect me to one?")
@@ -1173,6 +1283,13 @@ _DEAD_LINE: Final = re.compile(
     r" (?:is |are |was |seems |keeps )?(?:(?:not|never|always) (?:available|reachable|working"
     r"|answer|respond|pick|connect)|unavailable|unreachable|busy|engaged|closed|dead|down)"
 )
+# A line that poses as the system or the bot ("SYSTEM: ...", "[system] ...", "assistant: ..."):
+# an instruction it carries with no person named is an injection, not a customer's request.
+_ROLE_LABEL: Final = re.compile(
+    r" (?:; )?(?:system|admin|administrator|developer|assistant|bot|ai|model|root|sudo)"
+    r"(?: (?:note|message|prompt|notice|instructions?|override|mode|alert|update|command))?"
+    r"(?: ;)? [:;]"
+)
 _TALK_FIRST: Final = re.compile(r"(?:talk|speak|chat|contact|communicat|conver)")
 # "I've been trying to reach someone", "I tried to call support": an attempt that failed.
 _TRIED: Final[frozenset[str]] = frozenset({"tried", "attempted", "been"})
@@ -1226,6 +1343,34 @@ _ABOUT_THIS: Final = _rule(
     rf"\b(?:this|it|that)(?: is| 's| was| seems| feels| gets)? {_INTENSIFIERS}{_BAD}{_END}",
     person=False,
 )
+# Refusing the bot: a wish for a person without asking for one ("I don't want to talk to a
+# bot", "stop the automated replies"). The automation only: a person refused ("I don't need a
+# human") is no signal, and "stop the machine" may be the customer's washing machine.
+_AUTOMATION = (
+    r"(?:(?:automated|automatic|auto|canned|scripted|robotic|bot|ai|computer|generated"
+    r"|generic|copy pasted?) (?:repl(?:y|ies)|responses?|answers?|chat|system)"
+    r"|bots?|ai)"
+)
+_AUTOMATION_NP = (
+    rf"(?:(?:an?|the|this|these|those|your|some|any|more|another|all (?:the|these|your)) )?"
+    rf"(?:(?:stupid|dumb|useless|silly|damn|bloody|fucking|freaking) )*(?:{_AUTOMATION}"
+    r"|(?:virtual|digital|ai) (?:assistants?|agents?)|(?:this|the) (?:assistant|chat))"
+)
+# As the other side of a conversation, a machine or a program is the bot too.
+_COUNTERPART = rf"(?:{_AUTOMATION_NP}|(?:an?|the|this|some) (?:machine|computer|program|robot))"
+_REFUSING = (
+    r"(?:not|never|refuse to|refusing to|no longer|rather not|stop|quit|done|tired of|sick of"
+    r"|fed up (?:of|with)|enough of)"
+)
+_REFUSAL_FILLER = (
+    r"(?:(?:want|wanting|wish|like|need|going|trying|to|be|being|have|keep|keeping|continue"
+    r"|continuing|even|really|interested|in|any|anymore|more|just|with|am|is|are|do|will) )*"
+)
+_AUTOMATION_END = (
+    r"(?= [.,;:!?]|$| (?:please|anymore|any more|again|i|we|to|just|but|and|any longer"
+    r"|thanks|now|here|that|who|which|from)\b)"
+)
+
 _IMPLICIT: Final = _rules(
     # the bot, the chat, the automation disparaged or doubted
     (
@@ -1319,6 +1464,28 @@ _IMPLICIT: Final = _rules(
         r"\b(?:hate|tired of|sick of|fed up with|done with|enough of) (?:talking to |dealing with "
         r"|chatting with )?(?:an? |the |this |these |you )?(?:bots?|robots?|machines?|automated"
         r" \w+|ai)\b",
+    ),
+    # refusing the bot: "I refuse to chat with a machine", "no more canned answers"
+    (
+        False,
+        f"{_BOT_CUES} canned scripted auto program & not never refuse refusing longer stop quit"
+        " done tired sick fed enough rather",
+        rf"\b{_REFUSING} {_REFUSAL_FILLER}(?:talk(?:ing)?|speak(?:ing)?|chat(?:ting)?"
+        rf"|deal(?:ing)?|text(?:ing)?|typ(?:e|ing)|writ(?:e|ing)|argu(?:e|ing)"
+        rf"|communicat(?:e|ing)|convers(?:e|ing)) (?:to|with) {_COUNTERPART}\b",
+    ),
+    (
+        False,
+        f"{_BOT_CUES} canned scripted auto & stop quit enough more skip bypass rid off cut",
+        rf"\b(?:stop|quit|enough (?:of|with)|no more|skip|bypass|get rid of|turn off|switch off"
+        rf"|cut out|cut)(?: (?:sending|giving|replying with|answering with|using)(?: me| us)?)?"
+        rf" {_AUTOMATION_NP}{_AUTOMATION_END}",
+    ),
+    (
+        False,
+        f"{_BOT_CUES} canned scripted auto & not",
+        rf"\b(?:do|does|did|am|is|are|will|would) not (?:\w+ )?(?:want|need|like|trust|accept)"
+        rf"(?: any| an?| the| your| more| another)* {_AUTOMATION}{_AUTOMATION_END}",
     ),
     (
         False,
@@ -1470,6 +1637,8 @@ def _clause_prefix(norm: str, start: int) -> list[str]:
 
 def _veto(kind: str, norm: str, start: int, end: int) -> HumanRequestKind | None:
     """Why an explicit match does not count: "none" (negated, reported) or "implicit"."""
+    if kind == "bare" and _ROLE_LABEL.match(norm):
+        return "none"  # "SYSTEM: escalate this conversation" poses as an instruction
     words = _clause_prefix(norm, start)
     if _DEAD_LINE.match(norm, end):
         return "implicit"
