@@ -50,6 +50,8 @@ from dataclasses import dataclass
 from functools import lru_cache
 from typing import Final, Literal
 
+from escalation.wording import COMMON_REWRITES
+
 HumanRequestKind = Literal["explicit", "implicit", "none"]
 
 
@@ -69,24 +71,13 @@ NONE: Final = HumanRequest("none")
 
 # Whole-word rewrites: chat spellings, apostrophe-less contractions, spaced compounds.
 _REWRITES: Final[dict[str, str]] = {
-    "u": "you",
-    "ya": "you",
-    "ur": "your",
-    "r": "are",
-    "pls": "please",
-    "plz": "please",
+    **COMMON_REWRITES,
     "plss": "please",
     "plzz": "please",
-    "plse": "please",
     "pleasee": "please",
     "pleeease": "please",
     "pleease": "please",
     "pleaseee": "please",
-    "wanna": "want to",
-    "gonna": "going to",
-    "gotta": "got to",
-    "lemme": "let me",
-    "gimme": "give me",
     "ppl": "people",
     "thru": "through",
     "w": "with",
@@ -94,30 +85,8 @@ _REWRITES: Final[dict[str, str]] = {
     "someon": "someone",
     "some1": "someone",
     "any1": "anyone",
-    "cannot": "can not",
-    "cant": "can not",
-    "dont": "do not",
-    "doesnt": "does not",
-    "didnt": "did not",
-    "wont": "will not",
-    "wouldnt": "would not",
-    "couldnt": "could not",
     "shouldnt": "should not",
-    "isnt": "is not",
-    "arent": "are not",
-    "wasnt": "was not",
-    "werent": "were not",
-    "havent": "have not",
-    "hasnt": "has not",
-    "aint": "is not",
-    "im": "i am",
-    "ive": "i have",
-    "youre": "you are",
-    "whats": "what is",
-    "wheres": "where is",
     "hows": "how is",
-    "theres": "there is",
-    "thats": "that is",
     "callback": "call back",
     "callbacks": "call back",
     "helpdesk": "help desk",

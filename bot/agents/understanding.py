@@ -16,6 +16,8 @@ from dataclasses import dataclass
 from functools import lru_cache
 from typing import Final, Literal
 
+from escalation.wording import COMMON_REWRITES
+
 Intent = Literal[
     "order_status",
     "late_delivery",
@@ -64,45 +66,12 @@ class Understanding:
 # --------------------------------------------------------------------------------------------
 
 _REWRITES: Final[dict[str, str]] = {
-    "u": "you",
-    "ya": "you",
-    "ur": "your",
-    "r": "are",
-    "pls": "please",
-    "plz": "please",
-    "plse": "please",
+    **COMMON_REWRITES,
     "thx": "thanks",
     "thanx": "thanks",
     "ty": "thanks",
-    "wanna": "want to",
-    "gonna": "going to",
-    "gotta": "got to",
     "kinda": "kind of",
-    "lemme": "let me",
-    "gimme": "give me",
-    "cannot": "can not",
-    "cant": "can not",
-    "dont": "do not",
-    "doesnt": "does not",
-    "didnt": "did not",
-    "wont": "will not",
-    "wouldnt": "would not",
-    "couldnt": "could not",
-    "isnt": "is not",
-    "arent": "are not",
-    "wasnt": "was not",
-    "werent": "were not",
-    "havent": "have not",
-    "hasnt": "has not",
     "hadnt": "had not",
-    "aint": "is not",
-    "im": "i am",
-    "ive": "i have",
-    "youre": "you are",
-    "whats": "what is",
-    "wheres": "where is",
-    "thats": "that is",
-    "theres": "there is",
     "pkg": "package",
     "pckg": "package",
     "addr": "address",
