@@ -48,6 +48,12 @@ class AdminCommands:
         self.processor = processor
         self.clock = clock
 
+    @staticmethod
+    def is_dry_run(text: str) -> bool:
+        """A dry run can take as long as an agent's turn: it is answered after the ack."""
+        words = text.strip().split(maxsplit=1)
+        return bool(words) and words[0].lower() == "test"
+
     def handle(self, *, workspace_id: str, user_id: str, text: str, workspace_admin: bool) -> str:
         """The ephemeral answer to `/escalation <text>`."""
         words = text.strip().split(maxsplit=1)

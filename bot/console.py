@@ -21,6 +21,7 @@ from urllib.parse import urlencode
 from slack_bolt.request import BoltRequest
 from slack_sdk.signature import SignatureVerifier
 
+from bot.admin import AdminCommands
 from bot.application import Product, build_product
 from bot.cards import CLAIM, RESOLVE, RETURN
 from bot.local_slack import TEAM, LocalSlackWebAPI
@@ -195,6 +196,7 @@ class Console:
     def _command(self, text: str) -> None:
         body = urlencode(
             {
+                "response_url": f"{self.slack.url}respond",
                 "command": "/escalation",
                 "text": text,
                 "user_id": ADMIN,
@@ -203,11 +205,16 @@ class Console:
                 "trigger_id": "console",
             }
         )
+        answered = len(self.slack.to("respond"))
         response = self._dispatch(body, "application/x-www-form-urlencoded")
         answer = response.body
         with contextlib.suppress(ValueError):
             answer = json.loads(answer).get("text", answer)
         self.say(f"  (only you can see this) {answer}")
+        if AdminCommands.is_dry_run(text):
+            deadline = time.monotonic() + 120
+            while len(self.slack.to("respond")) <= answered and time.monotonic() < deadline:
+                time.sleep(0.05)
 
     def _event(self, event: dict[str, Any]) -> None:
         self.events += 1
@@ -257,6 +264,8 @@ class Console:
             self.say(f"bot> {params.get('text')}")
         elif method == "chat.postMessage" and channel.startswith("U"):
             self.say(f"  (direct message to admin <@{channel}>) {params.get('text')}")
+        elif method == "respond":
+            self.say(f"  (only you can see this) {params.get('text')}")
         elif method == "chat.postEphemeral":
             self.say(f"  (only the agent sees this) {params.get('text')}")
 

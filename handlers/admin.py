@@ -1,10 +1,14 @@
-"""The `/escalation` slash command: ephemeral answers; changes only for admins."""
+"""The `/escalation` slash command: ephemeral answers; changes only for admins.
+
+Everything is answered in the ack, except a dry run (`test`), which runs an agent's turn and so
+may take longer than Slack's three seconds: Bolt's lazy listener answers it afterwards.
+"""
 
 from __future__ import annotations
 
 from typing import Any
 
-from slack_bolt import Ack, App
+from slack_bolt import Ack, App, Respond
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 
@@ -12,16 +16,25 @@ from bot.admin import AdminCommands
 
 
 def register(app: App, *, admin: AdminCommands) -> None:
-    @app.command("/escalation")
-    def on_command(ack: Ack, command: dict[str, Any], client: WebClient) -> None:
-        user = command["user_id"]
-        text = admin.handle(
+    def answer(command: dict[str, Any], client: WebClient) -> str:
+        return admin.handle(
             workspace_id=command["team_id"],
-            user_id=user,
+            user_id=command["user_id"],
             text=command.get("text") or "",
-            workspace_admin=is_workspace_admin(client, user),
+            workspace_admin=is_workspace_admin(client, command["user_id"]),
         )
-        ack(text=text)
+
+    def acknowledge(ack: Ack, command: dict[str, Any], client: WebClient) -> None:
+        if admin.is_dry_run(command.get("text") or ""):
+            ack(text="Running a dry run of that message...")
+        else:
+            ack(text=answer(command, client))
+
+    def dry_run(command: dict[str, Any], client: WebClient, respond: Respond) -> None:
+        if admin.is_dry_run(command.get("text") or ""):
+            respond(text=answer(command, client), response_type="ephemeral")
+
+    app.command("/escalation")(ack=acknowledge, lazy=[dry_run])
 
 
 def is_workspace_admin(client: WebClient, user_id: str) -> bool:

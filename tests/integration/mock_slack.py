@@ -26,6 +26,7 @@ class SlackSender:
 
     endpoint: str
     signing_secret: str
+    response_url: str = "http://127.0.0.1:9/unused"  # where lazy answers to commands go
     _events: itertools.count[int] = field(default_factory=lambda: itertools.count(1))
 
     def event(
@@ -68,7 +69,7 @@ class SlackSender:
                 "user_id": user,
                 "team_id": TEAM,
                 "channel_id": "C-ADMIN",
-                "response_url": "http://127.0.0.1:9/unused",
+                "response_url": self.response_url,
                 "trigger_id": "t",
             }
         )

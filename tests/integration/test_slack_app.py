@@ -71,13 +71,17 @@ def product(slack: MockSlackAPI, clock: Clock, tmp_path: Path) -> Iterator[Produ
 
 
 @pytest.fixture
-def sender(product: Product) -> Iterator[SlackSender]:
+def sender(product: Product, slack: MockSlackAPI) -> Iterator[SlackSender]:
     server = waitress.create_server(
         SlackRequestHandler(product.app), host="127.0.0.1", port=0, threads=4
     )
     thread = threading.Thread(target=server.run, daemon=True)
     thread.start()
-    yield SlackSender(f"http://127.0.0.1:{server.effective_port}/slack/events", SECRET)
+    yield SlackSender(
+        f"http://127.0.0.1:{server.effective_port}/slack/events",
+        SECRET,
+        response_url=f"{slack.url}respond",
+    )
     server.close()
     thread.join(timeout=10)
 
@@ -599,17 +603,28 @@ def test_mentioning_the_bot_in_the_agents_channel_is_never_a_customer_turn(
     assert slack.messages_in(AGENTS) == []
 
 
+def lazy_answers(slack: MockSlackAPI, count: int) -> list[str]:
+    deadline = time.monotonic() + 30
+    while len(slack.to("respond")) < count:
+        assert time.monotonic() < deadline, "no answer came after the ack"
+        time.sleep(0.05)
+    return [str(r["text"]) for r in slack.to("respond")]
+
+
 def test_only_admins_may_run_a_dry_run_because_it_reads_customer_records(
-    sender: SlackSender, product: Product
+    sender: SlackSender, product: Product, slack: MockSlackAPI
 ) -> None:
     status, body = sender.command("U0AGENT1", "test where is my order? j.smith@example.com")
     assert status == 200
-    assert "Only workspace admins" in body
-    assert "1043" not in body
+    assert "Running a dry run" in body  # acked at once; the answer follows
+    (refused,) = lazy_answers(slack, 1)
+    assert "Only workspace admins" in refused
+    assert "1043" not in refused
     status, body = sender.command("U0ADMIN", "test I want to talk to a human")
-    assert "Dry run" in body
-    assert "explicit_request" in body
-    assert "nothing was stored" in body
+    answer = lazy_answers(slack, 2)[-1]
+    assert "Dry run" in answer
+    assert "explicit_request" in answer
+    assert "nothing was stored" in answer
     with SqlUnitOfWork(product.sessions) as uow:
         assert uow.stats.workspace("T1", since=datetime(2000, 1, 1, tzinfo=UTC)).conversations == 0
 
