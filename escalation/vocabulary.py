@@ -32,7 +32,6 @@ IDENTIFIER_KINDS: Final[tuple[IdentifierKind, ...]] = get_args(IdentifierKind)
 ORDER_STATUSES: Final[tuple[OrderStatus, ...]] = get_args(OrderStatus)
 TOOL_NAMES: Final[tuple[ToolName, ...]] = get_args(ToolName)
 TRANSIENT_ERRORS: Final[tuple[TransientError, ...]] = get_args(TransientError)
-TOOL_ERROR_KINDS: Final[tuple[str, ...]] = (*get_args(TransientError), *get_args(PermanentError))
 
 # Tools whose success changes something for the customer (refunds, replacements, ...).
 EFFECT_TOOLS: Final[frozenset[ToolName]] = frozenset(
