@@ -72,7 +72,13 @@ def route(body: dict[str, Any], settings: WorkspaceSettings) -> RoutedEvent:
     in_support = channel in settings.support_channels
     mentioned = kind == "app_mention" and not in_support  # support channels use `message`
     # A reply in the thread of an earlier mention continues that conversation, if there is one.
-    followup = kind == "message" and not direct and not in_support and bool(thread_ts)
+    followup = (
+        kind == "message"
+        and not direct
+        and not in_support
+        and bool(thread_ts)
+        and not _mentions_bot(body, event)  # Slack sends that one again as `app_mention`
+    )
     if not (direct or mentioned or followup or (kind == "message" and in_support)):
         return RoutedEvent("ignore")
     key = ConversationKey("slack", team, channel, event["user"], _thread_key(event))
@@ -82,6 +88,12 @@ def route(body: dict[str, Any], settings: WorkspaceSettings) -> RoutedEvent:
         reply_to["thread_ts"] = reply_thread
     role: EventRole = "thread_followup" if followup else "customer"
     return RoutedEvent(role, text=text, key=key, reply_to=reply_to, **common)
+
+
+def _mentions_bot(body: dict[str, Any], event: dict[str, Any]) -> bool:
+    bots = [a.get("user_id") for a in body.get("authorizations") or [] if a.get("is_bot")]
+    text = str(event.get("text") or "")
+    return any(f"<@{bot}" in text for bot in bots if bot)
 
 
 def _thread_key(event: dict[str, Any]) -> str:

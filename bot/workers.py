@@ -28,9 +28,9 @@ from db.uow import SqlUnitOfWork
 
 log = logging.getLogger(__name__)
 
-# Longer than the slowest turn (the model client times out at 60 s, retried twice), so a live
+# Longer than the slowest turn (up to 7 model rounds x 3 tries x 60 s, about 21 min), so a live
 # worker never loses its event; a crashed worker's event is taken again after this.
-LEASE = timedelta(minutes=10)
+LEASE = timedelta(minutes=30)
 MAX_EVENT_ATTEMPTS = 5
 SORRY = (
     "I'm sorry, something went wrong on my side and I couldn't handle your last message. "
@@ -147,8 +147,8 @@ class InboxWorker(Worker):
         with SqlUnitOfWork(self.sessions) as uow:
             team = item.payload.get("team_id") or ""
             routed = route(item.payload, uow.workspaces.get(team))
-            uow.inbox.fail(item.id, worker=self.name, now=self.clock(), error=error)
-            if routed.role == "customer" and routed.reply_to is not None:
+            failed = uow.inbox.fail(item.id, worker=self.name, now=self.clock(), error=error)
+            if failed and routed.role == "customer" and routed.reply_to is not None:
                 uow.outbox.enqueue("reply", {**routed.reply_to, "text": SORRY}, now=self.clock())
             uow.commit()
 

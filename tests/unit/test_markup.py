@@ -41,3 +41,25 @@ def test_a_quoted_human_request_stays_quoted_for_the_detector() -> None:
 @given(st.text(max_size=200))
 def test_any_text_converts_without_error(text: str) -> None:
     assert isinstance(plain_text(text), str)
+
+
+def test_a_thread_message_mentioning_the_bot_is_left_to_its_app_mention_event() -> None:
+    from bot.slack_events import route  # noqa: PLC0415
+    from db.repositories import WorkspaceSettings  # noqa: PLC0415
+
+    event = {
+        "type": "message",
+        "channel": "C0GEN",
+        "user": "U0C",
+        "ts": "2.0",
+        "thread_ts": "1.0",
+        "text": "<@U0BOT> and order 1043?",
+    }
+    body = {
+        "team_id": "T1",
+        "authorizations": [{"user_id": "U0BOT", "is_bot": True}],
+        "event": event,
+    }
+    assert route(body, WorkspaceSettings("T1")).role == "ignore"
+    plain = {**body, "event": {**event, "text": "and order 1043?"}}
+    assert route(plain, WorkspaceSettings("T1")).role == "thread_followup"
