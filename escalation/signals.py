@@ -1733,3 +1733,55 @@ def detect_human_request(text: str) -> HumanRequest:
     if implicit is not None:
         return HumanRequest("implicit", implicit)
     return NONE
+
+
+# --------------------------------------------------------------------------------------------
+# Guard for a model's claim that the customer asked for a person
+# --------------------------------------------------------------------------------------------
+
+_GUARD_TARGET: Final = re.compile(
+    r"\b(?:humans?|persons?|people|some ?(?:one|body)|any ?(?:one|body)|agents?|reps?"
+    r"|representatives?|operators?|supervisors?|managers?|advis[eo]rs?|specialists?|staff"
+    r"|employees?|colleagues?|team|department|customer (?:service|care|support)|support"
+    r"|help ?desk|call(?:ed|ing)?|call ?back|ring|phone|number|live chat|contact|reach"
+    r"|transfer|put me through|connect|escalate)\b"
+)
+_GUARD_NEGATED: Final = re.compile(
+    r"\b(?:not|never|no need|without)\b(?:\W+\w+){0,4}?\W+(?:need|want|like|talk|speak|call"
+    r"|human|person|agent|rep|anyone|someone|a)\b|\bno (?:humans?|persons?|agents?|one)\b"
+)
+_GUARD_THIRD_PARTY: Final = re.compile(
+    r"\b(?:my|our|his|her|their)\s+(?:\w+\s+)?(?:manager|supervisor|agent|boss|wife|husband"
+    r"|friends?|colleague|employee|team|staff)\b|\b(?:delivery|courier|postal|mail)\s+\w+"
+    r"|\bthe (?:driver|courier|postman|delivery)\b"
+)
+_GUARD_PAST: Final = re.compile(
+    r"\b(?:was|were|already|yesterday|last (?:week|time|month)|earlier|told me|said)\b"
+    r"|\b(?:spoke|talked|called|chatted|contacted|reached)\b"
+)
+_GUARD_NAME: Final = re.compile(
+    r"\b(?:call me|my name|named|i am \w+'s|i'm \w+'s|known as)\b", re.IGNORECASE
+)
+
+
+def request_words_refusal(words: str) -> str | None:
+    """Why these words (quoted by a model from the customer's message) do not ask to reach a
+    person, team or contact channel; None when they do."""
+    text = " ".join(line for line in words.splitlines() if not _QUOTED_LINE.match(line)).strip()
+    if not text:
+        return "no words were quoted from the customer's message"
+    if detect_human_request(text).kind == "explicit":
+        return None
+    low = text.lower().replace("\u2019", "'")
+    low = re.sub(r"\b(\w+)n't\b", r"\1 not", low)
+    if not _GUARD_TARGET.search(low):
+        return "the words name no person, team or contact channel to reach"
+    if _GUARD_NAME.search(low):
+        return "the words introduce a name, not a request to reach someone"
+    if _GUARD_NEGATED.search(low):
+        return "the words say the customer does not want a person"
+    if _GUARD_THIRD_PARTY.search(low):
+        return "the words are about someone else's person, not a request to reach one"
+    if _GUARD_PAST.search(low):
+        return "the words report something past, not a request to reach someone"
+    return None

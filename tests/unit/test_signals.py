@@ -9,7 +9,7 @@ import pytest
 from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 
-from escalation.signals import HumanRequest, detect_human_request
+from escalation.signals import HumanRequest, detect_human_request, request_words_refusal
 
 EXPLICIT = [
     # plain requests, any register
@@ -1062,3 +1062,33 @@ def test_any_refusal_to_talk_to_the_bot_is_implicit(
     assert result.kind == "implicit", text
     assert result.evidence is not None
     assert result.evidence in text
+
+
+@pytest.mark.parametrize(
+    "words",
+    [
+        "is there a way to get a live rep",
+        "I'd rather someone else looked at it",
+        "could a colleague of yours have a look",
+        "put me through to customer care",
+    ],
+)
+def test_guard_accepts_words_that_ask_for_a_person(words: str) -> None:
+    assert request_words_refusal(words) is None
+
+
+@pytest.mark.parametrize(
+    "words",
+    [
+        "",
+        "THIS IS RIDICULOUS",
+        "confidence 2/10",
+        "I don't want a human",
+        "the delivery guy",
+        "your agent was rude",
+        "my friends call me Sam",
+    ],
+)
+def test_guard_refuses_words_without_a_request(words: str) -> None:
+    reason = request_words_refusal(words)
+    assert reason
