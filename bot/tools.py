@@ -14,7 +14,7 @@ from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any, Final, Protocol
 
-from escalation.engine import identify_customer
+from escalation.engine import escalation_refusal, hear_customer_words, identify_customer
 from escalation.ledger import ToolError, ToolResult, run_tool
 from escalation.matching import CustomerCandidate
 from escalation.policy import (
@@ -97,9 +97,10 @@ class FaultPlan:
 class EscalationRequest:
     """What the agent asked for with `escalate_to_human` (validated later by the engine)."""
 
-    trigger: Trigger | None
+    trigger: Trigger
     root_cause: str
     recommended_action: str
+    customer_words: str = ""
 
 
 class BadArguments(ValueError):
@@ -108,14 +109,20 @@ class BadArguments(ValueError):
 
 @dataclass
 class ToolBox:
-    """One turn's tools over a shop, a policy book and the conversation's state."""
+    """One turn's tools over a shop, a policy book and the conversation's state.
+
+    `message` is the customer's current message: the words an escalation quotes are checked
+    against it.
+    """
 
     shop: ShopReader
     book: PolicyBook
     state: ConversationState
+    message: str
     faults: FaultPlan = field(default_factory=FaultPlan)
     effects: list[Effect] = field(default_factory=list)
     escalation: EscalationRequest | None = None
+    refused_escalations: list[Trigger] = field(default_factory=list)
 
     def call(self, name: str, arguments: Mapping[str, Any]) -> dict[str, Any]:
         """Run tool `name`; the answer is a JSON-ready document for the agent."""
@@ -262,16 +269,40 @@ class ToolBox:
 
     def _escalate_to_human(self, args: Mapping[str, Any]) -> tuple[ToolResult, dict[str, Any]]:
         trigger = args.get("trigger")
+        if trigger not in TRIGGERS:
+            raise BadArguments(f"'trigger' must be one of {', '.join(TRIGGERS)}")
+        words = str(args.get("customer_words") or "")
+        refusal = self._escalation_refusal(trigger, words)
+        if refusal is not None:
+            self.refused_escalations.append(trigger)
+            return ToolResult("refused", refusal), {
+                "status": "refused",
+                "reason": refusal,
+                "detail": "No handoff will be made. Go on working this turn: help with what "
+                "the customer needs using the tools. Do not tell the customer a person is "
+                "coming, and do not ask for account details only because of this.",
+            }
         self.escalation = EscalationRequest(
-            trigger=trigger if trigger in TRIGGERS else None,
+            trigger=trigger,
             root_cause=str(args.get("root_cause") or ""),
             recommended_action=str(args.get("recommended_action") or ""),
+            customer_words=words,
         )
-        return ToolResult("ok", str(trigger)), {
-            "status": "recorded",
-            "detail": "The escalation is checked against the conversation's state before any "
-            "handoff; tell the customer only what the final decision says.",
+        return ToolResult("ok", trigger), {
+            "status": "accepted",
+            "detail": "The handoff is made when you finish this turn. Do nothing else: tell "
+            "the customer a person from the team will take over right here.",
         }
+
+    def _escalation_refusal(self, trigger: Trigger, words: str) -> str | None:
+        if trigger != "explicit_request":
+            return escalation_refusal(self.state, trigger)
+        # Stage 1 may already have heard the request; otherwise the quoted words must show it.
+        if escalation_refusal(self.state, trigger) is None:
+            return None
+        hearing = hear_customer_words(self.state, message=self.message, words=words)
+        self.state = hearing.state
+        return hearing.refusal
 
     # --- helpers --------------------------------------------------------------------------
 

@@ -121,9 +121,7 @@ class TurnProcessor:
             decision, state = screening.decision, screening.state
         else:
             tools, work = self._work(screening, message, history)
-            ruling = decide(
-                tools.state, work.proposal, model_requests=work.model_requests, history=history
-            )
+            ruling = decide(tools.state, work.proposal, history=history)
             decision, state = ruling.decision, ruling.state
         return self._write(
             conversation_id,
@@ -146,9 +144,7 @@ class TurnProcessor:
             )
         message = IncomingMessage(key=ConversationKey("preview", "", "", ""), text=text)
         tools, work = self._work(screening, message, history)
-        ruling = decide(
-            tools.state, work.proposal, model_requests=work.model_requests, history=history
-        )
+        ruling = decide(tools.state, work.proposal, history=history)
         return TurnOutcome(
             conversation_id=0,
             decision=ruling.decision,
@@ -172,7 +168,13 @@ class TurnProcessor:
     def _work(
         self, screening: Screening, message: IncomingMessage, history: tuple[Utterance, ...]
     ) -> tuple[ToolBox, AgentTurn]:
-        tools = ToolBox(shop=self.shop, book=self.book, state=screening.state, faults=self.faults)
+        tools = ToolBox(
+            shop=self.shop,
+            book=self.book,
+            state=screening.state,
+            message=message.text,
+            faults=self.faults,
+        )
         work = self.agent.take_turn(text=message.text, history=history, tools=tools)
         return tools, work
 

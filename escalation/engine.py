@@ -12,14 +12,14 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
-from typing import Final
+from typing import Final, Literal
 
 from escalation.handoff import UNIDENTIFIED, Handoff, Utterance, one_sentence, summarise
 from escalation.identifiers import Identifiers, extract_identifiers
 from escalation.ledger import Attempt
 from escalation.matching import CustomerCandidate, MatchResult, match_customer
 from escalation.policy import humanise
-from escalation.signals import HumanRequest, detect_human_request
+from escalation.signals import HumanRequest, detect_human_request, request_words_refusal
 from escalation.state import ConversationState, NotedSignal, PolicyCheck
 from escalation.vocabulary import EFFECT_TOOLS, IDENTIFIER_KINDS, Action, IdentifierKind, Trigger
 
@@ -37,6 +37,10 @@ HANDOFF_REPLY: Final[dict[Trigger, str]] = {
         "colleague who will finish it and reply right here."
     ),
 }
+_TYPOGRAPHIC: Final = str.maketrans({"\u2019": "'", "\u2018": "'", "\u201c": '"', "\u201d": '"'})
+_OPEN_QUESTION: Final = (
+    "I can help with this here. Could you tell me a little more about what you need?"
+)
 PERSON_AVAILABLE: Final = "If you'd rather talk to a person, just say so and I'll bring one in."
 _MENTIONS_PERSON = re.compile(
     r"\b(person|human|someone|somebody|colleague|teammate|agent|representative)\b", re.I
@@ -121,7 +125,7 @@ def screen_message(
     )
     if signal.kind == "explicit":
         reason = f'explicit request for a human ("{signal.evidence}"): escalated before any work'
-    elif state.resolution_offered:
+    elif _renewed_signal(state):
         reason = (
             f'renewed wish for a human ("{signal.evidence}") after a resolution was offered: '
             "the customer declined the bot's help"
@@ -143,14 +147,14 @@ def decide(
     state: ConversationState,
     proposal: Proposal,
     *,
-    model_requests: int = 0,
     history: Sequence[Utterance] = (),
 ) -> Ruling:
     """Stage 2: accept, correct or replace the agent's proposal so the rules hold.
 
-    Investigation steps are this turn's tool calls (each retry counts) plus `model_requests`.
+    Investigation steps are this turn's lookups and actions (each retry counts); model
+    requests are not steps (the caller reports them beside the decision).
     """
-    steps = state.ledger.tool_calls(state.turn) + model_requests
+    steps = state.ledger.investigation_steps(state.turn)
     refusal: str | None = None
     if proposal.action == "escalate":
         refusal = escalation_refusal(state, proposal.trigger)
@@ -200,6 +204,43 @@ def escalation_refusal(state: ConversationState, trigger: Trigger | None) -> str
     return "no attempt failed past the retry bound or hit missing access"
 
 
+@dataclass(frozen=True, slots=True)
+class Hearing:
+    """The engine's check of words an agent quotes as the customer asking for a person."""
+
+    state: ConversationState
+    refusal: str | None = None
+
+    @property
+    def accepted(self) -> bool:
+        return self.refusal is None
+
+
+def hear_customer_words(state: ConversationState, *, message: str, words: str) -> Hearing:
+    """Check the words an agent quotes to claim `explicit_request`, and note them when they hold.
+
+    They must be verbatim in the customer's current message (outside quoted "> " lines) and ask
+    to reach a person, team or contact channel; after an offer that followed an earlier wish for
+    a person, a renewed doubt about the bot holds too. The agent's reason is never read.
+    """
+    quoted = " ".join(words.split())
+    if not quoted:
+        return Hearing(state, "no words of the customer were quoted")
+    if _comparable(quoted) not in _comparable(_own_lines(message)):
+        return Hearing(
+            state,
+            "those words are not in the customer's current message (quoted lines do not count)",
+        )
+    refusal = request_words_refusal(quoted)
+    kind: Literal["explicit", "implicit"] = "explicit"
+    if refusal is not None:
+        if not (state.offer_followed_signal() and detect_human_request(quoted).kind != "none"):
+            return Hearing(state, refusal)
+        kind = "implicit"
+    noted = NotedSignal(state.turn, kind, quoted, source="model")
+    return Hearing(replace(state, signals=(*state.signals, noted)))
+
+
 def identify_customer(
     state: ConversationState, candidates: Sequence[CustomerCandidate]
 ) -> tuple[MatchResult, ConversationState]:
@@ -214,7 +255,16 @@ def promises_handoff(reply: str) -> bool:
 
 
 def _renewed_signal(state: ConversationState) -> bool:
-    return state.resolution_offered and bool(state.signals_in_turn(state.turn))
+    """A wish for a person now, after an offer that followed an earlier one."""
+    return bool(state.signals_in_turn(state.turn)) and state.offer_followed_signal()
+
+
+def _own_lines(message: str) -> str:
+    return "\n".join(line for line in message.splitlines() if not line.lstrip().startswith(">"))
+
+
+def _comparable(text: str) -> str:
+    return " ".join(text.translate(_TYPOGRAPHIC).casefold().split())
 
 
 def _grounds(state: ConversationState, proposal: Proposal) -> str:
@@ -252,13 +302,12 @@ def _replace_refused(
         )
         why = f"declined instead: policy {violation.rule_id} says no"
     else:
-        kinds = state.pending_disambiguation or _identifiers_to_ask(state)
-        replacement = Proposal(
-            action="clarify",
-            reply=_clarify_reply(kinds),
-            ask_for=kinds,
-        )
-        why = "asked for details instead: the bot can still work on this"
+        # Only what the rules ask for (the identifiers that tell matching customers apart):
+        # a refused escalation is never turned into a request for account details.
+        kinds = state.pending_disambiguation
+        reply = _clarify_reply(kinds) if kinds else f"{_OPEN_QUESTION} {PERSON_AVAILABLE}"
+        replacement = Proposal(action="clarify", reply=reply, ask_for=kinds)
+        why = "asked what the customer needs instead: the bot can still work on this"
     ruling = _settle(state, replacement, steps=steps)
     decision = replace(
         ruling.decision, reason=f"{refusal}; {why}", proposal=proposal, overridden=True
@@ -302,9 +351,15 @@ def _settle(state: ConversationState, proposal: Proposal, *, steps: int) -> Ruli
         proposal=proposal,
         overridden=action != proposal.action or reply != proposal.reply,
     )
-    offered = state.resolution_offered or action in ("resolve", "decline")
+    offers = action in ("resolve", "decline")
     return Ruling(
-        decision=decision, state=replace(state, resolution_offered=offered, asked_for=ask_for)
+        decision=decision,
+        state=replace(
+            state,
+            resolution_offered=state.resolution_offered or offers,
+            last_offer_turn=state.turn if offers else state.last_offer_turn,
+            asked_for=ask_for,
+        ),
     )
 
 
@@ -412,15 +467,9 @@ def _describe_step(attempt: Attempt) -> str:
     return f"our {attempt.step.replace('_', ' ')} system"
 
 
-def _identifiers_to_ask(state: ConversationState) -> tuple[IdentifierKind, ...]:
-    if state.customer_id is not None:
-        return ()
-    return tuple(k for k in ("order_number", "email") if k not in state.identifiers.kinds())
-
-
 def _clarify_reply(kinds: Sequence[IdentifierKind]) -> str:
     if not kinds:
-        return "I can help with this here. Could you tell me a little more about what you need?"
+        return _OPEN_QUESTION
     names = {
         "email": "the email address",
         "phone": "the phone number",

@@ -19,6 +19,7 @@ Outcome = Literal["ok", "not_found", "ambiguous", "refused", "error"]
 Step = ToolName | Literal["model"]
 
 MAX_RETRIES: Final = 2
+_NOT_INVESTIGATION: Final = frozenset({"model", "escalate_to_human"})
 _EMPTY: Mapping[str, object] = MappingProxyType({})
 
 
@@ -78,8 +79,10 @@ class AttemptLedger:
     def in_turn(self, turn: int) -> tuple[Attempt, ...]:
         return tuple(a for a in self.attempts if a.turn == turn)
 
-    def tool_calls(self, turn: int) -> int:
-        return sum(1 for a in self.in_turn(turn) if a.step != "model")
+    def investigation_steps(self, turn: int) -> int:
+        """Lookups and actions made in `turn` (each retry counts): every tool call but the
+        handoff itself; model requests are counted apart."""
+        return sum(1 for a in self.in_turn(turn) if a.step not in _NOT_INVESTIGATION)
 
     def blocked(self, *, turn: int | None = None) -> tuple[Attempt, ...]:
         """Final failures of tools (not of the model) that no later call of that tool cleared."""

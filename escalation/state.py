@@ -19,6 +19,8 @@ class NotedSignal:
     turn: int
     kind: Literal["explicit", "implicit"]
     evidence: str
+    # "detector": stage 1 read it; "model": the agent quoted the words and the engine checked them.
+    source: Literal["detector", "model"] = "detector"
 
 
 @dataclass(frozen=True, slots=True)
@@ -42,6 +44,9 @@ class ConversationState:
     identifiers: Identifiers = Identifiers()
     signals: tuple[NotedSignal, ...] = ()
     resolution_offered: bool = False
+    # The last turn whose reply offered a resolution (0: none yet): a renewed wish for a person
+    # needs a signal, then an offer, then a signal again.
+    last_offer_turn: int = 0
     ledger: AttemptLedger = AttemptLedger()
     policy_checks: tuple[PolicyCheck, ...] = ()
     pending_disambiguation: tuple[IdentifierKind, ...] = ()
@@ -54,6 +59,11 @@ class ConversationState:
 
     def signals_in_turn(self, turn: int) -> tuple[NotedSignal, ...]:
         return tuple(s for s in self.signals if s.turn == turn)
+
+    def offer_followed_signal(self) -> bool:
+        """Whether the bot offered a resolution after (or with) an earlier wish for a person."""
+        offer = self.last_offer_turn
+        return 0 < offer < self.turn and any(s.turn <= offer for s in self.signals)
 
     def checks_in_turn(self, turn: int) -> tuple[PolicyCheck, ...]:
         return tuple(c for c in self.policy_checks if c.turn == turn)

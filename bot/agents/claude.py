@@ -125,9 +125,17 @@ TOOL_SPECS: Final[list[dict[str, Any]]] = [
     ),
     _tool(
         "escalate_to_human",
-        "Hand the conversation to a human, for one of the three valid triggers only.",
+        "Hand the conversation to a human, for one of the three valid triggers only. The "
+        "system checks the trigger's ground at once: it answers `accepted`, or `refused` with "
+        "the reason (then go on helping the customer in this turn).",
         {
             "trigger": {"type": "string", "enum": list(TRIGGERS)},
+            "customer_words": {
+                "type": "string",
+                "description": "for explicit_request: the customer's own words from their "
+                'current message that ask for a person, copied verbatim (e.g. "can I talk to '
+                'someone"), never a paraphrase',
+            },
             "root_cause": {"type": "string", "description": "one sentence"},
             "recommended_action": {"type": "string", "description": "one sentence"},
         },
@@ -198,20 +206,25 @@ class ClaudeAgent:
                     usage=usage,
                     agent=self.name,
                 )
-            messages.append({"role": "assistant", "content": [_block(b) for b in response.content]})
-            messages.append(
+            results = [
                 {
-                    "role": "user",
-                    "content": [
-                        {
-                            "type": "tool_result",
-                            "tool_use_id": use.id,
-                            "content": json.dumps(tools.call(use.name, dict(use.input or {}))),
-                        }
-                        for use in tool_uses
-                    ],
+                    "type": "tool_result",
+                    "tool_use_id": use.id,
+                    "content": json.dumps(tools.call(use.name, dict(use.input or {}))),
                 }
-            )
+                for use in tool_uses
+            ]
+            if tools.escalation is not None:
+                # The handoff was accepted and its reply is the engine's: asking the model
+                # again would only delay a customer who is waiting for a person.
+                return AgentTurn(
+                    proposal=final_proposal(response_text(response), tools),
+                    model_requests=requests,
+                    usage=usage,
+                    agent=self.name,
+                )
+            messages.append({"role": "assistant", "content": [_block(b) for b in response.content]})
+            messages.append({"role": "user", "content": results})
         raise AssertionError("unreachable: the final round always returns")
 
     def _create(self, messages: list[dict[str, Any]], *, final_round: bool) -> Any:
@@ -318,6 +331,9 @@ def final_proposal(text: str, tools: ToolBox) -> Proposal:
         answer["action"] if answer.get("action") in ACTIONS else "clarify" if ask_for else "resolve"
     )
     trigger = answer.get("trigger")
+    if action == "escalate" and trigger not in TRIGGERS and tools.refused_escalations:
+        # The engine judges the trigger the model tried, so its refusal says why.
+        trigger = tools.refused_escalations[-1]
     return Proposal(
         action=action,
         reply=reply,

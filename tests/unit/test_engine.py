@@ -92,11 +92,11 @@ def test_seed_frustrated_customer_with_a_simple_issue_is_resolved(book: PolicyBo
     )
     state = run(state, "create_replacement")
     reply = "I understand this is frustrating. I've sent a replacement for order 1042."
-    ruling = decide(state, Proposal(action="resolve", reply=reply), model_requests=2)
+    ruling = decide(state, Proposal(action="resolve", reply=reply))
     assert ruling.decision.action == "resolve"
     assert ruling.decision.reply == reply
     assert ruling.decision.handoff is None
-    assert ruling.decision.investigation_steps == 4
+    assert ruling.decision.investigation_steps == 2
     assert ruling.state.resolution_offered
     assert ruling.state.status == "bot"
 
@@ -310,7 +310,7 @@ def test_an_escalation_without_its_precondition_is_refused_whatever_the_reason(
     state = fresh_turn(FURIOUS_LATE_PARCEL)
     state = run(state, "get_order")
     proposal = Proposal(action="escalate", trigger=trigger, reason=reason, reply="Transferring you")
-    ruling = decide(state, proposal, model_requests=1)
+    ruling = decide(state, proposal)
     assert ruling.decision.action != "escalate"
     assert ruling.decision.overridden
     assert "refused" in ruling.decision.reason
@@ -392,7 +392,7 @@ def test_a_gap_verdict_is_the_only_ground_for_policy_gap(book: PolicyBook) -> No
 @pytest.mark.parametrize(("fails", "kind"), [(1, "timeout"), (2, "unavailable")])
 def test_transient_faults_that_recover_are_not_no_progress(fails: int, kind: ToolErrorKind) -> None:
     state = run(fresh_turn("where is order 1043"), "get_order", fails=fails, kind=kind)
-    assert state.ledger.tool_calls(state.turn) == fails + 1
+    assert state.ledger.investigation_steps(state.turn) == fails + 1
     ruling = decide(state, Proposal(action="escalate", trigger="no_progress", reply="x"))
     assert ruling.decision.action != "escalate"
     ok = decide(state, Proposal(action="resolve", reply="It ships tomorrow."))
@@ -410,13 +410,12 @@ def test_a_blocked_need_forces_no_progress_listing_the_attempts(
     ruling = decide(
         state,
         Proposal(action="resolve", reply="Done, refunded!"),
-        model_requests=2,
         history=[Utterance("customer", "refund order 1042 please")],
     )
     decision = ruling.decision
     assert (decision.action, decision.trigger) == ("escalate", "no_progress")
     assert decision.overridden
-    assert decision.investigation_steps == calls + 2
+    assert decision.investigation_steps == calls
     assert decision.handoff is not None
     assert len(decision.handoff.attempts) == calls
     assert all(line.startswith("issue_refund call") for line in decision.handoff.attempt_lines())
@@ -491,7 +490,6 @@ def test_every_escalation_carries_a_complete_handoff(book: PolicyBook) -> None:
             reply="x",
             recommended_action="Decide on engraving. Then tell them.",
         ),
-        model_requests=3,
         history=history,
     )
     handoff = ruling.decision.handoff

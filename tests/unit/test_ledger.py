@@ -94,7 +94,7 @@ def test_a_model_outage_is_recorded_but_never_blocks_the_need() -> None:
     assert len(ledger.attempts) == 1
     assert ledger.attempts[0].failed
     assert not ledger.blocked()
-    assert ledger.tool_calls(1) == 0
+    assert ledger.investigation_steps(1) == 0
 
 
 def test_attempts_describe_themselves_for_the_handoff() -> None:

@@ -116,12 +116,11 @@ class Chat:
         return self._agent_turn(text, screening.state)
 
     def _agent_turn(self, text: str, state: ConversationState) -> Turn:
-        tools = ToolBox(shop=self.shop, book=BOOK, state=state, faults=self.plan)
+        tools = ToolBox(shop=self.shop, book=BOOK, state=state, message=text, faults=self.plan)
         agent_turn = OfflineAgent().take_turn(text=text, history=tuple(self.history), tools=tools)
         ruling = decide(
             tools.state,
             agent_turn.proposal,
-            model_requests=agent_turn.model_requests,
             history=self.history,
         )
         self.state = ruling.state
@@ -418,7 +417,12 @@ def test_a_service_the_book_covers_is_not_escalated() -> None:
         source="book with wrapping",
     )
     chat = Chat()
-    tools = ToolBox(shop=chat.shop, book=book, state=ConversationState(turn=1))
+    tools = ToolBox(
+        shop=chat.shop,
+        book=book,
+        state=ConversationState(turn=1),
+        message="Could you gift wrap it?",
+    )
     turn = OfflineAgent().take_turn(text="Could you gift wrap it?", history=(), tools=tools)
     assert turn.proposal.action == "resolve"
     assert "We wrap." in turn.proposal.reply
@@ -578,8 +582,8 @@ def test_a_calm_message_gets_no_apology_for_frustration() -> None:
 def test_an_implicit_signal_is_acknowledged_and_the_resolution_still_offered() -> None:
     state = ConversationState(turn=1, signals=(NotedSignal(1, "implicit", "are you a bot"),))
     state = replace(state, identifiers=replace(state.identifiers, order_numbers=("1042",)))
-    tools = ToolBox(shop=demo_shop(), book=BOOK, state=state)
     text = "are you a bot? my lamp from order 1042 is broken"
+    tools = ToolBox(shop=demo_shop(), book=BOOK, state=state, message=text)
     turn = OfflineAgent().take_turn(text=text, history=(Utterance("customer", text),), tools=tools)
     ruling = decide(tools.state, turn.proposal)
     assert ruling.decision.action == "resolve"
@@ -725,8 +729,9 @@ def test_the_same_action_on_the_same_order_is_done_once_per_conversation() -> No
     from escalation.state import ConversationState  # noqa: PLC0415
 
     book = default_policy_book()
-    state = screen_message(ConversationState(), "order 1043 is late, j.smith@example.com").state
-    tools = ToolBox(shop=demo_shop(), book=book, state=state)
+    text = "order 1043 is late, j.smith@example.com"
+    state = screen_message(ConversationState(), text).state
+    tools = ToolBox(shop=demo_shop(), book=book, state=state, message=text)
     tools.call("find_customer", {"email": "j.smith@example.com"})
     first = tools.call("issue_credit", {"order_number": "1043"})
     again = tools.call("issue_credit", {"order_number": "1043"})
@@ -743,7 +748,9 @@ def test_check_policy_refuses_moods_confidence_and_people_as_request_kinds() -> 
     from escalation.state import ConversationState  # noqa: PLC0415
 
     state = screen_message(ConversationState(), "WHERE IS MY PARCEL").state
-    tools = ToolBox(shop=demo_shop(), book=default_policy_book(), state=state)
+    tools = ToolBox(
+        shop=demo_shop(), book=default_policy_book(), state=state, message="WHERE IS MY PARCEL"
+    )
     for kind in ("customer_is_angry", "low_confidence", "talk_to_human", "escalation"):
         assert tools.call("check_policy", {"request": kind})["status"] == "error"
     status = tools.call("check_policy", {"request": "order_status"})

@@ -61,7 +61,7 @@ def test_any_two_turns_end_in_a_valid_decision(first: str, second: str) -> None:
             decision, state = screening.decision, screening.state
             assert decision.investigation_steps == 0
         else:
-            tools = ToolBox(shop=shop, book=book, state=screening.state)
+            tools = ToolBox(shop=shop, book=book, state=screening.state, message=text)
             work = agent.take_turn(text=text, history=history, tools=tools)
             ruling = decide(tools.state, work.proposal, history=history)
             decision, state = ruling.decision, ruling.state
