@@ -29,7 +29,7 @@ from escalation.identifiers import Identifiers, normalise_email, normalise_phone
 from escalation.matching import CustomerCandidate, match_customer
 from escalation.policy import PolicyBook
 from escalation.records import Customer, Order
-from escalation.signals import detect_human_request
+from escalation.signals import detect_human_request, request_words_refusal
 from escalation.state import ConversationState
 
 FIXED_NOW = datetime(2026, 1, 15, 12, 0, tzinfo=UTC)
@@ -114,13 +114,16 @@ class ScenarioRunner:
             judge = Judge(scenario.id, file.customers, file.orders)
             key = ConversationKey("eval", "W-EVAL", f"D-{scenario.id}", "U-CUSTOMER")
             results = []
-            offered = False
+            signalled = offered = False
             for number, turn in enumerate(scenario.turns, start=1):
                 outcome = processor.handle(IncomingMessage(key=key, text=turn.customer))
                 results.append(
                     judge.turn(number, turn.customer, turn.expect, outcome, offered_before=offered)
                 )
-                offered = outcome.state.resolution_offered
+                # A renewed wish needs a wish for a person, then an offer, then a wish again.
+                signalled = signalled or bool(outcome.state.signals_in_turn(outcome.state.turn))
+                action = outcome.decision.action if outcome.decision else None
+                offered = offered or (signalled and action in ("resolve", "decline"))
         return ScenarioResult(id=scenario.id, file=str(file.path), turns=tuple(results))
 
     @contextmanager
@@ -251,12 +254,20 @@ class Judge:
     ) -> bool:
         if trigger == "explicit_request":
             kind = detect_human_request(text).kind
-            return kind == "explicit" or (kind == "implicit" and offered_before)
+            quoted = [s for s in state.signals_in_turn(state.turn) if s.source == "model"]
+            asked = kind == "explicit" or any(_asks_in(s.evidence, text) for s in quoted)
+            return asked or (offered_before and (kind == "implicit" or bool(quoted)))
         if trigger == "policy_gap":
             return any(c.verdict == "gap" for c in state.policy_checks)
         if trigger == "no_progress":
             return bool(state.ledger.blocked())
         return False
+
+
+def _asks_in(words: str, text: str) -> bool:
+    """Words a model quoted are the customer's, in this message, and ask for a person."""
+    flat = " ".join(text.casefold().replace("\u2019", "'").split())
+    return " ".join(words.casefold().split()) in flat and request_words_refusal(words) is None
 
 
 def _whole_word(needle: str, haystack: str) -> bool:

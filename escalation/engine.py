@@ -231,10 +231,14 @@ def hear_customer_words(state: ConversationState, *, message: str, words: str) -
             state,
             "those words are not in the customer's current message (quoted lines do not count)",
         )
+    read = detect_human_request(quoted).kind
     refusal = request_words_refusal(quoted)
+    if read == "implicit":
+        # A doubt about the bot or a hint at a person is not a request, the first time.
+        refusal = "the words doubt the bot or hint at a person without asking for one"
     kind: Literal["explicit", "implicit"] = "explicit"
     if refusal is not None:
-        if not (state.offer_followed_signal() and detect_human_request(quoted).kind != "none"):
+        if not (state.offer_followed_signal() and read != "none"):
             return Hearing(state, refusal)
         kind = "implicit"
     noted = NotedSignal(state.turn, kind, quoted, source="model")

@@ -72,12 +72,9 @@ def test_a_request_the_model_quotes_from_the_message_escalates_with_no_investiga
 
 def test_quoting_is_forgiving_of_case_spacing_and_typographic_apostrophes() -> None:
     message = "Honestly   I\u2019d rather TALK to someone"
-    hearing = hear_customer_words(turn_of(message), message=message, words="i'd rather talk to")
-    assert hearing.refusal is not None  # the span alone names no one
-    hearing = hear_customer_words(
-        turn_of(message), message=message, words="I'd rather talk to someone"
-    )
-    assert hearing.accepted
+    state = ConversationState(turn=1)
+    hearing = hear_customer_words(state, message=message, words="I'd rather talk  to someone")
+    assert hearing.accepted, hearing.refusal
 
 
 @pytest.mark.parametrize(("message", "words"), GROUNDLESS)
@@ -237,11 +234,11 @@ def test_a_doubt_answered_by_a_question_then_doubted_again_is_not_yet_renewed() 
 
 def test_a_renewed_doubt_the_model_quotes_is_accepted_after_an_offer() -> None:
     state = offered(turn_of("are you a bot? where is order 1043"))
-    message = "hmm is this really not a bot"
+    message = "so I'm still talking to a bot"
     now = screen_message(state, message).state
     if escalation_refusal(now, "explicit_request") is None:
         return  # the detector already heard the renewed wish
-    hearing = hear_customer_words(now, message=message, words="is this really not a bot")
+    hearing = hear_customer_words(now, message=message, words="still talking to a bot")
     assert hearing.accepted
 
 
