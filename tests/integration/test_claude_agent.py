@@ -10,15 +10,19 @@ from pathlib import Path
 import pytest
 from sqlalchemy.orm import Session, sessionmaker
 
+from bot.agents.base import AgentTurn
 from bot.agents.claude import DEFAULT_MODEL, TOOL_SPECS, ClaudeAgent
 from bot.agents.offline import OfflineAgent
 from bot.policies import default_policy_book
-from bot.shop import DEMO_CUSTOMERS, DEMO_ORDERS
+from bot.shop import DEMO_CUSTOMERS, DEMO_ORDERS, demo_shop
+from bot.tools import ToolBox
 from bot.turns import IncomingMessage, TurnOutcome, TurnProcessor
 from db.engine import make_engine, make_session_factory
 from db.repositories import ConversationKey
 from db.uow import SqlUnitOfWork
-from escalation.engine import promises_handoff
+from escalation.engine import decide, promises_handoff, screen_message
+from escalation.handoff import Utterance
+from escalation.state import ConversationState
 from escalation.vocabulary import TOOL_NAMES
 from tests.integration.fake_messages_api import FakeMessagesAPI, status, text, timeout, tool
 
@@ -334,3 +338,83 @@ def test_the_conversation_and_state_reach_the_model_on_later_turns(
     assert [m["role"] for m in messages] == ["user", "assistant", "user"]
     assert "John Smith here" in str(messages[0])
     assert "waiting for the customer to give: email" in str(messages[-1])
+
+
+# --- the model's recognition of a request for a person, under the guard -------------------
+
+
+def agent_turn(api: FakeMessagesAPI, message: str) -> tuple[ToolBox, AgentTurn]:
+    """One agent turn straight after stage 1's screening, whatever the detector made of it."""
+    book = default_policy_book()
+    agent = ClaudeAgent(client=api.client(), book=book, fallback=OfflineAgent())
+    state = screen_message(ConversationState(), message).state
+    tools = ToolBox(shop=demo_shop(), book=book, state=state, message=message)
+    history = (Utterance("customer", message),)
+    return tools, agent.take_turn(text=message, history=history, tools=tools)
+
+
+def test_a_request_only_the_model_recognised_costs_one_request_and_no_lookups(
+    api: FakeMessagesAPI,
+) -> None:
+    api.script(
+        tool(
+            "escalate_to_human",
+            trigger="explicit_request",
+            customer_words="somebody from your side look into it",
+            root_cause="The customer asked for a person.",
+            recommended_action="Take over.",
+        )
+    )
+    message = "rather have somebody from your side look into it, thx"
+    tools, turn = agent_turn(api, message)
+    assert turn.model_requests == 1
+    decision = decide(tools.state, turn.proposal).decision
+    assert (decision.action, decision.trigger) == ("escalate", "explicit_request")
+    assert decision.investigation_steps == 0
+    assert promises_handoff(decision.reply)
+
+
+def test_a_refused_claim_is_answered_and_the_model_works_on(api: FakeMessagesAPI) -> None:
+    api.script(
+        tool(
+            "escalate_to_human",
+            trigger="explicit_request",
+            customer_words="I want to talk to a human",  # not what the customer wrote
+            root_cause="The customer is angry.",
+            recommended_action="Calm them down.",
+        ),
+        tool("find_customer", email="j.smith@example.com"),
+        tool("issue_credit", order_number="1043"),
+        text({"action": "resolve", "reply": "Sorry it's late: a 5.00 credit is on your account."}),
+    )
+    message = "ORDER 1043 IS LATE AGAIN, this is a joke. j.smith@example.com"
+    tools, turn = agent_turn(api, message)
+    refusal = api.tool_results(2)[0]
+    assert refusal["status"] == "refused"
+    assert "not in the customer's current message" in refusal["reason"]
+    assert [e.tool for e in tools.effects] == ["issue_credit"]
+    decision = decide(tools.state, turn.proposal).decision
+    assert decision.action == "resolve"
+    assert decision.investigation_steps == 2
+    assert not promises_handoff(decision.reply)
+
+
+def test_a_model_that_escalates_after_a_refusal_gets_no_handoff_and_no_account_questions(
+    api: FakeMessagesAPI,
+) -> None:
+    api.script(
+        tool(
+            "escalate_to_human",
+            trigger="explicit_request",
+            customer_words="this is useless",
+            root_cause="Frustrated.",
+            recommended_action="Take over.",
+        ),
+        text({"action": "escalate", "reply": "I'm transferring you to an agent."}),
+    )
+    tools, turn = agent_turn(api, "this is useless")
+    decision = decide(tools.state, turn.proposal).decision
+    assert decision.action == "clarify"
+    assert decision.ask_for == ()
+    assert "refused" in decision.reason
+    assert not promises_handoff(decision.reply)
