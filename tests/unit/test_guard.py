@@ -140,19 +140,23 @@ def toolbox(message: str, state: ConversationState | None = None) -> ToolBox:
     )
 
 
-def test_the_tool_says_refused_and_why_and_the_turn_goes_on() -> None:
-    tools = toolbox("THIS IS A JOKE. order 1043 is late, j.smith@example.com")
-    answer = tools.call(
+def claim(tools: ToolBox, words: str) -> dict[str, object]:
+    return tools.call(
         "escalate_to_human",
         {
             "trigger": "explicit_request",
-            "customer_words": "THIS IS A JOKE",
-            "root_cause": "The customer is furious.",
-            "recommended_action": "Calm them down.",
+            "customer_words": words,
+            "root_cause": "The customer asked for a person.",
+            "recommended_action": "Take over.",
         },
     )
+
+
+def test_the_tool_says_refused_and_why_and_the_turn_goes_on() -> None:
+    tools = toolbox("THIS IS A JOKE. order 1043 is late, j.smith@example.com")
+    answer = claim(tools, "THIS IS A JOKE")
     assert answer["status"] == "refused"
-    assert "no person" in answer["reason"]
+    assert "no person" in str(answer["reason"])
     assert tools.escalation is None
     # Working on is still possible: the late parcel gets its credit.
     tools.call("find_customer", {"email": "j.smith@example.com"})
@@ -163,18 +167,18 @@ def test_the_tool_says_refused_and_why_and_the_turn_goes_on() -> None:
 
 
 def test_the_tool_accepts_a_quoted_request_and_records_no_investigation() -> None:
-    tools = toolbox("is there a way to get a live rep")
-    answer = tools.call(
-        "escalate_to_human",
-        {
-            "trigger": "explicit_request",
-            "customer_words": "a way to get a live rep",
-            "root_cause": "The customer asked for a person.",
-            "recommended_action": "Take over.",
-        },
+    message = "is there a way to get a live rep"
+    # Unscreened: only the words the model quotes can ground the escalation.
+    tools = ToolBox(
+        shop=demo_shop(),
+        book=default_policy_book(),
+        state=ConversationState(turn=1),
+        message=message,
     )
-    assert answer["status"] == "accepted"
+    assert claim(tools, "the way to get a live rep")["status"] == "refused"
+    assert claim(tools, "a way to get a live rep")["status"] == "accepted"
     assert tools.escalation is not None
+    assert tools.escalation.customer_words == "a way to get a live rep"
     decision = decide(tools.state, escalate(tools.state)).decision
     assert (decision.action, decision.investigation_steps) == ("escalate", 0)
 
