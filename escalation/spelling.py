@@ -1,0 +1,194 @@
+"""Normalise the words of customer text onto a lexicon: chat spellings, contractions, typos and
+words written together.
+
+Typos are matched with rapidfuzz (optimal string alignment distance) against the lexicon a
+caller passes in; joined words ("talktoahuman") are split with wordsegment's English unigram and
+bigram model. A word is only "corrected" when the English corpus does not know it as a word of
+its own, so "contract" never becomes "contact" nor "stuff" become "staff". The corpus is loaded
+once, on first use, from the library's bundled files.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from dataclasses import dataclass
+from functools import lru_cache
+from typing import Final
+
+from rapidfuzz import process
+from rapidfuzz.distance import OSA
+from wordsegment import Segmenter
+
+from escalation.wording import COMMON_REWRITES
+
+
+def words(text: str) -> frozenset[str]:
+    """The set of space-separated words in `text` (word lists are kept as plain text)."""
+    return frozenset(text.split())
+
+
+# Whole-word rewrites on top of the shared ones: chat spellings of the detector's own words.
+REWRITES: Final[dict[str, str]] = {
+    **COMMON_REWRITES,
+    "ppl": "people",
+    "wth": "with",
+    "thru": "through",
+    "w": "with",
+    "wit": "with",
+    "some1": "someone",
+    "any1": "anyone",
+    "hooman": "human",
+    "sum1": "someone",
+    "som1": "someone",
+    "sumone": "someone",
+    "sumbody": "somebody",
+    "callback": "call back",
+    "livechat": "live chat",
+    "helpdesk": "help desk",
+    "helpline": "help line",
+    "hotline": "help line",
+    "chatbot": "bot",
+    "chatbots": "bots",
+    "cs": "customer service",
+    "cust": "customer",
+    "tel": "phone",
+    "telephone": "phone",
+    "nr": "number",
+    "nbr": "number",
+    "num": "number",
+    "shouldnt": "should not",
+    "hows": "how is",
+    "whos": "who is",
+}
+
+# Words the English corpus knows too rarely for the "known word" test, yet are never typos.
+NEVER_CORRECTED: Final[frozenset[str]] = frozenset(
+    {"refund", "parcel", "courier", "invoice", "voucher", "reorder", "unsubscribe", "eta", "sku"}
+)
+
+_IRREGULAR: Final[dict[str, str]] = {
+    "can't": "can not",
+    "won't": "will not",
+    "shan't": "shall not",
+    "ain't": "is not",
+    "it's": "it is",
+    "that's": "that is",
+    "there's": "there is",
+    "what's": "what is",
+    "where's": "where is",
+    "who's": "who is",
+    "how's": "how is",
+    "here's": "here is",
+    "he's": "he is",
+    "she's": "she is",
+}
+_SUFFIXES: Final = (
+    ("n't", "not"),
+    ("'d", "would"),
+    ("'m", "am"),
+    ("'re", "are"),
+    ("'ll", "will"),
+    ("'ve", "have"),
+    ("'s", "'s"),
+)
+
+_JOINERS: Final = words(
+    "to a an the me us i my you your with for of in and please can want need now get"
+)
+# A word the corpus has seen this often is a word in its own right, not a slip of the keys
+# (typos of common words sit well below it: "agnet" 46k, "sevice" 159k; "urgent" is 6.7M).
+_KNOWN_COUNT: Final = 1_000_000
+_MAX_FUZZY_LENGTH: Final = 24
+
+
+@lru_cache(maxsize=1)
+def _segmenter() -> Segmenter:
+    segmenter = Segmenter()
+    segmenter.load()
+    return segmenter
+
+
+def is_known_word(word: str) -> bool:
+    """Whether the English corpus knows `word` as a word of its own."""
+    return word in NEVER_CORRECTED or _segmenter().unigrams.get(word, 0.0) >= _KNOWN_COUNT
+
+
+class Lexicon:
+    """The words a reader cares about; others' typos and joins are mapped onto them."""
+
+    def __init__(self, words: frozenset[str]) -> None:
+        self.words = words
+        self._targets = sorted(w for w in words if len(w) >= 4)
+        self.normalise = lru_cache(maxsize=8192)(self._normalise)
+
+    def _closest(self, word: str) -> str | None:
+        # One edit for short words, two from seven letters ("costumer" -> "customer").
+        limit = 1 if len(word) < 7 else 2
+        found = process.extractOne(word, self._targets, scorer=OSA.distance, score_cutoff=limit)
+        return None if found is None else found[0]
+
+    def _normalise(self, word: str) -> tuple[str, ...]:
+        if word in self.words or word in REWRITES:
+            return tuple(REWRITES.get(word, word).split())
+        if not word.isalpha() or len(word) < 4 or len(word) > _MAX_FUZZY_LENGTH:
+            return (word,)
+        if is_known_word(word):
+            return (word,)
+        if len(word) >= 6:
+            # Joined words combine lexicon words with small function words ("tosomebody");
+            # anything else the segmenter proposes is more likely a rare word of its own.
+            parts = [REWRITES.get(p, p) for p in _segmenter().segment(word)]
+            if len(parts) > 1 and all(p in self.words or p in _JOINERS for p in parts):
+                return tuple(" ".join(parts).split())
+        closest = self._closest(word)
+        return (word,) if closest is None else (closest,)
+
+
+@dataclass(frozen=True, slots=True)
+class Token:
+    """A normalised word (or clause punctuation) and the span of the input it came from."""
+
+    word: str
+    start: int
+    end: int
+
+
+_TOKEN: Final = re.compile(
+    r"[^\W_]+(?:['\u2019\u2018][^\W_]+)*"  # a word, contractions included
+    r"|[.,;:!?]+"  # clause punctuation
+    r"|(?<!\S)[-\u2013\u2014~|/]+(?!\S)"  # a free-standing dash or bar separates clauses
+    r"|[()\[\]{}\"\u201c\u201d]"  # brackets and double quotes separate clauses too
+)
+
+
+_BEFORE_TO: Final = frozenset({"talk", "speak", "chat", "me", "us", "through", "want", "need"})
+
+
+def _split_contraction(word: str) -> list[str]:
+    if word in _IRREGULAR:
+        return _IRREGULAR[word].split()
+    for suffix, full in _SUFFIXES:
+        if word.endswith(suffix) and len(word) > len(suffix):
+            return [word[: -len(suffix)], full]
+    return [word.replace("'", "")]
+
+
+def tokens(line: str, offset: int, lexicon: Lexicon) -> Iterator[Token]:
+    """The normalised tokens of one line; spans are offsets into the whole text."""
+    previous = ""
+    for match in _TOKEN.finditer(line):
+        raw = match.group()
+        start, end = offset + match.start(), offset + match.end()
+        if not raw[0].isalnum():
+            mark = "?" if "?" in raw else "!" if "!" in raw else raw[0]
+            previous = mark if mark in ".,;:?!" else ";"
+            yield Token(previous, start, end)
+            continue
+        word = raw.lower().replace("\u2019", "'").replace("\u2018", "'")
+        if word == "2" and previous in _BEFORE_TO:
+            word = "to"  # "talk 2 someone", not "order 2"
+        for piece in _split_contraction(word):
+            for normal in lexicon.normalise(piece):
+                previous = normal
+                yield Token(normal, start, end)
