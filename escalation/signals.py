@@ -72,7 +72,8 @@ _QUAL_WORDS = (
     " responsible competent knowledgeable experienced appropriate right relevant genuine living"
     " breathing friendly real live actual human physical proper qualified senior trained"
     " different other higher more_senior flesh_and_blood customer client service services care"
-    " support billing technical tech account helpdesk help_desk it fraud claims returns"
+    " support billing technical tech bank store shop company account helpdesk help_desk it"
+    " fraud claims returns"
 )
 _DEPT_WORDS = (
     "customer_service customer_services customer_care customer_support client_service"
@@ -96,7 +97,7 @@ _REACH_WORDS = (
 )
 _PASS_WORDS = (
     "connect connecting transfer transferring forward redirect route escalate pass hand put"
-    " patch switch refer direct move take hand_off handoff get"
+    " patch switch refer direct move take hand_off handoff get go"
 )
 _PASSIVE_WORDS = (
     "transferred connected put_through put_in_touch passed handed_over escalated redirected"
@@ -114,7 +115,7 @@ _ASK_PHRASES = (
     " asking_for looking_for waiting_for get_me to_get please_get just_get can_i_get could_i_get"
     " may_i_get can_you_get could_you_get give_me find_me bring_me send_me can_i_have"
     " could_i_have may_i_have can_we_have"
-    " let_me_have can_i_see arrange schedule book set_up appreciate"
+    " let_me_have can_i_see arrange schedule book set_up"
 )
 _ASK = _alt(_ASK_PHRASES)
 _ASK_WORDS: Final = frozenset(w.split("_")[0] for w in _ASK_PHRASES.split())
@@ -145,7 +146,7 @@ _MODIFIED = _alt(
 _AFTER_CALL_ME = _words(
     "back asap now please pls today tomorrow tonight later when whenever at on as soon urgently"
     " to about regarding if immediately right again instead because so and or then thanks"
-    " thank directly first in this"
+    " thank directly first in this by via"
 )
 
 _DET = _alt("a an the some any your another one_of_your one_of_the to_a someone_from")
@@ -167,7 +168,8 @@ _TARGET = (
 _TALKABLE = rf"(?:{_TARGET}|(?:the |your )?(?:support|{_alt(_UNIT_WORDS)})\b|you guys)"
 _CONTACTABLE = rf"(?:{_TALKABLE}|you\b|one of them\b|one\b|them\b)"
 _CHANNEL = (
-    r"(?:(?:a |an |the |your )?(?:(?:phone|quick|live|video) )?(?:call back|call|phone call|ring)"
+    r"(?:(?:a |an |the |your )(?:(?:phone|quick|live|video) )?(?:call back|call|phone call|ring)"
+    r"|(?:phone |video )?call back|phone call"
     r"|(?:a |the |your )?live (?:chat|support|help|assistance|person)"
     r"|(?:a |the |your )?help line)\b"
 )
@@ -243,7 +245,15 @@ _EXPLICIT: Final = (
         rf" {_ASK}(?: some| human| personal| real)? (?:help|assistance|support) from"
         rf" (?P<t>{_TARGET})"
     ),
-    _C(rf" (?:{_ASK} )?(?:human|personal|live|real) (?:help|assistance|support|contact)\b"),
+    _C(
+        rf" (?:{_ASK} )?(?:human|personal|live|real) (?:help|assistance|support|contact|handoff"
+        r"|hand off|handover|transfer|escalation|interaction)\b"
+    ),
+    _C(
+        rf" (?:appreciate|welcome) {_CHANNEL}"
+        r"| (?:be|get|being) (?:contacted|called|rung|phoned|helped|served|assisted|handled) by"
+        rf" (?P<t>{_TARGET})"
+    ),
     _C(
         rf" who (?:do|can|should|could|would|shall|will|may|must|might) (?:i|we)"
         rf" (?:{_TALK}|{_REACH}|ask|write to|turn to|go to)\b"
@@ -270,7 +280,8 @@ _EXPLICIT: Final = (
     ),
     _C(rf" (?:put|get) (?P<t>{_TARGET}) on(?: the (?:phone|line|chat))?\b"),
     _C(
-        r" (?:call|ring|phone|contact|email|text|reach|message|dm|pm|inbox) (?:me|us)"
+        r" (?:call|ring|phone|contact|email|text|reach|message|dm|pm|inbox|get in touch with"
+        r") (?:me|us)"
         r"(?P<callback>\b)"
     ),
     _C(
@@ -287,7 +298,7 @@ _EXPLICIT: Final = (
 )
 _TERSE: Final = _C(
     rf" (?:(?:{_FILLER}) )*(?:{_TARGET}|{_CHANNEL}|{_NUMBER})(?: (?:{_FILLER}|{_TARGET}))*"
-    rf"(?: available| to (?:talk|speak|chat|answer|call))?"
+    rf"(?: available| needed| required| wanted| to (?:talk|speak|chat|answer|call))?"
 )
 
 # Implicit signals read first and masked, so the request words inside them are not read again.
@@ -322,7 +333,8 @@ _MASKED: Final = (
         r"|ring|phone|calling|reaching|contacting)\b[^.?!;]*"
         r"| (?:nobody|no one|noone) (?:is )?(?:answer|answers|answering|picks|picking|respond"
         r"|responds|responding|gets back|got back|calls back|called back|is there|there)\b"
-        rf"| (?:{_alt(_DEPT_WORDS)}|{_NUMBER}|line|phone)(?: (?:is|are))?(?: not| never)?"
+        rf"| (?:{_alt(_DEPT_WORDS)}|{_NUMBER}|line|phone)(?: (?:is|are))?"
+        r"(?: (?:always|constantly|still|just))?(?: not| never)?"
         r" (?:available|reachable|unavailable|unreachable|answering|working|responding|busy"
         r"|picking up|down|closed)\b"
     ),
@@ -379,13 +391,15 @@ _IMPLICIT: Final = (
         r"|alive|paying attention)\b"
     ),
     _C(
-        rf" {_SOMEONE}(?: who| that)?(?: can| could| to| available to| able to| will| better)?"
+        rf" (?:{_SOMEONE}|(?:can|could|will) (?:an? |any )?(?:real )?{_NOUN})(?: who| that)?"
+        r"(?: can| could| to| available to| able to| will| better)?"
         r"(?: please)?"
         rf" (?:{_HELPISH}|get back)"
         rf"| {_SOMEONE} (?:available|around|free)\b"
         r"| who is (?:your|the) (?:supervisor|manager|boss)\b"
     ),
     _C(r" (?:real|actual|live) (?:human|person|people|agent)s?\b"),
+    _C(rf"^ (?:are you |r you |you )?(?:an? )?{_alt(_BOT_WORDS)} \?"),
     _C(
         rf" {_alt(_BOT_WORDS)} or (?:as )?(?:an? )?{_alt(_PERSON_WORDS)}"
         rf"| {_alt(_PERSON_WORDS)} or (?:as )?(?:an? )?{_alt(_BOT_WORDS)}"
@@ -403,13 +417,14 @@ _TRANSPARENT: Final = _words(
 )
 _REPORTED: Final = _words(
     "told said says asked advised suggested recommended instructed supposed promised already"
-    " was were"
+    " was were called rang phoned emailed contacted messaged spoke talked chatted gave sent got"
+    " found"
     " previously earlier yesterday last used had"
 )
 # The customer repeating their own request: "I already said I want a person".
 _REITERATED: Final = re.compile(r"\b(?:i|we)(?: already| just)? (?:said|told you|asked)\b")
 # "I was hoping to talk to someone" looks ahead; "I was talking to an agent" reports.
-_PROSPECTIVE: Final = _words("hoping wondering going about looking planning wanting told")
+_PROSPECTIVE: Final = _words("hoping wondering going about looking planning wanting")
 _TRIED: Final = _words("tried attempted")
 _FRAMES: Final = _words("how where can could may way want need like please number best")
 _MINE: Final = _words("my our his her their")
@@ -438,7 +453,10 @@ _FOLLOW_OK: Final = _words(
     " else about regarding with from in at thanks thank so and or if then who available pls"
 )
 _NOUN_BEFORE: Final = _words("a an the my your this that our their his her")
-_AFTER_PAST: Final = _words("was were had did said told gave hung promised called sent")
+_AFTER_PAST: Final = _words(
+    "was were had did said told gave hung promised called sent left took brought came went broke"
+    " lost dropped threw kept forgot got"
+)
 _DOWN: Final = _words("not never unavailable unreachable busy down closed")
 _OTHER_SUBJECTS: Final = _words(
     "my our his her their they he she friends people everyone everybody wife husband mom"
@@ -549,7 +567,7 @@ def _veto(norm: str, match: re.Match[str]) -> _Veto | None:
     reported = [
         w
         for w, after in zip(recent, [*recent[1:], ""], strict=False)
-        if w in _REPORTED and after not in _PROSPECTIVE
+        if w in _REPORTED and after not in _PROSPECTIVE and (w, after) != ("got", "to")
     ]
     if reported and not _REITERATED.search(" ".join(words)):
         return "none", _PAST
@@ -695,9 +713,30 @@ def detect_human_request(text: str) -> HumanRequest:
 
 _MENTION: Final = _C(
     rf" (?:{_REACH} (?:me|us)(?P<callback>\b)|{_REACH} (?P<u>you)\b|(?P<number>{_NUMBER})"
-    rf"|(?P<t>{_TARGET}|{_CHANNEL}|(?:the |your )?support\b)|{_PASS}\b|{_TALK}\b"
-    rf"|{_alt(_PASSIVE_WORDS)})"
+    rf"|(?P<t>{_TARGET}|{_CHANNEL}|(?:the |your )?support\b)"
+    rf"|(?P<act>{_PASS}|{_TALK}|{_REACH}|{_alt(_PASSIVE_WORDS)}))"
 )
+
+
+# Words that put a mentioned person in a request: a want, an act, a question, a plea.
+_REQUEST_CUES: Final = (
+    _ACT_WORDS
+    | _ASK_WORDS
+    | _words(
+        "can could may might would will how where who is are please pls rather prefer else let"
+        " get have want need like give"
+    )
+)
+
+
+def _unasked(clause: str, after: list[str]) -> _Veto | None:
+    """A person mentioned with nothing around them that asks ("the manager left it outside"),
+    or the subject of a report ("a person on the phone was lovely")."""
+    if not _REQUEST_CUES & set(clause.split()) and not _TERSE.fullmatch(clause):
+        return "none", "the words mention a person without asking to reach one"
+    if _AFTER_PAST & set(after) or (after and after[0].endswith("ed")):
+        return "none", _PAST
+    return None
 
 
 def request_words_refusal(words: str) -> str | None:
@@ -722,12 +761,21 @@ def request_words_refusal(words: str) -> str | None:
         # enough (the model read the whole message); help asked of "someone" counts too.
         vetoed: set[int] = set()  # clauses whose first mention was vetoed ("I don't want to
         for match in _MENTION.finditer(searched):  # talk to a human": "a human" goes with it)
-            clause = max((m.end() for m in _CLAUSE.finditer(searched, 0, match.start())), default=0)
-            if clause in vetoed:
+            start, stop = next(c for c in _clauses(searched) if c[0] <= match.start() < c[1])
+            if start in vetoed:
                 continue
-            verdict = _veto(line.norm, match)
+            if match.group("act") is not None:
+                # an act is no request by itself ("talk me through it"), but it carries the
+                # clause's negation or report to the person after it
+                verdict = _veto(line.norm, match)
+                if verdict is not None:
+                    vetoed.add(start)
+                    reason = verdict[1]
+                continue
+            vetoed.add(start)
+            after = searched[match.end() : stop].split()[:4]
+            verdict = _veto(line.norm, match) or _unasked(searched[start:stop], after)
             if verdict is None or verdict[1] == _HINT:
                 return None
-            vetoed.add(clause)
             reason = verdict[1]
     return reason

@@ -53,6 +53,7 @@ REWRITES: Final[dict[str, str]] = {
     "cs": "customer service",
     "cust": "customer",
     "tel": "phone",
+    "tollfree": "toll free",
     "telephone": "phone",
     "nr": "number",
     "nbr": "number",
