@@ -341,7 +341,8 @@ _MASKED: Final = (
 )
 _IMPLICIT: Final = (
     _C(
-        rf" (?:{_BAD}|just a|only a|talking to a|talking to the|another) {_alt(_BOT_WORDS)}\b"
+        rf" (?:{_BAD}|(?:still|just|only) (?:a|an)|talking to (?:a|an|the)|another)"
+        rf" {_alt(_BOT_WORDS)}\b"
         rf"| (?:doubt|not convinced|not sure|do not think|do not believe)(?: that)?"
         rf" (?:the |this |an? |that )?(?:{_alt(_BOT_WORDS)}|you) (?:can|could|will|would|is|are"
         r"|understands?|knows?)\b"
@@ -380,7 +381,8 @@ _IMPLICIT: Final = (
     ),
     _C(
         r" (?:is|are) (?:there )?(?:anyone|anybody|someone|somebody|a human|a person|any humans?)"
-        r"(?: real)? (?:there|here|out there|listening|reading|alive|home|around|on the other end"
+        r"(?: real| actually| really| even| still)? (?:there|here|out there|listening|reading|alive"
+        r"|home|around|on the other end"
         r"|working)\b| (?:anyone|anybody|somebody) (?:there|home|here|out there)(?= [?!.]|$)"
         rf"| (?:is|are) there (?:a |any )?(?:real )?(?:{_alt(_PERSON_WORDS)}|one|body)(?= [?!.]|$)"
         r"| (?:does|do|will|would|is|are) (?:a |any )?(?:real )?(?:human|person|people|anyone"
@@ -451,6 +453,9 @@ _ANTECEDENT: Final = re.compile(
 _FOLLOW_OK: Final = _words(
     "please now asap to who that on for instead here today again right immediately urgently"
     " else about regarding with from in at thanks thank so and or if then who available pls"
+    " not instead rather than but because since as ok okay already too also involved assigned"
+    " present being beings help assistance support straight directly back contact this"
+    " tomorrow tonight later soon when whenever"
 )
 _NOUN_BEFORE: Final = _words("a an the my your this that our their his her")
 _AFTER_PAST: Final = _words(
@@ -609,16 +614,12 @@ def _veto(norm: str, match: re.Match[str]) -> _Veto | None:
         return None
     if words[-1:] and words[-1] in _MINE:
         return "none", _THIRD  # "my manager"
-    causative = " have " in match.group() or " get " in match.group()
     if target in _ANAPHORS and not _ANTECEDENT.search(norm, 0, start):
         return "none", _OTHER_SENSE  # "talk to them" with no person named before
     if (
         first in _ASK_WORDS
         and following[:1]
-        and (
-            following[0].endswith("ed")
-            or (causative and following[0].isalpha() and following[0] not in _FOLLOW_OK)
-        )
+        and (following[0].isalpha() and following[0] not in _FOLLOW_OK)
     ):
         return "none", _THIRD  # "I want the manager fired", "can I have someone collect it"
     if target == "you" and not _FRAMES & set(words):
