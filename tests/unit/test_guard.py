@@ -20,6 +20,7 @@ from escalation.engine import (
     promises_handoff,
     screen_message,
 )
+from escalation.signals import request_words_refusal
 from escalation.state import ConversationState, NotedSignal
 
 # Requests for a person in words a model may recognise; the guard must accept the span.
@@ -260,3 +261,69 @@ def test_the_offer_turn_is_remembered_only_for_resolutions_and_declines() -> Non
     assert declined.last_offer_turn == 3
     assert declined.offer_followed_signal() is False  # not before a later turn
     assert replace(declined, turn=4).offer_followed_signal()
+
+
+# --- the guard's reading of whole messages (a model may quote everything) ------------------
+
+_ASKS = [
+    "can I {act} {who}",
+    "I want to {act} {who}",
+    "pls let me {act} {who}",
+    "is there any way to {act} {who}?",
+    "how would I {act} {who}",
+    "I'd much rather {act} {who} about this",
+    "order 88 is wrong again. I need to {act} {who}.",
+]
+_ACTS = ["talk to", "speak with", "chat with", "get hold of", "reach", "be put through to"]
+_WHO = [
+    "a person",
+    "a human being",
+    "someone",
+    "an actual agent",
+    "your support team",
+    "customer care",
+    "a supervisor",
+    "a manager",
+    "an operator",
+    "a member of staff",
+]
+
+# Messages that mention people, contact or staff and ask for no one.
+_MENTIONS = [
+    "the {role} left my parcel in the rain",
+    "I already spoke with {who2} yesterday and they fixed it, thanks",
+    "your {role} told me it would come Monday. where is it",
+    "{who2} on the phone was lovely btw. can you check order 88",
+    "I don't need {who2}, just tell me where order 88 is",
+    "no need to put me through to {who2}, the bot is fine",
+    "my {role} signed for it but it was empty",
+    "my name is {name} and order 88 is late",
+    "this is {name} from the accounts side, update my billing email",
+    "can you talk me through returning order 88",
+    "I want to call off order 88",
+    "please update my contact number on the account",
+]
+_ROLES = ["courier", "delivery driver", "neighbour", "manager", "husband", "agent"]
+_WHO2 = ["a person", "someone", "your agent", "a supervisor", "customer service"]
+_NAMES = ["Rob", "Ana Lee", "Jo", "Sam Carter"]
+
+
+@given(frame=st.sampled_from(_ASKS), act=st.sampled_from(_ACTS), who=st.sampled_from(_WHO))
+def test_whole_messages_that_ask_for_a_person_pass_the_guard(
+    frame: str, act: str, who: str
+) -> None:
+    message = frame.format(act=act, who=who)
+    assert request_words_refusal(message) is None, message
+
+
+@given(
+    frame=st.sampled_from(_MENTIONS),
+    role=st.sampled_from(_ROLES),
+    who2=st.sampled_from(_WHO2),
+    name=st.sampled_from(_NAMES),
+)
+def test_whole_messages_that_only_mention_people_are_refused(
+    frame: str, role: str, who2: str, name: str
+) -> None:
+    message = frame.format(role=role, who2=who2, name=name)
+    assert request_words_refusal(message) is not None, message
