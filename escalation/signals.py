@@ -71,7 +71,8 @@ _QUAL_WORDS = (
     "bloody damn damned fucking goddamn freaking effing"  # swearing is skipped, never read
     " responsible competent knowledgeable experienced appropriate right relevant genuine living"
     " breathing friendly real live actual human physical proper qualified senior trained"
-    " different other higher more_senior flesh_and_blood customer client service services care"
+    " different other higher concerned designated dedicated authorised authorized more_senior"
+    " flesh_and_blood customer client service services care"
     " support billing technical tech bank store shop company account helpdesk help_desk it"
     " fraud claims returns"
 )
@@ -97,7 +98,7 @@ _REACH_WORDS = (
 )
 _PASS_WORDS = (
     "connect connecting transfer transferring forward redirect route escalate pass hand put"
-    " patch switch refer direct move take hand_off handoff get go"
+    " patch switch refer direct move take hand_off handoff get go kick bump"
 )
 _PASSIVE_WORDS = (
     "transferred connected put_through put_in_touch passed handed_over escalated redirected"
@@ -213,7 +214,7 @@ _C = re.compile  # every pattern starts at a word: the normalised line begins wi
 _EXPLICIT: Final = (
     _C(
         rf" {_TALK}(?: (?:this|it|that|things|my \w+))?(?: through| over)?"
-        rf"(?: directly| personally| now)?(?: to| with)? (?P<t>{_TALKABLE})"
+        rf"(?: directly| personally| now| live)?(?: to| with)? (?P<t>{_TALKABLE})"
     ),
     # a person named as the one to talk to: "can I speak to Priya", "I'd like to talk to Tom"
     _C(
@@ -222,15 +223,36 @@ _EXPLICIT: Final = (
         r"(?= please| again| from| in| at| [.,;:!?]|$)"
     ),
     _C(r" get in (?:touch|contact)(?= with (?:you|someone|somebody)| please| [.,;:!?]|$)"),
-    _C(rf" {_REACH} (?P<t>{_CONTACTABLE})"),
+    _C(rf" (?:{_REACH}|contact with|contact to) (?P<t>{_CONTACTABLE})"),
     _C(
         rf" (?:{_PASS}(?: (?:me|us|this|it|(?:my|the|this) {_CONV}))?|(?:be|get|getting|being"
         rf"|this|it|me|us) {_alt(_PASSIVE_WORDS)})(?: over| back| on| up| off| across| in touch"
         rf"| in contact)?(?: through)? (?:to|with|on|onto)(?: me| us)? (?P<t>{_CONTACTABLE})"
     ),
     _C(
-        r" (?:do|sort|discuss|handle|go through) (?:this|it|that)(?: out)? (?:over|by|on)"
-        r" (?:the )?phone\b"
+        r" (?:(?:do|sort|discuss|handle|go through) (?:this|it|that)(?: out)?|talk|speak|chat)"
+        r" (?:over|by|on) (?:the )?(?:phone|call)\b"
+    ),
+    _C(
+        rf" (?:assign|allocate|appoint|add|bring|get|put) (?P<t>{_TARGET}) (?:to|into|on|onto)"
+        r" (?:my|this|the|our) (?:\w+ )?(?:case|ticket|chat|conversation|claim|complaint|issue"
+        r"|query|matter|thread)\b"
+    ),
+    # live chat asked for or asked about: "can I use the live chat", "is live chat open"
+    _C(
+        r" (?:use|try|switch to|move to|start|open|join|access|get|want|need|is there|where is"
+        r"|how do i|can i|to|please) (?:a |an |the |your )?live (?:chat|agent|support|person)\b"
+        r"| live (?:chat|agent|support) (?:is )?(?:available|open|please|now)\b"
+    ),
+    # the customer's case to be passed on: "I'd like this escalated"
+    _C(
+        r" (?:want|need|would like|like|get|have) (?:this|it|my (?:case|complaint|issue|ticket"
+        r"|query))? (?:escalated|transferred|passed on|handed over)\b"
+    ),
+    # a question kept for a person: "I have a question for a real person", "can I ask a human"
+    _C(
+        rf" (?:questions?|query|queries) for (?P<t>{_TARGET})"
+        rf"| (?:want to|need to|can i|could i|may i|let me|like to) ask (?P<u>{_TARGET})"
     ),
     _C(
         rf" (?:(?:transfer|connect|escalate|forward) (?:me|us|this|it|(?:my|the|this) {_CONV})"
@@ -247,7 +269,7 @@ _EXPLICIT: Final = (
     ),
     _C(
         rf" (?:{_ASK} )?(?:human|personal|live|real) (?:help|assistance|support|contact|handoff"
-        r"|hand off|handover|transfer|escalation|interaction)\b"
+        r"|hand off|handover|transfer|escalation|interaction|response|reply|answer|touch|review)\b"
     ),
     _C(
         rf" (?:appreciate|welcome) {_CHANNEL}"
@@ -259,6 +281,7 @@ _EXPLICIT: Final = (
         rf" (?:{_TALK}|{_REACH}|ask|write to|turn to|go to)\b"
         rf"|(?<! ,) who (?:can|could|will|would) (?:{_HANDLE}){_OBJECT}"
         rf"| who (?:to|is the (?:right |best )?(?:person|one) to) (?:{_TALK}|{_REACH}|ask)\b"
+        r"| who is the (?:\w+ )?(?:person|people|contact|one) (?:to|for|i|we)\b"
     ),
     _C(
         rf" (?P<t>{_TARGET}) (?:that |who |whom )?(?:i|we) (?:can|could|may|might|should)"
@@ -287,7 +310,7 @@ _EXPLICIT: Final = (
     _C(
         r" (?:can|could|would|will|may|might|please|have|get|let|rather|prefer|want|need|is there"
         rf"|make)(?: you)? (?P<t>{_TARGET}) (?:to |who can |who could |that can )?"
-        rf"(?:{_HANDLE}{_OBJECT}|{_REACH} (?:me|us)\b)"
+        rf"(?:{_HANDLE}{_OBJECT}|{_REACH} (?:me|us)\b|(?:help|assist|answer)(?: me| us)?\b)"
     ),
     # the customer repeating an earlier request: "I've asked three times for a human"
     _C(
@@ -297,8 +320,9 @@ _EXPLICIT: Final = (
     _C(r" (?:be|get|getting) (?:called|rung|phoned|contacted)(?: back)?(?P<callback>\b)"),
 )
 _TERSE: Final = _C(
-    rf" (?:(?:{_FILLER}) )*(?:{_TARGET}|{_CHANNEL}|{_NUMBER})(?: (?:{_FILLER}|{_TARGET}))*"
-    rf"(?: available| needed| required| wanted| to (?:talk|speak|chat|answer|call))?"
+    rf" (?:(?:{_FILLER}) )*(?:{_TARGET}|{_CHANNEL}|{_NUMBER})"
+    rf"(?: (?:{_FILLER}|{_TARGET}|chat|call|support|help|contact|available|needed|required"
+    r"|wanted|to (?:talk|speak|chat|answer|call)))*"
 )
 
 # Implicit signals read first and masked, so the request words inside them are not read again.
@@ -306,7 +330,8 @@ _MASKED: Final = (
     # who is answering: "am I talking to a bot?", "are you a real person"
     _C(
         r" who am i (?:talking|chatting|speaking) (?:to|with)\b"
-        r"| (?:am i|are we|is this|is it|is that|are you|you are|who am i|who is this|who are you)"
+        r"| (?:am i|are we|is (?:this|it|that)(?: chat| conversation| reply| response| message)?"
+        r"|are you|you are|who am i|who is this|who are you)"
         r"(?: (?:really|actually|even|still|just|currently|now|only))*"
         r"(?: (?:talking|speaking|chatting|texting|writing|dealing)(?: to| with))?"
         r"(?: (?:a|an|the|some|just a|only a|one of|one of those|some sort of|some kind of"
@@ -332,79 +357,96 @@ _MASKED: Final = (
         rf"(?: even)?(?: get)? (?:reach|contact|call|get through|get hold|get in touch|connect"
         r"|ring|phone|calling|reaching|contacting)\b[^.?!;]*"
         r"| (?:nobody|no one|noone) (?:is )?(?:answer|answers|answering|picks|picking|respond"
-        r"|responds|responding|gets back|got back|calls back|called back|is there|there)\b"
+        r"|responds|responding|gets back|got back|calls back|called back|is there|there|picked"
+        r"|answered|responded|replied)\b| (?:on hold|been holding|holding on the line) for\b"
         rf"| (?:{_alt(_DEPT_WORDS)}|{_NUMBER}|line|phone)(?: (?:is|are))?"
         r"(?: (?:always|constantly|still|just))?(?: not| never)?"
         r" (?:available|reachable|unavailable|unreachable|answering|working|responding|busy"
         r"|picking up|down|closed)\b"
     ),
 )
+# The bot as a subject or object of doubt: "this bot", "the chat", "you" (not "you guys").
+_BOT = _alt(_BOT_WORDS)
+_BOTNP = (
+    rf"(?:(?:this|the|your|a|an|another|such a|what a) )?(?:(?:{_BAD}) )?(?:{_BOT}|assistant"
+    r"|chat|system|thing)(?: \w+)?|you(?! guys| people| lot| all)(?: \w+)?"
+)
+_VERY = r"(?: (?:so|such|really|completely|totally|pretty|just|absolutely|the|a|an|even|actually))*"
+_CANNOT = (
+    r"(?:do not|does not|did not|can not|could not|never|will not|have not|are not able to"
+    r"|is not able to)(?: really| even| actually| ever)?"
+)
+_GRASP = (
+    r"(?:understand|understood|get it|get anything|listen|listened|read|help|helped|answer"
+    r"|answered|do anything|fix anything|solve anything)\b"
+)
 _IMPLICIT: Final = (
+    # disparagement: "this bot is useless", "what a useless assistant", "stupid AI", "you suck"
     _C(
-        rf" (?:{_BAD}|(?:still|just|only) (?:a|an)|talking to (?:a|an|the)|another)"
-        rf" {_alt(_BOT_WORDS)}\b"
-        rf"| (?:doubt|not convinced|not sure|do not think|do not believe)(?: that)?"
-        rf" (?:the |this |an? |that )?(?:{_alt(_BOT_WORDS)}|you) (?:can|could|will|would|is|are"
-        r"|understands?|knows?)\b"
-        r"| (?:rather not|refuse to|will not|do not want|no more|skip|stop|enough of)(?: \w+){0,3}?"
-        rf" (?:an? |the |another |this |these |those )?(?:{_alt(_BOT_WORDS)}|scripted|canned)"
-        rf"| {_alt(_BOT_WORDS)}s? (?:is|are|was|seem|seems)(?: so| such| really| completely"
-        rf"| totally| pretty| a)* (?:{_BAD})\b"
-        rf"| you(?! guys| people| lot)(?: \w+)? (?:are|seem)(?: so| such| really| completely"
-        rf"| totally| just)*"
-        rf" (?:{_BAD}|a {_alt(_BOT_WORDS)}|not (?:human|real|a real))\b"
-        rf"| (?:you|{_alt(_BOT_WORDS)})(?: \w+)? (?:do not|does not|did not|can not|never|will not"
-        r"|have not|are not able to) (?:understand|get it|listen|help|read|do anything|fix anything"
-        r"|answer|answered|understood|read|listened|helped)\b"
-        r"| (?:repeating|repeat) yourself| (?:this|that|it|you) (?:is|are) not (?:helping|helpful"
-        r"|useful)| (?:is there )?(?:no one|nobody|noone) (?:who |that )?(?:can|to|will|could) help"
-        rf"| point (?:of|in) (?:this|talking|chatting|asking)| give up on (?:you|this|the)"
-        rf" (?:{_alt(_BOT_WORDS)}|chat)?"
-        rf"| (?:this|the|your) (?:assistant|chat|system|thing)(?: \w+)? (?:is|was)"
-        r"(?: so| really)? "
-        rf"{_BAD}"
-        rf"| (?:{_BAD}) (?:talking|speaking|chatting) (?:to|with)"
-        rf" (?:you|this|a {_alt(_BOT_WORDS)})| you (?:really |totally )?suck\b"
+        rf" (?:{_BOTNP})(?: is| are| seem| seems| was){_VERY} (?:{_BAD})\b"
+        rf"| (?:{_BAD}|(?:still|just|only) (?:a|an)|talking to (?:a|an|the)|another)"
+        rf" (?:{_BOT}|assistant|chat)\b"
+        rf"| you(?: really| totally)? suck\b| (?:{_BAD}) (?:talking|speaking|chatting) (?:to|with)"
+        rf" (?:you|this|a {_BOT})"
+        rf"| you{_VERY} (?:are|seem){_VERY} (?:a {_BOT}|not (?:human|real|a real))"
     ),
+    # doubts about what the bot can do
     _C(
-        r" (?:are|r) you (?:even |actually |really )?(?:able|capable) (?:to|of)"
-        r" (?:fix|do|help|solve|understand|answer|sort|handle)"
+        rf" (?:{_BOTNP}) {_CANNOT} {_GRASP}"
+        rf"| (?:will not|can not|do not|did not|why do not) you{_VERY} {_GRASP}"
+        r"| (?:are|r|do|can) you(?: even| actually| really)? (?:able|capable|allowed|authorised"
+        r"|authorized|have the (?:ability|power|authority|access)) (?:to|of)\b"
         r"| (?:can|do) you (?:even|actually|really) (?:help|do|fix|understand|know)\b"
+        rf"| (?:doubt|not convinced|not sure|do not think|do not believe)(?: that)?"
+        rf" (?:the |this |an? |that )?(?:{_BOT}|you) (?:can|could|will|would|is|are|understands?"
+        r"|knows?)\b"
+        r"| (?:this|that|it|you) (?:is|are) not (?:helping|helpful|useful)"
+        r"| (?:is there )?(?:no one|nobody|noone) (?:who |that )?(?:can|to|will|could) help"
+        rf"| point (?:of|in) (?:this|talking|chatting|asking)| give up on (?:you|this|the)"
     ),
+    # refusing the bot: "I'd rather not chat with a bot", "no more canned answers"
+    _C(
+        r" (?:rather not|refuse to|will not|do not want|no more|skip|stop|enough of)(?: \w+){0,3}?"
+        rf" (?:an? |the |another |this |these |those )?(?:{_BOT}|scripted|canned)"
+    ),
+    # going in circles
     _C(
         r" (?:round|around) in circles| (?:going|getting|leading) nowhere| not getting anywhere"
+        r"| back and forth| round and round| around and around| in a loop"
         r"| talking to (?:a |the )?(?:brick )?wall\b"
         r"| (?:same|generic|canned|scripted|automated|robotic|copy pasted?) (?:answer|answers|thing"
-        r"|link|links|faq|article|articles"
-        r"|reply|replies|response|responses|message|messages|script)\b"
-        r"| keeps? (?:saying|repeating|giving|sending) (?:the same|that|me the)"
+        r"|link|links|faq|article|articles|reply|replies|response|responses|message|messages"
+        r"|script)\b| keeps? (?:saying|repeating|giving|sending) (?:the same|that|me the)"
+        r"| (?:repeating|repeat) yourself| asked (?:me )?(?:that|this|the same)(?: \w+)?"
+        r" (?:already|before|again|twice)| already asked (?:me )?(?:that|this)"
     ),
+    # is anyone there: "hello? anyone?", "does a human ever read this"
     _C(
         r" (?:is|are) (?:there )?(?:anyone|anybody|someone|somebody|a human|a person|any humans?)"
         r"(?: real| actually| really| even| still)? (?:there|here|out there|listening|reading|alive"
-        r"|home|around|on the other end"
-        r"|working)\b| (?:anyone|anybody|somebody) (?:there|home|here|out there)(?= [?!.]|$)"
+        r"|home|around|on the other (?:end|side)|working)\b"
+        r"| (?:anyone|anybody|somebody) (?:there|home|here|out there)(?= [?!.]|$)"
         rf"| (?:is|are) there (?:a |any )?(?:real )?(?:{_alt(_PERSON_WORDS)}|one|body)(?= [?!.]|$)"
         r"| (?:does|do|will|would|is|are) (?:a |any )?(?:real )?(?:human|person|people|anyone"
-        r"|anybody|someone|somebody)(?: \w+)? (?:read|reading|see|seeing|check|checking|answer"
-        r"|answering|look|looking)\b"
+        r"|anybody|someone|somebody)(?: \w+){0,3}? (?:read|reading|see|seeing|check|checking"
+        r"|answer|answering|look|looking)\b"
         r"| (?:a |any )?(?:human|person|people|anyone|someone) behind (?:this|it|the)\b"
         r"| (?:are|r) you (?:even |actually |really |still )?(?:listening|reading|there|real"
         r"|alive|paying attention)\b"
     ),
+    # hints at a person without asking: "can someone help me", "a real person would know"
     _C(
-        rf" (?:{_SOMEONE}|(?:can|could|will) (?:an? |any )?(?:real )?{_NOUN})(?: who| that)?"
-        r"(?: can| could| to| available to| able to| will| better)?"
-        r"(?: please)?"
-        rf" (?:{_HELPISH}|get back)"
+        rf" {_SOMEONE}(?: who| that)?(?: can| could| to| available to| able to| will| better)?"
+        rf"(?: please)? (?:{_HELPISH}|get back)"
         rf"| {_SOMEONE} (?:available|around|free)\b"
         r"| who is (?:your|the) (?:supervisor|manager|boss)\b"
+        r"| (?:real|actual|live) (?:human|person|people|agent)s?\b"
     ),
-    _C(r" (?:real|actual|live) (?:human|person|people|agent)s?\b"),
-    _C(rf"^ (?:are you |r you |you )?(?:an? )?{_alt(_BOT_WORDS)} \?"),
+    # who is answering, asked tersely or as a choice: "bot?", "human or machine?"
     _C(
-        rf" {_alt(_BOT_WORDS)} or (?:as )?(?:an? )?{_alt(_PERSON_WORDS)}"
-        rf"| {_alt(_PERSON_WORDS)} or (?:as )?(?:an? )?{_alt(_BOT_WORDS)}"
+        rf"^ (?:are you |r you |you )?(?:an? )?{_BOT} \?"
+        rf"| {_BOT} or (?:as )?(?:an? )?{_alt(_PERSON_WORDS)}"
+        rf"| {_alt(_PERSON_WORDS)} or (?:as )?(?:an? )?{_BOT}"
     ),
 )
 
@@ -413,7 +455,7 @@ _CLAUSE: Final = re.compile(r" [.,;:!?](?= |$)| but | so | and | however ")
 _NEGATORS: Final = _words("not never no without nobody neither nor stop hardly than instead")
 _TRANSPARENT: Final = _words(
     "someone somebody anyone anybody them me asking telling making forcing i we you really even"
-    " actually just want need to like would do does did will have be going"
+    " actually just want need needs wants has one to like would do does did will have be going"
     " wish am is are ever at all necessarily think mean please a the any an more"
     " make made interested in reason point"
 )
@@ -457,12 +499,17 @@ _FOLLOW_OK: Final = _words(
     " present being beings help assistance support straight directly back contact this"
     " tomorrow tonight later soon when whenever"
 )
+_HELP_ASKED: Final = re.compile(r" (?:help|assist|answer)(?: me| us)?$")
+_IMPERATIVE: Final = _words("give get send bring")
 _NOUN_BEFORE: Final = _words("a an the my your this that our their his her")
 _AFTER_PAST: Final = _words(
     "was were had did said told gave hung promised called sent left took brought came went broke"
     " lost dropped threw kept forgot got"
 )
-_DOWN: Final = _words("not never unavailable unreachable busy down closed")
+_DEAD_AFTER: Final = re.compile(
+    r"(?:is |are )?(?:always |still |just )?(?:(?:not|never) (?:available|answering|working"
+    r"|responding|reachable|picking)|unavailable|unreachable|busy|down|closed)\b"
+)
 _OTHER_SUBJECTS: Final = _words(
     "my our his her their they he she friends people everyone everybody wife husband mom"
     " mum dad family driver courier"
@@ -582,7 +629,7 @@ def _veto(norm: str, match: re.Match[str]) -> _Veto | None:
         return "none", "the words pose as an instruction to the system, not the customer's"
     if first in _ACT_WORDS and words[-1:] and words[-1] in _NOUN_BEFORE and rest[:1] != ["number"]:
         return "none", _OTHER_SENSE  # the act as a noun: "a transfer to someone"
-    if following[:1] and following[0] in _DOWN and following[1:2] != ["a"]:
+    if _DEAD_AFTER.match(" ".join(following)):
         return "implicit", _DEAD_LINE  # "customer care number not answering"
     if first == "call" and (words[-1:] == ["you"] or following[:1] in (["a"], ["an"])):
         return "none", _OTHER_SENSE  # "what do you call someone who ...", "call someone a liar"
@@ -624,11 +671,10 @@ def _veto(norm: str, match: re.Match[str]) -> _Veto | None:
         return "none", _THIRD  # "I want the manager fired", "can I have someone collect it"
     if target == "you" and not _FRAMES & set(words):
         return "none", _OTHER_SENSE  # "my husband will call you tomorrow"
-    if (
-        match.end("t") == end
-        and first not in _ACT_WORDS
-        and target.split()[-1] in {"someone", "somebody", "anyone", "anybody"}
-    ):
+    someone = first not in _ACT_WORDS | _IMPERATIVE and target.split()[-1] in _ANYONE_ALONE
+    if someone and _HELP_ASKED.search(match.group()):
+        return "implicit", _HINT  # "can someone help me?"
+    if someone and match.end("t") == end:
         after = [w for w in following[:4] if w not in {"to", "who", "that", "can", "could"}]
         if after and after[0] in _HELP_WORDS:
             return "implicit", _HINT  # "I need someone to explain this"
