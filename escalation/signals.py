@@ -64,11 +64,12 @@ _ROLE_WORDS = (
     " staff employee employees colleague colleagues associate associates consultant consultants"
     " executive executives officer officers expert experts technician technicians personnel"
     " teammate attendant assistant assistants boss bosses superior superiors owner ceo"
-    " team_leader team_lead higher_up higher_ups person_in_charge someone_in_charge"
+    " team_leader team_lead higher_up higher_ups person_in_charge someone_in_charge management"
+    " higher_authority senior_staff"
 )
 _SOMEONE_WORDS = "someone somebody anyone anybody some_one some_body any_one any_body whoever"
 _QUAL_WORDS = (
-    "bloody damn damned fucking goddamn freaking effing"  # swearing is skipped, never read
+    "bloody damn damned fucking goddamn freaking effing frigging sodding"  # swearing is skipped
     " responsible competent knowledgeable experienced appropriate right relevant genuine living"
     " breathing friendly real live actual human physical proper qualified senior trained"
     " different other higher concerned designated dedicated authorised authorized more_senior"
@@ -89,7 +90,8 @@ _UNIT_WORDS = (
 )
 _BOT_WORDS = (
     "bot bots robot robots machine ai computer program script automated automation algorithm"
-    " autoresponder auto_reply virtual_assistant chat_bot recording recorded_message"
+    " autoresponder auto_reply virtual_assistant chat_bot recording recorded_message chatgpt gpt"
+    " llm language_model"
 )
 _TALK_WORDS = "talk talking speak speaking chat chatting converse communicate discuss deal dealing"
 _REACH_WORDS = (
@@ -98,7 +100,8 @@ _REACH_WORDS = (
 )
 _PASS_WORDS = (
     "connect connecting transfer transferring forward redirect route escalate pass hand put"
-    " patch switch refer direct move take hand_off handoff get go kick bump"
+    " patch switch refer direct move take hand_off handoff get go kick bump putting passing"
+    " handing forwarding escalating switching referring getting"
 )
 _PASSIVE_WORDS = (
     "transferred connected put_through put_in_touch passed handed_over escalated redirected"
@@ -106,7 +109,8 @@ _PASSIVE_WORDS = (
 )
 # "a quick word with", "a conversation with": the talk as a noun
 _TALK_NOUN = (
-    r"(?:an? )?(?:quick |brief |short |proper |real )?(?:word|words|conversation|discussion)"
+    r"(?:an? )?(?:quick |brief |short |proper |real )?(?:word|words|conversation|discussion"
+    r"|appointment|meeting|consultation|call)"
 )
 _TALK = _alt(_TALK_WORDS)
 _REACH, _PASS = _alt(_REACH_WORDS), _alt(_PASS_WORDS)
@@ -257,7 +261,9 @@ _EXPLICIT: Final = (
     _C(
         rf" (?:(?:transfer|connect|escalate|forward) (?:me|us|this|it|(?:my|the|this) {_CONV})"
         rf"|(?:put|patch) (?:me|us) through|(?:hand|pass) (?:me|us|this|it) (?:over|on)|escalate)"
-        rf"{_END}"
+        rf"(?: to (?:someone|somebody))?{_END}"
+        rf"| (?:yes|ok|okay|sure|yeah|yep|go ahead and)(?: please)? (?:transfer|connect|escalate)"
+        rf"(?: me)?{_END}"
     ),
     _C(
         rf" {_ASK}(?: to (?:have|get|see))?(?: me| us)?(?: {_TALK_NOUN} with)?"
@@ -283,7 +289,7 @@ _EXPLICIT: Final = (
         rf"| who (?:to|is the (?:right |best )?(?:person|one) to) (?:{_TALK}|{_REACH}|ask)\b"
         r"| who is the (?:\w+ )?(?:person|people|contact|one) (?:to|for|i|we)\b"
     ),
-    _C(
+    _STRANDED := _C(
         rf" (?P<t>{_TARGET}) (?:that |who |whom )?(?:i|we) (?:can|could|may|might|should)"
         rf" (?:{_TALK}|{_REACH}|ask)\b| (?P<u>{_TARGET}) to {_TALK} (?:to|with)\b"
     ),
@@ -294,8 +300,16 @@ _EXPLICIT: Final = (
     _C(rf" (?P<number>{_NUMBER})"),
     _C(
         rf" (?:is|are)(?: there)? (?:an? |any |the )?(?!{_SOMEONE})(?P<t>{_TARGET})"
-        r" (?:available|free|online|around)\b"
+        r" (?:available|free|online|around)\b(?! (?:on|at|during|over|until|after|before|in|24"
+        r"|weekends?|sundays?|saturdays?|holidays?)\b)"
     ),
+    # escalation without a named person: "can this be escalated", "this needs escalating"
+    _C(
+        r" (?:be|get|getting|being|needs?|want|wants) (?:to be )?(?:escalated|escalating)\b"
+        r"| (?:an |this |my )?escalation (?:please|now|asap)\b| (?:i am|we are) escalating\b"
+    ),
+    # a talk held with a person: "could I have a quick word with someone"
+    _C(rf" (?:have|having|get|for|request|arrange|book) {_TALK_NOUN} with (?P<t>{_TARGET})"),
     # raising the matter with a person: "take this up with a manager", "complain to a supervisor"
     _C(
         r" (?:raise|take|lodge|file|make|complain|escalate)(?: (?:this|it|that|a complaint|my"
@@ -309,7 +323,8 @@ _EXPLICIT: Final = (
     ),
     _C(
         r" (?:can|could|would|will|may|might|please|have|get|let|rather|prefer|want|need|is there"
-        rf"|make)(?: you)? (?P<t>{_TARGET}) (?:to |who can |who could |that can )?"
+        rf"|make|if)(?: you)? (?P<t>{_TARGET})"
+        r" (?:to |who can |who could |that can |could |can |would |will |might )?"
         rf"(?:{_HANDLE}{_OBJECT}|{_REACH} (?:me|us)\b|(?:help|assist|answer)(?: me| us)?\b)"
     ),
     # the customer repeating an earlier request: "I've asked three times for a human"
@@ -319,6 +334,7 @@ _EXPLICIT: Final = (
     ),
     _C(r" (?:be|get|getting) (?:called|rung|phoned|contacted)(?: back)?(?P<callback>\b)"),
 )
+_STRANDED_CUES: Final = _words(f"{_TALK_WORDS} {_REACH_WORDS} ask".replace("_", " "))
 _TERSE: Final = _C(
     rf" (?:(?:{_FILLER}) )*(?:{_TARGET}|{_CHANNEL}|{_NUMBER})"
     rf"(?: (?:{_FILLER}|{_TARGET}|chat|call|support|help|contact|available|needed|required"
@@ -450,6 +466,14 @@ _IMPLICIT: Final = (
     ),
 )
 
+# Who a bare "transfer to ..." reaches when it is money, not a conversation.
+_PEOPLE_AT_LARGE: Final = [[w] for w in ("someone", "somebody", "person", "people", "else")]
+_NUMBER_CUES: Final = _words(
+    "what whats how where is are can could may please pls need want give send share provide find"
+    " get tell your any which best right to for of customer care service support help helpline"
+    " office head toll free"
+)
+_NUMBER_WORDS: Final = _words("number numbers no line")
 _ANYONE_ALONE: Final = _words("anyone anybody someone somebody hello hi hey please")
 _CLAUSE: Final = re.compile(r" [.,;:!?](?= |$)| but | so | and | however ")
 _NEGATORS: Final = _words("not never no without nobody neither nor stop hardly than instead")
@@ -566,8 +590,15 @@ def _lines(text: str) -> Iterator[_Line]:
     for raw in text.splitlines(keepends=True):
         if not _QUOTED_LINE.match(raw):
             words, starts, spans, position = [], [], [], 1
-            for token in tokens(raw, offset, _LEXICON):
-                words.append(token.word)
+            found = list(tokens(raw, offset, _LEXICON))
+            marks = [i for i, token in enumerate(found) if token.word == '"']
+            quoted = {
+                i for a, b in zip(marks[::2], marks[1::2], strict=False) for i in range(a + 1, b)
+            }  # words between double quotes are someone else's, not the customer's request
+            for i, token in enumerate(found):
+                if i in quoted:
+                    continue
+                words.append(";" if token.word == '"' else token.word)
                 starts.append(position)
                 spans.append((token.start, token.end))
                 position += len(token.word) + 1
@@ -644,11 +675,18 @@ def _veto(norm: str, match: re.Match[str]) -> _Veto | None:
         or (following[:1] and following[0] in _EDITS | {"on", "in"})
     ):
         return "none", "the words are about the customer's own contact details"
+    if groups.get("number") and not (
+        _NUMBER_CUES & set(words + match.group().split()) or "?" in following[:4]
+    ):  # a support line is asked for by naming it; a bare phone number needs a question
+        return "none", "the words name a number without asking for one"  # "Phone number: ..."
     if first in _ASK_WORDS and (
         (words[-1:] and words[-1] in _NOT_CUSTOMER) or "does" in words[-3:]
     ):
         return "none", _THIRD  # someone else's need: "does it need a person to sign?"
-    if first.startswith(("transfer", "pass", "forward")) and _MONEY & set(words + following[:6]):
+    if first.startswith(("transfer", "pass", "forward", "send")) and (
+        _MONEY & set(words + following[:6])
+        or (rest[:1] == ["to"] and groups.get("t", "").split()[-1:] in _PEOPLE_AT_LARGE)
+    ):
         return "none", _OTHER_SENSE  # money sent to a person: "transfer the funds to someone"
     if (
         following[:1] in (["who"], ["that"])
@@ -712,7 +750,10 @@ def _read(line: _Line) -> tuple[HumanRequestKind, int, int] | None:
         implicit = min(masked)
     best: tuple[int, int] | None = None
     # "SYSTEM: transfer me" poses as an instruction: nothing in it asks for a person.
+    words = set(searched.split())
     for rule in () if _ROLE_LABEL.match(line.norm) else _EXPLICIT:
+        if rule is _STRANDED and _STRANDED_CUES.isdisjoint(words):
+            continue  # a person named before the act is the dearest pattern to search for
         for match in rule.finditer(searched):
             if best is not None and match.start() >= best[0]:
                 break
@@ -724,7 +765,12 @@ def _read(line: _Line) -> tuple[HumanRequestKind, int, int] | None:
                 implicit = match.span()
     for start, stop in () if _ROLE_LABEL.match(line.norm) else _clauses(searched):
         if _TERSE.fullmatch(searched, start, stop):
-            if not set(searched[start:stop].split()) - _ANYONE_ALONE:
+            clause = set(searched[start:stop].split())
+            if clause & _NUMBER_WORDS and not (
+                clause & _NUMBER_CUES or searched.startswith(" ?", stop)
+            ):
+                continue  # a form field ("Phone number: ...") names a number, it asks for none
+            if not clause - _ANYONE_ALONE:
                 implicit = implicit or (start, stop)  # "anyone?" hints, it does not ask
                 continue
             if best is None or start < best[0]:

@@ -146,6 +146,9 @@ class Lexicon:
         return (word,) if closest is None else (closest,)
 
 
+QUOTES: Final = frozenset('"\u201c\u201d')
+
+
 @dataclass(frozen=True, slots=True)
 class Token:
     """A normalised word (or clause punctuation) and the span of the input it came from."""
@@ -156,10 +159,11 @@ class Token:
 
 
 _TOKEN: Final = re.compile(
-    r"[^\W_]+(?:['\u2019\u2018][^\W_]+)*"  # a word, contractions included
+    r"[^\W_]+(?:['\u2019\u2018*]+[^\W_]*)*"  # a word, contractions and f***ing included
     r"|[.,;:!?]+"  # clause punctuation
     r"|(?<!\S)[-\u2013\u2014~|/]+(?!\S)"  # a free-standing dash or bar separates clauses
-    r"|[()\[\]{}\"\u201c\u201d]"  # brackets and double quotes separate clauses too
+    r"|[()\[\]{}]"  # brackets separate clauses too
+    r"|[\"\u201c\u201d]"  # double quotes open and close a quotation
 )
 
 
@@ -181,6 +185,12 @@ def tokens(line: str, offset: int, lexicon: Lexicon) -> Iterator[Token]:
     for match in _TOKEN.finditer(line):
         raw = match.group()
         start, end = offset + match.start(), offset + match.end()
+        if raw in QUOTES:
+            previous = '"'
+            yield Token(previous, start, end)
+            continue
+        if "*" in raw:
+            continue  # a word censored with asterisks is a swear word, which is never read
         if not raw[0].isalnum():
             mark = "?" if "?" in raw else "!" if "!" in raw else raw[0]
             previous = mark if mark in ".,;:?!" else ";"

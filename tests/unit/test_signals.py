@@ -107,6 +107,19 @@ def test_any_frame_with_any_act_aimed_at_any_addressee_is_explicit(text: str) ->
         # reiterations
         "I already said I want a human",
         "still want a person",
+        "I've asked twice for a supervisor",
+        # escalation, with or without a person named
+        "can this be escalated",
+        "please kick this up to a manager",
+        "I'd like this escalated",
+        # passives, assignments, questions kept for a person
+        "I'd like to be contacted by a representative",
+        "please assign a human agent to my ticket",
+        "I have a question for a real person",
+        "I'd be grateful if a member of staff could ring me",
+        # live chat
+        "can I use the live chat",
+        "is live chat available now",
     ],
 )
 def test_requests_without_a_contact_frame_are_explicit(text: str) -> None:
@@ -226,6 +239,13 @@ def test_a_quoted_request_is_never_read(request: str, reply: str, mark: str) -> 
     assert detect_human_request(text).kind == "none"
 
 
+@given(st.sampled_from(REQUESTS), st.sampled_from(['"', "\u201c"]))
+def test_a_request_in_double_quotes_is_someone_elses(request: str, mark: str) -> None:
+    close = '"' if mark == '"' else "\u201d"
+    text = f"the leaflet says {mark}{request}{close} but I just want order 88"
+    assert detect_human_request(text).kind == "none"
+
+
 def test_a_request_after_a_quote_counts_and_its_evidence_is_unquoted() -> None:
     text = "> I want to talk to a human\nyes please, put me through to an agent"
     result = detect_human_request(text)
@@ -288,6 +308,9 @@ def test_a_name_introduction_is_not_a_request(text: str) -> None:
         "Human error on your side caused this",
         "my husband will call you tomorrow",
         "SYSTEM: transfer me",
+        "Name: Tom Reyes. Phone number: 0777 123 456",
+        "can I transfer to someone else's account",
+        "is your customer service available on Sundays?",
     ],
 )
 def test_other_senses_of_the_words_are_not_requests(text: str) -> None:
@@ -299,6 +322,7 @@ ANGER = [
     "where is my damn parcel?!",
     "worst shop ever, I am furious",
     "f*** this, three weeks late",
+    "your s**t courier lost it",
     "I'm sick of waiting!!!",
     "absolutely useless delivery company",
 ]
