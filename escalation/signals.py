@@ -170,8 +170,11 @@ _TARGET = (
     r"|your (?:people|staff|team|office|company|store|shop|bank|business))"
 )
 # Whom a contact act can be aimed at besides a person: support, "you" as the company.
-_TALKABLE = rf"(?:{_TARGET}|(?:the |your )?(?:support|{_alt(_UNIT_WORDS)})\b|you guys)"
-_CONTACTABLE = rf"(?:{_TALKABLE}|you\b|one of them\b|one\b|them\b)"
+_TALKABLE = (
+    rf"(?:{_TARGET}|(?:the |your )?(?:support|{_alt(_UNIT_WORDS)})\b|you guys"
+    r"|one of them\b|one\b|them\b)"
+)
+_CONTACTABLE = rf"(?:{_TALKABLE}|you\b)"
 _CHANNEL = (
     r"(?:(?:a |an |the |your )(?:(?:phone|quick|live|video) )?(?:call back|call|phone call|ring)"
     r"|(?:phone |video )?call back|phone call"
@@ -264,6 +267,19 @@ _EXPLICIT: Final = (
         rf"(?: to (?:someone|somebody))?{_END}"
         rf"| (?:yes|ok|okay|sure|yeah|yep|go ahead and)(?: please)? (?:transfer|connect|escalate)"
         rf"(?: me)?{_END}"
+        rf"| (?:be|get|getting) (?:transferred|connected|put through|escalated){_END}"
+        rf"| (?:please )?(?:dm|pm|inbox)(?: me)?{_END}"
+    ),
+    # a person or channel welcomed: "a human would be nice", "a call back would be great"
+    _C(
+        rf" (?P<t>{_TARGET}|{_CHANNEL}) (?:would be|is|is much|would be much|would be a lot)"
+        r" (?:nice|great|good|better|preferred|preferable|appreciated|helpful|ideal|best)\b"
+    ),
+    # a written channel to a team: "the email address for customer service"
+    _C(
+        r" (?:email|e mail|email address|mail address|address|contact details|contact info"
+        rf"|contact information) (?:for|of) (?:{_alt(_DEPT_WORDS)}|support|your \w+|the \w+ team"
+        r"|the \w+ department)\b"
     ),
     _C(
         rf" {_ASK}(?: to (?:have|get|see))?(?: me| us)?(?: {_TALK_NOUN} with)?"
@@ -312,8 +328,9 @@ _EXPLICIT: Final = (
     _C(rf" (?:have|having|get|for|request|arrange|book) {_TALK_NOUN} with (?P<t>{_TARGET})"),
     # raising the matter with a person: "take this up with a manager", "complain to a supervisor"
     _C(
-        r" (?:raise|take|lodge|file|make|complain|escalate)(?: (?:this|it|that|a complaint|my"
-        rf" complaint|the matter|this matter|my case))?(?: up)? (?:to|with) (?P<t>{_TARGET})"
+        r" (?:raise|take|lodge|file|make|complain|escalate)(?: (?:this|it|that|(?:an?|my|the)"
+        r"(?: \w+)? complaint|the matter|this matter|my case))?(?: up)? (?:to|with)"
+        rf" (?P<t>{_TARGET})"
     ),
     _C(rf" (?:put|get) (?P<t>{_TARGET}) on(?: the (?:phone|line|chat))?\b"),
     _C(
@@ -413,6 +430,8 @@ _IMPLICIT: Final = (
         r"| (?:are|r|do|can) you(?: even| actually| really)? (?:able|capable|allowed|authorised"
         r"|authorized|have the (?:ability|power|authority|access)) (?:to|of)\b"
         r"| (?:can|do) you (?:even|actually|really) (?:help|do|fix|understand|know)\b"
+        r"| can you (?:even )?understand (?:me|what|anything)\b"
+        r"| what can you (?:even|actually) do\b"
         rf"| (?:doubt|not convinced|not sure|do not think|do not believe)(?: that)?"
         rf" (?:the |this |an? |that )?(?:{_BOT}|you) (?:can|could|will|would|is|are|understands?"
         r"|knows?)\b"
@@ -435,6 +454,8 @@ _IMPLICIT: Final = (
         r"|script)\b| keeps? (?:saying|repeating|giving|sending) (?:the same|that|me the)"
         r"| (?:repeating|repeat) yourself| asked (?:me )?(?:that|this|the same)(?: \w+)?"
         r" (?:already|before|again|twice)| already asked (?:me )?(?:that|this)"
+        r"| (?:already|just) said that| not what i (?:asked|said|meant)| been (?:through|over) this"
+        r"| again and again| over and over"
     ),
     # is anyone there: "hello? anyone?", "does a human ever read this"
     _C(
@@ -461,6 +482,7 @@ _IMPLICIT: Final = (
     # who is answering, asked tersely or as a choice: "bot?", "human or machine?"
     _C(
         rf"^ (?:are you |r you |you )?(?:an? )?{_BOT} \?"
+        r"| (?:what|who) are you(?: exactly| really| actually)?(?= [?!.]|$)"
         rf"| {_BOT} or (?:as )?(?:an? )?{_alt(_PERSON_WORDS)}"
         rf"| {_alt(_PERSON_WORDS)} or (?:as )?(?:an? )?{_BOT}"
     ),
@@ -479,7 +501,8 @@ _CLAUSE: Final = re.compile(r" [.,;:!?](?= |$)| but | so | and | however ")
 _NEGATORS: Final = _words("not never no without nobody neither nor stop hardly than instead")
 _TRANSPARENT: Final = _words(
     "someone somebody anyone anybody them me asking telling making forcing i we you really even"
-    " actually just want need needs wants has one to like would do does did will have be going"
+    " actually just want need needs wants has one looking trying planning to like would do does"
+    " did will have be going"
     " wish am is are ever at all necessarily think mean please a the any an more"
     " make made interested in reason point"
 )
@@ -487,7 +510,7 @@ _REPORTED: Final = _words(
     "told said says asked advised suggested recommended instructed supposed promised already"
     " was were called rang phoned emailed contacted messaged spoke talked chatted gave sent got"
     " found"
-    " previously earlier yesterday last used had"
+    " previously earlier yesterday last used had after since"
 )
 # The customer repeating their own request: "I already said I want a person".
 _REITERATED: Final = re.compile(r"\b(?:i|we)(?: already| just)? (?:said|told you|asked)\b")
@@ -525,6 +548,7 @@ _FOLLOW_OK: Final = _words(
 )
 _HELP_ASKED: Final = re.compile(r" (?:help|assist|answer)(?: me| us)?$")
 _IMPERATIVE: Final = _words("give get send bring")
+_AUXILIARIES: Final = _words("will would does is can could never did")
 _NOUN_BEFORE: Final = _words("a an the my your this that our their his her")
 _AFTER_PAST: Final = _words(
     "was were had did said told gave hung promised called sent left took brought came went broke"
@@ -656,13 +680,20 @@ def _veto(norm: str, match: re.Match[str]) -> _Veto | None:
         return "none", _PAST
     if following[:1] and following[0] in _AFTER_PAST:
         return "none", _PAST  # "your agent was rude"
+    if (
+        not words
+        and (following[:1] == ["never"] or "not" in following[1:3])
+        and following[:1]
+        and following[0] in _AUXILIARIES
+    ):
+        return "none", _NEGATED  # the act as a subject: "talking to a person won't help"
     if _ROLE_LABEL.match(norm):
         return "none", "the words pose as an instruction to the system, not the customer's"
     if first in _ACT_WORDS and words[-1:] and words[-1] in _NOUN_BEFORE and rest[:1] != ["number"]:
         return "none", _OTHER_SENSE  # the act as a noun: "a transfer to someone"
     if _DEAD_AFTER.match(" ".join(following)):
         return "implicit", _DEAD_LINE  # "customer care number not answering"
-    if first == "call" and (words[-1:] == ["you"] or following[:1] in (["a"], ["an"])):
+    if first == "call" and ("what" in words or following[:1] in (["a"], ["an"])):
         return "none", _OTHER_SENSE  # "what do you call someone who ...", "call someone a liar"
     if groups.get("callback") is not None:
         if following[:1] and following[0].isalpha() and following[0] not in _AFTER_CALL_ME:

@@ -129,12 +129,19 @@ class Lexicon:
         found = process.extractOne(word, self._targets, scorer=OSA.distance, score_cutoff=limit)
         return None if found is None else found[0]
 
+    def _inflected(self, word: str) -> bool:
+        # "phoned", "emailed", "chatted" are other forms of a lexicon word, not slips of it
+        return any(
+            word.endswith(suffix) and word[: -len(suffix)] in self.words
+            for suffix in ("ed", "d", "s", "es", "ing", "ted")
+        )
+
     def _normalise(self, word: str) -> tuple[str, ...]:
         if word in self.words or word in REWRITES:
             return tuple(REWRITES.get(word, word).split())
         if not word.isalpha() or len(word) < 4 or len(word) > _MAX_FUZZY_LENGTH:
             return (word,)
-        if is_known_word(word):
+        if is_known_word(word) or self._inflected(word):
             return (word,)
         if len(word) >= 6:
             # Joined words combine lexicon words with small function words ("tosomebody");

@@ -199,10 +199,17 @@ def test_words_written_together_are_split(text: str) -> None:
 
 
 @pytest.mark.parametrize(
-    "text", ["I want to cancel my contract", "the stuff arrived broken", "what is the sport size"]
+    "text",
+    [
+        "I want to cancel my contract",
+        "the stuff arrived broken",
+        "what is the sport size",
+        "my wife phoned your helpline yesterday",  # an inflection is not a slip of "phone"
+        "I emailed your team twice",
+    ],
 )
 def test_real_words_near_a_lexicon_word_are_never_corrected(text: str) -> None:
-    assert detect_human_request(text).kind == "none"
+    assert detect_human_request(text).kind != "explicit"
 
 
 # --- the vetoes ------------------------------------------------------------------------------
@@ -221,6 +228,7 @@ NEGATIONS = [
     "I'd rather not {}",
     "please don't make me {}",
     "never asked to {}",
+    "not looking to {}",
 ]
 
 
@@ -272,6 +280,8 @@ def test_a_past_report_about_a_person_is_not_a_request(role: str) -> None:
         f"I already spoke to a {role}",
         f"I was told by a {role} to wait",
         f"I was talking to a {role} and the chat closed",
+        f"after speaking to a {role} I got my refund",
+        f"talking to a {role} won't help, just refund me",
     ):
         assert detect_human_request(text).kind != "explicit", text
 
