@@ -122,7 +122,8 @@ _ASK_PHRASES = (
     " could_i_have may_i_have can_we_have"
     " let_me_have can_i_see arrange schedule book set_up"
 )
-_ASK = _alt(_ASK_PHRASES)
+# a plea may sit inside the frame: "can I pls have a person"
+_ASK = _alt(_ASK_PHRASES).replace(" ", " (?:(?:please|pls|kindly|just) )?")
 _ASK_WORDS: Final = frozenset(w.split("_")[0] for w in _ASK_PHRASES.split())
 _HANDLE = _alt(
     "have_a_look take_a_look have_a_quick_look take_a_quick_look look_at look_into looked_at"
@@ -300,7 +301,7 @@ _EXPLICIT: Final = (
     ),
     _C(
         rf" who (?:do|can|should|could|would|shall|will|may|must|might) (?:i|we)"
-        rf" (?:{_TALK}|{_REACH}|ask|write to|turn to|go to)\b"
+        rf" (?:{_TALK}|{_REACH}|ask|write to|turn to|go to|escalate|complain)\b"
         rf"|(?<! ,) who (?:can|could|will|would) (?:{_HANDLE}){_OBJECT}"
         rf"| who (?:to|is the (?:right |best )?(?:person|one) to) (?:{_TALK}|{_REACH}|ask)\b"
         r"| who is the (?:\w+ )?(?:person|people|contact|one) (?:to|for|i|we)\b"
@@ -689,7 +690,12 @@ def _veto(norm: str, match: re.Match[str]) -> _Veto | None:
         return "none", _NEGATED  # the act as a subject: "talking to a person won't help"
     if _ROLE_LABEL.match(norm):
         return "none", "the words pose as an instruction to the system, not the customer's"
-    if first in _ACT_WORDS and words[-1:] and words[-1] in _NOUN_BEFORE and rest[:1] != ["number"]:
+    if (
+        first in _ACT_WORDS
+        and words[-1:]
+        and words[-1] in _NOUN_BEFORE
+        and rest[:1] not in (["number"], ["for"], ["of"], ["address"])
+    ):
         return "none", _OTHER_SENSE  # the act as a noun: "a transfer to someone"
     if _DEAD_AFTER.match(" ".join(following)):
         return "implicit", _DEAD_LINE  # "customer care number not answering"
