@@ -15,7 +15,8 @@ A request is read as a small grammar of concept classes (DESIGN.md §1):
 **explicit** = an act or frame applied to an addressee that no veto touches. **implicit** = doubt
 about or disparagement of the bot, or a hint at a person without asking ("am I talking to a
 bot?", "can someone help me with this?", "do I need to call someone to change it?"). Anger, caps
-and swearing are never part of the grammar. Lines quoted with "> " are skipped.
+and swearing are never part of the grammar. Lines quoted with "> " and words inside double
+quotes are someone else's and are skipped.
 
 Words are normalised first (escalation.spelling: chat spellings, contractions, typos through
 rapidfuzz, joined words through wordsegment), keeping each word's span of the input so that the
@@ -48,7 +49,7 @@ NONE: Final = HumanRequest("none")
 
 
 def _alt(words: str) -> str:
-    """A regex alternation of space-separated words; "_" stands for a space inside one."""
+    # a regex alternation of space-separated words; "_" stands for a space inside one
     items = sorted((w.replace("_", " ") for w in words.split()), key=len, reverse=True)
     return "(?:" + "|".join(items) + r")\b"
 
@@ -595,7 +596,7 @@ _ROLE_LABEL: Final = re.compile(
 
 @dataclass(frozen=True, slots=True)
 class _Line:
-    """A normalised line: `norm` is searched; `starts` and `spans` map it back to the text."""
+    # `norm` is searched; `starts` and `spans` map its words back to the text
 
     norm: str
     starts: tuple[int, ...]
@@ -633,7 +634,6 @@ def _lines(text: str) -> Iterator[_Line]:
 
 
 def _prefix(norm: str, start: int) -> list[str]:
-    """The words of the clause before `start`."""
     before = norm[:start]
     cut = max((m.end() for m in _CLAUSE.finditer(before)), default=0)
     return before[cut:].split()
@@ -660,8 +660,8 @@ _Veto = tuple[HumanRequestKind, str]
 
 
 def _veto(norm: str, match: re.Match[str]) -> _Veto | None:
-    """Why an explicit match does not count: "none" (negated, reported, someone else's, a
-    name, another sense) or "implicit" (a failed attempt, help asked of anyone), and a reason."""
+    # Why an explicit match does not count: "none" (negated, reported, someone else's, a name,
+    # another sense) or "implicit" (a failed attempt, help asked of anyone), with a reason.
     start, end = match.start(), match.end()
     words = _prefix(norm, start)
     following = norm[end:].split()
@@ -768,7 +768,7 @@ def _mask(norm: str, spans: list[tuple[int, int]]) -> str:
 
 
 def _clauses(norm: str) -> Iterator[tuple[int, int]]:
-    """The spans of the clauses of a normalised line, each starting with a space."""
+    # each clause span starts with a space, as every pattern expects
     start = 0
     for cut in _CLAUSE.finditer(norm):
         if cut.start() > start:
@@ -779,7 +779,6 @@ def _clauses(norm: str) -> Iterator[tuple[int, int]]:
 
 
 def _read(line: _Line) -> tuple[HumanRequestKind, int, int] | None:
-    """The first explicit request in a line, else its first implicit signal."""
     implicit: tuple[int, int] | None = None
     masked = [m.span() for rule in _MASKED for m in rule.finditer(line.norm)]
     searched = _mask(line.norm, masked) if masked else line.norm
@@ -860,8 +859,8 @@ _REQUEST_CUES: Final = (
 
 
 def _unasked(clause: str, after: list[str]) -> _Veto | None:
-    """A person mentioned with nothing around them that asks ("the manager left it outside"),
-    or the subject of a report ("a person on the phone was lovely")."""
+    # a person mentioned with nothing around them that asks ("the manager left it outside"), or
+    # the subject of a report ("a person on the phone was lovely")
     if not _REQUEST_CUES & set(clause.split()) and not _TERSE.fullmatch(clause):
         return "none", "the words mention a person without asking to reach one"
     if _AFTER_PAST & set(after) or (after and after[0].endswith("ed")):

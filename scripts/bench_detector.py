@@ -1,7 +1,9 @@
 """Benchmark: per-message cost of human-request detection and of engine stage 1.
 
 Prints median, p99 and max over a synthetic mix of customer messages (short and long, with and
-without requests for a person). Figures only; nothing here is asserted.
+without requests for a person), for detection, stage 1 and the guard on a model's quoted words
+(here whole messages, its worst case). The spelling library's data is loaded on the first call,
+which the max shows; median and p99 are the steady state. Figures only; nothing is asserted.
 
     .venv/bin/python scripts/bench_detector.py [--messages N] [--repeat R]
 """
@@ -15,7 +17,7 @@ import time
 from collections.abc import Callable
 
 from escalation.engine import screen_message
-from escalation.signals import detect_human_request
+from escalation.signals import detect_human_request, request_words_refusal
 from escalation.state import ConversationState
 
 OPENINGS = ["", "hi, ", "Hello there. ", "ok so ", "URGENT: ", "sorry to bother you, "]
@@ -69,6 +71,7 @@ def main() -> None:
     state = ConversationState()
     measure("detect_human_request", texts, detect_human_request, args.repeat)
     measure("stage 1 (screen_message)", texts, lambda t: screen_message(state, t), args.repeat)
+    measure("guard (request_words_refusal)", texts, request_words_refusal, args.repeat)
     longest = max(texts, key=len)
     start = time.perf_counter_ns()
     screen_message(state, longest)
