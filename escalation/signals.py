@@ -261,7 +261,7 @@ _EXPLICIT: Final = (
     # a question kept for a person: "I have a question for a real person", "can I ask a human"
     _C(
         rf" (?:questions?|query|queries) for (?P<t>{_TARGET})"
-        rf"| (?:want to|need to|can i|could i|may i|let me|like to) ask (?P<u>{_TARGET})"
+        rf"| (?:want to|need to|can i|could i|may i|let me|like to) ask (?:{_TARGET})"
     ),
     _C(
         rf" (?:(?:transfer|connect|escalate|forward) (?:me|us|this|it|(?:my|the|this) {_CONV})"
@@ -309,7 +309,7 @@ _EXPLICIT: Final = (
     ),
     _STRANDED := _C(
         rf" (?P<t>{_TARGET}) (?:that |who |whom )?(?:i|we) (?:can|could|may|might|should)"
-        rf" (?:{_TALK}|{_REACH}|ask)\b| (?P<u>{_TARGET}) to {_TALK} (?:to|with)\b"
+        rf" (?:{_TALK}|{_REACH}|ask)\b| (?:{_TARGET}) to {_TALK} (?:to|with)\b"
     ),
     _C(
         rf" (?:is there|are there|do you have|do you offer|where is|how (?:do|can) i (?:get|find|"
@@ -568,25 +568,12 @@ _NAME_INTRO: Final = re.compile(
     r" (?:my name|(?:i am|this is) (?:\w+ ){1,3}'s|named|known as|call me (?:\w+ ){1,2}'s)\b"
 )
 
+# Every word of the concept classes above is a target for spelling correction.
 _LEXICON: Final = Lexicon(
     _words(
-        " ".join(
-            (
-                _PERSON_WORDS,
-                _ROLE_WORDS,
-                _SOMEONE_WORDS,
-                _QUAL_WORDS,
-                _DEPT_WORDS,
-                _BOT_WORDS,
-                _TALK_WORDS,
-                _REACH_WORDS,
-                _PASS_WORDS,
-                _PASSIVE_WORDS,
-                _UNIT_WORDS,
-                _ASK_PHRASES,
-                "with through please number department team useless circles",
-            )
-        ).replace("_", " ")
+        f"{_PERSON_WORDS} {_ROLE_WORDS} {_SOMEONE_WORDS} {_QUAL_WORDS} {_DEPT_WORDS} {_BOT_WORDS}"
+        f" {_TALK_WORDS} {_REACH_WORDS} {_PASS_WORDS} {_PASSIVE_WORDS} {_UNIT_WORDS} {_ASK_PHRASES}"
+        " with through please number department team useless circles".replace("_", " ")
     )
 )
 _ROLE_LABEL: Final = re.compile(
@@ -841,7 +828,7 @@ def detect_human_request(text: str) -> HumanRequest:
 # --------------------------------------------------------------------------------------------
 
 _MENTION: Final = _C(
-    rf" (?:{_REACH} (?:me|us)(?P<callback>\b)|{_REACH} (?P<u>you)\b|(?P<number>{_NUMBER})"
+    rf" (?:{_REACH} (?:me|us)(?P<callback>\b)|{_REACH} (?:you)\b|(?P<number>{_NUMBER})"
     rf"|(?P<t>{_TARGET}|{_CHANNEL}|(?:the |your )?support\b)"
     rf"|(?P<act>{_PASS}|{_TALK}|{_REACH}|{_alt(_PASSIVE_WORDS)}))"
 )
