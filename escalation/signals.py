@@ -238,6 +238,7 @@ _EXPLICIT: Final = (
         rf"|this|it|me|us) {_alt(_PASSIVE_WORDS)})(?: over| back| on| up| off| across| in touch"
         rf"| in contact)?(?: through)? (?:to|with|on|onto)(?: me| us)? (?P<t>{_CONTACTABLE})"
     ),
+    _C(rf" (?:connect|transfer|route|redirect|switch)(?: me| us)? (?P<t>{_TARGET})"),
     _C(
         r" (?:(?:do|sort|discuss|handle|go through) (?:this|it|that)(?: out)?|talk|speak|chat)"
         r" (?:over|by|on) (?:the )?(?:phone|call)\b"
@@ -297,7 +298,8 @@ _EXPLICIT: Final = (
     ),
     _C(
         rf" (?:appreciate|welcome) {_CHANNEL}"
-        r"| (?:be|get|being) (?:contacted|called|rung|phoned|helped|served|assisted|handled) by"
+        r"| (?:be|get|being|it|this|case|ticket|issue|complaint|claim) (?:contacted|called|rung"
+        r"|phoned|helped|served|assisted|handled|dealt with|looked at|reviewed) by"
         rf" (?P<t>{_TARGET})"
     ),
     _C(
@@ -356,7 +358,7 @@ _EXPLICIT: Final = (
 _STRANDED_CUES: Final = _words(f"{_TALK_WORDS} {_REACH_WORDS} ask".replace("_", " "))
 _TERSE: Final = _C(
     rf" (?:(?:{_FILLER}) )*(?:{_TARGET}|{_CHANNEL}|{_NUMBER})"
-    rf"(?: (?:{_FILLER}|{_TARGET}|chat|call|support|help|contact|available|needed|required"
+    rf"(?: (?:{_FILLER}|{_TARGET}|chat|talk|call|support|help|contact|available|needed|required"
     r"|wanted|to (?:talk|speak|chat|answer|call)))*"
 )
 
@@ -721,7 +723,7 @@ def _veto(norm: str, match: re.Match[str]) -> _Veto | None:
     target = groups.get("t")
     if target is None:
         return None
-    if words[-1:] and words[-1] in _MINE:
+    if words[-1:] and words[-1] in _MINE and match.start("t") == start:
         return "none", _THIRD  # "my manager"
     if target in _ANAPHORS and not _ANTECEDENT.search(norm, 0, start):
         return "none", _OTHER_SENSE  # "talk to them" with no person named before

@@ -114,6 +114,8 @@ def test_any_frame_with_any_act_aimed_at_any_addressee_is_explicit(text: str) ->
         "I'd like this escalated",
         # passives, assignments, questions kept for a person
         "I'd like to be contacted by a representative",
+        "I want my case handled by a human",
+        "connect human",
         "please assign a human agent to my ticket",
         "I have a question for a real person",
         "I'd be grateful if a member of staff could ring me",
