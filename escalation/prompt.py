@@ -24,8 +24,8 @@ _TRIGGERS = """\
    Decision rule: escalate in the same reply, immediately: call escalate_to_human first, with
    `customer_words` set to the customer's own words that ask for a person, copied verbatim from
    their current message. Do not investigate first, do not look anything up, do not say
-   "let me see if I can help first". This rule has no exceptions. Mentioning a person is not asking for
-   one ("the courier was rude", "I'm Sam", "I don't need a human").
+   "let me see if I can help first". This rule has no exceptions. Mentioning a person is not
+   asking for one ("the courier was rude", "I'm Sam", "I don't need a human").
 
 2. policy_gap: the request is about something the policy book does not cover.
    Description: the book lists what is covered; it never lists gaps. A request no rule covers
