@@ -58,7 +58,7 @@ def _alt(words: str) -> str:
 # The lexicon: concept classes as data
 # --------------------------------------------------------------------------------------------
 
-_PERSON_WORDS = "human humans person persons people individual being"
+_PERSON_WORDS = "human humans person persons people individual being bod bods"
 _ROLE_WORDS = (
     "agent agents representative representatives rep reps operator operators supervisor"
     " supervisors manager managers advisor advisors adviser advisers specialist specialists"
@@ -66,14 +66,16 @@ _ROLE_WORDS = (
     " executive executives officer officers expert experts technician technicians personnel"
     " teammate attendant assistant assistants boss bosses superior superiors owner ceo"
     " team_leader team_lead higher_up higher_ups person_in_charge someone_in_charge management"
-    " higher_authority senior_staff"
+    " higher_authority senior senior_staff seniors member members staff_member staff_members"
+    " team_member team_members"
 )
 _SOMEONE_WORDS = "someone somebody anyone anybody some_one some_body any_one any_body whoever"
 _QUAL_WORDS = (
     "bloody damn damned fucking goddamn freaking effing frigging sodding"  # swearing is skipped
     " responsible competent knowledgeable experienced appropriate right relevant genuine living"
     " breathing friendly real live actual human physical proper qualified senior trained"
-    " different other higher concerned designated dedicated authorised authorized more_senior"
+    " different other higher concerned designated next available first chat dedicated authorised"
+    " authorized more_senior"
     " flesh_and_blood customer client service services care"
     " support billing technical tech bank store shop company account helpdesk help_desk it"
     " fraud claims returns"
@@ -94,7 +96,10 @@ _BOT_WORDS = (
     " autoresponder auto_reply virtual_assistant chat_bot recording recorded_message chatgpt gpt"
     " llm language_model"
 )
-_TALK_WORDS = "talk talking speak speaking chat chatting converse communicate discuss deal dealing"
+_TALK_WORDS = (
+    "talk talking speak speaking chat chatting converse communicate discuss deal dealing explain"
+    " go_through go_over"
+)
 _REACH_WORDS = (
     "reach reaching contact contacting call calling phone phoning ring dial email message"
     " get_in_touch_with get_in_contact_with get_hold_of get_through_to get_ahold_of"
@@ -110,8 +115,8 @@ _PASSIVE_WORDS = (
 )
 # "a quick word with", "a conversation with": the talk as a noun
 _TALK_NOUN = (
-    r"(?:an? )?(?:quick |brief |short |proper |real )?(?:word|words|conversation|discussion"
-    r"|appointment|meeting|consultation|call)"
+    r"(?:an? |this |the )?(?:quick |brief |short |proper |real )?(?:word|words|conversation"
+    r"|discussion|appointment|meeting|consultation|call|chat|natter|chinwag)"
 )
 _TALK = _alt(_TALK_WORDS)
 _REACH, _PASS = _alt(_REACH_WORDS), _alt(_PASS_WORDS)
@@ -119,7 +124,8 @@ _ACT_WORDS: Final = _words(" ".join((_TALK_WORDS, _REACH_WORDS, _PASS_WORDS)))
 _ASK_PHRASES = (
     "want need would_like would_love prefer rather request requesting require demand ask_for"
     " asking_for looking_for waiting_for get_me to_get please_get just_get can_i_get could_i_get"
-    " may_i_get can_you_get could_you_get give_me find_me bring_me send_me can_i_have"
+    " may_i_get can_you_get could_you_get give_me find_me bring_me send_me can_i_have request_for"
+    " provide"
     " could_i_have may_i_have can_we_have"
     " let_me_have can_i_see arrange schedule book set_up"
 )
@@ -163,13 +169,15 @@ _NOUN = _alt(_PERSON_WORDS + " " + _ROLE_WORDS)
 _POST = r"(?: (?:of yours|from (?:your |the )?\w+(?: team| department)?|in (?:your |the )?\w+))?"
 _HEAD = rf"(?!'s)(?! {_MODIFIED}\b)(?! 's)"
 _TARGET = (
-    rf"(?:(?:{_DET} )?(?:{_QUAL} ){{0,3}}(?:{_NOUN}|{_alt(_DEPT_WORDS)}){_HEAD}{_POST}"
+    rf"(?:(?:{_DET} (?:\w+ )??)?(?:{_QUAL} ){{0,3}}(?:{_NOUN}|{_alt(_DEPT_WORDS)}){_HEAD}{_POST}"
     rf"|{_SOMEONE}(?: else| real| human| (?:from|in|at) (?:your |the )?\w+(?: \w+)?(?= team|"
-    rf" department)(?: team| department)?| (?:from|in|at) (?:your |the )?\w+| is in charge"
+    rf" department)(?: team| department)?"
+    rf"| (?:from|in|at) (?:your |the )?(?:{_alt(_DEPT_WORDS)}|\w+)"
+    r"| is in charge"
     rf"| in charge)?{_HEAD}"
     rf"|(?:{_DET} )?(?:\w+ )?(?:department|dept|team)s?{_HEAD}"
-    r"|(?:a |one )?members? of (?:your |the )?(?:\w+ ){0,2}(?:staff|team)"
-    r"|your (?:people|staff|team|office|company|store|shop|bank|business))"
+    rf"|(?:a |one )?(?:{_QUAL} )*members? of (?:your |the )?(?:\w+ ){{0,2}}(?:staff|team)"
+    r"|(?:one of )?your (?:people|staff|team|office|company|store|shop|bank|business|lot))"
 )
 # Whom a contact act can be aimed at besides a person: support, "you" as the company.
 _TALKABLE = (
@@ -178,8 +186,9 @@ _TALKABLE = (
 )
 _CONTACTABLE = rf"(?:{_TALKABLE}|you\b)"
 _CHANNEL = (
-    r"(?:(?:a |an |the |your )(?:(?:phone|quick|live|video) )?(?:call back|call|phone call|ring)"
-    r"|(?:phone |video )?call back|phone call"
+    rf"(?:(?:a |an |the |your )(?:(?:phone|quick|live|video|{_NOUN}) )?"
+    r"(?:call back|call|phone call|ring)"
+    rf"|(?:phone |video |{_NOUN} )?call back|(?:phone )?call(?= from)"
     r"|(?:a |the |your )?live (?:chat|support|help|assistance|person)"
     r"|(?:a |the |your )?help line)\b"
 )
@@ -206,7 +215,7 @@ _CONV = (
 _OBJECT = (
     r"(?: (?:to )?(?:it|this|that|these|me|us|(?:my|the|this|our) (?:\w+ )?(?:order|case"
     r"|account|issue|problem|complaint|query|claim|ticket|request|refund|parcel|delivery|invoice"
-    r"|booking|item|situation|matter|return|application)s?)\b"
+    r"|booking|item|situation|matter|return|application|chat|conversation|thread)s?)\b"
     r"|(?= [.,;:!?]|$| (?:please|for me|instead|now|asap|again|personally|from here)\b))"
 )
 _MATTER: Final = re.compile(
@@ -222,7 +231,8 @@ _C = re.compile  # every pattern starts at a word: the normalised line begins wi
 # Explicit: act or frame + addressee. The named group "t" is the addressee when there is one.
 _EXPLICIT: Final = (
     _C(
-        rf" {_TALK}(?: (?:this|it|that|things|my \w+))?(?: through| over)?"
+        rf" {_TALK}(?: (?:this|it|that|things|(?:my|this|the|our) (?:\w+ )?\w+))?"
+        r"(?: through| over)?"
         rf"(?: directly| personally| now| live)?(?: to| with)? (?P<t>{_TALKABLE})"
     ),
     # a person named as the one to talk to: "can I speak to Priya", "I'd like to talk to Tom"
@@ -267,7 +277,7 @@ _EXPLICIT: Final = (
     _C(
         rf" (?:(?:transfer|connect|escalate|forward) (?:me|us|this|it|(?:my|the|this) {_CONV})"
         rf"|(?:put|patch) (?:me|us) through|(?:hand|pass) (?:me|us|this|it) (?:over|on)|escalate)"
-        rf"(?: to (?:someone|somebody))?{_END}"
+        rf"(?: over| across| through)?(?: to (?:someone|somebody))?{_END}"
         rf"| (?:yes|ok|okay|sure|yeah|yep|go ahead and)(?: please)? (?:transfer|connect|escalate)"
         rf"(?: me)?{_END}"
         rf"| (?:be|get|getting) (?:transferred|connected|put through|escalated){_END}"
@@ -286,7 +296,7 @@ _EXPLICIT: Final = (
     ),
     _C(
         rf" {_ASK}(?: to (?:have|get|see))?(?: me| us)?(?: {_TALK_NOUN} with)?"
-        rf" (?P<t>{_TARGET}|{_CHANNEL})"
+        rf" (?P<t>{_CHANNEL}|{_TARGET})"
     ),
     _C(
         rf" {_ASK}(?: some| human| personal| real)? (?:help|assistance|support) from"
@@ -294,7 +304,7 @@ _EXPLICIT: Final = (
     ),
     _C(
         rf" (?:{_ASK} )?(?:human|personal|live|real) (?:help|assistance|support|contact|handoff"
-        r"|hand off|handover|transfer|escalation|interaction|response|reply|answer|touch|review)\b"
+        r"|hand off|handover|transfer|escalation|interaction|response|reply|answer|review)\b"
     ),
     _C(
         rf" (?:appreciate|welcome) {_CHANNEL}"
@@ -311,7 +321,14 @@ _EXPLICIT: Final = (
     ),
     _STRANDED := _C(
         rf" (?P<t>{_TARGET}) (?:that |who |whom )?(?:i|we) (?:can|could|may|might|should)"
-        rf" (?:{_TALK}|{_REACH}|ask)\b| (?:{_TARGET}) to {_TALK} (?:to|with)\b"
+        rf" (?:{_TALK}|{_REACH}|ask|have {_TALK_NOUN} with)\b"
+        rf"| (?:{_TARGET}) to {_TALK} (?:to|with)\b"
+    ),
+    # a person to be found: "where can I find an agent", "how do I get a real person"
+    _C(
+        r" (?:how|where) (?:do|can|could|should|would) (?:i|we) (?:find|get|get to|access|see)"
+        rf" (?P<t>{_TARGET})"
+        rf"| (?:is|are)(?: there)? {_SOMEONE} available (?:by|on|over) (?:the )?(?:phone|call)\b"
     ),
     _C(
         rf" (?:is there|are there|do you have|do you offer|where is|how (?:do|can) i (?:get|find|"
@@ -328,8 +345,17 @@ _EXPLICIT: Final = (
         r" (?:be|get|getting|being|needs?|want|wants) (?:to be )?(?:escalated|escalating)\b"
         r"| (?:an |this |my )?escalation (?:please|now|asap)\b| (?:i am|we are) escalating\b"
     ),
-    # a talk held with a person: "could I have a quick word with someone"
-    _C(rf" (?:have|having|get|for|request|arrange|book) {_TALK_NOUN} with (?P<t>{_TARGET})"),
+    # a talk held with a person: "could I have a quick word with someone", "start a chat with"
+    _C(
+        r" (?:have|having|get|for|request|arrange|book|start|continue|open|begin|move (?:this|it)"
+        rf" to|take (?:this|it) to|switch to) {_TALK_NOUN} with (?P<t>{_TARGET})"
+    ),
+    # waiting in line for a person, or taking the transfer offered: "I'll hold for an agent"
+    _C(
+        rf" (?:wait|hold|queue|hang on|stay on the line|in the queue|in line) for (?P<t>{_TARGET})"
+        r"| (?:take|accept|want|need) (?:the|that|a|your) (?:transfer|handover|hand off"
+        r"|call back)\b"
+    ),
     # raising the matter with a person: "take this up with a manager", "complain to a supervisor"
     _C(
         r" (?:raise|take|lodge|file|make|complain|escalate)(?: (?:this|it|that|(?:an?|my|the)"
@@ -338,15 +364,16 @@ _EXPLICIT: Final = (
     ),
     _C(rf" (?:put|get) (?P<t>{_TARGET}) on(?: the (?:phone|line|chat))?\b"),
     _C(
-        r" (?:call|ring|phone|contact|email|text|reach|message|dm|pm|inbox|get in touch with"
-        r") (?:me|us)"
-        r"(?P<callback>\b)"
+        r" (?:(?:call|ring|phone|contact|email|text|reach|message|dm|pm|inbox|get in touch with)"
+        r" (?:me|us)|give (?:me|us) an? (?:bell|ring|buzz))(?P<callback>\b)"
     ),
     _C(
-        r" (?:can|could|would|will|may|might|please|have|get|let|rather|prefer|want|need|is there"
-        rf"|make|if)(?: you)? (?P<t>{_TARGET})"
+        r" (?:can|could|would|will|may|might|please|have|get|let|rather|prefer|want|need"
+        rf"|is there|ask|make|if)(?: you)? (?P<t>{_TARGET})"
         r" (?:to |who can |who could |that can |could |can |would |will |might )?"
-        rf"(?:{_HANDLE}{_OBJECT}|{_REACH} (?:me|us)\b|(?:help|assist|answer)(?: me| us)?\b)"
+        rf"(?:{_HANDLE}{_OBJECT}|(?:{_REACH}|{_TALK} (?:to|with)) (?:me|us|my (?:\w+ )?(?:phone"
+        r"|mobile|landline|number|cell))\b|give (?:me|us) an? (?:bell|ring|call|buzz)\b"
+        r"|(?:help|assist|answer)(?: me| us)?\b)"
     ),
     # the customer repeating an earlier request: "I've asked three times for a human"
     _C(
@@ -355,11 +382,11 @@ _EXPLICIT: Final = (
     ),
     _C(r" (?:be|get|getting) (?:called|rung|phoned|contacted)(?: back)?(?P<callback>\b)"),
 )
-_STRANDED_CUES: Final = _words(f"{_TALK_WORDS} {_REACH_WORDS} ask".replace("_", " "))
+_STRANDED_CUES: Final = _words(f"{_TALK_WORDS} {_REACH_WORDS} ask have".replace("_", " "))
 _TERSE: Final = _C(
     rf" (?:(?:{_FILLER}) )*(?:{_TARGET}|{_CHANNEL}|{_NUMBER})"
     rf"(?: (?:{_FILLER}|{_TARGET}|chat|talk|call|support|help|contact|available|needed|required"
-    r"|wanted|to (?:talk|speak|chat|answer|call)))*"
+    r"|request|wanted|to (?:talk|speak|chat|answer|call)))*"
 )
 
 # Implicit signals read first and masked, so the request words inside them are not read again.
@@ -382,7 +409,9 @@ _MASKED: Final = (
         r" (?:do|does|will|would|should|must|shall|am) (?:i|we)"
         r"(?: (?:really|actually|also|still))*"
         r"(?: (?:need|have|got|supposed|required))?(?: to)?"
-        rf" (?:{_TALK}|{_REACH}|go through|ask|see|visit)\b[^.?!;]*"
+        rf"(?: (?:go|come|pop) (?:\w+ ){{0,3}}and)? (?:{_TALK}|{_REACH}|go through|ask|see|visit)\b"
+        r"[^.?!;]*| something (?:i|we) (?:need|have|should|must)(?: to)?"
+        rf" (?:{_TALK}|{_REACH}|ask)\b[^.?!;]*"
         rf"|(?<! what) (?:do|does|will|would) (?:i|we) (?:need|have|require) (?P<t>{_TARGET})"
         r"| is (?:it|that|this) (?:necessary|required|mandatory|compulsory|needed|the only way)"
         r" (?:to|that i|for me to)\b[^.?!;]*"
@@ -481,7 +510,7 @@ _IMPLICIT: Final = (
         rf"(?: please)? (?:{_HELPISH}|get back)"
         rf"| {_SOMEONE} (?:available|around|free)\b"
         r"| who is (?:your|the) (?:supervisor|manager|boss)\b"
-        r"| (?:real|actual|live) (?:human|person|people|agent)s?\b"
+        r"| (?:real|actual|live) (?:human|person|people|agent)s?\b| (?:human|personal) touch\b"
     ),
     # who is answering, asked tersely or as a choice: "bot?", "human or machine?"
     _C(
@@ -500,7 +529,7 @@ _NUMBER_CUES: Final = _words(
     " office head toll free"
 )
 _NUMBER_WORDS: Final = _words("number numbers no line")
-_ANYONE_ALONE: Final = _words("anyone anybody someone somebody hello hi hey please")
+_ANYONE_ALONE: Final = _words("anyone anybody someone somebody hello hi hey please help me us")
 _CLAUSE: Final = re.compile(r" [.,;:!?](?= |$)| but | so | and | however ")
 _NEGATORS: Final = _words("not never no without nobody neither nor stop hardly than instead")
 _TRANSPARENT: Final = _words(
@@ -508,11 +537,11 @@ _TRANSPARENT: Final = _words(
     " actually just want need needs wants has one looking trying planning to like would do does"
     " did will have be going"
     " wish am is are ever at all necessarily think mean please a the any an more"
-    " make made interested in reason point"
+    " make made interested in reason point for specifically human person real agent"
 )
 _REPORTED: Final = _words(
     "told said says asked advised suggested recommended instructed supposed promised already"
-    " was were called rang phoned emailed contacted messaged spoke talked chatted gave sent got"
+    " was were called rang phoned emailed contacted messaged spoke talked chatted gave sent got did"
     " found"
     " previously earlier yesterday last used had after since"
 )
@@ -548,12 +577,12 @@ _FOLLOW_OK: Final = _words(
     " else about regarding with from in at thanks thank so and or if then who available pls"
     " not instead rather than but because since as ok okay already too also involved assigned"
     " present being beings help assistance support straight directly back contact this"
-    " tomorrow tonight later soon when whenever"
+    " tomorrow tonight later soon when whenever by via between i we"
 )
 _HELP_ASKED: Final = re.compile(r" (?:help|assist|answer)(?: me| us)?$")
 _IMPERATIVE: Final = _words("give get send bring")
 _AUXILIARIES: Final = _words("will would does is can could never did")
-_NOUN_BEFORE: Final = _words("a an the my your this that our their his her")
+_NOUN_BEFORE: Final = _words("a an the my your this that our their his her live")
 _AFTER_PAST: Final = _words(
     "was were had did said told gave hung promised called sent left took brought came went broke"
     " lost dropped threw kept forgot got"
@@ -632,8 +661,8 @@ def _negated(words: list[str]) -> bool:
     j = len(words)
     while j > 0 and words[j - 1] in _TRANSPARENT and len(words) - j < 6:
         j -= 1
-    if j == 0 or words[j - 1] not in _NEGATORS:
-        return False
+    if j == 0 or words[j - 1] not in _NEGATORS or "if" in words[max(j - 4, 0) : j - 1]:
+        return False  # "if you don't put me through ..." is a condition, not a refusal
     # "why can't I talk to an agent?" asks for one
     return not (words[j - 1] == "not" and j > 1 and words[j - 2] in {"can", "could"})
 
@@ -683,7 +712,7 @@ def _veto(norm: str, match: re.Match[str]) -> _Veto | None:
         first in _ACT_WORDS
         and words[-1:]
         and words[-1] in _NOUN_BEFORE
-        and rest[:1] not in (["number"], ["for"], ["of"], ["address"])
+        and rest[:1] not in (["number"], ["for"], ["of"], ["address"], ["with"])
     ):
         return "none", _OTHER_SENSE  # the act as a noun: "a transfer to someone"
     if _DEAD_AFTER.match(" ".join(following)):
@@ -729,11 +758,12 @@ def _veto(norm: str, match: re.Match[str]) -> _Veto | None:
         return "none", _OTHER_SENSE  # "talk to them" with no person named before
     if (
         first in _ASK_WORDS
+        and match.end("t") == end
         and following[:1]
         and (following[0].isalpha() and following[0] not in _FOLLOW_OK)
     ):
         return "none", _THIRD  # "I want the manager fired", "can I have someone collect it"
-    if target == "you" and not _FRAMES & set(words):
+    if target == "you" and (not _FRAMES & set(words) or _OTHER_SUBJECTS & set(words)):
         return "none", _OTHER_SENSE  # "my husband will call you tomorrow"
     someone = first not in _ACT_WORDS | _IMPERATIVE and target.split()[-1] in _ANYONE_ALONE
     if someone and _HELP_ASKED.search(match.group()):

@@ -64,6 +64,50 @@ REWRITES: Final[dict[str, str]] = {
     "shouldnt": "should not",
     "hows": "how is",
     "whos": "who is",
+    "whoevers": "whoever is",
+    # chat shorthand for the words of a request: "nd 2 tlk 2 a rep", "txt me bk"
+    "tlk": "talk",
+    "tak": "talk",
+    "tlking": "talking",
+    "spk": "speak",
+    "spking": "speaking",
+    "ned": "need",
+    "nd": "need",
+    "cn": "can",
+    "cud": "could",
+    "hv": "have",
+    "msg": "message",
+    "txt": "text",
+    "bk": "back",
+    "wen": "when",
+    "rn": "right now",
+    "abt": "about",
+    "acct": "account",
+    "srvc": "service",
+    "svc": "service",
+    "exec": "executive",
+    "execs": "executives",
+    "frm": "from",
+    # Filipino code-switching: politeness particles carry no meaning here; "pa-"/"paki-" ask,
+    # "sa" aims the act ("pa-transfer po sa agent"), "kausap" is to talk with
+    "po": "",
+    "naman": "",
+    "ko": "",
+    "ba": "",
+    "ma": "",
+    "pa": "please",
+    "paki": "please",
+    "pwede": "can",
+    "sana": "hopefully",
+    "sa": "to",
+    "ang": "the",
+    "ng": "a",
+    "ako": "me",
+    "tao": "person",
+    "kausap": "talk to",
+    "makausap": "talk to",
+    "pakausap": "please talk to",
+    "salamat": "thanks",
 }
 
 # Words the English corpus knows too rarely for the "known word" test, yet are never typos.
@@ -82,6 +126,7 @@ _IRREGULAR: Final[dict[str, str]] = {
     "what's": "what is",
     "where's": "where is",
     "who's": "who is",
+    "whoever's": "whoever is",
     "how's": "how is",
     "here's": "here is",
     "he's": "he is",
@@ -104,6 +149,7 @@ _JOINERS: Final = words(
 # (typos of common words sit well below it: "agnet" 46k, "sevice" 159k; "urgent" is 6.7M).
 _KNOWN_COUNT: Final = 1_000_000
 _MAX_FUZZY_LENGTH: Final = 24
+_MAX_JOINED_LENGTH: Final = 48
 
 
 @lru_cache(maxsize=1)
@@ -142,7 +188,7 @@ class Lexicon:
     def _normalise(self, word: str) -> tuple[str, ...]:
         if word in self.words or word in REWRITES:
             return tuple(REWRITES.get(word, word).split())
-        if not word.isalpha() or len(word) < 4 or len(word) > _MAX_FUZZY_LENGTH:
+        if not word.isalpha() or len(word) < 4 or len(word) > _MAX_JOINED_LENGTH:
             return (word,)
         if is_known_word(word) or self._inflected(word):
             return (word,)
@@ -152,7 +198,7 @@ class Lexicon:
             parts = [REWRITES.get(p, p) for p in _segmenter().segment(word)]
             if len(parts) > 1 and all(p in self.words or p in _JOINERS for p in parts):
                 return tuple(" ".join(parts).split())
-        closest = self._closest(word)
+        closest = self._closest(word) if len(word) <= _MAX_FUZZY_LENGTH else None
         return (word,) if closest is None else (closest,)
 
 
@@ -177,7 +223,9 @@ _TOKEN: Final = re.compile(
 )
 
 
-_BEFORE_TO: Final = frozenset({"talk", "speak", "chat", "me", "us", "through", "want", "need"})
+_BEFORE_TO: Final = words("talk speak chat me us through want need connect transfer go")
+# "2", "too" and slips of "to" after a word that takes "to": "talk 2 someone", "speak ot a rep"
+_AS_TO: Final = frozenset({"2", "too", "ot", "tp", "yo"})
 
 
 def _split_contraction(word: str) -> list[str]:
@@ -207,8 +255,10 @@ def tokens(line: str, offset: int, lexicon: Lexicon) -> Iterator[Token]:
             yield Token(previous, start, end)
             continue
         word = raw.lower().replace("\u2019", "'").replace("\u2018", "'")
-        if word == "2" and previous in _BEFORE_TO:
+        if word in _AS_TO and previous in _BEFORE_TO:
             word = "to"  # "talk 2 someone", not "order 2"
+        if word in {"sa", "to"} and previous == "to":
+            continue  # "talk to" written twice across languages
         for piece in _split_contraction(word):
             for normal in lexicon.normalise(piece):
                 previous = normal

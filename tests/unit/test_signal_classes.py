@@ -1,0 +1,129 @@
+"""More concept classes of the human-request detector: chat shorthand, code-switching
+particles, waiting in line for a person, a person asked to call, a talk held with a person, and
+the vetoes that go with them.
+
+Every phrasing was written for these tests from the class it illustrates; none comes from an
+evaluation set.
+"""
+
+from __future__ import annotations
+
+import pytest
+
+from escalation.signals import detect_human_request, request_words_refusal
+
+PEOPLE = ["a rep", "an agent", "a supervisor", "sum1 in billing", "a manager", "ur staff"]
+
+
+def _explicit(text: str) -> None:
+    found = detect_human_request(text)
+    assert found.kind == "explicit", (text, found)
+    assert request_words_refusal(text) is None, text
+
+
+@pytest.mark.parametrize("who", PEOPLE)
+@pytest.mark.parametrize(
+    "shorthand", ["spk 2 {x}", "nd 2 tlk 2 {x} plz", "wanna tlk 2 {x} rn", "cn i spk ot {x}"]
+)
+def test_chat_shorthand_for_the_act_and_its_preposition(shorthand: str, who: str) -> None:
+    _explicit(shorthand.format(x=who))
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "paki-transfer po ako sa supervisor",
+        "pwede po makausap ang manager",
+        "pa-connect naman po sa agent",
+        "Need ko po ng representative, salamat",
+    ],
+)
+def test_filipino_particles_around_an_english_request(text: str) -> None:
+    _explicit(text)
+
+
+@pytest.mark.parametrize("who", ["the next available advisor", "a specialist", "a real human"])
+@pytest.mark.parametrize(
+    "frame", ["I'm happy to hold for {x}", "put me in the queue for {x} please", "ok, wait for {x}"]
+)
+def test_waiting_in_line_for_a_person(frame: str, who: str) -> None:
+    _explicit(frame.format(x=who))
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "ok I'll take the callback",
+        "go on then, transfer me across",
+        "I'd like a call from your returns team",
+        "kindly arrange an agent call back for tomorrow",
+        "ask a supervisor to ring my mobile this afternoon",
+        "could someone in your fraud team give me a ring",
+        "could a person from your billing team phone my landline",
+        "can a manager take over this conversation",
+        "is someone available on the phone",
+    ],
+)
+def test_a_call_or_handover_asked_of_a_person(text: str) -> None:
+    _explicit(text)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "I'd prefer to go through this issue with one of your staff",
+        "could I start a conversation with a specialist",
+        "I'd like to continue this chat with a human",
+        "can I have a quick natter with one of your lot",
+        "I need to speak with your senior about this",
+        "put me through to the night manager",
+        "where can I find a supervisor",
+        "how do I get a human on this",
+        "can I talk to whoever's responsible",
+        "connecttoanagentplease",
+    ],
+)
+def test_a_talk_held_with_a_person_however_named(text: str) -> None:
+    _explicit(text)
+
+
+def test_a_condition_is_not_a_negation() -> None:
+    _explicit("if you don't get me a manager I'm cancelling")
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "the chat agents were friendly enough last week",
+        "why did you put me through to billing?",
+        "I really don't want anyone to ring me",
+        "there's no need for a person to call me",
+        "we had a chat with an agent yesterday",
+        "my PO number is 4471",
+        "the night manager at the store was rude",
+        "the next available slot is fine",
+        "I'll take the refund instead",
+        "I'd like to continue with the return",
+        "can my husband call you tomorrow",
+    ],
+)
+def test_people_and_calls_mentioned_without_a_request(text: str) -> None:
+    assert detect_human_request(text).kind != "explicit", text
+
+
+@pytest.mark.parametrize(
+    "text", ["somebody help me, the app keeps crashing", "anyone please help", "this needs a human touch"]
+)
+def test_help_from_anyone_is_a_hint(text: str) -> None:
+    assert detect_human_request(text).kind == "implicit", text
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "is this something I should call someone about?",
+        "do I have to go to a branch and speak to someone?",
+    ],
+)
+def test_asking_whether_a_person_is_needed_is_a_hint(text: str) -> None:
+    assert detect_human_request(text).kind == "implicit", text
