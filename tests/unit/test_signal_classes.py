@@ -112,7 +112,8 @@ def test_people_and_calls_mentioned_without_a_request(text: str) -> None:
 
 
 @pytest.mark.parametrize(
-    "text", ["somebody help me, the app keeps crashing", "anyone please help", "this needs a human touch"]
+    "text",
+    ["somebody help me, the app keeps crashing", "anyone please help", "this needs a human touch"],
 )
 def test_help_from_anyone_is_a_hint(text: str) -> None:
     assert detect_human_request(text).kind == "implicit", text
