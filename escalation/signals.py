@@ -147,7 +147,8 @@ _BAD = _alt(
     " worthless incompetent suck sucks bad worst annoying idiotic idiot ridiculous broken a_joke"
     " a_waste no_help"
     " not_helping not_helpful unhelpful not_listening not_understanding no_good not_getting_it"
-    " not_smart not_good lame trash junk"
+    " not_smart not_good lame trash junk pathetic driving_me_mad driving_me_insane"
+    " driving_me_crazy"
 )
 # Words after a person noun that turn it into a modifier of something else ("agent code").
 _MODIFIED = _alt(
@@ -434,7 +435,8 @@ _MASKED: Final = (
 # The bot as a subject or object of doubt: "this bot", "the chat", "you" (not "you guys").
 _BOT = _alt(_BOT_WORDS)
 _BOTNP = (
-    rf"(?:(?:this|the|your|a|an|another|such a|what a) )?(?:(?:{_BAD}) )?(?:{_BOT}|assistant"
+    r"(?:(?:this|these|those|the|your|a|an|another|such a|what a) )?"
+    rf"(?:(?:{_BAD}) )?(?:{_BOT}|assistant"
     r"|chat|system|thing)(?: \w+)?|you(?! guys| people| lot| all)(?: \w+)?"
 )
 _VERY = r"(?: (?:so|such|really|completely|totally|pretty|just|absolutely|the|a|an|even|actually))*"
@@ -444,7 +446,7 @@ _CANNOT = (
 )
 _GRASP = (
     r"(?:understand|understood|get it|get anything|listen|listened|read|help|helped|answer"
-    r"|answered|do anything|fix anything|solve anything)\b"
+    r"|answered|do anything|fix anything|solve anything|handle anything)\b"
 )
 _IMPLICIT: Final = (
     # disparagement: "this bot is useless", "what a useless assistant", "stupid AI", "you suck"
@@ -458,11 +460,12 @@ _IMPLICIT: Final = (
     ),
     # doubts about what the bot can do
     _C(
-        rf" (?:{_BOTNP}) {_CANNOT} {_GRASP}"
+        rf" (?:{_BOTNP}) {_CANNOT} (?:{_GRASP}|work\b)"
         rf"| (?:will not|can not|do not|did not|why do not) you{_VERY} {_GRASP}"
         r"| (?:are|r|do|can) you(?: even| actually| really)? (?:able|capable|allowed|authorised"
         r"|authorized|have the (?:ability|power|authority|access)) (?:to|of)\b"
         r"| (?:can|do) you (?:even|actually|really) (?:help|do|fix|understand|know)\b"
+        rf"| (?:{_BOTNP}) (?:has|have) no (?:idea|clue)\b"
         r"| can you (?:even )?understand (?:me|what|anything)\b"
         r"| what can you (?:even|actually) do\b"
         rf"| (?:doubt|not convinced|not sure|do not think|do not believe)(?: that)?"
@@ -479,21 +482,25 @@ _IMPLICIT: Final = (
     ),
     # going in circles
     _C(
-        r" (?:round|around) in circles| (?:going|getting|leading) nowhere| not getting anywhere"
+        r" in circles| (?:going|getting|leading) nowhere| not getting anywhere"
         r"| back and forth| round and round| around and around| in a loop"
         r"| talking to (?:a |the )?(?:brick )?wall\b"
         r"| (?:same|generic|canned|scripted|automated|robotic|copy pasted?) (?:answer|answers|thing"
         r"|link|links|faq|article|articles|reply|replies|response|responses|message|messages"
-        r"|script)\b| keeps? (?:saying|repeating|giving|sending) (?:the same|that|me the)"
-        r"| (?:repeating|repeat) yourself| asked (?:me )?(?:that|this|the same)(?: \w+)?"
+        r"|script)\b| keeps? (?:(?:saying|repeating|giving|sending) (?:the same|that|me the)"
+        r"|asking me)"
+        r"| (?:repeating|repeat) yourself| (?:asked|answered|told you|explained)(?: me)?"
+        r" (?:that|this|the same)(?: \w+)?"
         r" (?:already|before|again|twice)| already asked (?:me )?(?:that|this)"
         r"| (?:already|just) said that| not what i (?:asked|said|meant)| been (?:through|over) this"
-        r"| again and again| over and over"
+        r"| again and again| over and over| (?:not|no) (?:this|that|the same)(?: \w+)? again\b"
+        r"| (?:second|third|fourth|fifth|sixth|umpteenth|nth|hundredth) time (?:you|i|that)\b"
     ),
     # is anyone there: "hello? anyone?", "does a human ever read this"
     _C(
         r" (?:is|are) (?:there )?(?:anyone|anybody|someone|somebody|a human|a person|any humans?)"
         r"(?: real| actually| really| even| still)? (?:there|here|out there|listening|reading|alive"
+        r"|typing|writing|replying|answering"
         r"|home|around|on the other (?:end|side)|working)\b"
         r"| (?:anyone|anybody|somebody) (?:there|home|here|out there)(?= [?!.]|$)"
         rf"| (?:is|are) there (?:a |any )?(?:real )?(?:{_alt(_PERSON_WORDS)}|one|body)(?= [?!.]|$)"
@@ -502,7 +509,10 @@ _IMPLICIT: Final = (
         r"|answer|answering|look|looking)\b"
         r"| (?:a |any )?(?:human|person|people|anyone|someone) behind (?:this|it|the)\b"
         r"| (?:are|r) you (?:even |actually |really |still )?(?:listening|reading|there|real"
-        r"|alive|paying attention)\b"
+        r"|alive|paying attention)\b| (?:replies|responses|messages|answers|chat|reply|response)"
+        r"(?: \w+)? (?:automated|scripted|generated|monitored|typed|written) (?:by )?"
+        r"|^(?=.*(?: \?| knock knock| hel+o{3,}| anyone| anybody))(?: (?:hel+o+|hi|hey|yo+|oi|knock"
+        r"|anyone|anybody|there|[?!.]))+$"
     ),
     # hints at a person without asking: "can someone help me", "a real person would know"
     _C(
@@ -511,10 +521,19 @@ _IMPLICIT: Final = (
         rf"| {_SOMEONE} (?:available|around|free)\b"
         r"| who is (?:your|the) (?:supervisor|manager|boss)\b"
         r"| (?:real|actual|live) (?:human|person|people|agent)s?\b| (?:human|personal) touch\b"
+        rf"| (?:{_SOMEONE}|(?:an? )?(?:{_alt(_PERSON_WORDS)}|staff|staff member))"
+        r" (?:\w+ )?(?:needs? to"
+        r"|should|could|can|would|has to|must)(?: actually| even| really| just| please)?"
+        rf" (?:{_HANDLE}|{_HELPISH}|approve|override|sort|check)\b"
+        r"| (?:easier|quicker|faster|better|further) (?:to (?:just )?(?:call|ring|phone)"
+        r"|on the phone|by phone)\b"
+        r"| (?:i|we) (?:should|might)(?: just| probably| maybe| better)* (?:call|ring"
+        r"|phone)\b"
     ),
     # who is answering, asked tersely or as a choice: "bot?", "human or machine?"
     _C(
-        rf"^ (?:are you |r you |you )?(?:an? )?{_BOT} \?"
+        rf"^ (?:are you |r you |you )?(?:an? )?{_BOT} (?:\?|or\b)"
+        rf"| (?:this|it|that) is{_VERY} (?:a |an )?{_BOT}\b"
         r"| (?:what|who) are you(?: exactly| really| actually)?(?= [?!.]|$)"
         rf"| {_BOT} or (?:as )?(?:an? )?{_alt(_PERSON_WORDS)}"
         rf"| {_alt(_PERSON_WORDS)} or (?:as )?(?:an? )?{_BOT}"

@@ -128,3 +128,44 @@ def test_help_from_anyone_is_a_hint(text: str) -> None:
 )
 def test_asking_whether_a_person_is_needed_is_a_hint(text: str) -> None:
     assert detect_human_request(text).kind == "implicit", text
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "are these answers generated?",
+        "is anybody actually reading what I write",
+        "those bots never work properly",
+        "useless automated assistant",
+        "this chatbot is driving me crazy",
+        "this thing has no clue what I mean",
+        "you a robot or what",
+        "it's just a bot isn't it",
+        "we keep going in circles here",
+        "I explained that already, twice",
+        "this is the third time I have typed my order number",
+        "why do you keep asking me the same thing",
+        "not the same link again",
+        "hello?? hello?",
+        "yo anybody",
+        "surely a person has to approve a refund this big",
+        "somebody should sort this out",
+        "would it be quicker to ring you?",
+        "maybe we should just phone instead",
+    ],
+)
+def test_doubts_repetition_and_hints_are_implicit(text: str) -> None:
+    assert detect_human_request(text).kind == "implicit", text
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "your staff keep giving me different prices",
+        "do you sell parts for the X200 boiler?",
+        "hello, where is my order?",
+        "is there a limit to how much someone can top up?",
+    ],
+)
+def test_plain_messages_are_no_signal(text: str) -> None:
+    assert detect_human_request(text).kind == "none", text
