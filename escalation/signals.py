@@ -66,7 +66,7 @@ _ROLE_WORDS = (
     " executive executives officer officers expert experts technician technicians personnel"
     " teammate attendant assistant assistants boss bosses superior superiors owner ceo"
     " team_leader team_lead higher_up higher_ups person_in_charge someone_in_charge management"
-    " higher_authority senior senior_staff seniors member members staff_member staff_members"
+    " higher_authority senior senior_staff seniors staff_member staff_members"
     " team_member team_members"
 )
 _SOMEONE_WORDS = "someone somebody anyone anybody some_one some_body any_one any_body whoever"
@@ -127,7 +127,7 @@ _ASK_PHRASES = (
     " may_i_get can_you_get could_you_get give_me find_me bring_me send_me can_i_have request_for"
     " provide"
     " could_i_have may_i_have can_we_have"
-    " let_me_have can_i_see arrange schedule book set_up"
+    " let_me_have can_i_see arrange schedule book set_up chance_of"
 )
 # a plea may sit inside the frame: "can I pls have a person"
 _ASK = _alt(_ASK_PHRASES).replace(" ", " (?:(?:please|pls|kindly|just) )?")
@@ -176,7 +176,7 @@ _TARGET = (
     rf"| (?:from|in|at) (?:your |the )?(?:{_alt(_DEPT_WORDS)}|\w+)"
     r"| is in charge"
     rf"| in charge)?{_HEAD}"
-    rf"|(?:{_DET} )?(?:\w+ )?(?:department|dept|team)s?{_HEAD}"
+    rf"|(?:{_DET} )?(?!(?:my|our|his|her|their) )(?:\w+ )?(?:department|dept|team)s?{_HEAD}"
     rf"|(?:a |one )?(?:{_QUAL} )*members? of (?:your |the )?(?:\w+ ){{0,2}}(?:staff|team)"
     r"|(?:one of )?your (?:people|staff|team|office|company|store|shop|bank|business|lot))"
 )
@@ -280,7 +280,7 @@ _EXPLICIT: Final = (
         rf"|(?:put|patch) (?:me|us) through|(?:hand|pass) (?:me|us|this|it) (?:over|on)|escalate)"
         rf"(?: over| across| through)?(?: to (?:someone|somebody))?{_END}"
         rf"| (?:yes|ok|okay|sure|yeah|yep|go ahead and)(?: please)? (?:transfer|connect|escalate)"
-        rf"(?: me)?{_END}"
+        rf"(?: me)?{_END}|^(?: {_FILLER})* (?:transfer|connect)(?: me| us)?{_END}"
         rf"| (?:be|get|getting) (?:transferred|connected|put through|escalated){_END}"
         rf"| (?:please )?(?:dm|pm|inbox)(?: me)?{_END}"
     ),
@@ -308,7 +308,7 @@ _EXPLICIT: Final = (
         r"|hand off|handover|transfer|escalation|interaction|response|reply|answer|review)\b"
     ),
     _C(
-        rf" (?:appreciate|welcome) {_CHANNEL}"
+        rf" (?:appreciate|welcome) {_CHANNEL}| would (?:appreciate|welcome|value) {_TARGET}"
         r"| (?:be|get|being|it|this|case|ticket|issue|complaint|claim) (?:contacted|called|rung"
         r"|phoned|helped|served|assisted|handled|dealt with|looked at|reviewed) by"
         rf" (?P<t>{_TARGET})"
@@ -363,7 +363,12 @@ _EXPLICIT: Final = (
         r"(?: \w+)? complaint|the matter|this matter|my case))?(?: up)? (?:to|with)"
         rf" (?P<t>{_TARGET})"
     ),
-    _C(rf" (?:put|get) (?P<t>{_TARGET}) on(?: the (?:phone|line|chat))?\b"),
+    # a person brought into the conversation: "put a manager on", "loop in someone from sales"
+    _C(
+        rf" (?:put|get|bring|pull|loop|rope) (?P<t>{_TARGET}) (?:on|in|into)(?: the (?:phone|line"
+        r"|chat|conversation)| this| here)?\b(?! to\b)"
+    ),
+    _C(rf" (?:loop|bring|call|pull|rope) in (?P<t>{_TARGET})"),
     _C(
         r" (?:(?:call|ring|phone|contact|email|text|reach|message|dm|pm|inbox|get in touch with)"
         r" (?:me|us)|give (?:me|us) an? (?:bell|ring|buzz))(?P<callback>\b)"
@@ -693,6 +698,7 @@ _THIRD = "the words are about someone else's person or need, not a request to re
 _OTHER_SENSE = "the words use a contact word in another sense, not to ask for a person"
 _DEAD_LINE = "the words say a line does not answer or an attempt failed; that is no request"
 _HINT = "the words ask for help from anyone, a hint rather than a request for a person"
+_TASK = "the words ask for someone to do a task, not to reach a person"
 _Veto = tuple[HumanRequestKind, str]
 
 
@@ -771,7 +777,7 @@ def _veto(norm: str, match: re.Match[str]) -> _Veto | None:
     target = groups.get("t")
     if target is None:
         return None
-    if words[-1:] and words[-1] in _MINE and match.start("t") == start:
+    if words[-1:] and words[-1] in _MINE and match.start("t") <= start + 1:
         return "none", _THIRD  # "my manager"
     if target in _ANAPHORS and not _ANTECEDENT.search(norm, 0, start):
         return "none", _OTHER_SENSE  # "talk to them" with no person named before
@@ -792,7 +798,7 @@ def _veto(norm: str, match: re.Match[str]) -> _Veto | None:
         if after and after[0] in _HELP_WORDS:
             return "implicit", _HINT  # "I need someone to explain this"
         if following[:1] in (["to"], ["who"]) and not _MATTER.match(" ".join(following)):
-            return "implicit", _HINT  # someone for a task of their own: "someone to fix my car"
+            return "implicit", _TASK  # someone for a task of their own: "someone to fix my car"
     return None
 
 
@@ -886,21 +892,44 @@ _MENTION: Final = _C(
 
 
 # Words that put a mentioned person in a request: a want, an act, a question, a plea.
-_REQUEST_CUES: Final = (
-    _ACT_WORDS
-    | _ASK_WORDS
-    | _words(
-        "can could may might would will how where who is are please pls rather prefer else let"
-        " get have want need like give"
-    )
+# Words before a mentioned person that put them in a request: a want, an act, a plea.
+_REQUEST_CUES: Final = (_ACT_WORDS | _ASK_WORDS | _words("rather prefer let give")) - _words(
+    "can could may to just find"
+)
+# A modal or "is" right before a person asks of them when an act or help follows ("can someone
+# call me", "is a person available"); any other verb makes them a subject ("can staff use it").
+_ASKED_OF: Final = _words("can could would will please is are there")
+_ASKED_ACTS: Final = (
+    _words(f"{_TALK_WORDS} {_REACH_WORDS}")
+    | _HELP_WORDS
+    | _words("connect transfer put available free look sort check")
+)
+# The word right before a person links them to the request: a cue, a preposition, "me" ("get
+# me a person"); any other word makes the person part of something else ("in person", "a dog
+# person", "poor customer service", "hire someone").
+_LINKS: Final = (_REQUEST_CUES | _ASKED_OF) - _words("find") | _words(
+    "to with for from of me us like someone somebody else a an the"
+)
+# A verb right after a person makes them the subject of a statement ("someone is using my
+# card", "your agents are rude"), unless an act follows ("someone needs to call me").
+_SUBJECT_VERBS: Final = _words(
+    "is are was were has have had might may must should will would can could does did do"
+    " takes need needs says seems made"
 )
 
 
-def _unasked(clause: str, after: list[str]) -> _Veto | None:
-    # a person mentioned with nothing around them that asks ("the manager left it outside"), or
-    # the subject of a report ("a person on the phone was lovely")
-    if not _REQUEST_CUES & set(clause.split()) and not _TERSE.fullmatch(clause):
+def _unasked(clause: str, before: list[str], after: list[str]) -> _Veto | None:
+    # a person mentioned with nothing before them that asks ("the manager left it outside"),
+    # the subject of a statement ("someone is using my card"), or of a report ("a person on the
+    # phone was lovely")
+    if _TERSE.fullmatch(clause):
+        return None
+    acts = _ASKED_ACTS & set(after[:4])
+    asked_of = before[-1:] and before[-1] in _ASKED_OF and after[:1] and after[0] in _ASKED_ACTS
+    if not (_REQUEST_CUES & set(before) or asked_of) or (before and before[-1] not in _LINKS):
         return "none", "the words mention a person without asking to reach one"
+    if after[:1] and after[0] in _SUBJECT_VERBS and not acts:
+        return "none", "the words say what a person does, not a request to reach one"
     if _AFTER_PAST & set(after) or (after and after[0].endswith("ed")):
         return "none", _PAST
     return None
@@ -941,7 +970,8 @@ def request_words_refusal(words: str) -> str | None:
                 continue
             vetoed.add(start)
             after = searched[match.end() : stop].split()[:4]
-            verdict = _veto(line.norm, match) or _unasked(searched[start:stop], after)
+            before = searched[start : match.start()].split()
+            verdict = _veto(line.norm, match) or _unasked(searched[start:stop], before, after)
             if verdict is None or verdict[1] == _HINT:
                 return None
             reason = verdict[1]

@@ -169,3 +169,62 @@ def test_doubts_repetition_and_hints_are_implicit(text: str) -> None:
 )
 def test_plain_messages_are_no_signal(text: str) -> None:
     assert detect_human_request(text).kind == "none", text
+
+
+@pytest.mark.parametrize("who", ["a supervisor", "someone from billing", "one of your managers"])
+@pytest.mark.parametrize(
+    "frame",
+    [
+        "any chance of {x}?",
+        "I'd appreciate {x} getting in touch",
+        "can you loop in {x}",
+        "bring in {x} please",
+        "get {x} in here",
+        "can you put {x} on the line",
+    ],
+)
+def test_a_person_brought_into_the_conversation(frame: str, who: str) -> None:
+    _explicit(frame.format(x=who))
+
+
+@pytest.mark.parametrize("text", ["transfer pls", "ok, connect me", "yes transfer me now"])
+def test_a_bare_consent_to_a_transfer(text: str) -> None:
+    _explicit(text)
+
+
+# The guard reads whole messages a model may quote: a person named as the subject of a
+# statement, as part of another noun, or with no request before them is no request.
+@pytest.mark.parametrize(
+    "text",
+    [
+        "I think someone else is using my card",
+        "somebody might have my password, what do I do",
+        "your reps are lovely but slow",
+        "can staff members get the discount too?",
+        "are the opening hours of customer service the same on Sunday?",
+        "is the gift for one person or two?",
+        "I'd like to pay in person at the store",
+        "I'm more of a cat person honestly",
+        "I'm leaving because of poor customer service",
+        "we need to hire someone for the move, do you deliver upstairs?",
+        "let me check with my team first",
+        "I'll have my assistant send the order number",
+        "i need to ask my boss before I order",
+    ],
+)
+def test_the_guard_refuses_people_who_are_only_mentioned(text: str) -> None:
+    assert request_words_refusal(text) is not None, text
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "can someone call me about this",
+        "is a person available to chat",
+        "could an agent look at my refund",
+        "I would rather someone else handled it",
+        "honestly, a human, please",
+    ],
+)
+def test_the_guard_accepts_a_person_asked_of(text: str) -> None:
+    assert request_words_refusal(text) is None, text
