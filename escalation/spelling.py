@@ -28,86 +28,34 @@ def words(text: str) -> frozenset[str]:
     return frozenset(text.split())
 
 
-# Whole-word rewrites on top of the shared ones: chat spellings of the detector's own words.
+def _table(text: str) -> dict[str, str]:
+    # "word=its_rewrite" pairs; "_" is a space in the rewrite, nothing after "=" drops the word
+    return {k: v.replace("_", " ") for k, _, v in (p.partition("=") for p in text.split())}
+
+
+# Whole-word rewrites on top of the shared ones: chat spellings of the detector's own words;
+# chat shorthand for the words of a request ("nd 2 tlk 2 a rep", "txt me bk"); Filipino
+# code-switching, where politeness particles carry no meaning here, "pa-"/"paki-" ask, "sa" aims
+# the act ("pa-transfer po sa agent") and "kausap" is to talk with.
 REWRITES: Final[dict[str, str]] = {
     **COMMON_REWRITES,
-    "ppl": "people",
-    "wth": "with",
-    "thru": "through",
-    "w": "with",
-    "wit": "with",
-    "some1": "someone",
-    "any1": "anyone",
-    "hooman": "human",
-    "sum1": "someone",
-    "som1": "someone",
-    "sumone": "someone",
-    "sumbody": "somebody",
-    "callback": "call back",
-    "livechat": "live chat",
-    "helpdesk": "help desk",
-    "helpline": "help line",
-    "hotline": "help line",
-    "chatbot": "bot",
-    "chatbots": "bots",
-    "cs": "customer service",
-    "cust": "customer",
-    "tel": "phone",
-    "tollfree": "toll free",
-    "csr": "customer service representative",
-    "mgr": "manager",
-    "mngr": "manager",
-    "telephone": "phone",
-    "nr": "number",
-    "nbr": "number",
-    "num": "number",
-    "shouldnt": "should not",
-    "hows": "how is",
-    "whos": "who is",
-    "whoevers": "whoever is",
-    # chat shorthand for the words of a request: "nd 2 tlk 2 a rep", "txt me bk"
-    "tlk": "talk",
-    "tak": "talk",
-    "tlking": "talking",
-    "spk": "speak",
-    "spking": "speaking",
-    "ned": "need",
-    "nd": "need",
-    "cn": "can",
-    "cud": "could",
-    "hv": "have",
-    "msg": "message",
-    "txt": "text",
-    "bk": "back",
-    "wen": "when",
-    "rn": "right now",
-    "abt": "about",
-    "acct": "account",
-    "srvc": "service",
-    "svc": "service",
-    "exec": "executive",
-    "execs": "executives",
-    "frm": "from",
-    # Filipino code-switching: politeness particles carry no meaning here; "pa-"/"paki-" ask,
-    # "sa" aims the act ("pa-transfer po sa agent"), "kausap" is to talk with
-    "po": "",
-    "naman": "",
-    "ko": "",
-    "ba": "",
-    "ma": "",
-    "pa": "please",
-    "paki": "please",
-    "pwede": "can",
-    "sana": "hopefully",
-    "sa": "to",
-    "ang": "the",
-    "ng": "a",
-    "ako": "me",
-    "tao": "person",
-    "kausap": "talk to",
-    "makausap": "talk to",
-    "pakausap": "please talk to",
-    "salamat": "thanks",
+    **_table(
+        "ppl=people wth=with thru=through w=with wit=with some1=someone any1=anyone hooman=human"
+        " sum1=someone som1=someone sumone=someone sumbody=somebody callback=call_back"
+        " livechat=live_chat helpdesk=help_desk helpline=help_line hotline=help_line chatbot=bot"
+        " chatbots=bots cs=customer_service cust=customer tel=phone tollfree=toll_free"
+        " csr=customer_service_representative mgr=manager mngr=manager telephone=phone nr=number"
+        " nbr=number num=number shouldnt=should_not hows=how_is whos=who_is whoevers=whoever_is"
+    ),
+    **_table(
+        "tlk=talk tak=talk tlking=talking spk=speak spking=speaking ned=need nd=need cn=can"
+        " cud=could hv=have msg=message txt=text bk=back wen=when rn=right_now abt=about"
+        " acct=account srvc=service svc=service exec=executive execs=executives frm=from"
+    ),
+    **_table(
+        "po= naman= ko= ba= ma= pa=please paki=please pwede=can sana=hopefully sa=to ang=the ng=a"
+        " ako=me tao=person kausap=talk_to makausap=talk_to pakausap=please_talk_to salamat=thanks"
+    ),
 }
 
 # Words the English corpus knows too rarely for the "known word" test, yet are never typos.
@@ -115,23 +63,11 @@ NEVER_CORRECTED: Final[frozenset[str]] = frozenset(
     {"refund", "parcel", "courier", "invoice", "voucher", "reorder", "unsubscribe", "eta", "sku"}
 )
 
-_IRREGULAR: Final[dict[str, str]] = {
-    "can't": "can not",
-    "won't": "will not",
-    "shan't": "shall not",
-    "ain't": "is not",
-    "it's": "it is",
-    "that's": "that is",
-    "there's": "there is",
-    "what's": "what is",
-    "where's": "where is",
-    "who's": "who is",
-    "whoever's": "whoever is",
-    "how's": "how is",
-    "here's": "here is",
-    "he's": "he is",
-    "she's": "she is",
-}
+_IRREGULAR: Final = _table(
+    "can't=can_not won't=will_not shan't=shall_not ain't=is_not it's=it_is that's=that_is"
+    " there's=there_is what's=what_is where's=where_is who's=who_is whoever's=whoever_is"
+    " how's=how_is here's=here_is he's=he_is she's=she_is"
+)
 _SUFFIXES: Final = (
     ("n't", "not"),
     ("'d", "would"),
