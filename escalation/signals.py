@@ -254,11 +254,6 @@ _EXPLICIT: Final = (
         r" (?:(?:do|sort|discuss|handle|go through) (?:this|it|that)(?: out)?|talk|speak|chat)"
         r" (?:over|by|on) (?:the )?(?:phone|call)\b"
     ),
-    _C(
-        rf" (?:assign|allocate|appoint|add|bring|get|put) (?P<t>{_TARGET}) (?:to|into|on|onto)"
-        r" (?:my|this|the|our) (?:\w+ )?(?:case|ticket|chat|conversation|claim|complaint|issue"
-        r"|query|matter|thread)\b"
-    ),
     # live chat asked for or asked about: "can I use the live chat", "is live chat open"
     _C(
         r" (?:use|try|switch to|move to|start|open|join|access|get|want|need|is there|where is"
@@ -363,10 +358,13 @@ _EXPLICIT: Final = (
         r"(?: \w+)? complaint|the matter|this matter|my case))?(?: up)? (?:to|with)"
         rf" (?P<t>{_TARGET})"
     ),
-    # a person brought into the conversation: "put a manager on", "loop in someone from sales"
+    # a person brought into the conversation or the case: "put a manager on", "loop in someone
+    # from sales", "assign an agent to my ticket"
     _C(
-        rf" (?:put|get|bring|pull|loop|rope) (?P<t>{_TARGET}) (?:on|in|into)(?: the (?:phone|line"
-        r"|chat|conversation)| this| here)?\b(?! to\b)"
+        rf" (?:assign|allocate|appoint|add|put|get|bring|pull|loop|rope) (?P<t>{_TARGET})"
+        r" (?:(?:to|onto|on|in|into) (?:my|this|the|our) (?:\w+ )?(?:case|ticket|chat|conversation"
+        r"|claim|complaint|issue|query|matter|thread|phone|line)|(?:on|in|into)(?: this| here)?)\b"
+        r"(?! to\b)"
     ),
     _C(rf" (?:loop|bring|call|pull|rope) in (?P<t>{_TARGET})"),
     _C(
