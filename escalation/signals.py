@@ -590,8 +590,8 @@ _RELATIVE_ASKED: Final = _words(
 _ANAPHORS: Final = frozenset({"one", "them", "one of them"})
 _ANTECEDENT: Final = re.compile(
     rf"(?<! my)(?<! our)(?<! his)(?<! her)(?<! their) (?:{_NOUN}|{_alt(_DEPT_WORDS)}|team|staff)"
-    rf"{_HEAD}"
-)
+    rf"{_HEAD}| who (?:handles?|deals? with|looks? after|is in charge of|takes? care of)\b"
+)  # a person named by their job counts too: "who handles refunds, and how do I reach them"
 # What may follow a person asked for; another word makes them do something else ("have a
 # person collect it").
 _FOLLOW_OK: Final = _words(
