@@ -232,7 +232,10 @@ def test_the_guard_accepts_a_person_asked_of(text: str) -> None:
 
 @pytest.mark.parametrize(
     "text",
-    ["who deals with complaints? how can I contact them", "who looks after billing, can I call them"],
+    [
+        "who deals with complaints? how can I contact them",
+        "who looks after billing, can I call them",
+    ],
 )
 def test_a_person_named_by_their_job_is_an_antecedent(text: str) -> None:
     _explicit(text)
