@@ -400,7 +400,7 @@ _MASKED: Final = (
         r" who am i (?:talking|chatting|speaking) (?:to|with)\b"
         r"| (?:am i|are we|is (?:this|it|that)(?: chat| conversation| reply| response| message)?"
         r"|are you|you are|who am i|who is this|who are you)"
-        r"(?: (?:really|actually|even|still|just|currently|now|only))*"
+        r"(?: (?:really|actually|even|still|just|currently|now|only|all))*"
         r"(?: (?:talking|speaking|chatting|texting|writing|dealing)(?: to| with))?"
         r"(?: (?:a|an|the|some|just a|only a|one of|one of those|some sort of|some kind of"
         r"|just some|a kind of))?(?: (?:real|live|actual|automated))?"
@@ -487,7 +487,7 @@ _IMPLICIT: Final = (
     _C(
         r" in circles| (?:going|getting|leading) nowhere| not getting anywhere"
         r"| back and forth| round and round| around and around| in a loop"
-        r"| talking to (?:a |the )?(?:brick )?wall\b"
+        r"| talking to (?:a |the )?(?:brick )?wall\b| brick wall\b"
         r"| (?:same|generic|canned|scripted|automated|robotic|copy pasted?) (?:answer|answers|thing"
         r"|link|links|faq|article|articles|reply|replies|response|responses|message|messages"
         r"|script)\b| keeps? (?:(?:saying|repeating|giving|sending) (?:the same|that|me the)"
@@ -521,6 +521,7 @@ _IMPLICIT: Final = (
     _C(
         rf" {_SOMEONE}(?: who| that)?(?: can| could| to| available to| able to| will| better)?"
         rf"(?: please)? (?:{_HELPISH}|get back)"
+        rf"| (?:can|could|would|will) {_SOMEONE} (?:please )?{_HANDLE}"
         rf"| {_SOMEONE} (?:available|around|free)\b"
         r"| who is (?:your|the) (?:supervisor|manager|boss)\b"
         r"| (?:real|actual|live) (?:human|person|people|agent)s?\b| (?:human|personal) touch\b"

@@ -239,3 +239,15 @@ def test_the_guard_accepts_a_person_asked_of(text: str) -> None:
 )
 def test_a_person_named_by_their_job_is_an_antecedent(text: str) -> None:
     _explicit(text)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "could somebody review why my card was declined?",
+        "talking to you is like talking to a brick wall",
+        "can a human even change this or is it all automated?",
+    ],
+)
+def test_more_hints_and_doubts_are_implicit(text: str) -> None:
+    assert detect_human_request(text).kind == "implicit", text
