@@ -178,7 +178,7 @@ _TARGET = (
     rf"| in charge)?{_HEAD}"
     rf"|(?:{_DET} )?(?!(?:my|our|his|her|their) )(?:\w+ )?(?:department|dept|team)s?{_HEAD}"
     rf"|(?:a |one )?(?:{_QUAL} )*members? of (?:your |the )?(?:\w+ ){{0,2}}(?:staff|team)"
-    r"|(?:one of )?your (?:people|staff|team|office|company|store|shop|bank|business|lot))"
+    r"|(?:one of )?your (?:people|staff|team|office|company|business|lot))"
 )
 # Whom a contact act can be aimed at besides a person: support, "you" as the company.
 _TALKABLE = (
@@ -281,8 +281,9 @@ _EXPLICIT: Final = (
     ),
     # a person or channel welcomed: "a human would be nice", "a call back would be great"
     _C(
-        rf" (?P<t>{_TARGET}|{_CHANNEL}) (?:would be|is|is much|would be much|would be a lot)"
-        r" (?:nice|great|good|better|preferred|preferable|appreciated|helpful|ideal|best)\b"
+        rf" (?P<t>{_TARGET}|{_CHANNEL}) (?:would be(?: much| a lot)? (?:nice|great|good|better"
+        r"|preferred|preferable|appreciated|helpful|ideal|best)|is (?:much |a lot |far )?(?:better"
+        r"|preferred|preferable))\b"
     ),
     # a written channel to a team: "the email address for customer service"
     _C(
@@ -560,7 +561,7 @@ _TRANSPARENT: Final = _words(
     " actually just want need needs wants has one looking trying planning to like would do does"
     " did will have be going"
     " wish am is are ever at all necessarily think mean please a the any an more"
-    " make made interested in reason point for specifically human person real agent"
+    " make made interested in reason point for specifically human person real agent wait waiting"
 )
 _REPORTED: Final = _words(
     "told said says asked advised suggested recommended instructed supposed promised already"
@@ -884,7 +885,7 @@ def detect_human_request(text: str) -> HumanRequest:
 # --------------------------------------------------------------------------------------------
 
 _MENTION: Final = _C(
-    rf" (?:{_REACH} (?:me|us)(?P<callback>\b)|{_REACH} (?:you)\b|(?P<number>{_NUMBER})"
+    rf" (?:{_REACH} (?:me|us)(?P<callback>\b)|(?P<number>{_NUMBER})"
     rf"|(?P<t>{_TARGET}|{_CHANNEL}|(?:the |your )?support\b)"
     rf"|(?P<act>{_PASS}|{_TALK}|{_REACH}|{_alt(_PASSIVE_WORDS)}))"
 )

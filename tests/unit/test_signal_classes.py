@@ -210,6 +210,10 @@ def test_a_bare_consent_to_a_transfer(text: str) -> None:
         "let me check with my team first",
         "I'll have my assistant send the order number",
         "i need to ask my boss before I order",
+        "my PA will call you on Monday",
+        "I don't want to wait for an agent, just refund me",
+        "the new manager at your store is great",
+        "I'd like a refund from your shop",
     ],
 )
 def test_the_guard_refuses_people_who_are_only_mentioned(text: str) -> None:
