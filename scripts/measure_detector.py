@@ -5,7 +5,7 @@ Usage: python scripts/measure_detector.py PATH [--errors]
 Each line of PATH is a JSON object with at least "text" and "label" (explicit, implicit, none or
 borderline); "id" is shown in the error listing when present. Prints recall on the explicit rows,
 the false-explicit rate on the none rows and the confusion table (gold label x predicted kind),
-overall and then per source (the optional "source" field of each row).
+overall and then per source (the optional "source" field of each row, else its "group").
 
 Nothing in the detector is fitted to data automatically: its lexicon and grammar are written by
 hand and no parameter is learnt from any row, so a leave-one-source-out evaluation gives exactly
@@ -66,7 +66,7 @@ def load(path: Path) -> list[Row]:
             raise DevSetError(
                 f"{path}:{number}: 'label' must be one of {', '.join(GOLD_LABELS)}, got {label!r}"
             )
-        source = obj.get("source")
+        source = obj.get("source") or obj.get("group")
         rows.append(
             Row(
                 str(obj.get("id", f"line {number}")),
