@@ -220,7 +220,8 @@ _OBJECT = (
     r"|(?= [.,;:!?]|$| (?:please|for me|instead|now|asap|again|personally|from here)\b))"
 )
 _MATTER: Final = re.compile(
-    rf"(?:to |who (?:can|could|will) )?(?:{_HANDLE}{_OBJECT}|talk|speak|chat|{_REACH} (?:me|us))"
+    rf"(?:to |who (?:can|could|will) )?(?:{_HANDLE}{_OBJECT}|talk|speak|chat"
+    rf"|{_REACH} (?:me|us|back))"
 )
 
 # --------------------------------------------------------------------------------------------
@@ -715,10 +716,12 @@ def _veto(norm: str, match: re.Match[str]) -> _Veto | None:
     recent = words[-4:]
     if set(recent) & _TRIED:
         return "implicit", _DEAD_LINE
-    reported = [
+    reported = [  # "you got a number?" and "have you got" ask, in the present
         w
-        for w, after in zip(recent, [*recent[1:], ""], strict=False)
-        if w in _REPORTED and after not in _PROSPECTIVE and (w, after) != ("got", "to")
+        for before, w, after in zip(["", *recent], recent, [*recent[1:], ""], strict=False)
+        if w in _REPORTED
+        and after not in _PROSPECTIVE
+        and not (w == "got" and (after == "to" or before in {"you", "have"}))
     ]
     if reported and not _REITERATED.search(" ".join(words)):
         return "none", _PAST
@@ -745,7 +748,10 @@ def _veto(norm: str, match: re.Match[str]) -> _Veto | None:
     if first == "call" and ("what" in words or following[:1] in (["a"], ["an"])):
         return "none", _OTHER_SENSE  # "what do you call someone who ...", "call someone a liar"
     if groups.get("callback") is not None:
-        if following[:1] and following[0].isalpha() and following[0] not in _AFTER_CALL_ME:
+        named = {"name", "nickname"} & set(following[:4])
+        if named or (
+            following[:1] and following[0].isalpha() and following[0] not in _AFTER_CALL_ME
+        ):
             return "none", _NAME  # "call me Sam"
         if not set(words).isdisjoint(_OTHER_SUBJECTS):
             return "none", _THIRD  # "my wife will call me"

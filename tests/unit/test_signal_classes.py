@@ -255,3 +255,17 @@ def test_a_person_named_by_their_job_is_an_antecedent(text: str) -> None:
 )
 def test_more_hints_and_doubts_are_implicit(text: str) -> None:
     assert detect_human_request(text).kind == "implicit", text
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["pls arrange someone to ring back", "u got a number i can ring?", "have you got a helpline"],
+)
+def test_a_call_back_or_a_number_asked_for(text: str) -> None:
+    _explicit(text)
+
+
+def test_a_nickname_to_be_called_by_is_a_name() -> None:
+    text = "can you call me by my nickname Jojo from now on"
+    assert detect_human_request(text).kind != "explicit"
+    assert request_words_refusal(text) is not None
