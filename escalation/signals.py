@@ -520,7 +520,7 @@ _IMPLICIT: Final = (
         r"|anyone|anybody|there|[?!.]))+$"
     ),
     # hints at a person without asking: "can someone help me", "a real person would know"
-    _C(
+    _HINTS := _C(
         rf" {_SOMEONE}(?: who| that)?(?: can| could| to| available to| able to| will| better)?"
         rf"(?: please)? (?:{_HELPISH}|get back)"
         rf"| (?:can|could|would|will) {_SOMEONE} (?:please )?{_HANDLE}"
@@ -808,6 +808,19 @@ def _veto(norm: str, match: re.Match[str]) -> _Veto | None:
     return None
 
 
+def _bygone(norm: str, start: int, end: int, person: bool) -> bool:
+    # a signal that is negated is none; a person hinted at in a past tale neither: "no live
+    # agent pls", "a real person helped me last time", "the live agent I spoke with earlier"
+    following = norm[end:].split()[:3]
+    return _negated(_prefix(norm, start)) or bool(
+        person
+        and (
+            (_AFTER_PAST | _REPORTED) & set(following)
+            or (following[:1] and following[0].endswith("ed"))
+        )
+    )
+
+
 def _mask(norm: str, spans: list[tuple[int, int]]) -> str:
     chars = list(norm)
     for start, end in spans:
@@ -865,7 +878,12 @@ def _read(line: _Line) -> tuple[HumanRequestKind, int, int] | None:
     if best is not None:
         return ("explicit", *best)
     if implicit is None:
-        found = [m.span() for rule in _IMPLICIT for m in rule.finditer(searched)]
+        found = [
+            m.span()
+            for rule in _IMPLICIT
+            for m in rule.finditer(searched)
+            if not _bygone(line.norm, m.start(), m.end(), rule is _HINTS)
+        ]
         implicit = min(found) if found else None
     return None if implicit is None else ("implicit", *implicit)
 

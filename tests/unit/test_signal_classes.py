@@ -269,3 +269,15 @@ def test_a_nickname_to_be_called_by_is_a_name() -> None:
     text = "can you call me by my nickname Jojo from now on"
     assert detect_human_request(text).kind != "explicit"
     assert request_words_refusal(text) is not None
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "no real human needed, just the tracking link",
+        "an actual person answered last time and it was quick",
+        "the live agent I chatted with yesterday gave me a code",
+    ],
+)
+def test_a_negated_or_past_hint_is_no_signal(text: str) -> None:
+    assert detect_human_request(text).kind == "none", text
