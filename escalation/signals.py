@@ -383,8 +383,8 @@ _EXPLICIT: Final = (
     ),
     # the customer repeating an earlier request: "I've asked three times for a human"
     _C(
-        rf" (?:i|we)(?: have| had)?(?: already)? (?:asked|requested)(?: \w+){{0,3}}(?: for)?"
-        rf" (?P<t>{_TARGET})"
+        r" (?:i|we)(?: have| had)?(?: already)?"
+        rf" (?:asked(?: \w+){{0,3}} for|requested(?: \w+){{0,3}}(?: for)?) (?P<t>{_TARGET})"
     ),
     _C(r" (?:be|get|getting) (?:called|rung|phoned|contacted)(?: back)?(?P<callback>\b)"),
 )

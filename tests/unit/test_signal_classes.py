@@ -281,3 +281,9 @@ def test_a_nickname_to_be_called_by_is_a_name() -> None:
 )
 def test_a_negated_or_past_hint_is_no_signal(text: str) -> None:
     assert detect_human_request(text).kind == "none", text
+
+
+@pytest.mark.parametrize("who", ["a human", "an agent", "the manager"])
+def test_asking_a_person_is_not_asking_for_one(who: str) -> None:
+    assert detect_human_request(f"I asked {who} at the branch and they said no").kind == "none"
+    _explicit(f"I already asked twice for {who}")
