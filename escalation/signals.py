@@ -281,7 +281,7 @@ _EXPLICIT: Final = (
         rf"| (?:please )?(?:dm|pm|inbox)(?: me)?{_END}"
     ),
     # a person or channel welcomed: "a human would be nice", "a call back would be great"
-    _C(
+    _WELCOMED := _C(
         rf" (?P<t>{_TARGET}|{_CHANNEL}) (?:would be(?: much| a lot)? (?:nice|great|good|better"
         r"|preferred|preferable|appreciated|helpful|ideal|best)|is (?:much |a lot |far )?(?:better"
         r"|preferred|preferable))\b"
@@ -333,13 +333,13 @@ _EXPLICIT: Final = (
         rf"access|use|start|open|reach)) (?:a |an |any |the |your )?(?:{_CHANNEL}|{_NUMBER})"
     ),
     _C(rf" (?P<number>{_NUMBER})"),
-    _C(
+    _AVAILABLE := _C(
         rf" (?:is|are)(?: there)? (?:an? |any |the )?(?!{_SOMEONE})(?P<t>{_TARGET})"
         r" (?:available|free|online|around)\b(?! (?:on|at|during|over|until|after|before|in|24"
         r"|weekends?|sundays?|saturdays?|holidays?)\b)"
     ),
     # escalation without a named person: "can this be escalated", "this needs escalating"
-    _C(
+    _ESCALATED := _C(
         r" (?:be|get|getting|being|needs?|want|wants) (?:to be )?(?:escalated|escalating)\b"
         r"| (?:an |this |my )?escalation (?:please|now|asap)\b| (?:i am|we are) escalating\b"
     ),
@@ -388,7 +388,14 @@ _EXPLICIT: Final = (
     ),
     _C(r" (?:be|get|getting) (?:called|rung|phoned|contacted)(?: back)?(?P<callback>\b)"),
 )
-_STRANDED_CUES: Final = _words(f"{_TALK_WORDS} {_REACH_WORDS} ask have".replace("_", " "))
+# Rules that begin with a person are the dearest to search for: they run only when a word they
+# need is in the line.
+_GATES: Final = (
+    (_STRANDED, _words(f"{_TALK_WORDS} {_REACH_WORDS} ask have".replace("_", " "))),
+    (_WELCOMED, _words("nice great good better preferred preferable appreciated helpful ideal")),
+    (_AVAILABLE, _words("available free online around")),
+    (_ESCALATED, _words("escalated escalating escalation")),
+)
 _TERSE: Final = _C(
     rf" (?:(?:{_FILLER}) )*(?:{_TARGET}|{_CHANNEL}|{_NUMBER})"
     rf"(?: (?:{_FILLER}|{_TARGET}|chat|talk|call|support|help|contact|available|needed|required"
@@ -851,8 +858,8 @@ def _read(line: _Line) -> tuple[HumanRequestKind, int, int] | None:
     # "SYSTEM: transfer me" poses as an instruction: nothing in it asks for a person.
     words = set(searched.split())
     for rule in () if _ROLE_LABEL.match(line.norm) else _EXPLICIT:
-        if rule is _STRANDED and _STRANDED_CUES.isdisjoint(words):
-            continue  # a person named before the act is the dearest pattern to search for
+        if any(rule is gated and gate.isdisjoint(words) for gated, gate in _GATES):
+            continue
         for match in rule.finditer(searched):
             if best is not None and match.start() >= best[0]:
                 break
