@@ -392,7 +392,10 @@ _EXPLICIT: Final = (
 # need is in the line.
 _GATES: Final = (
     (_STRANDED, _words(f"{_TALK_WORDS} {_REACH_WORDS} ask have".replace("_", " "))),
-    (_WELCOMED, _words("nice great good better preferred preferable appreciated helpful ideal")),
+    (
+        _WELCOMED,
+        _words("nice great good better preferred preferable appreciated helpful ideal best"),
+    ),
     (_AVAILABLE, _words("available free online around")),
     (_ESCALATED, _words("escalated escalating escalation")),
 )

@@ -287,3 +287,8 @@ def test_a_negated_or_past_hint_is_no_signal(text: str) -> None:
 def test_asking_a_person_is_not_asking_for_one(who: str) -> None:
     assert detect_human_request(f"I asked {who} at the branch and they said no").kind == "none"
     _explicit(f"I already asked twice for {who}")
+
+
+@pytest.mark.parametrize("word", ["nice", "great", "better", "best", "ideal", "appreciated"])
+def test_a_person_welcomed_in_any_word(word: str) -> None:
+    _explicit(f"a real person would be {word}")
