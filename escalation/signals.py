@@ -54,20 +54,17 @@ def _alt(words: str) -> str:
     return "(?:" + "|".join(items) + r")\b"
 
 
-# --------------------------------------------------------------------------------------------
-# The lexicon: concept classes as data
-# --------------------------------------------------------------------------------------------
+# -- The lexicon: concept classes as data --------------------------------------------------------
 
 _PERSON_WORDS = "human humans person persons people individual being bod bods"
 _ROLE_WORDS = (
-    "agent agents representative representatives rep reps operator operators supervisor"
-    " supervisors manager managers advisor advisors adviser advisers specialist specialists"
-    " staff employee employees colleague colleagues associate associates consultant consultants"
-    " executive executives officer officers expert experts technician technicians personnel"
-    " teammate attendant assistant assistants boss bosses superior superiors owner ceo"
-    " team_leader team_lead higher_up higher_ups person_in_charge someone_in_charge management"
-    " higher_authority senior senior_staff seniors staff_member staff_members"
-    " team_member team_members"
+    "agent agents representative representatives rep reps operator operators supervisor supervisors"
+    " manager managers advisor advisors adviser advisers specialist specialists staff employee"
+    " employees colleague colleagues associate associates consultant consultants executive"
+    " executives officer officers expert experts technician technicians personnel teammate"
+    " attendant assistant assistants boss bosses superior superiors owner ceo team_leader team_lead"
+    " higher_up higher_ups person_in_charge someone_in_charge management higher_authority senior"
+    " senior_staff seniors staff_member staff_members team_member team_members"
 )
 _SOMEONE_WORDS = "someone somebody anyone anybody some_one some_body any_one any_body whoever"
 _QUAL_WORDS = (
@@ -83,9 +80,9 @@ _QUAL_WORDS = (
 _DEPT_WORDS = (
     "customer_service customer_services customer_care customer_support client_service"
     " client_services customer_relations customer_success tech_support technical_support"
-    " consumer_care consumer_service consumer_services client_care client_support"
-    " help_desk help_line call_centre call_center contact_centre contact_center service_desk"
-    " support_team support_staff support_desk support_centre support_center support_line"
+    " consumer_care consumer_service consumer_services client_care client_support help_desk"
+    " help_line call_centre call_center contact_centre contact_center service_desk support_team"
+    " support_staff support_desk support_centre support_center support_line"
 )
 _UNIT_WORDS = (
     "billing accounts returns claims complaints fraud refunds collections sales reservations"
@@ -105,9 +102,9 @@ _REACH_WORDS = (
     " get_in_touch_with get_in_contact_with get_hold_of get_through_to get_ahold_of"
 )
 _PASS_WORDS = (
-    "connect connecting transfer transferring forward redirect route escalate pass hand put"
-    " patch switch refer direct move take hand_off handoff get go kick bump putting passing"
-    " handing forwarding escalating switching referring getting"
+    "connect connecting transfer transferring forward redirect route escalate pass hand put patch"
+    " switch refer direct move take hand_off handoff get go kick bump putting passing handing"
+    " forwarding escalating switching referring getting"
 )
 _PASSIVE_WORDS = (
     "transferred connected put_through put_in_touch passed handed_over escalated redirected"
@@ -125,18 +122,17 @@ _ASK_PHRASES = (
     "want need would_like would_love prefer rather request requesting require demand ask_for"
     " asking_for looking_for waiting_for get_me to_get please_get just_get can_i_get could_i_get"
     " may_i_get can_you_get could_you_get give_me find_me bring_me send_me can_i_have request_for"
-    " provide"
-    " could_i_have may_i_have can_we_have"
-    " let_me_have can_i_see arrange schedule book set_up chance_of"
+    " provide could_i_have may_i_have can_we_have let_me_have can_i_see arrange schedule book"
+    " set_up chance_of"
 )
 # a plea may sit inside the frame: "can I pls have a person"
 _ASK = _alt(_ASK_PHRASES).replace(" ", " (?:(?:please|pls|kindly|just) )?")
 _ASK_WORDS: Final = frozenset(w.split("_")[0] for w in _ASK_PHRASES.split())
 _HANDLE = _alt(
     "have_a_look take_a_look have_a_quick_look take_a_quick_look look_at look_into looked_at"
-    " look_over go_over look_through step_in"
-    " looked_into check checked handle handled deal_with dealt_with review reviewed take_over"
-    " sort_out investigate examine get_back_to_me reach_out take_care_of"
+    " look_over go_over look_through step_in looked_into check checked handle handled deal_with"
+    " dealt_with review reviewed take_over sort_out investigate examine get_back_to_me reach_out"
+    " take_care_of"
 )
 _HELP_WORDS: Final = _words(
     "help assist explain advise guide answer tell show fix solve let find figure"
@@ -145,22 +141,21 @@ _HELPISH = _alt(" ".join(_HELP_WORDS))
 _BAD = _alt(
     "useless stupid dumb pointless hopeless rubbish garbage terrible awful crap shit clueless"
     " worthless incompetent suck sucks bad worst annoying idiotic idiot ridiculous broken a_joke"
-    " a_waste no_help"
-    " not_helping not_helpful unhelpful not_listening not_understanding no_good not_getting_it"
-    " not_smart not_good lame trash junk pathetic driving_me_mad driving_me_insane"
+    " a_waste no_help not_helping not_helpful unhelpful not_listening not_understanding no_good"
+    " not_getting_it not_smart not_good lame trash junk pathetic driving_me_mad driving_me_insane"
     " driving_me_crazy"
 )
 # Words after a person noun that turn it into a modifier of something else ("agent code").
 _MODIFIED = _alt(
-    "code id fee fees portal app login account sample name approval signature permission"
-    " program software job role position title level license licence mode tool version access"
-    " number error resources rights nature"
+    "code id fee fees portal app login account sample name approval signature permission program"
+    " software job role position title level license licence mode tool version access number error"
+    " resources rights nature"
 )
 # What may follow "call me" in a callback; any other word makes it a name ("call me Sam").
 _AFTER_CALL_ME = _words(
-    "back asap now please pls today tomorrow tonight later when whenever at on as soon urgently"
-    " to about regarding if immediately right again instead because so and or then thanks"
-    " thank directly first in this by via"
+    "back asap now please pls today tomorrow tonight later when whenever at on as soon urgently to"
+    " about regarding if immediately right again instead because so and or then thanks thank"
+    " directly first in this by via"
 )
 
 _DET = _alt("a an the some any your another one_of_your one_of_the to_a someone_from")
@@ -191,16 +186,25 @@ _CHANNEL = (
     r"(?:call back|call|phone call|ring)"
     rf"|(?:phone |video |{_NOUN} )?call back|(?:phone )?call(?= from)"
     r"|(?:a |the |your )?live (?:chat|support|help|assistance|person)"
-    r"|(?:a |the |your )?help line)\b"
+    r"|(?:a |the |your )?help line|(?:support|phone|video) calls?)\b"
+)
+# The company's contact channel: an owner (a team, "your", "support"), or none when the noun is
+# the company's by nature ("contact details", "contacts"), and a channel noun.
+_CHANNEL_NOUNS = "number numbers no line email e_mail email_address email_id contact contacts"
+_CONTACT_NOUN = (
+    r"contact (?:details?|info|information|options?|page|form|link|methods?|channels?|us|email"
+    r"|person|points?)|contacts"
 )
 _NUMBER = (
-    rf"(?:(?:{_alt(_DEPT_WORDS)}|support|help|contact|phone|toll free|direct|mobile|office"
-    r"|whatsapp|emergency) )+(?:number|numbers|no|line)\b"
+    rf"(?:(?:{_alt(_DEPT_WORDS)}|support|help|contact|phone|toll free|direct|mobile|office|your"
+    r"|ur|company|official|general|main|whatsapp|emergency|customer) )+(?:number|numbers|no|line"
+    r"|e ?mail(?: address| id)?)\b"
     r"|number (?:to|i can|we can|for|of) (?:call|ring|phone|dial|reach|contact|talk|speak)\b"
-    rf"|number (?:for|of) (?:\w+ ){{0,3}}(?:{_alt(_DEPT_WORDS)}|support|help line|office"
-    r"|headquarters|team|department|company|you\b)"
+    rf"|(?:number|e ?mail(?: address)?) (?:for|of) (?:\w+ ){{0,3}}(?:{_alt(_DEPT_WORDS)}|support"
+    r"|help line|office|headquarters|team|department|company|you\b)"
     r"|what number (?:do|can|should) (?:i|we) (?:call|ring|dial)"
-    r"|your (?:phone |contact |telephone |mobile )?(?:number|no)\b"
+    rf"|(?:(?:your|ur|the|a|company|official|support|general) )*(?:{_CONTACT_NOUN})\b"
+    r"|(?:your|ur|company|official|support|general|customer) contact(?= [.,;:!?]|$)"
 )
 _END = r"(?= (?:please|now|then|asap|immediately|right now|for me|thanks|thank you)\b| [.,;:!?]|$)"
 _FILLER = _alt(
@@ -208,8 +212,7 @@ _FILLER = _alt(
     " again the a an sir madam dear pls i said want need get me sure fine sorry look well"
 )
 
-# The customer's own matter, as what a person may be asked to look at ("check my order").
-# What is passed on to a person: the customer, or their conversation or case.
+# The customer's matter, for a person to look at ("check my order") or to be passed on.
 _CONV = (
     r"(?:call|chat|case|issue|ticket|query|complaint|conversation|request|problem|matter|claim)\b"
 )
@@ -224,9 +227,7 @@ _MATTER: Final = re.compile(
     rf"|{_REACH} (?:me|us|back))"
 )
 
-# --------------------------------------------------------------------------------------------
-# The grammar
-# --------------------------------------------------------------------------------------------
+# -- The grammar ---------------------------------------------------------------------------------
 
 _C = re.compile  # every pattern starts at a word: the normalised line begins with a space
 
@@ -243,8 +244,11 @@ _EXPLICIT: Final = (
         r" (?!(?:you|yourself|it|this|that|them|him|her|me|us|myself|mom|mum|dad)\b)[a-z]+"
         r"(?= please| again| from| in| at| [.,;:!?]|$)"
     ),
-    _C(r" get in (?:touch|contact)(?= with (?:you|someone|somebody)| please| [.,;:!?]|$)"),
-    _C(rf" (?:{_REACH}|contact with|contact to) (?P<t>{_CONTACTABLE})"),
+    _C(
+        r" get in (?:touch|contact)(?= with (?:you|someone|somebody)| please| [.,;:!?]|$)"
+        rf"| (?:{_REACH}(?: out to)?|contact with|contact to|(?:find|look up|follow)(?= (?:you"
+        rf"|your \w+(?: \w+)?) (?:on|through|via)\b)) (?P<t>{_CONTACTABLE})"
+    ),
     _C(
         rf" (?:{_PASS}(?: (?:me|us|this|it|(?:my|the|this) {_CONV}))?|(?:be|get|getting|being"
         rf"|this|it|me|us) {_alt(_PASSIVE_WORDS)})(?: over| back| on| up| off| across| in touch"
@@ -285,12 +289,6 @@ _EXPLICIT: Final = (
         rf" (?P<t>{_TARGET}|{_CHANNEL}) (?:would be(?: much| a lot)? (?:nice|great|good|better"
         r"|preferred|preferable|appreciated|helpful|ideal|best)|is (?:much |a lot |far )?(?:better"
         r"|preferred|preferable))\b"
-    ),
-    # a written channel to a team: "the email address for customer service"
-    _C(
-        r" (?:email|e mail|email address|mail address|address|contact details|contact info"
-        rf"|contact information) (?:for|of) (?:{_alt(_DEPT_WORDS)}|support|your \w+|the \w+ team"
-        r"|the \w+ department)\b"
     ),
     _C(
         rf" {_ASK}(?: to (?:have|get|see))?(?: me| us)?(?: {_TALK_NOUN} with)?"
@@ -400,8 +398,9 @@ _GATES: Final = (
     (_ESCALATED, _words("escalated escalating escalation")),
 )
 _TERSE: Final = _C(
-    rf" (?:(?:{_FILLER}) )*(?:{_TARGET}|{_CHANNEL}|{_NUMBER})"
+    rf" (?:(?:{_FILLER}) )*(?:{_TARGET}|{_CHANNEL}|{_NUMBER}|e ?mail(?: address)?)"
     rf"(?: (?:{_FILLER}|{_TARGET}|chat|talk|call|support|help|contact|available|needed|required"
+    r"|link|address|details|info"
     r"|request|wanted|to (?:talk|speak|chat|answer|call)))*"
 )
 
@@ -563,22 +562,20 @@ _NUMBER_CUES: Final = _words(
     " get tell your any which best right to for of customer care service support help helpline"
     " office head toll free"
 )
-_NUMBER_WORDS: Final = _words("number numbers no line")
+_NUMBER_WORDS: Final = _words("number numbers no line email address")
 _ANYONE_ALONE: Final = _words("anyone anybody someone somebody hello hi hey please help me us")
 _CLAUSE: Final = re.compile(r" [.,;:!?](?= |$)| but | so | and | however ")
 _NEGATORS: Final = _words("not never no without nobody neither nor stop hardly than instead")
 _TRANSPARENT: Final = _words(
     "someone somebody anyone anybody them me asking telling making forcing i we you really even"
-    " actually just want need needs wants has one looking trying planning to like would do does"
-    " did will have be going"
-    " wish am is are ever at all necessarily think mean please a the any an more"
+    " actually just want need needs wants has one looking trying planning to like would do does did"
+    " will have be going wish am is are ever at all necessarily think mean please a the any an more"
     " make made interested in reason point for specifically human person real agent wait waiting"
 )
 _REPORTED: Final = _words(
-    "told said says asked advised suggested recommended instructed supposed promised already"
-    " was were called rang phoned emailed contacted messaged spoke talked chatted gave sent got did"
-    " found"
-    " previously earlier yesterday last used had after since"
+    "told said says asked advised suggested recommended instructed supposed promised already was"
+    " were called rang phoned emailed contacted messaged spoke talked chatted gave sent got did"
+    " found previously earlier yesterday last used had after since"
 )
 # The customer repeating their own request: "I already said I want a person".
 _REITERATED: Final = re.compile(r"\b(?:i|we)(?: already| just)? (?:said|told you|asked)\b")
@@ -608,11 +605,11 @@ _ANTECEDENT: Final = re.compile(
 # What may follow a person asked for; another word makes them do something else ("have a
 # person collect it").
 _FOLLOW_OK: Final = _words(
-    "please now asap to who that on for instead here today again right immediately urgently"
-    " else about regarding with from in at thanks thank so and or if then who available pls"
-    " not instead rather than but because since as ok okay already too also involved assigned"
-    " present being beings help assistance support straight directly back contact this"
-    " tomorrow tonight later soon when whenever by via between i we"
+    "please now asap to who that on for instead here today again right immediately urgently else"
+    " about regarding with from in at thanks thank so and or if then who available pls not instead"
+    " rather than but because since as ok okay already too also involved assigned present being"
+    " beings help assistance support straight directly back contact this tomorrow tonight later"
+    " soon when whenever by via between i we"
 )
 _HELP_ASKED: Final = re.compile(r" (?:help|assist|answer)(?: me| us)?$")
 _IMPERATIVE: Final = _words("give get send bring")
@@ -626,9 +623,10 @@ _DEAD_AFTER: Final = re.compile(
     r"(?:is |are )?(?:always |still |just )?(?:(?:not|never) (?:available|answering|working"
     r"|responding|reachable|picking)|unavailable|unreachable|busy|down|closed)\b"
 )
+_MY_DETAILS: Final = re.compile(r"(?:at|on|via) (?:\+?\d{3,}|(?:\S+ ){1,6}(?:com|net|org|co|io)\b)")
 _OTHER_SUBJECTS: Final = _words(
-    "my our his her their they he she friends people everyone everybody wife husband mom"
-    " mum dad family driver courier"
+    "my our his her their they he she friends people everyone everybody wife husband mom mum dad"
+    " family driver courier"
 )
 _NAME_INTRO: Final = re.compile(
     r" (?:my name|(?:i am|this is) (?:\w+ ){1,3}'s|named|known as|call me (?:\w+ ){1,2}'s)\b"
@@ -709,6 +707,7 @@ _THIRD = "the words are about someone else's person or need, not a request to re
 _OTHER_SENSE = "the words use a contact word in another sense, not to ask for a person"
 _DEAD_LINE = "the words say a line does not answer or an attempt failed; that is no request"
 _HINT = "the words ask for help from anyone, a hint rather than a request for a person"
+_OWN = "the words are about the customer's own or someone else's contact details"
 _TASK = "the words ask for someone to do a task, not to reach a person"
 _Veto = tuple[HumanRequestKind, str]
 
@@ -750,7 +749,7 @@ def _veto(norm: str, match: re.Match[str]) -> _Veto | None:
         first in _ACT_WORDS
         and words[-1:]
         and words[-1] in _NOUN_BEFORE
-        and rest[:1] not in (["number"], ["for"], ["of"], ["address"], ["with"])
+        and not set(rest[:1]) & _words(f"{_CHANNEL_NOUNS} for of address with details info us")
     ):
         return "none", _OTHER_SENSE  # the act as a noun: "a transfer to someone"
     if _DEAD_AFTER.match(" ".join(following)):
@@ -765,12 +764,16 @@ def _veto(norm: str, match: re.Match[str]) -> _Veto | None:
             return "none", _NAME  # "call me Sam"
         if not set(words).isdisjoint(_OTHER_SUBJECTS):
             return "none", _THIRD  # "my wife will call me"
+        if _MY_DETAILS.match(" ".join(following)) and (
+            words[-2:-1] == ["you"] or not set(words) & (_FRAMES | {"have", "get"})
+        ):
+            return "none", _OWN  # "contact me at sam@example.com": the customer's own details
     if groups.get("number") and (
         set(words) & _EDITS
-        or (words[-1:] and words[-1] in _MINE)
-        or (following[:1] and following[0] in _EDITS | {"on", "in"})
+        or (set(words[-3:]) & (_MINE | {"'s"}) and not re.search(_alt(_DEPT_WORDS), match.group()))
+        or (following[:1] and following[0] in _EDITS | _SUBJECT_VERBS | {"on", "in"})
     ):
-        return "none", "the words are about the customer's own contact details"
+        return "none", _OWN
     if groups.get("number") and not (
         _NUMBER_CUES & set(words + match.group().split()) or "?" in following[:4]
     ):  # a support line is asked for by naming it; a bare phone number needs a question
@@ -914,9 +917,7 @@ def detect_human_request(text: str) -> HumanRequest:
     return implicit or NONE
 
 
-# --------------------------------------------------------------------------------------------
-# Guard for a model's claim that the customer asked for a person
-# --------------------------------------------------------------------------------------------
+# -- Guard for a model's claim that the customer asked for a person ------------------------------
 
 _MENTION: Final = _C(
     rf" (?:{_REACH} (?:me|us)(?P<callback>\b)|(?P<number>{_NUMBER})"
@@ -925,7 +926,6 @@ _MENTION: Final = _C(
 )
 
 
-# Words that put a mentioned person in a request: a want, an act, a question, a plea.
 # Words before a mentioned person that put them in a request: a want, an act, a plea.
 _REQUEST_CUES: Final = (_ACT_WORDS | _ASK_WORDS | _words("rather prefer let give")) - _words(
     "can could may to just find"
@@ -947,8 +947,8 @@ _LINKS: Final = (_REQUEST_CUES | _ASKED_OF) - _words("find") | _words(
 # A verb right after a person makes them the subject of a statement ("someone is using my
 # card", "your agents are rude"), unless an act follows ("someone needs to call me").
 _SUBJECT_VERBS: Final = _words(
-    "is are was were has have had might may must should will would can could does did do"
-    " takes need needs says seems made"
+    "is are was were has have had might may must should will would can could does did do takes need"
+    " needs says seems made"
 )
 
 
