@@ -115,6 +115,7 @@ _TALK_NOUN = (
     r"(?:an? |this |the )?(?:quick |brief |short |proper |real )?(?:word|words|conversation"
     r"|discussion|appointment|meeting|consultation|call|chat|natter|chinwag)"
 )
+_GOOD = "nice great good better preferred preferable appreciated helpful ideal best"
 _TALK = _alt(_TALK_WORDS)
 _REACH, _PASS = _alt(_REACH_WORDS), _alt(_PASS_WORDS)
 _ACT_WORDS: Final = _words(" ".join((_TALK_WORDS, _REACH_WORDS, _PASS_WORDS)))
@@ -162,10 +163,14 @@ _DET = _alt("a an the some any your another one_of_your one_of_the to_a someone_
 _QUAL = _alt(_QUAL_WORDS)
 _SOMEONE = _alt(_SOMEONE_WORDS)
 _NOUN = _alt(_PERSON_WORDS + " " + _ROLE_WORDS)
-_POST = r"(?: (?:of yours|from (?:your |the )?\w+(?: team| department)?|in (?:your |the )?\w+))?"
+_POST = (
+    r"(?: (?:of yours|from (?:your |the )?\w+(?: team| department)?"
+    r"|(?:in|at) (?:your |the )?\w+(?: branch| store| office)?))?"
+)
 _HEAD = rf"(?!'s)(?! {_MODIFIED}\b)(?! 's)"
 _TARGET = (
-    rf"(?:(?:{_DET} (?:\w+ )??)?(?:{_QUAL} ){{0,3}}(?:{_NOUN}|{_alt(_DEPT_WORDS)}){_HEAD}{_POST}"
+    rf"(?:(?:{_DET} (?:(?!(?:in|on|at|of|for|with|or|and|to) )\w+ ){{0,2}}?)?(?:{_QUAL} ){{0,3}}"
+    rf"(?:{_NOUN}|{_alt(_DEPT_WORDS)}){_HEAD}{_POST}"
     rf"|{_SOMEONE}(?: else| real| human| (?:from|in|at) (?:your |the )?\w+(?: \w+)?(?= team|"
     rf" department)(?: team| department)?"
     rf"| (?:from|in|at) (?:your |the )?(?:{_alt(_DEPT_WORDS)}|\w+)"
@@ -178,7 +183,7 @@ _TARGET = (
 # Whom a contact act can be aimed at besides a person: support, "you" as the company.
 _TALKABLE = (
     rf"(?:{_TARGET}|(?:the |your )?(?:support|{_alt(_UNIT_WORDS)})\b|you guys"
-    r"|one of them\b|one\b|them\b)"
+    r"|one of them\b|one of your \w+s\b|one\b|them\b)"
 )
 _CONTACTABLE = rf"(?:{_TALKABLE}|you\b)"
 _CHANNEL = (
@@ -188,22 +193,20 @@ _CHANNEL = (
     r"|(?:a |the |your )?live (?:chat|support|help|assistance|person)"
     r"|(?:a |the |your )?help line|(?:support|phone|video) calls?)\b"
 )
-# The company's contact channel: an owner (a team, "your", "support"), or none when the noun is
-# the company's by nature ("contact details", "contacts"), and a channel noun.
-_CHANNEL_NOUNS = "number numbers no line email e_mail email_address email_id contact contacts"
-_CONTACT_NOUN = (
-    r"contact (?:details?|info|information|options?|page|form|link|methods?|channels?|us|email"
-    r"|person|points?)|contacts"
-)
+# The company's contact channel: an owner (a team, "your", "support"; implied for "contact
+# details", "contacts") and a channel noun, or a number or address for a purpose or a team.
 _NUMBER = (
     rf"(?:(?:{_alt(_DEPT_WORDS)}|support|help|contact|phone|toll free|direct|mobile|office|your"
-    r"|ur|company|official|general|main|whatsapp|emergency|customer) )+(?:number|numbers|no|line"
-    r"|e ?mail(?: address| id)?)\b"
-    r"|number (?:to|i can|we can|for|of) (?:call|ring|phone|dial|reach|contact|talk|speak)\b"
-    rf"|(?:number|e ?mail(?: address)?) (?:for|of) (?:\w+ ){{0,3}}(?:{_alt(_DEPT_WORDS)}|support"
-    r"|help line|office|headquarters|team|department|company|you\b)"
+    r"|ur|company|official|general|main|whatsapp|emergency|customer|landline|text|sms) )+"
+    r"(?:number|numbers|no|line|e ?mail(?: address| id)?)\b"
+    r"|number (?:to|i can|we can|for|of) (?:call|ring|phone|dial|reach|contact|talk|speak|\w+ing)\b"
+    rf"|(?:number|no|e ?mail(?: address)?|contact|(?:postal )?address(?= \w+ (?:\S+ ){{0,3}}"
+    rf"{_alt(_UNIT_WORDS)})) (?:for|of) (?:\S+ ){{0,3}}(?:{_alt(_DEPT_WORDS)}|{_alt(_UNIT_WORDS)}"
+    rf"|support|help line|team|department|office|headquarters|company|store|branch|you\b"
+    rf"|{_SOMEONE}|(?<!number ){_NOUN})"
     r"|what number (?:do|can|should) (?:i|we) (?:call|ring|dial)"
-    rf"|(?:(?:your|ur|the|a|company|official|support|general) )*(?:{_CONTACT_NOUN})\b"
+    r"|(?:(?:your|ur|the|a|company|official|support|general) )*(?:contact (?:details?|info"
+    r"|information|options?|page|form|link|methods?|channels?|us|email|person|points?)|contacts)\b"
     r"|(?:your|ur|company|official|support|general|customer) contact(?= [.,;:!?]|$)"
 )
 _END = r"(?= (?:please|now|then|asap|immediately|right now|for me|thanks|thank you)\b| [.,;:!?]|$)"
@@ -234,9 +237,10 @@ _C = re.compile  # every pattern starts at a word: the normalised line begins wi
 # Explicit: act or frame + addressee. The named group "t" is the addressee when there is one.
 _EXPLICIT: Final = (
     _C(
-        rf" {_TALK}(?: (?:this|it|that|things|(?:my|this|the|our) (?:\w+ )?\w+))?"
+        rf" {_TALK}(?: (?:this|it|that|things|(?:my|this|the|our|a|an) (?:\w+ )?\w+))?"
         r"(?: through| over)?"
-        rf"(?: directly| personally| now| live)?(?: to| with)? (?P<t>{_TALKABLE})"
+        rf"(?: directly| personally| now| live)?(?: to| with)? (?P<t>{_TALKABLE}"
+        r"|(?:the|your) (?:\w+ )?[a-z]{3,}(?:ist|ician)s?\b)"  # a job: "the pharmacist"
     ),
     # a person named as the one to talk to: "can I speak to Priya", "I'd like to talk to Tom"
     _C(
@@ -282,13 +286,12 @@ _EXPLICIT: Final = (
         rf"| (?:yes|ok|okay|sure|yeah|yep|go ahead and)(?: please)? (?:transfer|connect|escalate)"
         rf"(?: me)?{_END}|^(?: {_FILLER})* (?:transfer|connect)(?: me| us)?{_END}"
         rf"| (?:be|get|getting) (?:transferred|connected|put through|escalated){_END}"
-        rf"| (?:please )?(?:dm|pm|inbox)(?: me)?{_END}"
+        rf"|(?<! my)(?<! to) (?:please )?(?:dm|pm|inbox)(?: me)?{_END}"
     ),
     # a person or channel welcomed: "a human would be nice", "a call back would be great"
     _WELCOMED := _C(
-        rf" (?P<t>{_TARGET}|{_CHANNEL}) (?:would be(?: much| a lot)? (?:nice|great|good|better"
-        r"|preferred|preferable|appreciated|helpful|ideal|best)|is (?:much |a lot |far )?(?:better"
-        r"|preferred|preferable))\b"
+        rf" (?P<t>{_TARGET}|{_CHANNEL}) (?:would be(?: much| a lot)? {_alt(_GOOD)}"
+        r"|is (?:much |a lot |far )?(?:better|preferred|preferable))\b"
     ),
     _C(
         rf" {_ASK}(?: to (?:have|get|see))?(?: me| us)?(?: {_TALK_NOUN} with)?"
@@ -328,7 +331,9 @@ _EXPLICIT: Final = (
     ),
     _C(
         rf" (?:is there|are there|do you have|do you offer|where is|how (?:do|can) i (?:get|find|"
-        rf"access|use|start|open|reach)) (?:a |an |any |the |your )?(?:{_CHANNEL}|{_NUMBER})"
+        rf"access|use|start|open|reach)) (?:a |an |any |the |your )?(?:\w+ )?(?:{_CHANNEL}"
+        rf"|{_NUMBER}"
+        r"|e ?mail(?: address)?(?= (?:i|we) can| to\b| for\b))"
     ),
     _C(rf" (?P<number>{_NUMBER})"),
     _AVAILABLE := _C(
@@ -348,7 +353,8 @@ _EXPLICIT: Final = (
     ),
     # waiting in line for a person, or taking the transfer offered: "I'll hold for an agent"
     _C(
-        rf" (?:wait|hold|queue|hang on|stay on the line|in the queue|in line) for (?P<t>{_TARGET})"
+        rf" (?:wait|hold|queue|hang on|stay on the line|in the queue|in line)(?: me| us)? for"
+        rf" (?P<t>{_TALKABLE})"
         r"| (?:take|accept|want|need) (?:the|that|a|your) (?:transfer|handover|hand off"
         r"|call back)\b"
     ),
@@ -390,10 +396,7 @@ _EXPLICIT: Final = (
 # need is in the line.
 _GATES: Final = (
     (_STRANDED, _words(f"{_TALK_WORDS} {_REACH_WORDS} ask have".replace("_", " "))),
-    (
-        _WELCOMED,
-        _words("nice great good better preferred preferable appreciated helpful ideal best"),
-    ),
+    (_WELCOMED, _words(_GOOD)),
     (_AVAILABLE, _words("available free online around")),
     (_ESCALATED, _words("escalated escalating escalation")),
 )
@@ -567,10 +570,11 @@ _ANYONE_ALONE: Final = _words("anyone anybody someone somebody hello hi hey plea
 _CLAUSE: Final = re.compile(r" [.,;:!?](?= |$)| but | so | and | however ")
 _NEGATORS: Final = _words("not never no without nobody neither nor stop hardly than instead")
 _TRANSPARENT: Final = _words(
-    "someone somebody anyone anybody them me asking telling making forcing i we you really even"
-    " actually just want need needs wants has one looking trying planning to like would do does did"
+    "someone somebody anyone anybody them me asking telling making forcing i we you really thanks"
+    " even actually just want need needs wants has one looking trying planning to like would do did"
     " will have be going wish am is are ever at all necessarily think mean please a the any an more"
     " make made interested in reason point for specifically human person real agent wait waiting"
+    " does"
 )
 _REPORTED: Final = _words(
     "told said says asked advised suggested recommended instructed supposed promised already was"
@@ -594,8 +598,9 @@ _MONEY: Final = _words(
 )
 # Who a person described by a relative clause is: "someone who can help" is asked for; "the
 # person who sent me money" is a third party.
-_RELATIVE_ASKED: Final = _words(
-    "can could will would knows understands is deals handles works actually really"
+_RELATIVE_ASKED: Final = _words(  # or acted on the customer's case: "the person who approved it"
+    "can could will would knows understands is deals handles works actually really processed"
+    " handled approved reviewed assessed decided made closed cancelled declined rejected dealt"
 )
 _ANAPHORS: Final = frozenset({"one", "them", "one of them"})
 _ANTECEDENT: Final = re.compile(
@@ -605,11 +610,11 @@ _ANTECEDENT: Final = re.compile(
 # What may follow a person asked for; another word makes them do something else ("have a
 # person collect it").
 _FOLLOW_OK: Final = _words(
-    "please now asap to who that on for instead here today again right immediately urgently else"
-    " about regarding with from in at thanks thank so and or if then who available pls not instead"
-    " rather than but because since as ok okay already too also involved assigned present being"
-    " beings help assistance support straight directly back contact this tomorrow tonight later"
-    " soon when whenever by via between i we"
+    "please now asap to who that on for here today again right immediately urgently else about"
+    " regarding with from in at thanks thank so and or if then who available pls not instead rather"
+    " than but because since as ok okay already too also involved assigned present being beings"
+    " help assistance support straight directly back contact this tomorrow tonight later soon when"
+    " whenever by via between i we of"
 )
 _HELP_ASKED: Final = re.compile(r" (?:help|assist|answer)(?: me| us)?$")
 _IMPERATIVE: Final = _words("give get send bring")
@@ -623,7 +628,12 @@ _DEAD_AFTER: Final = re.compile(
     r"(?:is |are )?(?:always |still |just )?(?:(?:not|never) (?:available|answering|working"
     r"|responding|reachable|picking)|unavailable|unreachable|busy|down|closed)\b"
 )
-_MY_DETAILS: Final = re.compile(r"(?:at|on|via) (?:\+?\d{3,}|(?:\S+ ){1,6}(?:com|net|org|co|io)\b)")
+# The customer handing over their own details: "I'd rather not give a number", "reach me at ..."
+_GIVEN: Final = re.compile(
+    r"\b(?:i|we)\b.* (?:give|provide|enter|share|leave|type|add) (?:a|an|the|my|our|your)\b"
+    r"|(?:^|you (?:can|may|could)) (?:call|contact|reach|text|email|ring|phone) (?:me|us)"
+    r" (?:at|on|via) (?:\+?\d{3,}|(?:\S+ ){1,6}(?:com|net|org|co|io)\b)"
+)
 _OTHER_SUBJECTS: Final = _words(
     "my our his her their they he she friends people everyone everybody wife husband mom mum dad"
     " family driver courier"
@@ -648,7 +658,6 @@ _ROLE_LABEL: Final = re.compile(
 @dataclass(frozen=True, slots=True)
 class _Line:
     # `norm` is searched; `starts` and `spans` map its words back to the text
-
     norm: str
     starts: tuple[int, ...]
     spans: tuple[tuple[int, int], ...]
@@ -736,12 +745,7 @@ def _veto(norm: str, match: re.Match[str]) -> _Veto | None:
         return "none", _PAST
     if following[:1] and following[0] in _AFTER_PAST:
         return "none", _PAST  # "your agent was rude"
-    if (
-        not words
-        and (following[:1] == ["never"] or "not" in following[1:3])
-        and following[:1]
-        and following[0] in _AUXILIARIES
-    ):
+    if not words and set(following[:1]) & _AUXILIARIES and {"never", "not"} & set(following[:3]):
         return "none", _NEGATED  # the act as a subject: "talking to a person won't help"
     if _ROLE_LABEL.match(norm):
         return "none", "the words pose as an instruction to the system, not the customer's"
@@ -749,7 +753,8 @@ def _veto(norm: str, match: re.Match[str]) -> _Veto | None:
         first in _ACT_WORDS
         and words[-1:]
         and words[-1] in _NOUN_BEFORE
-        and not set(rest[:1]) & _words(f"{_CHANNEL_NOUNS} for of address with details info us")
+        and not set(rest[:1])
+        & (_NUMBER_WORDS | _words("contact contacts for of with details info us"))
     ):
         return "none", _OTHER_SENSE  # the act as a noun: "a transfer to someone"
     if _DEAD_AFTER.match(" ".join(following)):
@@ -764,34 +769,30 @@ def _veto(norm: str, match: re.Match[str]) -> _Veto | None:
             return "none", _NAME  # "call me Sam"
         if not set(words).isdisjoint(_OTHER_SUBJECTS):
             return "none", _THIRD  # "my wife will call me"
-        if _MY_DETAILS.match(" ".join(following)) and (
-            words[-2:-1] == ["you"] or not set(words) & (_FRAMES | {"have", "get"})
-        ):
+        if _GIVEN.search(norm):
             return "none", _OWN  # "contact me at sam@example.com": the customer's own details
     if groups.get("number") and (
         set(words) & _EDITS
         or (set(words[-3:]) & (_MINE | {"'s"}) and not re.search(_alt(_DEPT_WORDS), match.group()))
         or (following[:1] and following[0] in _EDITS | _SUBJECT_VERBS | {"on", "in"})
+        or set(following[:2]) & _MINE
+        or _GIVEN.search(" ".join(words))
     ):
         return "none", _OWN
     if groups.get("number") and not (
-        _NUMBER_CUES & set(words + match.group().split()) or "?" in following[:4]
+        _NUMBER_CUES & set(words + match.group().split() + following[:1]) or "?" in following[:8]
     ):  # a support line is asked for by naming it; a bare phone number needs a question
         return "none", "the words name a number without asking for one"  # "Phone number: ..."
-    if first in _ASK_WORDS and (
-        (words[-1:] and words[-1] in _NOT_CUSTOMER) or "does" in words[-3:]
+    if (first in _ASK_WORDS and words[-1:] and words[-1] in _NOT_CUSTOMER) or (
+        "does" in words[-4:] and not {"how", "where"} & set(words)
     ):
-        return "none", _THIRD  # someone else's need: "does it need a person to sign?"
+        return "none", _THIRD  # someone else's need: "does it need a person / have to go to them"
     if first.startswith(("transfer", "pass", "forward", "send")) and (
         _MONEY & set(words + following[:6])
         or (rest[:1] == ["to"] and groups.get("t", "").split()[-1:] in _PEOPLE_AT_LARGE)
     ):
         return "none", _OTHER_SENSE  # money sent to a person: "transfer the funds to someone"
-    if (
-        following[:1] in (["who"], ["that"])
-        and following[1:2]
-        and following[1] not in _RELATIVE_ASKED
-    ):
+    if following[:1] in (["who"], ["that"]) and not set(following[1:2]) <= _RELATIVE_ASKED:
         return "none", _THIRD  # "contact the person who sent me the money"
     target = groups.get("t")
     if target is None:
@@ -878,10 +879,11 @@ def _read(line: _Line) -> tuple[HumanRequestKind, int, int] | None:
     for start, stop in () if _ROLE_LABEL.match(line.norm) else _clauses(searched):
         if _TERSE.fullmatch(searched, start, stop):
             clause = set(searched[start:stop].split())
-            if clause & _NUMBER_WORDS and not (
-                clause & _NUMBER_CUES or searched.startswith(" ?", stop)
-            ):
+            after = searched[stop:]
+            if clause & _NUMBER_WORDS and not (clause & _NUMBER_CUES or "?" in after):
                 continue  # a form field ("Phone number: ...") names a number, it asks for none
+            if "assistant" in clause and after.strip(" ?!."):
+                continue  # the bot addressed: "hey assistant, add my card"
             if not clause - _ANYONE_ALONE:
                 implicit = implicit or (start, stop)  # "anyone?" hints, it does not ask
                 continue

@@ -37,30 +37,34 @@ def _table(text: str) -> dict[str, str]:
 # chat shorthand for the words of a request ("nd 2 tlk 2 a rep", "txt me bk"); Filipino
 # code-switching, where politeness particles carry no meaning here, "pa-"/"paki-" ask, "sa" aims
 # the act ("pa-transfer po sa agent") and "kausap" is to talk with.
-REWRITES: Final[dict[str, str]] = {
-    **COMMON_REWRITES,
-    **_table(
-        "ppl=people wth=with thru=through w=with wit=with some1=someone any1=anyone hooman=human"
-        " sum1=someone som1=someone sumone=someone sumbody=somebody callback=call_back"
-        " livechat=live_chat helpdesk=help_desk helpline=help_line hotline=help_line chatbot=bot"
-        " chatbots=bots cs=customer_service cust=customer tel=phone tollfree=toll_free"
-        " csr=customer_service_representative mgr=manager mngr=manager telephone=phone nr=number"
-        " nbr=number num=number shouldnt=should_not hows=how_is whos=who_is whoevers=whoever_is"
-    ),
-    **_table(
-        "tlk=talk tak=talk tlking=talking spk=speak spking=speaking ned=need nd=need cn=can"
-        " cud=could hv=have msg=message txt=text bk=back wen=when rn=right_now abt=about"
-        " acct=account srvc=service svc=service exec=executive execs=executives frm=from"
-    ),
-    **_table(
-        "po= naman= ko= ba= ma= pa=please paki=please pwede=can sana=hopefully sa=to ang=the ng=a"
-        " ako=me tao=person kausap=talk_to makausap=talk_to pakausap=please_talk_to salamat=thanks"
-    ),
-}
+REWRITES: Final[dict[str, str]] = COMMON_REWRITES | _table(
+    "ppl=people wth=with thru=through w=with wit=with some1=someone any1=anyone hooman=human"
+    " sum1=someone som1=someone sumone=someone sumbody=somebody callback=call_back"
+    " livechat=live_chat helpdesk=help_desk helpline=help_line hotline=help_line chatbot=bot"
+    " chatbots=bots cs=customer_service cust=customer tel=phone tollfree=toll_free"
+    " csr=customer_service_representative mgr=manager mngr=manager telephone=phone nr=number"
+    " nbr=number num=number shouldnt=should_not hows=how_is whos=who_is whoevers=whoever_is"
+    " tlk=talk tak=talk tlking=talking spk=speak spking=speaking ned=need nd=need cn=can"
+    " cud=could hv=have msg=message txt=text bk=back wen=when rn=right_now abt=about"
+    " acct=account srvc=service svc=service exec=executive execs=executives frm=from po= naman="
+    " ko= ba= ma= pa=please paki=please pwede=can sana=hopefully sa=to ang=the ng=a ako=me"
+    " tao=person kausap=talk_to makausap=talk_to pakausap=please_talk_to salamat=thanks"
+)
 
 # Words the English corpus knows too rarely for the "known word" test, yet are never typos.
 NEVER_CORRECTED: Final[frozenset[str]] = frozenset(
-    {"refund", "parcel", "courier", "invoice", "voucher", "reorder", "unsubscribe", "eta", "sku"}
+    {
+        "refund",
+        "parcel",
+        "courier",
+        "invoice",
+        "voucher",
+        "reorder",
+        "unsubscribe",
+        "eta",
+        "sku",
+        "recs",
+    }
 )
 
 _IRREGULAR: Final = _table(
@@ -68,15 +72,7 @@ _IRREGULAR: Final = _table(
     " there's=there_is what's=what_is where's=where_is who's=who_is whoever's=whoever_is"
     " how's=how_is here's=here_is he's=he_is she's=she_is"
 )
-_SUFFIXES: Final = (
-    ("n't", "not"),
-    ("'d", "would"),
-    ("'m", "am"),
-    ("'re", "are"),
-    ("'ll", "will"),
-    ("'ve", "have"),
-    ("'s", "'s"),
-)
+_SUFFIXES: Final = tuple(_table("n't=not 'd=would 'm=am 're=are 'll=will 've=have 's='s").items())
 
 _JOINERS: Final = words(
     "to a an the me us i my you your with for of in and please can want need now get"

@@ -1,0 +1,61 @@
+"""Vetoes and addressees read as concepts: the customer handing over their own details, a
+declined offer, the bot addressed by its title, a person named by a job suffix, a staff member
+who acted on the case, and the act as a failing subject.
+
+Every phrasing was written for these tests from the class it illustrates; none comes from an
+evaluation set.
+"""
+
+from __future__ import annotations
+
+import pytest
+
+from escalation.signals import detect_human_request, request_words_refusal
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "we'd prefer not to share a mobile number when signing up",
+        "i never give my email address to shops",
+        "no thanks to the live chat, just browsing",
+        "hey assistant, cancel the second item",
+        "okay assistant, what sizes do you have",
+        "my son's tutor wants to talk to his teacher",
+        "speaking with a rep will never fix this, just refund me",
+        "please resend it to my inbox",
+    ],
+)
+def test_own_details_declines_and_the_bot_addressed_are_no_request(text: str) -> None:
+    assert detect_human_request(text).kind != "explicit", text
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "could I have a quick chat with your dermatologist",
+        "i would like to speak to the optician please",
+        "can I talk to whoever approved my refund",
+        "I'd like a word with the person who reviewed my claim",
+        "I want to discuss a missing parcel with someone from your team",
+        "how can I contact your complaints resolution officer",
+        "is there a duty manager at the Leith store I can talk to",
+        "I need whoever is in charge of returns",
+        "put us in the queue for support please",
+    ],
+)
+def test_people_named_by_job_or_by_what_they_did_on_the_case(text: str) -> None:
+    found = detect_human_request(text)
+    assert found.kind == "explicit", (text, found)
+    assert request_words_refusal(text) is None, text
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "I need to contact the person who bought my old bike",
+        "the seller who sent me the wrong size wants it back",
+    ],
+)
+def test_a_third_party_described_by_what_they_did_stays_a_third_party(text: str) -> None:
+    assert detect_human_request(text).kind != "explicit", text
