@@ -128,6 +128,13 @@ class ToolBox:
         """Run tool `name`; the answer is a JSON-ready document for the agent."""
         if name not in TOOL_NAMES:
             return {"status": "error", "detail": f"unknown tool {name!r}"}
+        if self.escalation is not None:
+            # Once a handoff is accepted the turn is the person's: no lookup or action after it.
+            return {
+                "status": "not_run",
+                "detail": "The conversation is being handed to a person; nothing else is done "
+                "in this turn.",
+            }
         tool: ToolName = name
         handler: Callable[[Mapping[str, Any]], tuple[ToolResult, dict[str, Any]]] = getattr(
             self, f"_{tool}"

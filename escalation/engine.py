@@ -41,6 +41,7 @@ _TYPOGRAPHIC: Final = str.maketrans({"\u2019": "'", "\u2018": "'", "\u201c": '"'
 _OPEN_QUESTION: Final = (
     "I can help with this here. Could you tell me a little more about what you need?"
 )
+_SENTENCE_BREAK: Final = re.compile(r"(?<=[.!?;])\s+")
 PERSON_AVAILABLE: Final = "If you'd rather talk to a person, just say so and I'll bring one in."
 _MENTIONS_PERSON = re.compile(
     r"\b(person|human|someone|somebody|colleague|teammate|agent|representative)\b", re.I
@@ -223,22 +224,22 @@ def hear_customer_words(state: ConversationState, *, message: str, words: str) -
     to reach a person, team or contact channel; after an offer that followed an earlier wish for
     a person, a renewed doubt about the bot holds too. The agent's reason is never read.
     """
-    quoted = " ".join(words.split())
+    quoted = _comparable(words)
     if not quoted:
         return Hearing(state, "no words of the customer were quoted")
-    if _comparable(quoted) not in _comparable(_own_lines(message)):
+    sentence = sentence_holding(message, quoted)
+    if sentence is None:
         return Hearing(
             state,
             "those words are not in the customer's current message (quoted lines do not count)",
         )
-    read = detect_human_request(quoted).kind
-    refusal = request_words_refusal(quoted)
-    if read == "implicit":
-        # A doubt about the bot or a hint at a person is not a request, the first time.
-        refusal = "the words doubt the bot or hint at a person without asking for one"
+    # The words are read in their sentence, so a quote cannot cut away a negation, a past
+    # tense or the person they belong to.
+    refusal = request_words_refusal(quoted) or request_words_refusal(sentence)
     kind: Literal["explicit", "implicit"] = "explicit"
     if refusal is not None:
-        if not (state.offer_followed_signal() and read != "none"):
+        renewed = state.offer_followed_signal() and detect_human_request(sentence).kind != "none"
+        if not renewed:
             return Hearing(state, refusal)
         kind = "implicit"
     noted = NotedSignal(state.turn, kind, quoted, source="model")
@@ -263,12 +264,25 @@ def _renewed_signal(state: ConversationState) -> bool:
     return bool(state.signals_in_turn(state.turn)) and state.offer_followed_signal()
 
 
-def _own_lines(message: str) -> str:
-    return "\n".join(line for line in message.splitlines() if not line.lstrip().startswith(">"))
+def sentence_holding(message: str, words: str) -> str | None:
+    """The sentence of the customer's own lines (not "> " quotes) that holds `words` as whole
+    words, whitespace, case and typographic quotes aside; None when no line holds them."""
+    target = _comparable(words)
+    if not target:
+        return None
+    found = re.compile(rf"(?<!\w){re.escape(target)}(?!\w)", re.IGNORECASE)
+    for line in message.splitlines():
+        if line.lstrip().startswith(">"):
+            continue
+        flat = _comparable(line)
+        for sentence in (*_SENTENCE_BREAK.split(flat), flat):
+            if found.search(sentence):
+                return sentence
+    return None
 
 
 def _comparable(text: str) -> str:
-    return " ".join(text.translate(_TYPOGRAPHIC).casefold().split())
+    return " ".join(text.translate(_TYPOGRAPHIC).split())
 
 
 def _grounds(state: ConversationState, proposal: Proposal) -> str:
@@ -449,6 +463,8 @@ def _recommended_action(
     if trigger == "no_progress":
         tools = ", ".join(sorted({a.step for a in state.ledger.blocked()})) or "the failed step"
         return f"Complete {tools} by hand or check that system, then tell the customer."
+    if state.ledger.investigation_steps(state.turn):
+        return "Take over now: the customer asked for a person; see the attempts for what was done."
     return "Take over now: greet the customer and ask how you can help; nothing was investigated."
 
 

@@ -200,17 +200,23 @@ class ClaudeAgent:
             usage = usage + usage_of(response)
             tool_uses = [b for b in response.content if b.type == "tool_use"]
             if response.stop_reason != "tool_use" or not tool_uses or final_round:
+                proposal = final_proposal(response_text(response), tools)
+                if proposal.action == "escalate" and tools.escalation is None:
+                    return self._answer_after_refused_handoff(
+                        text=text, history=history, tools=tools, requests=requests, usage=usage
+                    )
                 return AgentTurn(
-                    proposal=final_proposal(response_text(response), tools),
-                    model_requests=requests,
-                    usage=usage,
-                    agent=self.name,
+                    proposal=proposal, model_requests=requests, usage=usage, agent=self.name
                 )
+            # A handoff asked for in the same response runs first: once it is accepted, no
+            # lookup or action of that response is carried out.
+            ordered = sorted(tool_uses, key=lambda use: use.name != "escalate_to_human")
+            answers = {use.id: tools.call(use.name, dict(use.input or {})) for use in ordered}
             results = [
                 {
                     "type": "tool_result",
                     "tool_use_id": use.id,
-                    "content": json.dumps(tools.call(use.name, dict(use.input or {}))),
+                    "content": json.dumps(answers[use.id]),
                 }
                 for use in tool_uses
             ]
@@ -238,6 +244,26 @@ class ClaudeAgent:
             tools=TOOL_SPECS,  # type: ignore[arg-type]
             messages=messages,  # type: ignore[arg-type]
             **options,
+        )
+
+    def _answer_after_refused_handoff(
+        self,
+        *,
+        text: str,
+        history: Sequence[Utterance],
+        tools: ToolBox,
+        requests: int,
+        usage: Usage,
+    ) -> AgentTurn:
+        # The model insists on a handoff the engine refused: rather than an open question that
+        # drops the customer's need, the offline agent works the turn.
+        log.info("the model insisted on a refused handoff; the offline agent takes the turn")
+        turn = self.fallback.take_turn(text=text, history=history, tools=tools)
+        return AgentTurn(
+            proposal=turn.proposal,
+            model_requests=requests + turn.model_requests,
+            usage=usage + turn.usage,
+            agent=f"{self.fallback.name} (after a refused handoff)",
         )
 
     def _fall_back(
@@ -308,7 +334,9 @@ def state_note(state: ConversationState) -> str:
         "[Conversation state, from the system, not the customer: customer identified: "
         f"{identified}; identifiers the customer typed: {state.identifiers.describe()}; "
         f"waiting for the customer to give: {pending}; resolution already offered: "
-        f"{'yes' if state.resolution_offered else 'no'}.]"
+        f"{'yes' if state.resolution_offered else 'no'}; a resolution was offered after the "
+        "customer hinted at or asked for a person (a renewed wish now escalates): "
+        f"{'yes' if state.offer_followed_signal() else 'no'}.]"
     )
 
 

@@ -23,6 +23,11 @@ def upgrade() -> None:
         batch.add_column(
             sa.Column("last_offer_turn", sa.Integer(), server_default="0", nullable=False)
         )
+    # Conversations under way: the turn of their offer was not kept; their latest turn is the
+    # closest value, so a wish noted before it still makes the next one a renewed wish.
+    op.execute(
+        sa.text("UPDATE conversation_states SET last_offer_turn = turn WHERE resolution_offered")
+    )
 
 
 def downgrade() -> None:

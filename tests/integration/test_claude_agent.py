@@ -24,7 +24,14 @@ from escalation.engine import decide, promises_handoff, screen_message
 from escalation.handoff import Utterance
 from escalation.state import ConversationState
 from escalation.vocabulary import TOOL_NAMES
-from tests.integration.fake_messages_api import FakeMessagesAPI, status, text, timeout, tool
+from tests.integration.fake_messages_api import (
+    FakeMessagesAPI,
+    status,
+    text,
+    timeout,
+    tool,
+    tools,
+)
 
 NOW = datetime(2026, 1, 15, 12, 0, tzinfo=UTC)
 KEY = ConversationKey("slack", "T1", "D1", "U-CUSTOMER")
@@ -57,6 +64,12 @@ def processor(api: FakeMessagesAPI, sessions: sessionmaker[Session]) -> TurnProc
 
 def say(processor: TurnProcessor, message: str) -> TurnOutcome:
     return processor.handle(IncomingMessage(key=KEY, text=message))
+
+
+def refused_handoffs(outcome: TurnOutcome) -> list[str]:
+    """Why the engine refused each escalate_to_human of the turn (from the attempt ledger)."""
+    turn = outcome.state.ledger.in_turn(outcome.state.turn)
+    return [a.detail for a in turn if a.step == "escalate_to_human" and a.outcome == "refused"]
 
 
 def test_the_default_model_is_one_the_sdk_lists() -> None:
@@ -197,9 +210,12 @@ def test_escalating_because_the_customer_is_angry_is_refused(
     decision = outcome.decision
     assert decision is not None
     assert decision.action != "escalate"
-    assert "refused" in decision.reason
+    assert refused_handoffs(outcome) == [
+        "no attempt failed past the retry bound or hit missing access"
+    ]
     assert not promises_handoff(decision.reply)
     assert outcome.state.status == "bot"
+    assert outcome.agent == "offline (after a refused handoff)"  # the need is still answered
 
 
 def test_low_self_reported_confidence_is_not_a_trigger(
@@ -214,10 +230,12 @@ def test_low_self_reported_confidence_is_not_a_trigger(
         ),
         text({"action": "escalate", "reply": "A colleague will help."}),
     )
-    decision = say(processor, "can I change the delivery address of order 2051?").decision
+    say_outcome = say(processor, "can I change the delivery address of order 2051?")
+    decision = say_outcome.decision
     assert decision is not None
     assert decision.action != "escalate"
-    assert "no policy check in this conversation found a gap" in decision.reason
+    assert refused_handoffs(say_outcome) == ["no policy check in this conversation found a gap"]
+    assert "address" in decision.reply  # the customer is asked for the new address
 
 
 def test_policy_gap_needs_a_gap_verdict_and_no_progress_needs_a_failure(
@@ -232,10 +250,14 @@ def test_policy_gap_needs_a_gap_verdict_and_no_progress_needs_a_failure(
         ),
         text({"action": "escalate", "reply": "Passing you on."}),
     )
-    decision = say(processor, "my order 1043 is late, j.smith@example.com").decision
+    outcome = say(processor, "my order 1043 is late, j.smith@example.com")
+    decision = outcome.decision
     assert decision is not None
-    assert decision.action != "escalate"
-    assert "no attempt failed" in decision.reason
+    assert decision.action == "resolve"  # the late parcel gets its credit
+    assert [e.tool for e in outcome.effects] == ["issue_credit"]
+    assert refused_handoffs(outcome) == [
+        "no attempt failed past the retry bound or hit missing access"
+    ]
 
 
 def test_a_real_gap_found_by_check_policy_is_escalated(
@@ -416,5 +438,34 @@ def test_a_model_that_escalates_after_a_refusal_gets_no_handoff_and_no_account_q
     decision = decide(tools.state, turn.proposal).decision
     assert decision.action == "clarify"
     assert decision.ask_for == ()
-    assert "refused" in decision.reason
+    assert turn.agent == "offline (after a refused handoff)"
     assert not promises_handoff(decision.reply)
+
+
+def test_an_action_asked_for_beside_an_accepted_handoff_is_not_carried_out(
+    api: FakeMessagesAPI,
+) -> None:
+    api.script(
+        tools(
+            ("find_customer", {"email": "j.smith@example.com"}),
+            ("create_replacement", {"order_number": "1042", "problem": "damaged"}),
+            (
+                "escalate_to_human",
+                {
+                    "trigger": "explicit_request",
+                    "customer_words": "I want somebody from your side to sort this out",
+                    "root_cause": "The customer asked for a person.",
+                    "recommended_action": "Take over.",
+                },
+            ),
+        )
+    )
+    message = (
+        "lamp 1042 broke. I want somebody from your side to sort this out. j.smith@example.com"
+    )
+    tools_used, turn = agent_turn(api, message)
+    assert turn.model_requests == 1
+    assert tools_used.effects == []
+    decision = decide(tools_used.state, turn.proposal).decision
+    assert (decision.action, decision.trigger) == ("escalate", "explicit_request")
+    assert decision.investigation_steps == 0

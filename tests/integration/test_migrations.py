@@ -75,3 +75,46 @@ def test_several_processes_upgrading_at_once_are_serialised(empty_database_url: 
         child.join(timeout=120)
     assert [child.exitcode for child in children] == [0, 0, 0, 0]
     assert tables(empty_database_url) == TABLES
+
+
+def test_conversations_under_way_keep_their_offer_through_revision_0002(
+    empty_database_url: str,
+) -> None:
+    from datetime import UTC, datetime  # noqa: PLC0415
+
+    from db.engine import make_session_factory  # noqa: PLC0415
+    from db.repositories import ConversationKey  # noqa: PLC0415
+    from db.uow import SqlUnitOfWork  # noqa: PLC0415
+
+    engine = make_engine(empty_database_url)
+    try:
+        upgrade(engine)
+        sessions = make_session_factory(engine)
+        now = datetime(2026, 12, 1, tzinfo=UTC)
+        with SqlUnitOfWork(sessions) as uow:
+            offered = uow.conversations.get_or_create(
+                ConversationKey("slack", "T", "D1", "U"), now=now
+            )
+            plain = uow.conversations.get_or_create(
+                ConversationKey("slack", "T", "D2", "U"), now=now
+            )
+            uow.commit()
+        downgrade(engine, "0001")
+        with engine.begin() as connection:
+            connection.execute(
+                text(
+                    "UPDATE conversation_states SET turn = 3, resolution_offered = "
+                    "(conversation_id = :offered)"
+                ),
+                {"offered": offered.id},
+            )
+        upgrade(engine)
+        with engine.connect() as connection:
+            rows = dict(
+                connection.execute(
+                    text("SELECT conversation_id, last_offer_turn FROM conversation_states")
+                ).all()
+            )
+        assert rows == {offered.id: 3, plain.id: 0}
+    finally:
+        engine.dispose()

@@ -327,3 +327,64 @@ def test_whole_messages_that_only_mention_people_are_refused(
 ) -> None:
     message = frame.format(role=role, who2=who2, name=name)
     assert request_words_refusal(message) is not None, message
+
+
+# --- a quote is read in its sentence ---------------------------------------------------------
+
+HARD_NEGATIVES = [
+    "I don't want to talk to a human, just the status of 1043",
+    "no need for a person, just refund 1042",
+    "your agent was rude to me last week, anyway where is 1043?",
+    "the delivery guy said a manager would call, where is 1043?",
+    "my name is Operator Jones, order 1043",
+    "call me Sam. where is 1043",
+    "I'd rather not talk to someone, just fix it",
+]
+
+
+def spans(message: str, longest: int = 6) -> list[str]:
+    words = message.split()
+    return [
+        " ".join(words[i : i + n]) for n in range(1, longest + 1) for i in range(len(words) - n + 1)
+    ]
+
+
+@pytest.mark.parametrize("message", HARD_NEGATIVES)
+def test_no_part_of_a_message_that_asks_for_no_one_is_accepted(message: str) -> None:
+    state = ConversationState(turn=1)
+    accepted = [
+        words
+        for words in spans(message)
+        if hear_customer_words(state, message=message, words=words).accepted
+    ]
+    assert accepted == []
+
+
+@pytest.mark.parametrize(
+    ("message", "words"),
+    [
+        ("I'd like to talk to a personal shopper about sizes", "talk to a person"),
+        ("I was going to ask to talk to\n> quoted stuff\nsomeone else's order", "talk to someone"),
+        ("my husband said 'I want an agent' but I'm fine with the bot", "I want an agent"),
+    ],
+)
+def test_a_quote_must_be_whole_words_on_one_own_line_and_mean_it(message: str, words: str) -> None:
+    assert not hear_customer_words(ConversationState(turn=1), message=message, words=words).accepted
+
+
+def test_after_an_accepted_handoff_nothing_else_runs_in_the_turn() -> None:
+    message = "rather have somebody from your side look into order 1042, j.smith@example.com"
+    tools = ToolBox(
+        shop=demo_shop(),
+        book=default_policy_book(),
+        state=ConversationState(turn=1),
+        message=message,
+    )
+    assert claim(tools, "somebody from your side look into")["status"] == "accepted"
+    for tool, args in (
+        ("find_customer", {"email": "j.smith@example.com"}),
+        ("create_replacement", {"order_number": "1042", "problem": "damaged"}),
+    ):
+        assert tools.call(tool, args)["status"] == "not_run"
+    assert tools.effects == []
+    assert tools.state.ledger.investigation_steps(1) == 0
