@@ -283,8 +283,9 @@ _EXPLICIT: Final = (
         rf" (?:(?:transfer|connect|escalate|forward) (?:me|us|this|it|(?:my|the|this) {_CONV})"
         rf"|(?:put|patch) (?:me|us) through|(?:hand|pass) (?:me|us|this|it) (?:over|on)|escalate)"
         rf"(?: over| across| through)?(?: to (?:someone|somebody))?{_END}"
-        rf"| (?:yes|ok|okay|sure|yeah|yep|go ahead and)(?: please)? (?:transfer|connect|escalate)"
-        rf"(?: me)?{_END}|^(?: {_FILLER})* (?:transfer|connect)(?: me| us)?{_END}"
+        rf"| (?:yes|y|ok|okay|sure|yeah|yep|go ahead and)(?: [;,:])?(?: please)? (?:(?:transfer"
+        rf"|connect|escalate)(?: me)?{_END}|to (?:the |a )?(?:{_TARGET}|{_CHANNEL}) (?:option"
+        rf"|offer)\b)|^(?: {_FILLER})* (?:transfer|connect)(?: me| us)?{_END}"
         rf"| (?:be|get|getting) (?:transferred|connected|put through|escalated){_END}"
         rf"|(?<! my)(?<! to) (?:please )?(?:dm|pm|inbox)(?: me)?{_END}"
     ),
@@ -423,7 +424,7 @@ _MASKED: Final = (
     ),
     # obligation questions: "do I need to call someone to ...", "should I contact support"
     _C(
-        r"(?<! who)(?<! how)(?<! where)(?<! what)(?<! which)(?<! number)"
+        r"(?<! who)(?<! how)(?<! where)(?<! what)(?<! which)(?<! number)(?<! times)"
         r" (?:do|does|will|would|should|must|shall|am) (?:i|we)"
         r"(?: (?:really|actually|also|still))*"
         r"(?: (?:need|have|got|supposed|required))?(?: to)?"
@@ -439,7 +440,8 @@ _MASKED: Final = (
         r" (?:can not|could not|unable to|not able to|never|no way to|impossible to|hard to"
         r"|tried to|been trying to|keep trying to|kept trying to|attempted to|tried)"
         rf"(?: even)?(?: get)? (?:reach|contact|call|get through|get hold|get in touch|connect"
-        r"|ring|phone|calling|reaching|contacting)\b[^.?!;]*"
+        r"|ring|phone|calling|reaching|contacting)\b(?! (?:\S+ ){0,4}?(?:app|page|site|website|wifi"
+        r"|internet|server|network|login|bluetooth|button|printer|device|router)\b)[^.?!;]*"
         r"| (?:nobody|no one|noone) (?:is )?(?:answer|answers|answering|picks|picking|respond"
         r"|responds|responding|gets back|got back|calls back|called back|is there|there|picked"
         r"|answered|responded|replied)\b| (?:on hold|been holding|holding on the line) for\b"

@@ -59,3 +59,43 @@ def test_people_named_by_job_or_by_what_they_did_on_the_case(text: str) -> None:
 )
 def test_a_third_party_described_by_what_they_did_stays_a_third_party(text: str) -> None:
     assert detect_human_request(text).kind != "explicit", text
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "i can't connect my speaker to the bluetooth",
+        "couldn't reach the login page all morning",
+        "unable to connect the printer to your app",
+    ],
+)
+def test_reaching_a_thing_is_no_dead_line(text: str) -> None:
+    assert detect_human_request(text).kind == "none", text
+
+
+def test_reaching_a_person_that_fails_stays_a_dead_line() -> None:
+    assert detect_human_request("been trying to ring your helpline all day").kind == "implicit"
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "yes to the callback offer",
+        "ok - yes to the live chat option",
+        "y, transfer",
+        "sure: connect me",
+    ],
+)
+def test_consent_to_an_offered_person_or_channel(text: str) -> None:
+    assert detect_human_request(text).kind == "explicit", text
+
+
+@pytest.mark.parametrize("text", ["yes to the voucher offer", "no thanks to the callback offer"])
+def test_consent_to_something_else_or_a_declined_offer_is_no_request(text: str) -> None:
+    assert detect_human_request(text).kind != "explicit", text
+
+
+def test_asking_how_many_times_one_must_ask_is_a_request() -> None:
+    assert detect_human_request("how many times do I need to ask for a supervisor").kind == (
+        "explicit"
+    )
