@@ -220,7 +220,7 @@ _CONV = (
     r"(?:call|chat|case|issue|ticket|query|complaint|conversation|request|problem|matter|claim)\b"
 )
 _OBJECT = (
-    r"(?: (?:to )?(?:it|this|that|these|me|us|(?:my|the|this|our) (?:\w+ )?(?:order|case"
+    r"(?: (?:to |at )?(?:it|this|that|these|me|us|(?:(?:my|the|this|our) )?(?:\w+ )?(?:order|case"
     r"|account|issue|problem|complaint|query|claim|ticket|request|refund|parcel|delivery|invoice"
     r"|booking|item|situation|matter|return|application|chat|conversation|thread)s?)\b"
     r"|(?= [.,;:!?]|$| (?:please|for me|instead|now|asap|again|personally|from here)\b))"
@@ -957,13 +957,13 @@ _SUBJECT_VERBS: Final = _words(
 
 
 def _unasked(clause: str, before: list[str], after: list[str]) -> _Veto | None:
-    # a person mentioned with nothing before them that asks ("the manager left it outside"),
-    # the subject of a statement ("someone is using my card"), or of a report ("a person on the
-    # phone was lovely")
+    # a person mentioned with nothing before them that asks ("the manager left it outside";
+    # a quote may begin at the person asked to act, "[have] someone look at it"), the subject of a
+    # statement ("someone is using my card"), or of a report ("a person on the phone was lovely")
     if _TERSE.fullmatch(clause):
         return None
     acts = _ASKED_ACTS & set(after[:4])
-    asked_of = before[-1:] and before[-1] in _ASKED_OF and after[:1] and after[0] in _ASKED_ACTS
+    asked_of = set(before[-1:]) <= _ASKED_OF and after[:1] and after[0] in _ASKED_ACTS
     if not (_REQUEST_CUES & set(before) or asked_of) or (before and before[-1] not in _LINKS):
         return "none", "the words mention a person without asking to reach one"
     if after[:1] and after[0] in _SUBJECT_VERBS and not acts:

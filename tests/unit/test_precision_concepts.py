@@ -99,3 +99,24 @@ def test_asking_how_many_times_one_must_ask_is_a_request() -> None:
     assert detect_human_request("how many times do I need to ask for a supervisor").kind == (
         "explicit"
     )
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "could one of your team have a look at my booking",
+        "I'd rather have a rep look into order 77",
+    ],
+)
+def test_a_person_asked_to_look_at_the_matter_however_it_is_named(text: str) -> None:
+    assert detect_human_request(text).kind == "explicit", text
+
+
+@pytest.mark.parametrize("quote", ["a supervisor check it", "someone from billing look into"])
+def test_a_quote_may_begin_at_the_person_asked_to_act(quote: str) -> None:
+    assert request_words_refusal(quote) is None, quote
+
+
+@pytest.mark.parametrize("quote", ["the supervisor checked it", "the driver phoned me twice"])
+def test_a_person_who_acted_in_the_past_is_no_request_in_a_quote(quote: str) -> None:
+    assert request_words_refusal(quote) is not None, quote
