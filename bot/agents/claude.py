@@ -258,12 +258,8 @@ class ClaudeAgent:
         # The model insists on a handoff the engine refused: rather than an open question that
         # drops the customer's need, the offline agent works the turn.
         log.info("the model insisted on a refused handoff; the offline agent takes the turn")
-        turn = self.fallback.take_turn(text=text, history=history, tools=tools)
-        return AgentTurn(
-            proposal=turn.proposal,
-            model_requests=requests + turn.model_requests,
-            usage=usage + turn.usage,
-            agent=f"{self.fallback.name} (after a refused handoff)",
+        return self._offline_turn(
+            text, history, tools, requests=requests, usage=usage, why="after a refused handoff"
         )
 
     def _fall_back(
@@ -283,12 +279,26 @@ class ClaudeAgent:
         tools.state = tools.state.record_attempts(
             model_failure(turn=tools.state.turn, detail=detail)
         )
+        return self._offline_turn(
+            text, history, tools, requests=requests, usage=usage, why="fallback"
+        )
+
+    def _offline_turn(
+        self,
+        text: str,
+        history: Sequence[Utterance],
+        tools: ToolBox,
+        *,
+        requests: int,
+        usage: Usage,
+        why: str,
+    ) -> AgentTurn:
         turn = self.fallback.take_turn(text=text, history=history, tools=tools)
         return AgentTurn(
             proposal=turn.proposal,
             model_requests=requests + turn.model_requests,
             usage=usage + turn.usage,
-            agent=f"{self.fallback.name} (fallback)",
+            agent=f"{self.fallback.name} ({why})",
         )
 
 

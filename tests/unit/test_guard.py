@@ -167,15 +167,19 @@ def test_the_tool_says_refused_and_why_and_the_turn_goes_on() -> None:
     assert decision.investigation_steps == 2
 
 
-def test_the_tool_accepts_a_quoted_request_and_records_no_investigation() -> None:
-    message = "is there a way to get a live rep"
-    # Unscreened: only the words the model quotes can ground the escalation.
-    tools = ToolBox(
+def unscreened_toolbox(message: str) -> ToolBox:
+    """Stage 1 has not run: only the words a model quotes can ground an escalation."""
+    return ToolBox(
         shop=demo_shop(),
         book=default_policy_book(),
         state=ConversationState(turn=1),
         message=message,
     )
+
+
+def test_the_tool_accepts_a_quoted_request_and_records_no_investigation() -> None:
+    message = "is there a way to get a live rep"
+    tools = unscreened_toolbox(message)
     assert claim(tools, "the way to get a live rep")["status"] == "refused"
     assert claim(tools, "a way to get a live rep")["status"] == "accepted"
     assert tools.escalation is not None
@@ -374,12 +378,7 @@ def test_a_quote_must_be_whole_words_on_one_own_line_and_mean_it(message: str, w
 
 def test_after_an_accepted_handoff_nothing_else_runs_in_the_turn() -> None:
     message = "rather have somebody from your side look into order 1042, j.smith@example.com"
-    tools = ToolBox(
-        shop=demo_shop(),
-        book=default_policy_book(),
-        state=ConversationState(turn=1),
-        message=message,
-    )
+    tools = unscreened_toolbox(message)
     assert claim(tools, "somebody from your side look into")["status"] == "accepted"
     for tool, args in (
         ("find_customer", {"email": "j.smith@example.com"}),
