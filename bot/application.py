@@ -31,6 +31,7 @@ from bot.workers import InboxWorker, OutboxDrainer
 from db.engine import make_engine, make_session_factory
 from db.migrate import upgrade
 from db.uow import SqlUnitOfWork
+from escalation import spelling
 from escalation.policy import PolicyBook
 from handlers import actions, admin, messages
 from handlers.middleware import IgnoreNonPersonMessages, LogRequests
@@ -93,6 +94,7 @@ class Product:
             worker.wake()
 
     def start_workers(self) -> None:
+        spelling.load()  # the first customer's turn should not pay for it
         for worker in self.inbox_workers:
             worker.start()
         self.drainer.start()

@@ -91,6 +91,11 @@ def _segmenter() -> Segmenter:
     return segmenter
 
 
+def load() -> None:
+    """Load the word-frequency data now (about 0.4 s) instead of on the first message read."""
+    _segmenter()
+
+
 def is_known_word(word: str) -> bool:
     """Whether the English corpus knows `word` as a word of its own."""
     return word in NEVER_CORRECTED or _segmenter().unigrams.get(word, 0.0) >= _KNOWN_COUNT
