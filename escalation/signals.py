@@ -5,18 +5,17 @@ A request is read as a small grammar of concept classes (DESIGN.md §1):
 * the **addressee**: a person ("a real person", "someone else"), a role ("an agent", "your
   supervisor"), a department or team ("customer care", "your billing team"), or a contact
   **channel** ("a call back", "your phone number", "live chat");
-* the **act**: talk, reach, contact, call, connect, transfer, put through, escalate, get, have
-  someone look at it;
+* the **act**: talk, reach, contact, call, connect, transfer, escalate, have someone look at it;
 * the **frame**: an imperative or request, a want/need/prefer/rather, a question of how, where,
   who or whether, a terse line ("agent pls"), consent to an offered transfer ("ok transfer me");
 * the **vetoes**: negation, someone else's person ("my manager"), past reports ("I already spoke
   to a rep"), name introductions ("my friends call me Sam"), other senses ("talk me through").
 
 **explicit** = an act or frame applied to an addressee that no veto touches. **implicit** = doubt
-about or disparagement of the bot, or a hint at a person without asking ("am I talking to a
-bot?", "can someone help me with this?", "do I need to call someone to change it?"). Anger, caps
-and swearing are never part of the grammar. Lines quoted with "> " and words inside double
-quotes are someone else's and are skipped.
+about or disparagement of the bot, its answers or the chat (a script, canned replies, circles, no
+one reading), or a hint at a person without asking ("can someone help me with this?"). Anger at
+the shop, caps and swearing are never part of the grammar. Lines quoted with "> " and words inside
+double quotes are someone else's and are skipped.
 
 Words are normalised first (escalation.spelling: chat spellings, contractions, typos through
 rapidfuzz, joined words through wordsegment), keeping each word's span of the input so that the
@@ -70,12 +69,10 @@ _SOMEONE_WORDS = "someone somebody anyone anybody some_one some_body any_one any
 _QUAL_WORDS = (
     "bloody damn damned fucking goddamn freaking effing frigging sodding"  # swearing is skipped
     " responsible competent knowledgeable experienced appropriate right relevant genuine living"
-    " breathing friendly real live actual human physical proper qualified senior trained"
-    " different other higher concerned designated next available first chat dedicated authorised"
-    " authorized more_senior"
-    " flesh_and_blood customer client service services care"
-    " support billing technical tech bank store shop company account helpdesk help_desk it"
-    " fraud claims returns"
+    " breathing friendly real live actual human physical proper qualified senior trained different"
+    " other higher concerned designated next available first chat dedicated authorised authorized"
+    " more_senior flesh_and_blood customer client service services care support billing technical"
+    " tech bank store shop company account helpdesk help_desk it fraud claims returns"
 )
 _DEPT_WORDS = (
     "customer_service customer_services customer_care customer_support client_service"
@@ -144,7 +141,8 @@ _BAD = _alt(
     " worthless incompetent suck sucks bad worst annoying idiotic idiot ridiculous broken a_joke"
     " a_waste no_help not_helping not_helpful unhelpful not_listening not_understanding no_good"
     " not_getting_it not_smart not_good lame trash junk pathetic driving_me_mad driving_me_insane"
-    " driving_me_crazy"
+    " driving_me_crazy make_no_sense makes_no_sense make_zero_sense irrelevant not_relevant"
+    " off_topic a_template failing_me out_of_your_depth out_of_its_depth worse_than"
 )
 # Words after a person noun that turn it into a modifier of something else ("agent code").
 _MODIFIED = _alt(
@@ -159,55 +157,51 @@ _AFTER_CALL_ME = _words(
     " directly first in this by via"
 )
 
-_DET = _alt("a an the some any your another one_of_your one_of_the to_a someone_from")
+_DET = _alt("a an the some any your another one one_of_your one_of_the to_a someone_from")
 _QUAL = _alt(_QUAL_WORDS)
 _SOMEONE = _alt(_SOMEONE_WORDS)
 _NOUN = _alt(_PERSON_WORDS + " " + _ROLE_WORDS)
 _POST = (
-    r"(?: (?:of yours|from (?:your |the )?\w+(?: team| department)?"
-    r"|(?:in|at) (?:your |the )?\w+(?: branch| store| office)?))?"
+    r"(?: (?:of yours|from (?:your |the )?\w+(?: team| department)?|(?:in|at) (?:your |the )?\w+(?:"
+    r" branch| store| office)?))?"
 )
 _HEAD = rf"(?!'s)(?! {_MODIFIED}\b)(?! 's)"
 _TARGET = (
-    rf"(?:(?:{_DET} (?:(?!(?:in|on|at|of|for|with|or|and|to) )\w+ ){{0,2}}?)?(?:{_QUAL} ){{0,3}}"
-    rf"(?:{_NOUN}|{_alt(_DEPT_WORDS)}){_HEAD}{_POST}"
-    rf"|{_SOMEONE}(?: else| real| human| (?:from|in|at) (?:your |the )?\w+(?: \w+)?(?= team|"
-    rf" department)(?: team| department)?"
-    rf"| (?:from|in|at) (?:your |the )?(?:{_alt(_DEPT_WORDS)}|\w+)"
-    r"| is in charge"
-    rf"| in charge)?{_HEAD}"
-    rf"|(?:{_DET} )?(?!(?:my|our|his|her|their) )(?:\w+ )?(?:department|dept|team)s?{_HEAD}"
-    rf"|(?:a |one )?(?:{_QUAL} )*members? of (?:your |the )?(?:\w+ ){{0,2}}(?:staff|team)"
-    r"|(?:one of )?your (?:people|staff|team|office|company|business|lot))"
+    rf"(?:(?:{_DET} (?:(?!(?:in|on|at|of|for|with|or|and|to) )\w+ ){{0,2}}?)?(?:{_QUAL}"
+    rf" ){{0,3}}(?:{_NOUN}|{_alt(_DEPT_WORDS)}){_HEAD}{_POST}|{_SOMEONE}(?: else| real| human|"
+    r" (?:from|in|at) (?:your |the )?\w+(?: \w+)?(?= team| department)(?: team| department)?|"
+    rf" (?:from|in|at) (?:your |the )?(?:{_alt(_DEPT_WORDS)}|\w+)| is in charge| in charge)?{_HEAD}"
+    rf"|(?:{_DET} )?(?!(?:my|our|his|her|their) )(?:\w+ )?(?:department|dept|team)s?{_HEAD}|(?:a "
+    rf"|one )?(?:{_QUAL} )*members? of (?:your |the )?(?:\w+ ){{0,2}}(?:staff|team)|(?:{_DET}"
+    rf" )?(?:real|live|actual|human) (?:one|man|woman|guy|lady)s?{_HEAD}|(?:one of )?your (?:people"
+    r"|staff|team|office|company|business|lot))"
 )
 # Whom a contact act can be aimed at besides a person: support, "you" as the company.
 _TALKABLE = (
-    rf"(?:{_TARGET}|(?:the |your )?(?:support|{_alt(_UNIT_WORDS)})\b|you guys"
-    r"|one of them\b|one of your \w+s\b|one\b|them\b)"
+    rf"(?:{_TARGET}|(?:the |your )?(?:support|{_alt(_UNIT_WORDS)})\b|you guys|one of them\b|one of"
+    r" your \w+s\b|one\b|them\b)"
 )
 _CONTACTABLE = rf"(?:{_TALKABLE}|you\b)"
 _CHANNEL = (
-    rf"(?:(?:a |an |the |your )(?:(?:phone|quick|live|video|{_NOUN}) )?"
-    r"(?:call back|call|phone call|ring)"
-    rf"|(?:phone |video |{_NOUN} )?call back|(?:phone )?call(?= from)"
-    r"|(?:a |the |your )?live (?:chat|support|help|assistance|person)"
-    r"|(?:a |the |your )?help line|(?:support|phone|video) calls?)\b"
+    rf"(?:(?:a |an |the |your )(?:(?:phone|quick|live|video|{_NOUN}) )?(?:call back|call|phone call"
+    rf"|ring)|(?:phone |video |{_NOUN} )?call back|(?:phone )?call(?= from)|(?:a |the |your )?live"
+    r" (?:chat|support|help|assistance|person)|(?:a |the |your )?help line|(?:support|phone|video)"
+    r" calls?)\b"
 )
 # The company's contact channel: an owner (a team, "your", "support"; implied for "contact
 # details", "contacts") and a channel noun, or a number or address for a purpose or a team.
 _NUMBER = (
-    rf"(?:(?:{_alt(_DEPT_WORDS)}|support|help|contact|phone|toll free|direct|mobile|office|your"
-    r"|ur|company|official|general|main|whatsapp|emergency|customer|landline|text|sms) )+"
-    r"(?:number|numbers|no|line|e ?mail(?: address| id)?)\b"
-    r"|number (?:to|i can|we can|for|of) (?:call|ring|phone|dial|reach|contact|talk|speak|\w+ing)\b"
-    rf"|(?:number|no|e ?mail(?: address)?|contact|(?:postal )?address(?= \w+ (?:\S+ ){{0,3}}"
-    rf"{_alt(_UNIT_WORDS)})) (?:for|of) (?:\S+ ){{0,3}}(?:{_alt(_DEPT_WORDS)}|{_alt(_UNIT_WORDS)}"
-    rf"|support|help line|team|department|office|headquarters|company|store|branch|you\b"
-    rf"|{_SOMEONE}|(?<!number ){_NOUN})"
-    r"|what number (?:do|can|should) (?:i|we) (?:call|ring|dial)"
-    r"|(?:(?:your|ur|the|a|company|official|support|general) )*(?:contact (?:details?|info"
-    r"|information|options?|page|form|link|methods?|channels?|us|email|person|points?)|contacts)\b"
-    r"|(?:your|ur|company|official|support|general|customer) contact(?= [.,;:!?]|$)"
+    rf"(?:(?:{_alt(_DEPT_WORDS)}|support|help|contact|phone|toll free|direct|mobile|office|your|ur"
+    r"|company|official|general|main|whatsapp|emergency|customer|landline|text|sms) )+(?:number"
+    r"|numbers|no|line|e ?mail(?: address| id)?)\b|number (?:to|i can|we can|for|of) (?:call|ring"
+    r"|phone|dial|reach|contact|talk|speak|\w+ing)\b|(?:number|no|e ?mail(?: address)?|contact"
+    rf"|(?:postal )?address(?= \w+ (?:\S+ ){{0,3}}{_alt(_UNIT_WORDS)})) (?:for|of) (?:\S+"
+    rf" ){{0,3}}(?:{_alt(_DEPT_WORDS)}|{_alt(_UNIT_WORDS)}|support|help line|team|department|office"
+    rf"|headquarters|company|store|branch|you\b|{_SOMEONE}|(?<!number ){_NOUN})|what number (?:do"
+    r"|can|should) (?:i|we) (?:call|ring|dial)|(?:(?:your|ur|the|a|company|official|support"
+    r"|general) )*(?:contact (?:details?|info|information|options?|page|form|link|methods?"
+    r"|channels?|us|email|person|points?)|contacts)\b|(?:your|ur|company|official|support|general"
+    r"|customer) contact(?= [.,;:!?]|$)"
 )
 _END = r"(?= (?:please|now|then|asap|immediately|right now|for me|thanks|thank you)\b| [.,;:!?]|$)"
 _FILLER = _alt(
@@ -222,12 +216,12 @@ _CONV = (
 _OBJECT = (
     r"(?: (?:to |at )?(?:it|this|that|these|me|us|(?:(?:my|the|this|our) )?(?:\w+ )?(?:order|case"
     r"|account|issue|problem|complaint|query|claim|ticket|request|refund|parcel|delivery|invoice"
-    r"|booking|item|situation|matter|return|application|chat|conversation|thread)s?)\b"
-    r"|(?= [.,;:!?]|$| (?:please|for me|instead|now|asap|again|personally|from here)\b))"
+    r"|booking|item|situation|matter|return|application|chat|conversation|thread)s?)\b|(?= [.,;:!?]"
+    r"|$| (?:please|for me|instead|now|asap|again|personally|from here)\b))"
 )
 _MATTER: Final = re.compile(
-    rf"(?:to |who (?:can|could|will) )?(?:{_HANDLE}{_OBJECT}|talk|speak|chat"
-    rf"|{_REACH} (?:me|us|back))"
+    rf"(?:to |who (?:can|could|will) )?(?:{_HANDLE}{_OBJECT}|talk|speak|chat|{_REACH} (?:me|us"
+    r"|back))"
 )
 
 # -- The grammar ---------------------------------------------------------------------------------
@@ -237,26 +231,26 @@ _C = re.compile  # every pattern starts at a word: the normalised line begins wi
 # Explicit: act or frame + addressee. The named group "t" is the addressee when there is one.
 _EXPLICIT: Final = (
     _C(
-        rf" {_TALK}(?: (?:this|it|that|things|(?:my|this|the|our|a|an) (?:\w+ )?\w+))?"
-        r"(?: through| over)?"
-        rf"(?: directly| personally| now| live)?(?: to| with)? (?P<t>{_TALKABLE}"
+        rf" {_TALK}(?: (?:this|it|that|things|all (?:of )?this|(?:my|this|the|our|a|an) (?:\w+"
+        r" )?\w+))?(?: through| over)?(?: directly| personally| now| live)?(?: to| with)?"
+        rf" (?P<t>{_TALKABLE}"
         r"|(?:the|your) (?:\w+ )?[a-z]{3,}(?:ist|ician)s?\b)"  # a job: "the pharmacist"
     ),
     # a person named as the one to talk to: "can I speak to Priya", "I'd like to talk to Tom"
     _C(
-        rf" (?:{_ASK}|let me|can i|could i|may i) (?:to )?{_TALK} (?:to|with)"
-        r" (?!(?:you|yourself|it|this|that|them|him|her|me|us|myself|mom|mum|dad)\b)[a-z]+"
-        r"(?= please| again| from| in| at| [.,;:!?]|$)"
+        rf" (?:{_ASK}|let me|can i|could i|may i) (?:to )?{_TALK} (?:to|with) (?!(?:you|yourself|it"
+        r"|this|that|them|him|her|me|us|myself|mom|mum|dad|friends|family|kids|children|others"
+        r"|people|players|everyone)\b)[a-z]+(?= please| again| from| in| at| [.,;:!?]|$)"
     ),
     _C(
-        r" get in (?:touch|contact)(?= with (?:you|someone|somebody)| please| [.,;:!?]|$)"
-        rf"| (?:{_REACH}(?: out to)?|contact with|contact to|(?:find|look up|follow)(?= (?:you"
-        rf"|your \w+(?: \w+)?) (?:on|through|via)\b)) (?P<t>{_CONTACTABLE})"
+        r" get in (?:touch|contact)(?= with (?:you|someone|somebody)| please| [.,;:!?]|$)|"
+        rf" (?:{_REACH}(?: out to)?|contact with|contact to|(?:find|look up|follow)(?= (?:you|your"
+        rf" \w+(?: \w+)?) (?:on|through|via)\b)) (?P<t>{_CONTACTABLE})"
     ),
     _C(
-        rf" (?:{_PASS}(?: (?:me|us|this|it|(?:my|the|this) {_CONV}))?|(?:be|get|getting|being"
-        rf"|this|it|me|us) {_alt(_PASSIVE_WORDS)})(?: over| back| on| up| off| across| in touch"
-        rf"| in contact)?(?: through)? (?:to|with|on|onto)(?: me| us)? (?P<t>{_CONTACTABLE})"
+        rf" (?:{_PASS}(?: (?:me|us|this|it|(?:my|the|this) {_CONV}))?|(?:be|get|getting|being|this"
+        rf"|it|me|us) {_alt(_PASSIVE_WORDS)})(?: over| back| on| up| off| across| in touch| in"
+        rf" contact)?(?: through)? (?:to|with|on|onto)(?: me| us)? (?P<t>{_CONTACTABLE})"
     ),
     _C(rf" (?:connect|transfer|route|redirect|switch)(?: me| us)? (?P<t>{_TARGET})"),
     _C(
@@ -265,9 +259,9 @@ _EXPLICIT: Final = (
     ),
     # live chat asked for or asked about: "can I use the live chat", "is live chat open"
     _C(
-        r" (?:use|try|switch to|move to|start|open|join|access|get|want|need|is there|where is"
-        r"|how do i|can i|to|please) (?:a |an |the |your )?live (?:chat|agent|support|person)\b"
-        r"| live (?:chat|agent|support) (?:is )?(?:available|open|please|now)\b"
+        r" (?:use|try|switch to|move to|start|open|join|access|get|want|need|is there|where is|how"
+        r" do i|can i|to|please) (?:a |an |the |your )?live (?:chat|agent|support|person)\b| live"
+        r" (?:chat|agent|support) (?:is )?(?:available|open|please|now)\b"
     ),
     # the customer's case to be passed on: "I'd like this escalated"
     _C(
@@ -276,26 +270,26 @@ _EXPLICIT: Final = (
     ),
     # a question kept for a person: "I have a question for a real person", "can I ask a human"
     _C(
-        rf" (?:questions?|query|queries) for (?P<t>{_TARGET})"
-        rf"| (?:want to|need to|can i|could i|may i|let me|like to) ask (?:{_TARGET})"
+        rf" (?:questions?|query|queries) for (?P<t>{_TARGET})| (?:want to|need to|can i|could i|may"
+        rf" i|let me|like to) ask (?:{_TARGET})"
     ),
     _C(
         rf" (?:(?:transfer|connect|escalate|forward) (?:me|us|this|it|(?:my|the|this) {_CONV})"
-        rf"|(?:put|patch) (?:me|us) through|(?:hand|pass) (?:me|us|this|it) (?:over|on)|escalate)"
-        rf"(?: over| across| through)?(?: to (?:someone|somebody))?{_END}"
-        rf"| (?:yes|y|ok|okay|sure|yeah|yep|go ahead and)(?: [;,:])?(?: please)? (?:(?:transfer"
-        rf"|connect|escalate)(?: me)?{_END}|to (?:the |a )?(?:{_TARGET}|{_CHANNEL}) (?:option"
-        rf"|offer)\b)|^(?: {_FILLER})* (?:transfer|connect)(?: me| us)?{_END}"
-        rf"| (?:be|get|getting) (?:transferred|connected|put through|escalated){_END}"
-        rf"|(?<! my)(?<! to) (?:please )?(?:dm|pm|inbox)(?: me)?{_END}"
+        r"|(?:put|patch) (?:me|us) through|(?:hand|pass) (?:me|us|this|it) (?:over|on)"
+        rf"|escalate)(?: over| across| through)?(?: to (?:someone|somebody))?{_END}| (?:yes|y|ok"
+        r"|okay|sure|yeah|yep|go ahead and)(?: [;,:])?(?: please)? (?:(?:transfer|connect"
+        rf"|escalate)(?: me)?{_END}|to (?:the |a )?(?:{_TARGET}|{_CHANNEL}) (?:option|offer)\b)"
+        rf"|^(?: {_FILLER})* (?:transfer|connect)(?: me| us)?{_END}| (?:be|get|getting)"
+        rf" (?:transferred|connected|put through|escalated){_END}|(?<! my)(?<! to) (?:please"
+        rf" )?(?:dm|pm|inbox)(?: me)?{_END}"
     ),
     # a person or channel welcomed: "a human would be nice", "a call back would be great"
     _WELCOMED := _C(
-        rf" (?P<t>{_TARGET}|{_CHANNEL}) (?:would be(?: much| a lot)? {_alt(_GOOD)}"
-        r"|is (?:much |a lot |far )?(?:better|preferred|preferable))\b"
+        rf" (?P<t>{_TARGET}|{_CHANNEL}) (?:would be(?: much| a lot)? {_alt(_GOOD)}|is (?:much |a"
+        r" lot |far )?(?:better|preferred|preferable))\b"
     ),
     _C(
-        rf" {_ASK}(?: to (?:have|get|see))?(?: me| us)?(?: {_TALK_NOUN} with)?"
+        rf" {_ASK}(?: for)?(?: to (?:have|get|see))?(?: me| us)?(?: {_TALK_NOUN} with)?"
         rf" (?P<t>{_CHANNEL}|{_TARGET})"
     ),
     _C(
@@ -307,45 +301,43 @@ _EXPLICIT: Final = (
         r"|hand off|handover|transfer|escalation|interaction|response|reply|answer|review)\b"
     ),
     _C(
-        rf" (?:appreciate|welcome) {_CHANNEL}| would (?:appreciate|welcome|value) {_TARGET}"
-        r"| (?:be|get|being|it|this|case|ticket|issue|complaint|claim) (?:contacted|called|rung"
-        r"|phoned|helped|served|assisted|handled|dealt with|looked at|reviewed) by"
-        rf" (?P<t>{_TARGET})"
+        rf" (?:appreciate|welcome) {_CHANNEL}| would (?:appreciate|welcome|value) {_TARGET}| (?:be"
+        r"|get|being|it|this|case|ticket|issue|complaint|claim) (?:contacted|called|rung|phoned"
+        rf"|helped|served|assisted|handled|dealt with|looked at|reviewed) by (?P<t>{_TARGET})"
     ),
     _C(
-        rf" who (?:do|can|should|could|would|shall|will|may|must|might) (?:i|we)"
-        rf" (?:{_TALK}|{_REACH}|ask|write to|turn to|go to|escalate|complain)\b"
-        rf"|(?<! ,) who (?:can|could|will|would) (?:{_HANDLE}){_OBJECT}"
-        rf"| who (?:to|is the (?:right |best )?(?:person|one) to) (?:{_TALK}|{_REACH}|ask)\b"
-        r"| who is the (?:\w+ )?(?:person|people|contact|one) (?:to|for|i|we)\b"
+        rf" who (?:do|can|should|could|would|shall|will|may|must|might) (?:i|we) (?:{_TALK}"
+        rf"|{_REACH}|ask|write to|turn to|go to|escalate|complain)\b|(?<! ,) who (?:can|could|will"
+        rf"|would) (?:{_HANDLE}){_OBJECT}| who (?:to|is the (?:right |best )?(?:person|one) to)"
+        rf" (?:{_TALK}|{_REACH}|ask)\b| who is the (?:\w+ )?(?:person|people|contact|one) (?:to|for"
+        r"|i|we)\b"
     ),
     _STRANDED := _C(
         rf" (?P<t>{_TARGET}) (?:that |who |whom )?(?:i|we) (?:can|could|may|might|should)"
-        rf" (?:{_TALK}|{_REACH}|ask|have {_TALK_NOUN} with)\b"
-        rf"| (?:{_TARGET}) to {_TALK} (?:to|with)\b"
+        rf" (?:{_TALK}|{_REACH}|ask|have {_TALK_NOUN} with)\b| (?:{_TARGET}) to {_TALK} (?:to"
+        r"|with)\b"
     ),
     # a person to be found: "where can I find an agent", "how do I get a real person"
     _C(
         r" (?:how|where) (?:do|can|could|should|would) (?:i|we) (?:find|get|get to|access|see)"
-        rf" (?P<t>{_TARGET})"
-        rf"| (?:is|are)(?: there)? {_SOMEONE} available (?:by|on|over) (?:the )?(?:phone|call)\b"
+        rf" (?P<t>{_TARGET})| (?:is|are)(?: there)? {_SOMEONE} available (?:by|on|over) (?:the"
+        r" )?(?:phone|call)\b"
     ),
     _C(
-        rf" (?:is there|are there|do you have|do you offer|where is|how (?:do|can) i (?:get|find|"
-        rf"access|use|start|open|reach)) (?:a |an |any |the |your )?(?:\w+ )?(?:{_CHANNEL}"
-        rf"|{_NUMBER}"
-        r"|e ?mail(?: address)?(?= (?:i|we) can| to\b| for\b))"
+        r" (?:is there|are there|do you have|do you offer|where is|how (?:do|can) i (?:get|find"
+        rf"|access|use|start|open|reach)) (?:a |an |any |the |your )?(?:\w+ )?(?:{_CHANNEL}"
+        rf"|{_NUMBER}|e ?mail(?: address)?(?= (?:i|we) can| to\b| for\b))"
     ),
     _C(rf" (?P<number>{_NUMBER})"),
     _AVAILABLE := _C(
-        rf" (?:is|are)(?: there)? (?:an? |any |the )?(?!{_SOMEONE})(?P<t>{_TARGET})"
-        r" (?:available|free|online|around)\b(?! (?:on|at|during|over|until|after|before|in|24"
-        r"|weekends?|sundays?|saturdays?|holidays?)\b)"
+        rf" (?:is|are)(?: there)? (?:an? |any |the )?(?!{_SOMEONE})(?P<t>{_TARGET}) (?:available"
+        r"|free|online|around)\b(?! (?:on|at|during|over|until|after|before|in|24|weekends?"
+        r"|sundays?|saturdays?|holidays?)\b)"
     ),
     # escalation without a named person: "can this be escalated", "this needs escalating"
     _ESCALATED := _C(
-        r" (?:be|get|getting|being|needs?|want|wants) (?:to be )?(?:escalated|escalating)\b"
-        r"| (?:an |this |my )?escalation (?:please|now|asap)\b| (?:i am|we are) escalating\b"
+        r" (?:be|get|getting|being|needs?|want|wants) (?:to be )?(?:escalated|escalating)\b| (?:an "
+        r"|this |my )?escalation (?:please|now|asap)\b| (?:i am|we are) escalating\b"
     ),
     # a talk held with a person: "could I have a quick word with someone", "start a chat with"
     _C(
@@ -354,24 +346,22 @@ _EXPLICIT: Final = (
     ),
     # waiting in line for a person, or taking the transfer offered: "I'll hold for an agent"
     _C(
-        rf" (?:wait|hold|queue|hang on|stay on the line|in the queue|in line)(?: me| us)? for"
-        rf" (?P<t>{_TALKABLE})"
-        r"| (?:take|accept|want|need) (?:the|that|a|your) (?:transfer|handover|hand off"
-        r"|call back)\b"
+        r" (?:wait|hold|queue|hang on|stay on the line|in the queue|in line)(?: me| us)? for"
+        rf" (?P<t>{_TALKABLE})| (?:take|accept|want|need) (?:the|that|a|your) (?:transfer|handover"
+        r"|hand off|call back)\b"
     ),
     # raising the matter with a person: "take this up with a manager", "complain to a supervisor"
     _C(
-        r" (?:raise|take|lodge|file|make|complain|escalate)(?: (?:this|it|that|(?:an?|my|the)"
-        r"(?: \w+)? complaint|the matter|this matter|my case))?(?: up)? (?:to|with)"
-        rf" (?P<t>{_TARGET})"
+        r" (?:raise|take|lodge|file|make|complain|escalate)(?: (?:this|it|that|(?:an?|my|the)(?:"
+        rf" \w+)? complaint|the matter|this matter|my case))?(?: up)? (?:to|with) (?P<t>{_TARGET})"
     ),
     # a person brought into the conversation or the case: "put a manager on", "loop in someone
     # from sales", "assign an agent to my ticket"
     _C(
-        rf" (?:assign|allocate|appoint|add|put|get|bring|pull|loop|rope) (?P<t>{_TARGET})"
-        r" (?:(?:to|onto|on|in|into) (?:my|this|the|our) (?:\w+ )?(?:case|ticket|chat|conversation"
-        r"|claim|complaint|issue|query|matter|thread|phone|line)|(?:on|in|into)(?: this| here)?)\b"
-        r"(?! to\b)"
+        rf" (?:assign|allocate|appoint|add|put|get|bring|pull|loop|rope) (?P<t>{_TARGET}) (?:(?:to"
+        r"|onto|on|in|into) (?:my|this|the|our) (?:\w+ )?(?:case|ticket|chat|conversation|claim"
+        r"|complaint|issue|query|matter|thread|phone|line)|(?:on|in|into)(?: this| here)?)\b(?!"
+        r" to\b)"
     ),
     _C(rf" (?:loop|bring|call|pull|rope) in (?P<t>{_TARGET})"),
     _C(
@@ -379,19 +369,23 @@ _EXPLICIT: Final = (
         r" (?:me|us)|give (?:me|us) an? (?:bell|ring|buzz))(?P<callback>\b)"
     ),
     _C(
-        r" (?:can|could|would|will|may|might|please|have|get|let|rather|prefer|want|need"
-        rf"|is there|ask|make|if)(?: you)? (?P<t>{_TARGET})"
-        r" (?:to |who can |who could |that can |could |can |would |will |might )?"
-        rf"(?:{_HANDLE}{_OBJECT}|(?:{_REACH}|{_TALK} (?:to|with)) (?:me|us|my (?:\w+ )?(?:phone"
-        r"|mobile|landline|number|cell))\b|give (?:me|us) an? (?:bell|ring|call|buzz)\b"
-        r"|(?:help|assist|answer)(?: me| us)?\b)"
+        r" (?:can|could|would|will|may|might|please|have|get|let|rather|prefer|want|need|is there"
+        rf"|ask|make|if)(?: you)? (?P<t>{_TARGET}) (?:to |who can |who could |that can |could |can "
+        rf"|would |will |might )?(?:{_HANDLE}{_OBJECT}|(?:{_REACH}|{_TALK} (?:to|with)) (?:me|us|my"
+        r" (?:\w+ )?(?:phone|mobile|landline|number|cell))\b|give (?:me|us) an? (?:bell|ring|call"
+        r"|buzz)\b|(?:help|assist|answer)(?: me| us)?\b)"
     ),
     # the customer repeating an earlier request: "I've asked three times for a human"
     _C(
-        r" (?:i|we)(?: have| had)?(?: already)?"
-        rf" (?:asked(?: \w+){{0,3}} for|requested(?: \w+){{0,3}}(?: for)?) (?P<t>{_TARGET})"
+        rf" (?:i|we)(?: have| had)?(?: already)? (?:asked(?: \w+){{0,3}} for|requested(?:"
+        rf" \w+){{0,3}}(?: for)?) (?P<t>{_TARGET})"
     ),
     _C(r" (?:be|get|getting) (?:called|rung|phoned|contacted)(?: back)?(?P<callback>\b)"),
+    # a real person asked to act, whatever the act: "could a live person unlock it"
+    _C(
+        r" (?:can|could|would|will|please|let|have|get) (?:you )?(?:an? |some )?(?P<t>(?:real|live"
+        r"|actual|human) (?:person|human|being|agent|one|man|woman|people)s?)(?: please)? [a-z]{3,}"
+    ),
 )
 # Rules that begin with a person are the dearest to search for: they run only when a word they
 # need is in the line.
@@ -402,161 +396,177 @@ _GATES: Final = (
     (_ESCALATED, _words("escalated escalating escalation")),
 )
 _TERSE: Final = _C(
-    rf" (?:(?:{_FILLER}) )*(?:{_TARGET}|{_CHANNEL}|{_NUMBER}|e ?mail(?: address)?)"
-    rf"(?: (?:{_FILLER}|{_TARGET}|chat|talk|call|support|help|contact|available|needed|required"
-    r"|link|address|details|info"
-    r"|request|wanted|to (?:talk|speak|chat|answer|call)))*"
+    rf" (?:(?:{_FILLER}) )*(?:{_TARGET}|{_CHANNEL}|{_NUMBER}|e ?mail(?: address)?)(?: (?:{_FILLER}"
+    rf"|{_TARGET}|chat|talk|call|support|help|contact|available|needed|required|link|address"
+    r"|details|info|request|wanted|to (?:talk|speak|chat|answer|call)))*"
 )
 
 # Implicit signals read first and masked, so the request words inside them are not read again.
 _MASKED: Final = (
     # who is answering: "am I talking to a bot?", "are you a real person"
     _C(
-        r" who am i (?:talking|chatting|speaking) (?:to|with)\b"
-        r"| (?:am i|are we|is (?:this|it|that)(?: chat| conversation| reply| response| message)?"
-        r"|are you|you are|who am i|who is this|who are you)"
-        r"(?: (?:really|actually|even|still|just|currently|now|only|all))*"
-        r"(?: (?:talking|speaking|chatting|texting|writing|dealing)(?: to| with))?"
-        r"(?: (?:a|an|the|some|just a|only a|one of|one of those|some sort of|some kind of"
-        r"|just some|a kind of))?(?: (?:real|live|actual|automated))?"
-        rf" (?:{_alt(_PERSON_WORDS)}|{_alt(_BOT_WORDS)}|{_alt(_ROLE_WORDS)}|someone|somebody"
-        r"|real|automated|human|me|you|alive)\b"
+        r" who am i (?:talking|chatting|speaking) (?:to|with)\b| (?:am i|are we|is (?:this|it"
+        r"|that)(?: chat| conversation| reply| response| message)?|are you|you are|who am i|who is"
+        r" this|who are you)(?: (?:really|actually|even|still|just|currently|now|only|all))*(?:"
+        r" (?:talking|speaking|chatting|texting|writing|dealing)(?: to| with))?(?: (?:a|an|the"
+        r"|some|just a|only a|one of|one of those|some sort of|some kind of|just some|a kind"
+        rf" of))?(?: (?:real|live|actual|automated))? (?:{_alt(_PERSON_WORDS)}|{_alt(_BOT_WORDS)}"
+        rf"|{_alt(_ROLE_WORDS)}|someone|somebody|real|automated|human|me|you|alive)\b"
     ),
     # obligation questions: "do I need to call someone to ...", "should I contact support"
     _C(
-        r"(?<! who)(?<! how)(?<! where)(?<! what)(?<! which)(?<! number)(?<! times)"
-        r" (?:do|does|will|would|should|must|shall|am) (?:i|we)"
-        r"(?: (?:really|actually|also|still))*"
-        r"(?: (?:need|have|got|supposed|required))?(?: to)?"
-        rf"(?: (?:go|come|pop) (?:\w+ ){{0,3}}and)? (?:{_TALK}|{_REACH}|go through|ask|see|visit)\b"
-        r"[^.?!;]*| something (?:i|we) (?:need|have|should|must)(?: to)?"
-        rf" (?:{_TALK}|{_REACH}|ask)\b[^.?!;]*"
-        rf"|(?<! what) (?:do|does|will|would) (?:i|we) (?:need|have|require) (?P<t>{_TARGET})"
-        r"| is (?:it|that|this) (?:necessary|required|mandatory|compulsory|needed|the only way)"
-        r" (?:to|that i|for me to)\b[^.?!;]*"
+        r"(?<! who)(?<! how)(?<! where)(?<! what)(?<! which)(?<! number)(?<! times) (?:do|does"
+        r"|will|would|should|must|shall|am) (?:i|we)(?: (?:really|actually|also|still|just|maybe"
+        r"|instead))*(?: (?:need|have|got|supposed|required))?(?: to)?(?: (?:go|come|pop) (?:\w+"
+        rf" ){{0,3}}and)? (?:{_TALK}|{_REACH}|go through|ask|see|visit)\b[^.?!;]*| something (?:i"
+        rf"|we) (?:need|have|should|must)(?: to)? (?:{_TALK}|{_REACH}|ask)\b[^.?!;]*|(?<! what)"
+        rf" (?:do|does|will|would) (?:i|we) (?:need|have|require) (?P<t>{_TARGET})| is (?:it|that"
+        r"|this) (?:necessary|required|mandatory|compulsory|needed|the only way) (?:to|that i|for"
+        r" me to)\b[^.?!;]*"
     ),
     # a line that does not answer: "I can't reach anyone", "no one picks up"
     _C(
-        r" (?:can not|could not|unable to|not able to|never|no way to|impossible to|hard to"
-        r"|tried to|been trying to|keep trying to|kept trying to|attempted to|tried)"
-        rf"(?: even)?(?: get)? (?:reach|contact|call|get through|get hold|get in touch|connect"
-        r"|ring|phone|calling|reaching|contacting)\b(?! (?:\S+ ){0,4}?(?:app|page|site|website|wifi"
-        r"|internet|server|network|login|bluetooth|button|printer|device|router)\b)[^.?!;]*"
-        r"| (?:nobody|no one|noone) (?:is )?(?:answer|answers|answering|picks|picking|respond"
-        r"|responds|responding|gets back|got back|calls back|called back|is there|there|picked"
-        r"|answered|responded|replied)\b| (?:on hold|been holding|holding on the line) for\b"
-        rf"| (?:{_alt(_DEPT_WORDS)}|{_NUMBER}|line|phone)(?: (?:is|are))?"
-        r"(?: (?:always|constantly|still|just))?(?: not| never)?"
-        r" (?:available|reachable|unavailable|unreachable|answering|working|responding|busy"
-        r"|picking up|down|closed)\b"
+        r" (?:can not|could not|unable to|not able to|never|no way to|impossible to|hard to|tried"
+        r" to|been trying to|keep trying to|kept trying to|attempted to|tried)(?: even)?(?: get)?"
+        r" (?:reach|contact|call|get through|get hold|get in touch|connect|ring|phone|calling"
+        rf"|reaching|contacting)\b(?! (?:\S+ ){{0,4}}?(?:app|page|site|website|wifi|internet|server"
+        r"|network|login|bluetooth|button|printer|device|router)\b)[^.?!;]*| (?:nobody|no one"
+        r"|noone) (?:is )?(?:answer|answers|answering|picks|picking|respond|responds|responding"
+        r"|gets back|got back|calls back|called back|is there|there|picked|answered|responded"
+        rf"|replied)\b| (?:on hold|been holding|holding on the line) for\b| (?:{_alt(_DEPT_WORDS)}"
+        rf"|{_NUMBER}|line|phone)(?: (?:is|are))?(?: (?:always|constantly|still|just))?(?: not|"
+        r" never)? (?:available|reachable|unavailable|unreachable|answering|working|responding"
+        r"|busy|picking up|down|closed)\b"
     ),
 )
 # The bot as a subject or object of doubt: "this bot", "the chat", "you" (not "you guys").
 _BOT = _alt(_BOT_WORDS)
 _BOTNP = (
-    r"(?:(?:this|these|those|the|your|a|an|another|such a|what a) )?"
-    rf"(?:(?:{_BAD}) )?(?:{_BOT}|assistant"
-    r"|chat|system|thing)(?: \w+)?|you(?! guys| people| lot| all)(?: \w+)?"
+    rf"(?:(?:this|these|those|the|your|a|an|another|such a|what a) )?(?:(?:{_BAD}) )?(?:{_BOT}"
+    r"|assistant|chat|system|thing)(?: \w+)?|you(?! guys| people| lot| all)(?: \w+)?|(?:your|these"
+    r"|those|the) (?:answers|replies|responses)|(?:nothing|everything|whatever|every \w+) you"
+    r" (?:say|said|give)"
 )
-_VERY = r"(?: (?:so|such|really|completely|totally|pretty|just|absolutely|the|a|an|even|actually))*"
+_CANNED = r"canned|scripted|automated|automatic|robotic|copy pasted?|pre ?written|templated"
+_VERY = r"(?: (?:so|such|really|completely|totally|pretty|just|absolutely|the|an?|even|actually"
+_VERY += r"|clearly|obviously))*"
+# the bot named in a complaint about what it does or is: "the bot keeps looping", "just an AI"
+_STRONG_BOT = (
+    r"(?:chat bot|autoresponder|phone tree|keyword matching|automated (?:support|system|service"
+    r"|chat|replies|responses)|programmed you|you (?:are|were) programmed|past (?:this|the|your)"
+    r" (?:ro)?bot|(?:clearly|obviously|definitely|just|only) (?:an? )?(?:ai|bot|robot)|you(?: are|"
+    r" were)?(?: \w+)? (?:reading|read|going|following) (?:from |off |by )?(?:a |the |your )?script"
+    r"|(?:the |this |your |these |those )?(?:bot|bots|robot|robots|ai|assistant)(?: like (?:this"
+    r"|you))? (?:keeps?|kept|never|always|is not|are not|is so|are so|is worse|are worse|is"
+    r" completely|makes? me|just told|answered a|can do\b|ever))\b"
+)
 _CANNOT = (
-    r"(?:do not|does not|did not|can not|could not|never|will not|have not|are not able to"
-    r"|is not able to)(?: really| even| actually| ever)?"
+    r"(?:do not|does not|did not|can not|could not|never|will not|have not|are not able to|is not"
+    r" able to)(?: really| even| actually| ever)?"
 )
 _GRASP = (
-    r"(?:understand|understood|get it|get anything|listen|listened|read|help|helped|answer"
-    r"|answered|do anything|fix anything|solve anything|handle anything)\b"
+    r"(?:understand|understood|get it|get anything|listen|listened|read|help|helped|answer|answered"
+    r"|(?:do|fix|solve) anything|(?:handle|deal with|cope with) (?:this|that|it|anything))\b"
 )
+_WHERE = r"(?: (?:there|(?:from|in|at|on|over) (?:the |your )?\w+(?: \w+)?))?"
 _IMPLICIT: Final = (
-    # disparagement: "this bot is useless", "what a useless assistant", "stupid AI", "you suck"
     _C(
-        rf" (?:{_BOTNP})(?: is| are| seem| seems| was){_VERY} (?:{_BAD})\b"
-        rf"| (?:{_BAD}|(?:still|just|only) (?:a|an)|talking to (?:a|an|the)|another)"
-        rf" (?:{_BOT}|assistant|chat)\b"
-        rf"| you(?: really| totally)? suck\b| (?:{_BAD}) (?:talking|speaking|chatting) (?:to|with)"
-        rf" (?:you|this|a {_BOT})"
-        rf"| you{_VERY} (?:are|seem){_VERY} (?:a {_BOT}|not (?:human|real|a real))"
-    ),
-    # doubts about what the bot can do
-    _C(
-        rf" (?:{_BOTNP}) {_CANNOT} (?:{_GRASP}|work\b)"
-        rf"| (?:will not|can not|do not|did not|why do not) you{_VERY} {_GRASP}"
-        r"| (?:are|r|do|can) you(?: even| actually| really)? (?:able|capable|allowed|authorised"
-        r"|authorized|have the (?:ability|power|authority|access)) (?:to|of)\b"
-        r"| (?:can|do) you (?:even|actually|really) (?:help|do|fix|understand|know)\b"
-        rf"| (?:{_BOTNP}) (?:has|have) no (?:idea|clue)\b"
-        r"| can you (?:even )?understand (?:me|what|anything)\b"
-        r"| what can you (?:even|actually) do\b"
-        rf"| (?:doubt|not convinced|not sure|do not think|do not believe)(?: that)?"
-        rf" (?:the |this |an? |that )?(?:{_BOT}|you) (?:can|could|will|would|is|are|understands?"
-        r"|knows?)\b"
-        r"| (?:this|that|it|you) (?:is|are) not (?:helping|helpful|useful)"
-        r"| (?:is there )?(?:no one|nobody|noone) (?:who |that )?(?:can|to|will|could) help"
-        rf"| point (?:of|in) (?:this|talking|chatting|asking)| give up on (?:you|this|the)"
-    ),
-    # refusing the bot: "I'd rather not chat with a bot", "no more canned answers"
-    _C(
-        r" (?:rather not|refuse to|will not|do not want|no more|skip|stop|enough of)(?: \w+){0,3}?"
-        rf" (?:an? |the |another |this |these |those )?(?:{_BOT}|scripted|canned)"
-    ),
-    # going in circles
-    _C(
-        r" in circles| (?:going|getting|leading) nowhere| not getting anywhere"
-        r"| back and forth| round and round| around and around| in a loop"
-        r"| talking to (?:a |the )?(?:brick )?wall\b| brick wall\b"
-        r"| (?:same|generic|canned|scripted|automated|robotic|copy pasted?) (?:answer|answers|thing"
-        r"|link|links|faq|article|articles|reply|replies|response|responses|message|messages"
-        r"|script)\b| keeps? (?:(?:saying|repeating|giving|sending) (?:the same|that|me the)"
-        r"|asking me)"
-        r"| (?:repeating|repeat) yourself| (?:asked|answered|told you|explained)(?: me)?"
-        r" (?:that|this|the same)(?: \w+)?"
-        r" (?:already|before|again|twice)| already asked (?:me )?(?:that|this)"
-        r"| (?:already|just) said that| not what i (?:asked|said|meant)| been (?:through|over) this"
-        r"| again and again| over and over| (?:not|no) (?:this|that|the same)(?: \w+)? again\b"
-        r"| (?:second|third|fourth|fifth|sixth|umpteenth|nth|hundredth) time (?:you|i|that)\b"
-    ),
-    # is anyone there: "hello? anyone?", "does a human ever read this"
-    _C(
-        r" (?:is|are) (?:there )?(?:anyone|anybody|someone|somebody|a human|a person|any humans?)"
-        r"(?: real| actually| really| even| still)? (?:there|here|out there|listening|reading|alive"
-        r"|typing|writing|replying|answering"
-        r"|home|around|on the other (?:end|side)|working)\b"
-        r"| (?:anyone|anybody|somebody) (?:there|home|here|out there)(?= [?!.]|$)"
-        rf"| (?:is|are) there (?:a |any )?(?:real )?(?:{_alt(_PERSON_WORDS)}|one|body)(?= [?!.]|$)"
-        r"| (?:does|do|will|would|is|are) (?:a |any )?(?:real )?(?:human|person|people|anyone"
-        r"|anybody|someone|somebody)(?: \w+){0,3}? (?:read|reading|see|seeing|check|checking"
-        r"|answer|answering|look|looking)\b"
-        r"| (?:a |any )?(?:human|person|people|anyone|someone) behind (?:this|it|the)\b"
-        r"| (?:are|r) you (?:even |actually |really |still )?(?:listening|reading|there|real"
-        r"|alive|paying attention)\b| (?:replies|responses|messages|answers|chat|reply|response)"
-        r"(?: \w+)? (?:automated|scripted|generated|monitored|typed|written) (?:by )?"
-        r"|^(?=.*(?: \?| knock knock| hel+o{3,}| anyone| anybody))(?: (?:hel+o+|hi|hey|yo+|oi|knock"
-        r"|anyone|anybody|there|[?!.]))+$"
+        # disparagement: "this bot is useless", "what a useless assistant", "stupid AI", "you suck"
+        rf" (?:{_BOTNP})(?: is| are| seem| seems| was)?{_VERY} (?:{_BAD})\b| {_STRONG_BOT}|"
+        rf" (?:{_BAD}|(?:still|just|only) (?:a|an)|talking to (?:a|an|the)|another) (?:{_BOT}"
+        rf"|assistant|chat)\b| you(?: really| totally)? suck\b| (?:{_BAD}) (?:talking|speaking"
+        rf"|chatting) (?:to|with) (?:you|this|a {_BOT})| you{_VERY} (?:are|seem){_VERY} (?:a {_BOT}"
+        r"|not (?:human|real|a real))"
+        # doubts about what the bot can do
+        rf"| (?:{_BOTNP}) {_CANNOT} (?:{_GRASP}|work\b)| {_BOT}(?: like (?:you|this|that))?"
+        rf" {_CANNOT} \w| (?:{_BOTNP})(?: is| are){_VERY} not{_VERY} (?:reading|listening"
+        rf"|understanding|following)\b| you (?:sound|sounds|seem) like (?:an? )?(?:\w+ )?{_BOT}| ,"
+        r" not you(?= [?!.]|$)| (?:it is|that is) (?:clearly |obviously )?not you\b| (?:about )?as"
+        r" (?:useful|helpful|smart|clever|much use) as\b| (?:better|more) (?:luck|sense|help)"
+        r" (?:with|from|out of) (?:an?|my)\b| would (?:understand|know|get|do|handle)(?:"
+        rf" \w+){{0,3}}? better\b| (?:will not|can not|do not|did not|why do not) you{_VERY}"
+        rf" {_GRASP}| (?:are|r|do|can) you(?: even| actually| really)? (?:able|capable|allowed"
+        r"|authorised|authorized|have the (?:ability|power|authority|access)) (?:to|of)\b| (?:can"
+        rf"|do|does|could) (?:you|(?:the |this |these |your )?{_BOT}) (?:even|actually|really)"
+        rf" (?:help|do|fix|understand|know|read|listen)\b| (?:{_BOTNP}) (?:has|have) no (?:idea"
+        r"|clue)\b| can you (?:even )?understand (?:me|what|anything)\b| what can you (?:even"
+        r"|actually) do\b| (?:doubt|not convinced|not sure|do not think|do not believe)(?: that)?"
+        rf" (?:the |this |an? |that )?(?:{_BOT}|you) (?:can|could|will|would|is|are|have|has"
+        r"|understands?|knows?)\b| (?:this|that|it|you) (?:is|are) not (?:helping|helpful|useful)|"
+        r" (?:is there )?(?:no one|nobody|noone) (?:who |that )?(?:can|to|will|could) help| point"
+        r" (?:of|in) (?:this|talking|chatting|asking)| give up on (?:you|this|the)"
+        # refusing the bot: "I'd rather not chat with a bot", "no more canned answers"
+        r"| (?:rather not|refuse to|will not|do not want|no more|skip|stop|enough of)(?:"
+        rf" \w+){{0,3}}? (?:an? |the |another |this |these |those )?(?:{_BOT}|scripted|canned)|"
+        r" (?:help|answers?|responses?|person|human)(?: ,)? (?:not|instead of|rather than) (?:an? "
+        rf"|the |more |these |some )?(?:{_BOT}|scripted|canned|automated|generic|robotic|copy"
+        r" pasted?)\b"
+        # going in circles
+        r"| in circles| (?:going|getting|leading) nowhere| not (?:getting|going) anywhere| dead"
+        r" end\b| run ?around\b| (?:keeps?|just|is|are|they) loop(?:ing|s)?\b| (?:stop|quit)"
+        r" (?:sending|giving|pasting|linking)(?: me)? (?:the |these |those |more |your )?(?:faq"
+        r"|help|links?|articles?)| (?:random|generic|irrelevant) (?:help )?(?:articles?|links?"
+        r"|faqs?)\b| if i wanted (?:an? |the )?(?:faq|article|link)\b| back and forth| round and"
+        r" round| around and around| in a loop| (?:talking|speaking|chatting|arguing|pleading"
+        rf"|reasoning) (?:to|with) (?:an? |the |some )?(?:\w+ )?(?:wall|{_BOT}|software|parrot"
+        r"|toaster|vending machine)(?! team| department)| brick wall\b| (?:answering|answered"
+        r"|replying to) (?:a |the )?(?:different|wrong) question|(?<! thanks)(?<! you)(?<! cheers)"
+        rf" , {_BOT}(?= [?!.]|$)| (?:{_CANNED}) (?:nonsense|rubbish|drivel|garbage|crap|junk|waffle"
+        rf"|spiel)\b| (?:same|generic|{_CANNED}) (?:answer|answers|thing|link|links|faq|article"
+        r"|articles|reply|replies|response|responses|message|messages|menu|script)\b| keeps?"
+        r" (?:(?:saying|repeating|giving|sending) (?:the same|that|me the)|asking me)|"
+        r" (?:repeating|repeat) yourself| (?:asked|answered|told you|explained)(?: me)? (?:that"
+        r"|this|the same)(?: \w+)? (?:already|before|again|twice)| already asked (?:me )?(?:that"
+        r"|this)| (?:already|just) said that| not what i (?:asked|said|meant)| been (?:through"
+        r"|over) this| again and again| over and over| (?:not|no) (?:this|that|the same)(?: \w+)?"
+        r" again\b| (?:second|third|fourth|fifth|sixth|umpteenth|nth|hundredth) time (?:you|i"
+        r"|that)\b"
+        # is anyone there: "hello? anyone?", "does a human ever read this"
+        r"| (?:is|are) (?:there )?(?:actually |really )?(?:anyone|anybody|someone|somebody|a human"
+        r"|a person|any humans?)(?: real| actually| really| even| still)? (?:there|here|out there"
+        r"|listening|reading|alive|typing|writing|replying|answering|home|around|on the other"
+        r" (?:end|side)|working)\b| (?:anyone|anybody|somebody) (?:there|home|here|out there|on"
+        rf" the other (?:end|side)|awake)(?= [?!.]|$)|^ hel+o{{2,}} \?|^ (?:hel+o+|hi|hey) \? (?:i"
+        r" am |been |still )*waiting\b| (?:some|any)(?:thing|one|body) with (?:an? )?(?:actual "
+        r"|real |working )?(?:brain|pulse|heartbeat)\b| (?:no|without a) (?:brain|pulse"
+        rf"|heartbeat)\b| (?:is|are) there (?:a |any )?(?:real )?(?:{_alt(_PERSON_WORDS)}|one"
+        r"|body)(?= [?!.]|$)| (?:does|do|will|would|is|are) (?:a |any )?(?:real )?(?:human|person"
+        rf"|people|anyone|anybody|someone|somebody)(?: \w+){{0,3}}? (?:read|reading|see|seeing"
+        r"|check|checking|answer|answering|look|looking|work (?:there|here)|works (?:there"
+        r"|here))\b| (?:human|person|people|anyone|someone|brain|anybody) behind (?:this|it|the"
+        r"|these|those)\b| (?:nobody|no one|noone|no human|no person)(?: is| are| 's)?(?: \w+)?(?:"
+        r" (?:actually|really|even|ever|going to))* (?:read|reads|reading|listen|listens|listening"
+        r"|monitor|monitors|monitoring|see|sees|watching|checking)\b| into (?:a|the) (?:void|ether"
+        r"|black hole)\b| for (?:an? |any )?(?:actual |real )?(?:person|human) to (?:see|read)\b|"
+        r" is this thing on\b| is there (?:an? |any )?(?:actual |real )?(?:brain|intelligence"
+        r"|sentient|mind)\b| (?:are|r) you (?:even |actually |really |still )?(?:listening|reading"
+        r"|there|real|alive|paying attention)\b| (?:replies|responses|messages|answers|chat|reply"
+        r"|response)(?: \w+)? (?:automated|automatic|scripted|generated|monitored|typed|written)"
+        rf" (?:by )?|^(?=.*(?: \?| knock knock| hel+o{{3,}}| anyone| anybody))(?: (?:hel+o+|hi|hey"
+        r"|yo+|oi|knock|anyone|anybody|there|[?!.]))+$"
+        # who is answering, asked tersely or as a choice: "bot?", "human or machine?"
+        rf"|^ (?:are you |r you |you )?(?:an? )?{_BOT} (?:\?|or\b)| (?:this|it|that) is{_VERY} (?:a"
+        rf" |an )?{_BOT}\b| (?:what|who) are you(?: exactly| really| actually)?(?= [?!.]|$)| {_BOT}"
+        rf" or (?:as )?(?:an? )?{_alt(_PERSON_WORDS)}| {_alt(_PERSON_WORDS)} or (?:as )?(?:an?"
+        rf" )?{_BOT}"
     ),
     # hints at a person without asking: "can someone help me", "a real person would know"
     _HINTS := _C(
-        rf" {_SOMEONE}(?: who| that)?(?: can| could| to| available to| able to| will| better)?"
-        rf"(?: please)? (?:{_HELPISH}|get back)"
-        rf"| (?:can|could|would|will) {_SOMEONE} (?:please )?{_HANDLE}"
-        rf"| {_SOMEONE} (?:available|around|free)\b"
-        r"| who is (?:your|the) (?:supervisor|manager|boss)\b"
-        r"| (?:real|actual|live) (?:human|person|people|agent)s?\b| (?:human|personal) touch\b"
-        rf"| (?:{_SOMEONE}|(?:an? )?(?:{_alt(_PERSON_WORDS)}|staff|staff member))"
-        r" (?:\w+ )?(?:needs? to"
-        r"|should|could|can|would|has to|must)(?: actually| even| really| just| please)?"
-        rf" (?:{_HANDLE}|{_HELPISH}|approve|override|sort|check)\b"
-        r"| (?:easier|quicker|faster|better|further) (?:to (?:just )?(?:call|ring|phone)"
-        r"|on the phone|by phone)\b"
-        r"| (?:i|we) (?:should|might)(?: just| probably| maybe| better)* (?:call|ring"
-        r"|phone)\b"
-    ),
-    # who is answering, asked tersely or as a choice: "bot?", "human or machine?"
-    _C(
-        rf"^ (?:are you |r you |you )?(?:an? )?{_BOT} (?:\?|or\b)"
-        rf"| (?:this|it|that) is{_VERY} (?:a |an )?{_BOT}\b"
-        r"| (?:what|who) are you(?: exactly| really| actually)?(?= [?!.]|$)"
-        rf"| {_BOT} or (?:as )?(?:an? )?{_alt(_PERSON_WORDS)}"
-        rf"| {_alt(_PERSON_WORDS)} or (?:as )?(?:an? )?{_BOT}"
+        rf" {_SOMEONE}{_WHERE}(?: who| that)?(?: can| could| to| available to| able to| will|"
+        r" better| would| is going to| going to)?(?: please| just| at least)* (?:(?:get back"
+        rf"|override|approve|confirm|make an exception|decides?)\b|{_HELPISH})|"
+        rf" {_SOMEONE}{_WHERE}(?: actually| really| even| ever)+ (?:know|knows|care|cares|cared"
+        rf"|work|works|read|reads)\b| (?:can|could|would|will) (?:{_SOMEONE}|an? (?:person"
+        rf"|human)){_WHERE}(?: please| just| at least)* (?:{_HANDLE}|confirm|check|override"
+        rf"|approve)| {_SOMEONE} (?:available|around|free)\b| who is (?:your|the) (?:supervisor"
+        r"|manager|boss)\b| (?:real|actual|live) (?:human|person|people|agent)s?\b| (?:human"
+        rf"|personal) touch\b| (?:{_SOMEONE}|(?:an? )?(?:{_alt(_PERSON_WORDS)}|staff|staff member"
+        r"|manager|supervisor)) (?:\w+ )?(?:needs? to|should|could|can|would|has to|must)(?:"
+        rf" have)?(?: actually| even| really| just| please)? (?:{_HANDLE}|{_HELPISH}|approve"
+        r"|override|sort|check|see|fixed|sorted|understand|understood|known|seen|solved|approved"
+        r"|done)\b| (?:easier|quicker|faster|better|further) (?:to (?:just )?(?:call|ring|phone)"
+        r"|on the phone|by phone)\b| (?:i|we) (?:should|might)(?: just| probably| maybe| better)*"
+        r" (?:call|ring|phone)\b"
     ),
 )
 
@@ -606,8 +616,8 @@ _RELATIVE_ASKED: Final = _words(  # or acted on the customer's case: "the person
 )
 _ANAPHORS: Final = frozenset({"one", "them", "one of them"})
 _ANTECEDENT: Final = re.compile(
-    rf"(?<! my)(?<! our)(?<! his)(?<! her)(?<! their) (?:{_NOUN}|{_alt(_DEPT_WORDS)}|team|staff)"
-    rf"{_HEAD}| who (?:handles?|deals? with|looks? after|is in charge of|takes? care of)\b"
+    rf"(?<! my)(?<! our)(?<! his)(?<! her)(?<! their) (?:{_NOUN}|{_alt(_DEPT_WORDS)}|team"
+    rf"|staff){_HEAD}| who (?:handles?|deals? with|looks? after|is in charge of|takes? care of)\b"
 )  # a person named by their job counts too: "who handles refunds, and how do I reach them"
 # What may follow a person asked for; another word makes them do something else ("have a
 # person collect it").
@@ -621,20 +631,21 @@ _FOLLOW_OK: Final = _words(
 _HELP_ASKED: Final = re.compile(r" (?:help|assist|answer)(?: me| us)?$")
 _IMPERATIVE: Final = _words("give get send bring")
 _AUXILIARIES: Final = _words("will would does is can could never did")
-_NOUN_BEFORE: Final = _words("a an the my your this that our their his her live")
+_NOUN_BEFORE: Final = _words("a an the my your this that our their his her live second new another")
 _AFTER_PAST: Final = _words(
     "was were had did said told gave hung promised called sent left took brought came went broke"
     " lost dropped threw kept forgot got"
 )
+_BYGONE_TIME: Final = _words("yesterday earlier ago last previously")
 _DEAD_AFTER: Final = re.compile(
     r"(?:is |are )?(?:always |still |just )?(?:(?:not|never) (?:available|answering|working"
     r"|responding|reachable|picking)|unavailable|unreachable|busy|down|closed)\b"
 )
 # The customer handing over their own details: "I'd rather not give a number", "reach me at ..."
 _GIVEN: Final = re.compile(
-    r"\b(?:i|we)\b.* (?:give|provide|enter|share|leave|type|add) (?:a|an|the|my|our|your)\b"
-    r"|(?:^|you (?:can|may|could)) (?:call|contact|reach|text|email|ring|phone) (?:me|us)"
-    r" (?:at|on|via) (?:\+?\d{3,}|(?:\S+ ){1,6}(?:com|net|org|co|io)\b)"
+    r"\b(?:i|we)\b.* (?:give|provide|enter|share|leave|type|add) (?:a|an|the|my|our|your)\b|(?:^"
+    r"|you (?:can|may|could)) (?:call|contact|reach|text|email|ring|phone) (?:me|us) (?:at|on|via)"
+    r" (?:\+?\d{3,}|(?:\S+ ){1,6}(?:com|net|org|co|io)\b)"
 )
 _OTHER_SUBJECTS: Final = _words(
     "my our his her their they he she friends people everyone everybody wife husband mom mum dad"
@@ -649,9 +660,10 @@ _LEXICON: Final = Lexicon(
     _words(
         f"{_PERSON_WORDS} {_ROLE_WORDS} {_SOMEONE_WORDS} {_QUAL_WORDS} {_DEPT_WORDS} {_BOT_WORDS}"
         f" {_TALK_WORDS} {_REACH_WORDS} {_PASS_WORDS} {_PASSIVE_WORDS} {_UNIT_WORDS} {_ASK_PHRASES}"
-        " with through please number department team useless circles".replace("_", " ")
+        " with through please number department useless circles looping pasted".replace("_", " ")
     )
 )
+_SELF: Final = _C(r" (?:this is|i am|it is) [a-z]+ [,;]$")
 _ROLE_LABEL: Final = re.compile(
     r"^ (?:; )?(?:system|assistant|bot|admin|instruction|developer)s? [;:]"
 )
@@ -745,8 +757,8 @@ def _veto(norm: str, match: re.Match[str]) -> _Veto | None:
     ]
     if reported and not _REITERATED.search(" ".join(words)):
         return "none", _PAST
-    if following[:1] and following[0] in _AFTER_PAST:
-        return "none", _PAST  # "your agent was rude"
+    if (following[:1] and following[0] in _AFTER_PAST) or _BYGONE_TIME & set(following[:3]):
+        return "none", _PAST  # "your agent was rude", "the line last night"
     if not words and set(following[:1]) & _AUXILIARIES and {"never", "not"} & set(following[:3]):
         return "none", _NEGATED  # the act as a subject: "talking to a person won't help"
     if _ROLE_LABEL.match(norm):
@@ -771,7 +783,7 @@ def _veto(norm: str, match: re.Match[str]) -> _Veto | None:
             return "none", _NAME  # "call me Sam"
         if not set(words).isdisjoint(_OTHER_SUBJECTS):
             return "none", _THIRD  # "my wife will call me"
-        if _GIVEN.search(norm):
+        if _GIVEN.search(norm) or {"preferences", "settings", "only"} & set(words):
             return "none", _OWN  # "contact me at sam@example.com": the customer's own details
     if groups.get("number") and (
         set(words) & _EDITS
@@ -799,6 +811,8 @@ def _veto(norm: str, match: re.Match[str]) -> _Veto | None:
     target = groups.get("t")
     if target is None:
         return None
+    if target == "assistant" and first in {"chat", "talk"} and rest[:1] not in (["to"], ["with"]):
+        return "none", _OTHER_SENSE  # the bot addressed: "chat assistant, resend it"
     if words[-1:] and words[-1] in _MINE and match.start("t") <= start + 1:
         return "none", _THIRD  # "my manager"
     if target in _ANAPHORS and not _ANTECEDENT.search(norm, 0, start):
@@ -827,7 +841,7 @@ def _veto(norm: str, match: re.Match[str]) -> _Veto | None:
 def _bygone(norm: str, start: int, end: int, person: bool) -> bool:
     # a signal that is negated is none; a person hinted at in a past tale neither: "no live
     # agent pls", "a real person helped me last time", "the live agent I spoke with earlier"
-    following = norm[end:].split()[:3]
+    following = re.split(r" (?:why|what|how|where|when|if|whether)\b", norm[end:])[0].split()[:3]
     return _negated(_prefix(norm, start)) or bool(
         person
         and (
@@ -884,8 +898,8 @@ def _read(line: _Line) -> tuple[HumanRequestKind, int, int] | None:
             after = searched[stop:]
             if clause & _NUMBER_WORDS and not (clause & _NUMBER_CUES or "?" in after):
                 continue  # a form field ("Phone number: ...") names a number, it asks for none
-            if "assistant" in clause and after.strip(" ?!."):
-                continue  # the bot addressed: "hey assistant, add my card"
+            if ("assistant" in clause and after.strip(" ?!.")) or _SELF.search(searched, 0, start):
+                continue  # the bot addressed, "hey assistant, add my card"; "I am Sam, the owner"
             if not clause - _ANYONE_ALONE:
                 implicit = implicit or (start, stop)  # "anyone?" hints, it does not ask
                 continue
@@ -924,9 +938,8 @@ def detect_human_request(text: str) -> HumanRequest:
 # -- Guard for a model's claim that the customer asked for a person ------------------------------
 
 _MENTION: Final = _C(
-    rf" (?:{_REACH} (?:me|us)(?P<callback>\b)|(?P<number>{_NUMBER})"
-    rf"|(?P<t>{_TARGET}|{_CHANNEL}|(?:the |your )?support\b)"
-    rf"|(?P<act>{_PASS}|{_TALK}|{_REACH}|{_alt(_PASSIVE_WORDS)}))"
+    rf" (?:{_REACH} (?:me|us)(?P<callback>\b)|(?P<number>{_NUMBER})|(?P<t>{_TARGET}|{_CHANNEL}"
+    rf"|(?:the |your )?support\b)|(?P<act>{_PASS}|{_TALK}|{_REACH}|{_alt(_PASSIVE_WORDS)}))"
 )
 
 

@@ -41,30 +41,19 @@ REWRITES: Final[dict[str, str]] = COMMON_REWRITES | _table(
     "ppl=people wth=with thru=through w=with wit=with some1=someone any1=anyone hooman=human"
     " sum1=someone som1=someone sumone=someone sumbody=somebody callback=call_back"
     " livechat=live_chat helpdesk=help_desk helpline=help_line hotline=help_line chatbot=bot"
-    " chatbots=bots cs=customer_service cust=customer tel=phone tollfree=toll_free"
+    " chatbots=bots cs=customer_service cust=customer tel=phone tollfree=toll_free liv=live"
     " csr=customer_service_representative mgr=manager mngr=manager telephone=phone nr=number"
     " nbr=number num=number shouldnt=should_not hows=how_is whos=who_is whoevers=whoever_is"
-    " tlk=talk tak=talk tlking=talking spk=speak spking=speaking ned=need nd=need cn=can"
-    " cud=could hv=have msg=message txt=text bk=back wen=when rn=right_now abt=about"
-    " acct=account srvc=service svc=service exec=executive execs=executives frm=from po= naman="
-    " ko= ba= ma= pa=please paki=please pwede=can sana=hopefully sa=to ang=the ng=a ako=me"
-    " tao=person kausap=talk_to makausap=talk_to pakausap=please_talk_to salamat=thanks"
+    " tlk=talk tak=talk tlking=talking spk=speak spking=speaking ned=need nd=need cn=can cud=could"
+    " hv=have msg=message txt=text bk=back wen=when rn=right_now abt=about acct=account"
+    " srvc=service svc=service exec=executive execs=executives frm=from po= naman= ko= ba= ma="
+    " pa=please paki=please pwede=can sana=hopefully sa=to ang=the ng=a ako=me tao=person"
+    " kausap=talk_to makausap=talk_to pakausap=please_talk_to salamat=thanks"
 )
 
 # Words the English corpus knows too rarely for the "known word" test, yet are never typos.
-NEVER_CORRECTED: Final[frozenset[str]] = frozenset(
-    {
-        "refund",
-        "parcel",
-        "courier",
-        "invoice",
-        "voucher",
-        "reorder",
-        "unsubscribe",
-        "eta",
-        "sku",
-        "recs",
-    }
+NEVER_CORRECTED: Final[frozenset[str]] = words(
+    "refund parcel courier invoice voucher reorder unsubscribe eta sku recs"
 )
 
 _IRREGULAR: Final = _table(
