@@ -30,6 +30,8 @@ def kind(text: str) -> str:
         "my help desk ticket got another templated reply",
         "more copy pasted nonsense",
         "you keep replying to the wrong question",
+        "you clearly can not deal with tricky questions",
+        "tired of explaining it to a machine",
         # the bot named as the subject of a complaint
         "the robot keeps sending me in circles",
         "this ai is worse than a paper manual",
