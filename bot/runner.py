@@ -25,6 +25,7 @@ from db.engine import make_engine, make_session_factory
 from db.migrate import upgrade
 from db.repositories import ConversationKey
 from db.uow import SqlUnitOfWork
+from escalation.engine import sentence_holding
 from escalation.identifiers import Identifiers, normalise_email, normalise_phone
 from escalation.matching import CustomerCandidate, match_customer
 from escalation.policy import PolicyBook
@@ -254,20 +255,23 @@ class Judge:
     ) -> bool:
         if trigger == "explicit_request":
             kind = detect_human_request(text).kind
-            quoted = [s for s in state.signals_in_turn(state.turn) if s.source == "model"]
-            asked = kind == "explicit" or any(_asks_in(s.evidence, text) for s in quoted)
-            return asked or (offered_before and (kind == "implicit" or bool(quoted)))
+            # A model's quote counts in the sentence it stands in, as the customer wrote it.
+            sentences = [
+                sentence
+                for signal in state.signals_in_turn(state.turn)
+                if signal.source == "model"
+                and (sentence := sentence_holding(text, signal.evidence)) is not None
+            ]
+            asked = kind == "explicit" or any(request_words_refusal(s) is None for s in sentences)
+            hinted = kind != "none" or any(
+                detect_human_request(s).kind != "none" for s in sentences
+            )
+            return asked or (offered_before and hinted)
         if trigger == "policy_gap":
             return any(c.verdict == "gap" for c in state.policy_checks)
         if trigger == "no_progress":
             return bool(state.ledger.blocked())
         return False
-
-
-def _asks_in(words: str, text: str) -> bool:
-    """Words a model quoted are the customer's, in this message, and ask for a person."""
-    flat = " ".join(text.casefold().replace("\u2019", "'").split())
-    return " ".join(words.casefold().split()) in flat and request_words_refusal(words) is None
 
 
 def _whole_word(needle: str, haystack: str) -> bool:

@@ -122,7 +122,6 @@ class ToolBox:
     faults: FaultPlan = field(default_factory=FaultPlan)
     effects: list[Effect] = field(default_factory=list)
     escalation: EscalationRequest | None = None
-    refused_escalations: list[Trigger] = field(default_factory=list)
 
     def call(self, name: str, arguments: Mapping[str, Any]) -> dict[str, Any]:
         """Run tool `name`; the answer is a JSON-ready document for the agent."""
@@ -281,7 +280,6 @@ class ToolBox:
         words = str(args.get("customer_words") or "")
         refusal = self._escalation_refusal(trigger, words)
         if refusal is not None:
-            self.refused_escalations.append(trigger)
             return ToolResult("refused", refusal), {
                 "status": "refused",
                 "reason": refusal,

@@ -369,9 +369,6 @@ def final_proposal(text: str, tools: ToolBox) -> Proposal:
         answer["action"] if answer.get("action") in ACTIONS else "clarify" if ask_for else "resolve"
     )
     trigger = answer.get("trigger")
-    if action == "escalate" and trigger not in TRIGGERS and tools.refused_escalations:
-        # The engine judges the trigger the model tried, so its refusal says why.
-        trigger = tools.refused_escalations[-1]
     return Proposal(
         action=action,
         reply=reply,

@@ -122,3 +122,17 @@ def test_effects_match_on_the_fields_given_and_empty_means_nothing_changed() -> 
         ExpectedTurn(action="resolve", effects=({"tool": "issue_credit", "amount": 6},)), actual
     )
     assert compare(ExpectedTurn(action="resolve", effects=()), actual)
+
+
+def test_a_models_quote_is_judged_in_the_sentence_the_customer_wrote() -> None:
+    from escalation.state import NotedSignal  # noqa: PLC0415
+
+    def judged(text: str, quote: str, *, offered_before: bool = False) -> bool:
+        state = ConversationState(turn=1, signals=(NotedSignal(1, "explicit", quote, "model"),))
+        return Judge.escalation_valid(text, "explicit_request", state, offered_before)
+
+    assert judged("could a colleague of yours have a look", "a colleague of yours have a look")
+    assert not judged("I don't want to talk to a human, where is 1043", "talk to a human")
+    assert not judged("where is 1043", "talk to a human")  # not the customer's words
+    assert not judged("> talk to a human\nwhere is 1043", "talk to a human")
+    assert not judged("where is order 1043", "where is order 1043", offered_before=True)
