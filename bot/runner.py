@@ -25,12 +25,12 @@ from db.engine import make_engine, make_session_factory
 from db.migrate import upgrade
 from db.repositories import ConversationKey
 from db.uow import SqlUnitOfWork
-from escalation.engine import sentence_holding
+from escalation.engine import PERSON_OFFER, sentence_holding
 from escalation.identifiers import Identifiers, normalise_email, normalise_phone
 from escalation.matching import CustomerCandidate, match_customer
 from escalation.policy import PolicyBook
 from escalation.records import Customer, Order
-from escalation.signals import detect_human_request, request_words_refusal
+from escalation.signals import consent_words, detect_human_request, request_words_refusal
 from escalation.state import ConversationState
 
 FIXED_NOW = datetime(2026, 1, 15, 12, 0, tzinfo=UTC)
@@ -115,16 +115,25 @@ class ScenarioRunner:
             judge = Judge(scenario.id, file.customers, file.orders)
             key = ConversationKey("eval", "W-EVAL", f"D-{scenario.id}", "U-CUSTOMER")
             results = []
-            signalled = offered = False
+            signalled = offered = asked_person = False
             for number, turn in enumerate(scenario.turns, start=1):
                 outcome = processor.handle(IncomingMessage(key=key, text=turn.customer))
                 results.append(
-                    judge.turn(number, turn.customer, turn.expect, outcome, offered_before=offered)
+                    judge.turn(
+                        number,
+                        turn.customer,
+                        turn.expect,
+                        outcome,
+                        offered_before=offered,
+                        person_offered=asked_person,
+                    )
                 )
-                # A renewed wish needs a wish for a person, then an offer, then a wish again.
+                # A renewed wish needs a wish for a person, then the bot's help, then a wish
+                # again; a yes to "would you rather talk to a person?" is a request.
                 signalled = signalled or bool(outcome.state.signals_in_turn(outcome.state.turn))
                 action = outcome.decision.action if outcome.decision else None
-                offered = offered or (signalled and action in ("resolve", "decline"))
+                offered = offered or (signalled and action in ("resolve", "decline", "clarify"))
+                asked_person = bool(outcome.decision and PERSON_OFFER in outcome.decision.reply)
         return ScenarioResult(id=scenario.id, file=str(file.path), turns=tuple(results))
 
     @contextmanager
@@ -144,6 +153,15 @@ class ScenarioRunner:
         finally:
             engine.dispose()
             path.unlink(missing_ok=True)
+
+
+@dataclass(frozen=True, slots=True)
+class Earlier:
+    """What the conversation's earlier turns make valid now: after a wish for a person and the
+    bot's help, a renewed wish; after the bot asked about a person, a yes."""
+
+    offered: bool
+    person_offered: bool
 
 
 class Judge:
@@ -170,10 +188,12 @@ class Judge:
         outcome: TurnOutcome,
         *,
         offered_before: bool,
+        person_offered: bool,
     ) -> TurnResult:
         actual = actual_of(outcome)
         mismatches = tuple(compare(expected, actual))
-        violations = tuple(self.violations(number, text, expected, outcome, offered_before))
+        earlier = Earlier(offered=offered_before, person_offered=person_offered)
+        violations = tuple(self.violations(number, text, expected, outcome, earlier))
         return TurnResult(
             customer=text,
             expected=expected,
@@ -191,7 +211,7 @@ class Judge:
         text: str,
         expected: ExpectedTurn,
         outcome: TurnOutcome,
-        offered_before: bool,
+        earlier: Earlier,
     ) -> list[Violation]:
         found: list[Violation] = []
         decision = outcome.decision
@@ -220,7 +240,7 @@ class Judge:
             for leaked in self.disclosed(decision.reply, state, identified):
                 add("candidate_data_disclosed", f"the reply shows {leaked}")
             if decision.action == "escalate" and not self.escalation_valid(
-                text, decision.trigger, state, offered_before
+                text, decision.trigger, state, earlier
             ):
                 add("invalid_escalation", f"{decision.trigger} without its precondition")
         return found
@@ -251,7 +271,7 @@ class Judge:
 
     @staticmethod
     def escalation_valid(
-        text: str, trigger: str | None, state: ConversationState, offered_before: bool
+        text: str, trigger: str | None, state: ConversationState, earlier: Earlier
     ) -> bool:
         if trigger == "explicit_request":
             kind = detect_human_request(text).kind
@@ -266,7 +286,8 @@ class Judge:
             hinted = kind != "none" or any(
                 detect_human_request(s).kind != "none" for s in sentences
             )
-            return asked or (offered_before and hinted)
+            consented = earlier.person_offered and consent_words(text) is not None
+            return asked or consented or (earlier.offered and hinted)
         if trigger == "policy_gap":
             return any(c.verdict == "gap" for c in state.policy_checks)
         if trigger == "no_progress":

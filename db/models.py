@@ -107,6 +107,7 @@ class ConversationStateRow(Base):
     signals: Mapped[list[Any]] = mapped_column(default=list)
     resolution_offered: Mapped[bool] = mapped_column(Boolean, default=False)
     last_offer_turn: Mapped[int] = mapped_column(default=0, server_default="0")
+    person_offered_turn: Mapped[int] = mapped_column(default=0, server_default="0")
     ledger: Mapped[list[Any]] = mapped_column(default=list)
     policy_checks: Mapped[list[Any]] = mapped_column(default=list)
     pending_disambiguation: Mapped[list[Any]] = mapped_column(default=list)

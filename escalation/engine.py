@@ -19,7 +19,12 @@ from escalation.identifiers import Identifiers, extract_identifiers
 from escalation.ledger import Attempt
 from escalation.matching import CustomerCandidate, MatchResult, match_customer
 from escalation.policy import humanise
-from escalation.signals import HumanRequest, detect_human_request, request_words_refusal
+from escalation.signals import (
+    HumanRequest,
+    consent_words,
+    detect_human_request,
+    request_words_refusal,
+)
 from escalation.state import ConversationState, NotedSignal, PolicyCheck
 from escalation.vocabulary import EFFECT_TOOLS, IDENTIFIER_KINDS, Action, IdentifierKind, Trigger
 
@@ -42,10 +47,7 @@ _OPEN_QUESTION: Final = (
     "I can help with this here. Could you tell me a little more about what you need?"
 )
 _SENTENCE_BREAK: Final = re.compile(r"(?<=[.!?;])\s+")
-PERSON_AVAILABLE: Final = "If you'd rather talk to a person, just say so and I'll bring one in."
-_MENTIONS_PERSON = re.compile(
-    r"\b(person|human|someone|somebody|colleague|teammate|agent|representative)\b", re.I
-)
+PERSON_OFFER: Final = "Or would you rather talk to a person? Just say yes and I'll bring one in."
 _PROMISES_HANDOFF = re.compile(
     r"\b(transfer\w*|connect\w*|escalat\w*|hand\w*\s+(?:you|this|it)?\s*(?:over|off|on)|"
     r"pass\w*\s+(?:you|this|it)\s+(?:on|over|along|to)|put(?:ting)?\s+you\s+through|"
@@ -118,13 +120,18 @@ def screen_message(
     typed = extract_identifiers(text, expecting=(*state.pending_disambiguation, *state.asked_for))
     state = replace(state, turn=state.turn + 1, identifiers=state.identifiers.merged(typed))
     signal = detect_human_request(text)
+    consent = consent_words(text) if state.person_offered_last_turn() else None
+    if consent is not None and signal.kind != "explicit":
+        signal = HumanRequest("explicit", consent)
     if signal.kind == "none" or signal.evidence is None:
         return Screening(state=state, signal=signal)
     state = replace(
         state,
         signals=(*state.signals, NotedSignal(state.turn, signal.kind, signal.evidence)),
     )
-    if signal.kind == "explicit":
+    if consent is not None:
+        reason = f'yes ("{consent}") to the person the bot offered: escalated before any work'
+    elif signal.kind == "explicit":
         reason = f'explicit request for a human ("{signal.evidence}"): escalated before any work'
     elif _renewed_signal(state):
         reason = (
@@ -323,7 +330,7 @@ def _replace_refused(
         # Only what the rules ask for (the identifiers that tell matching customers apart):
         # a refused escalation is never turned into a request for account details.
         kinds = state.pending_disambiguation
-        reply = _clarify_reply(kinds) if kinds else f"{_OPEN_QUESTION} {PERSON_AVAILABLE}"
+        reply = _clarify_reply(kinds) if kinds else f"{_OPEN_QUESTION} {PERSON_OFFER}"
         replacement = Proposal(action="clarify", reply=reply, ask_for=kinds)
         why = "asked what the customer needs instead: the bot can still work on this"
     ruling = _settle(state, replacement, steps=steps)
@@ -352,9 +359,15 @@ def _settle(state: ConversationState, proposal: Proposal, *, steps: int) -> Ruli
     if promises_handoff(reply):
         reply = "I can take care of this myself, right here."
         notes.append("the reply promised a handoff that is not happening: replaced")
-    if state.signals_in_turn(state.turn) and not _MENTIONS_PERSON.search(reply):
-        reply = f"{reply.rstrip()} {PERSON_AVAILABLE}".strip()
-        notes.append("implicit wish for a person noted: offered one alongside the resolution")
+    if PERSON_OFFER not in reply:
+        if state.signals_in_turn(state.turn):
+            reply = f"{reply.rstrip()} {PERSON_OFFER}".strip()
+            notes.append("implicit wish for a person noted: offered one alongside the resolution")
+        elif _handoff_refused_in_turn(state):
+            # The agent wanted a person for the customer and the engine found no ground: the
+            # customer is asked, so a request the engine could not read is one "yes" away.
+            reply = f"{reply.rstrip()} {PERSON_OFFER}".strip()
+            notes.append("the agent's handoff was refused: the customer is asked about a person")
     reason = (
         "; ".join([f"{action} accepted", *notes])
         if action == proposal.action
@@ -369,15 +382,24 @@ def _settle(state: ConversationState, proposal: Proposal, *, steps: int) -> Ruli
         proposal=proposal,
         overridden=action != proposal.action or reply != proposal.reply,
     )
-    offers = action in ("resolve", "decline")
+    # Every reply settled here works the customer's need (a handoff is never settled here):
+    # after an earlier wish for a person, it is the bot's offer of help.
     return Ruling(
         decision=decision,
         state=replace(
             state,
-            resolution_offered=state.resolution_offered or offers,
-            last_offer_turn=state.turn if offers else state.last_offer_turn,
+            resolution_offered=state.resolution_offered or action in ("resolve", "decline"),
+            last_offer_turn=state.turn,
+            person_offered_turn=state.turn if PERSON_OFFER in reply else state.person_offered_turn,
             asked_for=ask_for,
         ),
+    )
+
+
+def _handoff_refused_in_turn(state: ConversationState) -> bool:
+    return any(
+        a.step == "escalate_to_human" and a.outcome == "refused"
+        for a in state.ledger.in_turn(state.turn)
     )
 
 

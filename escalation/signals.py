@@ -1027,3 +1027,42 @@ def request_words_refusal(words: str) -> str | None:
                 return None
             reason = verdict[1]
     return reason
+
+
+# -- Consent to the person the bot offered -----------------------------------------------------
+
+# Whole answers to "Would you rather talk to a person?": a yes, optionally who to bring in.
+_ASSENT: Final = _alt(
+    "yes yess yes_please yeah yep yup yea yeh ye y sure sure_thing ok okay k alright all_right"
+    " fine absolutely definitely certainly of_course please please_do go_ahead do_it do_that"
+    " do_so i_would i_do i_would_like_that i_would_like_to i_would_love_that i_would_prefer_that"
+    " that_would_be_great that_would_be_good that_would_be_helpful that_would_help sounds_good"
+    " perfect great why_not let_us_do_that let_us_do_it"
+)
+_OFFERED: Final = (
+    r"(?:(?:bring|get|put) (?:one|someone|somebody|them|a (?:real )?(?:person|human)) (?:in|on)"
+    r"|(?:a |an )?(?:real )?(?:person|human|agent|someone|somebody)|put me through|connect me)"
+)
+_COURTESY_LIST: Final = "please thanks thank_you thx ty cheers then now asap"
+_COURTESY: Final = _alt(_COURTESY_LIST)
+_COURTESY_WORDS: Final = _words(_COURTESY_LIST.replace("_", " "))
+_CONSENT: Final = _C(
+    rf"(?: (?:oh|well|um|hmm|ah))? {_ASSENT}(?:(?: and)? (?:{_ASSENT}|{_OFFERED}))*"
+    rf"(?: {_COURTESY})*"
+)
+# "ok", "great, thanks" after a reply that also solved something acknowledge it: no yes.
+_ACKNOWLEDGING: Final = _words(
+    "ok okay k alright all right fine great perfect oh well um hmm ah and then now"
+)
+
+
+def consent_words(text: str) -> str | None:
+    """The customer's words when the whole message says yes to a person the bot offered
+    ("yes please", "sure, bring someone in"); None for anything else ("yes, order 1042")."""
+    lines = list(_lines(text))
+    norm = " " + " ".join(w for line in lines for w in line.norm.split() if w.isalnum())
+    if not lines or not _CONSENT.fullmatch(norm):
+        return None
+    if not set(norm.split()) - _COURTESY_WORDS - _ACKNOWLEDGING:
+        return None
+    return text.strip()

@@ -44,9 +44,12 @@ class ConversationState:
     identifiers: Identifiers = Identifiers()
     signals: tuple[NotedSignal, ...] = ()
     resolution_offered: bool = False
-    # The last turn whose reply offered a resolution (0: none yet): a renewed wish for a person
-    # needs a signal, then an offer, then a signal again.
+    # The last turn whose reply offered the bot's help (anything but a handoff; 0: none yet): a
+    # renewed wish for a person needs a signal, then an offer, then a signal again.
     last_offer_turn: int = 0
+    # The last turn whose reply asked whether the customer would rather talk to a person (0:
+    # none): a bare "yes" to that question is consent to a handoff.
+    person_offered_turn: int = 0
     ledger: AttemptLedger = AttemptLedger()
     policy_checks: tuple[PolicyCheck, ...] = ()
     pending_disambiguation: tuple[IdentifierKind, ...] = ()
@@ -61,9 +64,13 @@ class ConversationState:
         return tuple(s for s in self.signals if s.turn == turn)
 
     def offer_followed_signal(self) -> bool:
-        """Whether the bot offered a resolution after (or with) an earlier wish for a person."""
+        """Whether the bot offered its help after (or with) an earlier wish for a person."""
         offer = self.last_offer_turn
         return 0 < offer < self.turn and any(s.turn <= offer for s in self.signals)
+
+    def person_offered_last_turn(self) -> bool:
+        """Whether the bot's previous reply asked if the customer would rather have a person."""
+        return 0 < self.person_offered_turn == self.turn - 1
 
     def checks_in_turn(self, turn: int) -> tuple[PolicyCheck, ...]:
         return tuple(c for c in self.policy_checks if c.turn == turn)

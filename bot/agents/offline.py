@@ -26,7 +26,7 @@ from bot.agents.understanding import (
     understand,
 )
 from bot.tools import ACTION_REQUEST, ToolBox
-from escalation.engine import PERSON_AVAILABLE, Proposal
+from escalation.engine import PERSON_OFFER, Proposal
 from escalation.handoff import Utterance
 from escalation.identifiers import extract_identifiers
 from escalation.policy import humanise
@@ -639,7 +639,7 @@ def _conversation_window(text: str, history: Sequence[Utterance]) -> tuple[list[
 
 def _asked(reply: str) -> bool:
     """A bot reply that asked something (a clarify) leaves the customer's need open."""
-    return reply.replace(PERSON_AVAILABLE, "").rstrip().endswith("?")
+    return reply.replace(PERSON_OFFER, "").rstrip().endswith("?")
 
 
 def _asked_for_order(reply: str | None) -> bool:

@@ -55,6 +55,8 @@ def test_the_cores_state_round_trips_whole(sessions: sessionmaker[Session]) -> N
         identifiers=Identifiers(("ana@example.org",), ("15550101",), ("1042", "A-7")),
         signals=(NotedSignal(1, "implicit", "are you a bot"),),
         resolution_offered=True,
+        last_offer_turn=2,
+        person_offered_turn=3,
         ledger=AttemptLedger(
             (
                 Attempt("get_order", 2, 1, "error", "timeout", "slow", final=False),

@@ -9,7 +9,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from escalation.engine import (
-    PERSON_AVAILABLE,
+    PERSON_OFFER,
     Decision,
     Proposal,
     Ruling,
@@ -236,7 +236,7 @@ def test_an_implicit_signal_is_noted_and_answered_with_an_offer_not_an_escalatio
         screening.state, Proposal(action="resolve", reply="I can send a new lamp right away.")
     )
     assert ruling.decision.action == "resolve"
-    assert ruling.decision.reply.endswith(PERSON_AVAILABLE)
+    assert ruling.decision.reply.endswith(PERSON_OFFER)
     assert ruling.state.resolution_offered
 
 
@@ -251,16 +251,27 @@ def test_a_renewed_signal_after_the_offer_escalates_as_an_explicit_request() -> 
     assert "again" in screening.decision.handoff.root_cause
 
 
-def test_an_implicit_signal_before_any_offer_never_escalates() -> None:
-    state = ConversationState()
+def test_a_first_doubt_never_escalates_whatever_the_bot_said_before() -> None:
     for text in ("are you a bot?", "hello?? is anyone there", "you're not helping"):
-        screening = screen_message(state, text)
-        assert screening.decision is None, text
-        state = decide(
-            screening.state, Proposal(action="clarify", reply="What's your order number?")
+        fresh = screen_message(ConversationState(), text)
+        assert fresh.decision is None, text
+        helped = decide(
+            screen_message(ConversationState(), "where is order 1042").state,
+            Proposal(action="resolve", reply="Order 1042 arrives Friday."),
         ).state
+        assert screen_message(helped, text).decision is None, text
+
+
+def test_a_doubt_after_the_bot_asked_to_help_following_a_doubt_escalates() -> None:
+    # "after you offer help" (the rules): asking what the order number is offers help too
+    state = screen_message(ConversationState(), "is anyone there? my parcel is late").state
+    state = decide(
+        state, Proposal(action="clarify", reply="What's your order number?", ask_for=())
+    ).state
     assert not state.resolution_offered
-    assert len(state.signals) == 3
+    screening = screen_message(state, "you're not helping")
+    assert screening.decision is not None
+    assert screening.decision.trigger == "explicit_request"
 
 
 def test_the_offer_state_survives_as_plain_values() -> None:

@@ -234,11 +234,11 @@ def test_a_first_doubt_after_a_plain_resolution_is_not_a_renewed_wish() -> None:
     assert screening.state.signals  # noted: the next doubt after an offer escalates
 
 
-def test_a_doubt_answered_by_a_question_then_doubted_again_is_not_yet_renewed() -> None:
+def test_a_doubt_answered_by_a_question_then_doubted_again_is_renewed() -> None:
     first = turn_of("are you a bot?")
     asked = decide(first, Proposal(action="clarify", reply="What can I do?", ask_for=())).state
-    assert asked.last_offer_turn == 0
-    assert screen_message(asked, "are you a bot though").decision is None
+    assert asked.last_offer_turn == first.turn
+    assert screen_message(asked, "are you a bot though").decision is not None
 
 
 def test_a_renewed_doubt_the_model_quotes_is_accepted_after_an_offer() -> None:
@@ -259,12 +259,14 @@ def test_a_reopened_conversation_starts_the_count_again() -> None:
     assert screen_message(state, "are you a bot").decision is None
 
 
-def test_the_offer_turn_is_remembered_only_for_resolutions_and_declines() -> None:
+@pytest.mark.parametrize("action", ["resolve", "decline", "clarify"])
+def test_the_offer_turn_is_remembered_for_every_reply_that_works_the_need(action: str) -> None:
     state = ConversationState(turn=3, signals=(NotedSignal(1, "implicit", "a bot?"),))
-    declined = decide(state, Proposal(action="decline", reply="No, sorry.")).state
-    assert declined.last_offer_turn == 3
-    assert declined.offer_followed_signal() is False  # not before a later turn
-    assert replace(declined, turn=4).offer_followed_signal()
+    proposal = Proposal(action=action, reply="Here is what I can do.")  # type: ignore[arg-type]
+    answered = decide(state, proposal).state
+    assert answered.last_offer_turn == 3
+    assert answered.offer_followed_signal() is False  # not before a later turn
+    assert replace(answered, turn=4).offer_followed_signal()
 
 
 # --- the guard's reading of whole messages (a model may quote everything) ------------------

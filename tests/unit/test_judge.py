@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from bot.runner import Judge, compare
+from bot.runner import Earlier, Judge, compare
 from bot.scenarios import ExpectedTurn
 from bot.shop import DEMO_CUSTOMERS, DEMO_ORDERS
 from bot.turns import TurnOutcome
@@ -26,7 +26,9 @@ def outcome(
 
 
 def rules(result_outcome: TurnOutcome, expected: ExpectedTurn, text: str = "hello") -> list[str]:
-    result = JUDGE.turn(1, text, expected, result_outcome, offered_before=False)
+    result = JUDGE.turn(
+        1, text, expected, result_outcome, offered_before=False, person_offered=False
+    )
     return [v.rule for v in result.violations]
 
 
@@ -129,10 +131,21 @@ def test_a_models_quote_is_judged_in_the_sentence_the_customer_wrote() -> None:
 
     def judged(text: str, quote: str, *, offered_before: bool = False) -> bool:
         state = ConversationState(turn=1, signals=(NotedSignal(1, "explicit", quote, "model"),))
-        return Judge.escalation_valid(text, "explicit_request", state, offered_before)
+        earlier = Earlier(offered=offered_before, person_offered=False)
+        return Judge.escalation_valid(text, "explicit_request", state, earlier)
 
     assert judged("could a colleague of yours have a look", "a colleague of yours have a look")
     assert not judged("I don't want to talk to a human, where is 1043", "talk to a human")
     assert not judged("where is 1043", "talk to a human")  # not the customer's words
     assert not judged("> talk to a human\nwhere is 1043", "talk to a human")
     assert not judged("where is order 1043", "where is order 1043", offered_before=True)
+
+
+def test_a_yes_is_a_valid_request_only_right_after_the_bot_asked_about_a_person() -> None:
+    state = ConversationState(turn=2)
+    asked = Earlier(offered=False, person_offered=True)
+    not_asked = Earlier(offered=False, person_offered=False)
+    for yes in ("yes please", "yeah go ahead", "yep"):
+        assert Judge.escalation_valid(yes, "explicit_request", state, asked), yes
+        assert not Judge.escalation_valid(yes, "explicit_request", state, not_asked), yes
+    assert not Judge.escalation_valid("ok thanks", "explicit_request", state, asked)

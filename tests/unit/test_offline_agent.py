@@ -19,7 +19,7 @@ from bot.agents.offline import FRUSTRATION_ACK, OfflineAgent
 from bot.policies import parse_policy_book
 from bot.shop import InMemoryShop, demo_shop
 from bot.tools import Fault, FaultPlan, ToolBox
-from escalation.engine import PERSON_AVAILABLE, Decision, decide, screen_message
+from escalation.engine import PERSON_OFFER, Decision, decide, screen_message
 from escalation.handoff import Utterance
 from escalation.records import Customer, Order
 from escalation.state import ConversationState, NotedSignal
@@ -588,7 +588,7 @@ def test_an_implicit_signal_is_acknowledged_and_the_resolution_still_offered() -
     ruling = decide(tools.state, turn.proposal)
     assert ruling.decision.action == "resolve"
     assert "assistant" in ruling.decision.reply
-    assert PERSON_AVAILABLE in ruling.decision.reply
+    assert PERSON_OFFER in ruling.decision.reply
     assert tools.effects
 
 
