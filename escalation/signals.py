@@ -63,7 +63,8 @@ _ROLE_WORDS = (
     " executives officer officers expert experts technician technicians personnel teammate"
     " attendant assistant assistants boss bosses superior superiors owner ceo team_leader team_lead"
     " higher_up higher_ups person_in_charge someone_in_charge management higher_authority senior"
-    " senior_staff seniors staff_member staff_members team_member team_members"
+    " senior_staff seniors staff_member staff_members team_member team_members worker workers"
+    " engineer engineers adult adults grown_up"
 )
 _SOMEONE_WORDS = "someone somebody anyone anybody some_one some_body any_one any_body whoever"
 _QUAL_WORDS = (
@@ -101,11 +102,11 @@ _REACH_WORDS = (
 _PASS_WORDS = (
     "connect connecting transfer transferring forward redirect route escalate pass hand put patch"
     " switch refer direct move take hand_off handoff get go kick bump putting passing handing"
-    " forwarding escalating switching referring getting"
+    " forwarding escalating switching referring getting link loop"
 )
 _PASSIVE_WORDS = (
     "transferred connected put_through put_in_touch passed handed_over escalated redirected"
-    " forwarded routed switched referred"
+    " forwarded routed switched referred linked looped"
 )
 # "a quick word with", "a conversation with": the talk as a noun
 _TALK_NOUN = (
@@ -191,7 +192,8 @@ _CHANNEL = (
 # The company's contact channel: an owner (a team, "your", "support"; implied for "contact
 # details", "contacts") and a channel noun, or a number or address for a purpose or a team.
 _NUMBER = (
-    rf"(?:(?:{_alt(_DEPT_WORDS)}|support|help|contact|phone|toll free|direct|mobile|office|your|ur"
+    rf"(?:(?:{_alt(_DEPT_WORDS)}|{_alt(_UNIT_WORDS)}|dept|department|team|support|help|contact"
+    r"|phone|toll free|direct|mobile|office|your|ur"
     r"|company|official|general|main|whatsapp|emergency|customer|landline|text|sms) )+(?:number"
     r"|numbers|no|line|e ?mail(?: address| id)?)\b|number (?:to|i can|we can|for|of) (?:call|ring"
     r"|phone|dial|reach|contact|talk|speak|\w+ing)\b|(?:number|no|e ?mail(?: address)?|contact"
@@ -206,7 +208,8 @@ _NUMBER = (
 _END = r"(?= (?:please|now|then|asap|immediately|right now|for me|thanks|thank you)\b| [.,;:!?]|$)"
 _FILLER = _alt(
     "hi hello hey please now asap right just ok okay yes yeah urgent urgently thanks thank you"
-    " again the a an sir madam dear pls i said want need get me sure fine sorry look well"
+    " again the a an sir madam dear pls i said want need get me sure fine sorry look well omg lol"
+    " only quick real_quick here over_here on_here in_here"
 )
 
 # The customer's matter, for a person to look at ("check my order") or to be passed on.
@@ -250,9 +253,9 @@ _EXPLICIT: Final = (
     _C(
         rf" (?:{_PASS}(?: (?:me|us|this|it|(?:my|the|this) {_CONV}))?|(?:be|get|getting|being|this"
         rf"|it|me|us) {_alt(_PASSIVE_WORDS)})(?: over| back| on| up| off| across| in touch| in"
-        rf" contact)?(?: through)? (?:to|with|on|onto)(?: me| us)? (?P<t>{_CONTACTABLE})"
+        rf" contact| in)?(?: through)? (?:to|with|on|onto)(?: me| us)? (?P<t>{_CONTACTABLE})"
     ),
-    _C(rf" (?:connect|transfer|route|redirect|switch)(?: me| us)? (?P<t>{_TARGET})"),
+    _C(rf" (?:connect|transfer|route|redirect|switch|escalate)(?: me| us)? (?P<t>{_TARGET})"),
     _C(
         r" (?:(?:do|sort|discuss|handle|go through) (?:this|it|that)(?: out)?|talk|speak|chat)"
         r" (?:over|by|on) (?:the )?(?:phone|call)\b"
@@ -306,20 +309,24 @@ _EXPLICIT: Final = (
         rf"|helped|served|assisted|handled|dealt with|looked at|reviewed) by (?P<t>{_TARGET})"
     ),
     _C(
-        rf" who (?:do|can|should|could|would|shall|will|may|must|might) (?:i|we) (?:{_TALK}"
+        rf" who (?:do|can|should|could|would|shall|will|may|must|might) (?:i|we)"
+        rf" (?:(?:need|have|got|want|ought) to )?(?:{_TALK}"
         rf"|{_REACH}|ask|write to|turn to|go to|escalate|complain)\b|(?<! ,) who (?:can|could|will"
         rf"|would) (?:{_HANDLE}){_OBJECT}| who (?:to|is the (?:right |best )?(?:person|one) to)"
         rf" (?:{_TALK}|{_REACH}|ask)\b| who is the (?:\w+ )?(?:person|people|contact|one) (?:to|for"
         r"|i|we)\b"
     ),
     _STRANDED := _C(
-        rf" (?P<t>{_TARGET}) (?:that |who |whom )?(?:i|we) (?:can|could|may|might|should)"
+        rf" (?P<t>{_TARGET})(?: (?:anywhere|somewhere|here|there|in|at|on|this|that|the|your|our"
+        r"|company|business|place|shop|store|office|team|building)){0,5}?"
+        r" (?:that |who |whom )?(?:i|we) (?:can|could|may|might|should)"
         rf" (?:{_TALK}|{_REACH}|ask|have {_TALK_NOUN} with)\b| (?:{_TARGET}) to {_TALK} (?:to"
         r"|with)\b"
     ),
     # a person to be found: "where can I find an agent", "how do I get a real person"
     _C(
-        r" (?:how|where) (?:do|can|could|should|would) (?:i|we) (?:find|get|get to|access|see)"
+        r" (?:how|where) (?:(?:do|can|could|should|would) (?:i|we)|(?:i|we) (?:can|could))"
+        r" (?:find|get|get to|access|see)"
         rf" (?P<t>{_TARGET})| (?:is|are)(?: there)? {_SOMEONE} available (?:by|on|over) (?:the"
         r" )?(?:phone|call)\b"
     ),
@@ -341,8 +348,9 @@ _EXPLICIT: Final = (
     ),
     # a talk held with a person: "could I have a quick word with someone", "start a chat with"
     _C(
-        r" (?:have|having|get|for|request|arrange|book|start|continue|open|begin|move (?:this|it)"
-        rf" to|take (?:this|it) to|switch to) {_TALK_NOUN} with (?P<t>{_TARGET})"
+        r" (?:have|having|get|get on|hop on|jump on|for|request|arrange|book|start|continue|open"
+        rf"|begin|move (?:this|it) to|take (?:this|it) to|switch to) {_TALK_NOUN} with"
+        rf" (?P<t>{_TARGET})"
     ),
     # waiting in line for a person, or taking the transfer offered: "I'll hold for an agent"
     _C(
@@ -365,8 +373,12 @@ _EXPLICIT: Final = (
     ),
     _C(rf" (?:loop|bring|call|pull|rope) in (?P<t>{_TARGET})"),
     _C(
+        rf" (?:can|could|would|will|please)(?: please)? (?P<t>{_TARGET}) (?:please )?"
+        r"(?:(?:hop|jump) (?:in|on|into|onto)|join|step in|come on (?:the line|here))\b"
+    ),
+    _C(
         r" (?:(?:call|ring|phone|contact|email|text|reach|message|dm|pm|inbox|get in touch with)"
-        r" (?:me|us)|give (?:me|us) an? (?:bell|ring|buzz))(?P<callback>\b)"
+        r"(?: to)? (?:me|us)|give (?:me|us) an? (?:bell|ring|buzz))(?P<callback>\b)"
     ),
     _C(
         r" (?:can|could|would|will|may|might|please|have|get|let|rather|prefer|want|need|is there"
@@ -623,6 +635,7 @@ _ANTECEDENT: Final = re.compile(
 # person collect it").
 _FOLLOW_OK: Final = _words(
     "please now asap to who that on for here today again right immediately urgently else about"
+    " over quick quickly real fast omg lol"
     " regarding with from in at thanks thank so and or if then who available pls not instead rather"
     " than but because since as ok okay already too also involved assigned present being beings"
     " help assistance support straight directly back contact this tomorrow tonight later soon when"

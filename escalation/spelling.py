@@ -46,7 +46,8 @@ REWRITES: Final[dict[str, str]] = COMMON_REWRITES | _table(
     " nbr=number num=number shouldnt=should_not hows=how_is whos=who_is whoevers=whoever_is"
     " tlk=talk tak=talk tlking=talking spk=speak spking=speaking ned=need nd=need cn=can cud=could"
     " hv=have msg=message txt=text bk=back wen=when rn=right_now abt=about acct=account"
-    " srvc=service svc=service exec=executive execs=executives frm=from po= naman= ko= ba= ma="
+    " srvc=service svc=service xfer=transfer xfr=transfer hmn=human agt=agent irl=real tx=thanks"
+    " exec=executive execs=executives frm=from po= naman= ko= ba= ma="
     " pa=please paki=please pwede=can sana=hopefully sa=to ang=the ng=a ako=me tao=person"
     " kausap=talk_to makausap=talk_to pakausap=please_talk_to salamat=thanks"
 )
@@ -114,6 +115,9 @@ class Lexicon:
     def _normalise(self, word: str) -> tuple[str, ...]:
         if word in self.words or word in REWRITES:
             return tuple(REWRITES.get(word, word).split())
+        squeezed = _LETTER_RUN.sub(r"\1", word)
+        if squeezed != word:
+            return self.normalise(squeezed)  # a held key: "plsss", "agenttt", "pleeease"
         if not word.isalpha() or len(word) < 4 or len(word) > _MAX_JOINED_LENGTH:
             return (word,)
         if is_known_word(word) or self._inflected(word):
@@ -129,6 +133,10 @@ class Lexicon:
 
 
 QUOTES: Final = frozenset('"\u201c\u201d')
+# Three or more of one letter are a held key, never English.
+_LETTER_RUN: Final = re.compile(r"([a-z])\1{2,}")
+# Words joined by a "2" or "4" standing for "to" or "for": "need2talk2someone", "nd4agent".
+_DIGIT_JOINED: Final = re.compile(r"[a-z]{2,}(?:[24][a-z]{2,})+")
 
 
 @dataclass(frozen=True, slots=True)
@@ -146,10 +154,11 @@ _TOKEN: Final = re.compile(
     r"|(?<!\S)[-\u2013\u2014~|/]+(?!\S)"  # a free-standing dash or bar separates clauses
     r"|[()\[\]{}]"  # brackets separate clauses too
     r"|[\"\u201c\u201d]"  # double quotes open and close a quotation
+    r"|#"  # "support #", "phone # for cs": a number
 )
 
 
-_BEFORE_TO: Final = words("talk speak chat me us through want need connect transfer go")
+_BEFORE_TO: Final = words("talk speak chat me us through want need connect transfer go back")
 # "2", "too" and slips of "to" after a word that takes "to": "talk 2 someone", "speak ot a rep"
 _AS_TO: Final = frozenset({"2", "too", "ot", "tp", "yo"})
 
@@ -175,6 +184,10 @@ def tokens(line: str, offset: int, lexicon: Lexicon) -> Iterator[Token]:
             continue
         if "*" in raw:
             continue  # a word censored with asterisks is a swear word, which is never read
+        if raw == "#":
+            previous = "number"
+            yield Token(previous, start, end)
+            continue
         if not raw[0].isalnum():
             mark = "?" if "?" in raw else "!" if "!" in raw else raw[0]
             previous = mark if mark in ".,;:?!" else ";"
@@ -185,7 +198,9 @@ def tokens(line: str, offset: int, lexicon: Lexicon) -> Iterator[Token]:
             word = "to"  # "talk 2 someone", not "order 2"
         if word in {"sa", "to"} and previous == "to":
             continue  # "talk to" written twice across languages
-        for piece in _split_contraction(word):
+        if _DIGIT_JOINED.fullmatch(word):
+            word = word.replace("2", " to ").replace("4", " for ")
+        for piece in (p for part in word.split() for p in _split_contraction(part)):
             for normal in lexicon.normalise(piece):
                 previous = normal
                 yield Token(normal, start, end)

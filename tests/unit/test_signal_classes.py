@@ -292,3 +292,64 @@ def test_asking_a_person_is_not_asking_for_one(who: str) -> None:
 @pytest.mark.parametrize("word", ["nice", "great", "better", "best", "ideal", "appreciated"])
 def test_a_person_welcomed_in_any_word(word: str) -> None:
     _explicit(f"a real person would be {word}")
+
+
+# --- held keys, digits for words, "#" for number ------------------------------------------
+
+
+@pytest.mark.parametrize("who", ["agentttt", "a humaaan", "a reppp", "ur suppport team"])
+@pytest.mark.parametrize("frame", ["{x} pleaseee", "connect me to {x} plssss", "gimme {x} nowww"])
+def test_a_held_key_is_the_word_it_holds(frame: str, who: str) -> None:
+    _explicit(frame.format(x=who))
+
+
+@pytest.mark.parametrize(
+    "text", ["wanna2speak2ahuman", "talk2agent pls", "pls xfer 2 a supervisor", "hmn agt plz"]
+)
+def test_digits_and_chat_abbreviations_stand_for_words(text: str) -> None:
+    _explicit(text)
+
+
+@pytest.mark.parametrize("text", ["billing dept # ?", "what is the helpline # pls", "cs # ??"])
+def test_a_hash_asks_for_a_number(text: str) -> None:
+    _explicit(text)
+
+
+def test_digits_in_an_order_or_a_hash_before_it_ask_for_nobody() -> None:
+    for text in ("order #5521 has 2 items missing", "is item 4 in stock", "bought 2 for my mum"):
+        assert detect_human_request(text).kind == "none", text
+
+
+# --- a person asked to join, people anywhere, learners' word order -----------------------
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "could somebody from your team hop on this chat",
+        "can a supervisor jump in here please",
+        "would an engineer join our call on Monday",
+        "is there a manager somewhere in that office we could speak with",
+        "where we can find a worker of customer care",
+        "who do we have to talk to regarding a faulty heater",
+        "please escalate supervisor",
+        "kindly loop me in with your billing specialist",
+        "somebody from accounts call to me tomorrow please",
+    ],
+)
+def test_people_asked_to_join_or_found_in_many_word_orders(text: str) -> None:
+    _explicit(text)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "at what age can a child get a passport",
+        "can someone get in trouble for sharing a password",
+        "the engineer who came yesterday broke the tap",
+        "my kids want to join the loyalty club",
+        "a worker at the depot dropped my parcel",
+    ],
+)
+def test_the_same_words_asking_for_nobody(text: str) -> None:
+    assert detect_human_request(text).kind != "explicit", text
