@@ -483,6 +483,13 @@ _GRASP = (
 )
 _WHERE = r"(?: (?:there|(?:from|in|at|on|over) (?:the |your )?\w+(?: \w+)?))?"
 _IMPLICIT: Final = (
+    # a whole message judging the chat itself: "this is useless", "so pointless", "you're no help"
+    _C(
+        r"\A(?: (?:honestly|seriously|wow|ugh|omg|man|jeez|well|ok|okay|lol|just|sorry but))*"
+        rf"(?: (?:this|that|you|this chat|this conversation|this whole thing|all this)(?: is|"
+        rf" are)?)?{_VERY} (?:useless|pointless|hopeless|unhelpful|no help|no use|of no use|a waste"
+        r" of (?:my )?time|going nowhere|getting nowhere)(?: [.,;:!?])*\Z"
+    ),
     _C(
         # disparagement: "this bot is useless", "what a useless assistant", "stupid AI", "you suck";
         # doubts about what it can do: "you don't understand", "are you even able to"

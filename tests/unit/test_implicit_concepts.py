@@ -120,3 +120,17 @@ def test_hard_negatives_are_not_explicit(text: str) -> None:
 )
 def test_requests_for_a_real_person_are_explicit(text: str) -> None:
     assert kind(text) == "explicit"
+
+
+@pytest.mark.parametrize(
+    "text", ["this is pointless", "honestly so unhelpful.", "you're no use", "all this is hopeless"]
+)
+def test_a_whole_message_judging_the_chat_is_a_doubt_about_the_bot(text: str) -> None:
+    assert detect_human_request(text).kind == "implicit", text
+
+
+@pytest.mark.parametrize(
+    "text", ["this charger is useless", "the app is pointless without wifi, can I get a refund"]
+)
+def test_the_same_judgement_of_a_product_is_no_doubt(text: str) -> None:
+    assert detect_human_request(text).kind == "none", text
