@@ -121,10 +121,12 @@ def test_words_that_are_not_in_the_message_are_always_refused(message: str, word
     words=_REQUEST_WORDS,
     after=st.text(alphabet=st.characters(categories=["Ll", "Zs"]), max_size=30),
 )
-def test_request_words_typed_by_the_customer_are_accepted_wherever_they_stand(
+def test_request_words_in_a_sentence_of_their_own_are_accepted_whatever_surrounds_them(
     before: str, words: str, after: str
 ) -> None:
-    message = f"{before} {words}. {after}"
+    # A sentence of their own: random letters joined to the words can change their sense
+    # ("a" + "talk to a person" is a noun phrase, not a request).
+    message = f"{before}. {words}. {after}"
     hearing = hear_customer_words(turn_of(message), message=message, words=words)
     assert hearing.accepted, hearing.refusal
 
