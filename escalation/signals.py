@@ -328,7 +328,8 @@ _EXPLICIT: Final = (
         r" (?:how|where) (?:(?:do|can|could|should|would) (?:i|we)|(?:i|we) (?:can|could))"
         r" (?:find|get|get to|access|see)"
         rf" (?P<t>{_TARGET})| (?:is|are)(?: there)? {_SOMEONE} available (?:by|on|over) (?:the"
-        r" )?(?:phone|call)\b"
+        rf" )?(?:phone|call)\b| (?:is|are)(?: there)? {_SOMEONE} (?:available|free|around|here)"
+        rf" (?:to|(?:i|we) (?:can|could)|for me to) (?:{_TALK}|{_REACH})\b"
     ),
     _C(
         r" (?:is there|are there|do you have|do you offer|where is|how (?:do|can) i (?:get|find"
@@ -1025,7 +1026,8 @@ def request_words_refusal(words: str) -> str | None:
             reason = "the words ask whether the bot is a person, or about a line that failed"
         searched = _mask(line.norm, masked) if masked else line.norm
         # More permissive than the detector: a person or channel named in a request sense is
-        # enough (the model read the whole message); help asked of "someone" counts too.
+        # enough (the model read the whole message). Help asked of "someone" is a hint, which
+        # never escalates by itself, whoever claims it.
         vetoed: set[int] = set()  # clauses whose first mention was vetoed ("I don't want to
         for match in _MENTION.finditer(searched):  # talk to a human": "a human" goes with it)
             start, stop = next(c for c in _clauses(searched) if c[0] <= match.start() < c[1])
@@ -1042,8 +1044,11 @@ def request_words_refusal(words: str) -> str | None:
             vetoed.add(start)
             after = searched[match.end() : stop].split()[:4]
             before = searched[start : match.start()].split()
+            if found is not None and set(match.group().split()) <= _ANYONE_ALONE:
+                reason = _HINT  # "is anyone available to help?": the detector's hint stands
+                continue
             verdict = _veto(line.norm, match) or _unasked(searched[start:stop], before, after)
-            if verdict is None or verdict[1] == _HINT:
+            if verdict is None:
                 return None
             reason = verdict[1]
     return reason

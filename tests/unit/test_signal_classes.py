@@ -353,3 +353,24 @@ def test_people_asked_to_join_or_found_in_many_word_orders(text: str) -> None:
 )
 def test_the_same_words_asking_for_nobody(text: str) -> None:
     assert detect_human_request(text).kind != "explicit", text
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "is somebody free to chat",
+        "is anyone around I could speak to",
+        "is there somebody here to speak with",
+    ],
+)
+def test_someone_there_to_talk_to_is_asked_for(text: str) -> None:
+    _explicit(text)
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["is anybody around to help?", "anyone free to assist, my voucher fails", "someone help pls"],
+)
+def test_help_asked_of_anyone_is_a_hint_the_guard_does_not_turn_into_a_handoff(text: str) -> None:
+    assert detect_human_request(text).kind == "implicit", text
+    assert request_words_refusal(text) is not None, text

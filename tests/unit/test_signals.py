@@ -453,7 +453,6 @@ def test_a_huge_message_is_read_quickly() -> None:
         "I'd rather someone else looked at it",
         "could a colleague of yours have a look",
         "put me through to customer care",
-        "can someone help me with this",
         "a call back",
         "your phone number",
         "I want to talk to a human",
@@ -480,6 +479,8 @@ def test_the_guard_accepts_words_that_ask_for_a_person_or_channel(words: str) ->
         "my manager needs the invoice",
         "am I talking to a bot?",
         "where is my order",
+        "can someone help me with this",  # a hint: never a handoff by itself
+        "is anybody free to help",
     ],
 )
 def test_the_guard_refuses_words_without_a_request(words: str) -> None:
