@@ -248,16 +248,22 @@ class _Turn:
 
     def _check_with_order(self, order: Order) -> Proposal:
         kind = self._request_kind()
+        if kind is None:
+            return self._no_need()
         return self._after_verdict(self._check(kind, order), order)
 
     # --- policy requests (gaps) --------------------------------------------------------
 
     def _policy_request(self) -> Proposal:
         """A request the policy book may not cover: ask the book, escalate only on a gap."""
+        kind = self._request_kind()
+        if kind is None:
+            # A gap is a claim about the policy book: a request not understood is asked about.
+            return self._no_need()
         state = self.tools.state
         if state.customer_id is None and state.identifiers:
             self._search(required=False)
-        answer = self._call("check_policy", {"request": self._request_kind()})
+        answer = self._call("check_policy", {"request": kind})
         if answer.get("status") == "needs_order":
             self._identify()
             order = self._get_order(self._choose_order())
@@ -560,8 +566,8 @@ class _Turn:
             return " ".join(self.text.split()).strip(" .")
         return None
 
-    def _request_kind(self) -> str:
-        return self.need.understanding.request_kind or "unspecified_request"
+    def _request_kind(self) -> str | None:
+        return self.need.understanding.request_kind
 
     def _no_need(self) -> Proposal:
         reaction = self.now.reaction
