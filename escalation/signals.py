@@ -96,7 +96,7 @@ _TALK_WORDS = (
     " go_through go_over"
 )
 _REACH_WORDS = (
-    "reach reaching contact contacting call calling phone phoning ring dial email message"
+    "reach reaching contact contacting call calling phone phoning ring dial email message dm pm"
     " get_in_touch_with get_in_contact_with get_hold_of get_through_to get_ahold_of"
 )
 _PASS_WORDS = (
@@ -196,14 +196,15 @@ _NUMBER = (
     r"|phone|toll free|direct|mobile|office|your|ur"
     r"|company|official|general|main|whatsapp|emergency|customer|landline|text|sms) )+(?:number"
     r"|numbers|no|line|e ?mail(?: address| id)?)\b|number (?:to|i can|we can|for|of) (?:call|ring"
-    r"|phone|dial|reach|contact|talk|speak|\w+ing)\b|(?:number|no|e ?mail(?: address)?|contact"
+    r"|phone|dial|reach|contact|talk|speak|try|\w+ing)\b|number (?:i|we) (?:could|might|should)"
+    r" (?:call|ring|phone|dial|try)\b|(?:number|no|e ?mail(?: address)?|contact"
     rf"|(?:postal )?address(?= \w+ (?:\S+ ){{0,3}}{_alt(_UNIT_WORDS)})) (?:for|of) (?:\S+"
     rf" ){{0,3}}(?:{_alt(_DEPT_WORDS)}|{_alt(_UNIT_WORDS)}|support|help line|team|department|office"
     rf"|headquarters|company|store|branch|you\b|{_SOMEONE}|(?<!number ){_NOUN})|what number (?:do"
     r"|can|should) (?:i|we) (?:call|ring|dial)|(?:(?:your|ur|the|a|company|official|support"
     r"|general) )*(?:contact (?:details?|info|information|options?|page|form|link|methods?"
     r"|channels?|us|email|person|points?)|contacts)\b|(?:your|ur|company|official|support|general"
-    r"|customer) contact(?= [.,;:!?]|$)"
+    r"|customer|office) contact(?= [.,;:!?]|$)"
 )
 _END = r"(?= (?:please|now|then|asap|immediately|right now|for me|thanks|thank you)\b| [.,;:!?]|$)"
 _FILLER = _alt(
@@ -277,7 +278,7 @@ _EXPLICIT: Final = (
         rf" i|let me|like to) ask (?:{_TARGET})"
     ),
     _C(
-        rf" (?:(?:transfer|connect|escalate|forward) (?:me|us|this|it|(?:my|the|this) {_CONV})"
+        rf" (?:(?:transfer|connect|escalate|forward) (?:me|us|this|it|(?:(?:my|the|this) )?{_CONV})"
         r"|(?:put|patch) (?:me|us) through|(?:hand|pass) (?:me|us|this|it) (?:over|on)"
         rf"|escalate)(?: over| across| through)?(?: to (?:someone|somebody))?{_END}| (?:yes|y|ok"
         r"|okay|sure|yeah|yep|go ahead and)(?: [;,:])?(?: please)? (?:(?:transfer|connect"
@@ -309,10 +310,10 @@ _EXPLICIT: Final = (
         rf"|helped|served|assisted|handled|dealt with|looked at|reviewed) by (?P<t>{_TARGET})"
     ),
     _C(
-        rf" who (?:do|can|should|could|would|shall|will|may|must|might) (?:i|we)"
+        rf" whom? (?:do|can|should|could|would|shall|will|may|must|might) (?:i|we)"
         rf" (?:(?:need|have|got|want|ought) to )?(?:{_TALK}"
         rf"|{_REACH}|ask|write to|turn to|go to|escalate|complain)\b|(?<! ,) who (?:can|could|will"
-        rf"|would) (?:{_HANDLE}){_OBJECT}| who (?:to|is the (?:right |best )?(?:person|one) to)"
+        rf"|would) (?:{_HANDLE}){_OBJECT}| whom? (?:to|is the (?:right |best )?(?:person|one) to)"
         rf" (?:{_TALK}|{_REACH}|ask)\b| who is the (?:\w+ )?(?:person|people|contact|one) (?:to|for"
         r"|i|we)\b"
     ),
@@ -322,6 +323,11 @@ _EXPLICIT: Final = (
         r" (?:that |who |whom )?(?:i|we) (?:can|could|may|might|should)"
         rf" (?:{_TALK}|{_REACH}|ask|have {_TALK_NOUN} with)\b| (?:{_TARGET}) to {_TALK} (?:to"
         r"|with)\b"
+    ),
+    # getting through to the company: "how do I get thru", "where is your support"
+    _C(
+        r" how (?:do|can|could|would) (?:i|we|one) (?:ever )?get (?:through|a hold of|hold of)\b|"
+        rf" where (?:is|are) (?:your |the )?(?:support|{_alt(_DEPT_WORDS)})(?= [?.!]|$)"
     ),
     # a person to be found: "where can I find an agent", "how do I get a real person"
     _C(
@@ -334,7 +340,7 @@ _EXPLICIT: Final = (
     _C(
         r" (?:is there|are there|do you have|do you offer|where is|how (?:do|can) i (?:get|find"
         rf"|access|use|start|open|reach)) (?:a |an |any |the |your )?(?:\w+ )?(?:{_CHANNEL}"
-        rf"|{_NUMBER}|e ?mail(?: address)?(?= (?:i|we) can| to\b| for\b))"
+        rf"|{_NUMBER}|e ?mail(?: address| id)?(?= (?:i|we) can| to\b| for\b| [?]| where\b|$))"
     ),
     _C(rf" (?P<number>{_NUMBER})"),
     _AVAILABLE := _C(
@@ -409,9 +415,9 @@ _GATES: Final = (
     (_ESCALATED, _words("escalated escalating escalation")),
 )
 _TERSE: Final = _C(
-    rf" (?:(?:{_FILLER}) )*(?:{_TARGET}|{_CHANNEL}|{_NUMBER}|e ?mail(?: address)?)(?: (?:{_FILLER}"
-    rf"|{_TARGET}|chat|talk|call|support|help|contact|available|needed|required|link|address"
-    r"|details|info|request|wanted|to (?:talk|speak|chat|answer|call)))*"
+    rf" (?:(?:{_FILLER}) )*(?:{_TARGET}|{_CHANNEL}|{_NUMBER}|e ?mail(?: address| id)?)"
+    rf"(?: (?:{_FILLER}|{_TARGET}|chat|talk|call|support|help|contact|available|needed|required"
+    r"|link|address|details|info|request|wanted|to (?:talk|speak|chat|answer|call)))*"
 )
 
 # Implicit signals read first and masked, so the request words inside them are not read again.
@@ -428,7 +434,8 @@ _MASKED: Final = (
     ),
     # obligation questions: "do I need to call someone to ...", "should I contact support"
     _C(
-        r"(?<! who)(?<! how)(?<! where)(?<! what)(?<! which)(?<! number)(?<! times) (?:do|does"
+        r"(?<! who)(?<! whom)(?<! how)(?<! where)(?<! what)(?<! which)(?<! number)(?<! times)"
+        r" (?:do|does"
         r"|will|would|should|must|shall|am) (?:i|we)(?: (?:really|actually|also|still|just|maybe"
         r"|instead))*(?: (?:need|have|got|supposed|required))?(?: to)?(?: (?:go|come|pop) (?:\w+"
         rf" ){{0,3}}and)? (?:{_TALK}|{_REACH}|go through|ask|see|visit)\b[^.?!;]*| something (?:i"
@@ -598,6 +605,10 @@ _NUMBER_CUES: Final = _words(
     " office head toll free"
 )
 _NUMBER_WORDS: Final = _words("number numbers no line email address")
+# What a message sent to the customer carries when it is a document, not a conversation.
+_SENT_THING: Final = _words("a an the my this that these those your our copy receipt invoice code")
+# A value after a label ("Phone number: 555 0101", "Email: sam@..."): the label asks for nothing.
+_VALUE: Final = re.compile(r"\d|\A : [a-z]")
 _ANYONE_ALONE: Final = _words("anyone anybody someone somebody hello hi hey please help me us")
 _CLAUSE: Final = re.compile(r" [.,;:!?](?= |$)| but | so | and | however ")
 _NEGATORS: Final = _words("not never no without nobody neither nor stop hardly than instead")
@@ -799,11 +810,16 @@ def _veto(norm: str, match: re.Match[str]) -> _Veto | None:
     if groups.get("callback") is not None:
         named = {"name", "nickname"} & set(following[:4])
         if named or (
-            following[:1] and following[0].isalpha() and following[0] not in _AFTER_CALL_ME
+            first in {"call", "ring"}
+            and following[:1]
+            and following[0].isalpha()
+            and following[0] not in _AFTER_CALL_ME
         ):
             return "none", _NAME  # "call me Sam"
         if not set(words).isdisjoint(_OTHER_SUBJECTS):
             return "none", _THIRD  # "my wife will call me"
+        if first not in {"call", "ring", "phone"} and following[:1] and following[0] in _SENT_THING:
+            return "none", _OTHER_SENSE  # a thing sent: "email me a transcript", "text me the code"
         if _GIVEN.search(norm) or {"preferences", "settings", "only"} & set(words):
             return "none", _OWN  # "contact me at sam@example.com": the customer's own details
     if groups.get("number") and (
@@ -917,7 +933,7 @@ def _read(line: _Line) -> tuple[HumanRequestKind, int, int] | None:
         if _TERSE.fullmatch(searched, start, stop):
             clause = set(searched[start:stop].split())
             after = searched[stop:]
-            if clause & _NUMBER_WORDS and not (clause & _NUMBER_CUES or "?" in after):
+            if clause & _NUMBER_WORDS and _VALUE.search(after):
                 continue  # a form field ("Phone number: ...") names a number, it asks for none
             if ("assistant" in clause and after.strip(" ?!.")) or _SELF.search(searched, 0, start):
                 continue  # the bot addressed, "hey assistant, add my card"; "I am Sam, the owner"

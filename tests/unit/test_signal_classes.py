@@ -374,3 +374,41 @@ def test_someone_there_to_talk_to_is_asked_for(text: str) -> None:
 def test_help_asked_of_anyone_is_a_hint_the_guard_does_not_turn_into_a_handoff(text: str) -> None:
     assert detect_human_request(text).kind == "implicit", text
     assert request_words_refusal(text) is not None, text
+
+
+# --- how real customers ask for the channel: terse labels, social-media messages ---------
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Phone number?",
+        "helpline no",
+        "email id",
+        "office contact",
+        "do you have an email??",
+        "is there a number we could try from abroad",
+        "whom should I contact about a missing refund",
+        "transfer chat pls",
+        "can u dm me",
+        "pls pm me, it's urgent",
+        "how do I get through to you lot",
+        "where is your customer service?",
+    ],
+)
+def test_terse_labels_and_social_media_channels_ask_for_the_company(text: str) -> None:
+    _explicit(text)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Phone number: 555 0101",
+        "Email: sam@example.net",
+        "can you email me the receipt",
+        "text me a copy of the invoice please",
+        "my email id is wrong on the account",
+    ],
+)
+def test_a_label_with_its_value_or_a_document_sent_asks_for_nobody(text: str) -> None:
+    assert detect_human_request(text).kind != "explicit", text
