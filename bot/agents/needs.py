@@ -1,0 +1,731 @@
+"""What a customer needs, read as a small grammar of concept classes (the offline agent's reader).
+
+A message is read the way the human-request detector reads it (escalation/signals.py): its
+words are normalised by escalation.spelling (chat spellings, contractions, typos mapped onto
+the words below by rapidfuzz, joined words split by wordsegment), then patterns over concept
+classes find the needs:
+
+* **needs**: damage, a wrong item, a late parcel, a status question, a refund, an own-site
+  price drop, another seller's price to match, a cancellation, a new delivery address;
+* **vetoes**: a negated need is not the need ("not a refund"), the customer's own slip is no
+  wrong item ("I picked the wrong size"), a question about an earlier refund is a status
+  question, not a new refund;
+* **understand or ask**: anything else counts only as a `service_request` when a request frame
+  ("can you", "is it possible to", "I'd like") is followed by a known English verb and its
+  object, and the kind is named from those words ("can you gift wrap it" -> gift_wrap). A word
+  the reader does not know never names a kind: the message has no intent, and the agent asks.
+
+When a message states several needs, the first one (in the order written) is the `intent` and
+the others are in `also`. Tone (`frustrated`) only shapes the wording of a reply; nothing here
+decides an escalation. No product, service or retailer names are listed: another shop is a
+concept ("a rival store", "elsewhere") or a capitalised name in a seller's grammar ("Argos has
+it for 18", "cheaper at Zalando").
+"""
+
+from __future__ import annotations
+
+import calendar
+import re
+from dataclasses import dataclass
+from functools import lru_cache
+from typing import Final, Literal
+
+from rapidfuzz.distance import OSA
+
+from escalation.spelling import Lexicon, is_known_word, tokens, words
+
+Intent = Literal[
+    "order_status",
+    "late_delivery",
+    "damaged",
+    "wrong_item",
+    "refund",
+    "price_drop",
+    "competitor_price_match",
+    "cancel",
+    "address_change",
+    "service_request",
+]
+Problem = Literal["damaged", "wrong_item"]
+Reaction = Literal["affirm", "negate", "thanks", "greeting"]
+
+COMPETITOR_PRICE_MATCH: Final = "competitor_price_match"
+
+
+@dataclass(frozen=True, slots=True)
+class Understanding:
+    """The needs a message expresses (if any), with the details an agent acts on."""
+
+    intent: Intent | None = None
+    request_kind: str | None = None  # the policy request kind of a service request
+    wants_refund: bool = False  # money back rather than a replacement
+    new_address: str | None = None
+    name: str | None = None
+    frustrated: bool = False
+    reaction: Reaction | None = None
+    also: tuple[Intent, ...] = ()  # further needs stated in the same message, in order
+
+    @property
+    def problem(self) -> Problem | None:
+        if self.intent == "damaged":
+            return "damaged"
+        if self.intent == "wrong_item":
+            return "wrong_item"
+        return None
+
+    @property
+    def has_need(self) -> bool:
+        return self.intent is not None
+
+
+def _any(text: str) -> str:
+    """A regex alternation of space-separated words; "_" joins the words of a phrase."""
+    items = sorted((w.replace("_", " ") for w in text.split()), key=len, reverse=True)
+    return r"\b(?:" + "|".join(items) + r")\b"
+
+
+# -- Concept classes (data) ------------------------------------------------------------------
+# Each class is the words of one idea; typos of them are mapped by the lexicon built from them.
+
+_DAMAGE_WORDS = (
+    "broken broke smashed shattered cracked crack cracks dented dent dents chipped scratched"
+    " scratches scratch crushed squashed bent torn ripped snapped leaking leaks leaked leaky"
+    " damaged damage faulty defective busted wrecked destroyed mangled warped stained melted soggy"
+    " mouldy moldy rotten malfunctioning dead_on_arrival doa in_pieces in_bits fell_apart"
+    " falling_apart missing_parts missing_part missing_pieces missing_a_part water_damaged"
+)
+# It does not work out of the box, whatever adverb sits in between ("doesn't even turn on").
+_NOT_WORKING = (
+    r"\b(?:does|do|did|is|are|was|were|will|would|can) not (?:even |really |actually |properly"
+    r" |ever |fully )?(?:work|working|turn on|switch on|power on|start|charge|boot|heat up"
+    r"|light up)\b|\bnot working\b|\barrived dead\b"
+)
+_WRONG_WORDS = "wrong incorrect"
+_WORKING_WORDS = "work working turn switch power start charge boot"
+_LATE_WORDS = (
+    "lateness overdue delay delayed delays behind_schedule still_waiting still_not_here"
+    " still_no_sign no_sign_of taking_forever taking_so_long taking_too_long takes_forever"
+    " been_waiting waiting_for_ages waiting_ages waiting_forever lost_in_the_post lost_in_transit"
+    " went_missing gone_missing yet_to_arrive never_arrived never_came never_showed_up"
+    " never_turned_up never_received never_delivered never_got nowhere_to_be_seen"
+)
+_ARRIVE_WORDS = (
+    "arrive arrives arrived arriving come comes came here get_here gets_here be_here delivered"
+    " deliver received receive turned_up turn_up shown_up showed_up show_up reached reach_me"
+)
+_STATUS_WORDS = (
+    "whereabouts track tracking tracked trace status shipped_yet sent_yet dispatched_yet"
+    " on_its_way on_the_way out_for_delivery in_transit eta expected_delivery estimated_delivery"
+    " expected_arrival delivery_date arrival_date order_confirmation confirm_my_order"
+)
+_SHIPPING_WORDS = (
+    "shipped dispatched sent sent_out posted left gone_out processed packed ship dispatch"
+    " go_out leave"
+)
+_MONEY_WORDS = (
+    "refund refunds refunded refunding money_back my_money reimburse reimbursed reimbursement"
+    " pay_me_back paid_back chargeback charge_back"
+)
+_RETURN_WORDS = "return returns returned returning"
+_CANCEL_WORDS = (
+    "cancel cancels cancelled canceled cancelling canceling cancellation call_off called_off"
+    " changed_my_mind withdraw_my_order void_my_order scrap_my_order scrap_the_order"
+    " stop_the_order stop_my_order stop_the_shipment stop_the_delivery"
+)
+# A request made earlier, asked about: its status, never a new request.
+_EARLIER_WORDS = (
+    "refund refunds return returns replacement replacements credit cancellation exchange"
+)
+_ADDRESS_WORDS = (
+    "address addresses delivery_details shipping_details destination postcode post_code zip"
+    " zip_code zipcode"
+)
+_CHANGE_WORDS = (
+    "change changed changing update updated correct fix edit amend modify new different another"
+    " wrong old moved switch redirect alter"
+)
+_SEND_WORDS = "ship send deliver post mail redirect forward reroute"
+_PRICE_WORDS = (
+    "price prices priced pricing cost costs cheaper cheap cheapest less lower sale dollars pounds"
+    " euros bucks deal paid listed"
+)
+_DROP_WORDS = (
+    "dropped drop drops went_down gone_down go_down decreased decrease fell fallen reduced reduce"
+    " lowered cut slashed marked_down cheaper now_only now_just"
+)
+_OWN_SITE_WORDS = (
+    "your_site your_website your_web_site your_store your_shop your_page your_app your_own_site"
+    " on_sale on_offer"
+)
+_SELLER_WORDS = "shop store site website retailer seller vendor company place supplier outlet"
+# A placeholder the reader writes for a capitalised name read as a seller (see _reading).
+_NAMED_SELLER: Final = "namedseller"
+_OTHER_SELLER = (
+    rf"(?:\b(?:another|other|different|rival|local) (?:online )?{_any(_SELLER_WORDS)}s?"
+    rf"|{_any('competitor competitors competition elsewhere somewhere_else rival rivals')}"
+    rf"|\b{_NAMED_SELLER}\b|\b(?:shop|store) down the (?:road|street)\b)"
+)
+_OTHER_WORDS = "late match matching beat ordered received difference update news progress possible"
+# Verbs and nouns of reaching a person: a request for one is the detector's, never a service.
+_PERSON_WORDS = (
+    "talk speak chat call phone ring contact reach connect transfer escalate human humans person"
+    " people someone somebody anyone anybody agent agents representative rep manager supervisor"
+    " operator staff team employee bot robot assistant"
+)
+_NEGATORS: Final = words("not never no nothing without nor none")
+_SELF_SLIP = r"\b(?:oops|whoops|oopsie|my bad|my mistake|typo|mistyped|i meant)\b"
+
+# Small closed classes of English grammar (not concepts): they never name a request.
+_FUNCTION: Final = words(
+    "a an the this that these those some any my our your his her their its it them they me us"
+    " you i we he she him one mine ours yours of for on in at by to from with into onto about as"
+    " and or but so if then than because when while is are was were be been am do does did have"
+    " has had will would can could should may might must shall please just also maybe possibly"
+    " kindly really actually still even least again too very much more here there now today"
+    " soon asap yet already not no something anything everything nothing"
+)
+_PARTICLES: Final = words("up off out back over down away")
+# Verbs with no meaning of their own in a request: the object names it ("do you do X").
+_LIGHT_VERBS: Final = words(
+    "get have do offer provide give buy order purchase make sell stock carry arrange book request"
+)
+# Verbs that ask for help in general, not for a service ("can you help", "could you check").
+_VAGUE_VERBS: Final = words(
+    "help assist check look find see tell know explain let sort fix resolve handle deal answer"
+    " respond reply confirm verify understand wait hurry go try say think use choose"
+)
+_DELIVERY_VERBS: Final = words(_SEND_WORDS + " sent delivered shipped posted dispatch")
+_PURCHASE_VERBS: Final = words("buy order purchase get have")
+_PERSON: Final = words(_PERSON_WORDS)
+# What the customer bought, however it is called: never the name of a request.
+_PURCHASE: Final = words(
+    "order orders item items purchase product products parcel package stuff thing things shipment"
+)
+_IRREGULAR_PARTICIPLES: Final = {"sent": "send", "made": "make", "built": "build", "done": "do"}
+
+# The words the classes above are made of (every *_WORDS string): typos are mapped onto them.
+_LEXICON: Final = Lexicon(
+    words(" ".join(v for k, v in dict(globals()).items() if k.endswith("_WORDS")).replace("_", " "))
+)
+
+
+# -- Reading the message ---------------------------------------------------------------------
+
+_EMAIL: Final = re.compile(r"(?<![\w.+-])[\w.+-]+@[\w-]+(?:\.[\w-]+)+")
+_URL: Final = re.compile(r"https?://\S+|www\.\S+", re.I)
+# Capitalised words that are no seller: days, months and the sales named after them.
+_NOT_SELLERS: Final = frozenset(
+    n.lower() for n in (*calendar.day_name, *calendar.month_name, *calendar.day_abbr) if n
+) | words("black cyber christmas easter boxing prime")
+_SELLER_VERBS: Final = words("has have had sells sell sold lists offers 's")
+_SELLER_PREPOSITIONS: Final = words("at on from with")
+
+
+@lru_cache(maxsize=1024)
+def _reading(text: str) -> str:
+    """The message's normalised words on one line; quoted "> " lines are someone else's.
+
+    A capitalised word after "at/on/from/with" or before "has/sells/'s" (no weekday, month or
+    word of grammar) is a seller's name: it is read as one placeholder word.
+    """
+    plain = _URL.sub(" ", _EMAIL.sub(" email ", text))
+    out: list[str] = []
+    offset = 0
+    for line in plain.split("\n"):
+        if not line.lstrip().startswith(">"):
+            found = list(tokens(line, offset, _LEXICON))
+            for i, token in enumerate(found):
+                before = found[i - 1].word if i else ""
+                after = found[i + 1].word if i + 1 < len(found) else ""
+                named = (
+                    plain[token.start].isupper()
+                    and token.word.isalpha()
+                    and token.word not in _FUNCTION
+                    and token.word not in _NOT_SELLERS
+                    and token.word not in _LEXICON.words
+                    and (before in _SELLER_PREPOSITIONS or after in _SELLER_VERBS)
+                )
+                out.append(_NAMED_SELLER if named else token.word)
+        offset += len(line) + 1
+    return " ".join(out)
+
+
+# -- Needs: patterns over the normalised line ------------------------------------------------
+
+_DIGITS = r"\w*\d\w*"
+_NEAR = r"(?: \S+){0,6}? "  # within six words
+_SAME_MESSAGE = r"(?: \S+){0,40}? "  # later in the message (bounded: linear on long text)
+_ORDER = rf"(?:it|they|this|that|(?:my|the|our|this) \w+|order (?:number )?{_DIGITS})"
+
+# A question about a request made earlier ("did my refund go through?") asks for a status.
+_EARLIER = rf"(?:my|the|that|our) (?:\w+ )?{_any(_EARLIER_WORDS)}"
+_EARLIER_REQUEST = (
+    rf"{_EARLIER} (?:\w+ ){{0,3}}?(?:went|gone|go|going|been|come|came|got|gotten|not been"
+    r"|still not) (?:through|processed|issued|sent|approved|received|done|back)\b"
+    r"|\b(?:status|update|news|progress|happening with|going on with|happened (?:to|with))"
+    rf" (?:of |on |about )?{_EARLIER}|\bwhere is {_EARLIER}"
+    r"|\b(?:you|you guys|your \w+|the \w+) (?:have |had )?(?:get|got|receive|received|process"
+    rf"|processed) {_EARLIER}|\b(?:not|never) (?:yet )?(?:received|got|gotten|had|seen) (?:my"
+    rf"|the|a|any) {_any(_EARLIER_WORDS)}"
+)
+# A new delivery address: changed, wrong or new; the parcel sent elsewhere; the customer moved.
+_NOT_POSTAL = r"(?<!email )(?<!mail )"
+_ELSEWHERE = (
+    r"(?:a different|another|my new|a new|(?:my|our) (?!email|inbox|account)\w+(?: 's)?(?: \w+)?"
+    r" (?:at )?\d|(?:my|our) (?:work|office|home|new)\b|\d)"
+)
+_ADDRESS_CHANGE = (
+    rf"{_any(_CHANGE_WORDS)} (?:\w+ ){{0,4}}?{_NOT_POSTAL}{_any(_ADDRESS_WORDS)}"
+    rf"|{_NOT_POSTAL}{_any(_ADDRESS_WORDS)} (?:\w+ ){{0,3}}?(?:is wrong|changed)"
+    rf"|{_any(_SEND_WORDS + ' be_sent be_delivered be_shipped be_posted go goes')}(?: (?:it|them"
+    rf"|this|that|(?:my|the|this) (?:\w+ )?\w+|order (?:number )?{_DIGITS}))? (?:to|at)"
+    rf" {_ELSEWHERE}|\b(?:i|we) (?:have |had |just |recently |only )*moved\b|\bmoved house\b"
+)
+# Another seller's price: "price match", "match their price", or a seller with a price.
+_PRICE_OR_MATCH = rf"(?:{_any(_PRICE_WORDS)}|\bmatch\w*|\bbeat|\bfor (?:only |just )?\d)"
+_COMPETITOR = (
+    r"\bprice match\w*|\b(?:match|beat)\w* (?:\w+ 's )?(?:the |their |that |this |its |a |a lower"
+    r" |a cheaper |the other \w+ 's )?(?:price|prices|deal|offer)\b"
+    rf"|{_OTHER_SELLER}(?={_SAME_MESSAGE}{_PRICE_OR_MATCH})"
+    rf"|{_PRICE_OR_MATCH}(?={_SAME_MESSAGE}{_OTHER_SELLER})"
+)
+_LOWER = " now less lower"
+# Our own price went down: a price word near a drop word, or our site with a lower price.
+_PRICE_DROP = (
+    r"\bprice (?:adjustment|protection|difference)\b|\bdifference (?:back|refunded)\b"
+    r"|\b(?:refund|give|get|have|credit|pay) (?:me )?(?:back )?the (?:price )?difference"
+    rf"|{_any(_PRICE_WORDS)}(?={_NEAR}{_any(_DROP_WORDS)})"
+    rf"|{_any(_DROP_WORDS)}(?={_NEAR}{_any(_PRICE_WORDS)})"
+    rf"|{_any(_OWN_SITE_WORDS)}(?={_SAME_MESSAGE}{_any(_DROP_WORDS + _LOWER)})"
+    rf"|{_any(_DROP_WORDS + _LOWER)}(?={_SAME_MESSAGE}{_any(_OWN_SITE_WORDS)})"
+)
+# Something other than what was ordered came: "wrong size", "not what I ordered", "ordered X but
+# got Y", "sent me a toaster instead", "a different colour came". Non-native present forms too.
+_GOT = r"(?:got|received|came|arrived|delivered|shipped|sent|given)"
+_ORDERED = r"(?:ordered|asked for|bought|paid for|wanted|picked|chose|selected)"
+_NOT_AN_ITEM = (
+    "address email number account name phone postcode details card way time person price amount"
+    " total charge date with about and but or so here there again though too then now please"
+)
+_WRONG_ITEM = (
+    rf"{_any(_WRONG_WORDS)} (?!{_any(_NOT_AN_ITEM)})[a-z]"
+    rf"|\bthe (?!{_any(_NOT_AN_ITEM)})\w+ (?:is|are|was|were) (?:wrong|incorrect)\b"
+    rf"|\bnot (?:what|the \w+(?: that)?) (?:i|we) (?:{_ORDERED}|order|buy|choose)"
+    r"|\bis not (?:mine|ours)\b|\bnever ordered\b|\bdid not order\b"
+    r"|\b(?:someone|somebody) else 's\b|\bmix(?:ed)? ?up\b"
+    r"|\b(?:sent|gave|shipped|packed|mailed|posted|got|received|came|arrived)(?: \w+){0,6}"
+    rf" instead\b|\b{_ORDERED} (?:\S+ ){{1,6}}?(?:but |and |yet |, )(?:i |we )?(?:{_GOT}"
+    r"|you sent|they sent|it came|it is|this is|what came|(?:a|an|the) \w+ came)\b"
+    rf"|\b(?:{_GOT}|get|receive|come)(?: \w+){{0,5}}? (?:different|another)"
+    r" (?!address|house|place|door|day|date|time)[a-z]"
+)
+# The parcel is late or missing (not "too late to cancel": that is about the cancellation).
+_LATE = (
+    rf"\b(?<!too )late\b(?! to\b)|{_any(_LATE_WORDS)}|\bnot (?:yet )?(?:been )?"
+    rf"{_any(_ARRIVE_WORDS)}|\b(?:should|supposed to|meant to|was due to|were due to)"
+    rf" (?:have )?(?:be |been )?{_any(_ARRIVE_WORDS)}|\b(?:was|were) due\b"
+    r"|\b(?:past|after|missed) (?:the |its )?(?:promised |due |expected |estimated )?"
+    r"(?:delivery )?(?:date|day)(?: you (?:promised|gave))?(?<!the date)(?<!the day)"
+    r"|\b(?:date|day) you (?:promised|gave)\b|\blater than (?:promised|you|expected)\b"
+    r"|\b(?:been|waited|waiting) (?:for )?ages\b|\bno (?:parcel|package|delivery)\b"
+    r"|\bwaiting (?:for |on )?(?:my|the|our) "
+)
+_CANCEL = (
+    rf"{_any(_CANCEL_WORDS)}|\bnot (?:want|need)\b(?={_NEAR}(?:any ?more|any longer)\b)"
+    r"|\bno longer (?:want|need)\b"
+)
+_REFUND = (
+    rf"{_any(_MONEY_WORDS)}|{_any(_RETURN_WORDS)}(?! (?:policy|address|label|customer))"
+    r"|\b(?:send|take|ship|bring) (?:\w+ ){0,5}?back\b(?! to me)"
+)
+# Where it is, whether it shipped, when it comes, any news.
+_STATUS = (
+    r"\bwhere (?:is|are) (?!you\b)|\bwhere (?:my|our|it|they)\b|\bwhere (?:the|order) (?:\w+ ){0,3}"
+    rf"(?:is|are)\b|{_any(_STATUS_WORDS)}|(?<!to )\b(?:has|have|is|are|was|did) {_ORDER}(?: \w+)?"
+    rf" (?:been )?{_any(_SHIPPING_WORDS)}|\b(?:if|whether) {_ORDER} (?:has|have|is|are|was)"
+    rf" (?:already )?(?:been )?{_any(_SHIPPING_WORDS)}|\b(?:when|how long)(?: \w+){{0,4}}?"
+    r" (?:will|would|does|do|is|are|can|should|shall|until|till|before|for)\b(?: \w+){0,5}? "
+    rf"{_any(_ARRIVE_WORDS + ' ship ships dispatch dispatched expect')}"
+    r"|\b(?:any|an|some) (?:update|updates|news|progress)\b|\b(?:update|news|progress) (?:on|of)\b"
+    r"|\bcheck (?:on |up on )?(?:my|the|an|this|order|if|whether)\b|\bwhat (?:is )?(?:happening"
+    r"|going on|happened) (?:with|to)\b|\bdid (?:my|the|our) (?:\w+ )?order go through\b"
+)
+
+# Each need's pattern, tried in this order: a span read as one need is not read again (a
+# question about "my refund" is no new refund; "wrong address" is no wrong item).
+_NEED_PATTERNS: Final[tuple[tuple[Intent, str], ...]] = (
+    ("order_status", _EARLIER_REQUEST),
+    ("cancel", r"\bscratch (?:that|my|the|this) (?:order|purchase)\b"),
+    ("address_change", _ADDRESS_CHANGE),
+    ("competitor_price_match", _COMPETITOR),
+    ("price_drop", _PRICE_DROP),
+    ("wrong_item", _WRONG_ITEM),
+    ("damaged", rf"{_any(_DAMAGE_WORDS)}|{_NOT_WORKING}"),
+    ("late_delivery", _LATE),
+    ("cancel", _CANCEL),
+    ("refund", _REFUND),
+    ("order_status", _STATUS),
+)
+_NEEDS: Final = tuple((intent, re.compile(pattern)) for intent, pattern in _NEED_PATTERNS)
+_SELF_CHOSEN = re.compile(
+    r"\b(?:i|we) (?:\w+ )?(?:ordered|chose|picked|bought|selected|clicked|typed|entered|gave"
+    r"|used) (?:the |a |an )?(?:wrong|incorrect)\b"
+)
+# A fault that came later is a warranty matter, not damage on arrival.
+_LATER_FAULT = re.compile(r"\b(?:stopped|quit) working\b|\b(?:broke|died) after\b")
+_CLAUSE_END: Final = words('. , ; : ! ? " but and so just though however')
+
+
+def _negated(line: str, start: int) -> bool:
+    """Whether a negator stands in the three words before `start`, within its clause."""
+    before: list[str] = []
+    for word in reversed(line[max(0, start - 200) : start].split()):
+        if word in _CLAUSE_END or len(before) == 3:
+            break
+        before.append(word)
+    return any(w in _NEGATORS for w in before)
+
+
+def _blank(line: str, start: int, end: int) -> str:
+    return line[:start] + re.sub(r"\S", "~", line[start:end]) + line[end:]
+
+
+def _needs(line: str) -> tuple[list[Intent], bool]:
+    """The needs in the order written, and whether money back is asked for (not negated)."""
+    found: list[tuple[int, Intent]] = []
+    money = False
+    vetoed: set[Intent] = set()
+    if re.search(_SELF_SLIP, line) or _SELF_CHOSEN.search(line):
+        vetoed.add("wrong_item")  # the customer's own slip or choice, not the shop's
+    if _LATER_FAULT.search(line):
+        vetoed.add("damaged")  # a fault that came later is a warranty matter
+    for intent, pattern in _NEEDS:
+        for match in pattern.finditer(line):
+            if "~" in match.group():
+                continue  # already read as part of another need
+            line = _blank(line, match.start(), match.end())
+            if _negated(line, match.start()) or intent in vetoed:
+                continue
+            found.append((match.start(), intent))
+            money |= intent == "refund" and re.search(_any(_MONEY_WORDS), match.group()) is not None
+            if intent == "competitor_price_match":
+                vetoed.add("price_drop")  # another seller's price is no drop of our own
+    ordered: list[Intent] = []
+    for _, intent in sorted(found, key=lambda f: f[0]):
+        if intent not in ordered:
+            ordered.append(intent)
+    if "damaged" in ordered or "wrong_item" in ordered:
+        # Money back for a damaged or wrong item is that need's remedy, not a need of its own.
+        ordered = [n for n in ordered if n != "refund"]
+    if "late_delivery" in ordered:
+        # Where a late parcel is, is part of the late-delivery answer.
+        ordered = [n for n in ordered if n != "order_status"]
+    return ordered, money
+
+
+# -- Service requests: understand or ask -----------------------------------------------------
+
+# Frames that ask the shop for something (at a clause's start), then the words of the request.
+_ASKING: Final = (
+    r"(?:are|would) you (?:be )?able to |(?:can|could|would|will) you (?:guys )?|(?:can|could|may)"
+    r" (?:i|we) |(?:is|would) (?:it|there) (?:be )?(?:possible|any way|a way|an option|any chance)"
+    r" (?:for (?:you|me) )?(?:to )?|is there (?:any |a |an |some )?|do you (?:guys )?|does (?:your"
+    r"|the) \w+ |(?:any|what are the) chances? (?:of )?(?:that )?(?:you )?(?:could |can |would )?"
+    r"|i (?:was )?wonder(?:ing)? if (?:you|i|we) (?:could|can|might) |please "
+)
+# "can it be delivered on saturday": the request is a participle.
+_PASSIVE = r"(?:can|could|would) (?:it|they|this|that) (?:please )?be "
+# The customer's own wish: "I'd like you to gift wrap it", "I need a gift receipt".
+_OWN_WISH = r"i (?:would|d) (?:like|love|prefer) (?:you to |to )?|i (?:want|need) (?:you to |to )?"
+_ASK_FRAME = re.compile(
+    rf"(?:^|[.,;:!?] )(?:\w+ )?(?:{_ASKING})(?:(?:please|just|possibly|kindly|maybe"
+    rf"|also) )*|(?P<passive>\b{_PASSIVE})|(?P<self>\b(?:{_OWN_WISH}))"
+)
+_REQUEST_END: Final = words(
+    '. , ; : ! ? and but or if because so as since when while though " instead'
+)
+_DETERMINERS: Final = words("a an the this that these those some any his her their its")
+_OWNERS: Final = words("my our your")
+_DEFINITE: Final = _OWNERS | words("the this that these those his her their its")
+_ADVERBS: Final = words("please just also really kindly possibly maybe even")
+_PRONOUNS: Final = words("it them me us one")
+_PLACE_PREPOSITIONS: Final = words("to by via in at on")
+_MAX_KIND_WORDS: Final = 3
+_CAUSATIVE = re.compile(
+    r"(?:pay (?:extra|more) to )?(?:have|get) ((?:\w+ ){0,3}?)(\w+ed|sent|made|done|built)(?: |$)"
+)
+
+
+def _known(word: str) -> bool:
+    """An English word: known to the corpus, as one of its regular forms, or two joined."""
+    if not word.isalpha():
+        return False
+    forms = (word, word + "s", word + "d", word + "ed", word + "ing", word[:-1], word[:-2])
+    if any(len(f) >= 2 and is_known_word(f) for f in forms):
+        return True
+    return any(is_known_word(word[:i]) and is_known_word(word[i:]) for i in range(4, len(word) - 3))
+
+
+def _lemma(participle: str) -> str:
+    """delivered -> deliver, wrapped -> wrap, engraved -> engrave, sent -> send."""
+    if participle in _IRREGULAR_PARTICIPLES:
+        return _IRREGULAR_PARTICIPLES[participle]
+    if len(participle) < 5 or not participle.endswith("ed"):
+        return participle
+    if is_known_word(participle[:-2]):
+        return participle[:-2]
+    if participle[-3] == participle[-4] and _known(participle[:-3]):
+        return participle[:-3]
+    return participle[:-1]
+
+
+def _content(ws: list[str], i: int, *, verb: bool = False) -> tuple[list[str], int, str]:
+    """The content words from `i` (after any determiner or owner), where they end, and the
+    determiner or owner that introduced them ("" for none). A verb group ends at the purchase
+    ("gift wrap | order 1042")."""
+    det = ""
+    while i < len(ws) and (ws[i] in _DETERMINERS or ws[i] in _OWNERS or ws[i] in _ADVERBS):
+        det = ws[i] if ws[i] not in _ADVERBS else det
+        i += 1
+    out: list[str] = []
+    while i < len(ws) and ws[i].isalpha() and (ws[i] not in _FUNCTION or ws[i] in _LIGHT_VERBS):
+        if verb and out and ws[i] in _PURCHASE:
+            break
+        out.append(ws[i])
+        i += 1
+    return out, i, det
+
+
+def _kind(ws: list[str], *, passive: bool, own_wish: bool) -> str | None:
+    """Name a request from its verb and object ("could you add my loyalty points" ->
+    add_loyalty_points); None when a word of it is unknown or it asks for a person."""
+    if any(w in _PERSON for w in ws):
+        return None  # a person asked for is the detector's to hear, never a service
+    causative = _CAUSATIVE.match(" ".join(ws))
+    if causative:
+        # "get my initials engraved", "have it gift wrapped": the participle is the request and
+        # the words before it are its object (after a pronoun, the start of the verb).
+        between = causative.group(1).split()
+        head = between[1:] if between[:1] and between[0] in _PRONOUNS else []
+        ws = [
+            *head,
+            causative.group(2),
+            *between[: len(between) - len(head)],
+            *ws[len(causative.group().split()) :],
+        ]
+        passive = True
+    verb, i, _ = _content(ws, 0, verb=True)
+    if passive:  # "can it be delivered on saturday" -> deliver_on_saturday
+        verb = [_lemma(w) for w in verb]
+    if not verb or verb[0] in _VAGUE_VERBS or (own_wish and verb[0] in _PURCHASE_VERBS):
+        return None  # "can you help", or "I want to buy 40 lamps": the customer's own purchase
+    if i + 1 < len(ws) and ws[i] in _PRONOUNS and ws[i + 1] in _PARTICLES:
+        verb, i = [*verb, ws[i + 1]], i + 2  # "pick it up"
+    elif i < len(ws) and ws[i] in _PRONOUNS:
+        i += 1  # "send me an invoice", "gift wrap it"
+    obj, j, det = _content(ws, i)
+    # The purchase itself ("the order", "my bookshelf") is what a request acts on, not its name;
+    # so is any definite object of a delivery verb ("have the bookshelf sent by express").
+    if (
+        all(w in _PURCHASE for w in obj)
+        or (det in _OWNERS and len(obj) == 1)
+        or (det in _DEFINITE and verb[0] in _DELIVERY_VERBS)
+    ):
+        obj = []
+    if not obj and j < len(ws) and ws[j] in _PLACE_PREPOSITIONS:
+        place, _, place_det = _content(ws, j + 1)
+        if place and not place_det and not any(w in _PURCHASE for w in place):
+            obj = [ws[j], *place]  # "ship to canada", "pay in installments"
+    if verb[0] in _LIGHT_VERBS:
+        verb = verb[1:]  # "do you offer assembly" -> assembly; "can you do something" -> None
+    # At most three words of content: the verb, then the object's head and its last modifier
+    # ("add a personalised message card" -> add_message_card).
+    verb = verb[:_MAX_KIND_WORDS]
+    prep = obj[:1] if obj and obj[0] in _PLACE_PREPOSITIONS else []
+    room = _MAX_KIND_WORDS - len(verb)
+    parts = [*verb, *(prep + obj[len(prep) :][-room:] if room > 0 else [])]
+    if not parts or not all(_known(w) for w in parts) or all(w in _LEXICON.words for w in parts):
+        return None  # an unknown word, or a need the classes above know without its details
+    return "_".join(parts)
+
+
+def service_request_kind(line: str) -> str | None:
+    """The request kind of the first framed request the reader understands, if any."""
+    for frame in _ASK_FRAME.finditer(line):
+        rest: list[str] = []
+        for word in line[frame.end() :].split():
+            if word in _REQUEST_END:
+                break
+            rest.append(word)
+        kind = _kind(rest, passive=bool(frame.group("passive")), own_wish=bool(frame.group("self")))
+        if kind is not None:
+            return kind
+    return None
+
+
+# -- Reactions and tone ----------------------------------------------------------------------
+
+_YES = _any(
+    "yes yeah yep yup ya sure ok okay alright all_right please go_ahead do_it do_that sounds_good"
+    " that_works perfect great fine absolutely definitely of_course why_not that_would_be_great"
+    " that_is_fine"
+)
+_THANKS_WORDS = "thanks thank_you thx ty cheers appreciate_it that_is_all that_is_everything"
+_AFFIRM = re.compile(rf"{_YES}(?: (?:{_YES}|{_any(_THANKS_WORDS)}))*")
+_NEGATE = re.compile(r"^(?:no|nope|nah|not now|never mind|nevermind)\b")
+_THANKS = re.compile(_any(_THANKS_WORDS + " all_good bye goodbye"))
+_GREETING = re.compile(r"^(?:hi|hello|hey|hiya|yo|good (?:morning|afternoon|evening))\b")
+
+
+def _reaction(line: str) -> Reaction | None:
+    plain = " ".join(w for w in line.split() if w.isalnum() or "_" in w)
+    if _AFFIRM.fullmatch(plain):
+        return "affirm"
+    if _NEGATE.match(line):
+        return "negate"
+    if _THANKS.search(line):
+        return "thanks"
+    if _GREETING.match(line):
+        return "greeting"
+    return None
+
+
+_ANGER = re.compile(
+    _any(
+        "ridiculous unacceptable absurd outrageous pathetic terrible horrible awful worst"
+        " disgusting disgrace disgraceful shocking appalling furious angry livid annoyed annoying"
+        " frustrated frustrating fed_up sick_of tired_of had_enough third_time how_many_times"
+        " not_happy unhappy disappointed incompetent useless joke seriously wtf ffs what_the_hell"
+        " damn dammit hell crap crappy bloody shit shitty fuck fucking pissed sucks rubbish"
+        " nightmare insane unbelievable thanks_for_nothing kidding_me give_me_a_break"
+    )
+    + r"|\bjust (?:great|perfect|brilliant|wonderful|fantastic|lovely)\b"
+)
+
+
+def is_frustrated(text: str) -> bool:
+    """Tone only: "!!", shouting, swearing, "ridiculous", "third time". Never a decision input."""
+    if re.search(r"!{2,}|\?!|!\?|\*{2,}|[#@$%&]{3,}", text):
+        return True
+    # A capitalised label ("SYSTEM:", "NOTE:") is formatting; short capitals are acronyms (USB).
+    plain = re.sub(r"\b(?:[A-Z]+\s+){0,2}[A-Z]+:", " ", _EMAIL.sub(" ", text))
+    shouted = re.findall(r"\b[A-Z]{3,}\b", plain)
+    if any(len(w) >= 5 for w in shouted) or len(shouted) >= 2:
+        return True
+    return _ANGER.search(_reading(text)) is not None
+
+
+# -- The reader ------------------------------------------------------------------------------
+
+
+def understand(text: str) -> Understanding:
+    """What the customer needs, in what order, and in what tone (tone shapes wording only)."""
+    line = _reading(text)
+    needs, money = _needs(line)
+    kind: str | None = None
+    if not needs:
+        kind = service_request_kind(line)
+        needs = ["service_request"] if kind else []
+    if needs and needs[0] == "competitor_price_match":
+        kind = COMPETITOR_PRICE_MATCH
+    intent = needs[0] if needs else None
+    problem = intent in ("damaged", "wrong_item")
+    return Understanding(
+        intent=intent,
+        request_kind=kind,
+        wants_refund=money or (problem and "cancel" in needs),
+        new_address=extract_address(text) if "address_change" in needs else None,
+        name=extract_name(text),
+        frustrated=is_frustrated(text),
+        reaction=_reaction(line) if intent is None else None,
+        also=tuple(needs[1:]),
+    )
+
+
+# -- Names, addresses and items (read from the raw text: their capitals and digits matter) ---
+
+_NAME_WORD = r"[A-Z][a-z'-]+|[A-Z]{2,}(?=\s|$|[,.!])"
+_FULL_NAME = rf"((?:{_NAME_WORD})(?:\s+(?:{_NAME_WORD})){{1,2}})"
+_ANY_NAME = rf"((?:{_NAME_WORD})(?:\s+(?:{_NAME_WORD})){{0,2}})"
+_NAME_FRAMES: Final = tuple(
+    re.compile(frame)
+    for frame in (
+        rf"(?i:\b(?:this\s+is|my\s+name\s+is|my\s+name's|name\s*:))\s+{_ANY_NAME}",
+        rf"(?i:\b(?:i\s+am|i'm|it's|it\s+is))\s+{_FULL_NAME}",
+        rf"^\s*(?i:hi|hello|hey)?[,!.\s]*{_FULL_NAME}\s+(?i:here)\b",
+        rf"(?i:thanks|thank\s+you|cheers|regards|best|sincerely)[,!.]?\s*[-\u2013\u2014]*\s*"
+        rf"{_ANY_NAME}\s*[.!]?\s*$",
+    )
+)
+_LOWER_NAME = re.compile(r"\bmy\s+name\s+is\s+([a-z][a-z'-]+(?:\s+[a-z][a-z'-]+)?)", re.I)
+
+
+def extract_name(text: str) -> str | None:
+    """A name the customer gives for themselves ("this is John Smith"), if any."""
+    for frame in _NAME_FRAMES:
+        match = frame.search(text)
+        if match and _plausible_name(match.group(1)):
+            return " ".join(match.group(1).split())
+    match = _LOWER_NAME.search(text)
+    if match and _plausible_name(match.group(1)):
+        return " ".join(w.capitalize() for w in match.group(1).split())
+    return None
+
+
+def _plausible_name(name: str) -> bool:
+    # A name is no function word, no word of the reader's classes, no word of anger.
+    ws = name.lower().split()
+    return bool(ws) and not any(
+        w in _FUNCTION or w in _LEXICON.words or _ANGER.search(w) for w in ws
+    )
+
+
+_STREET = (
+    r"(?:street|st|road|rd|avenue|ave|lane|ln|drive|dr|way|court|ct|place|pl|boulevard|blvd|close"
+    r"|crescent|terrace|square|sq|apt|apartment|flat|suite|unit|highway|hwy|parkway|pkwy|row|mews"
+    r"|gardens|grove|hill|park)\b\.?"
+)
+_POSTCODE = r"\b(?:[A-Z]{1,2}\d[A-Z\d]?\s*\d[A-Z]{2}|\d{5}(?:-\d{4})?)\b"
+_NOT_IN_ADDRESS = r"(?!(?:to|at|in|on|my|the|for|and|or|is|it|order|instead|please|not)\b)"
+# A street address has a shape: a house number, a street's name and kind, then a town and a
+# postcode if given ("221B Baker Street, London NW1 6XE", "10 Elm Lane, Springfield 12345").
+_ADDRESS = re.compile(
+    rf"\b\d+[a-z]?\s+(?:{_NOT_IN_ADDRESS}[a-z][\w'-]*\s+){{1,3}}?{_STREET}"
+    rf"(?:,?\s+{_NOT_IN_ADDRESS}[a-z][a-z'-]+(?:\s+{_NOT_IN_ADDRESS}[a-z][a-z'-]+)?(?=[\s,.!?]|$))?"
+    rf"(?:,?\s+{_POSTCODE})?",
+    re.I,
+)
+
+
+def extract_address(text: str) -> str | None:
+    """The new delivery address in a request to change it, when it has an address's shape."""
+    match = _ADDRESS.search(_EMAIL.sub(" ", text))
+    return match.group().rstrip(" .") if match else None
+
+
+def looks_like_address(text: str) -> bool:
+    """A street address: a number with a street word, or a postcode."""
+    stripped = text.strip()
+    if not stripped or len(stripped) > 200 or "@" in stripped:
+        return False
+    return bool(_ADDRESS.search(stripped)) or bool(
+        re.search(_POSTCODE, stripped) and re.search(r"[A-Za-z]{3,}", stripped)
+    )
+
+
+def mentions_item(text: str, item: str) -> bool:
+    """Whether the message names the item: any of its words, singular or plural, or one slip."""
+    said = {_singular(w) for w in re.findall(r"[a-z]+", _EMAIL.sub(" ", text.lower()))}
+    wanted = {_singular(w) for w in re.findall(r"[a-z]{3,}", item.lower()) if w not in _FUNCTION}
+    return any(
+        w in said or (len(w) >= 5 and any(s[:1] == w[:1] and OSA.distance(s, w) <= 1 for s in said))
+        for w in wanted
+    )
+
+
+def _singular(word: str) -> str:
+    if len(word) > 4 and word.endswith("ies"):
+        return word[:-3] + "y"
+    if len(word) > 3 and word.endswith("s") and not word.endswith(("ss", "us", "is")):
+        return word[:-1]
+    return word
