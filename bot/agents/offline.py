@@ -15,7 +15,7 @@ from dataclasses import dataclass, replace
 from typing import Any, Final
 
 from bot.agents.base import AgentTurn
-from bot.agents.understanding import (
+from bot.agents.needs import (
     Intent,
     Understanding,
     extract_address,
