@@ -44,9 +44,11 @@ INFORMATIONAL_REQUESTS: Final = frozenset(
 )
 # Moods, confidence and wishes for a person are never request kinds (they must not become a
 # gap verdict, the ground for a policy_gap escalation).
+# Whole words of the kind only: "personalise_mug" or "tone_down_packaging" are requests.
 _NOT_A_REQUEST: Final = re.compile(
-    r"ang(?:ry|er)|furious|upset|frustrat|annoy|sentiment|mood|tone|confiden|unsure|uncertain"
-    r"|escalat|human|person|agent|manager|supervisor|representative",
+    r"(?<![a-z])(?:angry|anger|furious|upset|frustrat[a-z]*|annoy[a-z]*|sentiment|moods?|tone"
+    r"|confiden[a-z]*|unsure|uncertain|escalat[a-z]*|humans?|persons?|people|agents?|managers?"
+    r"|supervisors?|representatives?)(?![a-z])",
     re.I,
 )
 

@@ -757,3 +757,6 @@ def test_check_policy_refuses_moods_confidence_and_people_as_request_kinds() -> 
     assert status["verdict"] == "not_a_policy_matter"
     assert escalation_refusal(tools.state, "policy_gap") is not None
     assert tools.state.policy_checks == ()
+    # whole words only: a request whose words merely contain a mood or a role is a request
+    for kind in ("personalise_mug", "reagent_kit_swap", "personalized_engraving"):
+        assert "verdict" in tools.call("check_policy", {"request": kind}), kind
