@@ -70,6 +70,9 @@ _JOINERS: Final = words(
 # A word the corpus has seen this often is a word in its own right, not a slip of the keys
 # (typos of common words sit well below it: "agnet" 46k, "sevice" 159k; "urgent" is 6.7M).
 _KNOWN_COUNT: Final = 1_000_000
+# How much more often the lexicon word is used than a counted word for the latter to be its slip
+# ("received" 90M vs "recieved" 1.3M; "through" is only 4x "though").
+_SLIP_RATIO: Final = 50
 _MAX_FUZZY_LENGTH: Final = 24
 _MAX_JOINED_LENGTH: Final = 48
 
@@ -105,6 +108,17 @@ class Lexicon:
         found = process.extractOne(word, self._targets, scorer=OSA.distance, score_cutoff=limit)
         return None if found is None else found[0]
 
+    def _common_slip(self, word: str) -> str | None:
+        # A slip common enough to be counted as a word ("recieved", "adres") is one edit from a
+        # lexicon word used far more often; a real word ("though" by "through") is not.
+        if len(word) < 6 or word in NEVER_CORRECTED:
+            return None
+        found = process.extractOne(word, self._targets, scorer=OSA.distance, score_cutoff=1)
+        if found is None or len(found[0]) != len(word):
+            return None  # swapped or mistyped letters only: "thorough" is not "through"
+        counts = _segmenter().unigrams
+        return found[0] if counts.get(found[0], 0.0) >= _SLIP_RATIO * counts[word] else None
+
     def _inflected(self, word: str) -> bool:
         # "phoned", "emailed", "chatted" are other forms of a lexicon word, not slips of it
         return any(
@@ -120,8 +134,10 @@ class Lexicon:
             return self.normalise(squeezed)  # a held key: "plsss", "agenttt", "pleeease"
         if not word.isalpha() or len(word) < 4 or len(word) > _MAX_JOINED_LENGTH:
             return (word,)
-        if is_known_word(word) or self._inflected(word):
+        if self._inflected(word):
             return (word,)
+        if is_known_word(word):
+            return (self._common_slip(word) or word,)
         if len(word) >= 6:
             # Joined words combine lexicon words with small function words ("tosomebody");
             # anything else the segmenter proposes is more likely a rare word of its own.
