@@ -48,6 +48,9 @@ _OPEN_QUESTION: Final = (
 )
 _SENTENCE_BREAK: Final = re.compile(r"(?<=[.!?;])\s+")
 PERSON_OFFER: Final = "Or would you rather talk to a person? Just say yes and I'll bring one in."
+# When the reply already asks for a yes (to another offer), a yes must not mean two things.
+PERSON_IF_PREFERRED: Final = "If you'd rather talk to a person, just say so."
+_INVITES_YES: Final = re.compile(r"\b(?:reply|say|answer) yes\b", re.I)
 _PROMISES_HANDOFF = re.compile(
     r"\b(transfer\w*|connect\w*|escalat\w*|hand\w*\s+(?:you|this|it)?\s*(?:over|off|on)|"
     r"pass\w*\s+(?:you|this|it)\s+(?:on|over|along|to)|put(?:ting)?\s+you\s+through|"
@@ -359,14 +362,15 @@ def _settle(state: ConversationState, proposal: Proposal, *, steps: int) -> Ruli
     if promises_handoff(reply):
         reply = "I can take care of this myself, right here."
         notes.append("the reply promised a handoff that is not happening: replaced")
-    if PERSON_OFFER not in reply:
+    if PERSON_OFFER not in reply and PERSON_IF_PREFERRED not in reply:
+        offer = PERSON_IF_PREFERRED if _INVITES_YES.search(reply) else PERSON_OFFER
         if state.signals_in_turn(state.turn):
-            reply = f"{reply.rstrip()} {PERSON_OFFER}".strip()
+            reply = f"{reply.rstrip()} {offer}".strip()
             notes.append("implicit wish for a person noted: offered one alongside the resolution")
         elif _handoff_refused_in_turn(state):
             # The agent wanted a person for the customer and the engine found no ground: the
             # customer is asked, so a request the engine could not read is one "yes" away.
-            reply = f"{reply.rstrip()} {PERSON_OFFER}".strip()
+            reply = f"{reply.rstrip()} {offer}".strip()
             notes.append("the agent's handoff was refused: the customer is asked about a person")
     reason = (
         "; ".join([f"{action} accepted", *notes])

@@ -26,7 +26,7 @@ from bot.agents.needs import (
     understand,
 )
 from bot.tools import ACTION_REQUEST, ToolBox
-from escalation.engine import PERSON_OFFER, Proposal
+from escalation.engine import PERSON_IF_PREFERRED, PERSON_OFFER, Proposal
 from escalation.handoff import Utterance
 from escalation.identifiers import extract_identifiers
 from escalation.policy import humanise
@@ -645,7 +645,7 @@ def _conversation_window(text: str, history: Sequence[Utterance]) -> tuple[list[
 
 def _asked(reply: str) -> bool:
     """A bot reply that asked something (a clarify) leaves the customer's need open."""
-    return reply.replace(PERSON_OFFER, "").rstrip().endswith("?")
+    return reply.replace(PERSON_OFFER, "").replace(PERSON_IF_PREFERRED, "").rstrip().endswith("?")
 
 
 def _asked_for_order(reply: str | None) -> bool:

@@ -7,7 +7,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from escalation.engine import PERSON_OFFER, Proposal, decide, screen_message
+from escalation.engine import PERSON_IF_PREFERRED, PERSON_OFFER, Proposal, decide, screen_message
 from escalation.ledger import Attempt
 from escalation.signals import consent_words
 from escalation.state import ConversationState
@@ -110,3 +110,17 @@ def test_a_plain_resolution_asks_nothing_about_a_person() -> None:
 def test_consent_is_always_the_customers_whole_message(text: str) -> None:
     words = consent_words(text)
     assert words is None or words == text.strip()
+
+
+def test_a_reply_that_already_asks_for_a_yes_offers_a_person_without_a_second_yes() -> None:
+    """ "I can cancel it instead: just reply yes" with a doubt in the same turn: a yes must mean
+    the cancellation, so the person is offered in words that need the customer's own request."""
+    doubted = screen_message(ConversationState(), "are you a bot? refund order 1042").state
+    reply = (
+        "I can't refund it yet. I can cancel order 1042 instead. Just reply yes and I'll do that."
+    )
+    ruling = decide(doubted, Proposal(action="decline", reply=reply))
+    assert PERSON_OFFER not in ruling.decision.reply
+    assert PERSON_IF_PREFERRED in ruling.decision.reply
+    assert ruling.state.person_offered_turn == 0
+    assert screen_message(ruling.state, "yes").decision is None
