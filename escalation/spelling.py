@@ -129,9 +129,11 @@ class Lexicon:
     def _normalise(self, word: str) -> tuple[str, ...]:
         if word in self.words or word in REWRITES:
             return tuple(REWRITES.get(word, word).split())
-        squeezed = _LETTER_RUN.sub(r"\1", word)
-        if squeezed != word:
-            return self.normalise(squeezed)  # a held key: "plsss", "agenttt", "pleeease"
+        if _LETTER_RUN.search(word):  # a held key: "plsss", "agenttt", "pleeease", "coool"
+            forms = (_LETTER_RUN.sub(r"\1", word), _LETTER_RUN.sub(r"\1\1", word))
+            ours = [f for f in forms if f in self.words or f in REWRITES]
+            counts = _segmenter().unigrams
+            return self.normalise(ours[0] if ours else max(forms, key=lambda f: counts.get(f, 0)))
         if not word.isalpha() or len(word) < 4 or len(word) > _MAX_JOINED_LENGTH:
             return (word,)
         if self._inflected(word):

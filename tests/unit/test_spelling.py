@@ -20,3 +20,10 @@ def test_a_common_slip_of_a_lexicon_word_is_that_word(typed: str, meant: str) ->
 @pytest.mark.parametrize("word", ["though", "thorough", "managed", "receiver"])
 def test_a_real_word_near_a_lexicon_word_stays_itself(word: str) -> None:
     assert LEXICON.normalise(word) == (word,)
+
+
+@pytest.mark.parametrize(
+    ("typed", "meant"), [("recieveddd", "received"), ("sooo", "so"), ("cooool", "cool")]
+)
+def test_a_held_key_is_the_word_with_its_letters_single_or_double(typed: str, meant: str) -> None:
+    assert LEXICON.normalise(typed) == (meant,)
