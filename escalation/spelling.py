@@ -47,6 +47,7 @@ REWRITES: Final[dict[str, str]] = COMMON_REWRITES | _table(
     " tlk=talk tak=talk tlking=talking spk=speak spking=speaking ned=need nd=need cn=can cud=could"
     " hv=have msg=message txt=text bk=back wen=when rn=right_now abt=about acct=account"
     " srvc=service svc=service xfer=transfer xfr=transfer hmn=human agt=agent irl=real tx=thanks"
+    " diff=difference addr=address dmg=damaged dmgd=damaged pkg=package"
     " exec=executive execs=executives frm=from po= naman= ko= ba= ma="
     " pa=please paki=please pwede=can sana=hopefully sa=to ang=the ng=a ako=me tao=person"
     " kausap=talk_to makausap=talk_to pakausap=please_talk_to salamat=thanks"

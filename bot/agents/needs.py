@@ -25,8 +25,10 @@ it for 18", "cheaper at Zalando").
 from __future__ import annotations
 
 import calendar
+import itertools
 import re
-from dataclasses import dataclass
+from collections.abc import Callable
+from dataclasses import dataclass, replace
 from functools import lru_cache
 from typing import Final, Literal
 
@@ -57,13 +59,16 @@ class Understanding:
     """The needs a message expresses (if any), with the details an agent acts on."""
 
     intent: Intent | None = None
-    request_kind: str | None = None  # the policy request kind of a service request
+    request_kind: str | None = None  # the policy request kind of the intent, if it is one
+    service_kind: str | None = None  # the kind of the service request among the needs
     wants_refund: bool = False  # money back rather than a replacement
+    wants_credit: bool = False  # compensation asked for (a late parcel's credit)
     new_address: str | None = None
     name: str | None = None
     frustrated: bool = False
     reaction: Reaction | None = None
     also: tuple[Intent, ...] = ()  # further needs stated in the same message, in order
+    at: tuple[int, ...] = ()  # where each need (intent, then also) starts in the text
 
     @property
     def problem(self) -> Problem | None:
@@ -120,13 +125,14 @@ _STATUS_WORDS = (
 )
 _SHIPPING_WORDS = (
     "shipped dispatched sent sent_out posted left gone_out processed packed ship dispatch"
-    " go_out leave"
+    " go_out leave delivered arrived"
 )
 _MONEY_WORDS = (
     "refund refunds refunded refunding money_back my_money reimburse reimbursed reimbursement"
     " pay_me_back paid_back chargeback charge_back"
 )
 _RETURN_WORDS = "return returns returned returning"
+_CREDIT_WORDS = "credit compensation compensate compensated voucher goodwill"
 _CANCEL_WORDS = (
     "cancel cancels cancelled canceled cancelling canceling cancellation call_off called_off"
     " changed_my_mind withdraw_my_order void_my_order scrap_my_order scrap_the_order"
@@ -221,15 +227,34 @@ _SELLER_VERBS: Final = words("has have had sells sell sold lists offers 's")
 _SELLER_PREPOSITIONS: Final = words("at on from with")
 
 
+@dataclass(frozen=True, slots=True)
+class _Reading:
+    """The normalised words on one line, and where in the raw text each word starts."""
+
+    line: str
+    starts: tuple[int, ...]
+
+    def offset(self, position: int) -> int:
+        """The raw-text offset of the word at `position` in `line`."""
+        index = self.line.count(" ", 0, position)
+        return self.starts[min(index, len(self.starts) - 1)] if self.starts else 0
+
+
+def _same_length(replacement: str) -> Callable[[re.Match[str]], str]:
+    # Offsets into the raw text must survive the substitution.
+    return lambda match: replacement.ljust(len(match.group()))[: len(match.group())]
+
+
 @lru_cache(maxsize=1024)
-def _reading(text: str) -> str:
+def _reading(text: str) -> _Reading:
     """The message's normalised words on one line; quoted "> " lines are someone else's.
 
     A capitalised word after "at/on/from/with" or before "has/sells/'s" (no weekday, month or
     word of grammar) is a seller's name: it is read as one placeholder word.
     """
-    plain = _URL.sub(" ", _EMAIL.sub(" email ", text))
+    plain = _URL.sub(_same_length(""), _EMAIL.sub(_same_length("email"), text))
     out: list[str] = []
+    starts: list[int] = []
     offset = 0
     for line in plain.split("\n"):
         if not line.lstrip().startswith(">"):
@@ -245,9 +270,11 @@ def _reading(text: str) -> str:
                     and token.word not in _LEXICON.words
                     and (before in _SELLER_PREPOSITIONS or after in _SELLER_VERBS)
                 )
-                out.append(_NAMED_SELLER if named else token.word)
+                for word in (_NAMED_SELLER if named else token.word).split():
+                    out.append(word)
+                    starts.append(token.start)
         offset += len(line) + 1
-    return " ".join(out)
+    return _Reading(" ".join(out), tuple(starts))
 
 
 # -- Needs: patterns over the normalised line ------------------------------------------------
@@ -313,6 +340,10 @@ _WRONG_ITEM = (
     rf"|\bnot (?:what|the \w+(?: that)?) (?:i|we) (?:{_ORDERED}|order|buy|choose)"
     r"|\bis not (?:mine|ours)\b|\bnever ordered\b|\bdid not order\b"
     r"|\b(?:someone|somebody) else 's\b|\bmix(?:ed)? ?up\b"
+    r"|\b(?:send|give|get|have)(?: me| us)? (?:the|a) (?:correct|right) (?!address|email|number"
+    r"|account|amount|price|date|time|person)\w+"
+    r"|\b(?:inside|in it|in the (?:box|package|parcel)) (?:there )?(?:is|was|are|were) not\b"
+    rf"|\bis not (?:the|a|an|my) \w+(?: \w+)? (?:i|we) (?:{_ORDERED}|order|buy)\b"
     r"|\b(?:sent|gave|shipped|packed|mailed|posted|got|received|came|arrived)(?: \w+){0,6}"
     rf" instead\b|\b{_ORDERED} (?:\S+ ){{1,6}}?(?:but |and |yet |, )(?:i |we )?(?:{_GOT}"
     r"|you sent|they sent|it came|it is|this is|what came|(?:a|an|the) \w+ came)\b"
@@ -390,8 +421,9 @@ def _blank(line: str, start: int, end: int) -> str:
     return line[:start] + re.sub(r"\S", "~", line[start:end]) + line[end:]
 
 
-def _needs(line: str) -> tuple[list[Intent], bool]:
-    """The needs in the order written, and whether money back is asked for (not negated)."""
+def _needs(line: str) -> tuple[list[tuple[int, Intent]], bool, str]:
+    """The needs in the order written (with where each starts in `line`), whether money back
+    is asked for (not negated), and the line with the needs' words blanked out."""
     found: list[tuple[int, Intent]] = []
     money = False
     vetoed: set[Intent] = set()
@@ -410,17 +442,19 @@ def _needs(line: str) -> tuple[list[Intent], bool]:
             money |= intent == "refund" and re.search(_any(_MONEY_WORDS), match.group()) is not None
             if intent == "competitor_price_match":
                 vetoed.add("price_drop")  # another seller's price is no drop of our own
-    ordered: list[Intent] = []
-    for _, intent in sorted(found, key=lambda f: f[0]):
-        if intent not in ordered:
-            ordered.append(intent)
-    if "damaged" in ordered or "wrong_item" in ordered:
-        # Money back for a damaged or wrong item is that need's remedy, not a need of its own.
-        ordered = [n for n in ordered if n != "refund"]
-    if "late_delivery" in ordered:
+    ordered: list[tuple[int, Intent]] = []
+    for start, intent in sorted(found, key=lambda f: f[0]):
+        if all(intent != i for _, i in ordered):
+            ordered.append((start, intent))
+    intents = {i for _, i in ordered}
+    if intents & {"damaged", "wrong_item", "price_drop", "competitor_price_match"}:
+        # Money back for a damaged or wrong item, or a price's difference, is that need's
+        # remedy, not a need of its own.
+        ordered = [(p, i) for p, i in ordered if i != "refund"]
+    if "late_delivery" in intents:
         # Where a late parcel is, is part of the late-delivery answer.
-        ordered = [n for n in ordered if n != "order_status"]
-    return ordered, money
+        ordered = [(p, i) for p, i in ordered if i != "order_status"]
+    return ordered, money, line
 
 
 # -- Service requests: understand or ask -----------------------------------------------------
@@ -549,8 +583,26 @@ def _kind(ws: list[str], *, passive: bool, own_wish: bool) -> str | None:
     return "_".join(parts)
 
 
+# What carrying out a need involves (its remedy, its paperwork): asked for beside the need, it
+# is that need's detail, never a request of its own ("it's cracked, could you replace it").
+_REMEDY: Final = words(
+    "replace replacement exchange swap new another fix repair label labels receipt invoice"
+    " confirmation tracking"
+)
+
+
+def _part_of_a_need(kind: str) -> bool:
+    return any(word in _REMEDY for word in kind.split("_"))
+
+
 def service_request_kind(line: str) -> str | None:
     """The request kind of the first framed request the reader understands, if any."""
+    found = _framed_request(line)
+    return found[0] if found else None
+
+
+def _framed_request(line: str) -> tuple[str, int] | None:
+    """The first framed request the reader understands: its kind and where its frame starts."""
     for frame in _ASK_FRAME.finditer(line):
         rest: list[str] = []
         for word in line[frame.end() :].split():
@@ -559,7 +611,7 @@ def service_request_kind(line: str) -> str | None:
             rest.append(word)
         kind = _kind(rest, passive=bool(frame.group("passive")), own_wish=bool(frame.group("self")))
         if kind is not None:
-            return kind
+            return kind, frame.end()
     return None
 
 
@@ -612,34 +664,92 @@ def is_frustrated(text: str) -> bool:
     shouted = re.findall(r"\b[A-Z]{3,}\b", plain)
     if any(len(w) >= 5 for w in shouted) or len(shouted) >= 2:
         return True
-    return _ANGER.search(_reading(text)) is not None
+    return _ANGER.search(_reading(text).line) is not None
 
 
 # -- The reader ------------------------------------------------------------------------------
 
 
+def separate(understood: Understanding) -> tuple[Understanding, ...]:
+    """One understanding per need stated (intent first, then `also`), each with its details."""
+    if understood.intent is None:
+        return (understood,)
+    out = []
+    for intent in (understood.intent, *understood.also):
+        out.append(
+            replace(
+                understood,
+                intent=intent,
+                also=(),
+                at=(),
+                request_kind=_request_kind(intent, understood.service_kind),
+                wants_refund=understood.wants_refund
+                and intent in ("damaged", "wrong_item", "refund"),
+                new_address=understood.new_address if intent == "address_change" else None,
+            )
+        )
+    return tuple(out)
+
+
 def understand(text: str) -> Understanding:
     """What the customer needs, in what order, and in what tone (tone shapes wording only)."""
-    line = _reading(text)
-    needs, money = _needs(line)
-    kind: str | None = None
-    if not needs:
-        kind = service_request_kind(line)
-        needs = ["service_request"] if kind else []
-    if needs and needs[0] == "competitor_price_match":
-        kind = COMPETITOR_PRICE_MATCH
+    reading = _reading(text)
+    line = reading.line
+    found, money, rest = _needs(line)
+    framed = _framed_request(rest)
+    if framed is not None and found and _part_of_a_need(framed[0]):
+        framed = None
+    kind = framed[0] if framed else None
+    if framed is not None:
+        found = sorted([*found, (framed[1], "service_request")])
+    needs = [intent for _, intent in found]
+    at = tuple(reading.offset(position) for position, _ in found)
     intent = needs[0] if needs else None
     problem = intent in ("damaged", "wrong_item")
     return Understanding(
         intent=intent,
-        request_kind=kind,
+        request_kind=_request_kind(intent, kind),
+        service_kind=kind,
         wants_refund=money or (problem and "cancel" in needs),
+        wants_credit=any(
+            not _negated(line, m.start())
+            for m in re.finditer(rf"{_any(_CREDIT_WORDS)}(?! card)", line)
+        ),
         new_address=extract_address(text) if "address_change" in needs else None,
         name=extract_name(text),
         frustrated=is_frustrated(text),
         reaction=_reaction(line) if intent is None else None,
         also=tuple(needs[1:]),
+        at=at,
     )
+
+
+def _request_kind(intent: Intent | None, service_kind: str | None) -> str | None:
+    if intent == "competitor_price_match":
+        return COMPETITOR_PRICE_MATCH
+    return service_kind if intent == "service_request" else None
+
+
+_CLAUSE_BREAK: Final = re.compile(
+    r"[.;!?\n]+\s*|,\s*(?:(?:and|also|plus|but)\b\s*)*|\s(?:and|also|plus|but|then)\b\s*", re.I
+)
+
+
+def need_clauses(text: str, understood: Understanding) -> tuple[str, ...]:
+    """The part of the message each need was stated in (intent first, then `also`).
+
+    The message is cut at the last clause break between two needs ("cancel 2051 and refund
+    4410" -> "cancel 2051", "refund 4410"); where none stands between them, at the later need.
+    """
+    at = understood.at
+    if len(at) < 2 or len(at) != 1 + len(understood.also):
+        return (text,) * max(1, len(at))
+    cuts = [0]
+    for here, following in itertools.pairwise(at):
+        breaks = [m.start() for m in _CLAUSE_BREAK.finditer(text, here, following)]
+        cuts.append(max(breaks[-1] if breaks else following, cuts[-1]))
+    cuts.append(len(text))
+    return tuple(text[a:b] for a, b in itertools.pairwise(cuts))
 
 
 # -- Names, addresses and items (read from the raw text: their capitals and digits matter) ---
@@ -657,7 +767,13 @@ _NAME_FRAMES: Final = tuple(
         rf"{_ANY_NAME}\s*[.!]?\s*$",
     )
 )
-_LOWER_NAME = re.compile(r"\bmy\s+name\s+is\s+([a-z][a-z'-]+(?:\s+[a-z][a-z'-]+)?)", re.I)
+# Lower case: "my name is ravi", or a full name after "this is", "i'm" ("this is john smith").
+_LOWER_NAME = re.compile(
+    r"\bmy\s+name\s+is\s+([a-z][a-z'-]+(?:\s+[a-z][a-z'-]+)?)"
+    r"|\b(?:this\s+is|i\s+am|i'm|im|it's|its|name\s*:)\s+([a-z][a-z'-]+\s+[a-z][a-z'-]+)\b"
+    r"(?=\s*$|\s*[^\w\s]|\s+(?:and|here|from|with|but|my|i|im|order|email|phone|again)\b)",
+    re.I,
+)
 
 
 def extract_name(text: str) -> str | None:
@@ -667,8 +783,9 @@ def extract_name(text: str) -> str | None:
         if match and _plausible_name(match.group(1)):
             return " ".join(match.group(1).split())
     match = _LOWER_NAME.search(text)
-    if match and _plausible_name(match.group(1)):
-        return " ".join(w.capitalize() for w in match.group(1).split())
+    name = match and (match.group(1) or match.group(2))
+    if name and _plausible_name(name):
+        return " ".join(w.capitalize() for w in name.split())
     return None
 
 

@@ -23,6 +23,8 @@ from bot.agents.needs import (
     is_frustrated,
     looks_like_address,
     mentions_item,
+    need_clauses,
+    separate,
     understand,
 )
 from bot.tools import ACTION_REQUEST, ToolBox
@@ -30,7 +32,7 @@ from escalation.engine import PERSON_IF_PREFERRED, PERSON_OFFER, Proposal
 from escalation.handoff import Utterance
 from escalation.identifiers import extract_identifiers
 from escalation.policy import humanise
-from escalation.vocabulary import IdentifierKind, ToolName
+from escalation.vocabulary import EFFECT_TOOLS, IdentifierKind, ToolName
 
 Order = Mapping[str, Any]  # an order as the tools show it (bot.tools.order_view)
 
@@ -108,18 +110,41 @@ class _Need:
 
 
 class _Turn:
-    def __init__(self, *, text: str, history: Sequence[Utterance], tools: ToolBox) -> None:
+    def __init__(
+        self,
+        *,
+        text: str,
+        history: Sequence[Utterance],
+        tools: ToolBox,
+        need: _Need | None = None,
+    ) -> None:
         self.text = text
         self.tools = tools
-        earlier, self.last_bot = _conversation_window(text, history)
         self.now = understand(text)
-        self.need = _find_need(self.now, text, earlier, self.last_bot)
+        # Pushing back on a "no" ("they're basically new!") is about the need just declined.
+        pushback = not self.now.has_need and self.now.reaction is None and _declined(tools)
+        earlier, self.last_bot = _conversation_window(text, history, past_decline=pushback)
+        self.need = need or _find_need(self.now, text, earlier, self.last_bot)
         self.frustrated = self.now.frustrated or any(is_frustrated(t) for t in self.need.texts)
         self.orders: list[Order] | None = None
+        self.voiced = need is None  # a further need's reply is part of the first one's
 
     # --- the turn ---------------------------------------------------------------------
 
     def run(self) -> Proposal:
+        """Each need the message states, in order, while the ones before it are settled."""
+        needs = _separate(self.need)
+        proposals = [self._settle(needs[0])]
+        for need in needs[1:]:
+            if proposals[-1].action not in ("resolve", "decline"):
+                break
+            further = _Turn(text=self.text, history=(), tools=self.tools, need=need)
+            further.last_bot, further.orders = self.last_bot, self.orders
+            proposals.append(further._settle(need))
+        return _combine(proposals)
+
+    def _settle(self, need: _Need) -> Proposal:
+        self.need = need
         try:
             return self._work()
         except _Stop as stop:
@@ -167,6 +192,9 @@ class _Turn:
                     f"{_money(effect.get('amount'))} to your account for the delay. {status}"
                 ),
             )
+        if self.need.understanding.wants_credit:
+            # The credit asked for is the late-delivery rule's: its "no" is explained.
+            return self._after_verdict(self._check("late_delivery", order), order)
         if order["status"] == "delivered":
             return self._resolve(
                 f"{status} If it hasn't reached you, tell me and I'll look into it.",
@@ -404,6 +432,9 @@ class _Turn:
                     reason="ambiguous match: asking, never picking",
                 )
             )
+        elif status == "not_found" and set(args) == {"query"}:
+            # A name alone is no identifier; what looked like one may not even be a name.
+            raise _Stop(self._clarify(DEFAULT_ASK, self._lead(), reason="no customer by that name"))
         elif status == "not_found":
             raise _Stop(
                 self._clarify(
@@ -617,6 +648,8 @@ class _Turn:
 
     def _voice(self, reply: str) -> str:
         """Acknowledge frustration or doubt about the bot first; tone never changes the action."""
+        if not self.voiced:
+            return reply
         parts = []
         if self.frustrated and not reply.startswith(FRUSTRATION_ACK):
             parts.append(FRUSTRATION_ACK)
@@ -628,8 +661,13 @@ class _Turn:
 # --- reading the conversation ----------------------------------------------------------
 
 
-def _conversation_window(text: str, history: Sequence[Utterance]) -> tuple[list[str], str | None]:
-    """Earlier customer messages since the bot last settled something, and its last reply."""
+def _conversation_window(
+    text: str, history: Sequence[Utterance], *, past_decline: bool = False
+) -> tuple[list[str], str | None]:
+    """Earlier customer messages since the bot last settled something, and its last reply.
+
+    With `past_decline`, the bot's last reply (a decline) does not close the window.
+    """
     items = list(history)
     if items and items[-1].speaker == "customer" and items[-1].text == text:
         items.pop()
@@ -638,9 +676,20 @@ def _conversation_window(text: str, history: Sequence[Utterance]) -> tuple[list[
     for utterance in reversed(items):
         if utterance.speaker == "customer":
             earlier.append(utterance.text)
+        elif past_decline and utterance.text == last_bot:
+            continue
         elif not _asked(utterance.text):
             break
     return earlier[::-1], last_bot
+
+
+def _declined(tools: ToolBox) -> bool:
+    """Whether the bot's previous turn said a rule's no (a violation, nothing carried out)."""
+    state = tools.state
+    previous = state.turn - 1
+    checks = state.checks_in_turn(previous)
+    done = any(a.step in EFFECT_TOOLS and a.outcome == "ok" for a in state.ledger.in_turn(previous))
+    return any(c.verdict == "violation" for c in checks) and not done
 
 
 def _asked(reply: str) -> bool:
@@ -667,11 +716,39 @@ def _find_need(now: Understanding, text: str, earlier: list[str], last_bot: str 
     return _Need(now, (*earlier, text))
 
 
+def _separate(need: _Need) -> list[_Need]:
+    """One need per need stated: each with the clause it was stated in, in order."""
+    understood = need.understanding
+    if not understood.also:
+        return [need]
+    clauses = need_clauses(need.texts[0], understood)
+    return [
+        _Need(alone, (clause, *need.texts[1:]), need.offered_order if index == 0 else None)
+        for index, (alone, clause) in enumerate(zip(separate(understood), clauses, strict=True))
+    ]
+
+
+_OPENNESS: Final[dict[str, int]] = {"escalate": 3, "clarify": 2, "resolve": 1, "decline": 0}
+
+
+def _combine(proposals: Sequence[Proposal]) -> Proposal:
+    """One reply for several needs: the turn stays as open as its most open part."""
+    if len(proposals) == 1:
+        return proposals[0]
+    deciding = max(proposals, key=lambda p: _OPENNESS[p.action])
+    return replace(
+        deciding,
+        reply=" ".join(p.reply for p in proposals),
+        reason="; ".join(p.reason for p in proposals),
+    )
+
+
 def _merge(need: Understanding, now: Understanding, texts: tuple[str, ...]) -> Understanding:
     later = [understand(t) for t in texts[1:]]
     return replace(
         need,
         wants_refund=need.wants_refund or any(u.wants_refund for u in later),
+        wants_credit=need.wants_credit or any(u.wants_credit for u in later),
         name=now.name or need.name or next((u.name for u in later if u.name), None),
     )
 
