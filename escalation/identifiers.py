@@ -26,6 +26,16 @@ _ORDER_AFTER_WORD = re.compile(
     re.IGNORECASE,
 )
 _ORDER_HASH = re.compile(r"(?<![\w&])#(?P<number>[A-Za-z]{0,4}-?\d[\w-]*)")
+# "the kettle I ordered (1043)", "bought (2051, ...)": a number in brackets after the purchase.
+_ORDER_IN_BRACKETS = re.compile(
+    r"\b(?:ordered|purchased|bought)\s*\(\s*#?(?P<number>[A-Za-z]{0,4}-?\d[\w-]*)\s*[),;]",
+    re.IGNORECASE,
+)
+# A short number standing alone, no amount, time or quantity ("4410 blender, it's cracked").
+_LONE_NUMBER = re.compile(
+    r"(?<![\w.,$£€+/:-])#?(\d{3,6})(?![\w%]|[.,]\d|\s*(?:days?|weeks?|months?|years?|hours?"
+    r"|mins?|minutes?|ago|times?|items?|pieces?|units?|x|euros?|dollars?|pounds?|bucks)\b)"
+)
 _ORDER_LIST_ITEM = re.compile(r"#?([A-Za-z]{0,4}-?\d[\w-]*)")
 _PHONE = re.compile(r"(?<![\w@.#])\+?\(?\d[\d\s().-]{4,22}\d(?![\w@])")
 _BARE_TOKEN = re.compile(r"^\s*#?([A-Za-z]{0,4}-?\d[\w-]*)\s*[.!]?\s*$")
@@ -116,9 +126,7 @@ def extract_identifiers(text: str, *, expecting: Iterable[IdentifierKind] = ()) 
     without_emails = _EMAIL.sub(" ", text)
     orders, order_spans = _order_numbers(without_emails)
     if not orders and "order_number" in set(expecting):
-        bare = _BARE_TOKEN.match(without_emails)
-        if bare and len(normalise_phone(bare.group(1))) < MIN_PHONE_DIGITS:
-            orders.append(normalise_order_number(bare.group(1)))
+        orders.extend(_answered_order_number(without_emails))
     masked = _mask(without_emails, order_spans)
     phones = [
         digits
@@ -139,10 +147,26 @@ def _order_numbers(text: str) -> tuple[list[str], list[tuple[int, int]]]:
         for item in _ORDER_LIST_ITEM.finditer(m.group("more") or ""):
             found.append(normalise_order_number(item.group(1)))
         spans.append(m.span())
-    for m in _ORDER_HASH.finditer(text):
-        found.append(normalise_order_number(m.group("number")))
-        spans.append(m.span())
+    for pattern in (_ORDER_HASH, _ORDER_IN_BRACKETS):
+        for m in pattern.finditer(text):
+            found.append(normalise_order_number(m.group("number")))
+            spans.append(m.span())
     return found, spans
+
+
+def _answered_order_number(text: str) -> list[str]:
+    """The order number in a reply to "what's your order number?": the whole reply, or the
+    one short number standing alone in it ("sorry. 4410 blender, the jug is cracked")."""
+    bare = _BARE_TOKEN.match(text)
+    if bare and len(normalise_phone(bare.group(1))) < MIN_PHONE_DIGITS:
+        return [normalise_order_number(bare.group(1))]
+    phones = [
+        m.span()
+        for m in _PHONE.finditer(text)
+        if MIN_PHONE_DIGITS <= len(normalise_phone(m.group(0))) <= MAX_PHONE_DIGITS
+    ]
+    lone = {m.group(1) for m in _LONE_NUMBER.finditer(_mask(text, phones))}
+    return [normalise_order_number(lone.pop())] if len(lone) == 1 else []
 
 
 def _mask(text: str, spans: list[tuple[int, int]]) -> str:

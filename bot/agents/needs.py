@@ -320,7 +320,8 @@ _LOWER = " now less lower"
 # Our own price went down: a price word near a drop word, or our site with a lower price.
 _PRICE_DROP = (
     r"\bprice (?:adjustment|protection|difference)\b|\bdifference (?:back|refunded)\b"
-    r"|\b(?:refund|give|get|have|credit|pay) (?:me )?(?:back )?the (?:price )?difference"
+    r"|\b(?:refund|give|get|have|credit) (?:me )?(?:back )?the (?:price )?difference"
+    r"|\bpay (?:me )?back the (?:price )?difference"
     rf"|{_any(_PRICE_WORDS)}(?={_NEAR}{_any(_DROP_WORDS)})"
     rf"|{_any(_DROP_WORDS)}(?={_NEAR}{_any(_PRICE_WORDS)})"
     rf"|{_any(_OWN_SITE_WORDS)}(?={_SAME_MESSAGE}{_any(_DROP_WORDS + _LOWER)})"
@@ -359,6 +360,7 @@ _LATE = (
     r"(?:delivery )?(?:date|day)(?: you (?:promised|gave))?(?<!the date)(?<!the day)"
     r"|\b(?:date|day) you (?:promised|gave)\b|\blater than (?:promised|you|expected)\b"
     r"|\b(?:been|waited|waiting) (?:for )?ages\b|\bno (?:parcel|package|delivery)\b"
+    r"|\b(?:days|weeks|months) (?:now )?(?:and|but) (?:still )?(?:nothing|no sign|not here)\b"
     r"|\bwaiting (?:for |on )?(?:my|the|our) "
 )
 _CANCEL = (
@@ -375,8 +377,9 @@ _STATUS = (
     rf"(?:is|are)\b|{_any(_STATUS_WORDS)}|(?<!to )\b(?:has|have|is|are|was|did) {_ORDER}(?: \w+)?"
     rf" (?:been )?{_any(_SHIPPING_WORDS)}|\b(?:if|whether) {_ORDER} (?:has|have|is|are|was)"
     rf" (?:already )?(?:been )?{_any(_SHIPPING_WORDS)}|\b(?:when|how long)(?: \w+){{0,4}}?"
-    r" (?:will|would|does|do|is|are|can|should|shall|until|till|before|for)\b(?: \w+){0,5}? "
-    rf"{_any(_ARRIVE_WORDS + ' ship ships dispatch dispatched expect')}"
+    r" (?:will|would|does|do|is|are|'s|can|should|shall|until|till|before|for)(?!\S)"
+    r"(?: [\w']+){0,5}? "
+    rf"{_any(_ARRIVE_WORDS + ' ship ships dispatch dispatched expect due back')}"
     r"|\b(?:any|an|some) (?:update|updates|news|progress)\b|\b(?:update|news|progress) (?:on|of)\b"
     r"|\bcheck (?:on |up on )?(?:my|the|an|this|order|if|whether)\b|\bwhat (?:is )?(?:happening"
     r"|going on|happened) (?:with|to)\b|\bdid (?:my|the|our) (?:\w+ )?order go through\b"
@@ -462,7 +465,8 @@ def _needs(line: str) -> tuple[list[tuple[int, Intent]], bool, str]:
 # Frames that ask the shop for something (at a clause's start), then the words of the request.
 _ASKING: Final = (
     r"(?:are|would) you (?:be )?able to |(?:can|could|would|will) you (?:guys )?|(?:can|could|may)"
-    r" (?:i|we) |(?:is|would) (?:it|there) (?:be )?(?:possible|any way|a way|an option|any chance)"
+    r" (?:i|we) |(?:is|would) (?:it |there )?(?:be )?"
+    r"(?:possible|any way|a way|an option|any chance)"
     r" (?:for (?:you|me) )?(?:to )?|is there (?:any |a |an |some )?|do you (?:guys )?|does (?:your"
     r"|the) \w+ |(?:any|what are the) chances? (?:of )?(?:that )?(?:you )?(?:could |can |would )?"
     r"|i (?:was )?wonder(?:ing)? if (?:you|i|we) (?:could|can|might) |please "
@@ -470,15 +474,22 @@ _ASKING: Final = (
 # "can it be delivered on saturday": the request is a participle.
 _PASSIVE = r"(?:can|could|would) (?:it|they|this|that) (?:please )?be "
 # The customer's own wish: "I'd like you to gift wrap it", "I need a gift receipt".
-_OWN_WISH = r"i (?:would|d) (?:like|love|prefer) (?:you to |to )?|i (?:want|need) (?:you to |to )?"
+_OWN_WISH = (
+    r"i (?:would|d) (?:like|love|prefer) (?:you to |to )?|i (?:want|need) (?:you to |to )?"
+    r"|(?:i am|we are) (?:asking|requesting) (?:you )?(?:to |for )"
+)
+# A wish with its subject left out, at a clause's start: "need the invoice reissued".
+_BARE_WISH = r"(?:need|want|would like) (?:you to |to )?"
 _ASK_FRAME = re.compile(
-    rf"(?:^|[.,;:!?] )(?:\w+ )?(?:{_ASKING})(?:(?:please|just|possibly|kindly|maybe"
-    rf"|also) )*|(?P<passive>\b{_PASSIVE})|(?P<self>\b(?:{_OWN_WISH}))"
+    rf"(?:^|[.,;:!?] )(?:\w+ ){{0,2}}?(?:{_ASKING})(?:(?:please|just|possibly|kindly|maybe"
+    rf"|also) )*|(?P<passive>\b{_PASSIVE})|(?P<self>\b(?:{_OWN_WISH})|(?:^|[.,;:!?] ){_BARE_WISH})"
 )
 _REQUEST_END: Final = words(
     '. , ; : ! ? and but or if because so as since when while though " instead'
 )
-_DETERMINERS: Final = words("a an the this that these those some any his her their its")
+_DETERMINERS: Final = words(
+    "a an the this that these those some any his her their its all every each whatever whichever"
+)
 _OWNERS: Final = words("my our your")
 _DEFINITE: Final = _OWNERS | words("the this that these those his her their its")
 _ADVERBS: Final = words("please just also really kindly possibly maybe even")
@@ -494,7 +505,11 @@ def _known(word: str) -> bool:
     """An English word: known to the corpus, as one of its regular forms, or two joined."""
     if not word.isalpha():
         return False
-    forms = (word, word + "s", word + "d", word + "ed", word + "ing", word[:-1], word[:-2])
+    forms = [word, word + "s", word + "d", word + "ed", word + "ing"]
+    if word.endswith(("s", "d")):
+        forms.append(word[:-1])
+    if word.endswith(("es", "ed")):
+        forms.append(word[:-2])
     if any(len(f) >= 2 and is_known_word(f) for f in forms):
         return True
     return any(is_known_word(word[:i]) and is_known_word(word[i:]) for i in range(4, len(word) - 3))
@@ -522,7 +537,12 @@ def _content(ws: list[str], i: int, *, verb: bool = False) -> tuple[list[str], i
         det = ws[i] if ws[i] not in _ADVERBS else det
         i += 1
     out: list[str] = []
-    while i < len(ws) and ws[i].isalpha() and (ws[i] not in _FUNCTION or ws[i] in _LIGHT_VERBS):
+    while (
+        i < len(ws)
+        and ws[i].isalpha()
+        and ws[i] not in _DETERMINERS
+        and (ws[i] not in _FUNCTION or ws[i] in _LIGHT_VERBS)
+    ):
         if verb and out and ws[i] in _PURCHASE:
             break
         out.append(ws[i])
@@ -570,6 +590,8 @@ def _kind(ws: list[str], *, passive: bool, own_wish: bool) -> str | None:
         place, _, place_det = _content(ws, j + 1)
         if place and not place_det and not any(w in _PURCHASE for w in place):
             obj = [ws[j], *place]  # "ship to canada", "pay in installments"
+        elif place and ws[j] == "in" and not any(w in _PURCHASE for w in place):
+            obj = place  # a phrasal verb: "throw in a spare jug"
     if verb[0] in _LIGHT_VERBS:
         verb = verb[1:]  # "do you offer assembly" -> assembly; "can you do something" -> None
     # At most three words of content: the verb, then the object's head and its last modifier
@@ -587,7 +609,7 @@ def _kind(ws: list[str], *, passive: bool, own_wish: bool) -> str | None:
 # is that need's detail, never a request of its own ("it's cracked, could you replace it").
 _REMEDY: Final = words(
     "replace replacement exchange swap new another fix repair label labels receipt invoice"
-    " confirmation tracking"
+    " confirmation tracking credit compensation voucher refund money difference"
 )
 
 

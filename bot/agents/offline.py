@@ -352,7 +352,13 @@ class _Turn:
         done: Callable[[Mapping[str, Any]], str],
         extra: Mapping[str, Any] | None = None,
     ) -> Proposal:
-        answer = self._call(tool, {"order_number": order["number"], **(extra or {})})
+        # The book first: a "no" is explained without touching the action's system.
+        request = {"order_number": order["number"], **(extra or {})}
+        verdict = self._call("check_policy", {"request": ACTION_REQUEST[tool], **request})
+        if verdict.get("verdict") in ("gap", "violation"):
+            answer: Mapping[str, Any] = {**verdict, "status": "refused"}
+        else:
+            answer = self._call(tool, request)
         status = answer.get("status")
         if status == "done":
             return self._resolve(done(answer.get("effect") or {}), reason=f"{tool} done")
@@ -481,6 +487,12 @@ class _Turn:
         if self.need.offered_order:
             return self.need.offered_order
         typed = self._typed_order_numbers()
+        if len(set(typed)) > 1:
+            # "orders 1042 and 1043 ... the lamp is bent": the one whose item is named.
+            named_typed = {str(o["number"]) for o in self._customer_orders() if self._names_item(o)}
+            chosen = [n for n in typed if n in named_typed]
+            if len(set(chosen)) == 1:
+                return chosen[0]
         if typed:
             return typed[-1]
         orders = self._customer_orders()
