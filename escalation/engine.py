@@ -503,10 +503,33 @@ def _policy_cited(state: ConversationState, trigger: Trigger) -> str | None:
 
 def _handoff_reply(state: ConversationState, trigger: Trigger) -> str:
     if trigger != "no_progress":
-        return HANDOFF_REPLY[trigger]
+        return _done_first(state, HANDOFF_REPLY[trigger])
     blocked = state.ledger.blocked()
     what = _describe_step(blocked[0]) if blocked else "one of our systems"
-    return HANDOFF_REPLY["no_progress"].format(what=what)
+    return _done_first(state, HANDOFF_REPLY["no_progress"].format(what=what))
+
+
+_DONE: Final[dict[str, str]] = {
+    "create_replacement": "the replacement for order {n}",
+    "issue_refund": "the refund for order {n}",
+    "issue_credit": "the shipping credit for order {n}",
+    "adjust_price": "the price adjustment on order {n}",
+    "cancel_order": "the cancellation of order {n}",
+    "change_address": "the new delivery address for order {n}",
+}
+
+
+def _done_first(state: ConversationState, reply: str) -> str:
+    """What this turn already carried out, said before the handoff (nothing is left unsaid)."""
+    done = [
+        _DONE[str(a.step)].format(n=a.detail.split()[-1] if a.detail else "")
+        for a in state.ledger.in_turn(state.turn)
+        if a.step in EFFECT_TOOLS and a.outcome == "ok"
+    ]
+    if not done:
+        return reply
+    listed = done[0] if len(done) == 1 else ", ".join(done[:-1]) + " and " + done[-1]
+    return f"I've taken care of {listed}. {reply}"
 
 
 def _describe_step(attempt: Attempt) -> str:

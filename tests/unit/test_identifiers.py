@@ -21,6 +21,9 @@ from escalation.identifiers import Identifiers, extract_identifiers, phones_matc
         ("my order arrived smashed", (), (), ()),
         ("I placed my order 2 weeks ago", (), (), ()),
         ("order 3 days late, sam@example.com", ("sam@example.com",), (), ()),
+        ("the kettle I ordered (1043) is cheaper now", (), (), ("1043",)),
+        ("the shelf I bought (2051, email x@example.com)", ("x@example.com",), (), ("2051",)),
+        ("the blender 4410 is cracked", (), (), ()),
         ("", (), (), ()),
     ],
 )
@@ -65,3 +68,23 @@ def test_merging_keeps_first_seen_order_without_duplicates() -> None:
     a = Identifiers(emails=("a@x.io",), order_numbers=("1",))
     b = Identifiers(emails=("a@x.io", "b@x.io"), phones=("5550101",))
     assert a.merged(b) == Identifiers(("a@x.io", "b@x.io"), ("5550101",), ("1",))
+
+
+@pytest.mark.parametrize(
+    ("text", "orders"),
+    [
+        ("4410", ("4410",)),
+        ("sorry. 4410 blender, the jug is cracked", ("4410",)),
+        ("it's #2051, thanks", ("2051",)),
+        ("it cost 25 and came 3 days late", ()),
+        ("paid $120 for it", ()),
+        ("I waited 2051 minutes", ()),
+        ("my phone is +1 555 0101", ()),
+        ("either 1042 or 1043, not sure", ()),
+        ("at 10:30 on 12/05", ()),
+    ],
+)
+def test_a_reply_to_the_order_number_question_gives_the_one_number_standing_alone(
+    text: str, orders: tuple[str, ...]
+) -> None:
+    assert extract_identifiers(text, expecting=("order_number",)).order_numbers == orders

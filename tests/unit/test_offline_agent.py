@@ -760,3 +760,145 @@ def test_check_policy_refuses_moods_confidence_and_people_as_request_kinds() -> 
     # whole words only: a request whose words merely contain a mood or a role is a request
     for kind in ("personalise_mug", "reagent_kit_swap", "personalized_engraving"):
         assert "verdict" in tools.call("check_policy", {"request": kind}), kind
+
+
+# --- several needs, pushback, the book first ---------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "please cancel 2051 and also where is it now? john.smith@example.net",
+        "john.smith@example.net: cancel order 2051, and tell me its status",
+    ],
+)
+def test_two_needs_in_one_message_are_both_handled(text: str) -> None:
+    turn = chat_once(text)
+    assert turn.decision.action == "resolve"
+    assert_effect(turn, "cancel_order", order="2051")
+    assert "cancelled order 2051" in turn.decision.reply
+
+
+def test_each_need_acts_on_the_order_its_own_clause_names() -> None:
+    turn = chat_once(
+        "j.smith@example.com here, orders 1042 and 1043. The desk lamp came with its shade "
+        "crushed, please replace it. And the kettle is days late, I'd like the credit for that."
+    )
+    assert turn.decision.action == "resolve"
+    assert_effect(turn, "create_replacement", order="1042")
+    assert_effect(turn, "issue_credit", order="1043")
+    assert len(turn.effects) == 2
+
+
+def test_a_clear_request_beside_a_covered_need_is_a_gap_after_the_need_is_met() -> None:
+    turn = chat_once(
+        "the kettle is late, and could you engrave my initials on it? "
+        "order 1043, j.smith@example.com"
+    )
+    assert turn.decision.action == "escalate"
+    assert turn.decision.trigger == "policy_gap"
+    assert_effect(turn, "issue_credit", order="1043")
+    assert "shipping credit for order 1043" in turn.decision.reply
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "my lamp arrived cracked, could you replace it please? order 1042, j.smith@example.com",
+        "order 1042 j.smith@example.com: the lamp is smashed, can I get my money back",
+        "kettle 1043 is late, I'd like whatever credit you give. j.smith@example.com",
+    ],
+)
+def test_a_remedy_asked_for_with_its_need_is_that_need_not_a_gap(text: str) -> None:
+    turn = chat_once(text)
+    assert turn.decision.action == "resolve", turn.decision.reason
+    assert len(turn.effects) == 1
+
+
+@pytest.mark.parametrize(
+    "pushback",
+    ["ARE YOU SERIOUS. they're basically new", "that's not fair at all", "come on, seriously?"],
+)
+def test_pushing_back_on_a_decline_gets_the_rule_again_not_a_menu(pushback: str) -> None:
+    chat = Chat()
+    first = chat.say("I want to return my headphones, order 3307, jsmith77@example.org")
+    assert first.decision.action == "decline"
+    again = chat.say(pushback)
+    assert again.decision.action == "decline"
+    assert "30 days" in again.decision.reply
+    assert again.effects == []
+
+
+def test_a_new_request_after_a_decline_is_read_on_its_own() -> None:
+    chat = Chat()
+    chat.say("I want to return my headphones, order 3307, jsmith77@example.org")
+    turn = chat.say("ok. other question: is possible to pay in three instalments next time?")
+    assert turn.decision.action == "escalate"
+    assert turn.decision.trigger == "policy_gap"
+
+
+def test_a_refusal_is_explained_without_reaching_the_action_system() -> None:
+    turn = chat_once(
+        "refund my headphones please, order 3307, jsmith77@example.org",
+        faults=[Fault(tool="issue_refund", error="bug", times=3)],
+    )
+    assert turn.decision.action == "decline"
+    assert "issue_refund" not in turn.calls
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "my bookshelf 2051 is taking forever, I want the late delivery credit. "
+        "john.smith@example.net",
+        "I'd like compensation for the delay on order 2051, john.smith@example.net",
+    ],
+)
+def test_a_late_credit_asked_for_before_the_date_is_declined_by_its_rule(text: str) -> None:
+    turn = chat_once(text)
+    assert turn.decision.action == "decline"
+    assert turn.effects == []
+
+
+def test_a_late_complaint_without_asking_for_credit_gets_the_status() -> None:
+    turn = chat_once("my bookshelf 2051 is taking forever!! john.smith@example.net")
+    assert turn.decision.action == "resolve"
+    assert "due in 5 days" in turn.decision.reply
+
+
+def test_a_lower_case_name_is_looked_up_and_the_kinds_that_tell_them_apart_asked() -> None:
+    turn = chat_once("this is john smith, my desk lamp arrived smashed")
+    assert turn.decision.action == "clarify"
+    assert set(turn.decision.ask_for) == {"email", "phone", "order_number"}
+    assert "find_customer" in turn.calls
+
+
+def test_what_only_looked_like_a_name_is_no_account_claim() -> None:
+    turn = chat_once("this is kinda urgent, my lamp came broken")
+    assert turn.decision.action == "clarify"
+    assert "couldn't find an account" not in turn.decision.reply
+
+
+def test_identifiers_that_matched_nobody_do_not_block_the_corrected_one() -> None:
+    chat = Chat()
+    first = chat.say("refund for order 9917 please, my number's +1 555 0199")
+    assert first.decision.action == "clarify"
+    turn = chat.say("sorry, typo. it's j.smith@example.com, the desk lamp, I want to send it back")
+    assert turn.decision.action == "resolve"
+    assert_effect(turn, "issue_refund", customer_id="C-1", order="1042")
+
+
+def test_an_order_number_in_a_sentence_answers_the_question_for_it() -> None:
+    chat = Chat()
+    chat.say("my order came broken, what do I do?")
+    turn = chat.say("sorry. 4410 blender, the jug is cracked. i want money back")
+    assert turn.decision.action == "resolve"
+    assert_effect(turn, "issue_refund", customer_id="C-4", order="4410")
+
+
+def test_a_refund_follow_up_question_is_answered_not_met_with_the_menu() -> None:
+    chat = Chat()
+    chat.say("I'd like to return the desk lamp for a refund. Order 1042, j.smith@example.com")
+    turn = chat.say("ok and how long until the money's back on my card?")
+    assert turn.decision.action == "resolve"
+    assert turn.effects == []
