@@ -18,6 +18,8 @@ from bot.agents.needs import (
     is_frustrated,
     looks_like_address,
     mentions_item,
+    need_clauses,
+    separate,
     understand,
 )
 from escalation.spelling import words
@@ -571,3 +573,59 @@ def test_address_shapes() -> None:
 )
 def test_items_named_in_messages(text: str, item: str, named: bool) -> None:
     assert mentions_item(text, item) is named
+
+
+@pytest.mark.parametrize(
+    ("text", "clauses"),
+    [
+        (
+            "cancel 2051 and refund the blender 4410",
+            ("cancel 2051", " and refund the blender 4410"),
+        ),
+        (
+            "my lamp arrived broken; also where is my kettle?",
+            ("my lamp arrived broken", "; also where is my kettle?"),
+        ),
+        ("where is order 1043?", ("where is order 1043?",)),
+    ],
+)
+def test_each_need_keeps_the_clause_it_was_stated_in(text: str, clauses: tuple[str, ...]) -> None:
+    assert need_clauses(text, understand(text)) == clauses
+
+
+def test_a_framed_request_beside_a_need_is_a_need_of_its_own() -> None:
+    understood = understand("the kettle is late, and can you gift wrap it?")
+    assert (understood.intent, understood.also) == ("late_delivery", ("service_request",))
+    parts = separate(understood)
+    assert [p.request_kind for p in parts] == [None, "gift_wrap"]
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "the lamp is cracked, could you replace it please",
+        "the kettle is late, I'd like whatever credit you give for that",
+        "it's 21 on your site now and I paid 25, can I get the diff back?",
+        "I want a refund for the lamp, could you email me a return label",
+    ],
+)
+def test_a_remedy_asked_for_beside_its_need_is_no_further_request(text: str) -> None:
+    assert "service_request" not in understand(text).also
+
+
+@pytest.mark.parametrize(
+    ("text", "credit"),
+    [
+        ("my parcel is late, I want the credit", True),
+        ("any compensation for the delay?", True),
+        ("I paid by credit card and it's late", False),
+        ("it's late but I don't want any credit, just the parcel", False),
+    ],
+)
+def test_compensation_asked_for_is_read(text: str, credit: bool) -> None:
+    assert understand(text).wants_credit is credit
+
+
+@pytest.mark.parametrize("word", ["florp", "zibble", "frobnicate"])
+def test_a_made_up_verb_names_no_request(word: str) -> None:
+    assert understand(f"hey can you {word} my order 2051 please").intent is None
