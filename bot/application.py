@@ -19,6 +19,7 @@ from sqlalchemy import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
 from bot.admin import AdminCommands
+from bot.agents import needs
 from bot.agents.base import Agent
 from bot.composition import build_agent
 from bot.desk import HandoffDesk
@@ -31,7 +32,6 @@ from bot.workers import InboxWorker, OutboxDrainer
 from db.engine import make_engine, make_session_factory
 from db.migrate import upgrade
 from db.uow import SqlUnitOfWork
-from escalation import spelling
 from escalation.policy import PolicyBook
 from handlers import actions, admin, messages
 from handlers.middleware import IgnoreNonPersonMessages, LogRequests
@@ -94,7 +94,7 @@ class Product:
             worker.wake()
 
     def start_workers(self) -> None:
-        spelling.load()  # the first customer's turn should not pay for it
+        needs.load()  # the first customer's turn should not pay for it
         for worker in self.inbox_workers:
             worker.start()
         self.drainer.start()

@@ -9,6 +9,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass
+from typing import Final
 
 from escalation.vocabulary import IdentifierKind
 
@@ -31,10 +32,62 @@ _ORDER_IN_BRACKETS = re.compile(
     r"\b(?:ordered|purchased|bought)\s*\(\s*#?(?P<number>[A-Za-z]{0,4}-?\d[\w-]*)\s*[),;]",
     re.IGNORECASE,
 )
-# A short number standing alone, no amount, time or quantity ("4410 blender, it's cracked").
+# A short number standing alone, no amount, time, date or quantity ("4410: the jug is cracked").
 _LONE_NUMBER = re.compile(
-    r"(?<![\w.,$£€+/:-])#?(\d{3,6})(?![\w%]|[.,]\d|\s*(?:days?|weeks?|months?|years?|hours?"
-    r"|mins?|minutes?|ago|times?|items?|pieces?|units?|x|euros?|dollars?|pounds?|bucks)\b)"
+    r"(?<![\w.,$£€+/:-])#?(\d{3,6})(?![\w%]|[-/.,:]\d|\s*(?:days?|weeks?|months?|years?|hours?"
+    r"|mins?|minutes?|ago|times?|items?|pieces?|units?|x|euros?|dollars?|pounds?|bucks|quid"
+    r"|points?|reviews?|people|customers?|miles?|km|kg|g|ml|l|litres?|liters?|watts?|w|mm|cm"
+    r"|rpm|stars?|pages?|words?|messages?|emails?|calls?|am|pm)\b|\s+(?:[A-Z][a-z]+\s+){1,3}"
+    r"(?:Street|St|Road|Rd|Lane|Ln|Avenue|Ave|Drive|Dr|Way|Close|Court|Ct|Place|Pl|Boulevard"
+    r"|Blvd|Crescent|Terrace|Row|Square|Sq|Hill|Gardens)\b)"
+)
+# Words before a number that make it an amount, a year or a measure, not a reference.
+_NOT_A_REFERENCE: Final = frozenset(
+    [
+        "paid",
+        "pay",
+        "paying",
+        "cost",
+        "costs",
+        "costing",
+        "price",
+        "priced",
+        "spent",
+        "spend",
+        "worth",
+        "charged",
+        "charge",
+        "total",
+        "at",
+        "around",
+        "about",
+        "approx",
+        "approximately",
+        "only",
+        "just",
+        "under",
+        "over",
+        "than",
+        "since",
+        "in",
+        "year",
+        "by",
+        "until",
+        "till",
+        "before",
+        "after",
+        "of",
+        "nearly",
+        "almost",
+        "roughly",
+        "some",
+        "was",
+        "were",
+        "is",
+        "are",
+        "be",
+        "s",
+    ]
 )
 _ORDER_LIST_ITEM = re.compile(r"#?([A-Za-z]{0,4}-?\d[\w-]*)")
 _PHONE = re.compile(r"(?<![\w@.#])\+?\(?\d[\d\s().-]{4,22}\d(?![\w@])")
@@ -119,14 +172,19 @@ def _union(a: tuple[str, ...], b: Iterable[str]) -> tuple[str, ...]:
 def extract_identifiers(text: str, *, expecting: Iterable[IdentifierKind] = ()) -> Identifiers:
     """Find emails, phone numbers and order numbers in a customer's message.
 
-    An order number needs context ("order 1042", "#1042"), unless the bot asked for one
-    (`expecting`) and the whole message is a single token: a bare "1042" then counts.
+    An order number is read in context ("order 1042", "#1042"), or as a reference standing
+    alone ("4410: the jug is cracked"), never as an amount, a year or a measure; when the bot
+    asked for one (`expecting`), the one short number of the reply counts too.
     """
     emails = [normalise_email(m.group(0)) for m in _EMAIL.finditer(text)]
     without_emails = _EMAIL.sub(" ", text)
     orders, order_spans = _order_numbers(without_emails)
     if not orders and "order_number" in set(expecting):
         orders.extend(_answered_order_number(without_emails))
+    if not orders:
+        referenced = _referenced_numbers(without_emails)
+        orders.extend(normalise_order_number(n) for n, _ in referenced)
+        order_spans.extend(span for _, span in referenced)
     masked = _mask(without_emails, order_spans)
     phones = [
         digits
@@ -154,18 +212,34 @@ def _order_numbers(text: str) -> tuple[list[str], list[tuple[int, int]]]:
     return found, spans
 
 
+def _referenced_numbers(text: str) -> list[tuple[str, tuple[int, int]]]:
+    """Numbers given as a reference ("4410: the jug is cracked", "stop 2051", "the kettle on
+    1043"), not as an amount, a year or a measure ("paid 120", "since 2019", "300 points")."""
+    masked = _mask(text, _phone_spans(text))
+    found = []
+    for m in _LONE_NUMBER.finditer(masked):
+        before = re.findall(r"[A-Za-z]+", masked[max(0, m.start() - 20) : m.start()])
+        if before and before[-1].lower() in _NOT_A_REFERENCE:
+            continue
+        found.append((m.group(1), m.span()))
+    return found
+
+
+def _phone_spans(text: str) -> list[tuple[int, int]]:
+    return [
+        m.span()
+        for m in _PHONE.finditer(text)
+        if MIN_PHONE_DIGITS <= len(normalise_phone(m.group(0))) <= MAX_PHONE_DIGITS
+    ]
+
+
 def _answered_order_number(text: str) -> list[str]:
     """The order number in a reply to "what's your order number?": the whole reply, or the
     one short number standing alone in it ("sorry. 4410 blender, the jug is cracked")."""
     bare = _BARE_TOKEN.match(text)
     if bare and len(normalise_phone(bare.group(1))) < MIN_PHONE_DIGITS:
         return [normalise_order_number(bare.group(1))]
-    phones = [
-        m.span()
-        for m in _PHONE.finditer(text)
-        if MIN_PHONE_DIGITS <= len(normalise_phone(m.group(0))) <= MAX_PHONE_DIGITS
-    ]
-    lone = {m.group(1) for m in _LONE_NUMBER.finditer(_mask(text, phones))}
+    lone = {m.group(1) for m in _LONE_NUMBER.finditer(_mask(text, _phone_spans(text)))}
     return [normalise_order_number(lone.pop())] if len(lone) == 1 else []
 
 

@@ -131,7 +131,7 @@ _HANDLE = _alt(
     "have_a_look take_a_look have_a_quick_look take_a_quick_look look_at look_into looked_at"
     " look_over go_over look_through step_in looked_into check checked handle handled deal_with"
     " dealt_with review reviewed take_over sort_out investigate examine get_back_to_me reach_out"
-    " take_care_of"
+    " take_care_of sort sorted fix fixed do did"
 )
 _HELP_WORDS: Final = _words(
     "help assist explain advise guide answer tell show fix solve let find figure"

@@ -32,8 +32,10 @@ from dataclasses import dataclass, replace
 from functools import lru_cache
 from typing import Final, Literal
 
+import lemminflect
 from rapidfuzz.distance import OSA
 
+from escalation import spelling
 from escalation.spelling import Lexicon, is_known_word, tokens, words
 
 Intent = Literal[
@@ -61,6 +63,7 @@ class Understanding:
     intent: Intent | None = None
     request_kind: str | None = None  # the policy request kind of the intent, if it is one
     service_kind: str | None = None  # the kind of the service request among the needs
+    commanded: bool = False  # the service request is a bare command ("upgrade 2051 to express")
     wants_refund: bool = False  # money back rather than a replacement
     wants_credit: bool = False  # compensation asked for (a late parcel's credit)
     new_address: str | None = None
@@ -207,7 +210,6 @@ _PERSON: Final = words(_PERSON_WORDS)
 _PURCHASE: Final = words(
     "order orders item items purchase product products parcel package stuff thing things shipment"
 )
-_IRREGULAR_PARTICIPLES: Final = {"sent": "send", "made": "make", "built": "build", "done": "do"}
 
 # The words the classes above are made of (every *_WORDS string): typos are mapped onto them.
 _LEXICON: Final = Lexicon(
@@ -484,6 +486,15 @@ _ASK_FRAME = re.compile(
     rf"(?:^|[.,;:!?] )(?:\w+ ){{0,2}}?(?:{_ASKING})(?:(?:please|just|possibly|kindly|maybe"
     rf"|also) )*|(?P<passive>\b{_PASSIVE})|(?P<self>\b(?:{_OWN_WISH})|(?:^|[.,;:!?] ){_BARE_WISH})"
 )
+_CLAUSE_START: Final = re.compile(
+    r"(?:^|[.,;:!?] )(?:(?:please|pls|kindly|just|also|and|so|ok|okay|oh|hi|hello|hey|then)"
+    r" )*(?=\w)"
+)
+# Verbs of attitude, thanks and perception: at a clause's start they are no command.
+_NOT_A_COMMAND: Final = words(
+    "love like hate enjoy hope wish thank miss mind keep see look hear feel guess bet mean"
+    " say tell know think believe imagine trust email ignore forget disregard pretend override"
+)
 _REQUEST_END: Final = words(
     '. , ; : ! ? and but or if because so as since when while though " instead'
 )
@@ -515,17 +526,23 @@ def _known(word: str) -> bool:
     return any(is_known_word(word[:i]) and is_known_word(word[i:]) for i in range(4, len(word) - 3))
 
 
+def load() -> None:
+    """Load the word data the reader uses (spelling, lemmas), so no customer waits for it."""
+    spelling.load()
+    lemminflect.getAllLemmas("load")
+
+
 def _lemma(participle: str) -> str:
     """delivered -> deliver, wrapped -> wrap, engraved -> engrave, sent -> send."""
-    if participle in _IRREGULAR_PARTICIPLES:
-        return _IRREGULAR_PARTICIPLES[participle]
-    if len(participle) < 5 or not participle.endswith("ed"):
-        return participle
-    if is_known_word(participle[:-2]):
-        return participle[:-2]
-    if participle[-3] == participle[-4] and _known(participle[:-3]):
-        return participle[:-3]
-    return participle[:-1]
+    lemmas: tuple[str, ...] = lemminflect.getLemma(participle, upos="VERB", lemmatize_oov=False)
+    return lemmas[0] if lemmas else participle
+
+
+def _base_verb(word: str) -> bool:
+    """Whether `word` is only a verb's plain form ("upgrade", "put"), as an imperative is, and
+    no other verb's past ("saw", "found")."""
+    verbs: tuple[str, ...] = lemminflect.getAllLemmas(word).get("VERB", ())
+    return verbs == (word,)
 
 
 def _content(ws: list[str], i: int, *, verb: bool = False) -> tuple[list[str], int, str]:
@@ -575,8 +592,8 @@ def _kind(ws: list[str], *, passive: bool, own_wish: bool) -> str | None:
         return None  # "can you help", or "I want to buy 40 lamps": the customer's own purchase
     if i + 1 < len(ws) and ws[i] in _PRONOUNS and ws[i + 1] in _PARTICLES:
         verb, i = [*verb, ws[i + 1]], i + 2  # "pick it up"
-    elif i < len(ws) and ws[i] in _PRONOUNS:
-        i += 1  # "send me an invoice", "gift wrap it"
+    elif i < len(ws) and (ws[i] in _PRONOUNS or re.fullmatch(_DIGITS, ws[i])):
+        i += 1  # "send me an invoice", "gift wrap it", "upgrade 2051 to express"
     obj, j, det = _content(ws, i)
     # The purchase itself ("the order", "my bookshelf") is what a request acts on, not its name;
     # so is any definite object of a delivery verb ("have the bookshelf sent by express").
@@ -626,15 +643,39 @@ def service_request_kind(line: str) -> str | None:
 def _framed_request(line: str) -> tuple[str, int] | None:
     """The first framed request the reader understands: its kind and where its frame starts."""
     for frame in _ASK_FRAME.finditer(line):
-        rest: list[str] = []
-        for word in line[frame.end() :].split():
-            if word in _REQUEST_END:
-                break
-            rest.append(word)
+        rest = _until_clause_end(line, frame.end())
         kind = _kind(rest, passive=bool(frame.group("passive")), own_wish=bool(frame.group("self")))
         if kind is not None:
             return kind, frame.end()
     return None
+
+
+def _until_clause_end(line: str, start: int) -> list[str]:
+    rest: list[str] = []
+    for word in line[start:].split():
+        if word in _REQUEST_END:
+            break
+        rest.append(word)
+    return rest
+
+
+def _imperative(line: str) -> tuple[str, int] | None:
+    """A bare command at a clause's start ("upgrade 2051 to express", "engrave it"): a verb's
+    plain form acting on something, not an attitude ("love the lamp") or a plea for help."""
+    for start in _CLAUSE_START.finditer(line):
+        rest = _until_clause_end(line, start.end())
+        if not rest or rest[0] in _NOT_A_COMMAND or not _base_verb(rest[0]):
+            continue
+        acts_on = len(rest) > 1 and (rest[1] in _PRONOUNS or not _function_word(rest[1]))
+        kind = _kind(rest, passive=False, own_wish=False) if acts_on else None
+        named = kind is not None and ("_" in kind or rest[1] in _PRONOUNS)
+        if kind is not None and named and not _part_of_a_need(kind):
+            return kind, start.end()
+    return None
+
+
+def _function_word(word: str) -> bool:
+    return word in _FUNCTION and word not in _DETERMINERS and word not in _OWNERS
 
 
 # -- Reactions and tone ----------------------------------------------------------------------
@@ -721,6 +762,7 @@ def understand(text: str) -> Understanding:
     framed = _framed_request(rest)
     if framed is not None and found and _part_of_a_need(framed[0]):
         framed = None
+    commanded = framed is None and not found and (framed := _imperative(rest)) is not None
     kind = framed[0] if framed else None
     if framed is not None:
         found = sorted([*found, (framed[1], "service_request")])
@@ -732,6 +774,7 @@ def understand(text: str) -> Understanding:
         intent=intent,
         request_kind=_request_kind(intent, kind),
         service_kind=kind,
+        commanded=commanded,
         wants_refund=money or (problem and "cancel" in needs),
         wants_credit=any(
             not _negated(line, m.start())

@@ -714,7 +714,8 @@ def _asked_for_order(reply: str | None) -> bool:
 
 
 def _find_need(now: Understanding, text: str, earlier: list[str], last_bot: str | None) -> _Need:
-    if now.has_need:
+    if now.has_need and not (now.commanded and any(understand(t).has_need for t in earlier)):
+        # A bare command inside an open need ("send a new one") is that need's detail.
         return _Need(now, (text,))
     offer = _OFFER.search(last_bot or "") if now.reaction == "affirm" else None
     if offer is not None:
@@ -725,6 +726,8 @@ def _find_need(now: Understanding, text: str, earlier: list[str], last_bot: str 
         if before.has_need:
             texts = (*earlier[index:], text)
             return _Need(_merge(before, now, texts), texts)
+    if now.has_need:
+        return _Need(now, (text,))
     return _Need(now, (*earlier, text))
 
 

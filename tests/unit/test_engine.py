@@ -565,9 +565,9 @@ def test_a_bare_number_answers_the_question_the_bot_asked() -> None:
         Proposal(action="clarify", reply="What's the order number?", ask_for=("order_number",)),
     ).state
     assert asked.asked_for == ("order_number",)
-    answered = screen_message(asked, "1042").state
+    answered = screen_message(asked, "it's 1042").state
     assert answered.identifiers.order_numbers == ("1042",)
-    unasked = screen_message(ConversationState(), "1042").state
+    unasked = screen_message(ConversationState(), "it's 1042").state
     assert unasked.identifiers.order_numbers == ()
 
 

@@ -23,7 +23,7 @@ from escalation.identifiers import Identifiers, extract_identifiers, phones_matc
         ("order 3 days late, sam@example.com", ("sam@example.com",), (), ()),
         ("the kettle I ordered (1043) is cheaper now", (), (), ("1043",)),
         ("the shelf I bought (2051, email x@example.com)", ("x@example.com",), (), ("2051",)),
-        ("the blender 4410 is cracked", (), (), ()),
+        ("the blender 4410 is cracked", (), (), ("4410",)),
         ("", (), (), ()),
     ],
 )
@@ -33,10 +33,35 @@ def test_identifiers_typed_in_free_text(
     assert extract_identifiers(text) == Identifiers(emails, phones, orders)
 
 
-def test_a_bare_number_counts_as_an_order_number_only_when_one_was_asked_for() -> None:
-    assert extract_identifiers("1042") == Identifiers()
-    assert extract_identifiers("1042", expecting=("order_number",)).order_numbers == ("1042",)
+def test_a_number_after_a_verb_of_being_counts_only_when_one_was_asked_for() -> None:
+    assert extract_identifiers("it was 1042") == Identifiers()
+    assert extract_identifiers("it was 1042", expecting=("order_number",)).order_numbers == (
+        "1042",
+    )
     assert extract_identifiers("#1042.", expecting=("order_number",)).order_numbers == ("1042",)
+
+
+@pytest.mark.parametrize(
+    ("text", "orders"),
+    [
+        ("1042", ("1042",)),
+        ("4410: hairline crack down the jug", ("4410",)),
+        ("3307 - the headphones aren't for me", ("3307",)),
+        ("stop 2051 before it ships", ("2051",)),
+        ("the kettle on 1043 still says on its way", ("1043",)),
+        ("send 2051 to 1234 Main Street instead", ("2051",)),
+        ("I have 1200 points", ()),
+        ("a customer since 2019", ()),
+        ("I paid 120 for it", ()),
+        ("we are 300 people", ()),
+        ("I waited 2051 minutes", ()),
+        ("call me on 555 0101", ()),
+    ],
+)
+def test_a_number_standing_as_a_reference_is_an_order_number_an_amount_is_not(
+    text: str, orders: tuple[str, ...]
+) -> None:
+    assert extract_identifiers(text).order_numbers == orders
 
 
 @pytest.mark.parametrize(
@@ -80,7 +105,7 @@ def test_merging_keeps_first_seen_order_without_duplicates() -> None:
         ("paid $120 for it", ()),
         ("I waited 2051 minutes", ()),
         ("my phone is +1 555 0101", ()),
-        ("either 1042 or 1043, not sure", ()),
+        ("either 1042 or 1043, not sure", ("1042", "1043")),
         ("at 10:30 on 12/05", ()),
     ],
 )
