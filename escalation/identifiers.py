@@ -41,6 +41,7 @@ _LONE_NUMBER = re.compile(
     r"(?:Street|St|Road|Rd|Lane|Ln|Avenue|Ave|Drive|Dr|Way|Close|Court|Ct|Place|Pl|Boulevard"
     r"|Blvd|Crescent|Terrace|Row|Square|Sq|Hill|Gardens)\b)"
 )
+_STATE = re.compile(r"[A-Z]{2}")
 # Words before a number that make it an amount, a year or a measure, not a reference.
 _NOT_A_REFERENCE: Final = frozenset(
     [
@@ -87,6 +88,15 @@ _NOT_A_REFERENCE: Final = frozenset(
         "are",
         "be",
         "s",
+        "suite",
+        "ste",
+        "apt",
+        "apartment",
+        "flat",
+        "unit",
+        "room",
+        "floor",
+        "box",
     ]
 )
 _ORDER_LIST_ITEM = re.compile(r"#?([A-Za-z]{0,4}-?\d[\w-]*)")
@@ -181,10 +191,9 @@ def extract_identifiers(text: str, *, expecting: Iterable[IdentifierKind] = ()) 
     orders, order_spans = _order_numbers(without_emails)
     if not orders and "order_number" in set(expecting):
         orders.extend(_answered_order_number(without_emails))
-    if not orders:
-        referenced = _referenced_numbers(without_emails)
-        orders.extend(normalise_order_number(n) for n, _ in referenced)
-        order_spans.extend(span for _, span in referenced)
+    referenced = _referenced_numbers(_mask(without_emails, order_spans))
+    orders.extend(normalise_order_number(n) for n, _ in referenced)
+    order_spans.extend(span for _, span in referenced)
     masked = _mask(without_emails, order_spans)
     phones = [
         digits
@@ -219,8 +228,8 @@ def _referenced_numbers(text: str) -> list[tuple[str, tuple[int, int]]]:
     found = []
     for m in _LONE_NUMBER.finditer(masked):
         before = re.findall(r"[A-Za-z]+", masked[max(0, m.start() - 20) : m.start()])
-        if before and before[-1].lower() in _NOT_A_REFERENCE:
-            continue
+        if before and (before[-1].lower() in _NOT_A_REFERENCE or _STATE.fullmatch(before[-1])):
+            continue  # an amount, a year, a measure, a flat, or a ZIP code after its state
         found.append((m.group(1), m.span()))
     return found
 

@@ -101,6 +101,7 @@ _DAMAGE_WORDS = (
     " damaged damage faulty defective busted wrecked destroyed mangled warped stained melted soggy"
     " mouldy moldy rotten malfunctioning dead_on_arrival doa in_pieces in_bits fell_apart"
     " falling_apart missing_parts missing_part missing_pieces missing_a_part water_damaged"
+    " chip chips crumpled squished buckled splintered hanging_off hanging_out came_apart"
 )
 # It does not work out of the box, whatever adverb sits in between ("doesn't even turn on").
 _NOT_WORKING = (
@@ -138,7 +139,7 @@ _RETURN_WORDS = "return returns returned returning"
 _CREDIT_WORDS = "credit compensation compensate compensated voucher goodwill"
 _CANCEL_WORDS = (
     "cancel cancels cancelled canceled cancelling canceling cancellation call_off called_off"
-    " changed_my_mind withdraw_my_order void_my_order scrap_my_order scrap_the_order"
+    " withdraw_my_order void_my_order scrap_my_order scrap_the_order"
     " stop_the_order stop_my_order stop_the_shipment stop_the_delivery"
 )
 # A request made earlier, asked about: its status, never a new request.
@@ -301,7 +302,8 @@ _EARLIER_REQUEST = (
 _NOT_POSTAL = r"(?<!email )(?<!mail )"
 _ELSEWHERE = (
     r"(?:a different|another|my new|a new|(?:my|our) (?!email|inbox|account)\w+(?: 's)?(?: \w+)?"
-    r" (?:at )?\d|(?:my|our) (?:work|office|home|new)\b|\d)"
+    r" (?:at )?\d|(?:my|our) (?:work|office|home|new)\b|\d"
+    r"|(?:flat|apartment|apt|unit|suite|house|number|no) \d)"
 )
 _ADDRESS_CHANGE = (
     rf"{_any(_CHANGE_WORDS)} (?:\w+ ){{0,4}}?{_NOT_POSTAL}{_any(_ADDRESS_WORDS)}"
@@ -328,6 +330,8 @@ _PRICE_DROP = (
     rf"|{_any(_DROP_WORDS)}(?={_NEAR}{_any(_PRICE_WORDS)})"
     rf"|{_any(_OWN_SITE_WORDS)}(?={_SAME_MESSAGE}{_any(_DROP_WORDS + _LOWER)})"
     rf"|{_any(_DROP_WORDS + _LOWER)}(?={_SAME_MESSAGE}{_any(_OWN_SITE_WORDS)})"
+    rf"|{_any(_OWN_SITE_WORDS)}(?={_SAME_MESSAGE}(?:paid|pay) \d)"
+    rf"|\b(?:paid|pay) \d\S*(?={_SAME_MESSAGE}{_any(_OWN_SITE_WORDS)})"
 )
 # Something other than what was ordered came: "wrong size", "not what I ordered", "ordered X but
 # got Y", "sent me a toaster instead", "a different colour came". Non-native present forms too.
@@ -349,7 +353,8 @@ _WRONG_ITEM = (
     rf"|\bis not (?:the|a|an|my) \w+(?: \w+)? (?:i|we) (?:{_ORDERED}|order|buy)\b"
     r"|\b(?:sent|gave|shipped|packed|mailed|posted|got|received|came|arrived)(?: \w+){0,6}"
     rf" instead\b|\b{_ORDERED} (?:\S+ ){{1,6}}?(?:but |and |yet |, )(?:i |we )?(?:{_GOT}"
-    r"|you sent|they sent|it came|it is|this is|what came|(?:a|an|the) \w+ came)\b"
+    r"|you sent|they sent|it came|it is|this is|what came|(?:a|an|the) \w+ came"
+    r"|what (?:is|was|'s) (?:in|inside) (?:the |my )?(?:box|package|parcel))\b"
     rf"|\b(?:{_GOT}|get|receive|come)(?: \w+){{0,5}}? (?:different|another)"
     r" (?!address|house|place|door|day|date|time)[a-z]"
 )
@@ -363,11 +368,13 @@ _LATE = (
     r"|\b(?:date|day) you (?:promised|gave)\b|\blater than (?:promised|you|expected)\b"
     r"|\b(?:been|waited|waiting) (?:for )?ages\b|\bno (?:parcel|package|delivery)\b"
     r"|\b(?:days|weeks|months) (?:now )?(?:and|but) (?:still )?(?:nothing|no sign|not here)\b"
+    r"|\bfor (?:the|my|all the|all this) (?:wait|waiting)\b|\b(?:was|were) promised (?:for|by|on)\b"
     r"|\bwaiting (?:for |on )?(?:my|the|our) "
 )
 _CANCEL = (
     rf"{_any(_CANCEL_WORDS)}|\bnot (?:want|need)\b(?={_NEAR}(?:any ?more|any longer)\b)"
-    r"|\bno longer (?:want|need)\b"
+    r"|\bno longer (?:want|need)\b|\b(?:stop|halt|hold) (?:\S+ ){1,3}?before (?:it|they) (?:\w+ )?"
+    r"(?:ships?|shipped|goes|go|leaves?|dispatched|sent|posted)\b"
 )
 _REFUND = (
     rf"{_any(_MONEY_WORDS)}|{_any(_RETURN_WORDS)}(?! (?:policy|address|label|customer))"
@@ -377,8 +384,9 @@ _REFUND = (
 _STATUS = (
     r"\bwhere (?:is|are) (?!you\b)|\bwhere (?:my|our|it|they)\b|\bwhere (?:the|order) (?:\w+ ){0,3}"
     rf"(?:is|are)\b|{_any(_STATUS_WORDS)}|(?<!to )\b(?:has|have|is|are|was|did) {_ORDER}(?: \w+)?"
-    rf" (?:been )?{_any(_SHIPPING_WORDS)}|\b(?:if|whether) {_ORDER} (?:has|have|is|are|was)"
-    rf" (?:already )?(?:been )?{_any(_SHIPPING_WORDS)}|\b(?:when|how long)(?: \w+){{0,4}}?"
+    rf" (?:been )?{_any(_SHIPPING_WORDS)}|\b(?:if|whether) {_ORDER}(?: \w+)? (?:(?:has|have|is"
+    rf"|are|was) )?(?:already )?(?:been )?{_any(_SHIPPING_WORDS)}"
+    r"|\b(?:when|how long)(?: \w+){0,4}?"
     r" (?:will|would|does|do|is|are|'s|can|should|shall|until|till|before|for)(?!\S)"
     r"(?: [\w']+){0,5}? "
     rf"{_any(_ARRIVE_WORDS + ' ship ships dispatch dispatched expect due back')}"
@@ -387,6 +395,7 @@ _STATUS = (
     r"|going on|happened) (?:with|to)\b|\bdid (?:my|the|our) (?:\w+ )?order go through\b"
 )
 
+_IN_PIECES = r"\bin (?:\w+ ){0,2}(?:pieces|bits|shards)\b"
 # Each need's pattern, tried in this order: a span read as one need is not read again (a
 # question about "my refund" is no new refund; "wrong address" is no wrong item).
 _NEED_PATTERNS: Final[tuple[tuple[Intent, str], ...]] = (
@@ -396,7 +405,10 @@ _NEED_PATTERNS: Final[tuple[tuple[Intent, str], ...]] = (
     ("competitor_price_match", _COMPETITOR),
     ("price_drop", _PRICE_DROP),
     ("wrong_item", _WRONG_ITEM),
-    ("damaged", rf"{_any(_DAMAGE_WORDS)}|{_NOT_WORKING}"),
+    (
+        "damaged",
+        rf"{_any(_DAMAGE_WORDS)}|{_NOT_WORKING}|\bin (?:\w+ ){{0,2}}(?:pieces|bits|shards)\b",
+    ),
     ("late_delivery", _LATE),
     ("cancel", _CANCEL),
     ("refund", _REFUND),
@@ -451,6 +463,9 @@ def _needs(line: str) -> tuple[list[tuple[int, Intent]], bool, str]:
     for start, intent in sorted(found, key=lambda f: f[0]):
         if all(intent != i for _, i in ordered):
             ordered.append((start, intent))
+    if not ordered and re.search(r"\bchanged? (?:my|our) minds?\b", line):
+        # A change of mind with no other need is a cancellation; beside one, it is its reason.
+        ordered = [(re.search(r"\bchanged? (?:my|our) minds?\b", line).start(), "cancel")]  # type: ignore[union-attr]
     intents = {i for _, i in ordered}
     if intents & {"damaged", "wrong_item", "price_drop", "competitor_price_match"}:
         # Money back for a damaged or wrong item, or a price's difference, is that need's
@@ -469,7 +484,8 @@ _ASKING: Final = (
     r"(?:are|would) you (?:be )?able to |(?:can|could|would|will) you (?:guys )?|(?:can|could|may)"
     r" (?:i|we) |(?:is|would) (?:it |there )?(?:be )?"
     r"(?:possible|any way|a way|an option|any chance)"
-    r" (?:for (?:you|me) )?(?:to )?|is there (?:any |a |an |some )?|do you (?:guys )?|does (?:your"
+    r" (?:for (?:you|me) )?(?:to )?|is there (?:any |a |an |some )?"
+    r"|do you (?:guys |lot |folks |people |all )?|does (?:your"
     r"|the) \w+ |(?:any|what are the) chances? (?:of )?(?:that )?(?:you )?(?:could |can |would )?"
     r"|i (?:was )?wonder(?:ing)? if (?:you|i|we) (?:could|can|might) |please "
 )
@@ -479,12 +495,14 @@ _PASSIVE = r"(?:can|could|would) (?:it|they|this|that) (?:please )?be "
 _OWN_WISH = (
     r"i (?:would|d) (?:like|love|prefer) (?:you to |to )?|i (?:want|need) (?:you to |to )?"
     r"|(?:i am|we are) (?:asking|requesting) (?:you )?(?:to |for )"
+    r"|(?:i|we) (?:was |were |am |are )?hoping (?:to |you (?:could|can|would) |for )"
 )
 # A wish with its subject left out, at a clause's start: "need the invoice reissued".
 _BARE_WISH = r"(?:need|want|would like) (?:you to |to )?"
 _ASK_FRAME = re.compile(
     rf"(?:^|[.,;:!?] )(?:\w+ ){{0,2}}?(?:{_ASKING})(?:(?:please|just|possibly|kindly|maybe"
-    rf"|also) )*|(?P<passive>\b{_PASSIVE})|(?P<self>\b(?:{_OWN_WISH})|(?:^|[.,;:!?] ){_BARE_WISH})"
+    rf"|also|at least) )*|(?P<passive>\b{_PASSIVE})"
+    rf"|(?P<self>\b(?:{_OWN_WISH})|(?:^|[.,;:!?] ){_BARE_WISH})"
 )
 _CLAUSE_START: Final = re.compile(
     r"(?:^|[.,;:!?] )(?:(?:please|pls|kindly|just|also|and|so|ok|okay|oh|hi|hello|hey|then)"
@@ -541,8 +559,10 @@ def _lemma(participle: str) -> str:
 def _base_verb(word: str) -> bool:
     """Whether `word` is only a verb's plain form ("upgrade", "put"), as an imperative is, and
     no other verb's past ("saw", "found")."""
-    verbs: tuple[str, ...] = lemminflect.getAllLemmas(word).get("VERB", ())
-    return verbs == (word,)
+    lemmas = lemminflect.getAllLemmas(word)
+    verbs: tuple[str, ...] = lemmas.get("VERB", ())
+    # A word that can also be an adjective or adverb ("well done", "close") is no sure command.
+    return verbs == (word,) and not {"ADJ", "ADV"} & set(lemmas)
 
 
 def _content(ws: list[str], i: int, *, verb: bool = False) -> tuple[list[str], int, str]:
@@ -595,6 +615,8 @@ def _kind(ws: list[str], *, passive: bool, own_wish: bool) -> str | None:
     elif i < len(ws) and (ws[i] in _PRONOUNS or re.fullmatch(_DIGITS, ws[i])):
         i += 1  # "send me an invoice", "gift wrap it", "upgrade 2051 to express"
     obj, j, det = _content(ws, i)
+    if not obj and j < len(ws) and ws[j].startswith("~"):
+        return None  # "add the late credit": its object is a need already read
     # The purchase itself ("the order", "my bookshelf") is what a request acts on, not its name;
     # so is any definite object of a delivery verb ("have the bookshelf sent by express").
     if (
@@ -778,7 +800,11 @@ def understand(text: str) -> Understanding:
         wants_refund=money or (problem and "cancel" in needs),
         wants_credit=any(
             not _negated(line, m.start())
-            for m in re.finditer(rf"{_any(_CREDIT_WORDS)}(?! card)", line)
+            for m in re.finditer(
+                rf"{_any(_CREDIT_WORDS)}(?! card)|\bsomething for (?:the|my|all the) (?:wait"
+                r"|waiting|delay|trouble|inconvenience|hassle)\b",
+                line,
+            )
         ),
         new_address=extract_address(text) if "address_change" in needs else None,
         name=extract_name(text),
@@ -828,6 +854,7 @@ _NAME_FRAMES: Final = tuple(
         rf"(?i:\b(?:this\s+is|my\s+name\s+is|my\s+name's|name\s*:))\s+{_ANY_NAME}",
         rf"(?i:\b(?:i\s+am|i'm|it's|it\s+is))\s+{_FULL_NAME}",
         rf"^\s*(?i:hi|hello|hey)?[,!.\s]*{_FULL_NAME}\s+(?i:here)\b",
+        rf"^\s*{_FULL_NAME}\s*[.,:;!-]",
         rf"(?i:thanks|thank\s+you|cheers|regards|best|sincerely)[,!.]?\s*[-\u2013\u2014]*\s*"
         rf"{_ANY_NAME}\s*[.!]?\s*$",
     )
@@ -879,9 +906,14 @@ _ADDRESS = re.compile(
 )
 
 
+# Any street's name, as long as a house number starts it and a postcode ends it.
+_NUMBERED_TO_POSTCODE = re.compile(rf"(?<=\bto )\d+[a-z]?\s+[^?!\n]{{3,100}}?{_POSTCODE}", re.I)
+
+
 def extract_address(text: str) -> str | None:
     """The new delivery address in a request to change it, when it has an address's shape."""
-    match = _ADDRESS.search(_EMAIL.sub(" ", text))
+    plain = _EMAIL.sub(" ", text)
+    match = _ADDRESS.search(plain) or _NUMBERED_TO_POSTCODE.search(plain)
     return match.group().rstrip(" .") if match else None
 
 
