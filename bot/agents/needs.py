@@ -309,7 +309,7 @@ _ADDRESS_CHANGE = (
     rf"{_any(_CHANGE_WORDS)} (?:\w+ ){{0,4}}?{_NOT_POSTAL}{_any(_ADDRESS_WORDS)}"
     rf"|{_NOT_POSTAL}{_any(_ADDRESS_WORDS)} (?:\w+ ){{0,3}}?(?:is wrong|changed)"
     rf"|{_any(_SEND_WORDS + ' be_sent be_delivered be_shipped be_posted go goes')}(?: (?:it|them"
-    rf"|this|that|(?:my|the|this) (?:\w+ )?\w+|order (?:number )?{_DIGITS}))? (?:to|at)"
+    rf"|this|that|(?:my|the|this) (?:\w+ )?\w+|(?:order (?:number )?)?{_DIGITS}))? (?:to|at)"
     rf" {_ELSEWHERE}|\b(?:i|we) (?:have |had |just |recently |only )*moved\b|\bmoved house\b"
 )
 # Another seller's price: "price match", "match their price", or a seller with a price.
