@@ -202,7 +202,8 @@ _LIGHT_VERBS: Final = words(
 # Verbs that ask for help in general, not for a service ("can you help", "could you check").
 _VAGUE_VERBS: Final = words(
     "help assist check look find see tell know explain let sort fix resolve handle deal answer"
-    " respond reply confirm verify understand wait hurry go try say think use choose"
+    " respond reply confirm verify understand wait hurry go try say think use choose list show"
+    " reveal display pick select read repeat print"
 )
 _DELIVERY_VERBS: Final = words(_SEND_WORDS + " sent delivered shipped posted dispatch")
 _PURCHASE_VERBS: Final = words("buy order purchase get have")
@@ -382,7 +383,8 @@ _REFUND = (
 )
 # Where it is, whether it shipped, when it comes, any news.
 _STATUS = (
-    r"\bwhere (?:is|are) (?!you\b)|\bwhere (?:my|our|it|they)\b|\bwhere (?:the|order) (?:\w+ ){0,3}"
+    r"\bwhere (?:on earth |the hell |the heck |exactly )?(?:is|are) (?!you\b)"
+    r"|\bwhere (?:my|our|it|they)\b|\bwhere (?:the|order) (?:\w+ ){0,3}"
     rf"(?:is|are)\b|{_any(_STATUS_WORDS)}|(?<!to )\b(?:has|have|is|are|was|did) {_ORDER}(?: \w+)?"
     rf" (?:been )?{_any(_SHIPPING_WORDS)}|\b(?:if|whether) {_ORDER}(?: \w+)? (?:(?:has|have|is"
     rf"|are|was) )?(?:already )?(?:been )?{_any(_SHIPPING_WORDS)}"

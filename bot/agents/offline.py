@@ -493,6 +493,9 @@ class _Turn:
             chosen = [n for n in typed if n in named_typed]
             if len(set(chosen)) == 1:
                 return chosen[0]
+            nearest = self._nearest_to_need(typed)
+            if nearest is not None:
+                return nearest
         if typed:
             return typed[-1]
         orders = self._customer_orders()
@@ -514,6 +517,17 @@ class _Turn:
             raise _Stop(self._ask_order_number("Which order is this about?"))
         listed = _or_list([f"{o['number']} ({_item(o)})" for o in candidates])
         raise _Stop(self._ask_order_number(f"Which order is this about: {listed}?"))
+
+    def _nearest_to_need(self, typed: Sequence[str]) -> str | None:
+        """Of several numbers in the message, the one written closest to where the need is."""
+        at = self.need.understanding.at
+        text = self.need.texts[0]
+        if not all(re.search(rf"\b{n}\b", text) for n in typed):
+            return None  # a later message's number corrects the earlier ones
+        places = [
+            (abs(m.start() - at[0]), n) for n in typed for m in re.finditer(rf"\b{n}\b", text)
+        ]
+        return min(places)[1] if at and places else None
 
     def _names_item(self, order: Order) -> bool:
         return any(mentions_item(text, str(order["item"])) for text in self.need.texts)
