@@ -203,7 +203,7 @@ _LIGHT_VERBS: Final = words(
 _VAGUE_VERBS: Final = words(
     "help assist check look find see tell know explain let sort fix resolve handle deal answer"
     " respond reply confirm verify understand wait hurry go try say think use choose list show"
-    " reveal display pick select read repeat print"
+    " reveal display select read repeat print"
 )
 _DELIVERY_VERBS: Final = words(_SEND_WORDS + " sent delivered shipped posted dispatch")
 _PURCHASE_VERBS: Final = words("buy order purchase get have")
