@@ -563,8 +563,8 @@ def _base_verb(word: str) -> bool:
     no other verb's past ("saw", "found")."""
     lemmas = lemminflect.getAllLemmas(word)
     verbs: tuple[str, ...] = lemmas.get("VERB", ())
-    # A word that can also be an adjective or adverb ("well done", "close") is no sure command.
-    return verbs == (word,) and not {"ADJ", "ADV"} & set(lemmas)
+    # A word that can also be an adjective ("well done", "perfect", "fine") is no sure command.
+    return verbs == (word,) and "ADJ" not in lemmas
 
 
 def _content(ws: list[str], i: int, *, verb: bool = False) -> tuple[list[str], int, str]:
