@@ -415,7 +415,8 @@ _GATES: Final = (
     (_ESCALATED, _words("escalated escalating escalation")),
 )
 _TERSE: Final = _C(
-    rf" (?:(?:{_FILLER}) )*(?:{_TARGET}|{_CHANNEL}|{_NUMBER}|e ?mail(?: address| id)?)"
+    # "Dear Customer Services," opens a letter: it addresses the team, it asks for no one.
+    rf"(?! dear\b) (?:(?:{_FILLER}) )*(?:{_TARGET}|{_CHANNEL}|{_NUMBER}|e ?mail(?: address| id)?)"
     rf"(?: (?:{_FILLER}|{_TARGET}|chat|talk|call|support|help|contact|available|needed|required"
     r"|link|address|details|info|request|wanted|to (?:talk|speak|chat|answer|call)))*"
 )

@@ -137,6 +137,10 @@ _MONEY_WORDS = (
 )
 _RETURN_WORDS = "return returns returned returning"
 _CREDIT_WORDS = "credit compensation compensate compensated voucher goodwill"
+_CREDIT_ASKED = (
+    rf"{_any(_CREDIT_WORDS)}(?! card)|\b(?:something|anything|what \w+ \w+ give me) for"
+    r" (?:the|my|all the|this) (?:wait|waiting|delay|trouble|inconvenience|hassle)\b"
+)
 _CANCEL_WORDS = (
     "cancel cancels cancelled canceled cancelling canceling cancellation call_off called_off"
     " withdraw_my_order void_my_order scrap_my_order scrap_the_order"
@@ -183,7 +187,10 @@ _PERSON_WORDS = (
     " operator staff team employee bot robot assistant"
 )
 _NEGATORS: Final = words("not never no nothing without nor none")
-_SELF_SLIP = r"\b(?:oops|whoops|oopsie|my bad|my mistake|typo|mistyped|i meant)\b"
+_SELF_SLIP = (
+    r"\b(?:oops|whoops|oopsie|my bad|my mistake|typo|mistyped|i meant)\b|\bsorry (?:, )?wrong\b"
+    r"|\bwrong (?:one|email|number|address)\b(?= (?:[;,:] )?(?:it is|try|use|should be|i meant)\b)"
+)
 
 # Small closed classes of English grammar (not concepts): they never name a request.
 _FUNCTION: Final = words(
@@ -192,7 +199,8 @@ _FUNCTION: Final = words(
     " and or but so if then than because when while is are was were be been am do does did have"
     " has had will would can could should may might must shall please just also maybe possibly"
     " kindly really actually still even least again too very much more here there now today"
-    " soon asap yet already not no something anything everything nothing"
+    " soon asap yet already not no something anything everything nothing what which who whom"
+    " whose where when why how"
 )
 _PARTICLES: Final = words("up off out back over down away")
 # Verbs with no meaning of their own in a request: the object names it ("do you do X").
@@ -391,7 +399,7 @@ _STATUS = (
     r"|\b(?:when|how long)(?: \w+){0,4}?"
     r" (?:will|would|does|do|is|are|'s|can|should|shall|until|till|before|for)(?!\S)"
     r"(?: [\w']+){0,5}? "
-    rf"{_any(_ARRIVE_WORDS + ' ship ships dispatch dispatched expect due back')}"
+    rf"{_any(_ARRIVE_WORDS + ' ship ships dispatch dispatched expect due back coming arriving')}"
     r"|\b(?:any|an|some) (?:update|updates|news|progress)\b|\b(?:update|news|progress) (?:on|of)\b"
     r"|\bcheck (?:on |up on )?(?:my|the|an|this|order|if|whether)\b|\bwhat (?:is )?(?:happening"
     r"|going on|happened) (?:with|to)\b|\bdid (?:my|the|our) (?:\w+ )?order go through\b"
@@ -426,6 +434,13 @@ _LATER_FAULT = re.compile(r"\b(?:stopped|quit) working\b|\b(?:broke|died) after\
 _CLAUSE_END: Final = words('. , ; : ! ? " but and so just though however')
 
 
+# What a customer may never have got that is no parcel: points, messages, money.
+_NOT_A_PARCEL: Final = re.compile(
+    r" (?:the |my |any |our |a |an )?(?:\w+ )?(?:points|rewards?|emails?|confirmation|receipt"
+    r"|invoice|code|voucher|discount|reply|response|answer|call|callback|refund|credit|money)\b"
+)
+
+
 def _negated(line: str, start: int) -> bool:
     """Whether a negator stands in the three words before `start`, within its clause."""
     before: list[str] = []
@@ -457,6 +472,8 @@ def _needs(line: str) -> tuple[list[tuple[int, Intent]], bool, str]:
             line = _blank(line, match.start(), match.end())
             if _negated(line, match.start()) or intent in vetoed:
                 continue
+            if intent == "late_delivery" and _NOT_A_PARCEL.match(line, match.end()):
+                continue  # "we never got the reward points": no parcel is late
             found.append((match.start(), intent))
             money |= intent == "refund" and re.search(_any(_MONEY_WORDS), match.group()) is not None
             if intent == "competitor_price_match":
@@ -495,7 +512,8 @@ _ASKING: Final = (
 _PASSIVE = r"(?:can|could|would) (?:it|they|this|that) (?:please )?be "
 # The customer's own wish: "I'd like you to gift wrap it", "I need a gift receipt".
 _OWN_WISH = (
-    r"i (?:would|d) (?:like|love|prefer) (?:you to |to )?|i (?:want|need) (?:you to |to )?"
+    r"i (?:would|d|should) (?:simply |really |just )?(?:like|love|prefer) (?:you to |to )?"
+    r"|i (?:want|need) (?:you to |to )?"
     r"|(?:i am|we are) (?:asking|requesting) (?:you )?(?:to |for )"
     r"|(?:i|we) (?:was |were |am |are )?hoping (?:to |you (?:could|can|would) |for )"
 )
@@ -523,7 +541,7 @@ _DETERMINERS: Final = words(
 )
 _OWNERS: Final = words("my our your")
 _DEFINITE: Final = _OWNERS | words("the this that these those his her their its")
-_ADVERBS: Final = words("please just also really kindly possibly maybe even")
+_ADVERBS: Final = words("please just also really kindly possibly maybe even only")
 _PRONOUNS: Final = words("it them me us one")
 _PLACE_PREPOSITIONS: Final = words("to by via in at on")
 _MAX_KIND_WORDS: Final = 3
@@ -589,6 +607,16 @@ def _content(ws: list[str], i: int, *, verb: bool = False) -> tuple[list[str], i
     return out, i, det
 
 
+def _participle_after(ws: list[str]) -> int | None:
+    """Where a past participle follows a wished-for thing ("the invoice for 4410 reissued")."""
+    for index, word in enumerate(ws[1:7], start=1):
+        if word in _REQUEST_END:
+            return None
+        if word.endswith("ed") and _lemma(word) != word:
+            return index
+    return None
+
+
 def _kind(ws: list[str], *, passive: bool, own_wish: bool) -> str | None:
     """Name a request from its verb and object ("could you add my loyalty points" ->
     add_loyalty_points); None when a word of it is unknown or it asks for a person."""
@@ -607,7 +635,16 @@ def _kind(ws: list[str], *, passive: bool, own_wish: bool) -> str | None:
             *ws[len(causative.group().split()) :],
         ]
         passive = True
-    verb, i, _ = _content(ws, 0, verb=True)
+    if own_wish and len(ws) > 1 and ws[0] in _PRONOUNS and _lemma(ws[1]) != ws[1]:
+        ws, passive = [ws[1], ws[0], *ws[2:]], True  # "I'd like them repaired"
+    verb, i, lead = _content(ws, 0, verb=True)
+    done_to = _participle_after(ws) if own_wish and lead in _DEFINITE else None
+    if done_to is not None:
+        # "need the invoice reissued": the participle is the request, the thing its object.
+        ws, passive = [ws[done_to], *ws[:done_to], *ws[done_to + 1 :]], True
+        verb, i, lead = _content(ws, 0, verb=True)
+    if lead in _DEFINITE:
+        return None  # "I need the blender I paid for": their own thing, no service
     if passive:  # "can it be delivered on saturday" -> deliver_on_saturday
         verb = [_lemma(w) for w in verb]
     if not verb or verb[0] in _VAGUE_VERBS or (own_wish and verb[0] in _PURCHASE_VERBS):
@@ -627,6 +664,8 @@ def _kind(ws: list[str], *, passive: bool, own_wish: bool) -> str | None:
         or (det in _DEFINITE and verb[0] in _DELIVERY_VERBS)
     ):
         obj = []
+    while not obj and j < len(ws) and ws[j] in _ADVERBS | {"only"}:
+        j += 1  # "deliver it only on saturdays"
     if not obj and j < len(ws) and ws[j] in _PLACE_PREPOSITIONS:
         place, _, place_det = _content(ws, j + 1)
         if place and not place_det and not any(w in _PURCHASE for w in place):
@@ -654,8 +693,16 @@ _REMEDY: Final = words(
 )
 
 
+_REPLACING: Final = words("replace replacement exchange swap new another")
+
+
 def _part_of_a_need(kind: str) -> bool:
     return any(word in _REMEDY for word in kind.split("_"))
+
+
+def _beside_a_need_is_its_detail(kind: str) -> bool:
+    """A request beside a need that uses the needs' own words or remedies is that need's."""
+    return _part_of_a_need(kind) or any(word in _LEXICON.words for word in kind.split("_"))
 
 
 def service_request_kind(line: str) -> str | None:
@@ -784,14 +831,19 @@ def understand(text: str) -> Understanding:
     line = reading.line
     found, money, rest = _needs(line)
     framed = _framed_request(rest)
-    if framed is not None and found and _part_of_a_need(framed[0]):
+    if framed is not None and found and _beside_a_need_is_its_detail(framed[0]):
         framed = None
+    if framed is not None and _REPLACING & set(framed[0].split("_")):
+        framed = None  # a replacement asked for is a damaged or wrong item's: ask what happened
     commanded = framed is None and not found and (framed := _imperative(rest)) is not None
     kind = framed[0] if framed else None
     if framed is not None:
         found = sorted([*found, (framed[1], "service_request")])
     needs = [intent for _, intent in found]
     at = tuple(reading.offset(position) for position, _ in found)
+    wants_credit = any(not _negated(line, m.start()) for m in re.finditer(_CREDIT_ASKED, line))
+    if not needs and wants_credit:
+        needs, at = ["late_delivery"], (0,)  # compensation asked for is the late-delivery rule's
     intent = needs[0] if needs else None
     problem = intent in ("damaged", "wrong_item")
     return Understanding(
@@ -800,14 +852,7 @@ def understand(text: str) -> Understanding:
         service_kind=kind,
         commanded=commanded,
         wants_refund=money or (problem and "cancel" in needs),
-        wants_credit=any(
-            not _negated(line, m.start())
-            for m in re.finditer(
-                rf"{_any(_CREDIT_WORDS)}(?! card)|\bsomething for (?:the|my|all the) (?:wait"
-                r"|waiting|delay|trouble|inconvenience|hassle)\b",
-                line,
-            )
-        ),
+        wants_credit=wants_credit,
         new_address=extract_address(text) if "address_change" in needs else None,
         name=extract_name(text),
         frustrated=is_frustrated(text),
