@@ -694,6 +694,7 @@ _REMEDY: Final = words(
 
 
 _REPLACING: Final = words("replace replacement exchange swap new another")
+_CREDIT: Final = words(_CREDIT_WORDS)
 
 
 def _part_of_a_need(kind: str) -> bool:
@@ -833,8 +834,10 @@ def understand(text: str) -> Understanding:
     framed = _framed_request(rest)
     if framed is not None and found and _beside_a_need_is_its_detail(framed[0]):
         framed = None
-    if framed is not None and _REPLACING & set(framed[0].split("_")):
-        framed = None  # a replacement asked for is a damaged or wrong item's: ask what happened
+    if framed is not None and (_REPLACING | _CREDIT) & set(framed[0].split("_")):
+        # A replacement asked for is a damaged or wrong item's (ask what happened); a credit
+        # asked for is the late-delivery rule's.
+        framed = None
     commanded = framed is None and not found and (framed := _imperative(rest)) is not None
     kind = framed[0] if framed else None
     if framed is not None:

@@ -701,3 +701,33 @@ def test_an_address_runs_from_its_house_number_to_its_postcode() -> None:
 
 def test_a_full_name_opening_the_message_is_the_customers_name() -> None:
     assert extract_name("Ana Silva. I want to return the charger") == "Ana Silva"
+
+
+@pytest.mark.parametrize(
+    ("text", "intent", "kind"),
+    [
+        ("I need the teapot I actually paid for", None, None),
+        (
+            "need the receipt for 1042 reissued in my partner's name",
+            "service_request",
+            "reissue_receipt",
+        ),
+        ("I should simply like them repaired", "service_request", "repair"),
+        ("what can you give me for all the waiting?", "late_delivery", None),
+        ("can I get that credit thing", "late_delivery", None),
+        ("we never got the bonus points for the rug", None, None),
+        ("I'd like a new one please", None, None),
+    ],
+)
+def test_wishes_are_read_for_what_they_ask(text: str, intent: str | None, kind: str | None) -> None:
+    understood = understand(text)
+    assert (understood.intent, understood.request_kind) == (intent, kind)
+
+
+def test_a_request_beside_a_need_in_that_needs_words_is_its_detail() -> None:
+    understood = understand("I'd like to re turn the desk lamp from 1042 and get my money back")
+    assert "service_request" not in (understood.intent, *understood.also)
+
+
+def test_sorry_wrong_one_corrects_an_identifier_it_reports_no_wrong_item() -> None:
+    assert understand("Sorry, wrong one - it's jo@example.org").intent != "wrong_item"

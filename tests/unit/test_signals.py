@@ -509,3 +509,14 @@ def test_the_guard_refuses_a_negated_request(negation: str, request: str) -> Non
 @given(st.text(alphabet="0123456789 !?.,/-", max_size=40))
 def test_the_guard_refuses_words_with_no_words_in_them(words: str) -> None:
     assert request_words_refusal(words) is not None
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Dear Customer Services, my kettle has not arrived",
+        "Dear support team, could you tell me where order 1043 is?",
+    ],
+)
+def test_a_letter_addressed_to_the_team_asks_for_no_one(text: str) -> None:
+    assert detect_human_request(text).kind == "none"
