@@ -902,3 +902,21 @@ def test_a_refund_follow_up_question_is_answered_not_met_with_the_menu() -> None
     turn = chat.say("ok and how long until the money's back on my card?")
     assert turn.decision.action == "resolve"
     assert turn.effects == []
+
+
+@pytest.mark.parametrize(
+    ("text", "tool"),
+    [
+        ("can you gift wrap order 1043? j.smith@example.com", "find_customer"),
+        ("can you gift wrap order 1043? j.smith@example.com", "check_policy"),
+        ("where is order 1043? j.smith@example.com", "get_order"),
+        ("wheres my kettle?? 1043, j.smith@example.com", "get_order"),
+    ],
+)
+def test_lookups_failing_past_their_retries_are_no_progress_whatever_was_asked(
+    text: str, tool: Any
+) -> None:
+    turn = chat_once(text, faults=[Fault(tool=tool, error="timeout", times=3)])
+    assert turn.decision.action == "escalate"
+    assert turn.decision.trigger == "no_progress"
+    assert turn.effects == []
