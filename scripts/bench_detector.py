@@ -1,9 +1,11 @@
-"""Benchmark: per-message cost of human-request detection and of engine stage 1.
+"""Benchmark: per-message cost of human-request detection, engine stage 1 and the agent's reader.
 
 Prints median, p99 and max over a synthetic mix of customer messages (short and long, with and
 without requests for a person), for detection, stage 1 and the guard on a model's quoted words
-(here whole messages, its worst case). The spelling library's data is loaded on the first call,
-which the max shows; median and p99 are the steady state. Figures only; nothing is asserted.
+(here whole messages, its worst case), and for the offline agent's reader of needs (each
+message made unique, so its cache does not hide the cost). The spelling library's data is
+loaded on the first call, which the max shows; median and p99 are the steady state. Figures
+only; nothing is asserted.
 
     .venv/bin/python scripts/bench_detector.py [--messages N] [--repeat R]
 """
@@ -16,6 +18,7 @@ import statistics
 import time
 from collections.abc import Callable
 
+from bot.agents.needs import understand
 from escalation.engine import screen_message
 from escalation.signals import detect_human_request, request_words_refusal
 from escalation.state import ConversationState
@@ -72,6 +75,8 @@ def main() -> None:
     measure("detect_human_request", texts, detect_human_request, args.repeat)
     measure("stage 1 (screen_message)", texts, lambda t: screen_message(state, t), args.repeat)
     measure("guard (request_words_refusal)", texts, request_words_refusal, args.repeat)
+    unique = [text + " " * i for i, text in enumerate(texts)]  # distinct cache keys, same words
+    measure("reader (needs.understand)", unique, understand, 1)
     longest = max(texts, key=len)
     start = time.perf_counter_ns()
     screen_message(state, longest)
