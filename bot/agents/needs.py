@@ -64,6 +64,7 @@ class Understanding:
     request_kind: str | None = None  # the policy request kind of the intent, if it is one
     service_kind: str | None = None  # the kind of the service request among the needs
     commanded: bool = False  # the service request is a bare command ("upgrade 2051 to express")
+    asked_about: str | None = None  # a bare noun asked about an order: "gift receipt for 4410?"
     wants_refund: bool = False  # money back rather than a replacement
     wants_credit: bool = False  # compensation asked for (a late parcel's credit)
     new_address: str | None = None
@@ -731,6 +732,28 @@ def _until_clause_end(line: str, start: int) -> list[str]:
     return rest
 
 
+# "gift receipt for 4410?", "2051 - express shipping?": a thing asked about an order, bare.
+_NOUN_QUESTION: Final = re.compile(
+    rf"(?:^|[.,;:!?] )(?:{_DIGITS} )?(?P<np>[a-z]+ [a-z]+(?: [a-z]+)?)(?: (?:for|on|with|to)"
+    rf" (?:order )?{_DIGITS})? \?"
+)
+
+
+def _noun_question(line: str) -> str | None:
+    """The kind a bare noun question names, when its words are known and name no need, no
+    person and no grammar; whether it names the customer's own item is the agent's to check."""
+    match = _NOUN_QUESTION.search(line)
+    if match is None:
+        return None
+    ws = match.group("np").split()
+    if any(
+        w in _FUNCTION or w in _DETERMINERS or w in _PERSON or w in _PURCHASE or not _known(w)
+        for w in ws
+    ):
+        return None
+    return "_".join(ws)
+
+
 def _imperative(line: str) -> tuple[str, int] | None:
     """A bare command at a clause's start ("upgrade 2051 to express", "engrave it"): a verb's
     plain form acting on something, not an attitude ("love the lamp") or a plea for help."""
@@ -848,12 +871,14 @@ def understand(text: str) -> Understanding:
     if not needs and wants_credit:
         needs, at = ["late_delivery"], (0,)  # compensation asked for is the late-delivery rule's
     intent = needs[0] if needs else None
+    asked_about = _noun_question(rest) if intent is None else None
     problem = intent in ("damaged", "wrong_item")
     return Understanding(
         intent=intent,
         request_kind=_request_kind(intent, kind),
         service_kind=kind,
         commanded=commanded,
+        asked_about=asked_about,
         wants_refund=money or (problem and "cancel" in needs),
         wants_credit=wants_credit,
         new_address=extract_address(text) if "address_change" in needs else None,

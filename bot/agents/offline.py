@@ -152,6 +152,8 @@ class _Turn:
 
     def _work(self) -> Proposal:
         intent = self.need.intent
+        if intent is None and self.now.asked_about and self._typed_order_numbers():
+            return self._asked_about(self.now.asked_about)
         if intent is None:
             return self._no_need()
         if intent in ("competitor_price_match", "service_request"):
@@ -273,6 +275,15 @@ class _Turn:
                 f"I've changed the delivery address for order {order['number']} to {address}."
             ),
         )
+
+    def _asked_about(self, kind: str) -> Proposal:
+        """A bare noun asked about an order: the order's own item is no request ("desk lamp
+        for 1042?"), anything else is asked of the policy book ("gift receipt for 4410?")."""
+        self._identify()
+        order = self._get_order(self._typed_order_numbers()[-1])
+        if mentions_item(kind.replace("_", " "), str(order["item"])):
+            return self._no_need()
+        return self._after_verdict(self._check(kind, order), order)
 
     def _check_with_order(self, order: Order) -> Proposal:
         kind = self._request_kind()

@@ -920,3 +920,30 @@ def test_lookups_failing_past_their_retries_are_no_progress_whatever_was_asked(
     assert turn.decision.action == "escalate"
     assert turn.decision.trigger == "no_progress"
     assert turn.effects == []
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "gift receipt for 4410? maria.garcia@example.com",
+        "4410 - assembly service? maria.garcia@example.com",
+    ],
+)
+def test_a_bare_noun_asked_about_an_order_goes_to_the_book(text: str) -> None:
+    turn = chat_once(text)
+    assert turn.decision.action == "escalate"
+    assert turn.decision.trigger == "policy_gap"
+    assert "check_policy" in turn.calls
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "desk lamp for 1042? j.smith@example.com",  # the order's own item: what about it?
+        "student discount?",  # no order to ask about: the bot asks what is needed
+    ],
+)
+def test_a_bare_noun_that_is_the_item_or_without_an_order_is_asked_about(text: str) -> None:
+    turn = chat_once(text)
+    assert turn.decision.action == "clarify"
+    assert "check_policy" not in turn.calls
