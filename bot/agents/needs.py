@@ -510,7 +510,14 @@ _ASKING: Final = (
     r"|i (?:was )?wonder(?:ing)? if (?:you|i|we) (?:could|can|might) |please "
 )
 # "can it be delivered on saturday": the request is a participle.
-_PASSIVE = r"(?:can|could|would) (?:it|they|this|that) (?:please )?be "
+_SUBJECT = r"(?:it|they|this|that|the (?:new )?\w+|my \w+|order \w*\d\w*|\w*\d\w*)"
+# "can 2051 come assembled", "could the new one arrive on a saturday": how it should come.
+_ARRIVING = (
+    rf"(?:(?:can|could) {_SUBJECT}|{_SUBJECT} (?:can|could)) (?:please )?(?:come|arrive|turn up)"
+    r" (?:already |fully |ready )?(?=(?:\w+ )?\w+ed\b|put together"
+    r"|on (?:a )?(?:mon|tues|wednes|thurs|fri|satur|sun)day)"
+)
+_PASSIVE = rf"(?:can|could|would) (?:it|they|this|that) (?:please )?be |{_ARRIVING}"
 # The customer's own wish: "I'd like you to gift wrap it", "I need a gift receipt".
 _OWN_WISH = (
     r"i (?:would|d|should) (?:simply |really |just )?(?:like|love|prefer) (?:you to |to )?"
@@ -717,6 +724,9 @@ def _framed_request(line: str) -> tuple[str, int] | None:
     """The first framed request the reader understands: its kind and where its frame starts."""
     for frame in _ASK_FRAME.finditer(line):
         rest = _until_clause_end(line, frame.end())
+        if frame.group("passive") and rest[:1] == ["on"]:
+            # "can the new one come on a saturday": a delivery day asked for
+            rest = ["deliver", *(w for w in rest if w not in ("a", "an"))]
         kind = _kind(rest, passive=bool(frame.group("passive")), own_wish=bool(frame.group("self")))
         if kind is not None:
             return kind, frame.end()

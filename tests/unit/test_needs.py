@@ -731,3 +731,35 @@ def test_a_request_beside_a_need_in_that_needs_words_is_its_detail() -> None:
 
 def test_sorry_wrong_one_corrects_an_identifier_it_reports_no_wrong_item() -> None:
     assert understand("Sorry, wrong one - it's jo@example.org").intent != "wrong_item"
+
+
+@pytest.mark.parametrize(
+    ("text", "kind"),
+    [
+        ("can 2051 come already assembled?", "assemble"),
+        ("could it arrive gift wrapped?", "gift_wrap"),
+        ("any chance the rug can come on a sunday?", "deliver_on_sunday"),
+    ],
+)
+def test_how_an_order_should_come_is_a_request(text: str, kind: str) -> None:
+    understood = understand(text)
+    assert (understood.intent, understood.request_kind) == ("service_request", kind)
+
+
+@pytest.mark.parametrize("text", ["will my order arrive on monday?", "can it come tomorrow?"])
+def test_when_an_order_comes_is_no_request(text: str) -> None:
+    assert understand(text).intent != "service_request"
+
+
+@pytest.mark.parametrize(
+    ("text", "asked"),
+    [
+        ("gift receipt for 4410?", "gift_receipt"),
+        ("2051 - express shipping? happy to pay", "express_shipping"),
+        ("order 1043?", None),
+        ("any update?", None),
+        ("hello?", None),
+    ],
+)
+def test_a_bare_noun_question_is_kept_for_the_agent_to_check(text: str, asked: str | None) -> None:
+    assert understand(text).asked_about == asked
