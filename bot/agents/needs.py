@@ -236,6 +236,7 @@ _URL: Final = re.compile(r"https?://\S+|www\.\S+", re.I)
 _NOT_SELLERS: Final = frozenset(
     n.lower() for n in (*calendar.day_name, *calendar.month_name, *calendar.day_abbr) if n
 ) | words("black cyber christmas easter boxing prime")
+_WEEKDAYS: Final = frozenset(d.lower() for d in calendar.day_name)
 _SELLER_VERBS: Final = words("has have had sells sell sold lists offers 's")
 _SELLER_PREPOSITIONS: Final = words("at on from with")
 
@@ -505,7 +506,8 @@ _ASKING: Final = (
     r" (?:i|we) |(?:is|would) (?:it |there )?(?:be )?"
     r"(?:possible|any way|a way|an option|any chance)"
     r" (?:for (?:you|me) )?(?:to )?|is there (?:any |a |an |some )?"
-    r"|do you (?:guys |lot |folks |people |all )?|does (?:your"
+    r"|do you (?:guys |lot |folks |people |all )?|(?:can|could|would) (?:the|your) (?:delivery )?"
+    r"(?:driver|drivers|courier|fitter|installer|technician|crew) |does (?:your"
     r"|the) \w+ |(?:any|what are the) chances? (?:of )?(?:that )?(?:you )?(?:could |can |would )?"
     r"|i (?:was )?wonder(?:ing)? if (?:you|i|we) (?:could|can|might) |please "
 )
@@ -517,7 +519,7 @@ _ARRIVING = (
     r" (?:already |fully |ready )?(?=(?:\w+ )?\w+ed\b|put together"
     r"|on (?:a )?(?:mon|tues|wednes|thurs|fri|satur|sun)day)"
 )
-_PASSIVE = rf"(?:can|could|would) (?:it|they|this|that) (?:please )?be |{_ARRIVING}"
+_PASSIVE = rf"(?:can|could|would) {_SUBJECT} (?:please )?be |{_ARRIVING}"
 # The customer's own wish: "I'd like you to gift wrap it", "I need a gift receipt".
 _OWN_WISH = (
     r"i (?:would|d|should) (?:simply |really |just )?(?:like|love|prefer) (?:you to |to )?"
@@ -615,13 +617,23 @@ def _content(ws: list[str], i: int, *, verb: bool = False) -> tuple[list[str], i
     return out, i, det
 
 
+_SUBJECT_PRONOUNS: Final = words("i we you they he she it")
+
+
+def _is_participle(word: str) -> bool:
+    """A verb's past participle: "reissued", "made", "sent" (not "blender")."""
+    lemma = _lemma(word)
+    forms: tuple[str, ...] = lemminflect.getInflection(lemma, tag="VBN") if lemma != word else ()
+    return word in forms
+
+
 def _participle_after(ws: list[str]) -> int | None:
     """Where a past participle follows a wished-for thing ("the invoice for 4410 reissued")."""
     for index, word in enumerate(ws[1:7], start=1):
         if word in _REQUEST_END:
             return None
-        if word.endswith("ed") and _lemma(word) != word:
-            return index
+        if _is_participle(word) and not _SUBJECT_PRONOUNS & set(ws[1:index]):
+            return index  # not "the blender I (actually) paid for": a clause of its own
     return None
 
 
@@ -676,6 +688,8 @@ def _kind(ws: list[str], *, passive: bool, own_wish: bool) -> str | None:
         j += 1  # "deliver it only on saturdays"
     if not obj and j < len(ws) and ws[j] in _PLACE_PREPOSITIONS:
         place, _, place_det = _content(ws, j + 1)
+        if place_det in ("a", "an") and place[:1] and place[0] in _WEEKDAYS:
+            place_det = ""  # "on a saturday" is a day, not a thing
         if place and not place_det and not any(w in _PURCHASE for w in place):
             obj = [ws[j], *place]  # "ship to canada", "pay in installments"
         elif place and ws[j] == "in" and not any(w in _PURCHASE for w in place):

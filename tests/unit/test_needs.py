@@ -763,3 +763,16 @@ def test_when_an_order_comes_is_no_request(text: str) -> None:
 )
 def test_a_bare_noun_question_is_kept_for_the_agent_to_check(text: str, asked: str | None) -> None:
     assert understand(text).asked_about == asked
+
+
+@pytest.mark.parametrize(
+    ("text", "kind"),
+    [
+        ("could the rug be delivered on a sunday please?", "deliver_on_sunday"),
+        ("I'd like the receipt made out to my company", "receipt_out"),
+        ("could the driver take the old sofa away?", "take_sofa_away"),
+    ],
+)
+def test_requests_of_the_shop_and_its_people_are_named(text: str, kind: str) -> None:
+    understood = understand(text)
+    assert (understood.intent, understood.request_kind) == ("service_request", kind)
