@@ -506,8 +506,7 @@ _ASKING: Final = (
     r" (?:i|we) |(?:is|would) (?:it |there )?(?:be )?"
     r"(?:possible|any way|a way|an option|any chance)"
     r" (?:for (?:you|me) )?(?:to )?|is there (?:any |a |an |some )?"
-    r"|do you (?:guys |lot |folks |people |all )?|(?:can|could|would) (?:the|your) (?:delivery )?"
-    r"(?:driver|drivers|courier|fitter|installer|technician|crew) |does (?:your"
+    r"|do you (?:guys |lot |folks |people |all )?|does (?:your"
     r"|the) \w+ |(?:any|what are the) chances? (?:of )?(?:that )?(?:you )?(?:could |can |would )?"
     r"|i (?:was )?wonder(?:ing)? if (?:you|i|we) (?:could|can|might) |please "
 )
@@ -533,6 +532,9 @@ _ASK_FRAME = re.compile(
     rf"(?:^|[.,;:!?] )(?:\w+ ){{0,2}}?(?:{_ASKING})(?:(?:please|just|possibly|kindly|maybe"
     rf"|also|at least) )*|(?P<passive>\b{_PASSIVE})"
     rf"|(?P<self>\b(?:{_OWN_WISH})|(?:^|[.,;:!?] ){_BARE_WISH})"
+    # the shop's people asked to act, wherever in the sentence: "... could the driver take it"
+    r"|\b(?:can|could|would) (?:the|your) (?:delivery )?(?:driver|drivers|courier|fitter"
+    r"|installer|technician|crew) "
 )
 _CLAUSE_START: Final = re.compile(
     r"(?:^|[.,;:!?] )(?:(?:please|pls|kindly|just|also|and|so|ok|okay|oh|hi|hello|hey|then)"

@@ -776,3 +776,8 @@ def test_a_bare_noun_question_is_kept_for_the_agent_to_check(text: str, asked: s
 def test_requests_of_the_shop_and_its_people_are_named(text: str, kind: str) -> None:
     understood = understand(text)
     assert (understood.intent, understood.request_kind) == ("service_request", kind)
+
+
+def test_the_shops_people_asked_to_act_mid_sentence_is_a_request() -> None:
+    understood = understand("when the new one comes, could the courier take the old rug away?")
+    assert (understood.intent, understood.request_kind) == ("service_request", "take_rug_away")
