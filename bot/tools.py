@@ -188,7 +188,9 @@ class ToolBox:
         for query in queries:
             for candidate in self.shop.search_customers(query):
                 candidates.setdefault(candidate.customer_id, candidate)
-        match, self.state = identify_customer(self.state, list(candidates.values()))
+        match, self.state = identify_customer(
+            self.state, list(candidates.values()), message=self.message
+        )
         if match.kind == "matched" and match.customer_id is not None:
             return ToolResult("ok", f"matched {match.customer_id}"), self._customer_view(
                 match.customer_id

@@ -257,10 +257,24 @@ def hear_customer_words(state: ConversationState, *, message: str, words: str) -
 
 
 def identify_customer(
-    state: ConversationState, candidates: Sequence[CustomerCandidate]
+    state: ConversationState,
+    candidates: Sequence[CustomerCandidate],
+    *,
+    message: str | None = None,
 ) -> tuple[MatchResult, ConversationState]:
-    """Match search candidates against the identifiers the customer typed, and remember it."""
+    """Match search candidates against the identifiers the customer typed, and remember it.
+
+    When everything typed so far matches nobody, the identifiers of the current `message`
+    alone are tried: a correction ("sorry, it's j.smith@...") replaces the slip before it.
+    Every identifier stays in the state (the handoff lists what the customer typed).
+    """
     result = match_customer(candidates, given=state.identifiers)
+    if result.kind == "not_found" and message is not None:
+        latest = extract_identifiers(
+            message, expecting=(*state.pending_disambiguation, *state.asked_for)
+        )
+        if latest and latest != state.identifiers:
+            result = match_customer(candidates, given=latest)
     return result, state.record_match(result)
 
 
@@ -510,19 +524,19 @@ def _handoff_reply(state: ConversationState, trigger: Trigger) -> str:
 
 
 _DONE: Final[dict[str, str]] = {
-    "create_replacement": "the replacement for order {n}",
-    "issue_refund": "the refund for order {n}",
-    "issue_credit": "the shipping credit for order {n}",
-    "adjust_price": "the price adjustment on order {n}",
-    "cancel_order": "the cancellation of order {n}",
-    "change_address": "the new delivery address for order {n}",
+    "create_replacement": "the replacement",
+    "issue_refund": "the refund",
+    "issue_credit": "the shipping credit",
+    "adjust_price": "the price adjustment",
+    "cancel_order": "the cancellation",
+    "change_address": "the new delivery address",
 }
 
 
 def _done_first(state: ConversationState, reply: str) -> str:
     """What this turn already carried out, said before the handoff (nothing is left unsaid)."""
     done = [
-        _DONE[str(a.step)].format(n=a.detail.split()[-1] if a.detail else "")
+        _DONE[str(a.step)] + _for_order(a.detail)
         for a in state.ledger.in_turn(state.turn)
         if a.step in EFFECT_TOOLS and a.outcome == "ok"
     ]
@@ -530,6 +544,12 @@ def _done_first(state: ConversationState, reply: str) -> str:
         return reply
     listed = done[0] if len(done) == 1 else ", ".join(done[:-1]) + " and " + done[-1]
     return f"I've taken care of {listed}. {reply}"
+
+
+def _for_order(detail: str) -> str:
+    # An action's detail is "<tool> <order number>" (bot.tools); anything else names no order.
+    parts = detail.split()
+    return f" for order {parts[1]}" if len(parts) == 2 and parts[0] in EFFECT_TOOLS else ""
 
 
 def _describe_step(attempt: Attempt) -> str:

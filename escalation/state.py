@@ -96,10 +96,6 @@ class ConversationState:
             return replace(self, customer_id=result.customer_id, pending_disambiguation=())
         if result.kind == "ambiguous" and self.customer_id is None:
             return replace(self, pending_disambiguation=result.ask_for)
-        if result.kind == "not_found" and self.customer_id is None:
-            # Identifiers that match nobody are slips: the customer is asked again, and what
-            # they type next ("sorry, it's j.smith@...") is not held against those slips.
-            return replace(self, identifiers=Identifiers(), pending_disambiguation=())
         return self
 
     def reopened(self) -> ConversationState:

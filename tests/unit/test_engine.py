@@ -133,6 +133,36 @@ def test_seed_explicit_request_escalates_in_the_first_response(text: str) -> Non
     assert screening.state.status == "escalated"
 
 
+def test_a_correction_identifies_and_the_slip_stays_on_record(
+    john_smiths: list[CustomerCandidate],
+) -> None:
+    first = "refund for order 9917 please, my number's +1 555 0199"
+    state = fresh_turn(first)
+    result, state = identify_customer(state, john_smiths, message=first)
+    assert result.kind == "not_found"
+    correction = "sorry, typo - it's john.smith@example.net"
+    state = fresh_turn(correction, state)
+    # Everything typed so far together matches nobody: nothing is guessed from it.
+    assert identify_customer(state, john_smiths)[0].kind == "not_found"
+    result, state = identify_customer(state, john_smiths, message=correction)
+    assert (result.kind, state.customer_id) == ("matched", "C-2")
+    assert state.identifiers.order_numbers == ("9917",)  # what was typed stays on record
+
+
+def test_a_handoff_lists_every_identifier_an_unidentified_customer_typed(
+    john_smiths: list[CustomerCandidate],
+) -> None:
+    state = fresh_turn("it's jsmith@example.com, order 9931")
+    _, state = identify_customer(state, john_smiths, message="it's jsmith@example.com, order 9931")
+    screening = screen_message(state, "just get me a human")
+    assert screening.decision is not None
+    handoff = screening.decision.handoff
+    assert handoff is not None
+    assert handoff.customer_id == "unidentified"
+    assert handoff.identifiers_typed.emails == ("jsmith@example.com",)
+    assert handoff.identifiers_typed.order_numbers == ("9931",)
+
+
 def test_seed_ambiguous_match_asks_for_identifiers_and_selects_nobody(
     john_smiths: list[CustomerCandidate],
 ) -> None:
@@ -582,3 +612,23 @@ def test_after_a_hand_back_old_grounds_no_longer_justify_an_escalation() -> None
     )
     assert ruling.decision.action != "escalate"
     assert state.signals == ()
+
+
+def test_an_escalation_says_first_what_the_turn_already_carried_out() -> None:
+    state = fresh_turn("my kettle is late, and the lamp from 1042 came cracked")
+    credit = run_tool(
+        "issue_credit", lambda: ToolResult("ok", "issue_credit 1043"), turn=state.turn
+    )
+    state = run(state.record_run(credit), "create_replacement", fails=3)
+    ruling = decide(state, Proposal(action="escalate", trigger="no_progress", reply="x"))
+    assert ruling.decision.action == "escalate"
+    assert ruling.decision.reply.startswith(
+        "I've taken care of the shipping credit for order 1043."
+    )
+    assert "create replacement system isn't working" in ruling.decision.reply
+
+
+def test_an_escalation_with_nothing_carried_out_says_only_the_handoff() -> None:
+    state = run(fresh_turn("where is order 1043?"), "get_order", fails=3)
+    reply = decide(state, Proposal(action="escalate", trigger="no_progress", reply="x")).decision
+    assert "taken care" not in reply.reply

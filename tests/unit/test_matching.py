@@ -5,8 +5,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from escalation.identifiers import Identifiers, extract_identifiers
-from escalation.matching import CustomerCandidate, MatchResult, match_customer
-from escalation.state import ConversationState
+from escalation.matching import CustomerCandidate, match_customer
 
 
 def test_a_name_shared_by_three_customers_asks_for_identifiers_and_picks_none(
@@ -123,13 +122,3 @@ def test_the_order_of_candidates_never_changes_the_answer(
     assert match_customer(candidates, given=typed) == match_customer(
         list(reversed(candidates)), given=typed
     )
-
-
-def test_identifiers_that_matched_nobody_are_dropped_for_the_next_try() -> None:
-    state = ConversationState(
-        identifiers=Identifiers(phones=("15550199",), order_numbers=("9917",))
-    )
-    after = state.record_match(MatchResult(kind="not_found"))
-    assert not after.identifiers
-    identified = ConversationState(customer_id="C-1", identifiers=Identifiers(emails=("a@b.co",)))
-    assert identified.record_match(MatchResult(kind="not_found")) == identified
