@@ -26,12 +26,18 @@ from db.migrate import upgrade
 from db.repositories import ConversationKey
 from db.uow import SqlUnitOfWork
 from escalation.engine import PERSON_OFFER, sentence_holding
-from escalation.identifiers import Identifiers, normalise_email, normalise_phone
+from escalation.identifiers import (
+    Identifiers,
+    extract_identifiers,
+    normalise_email,
+    normalise_phone,
+)
 from escalation.matching import CustomerCandidate, match_customer
 from escalation.policy import PolicyBook
 from escalation.records import Customer, Order
 from escalation.signals import consent_words, detect_human_request, request_words_refusal
 from escalation.state import ConversationState
+from escalation.vocabulary import IDENTIFIER_KINDS
 
 FIXED_NOW = datetime(2026, 1, 15, 12, 0, tzinfo=UTC)
 AgentFactory = Callable[[PolicyBook], Agent]
@@ -170,6 +176,7 @@ class Judge:
     def __init__(self, scenario: str, customers: Sequence[Customer], orders: Sequence[Order]):
         self.scenario = scenario
         self.customers = customers
+        self.corrected: str | None = None  # singled out by a correction of earlier slips
         self.candidates = [
             CustomerCandidate(
                 c.id,
@@ -228,7 +235,7 @@ class Judge:
                 f"got {decision.action if decision else 'no decision'} after {steps} steps",
             )
         state = outcome.state
-        identified = self.identified(state.identifiers)
+        identified = self.identified(state.identifiers, text)
         for effect in outcome.effects:
             if effect.customer_id != identified:
                 add(
@@ -245,9 +252,17 @@ class Judge:
                 add("invalid_escalation", f"{decision.trigger} without its precondition")
         return found
 
-    def identified(self, typed: Identifiers) -> str | None:
-        result = match_customer(self.candidates, given=typed)
-        return result.customer_id if result.kind == "matched" else None
+    def identified(self, typed: Identifiers, text: str) -> str | None:
+        """The customer singled out by everything typed so far; when that is nobody, by the
+        identifiers of a message that corrected the earlier ones (this one or a previous one)."""
+        everything = match_customer(self.candidates, given=typed)
+        if everything.kind == "matched":
+            return everything.customer_id
+        own = extract_identifiers(text, expecting=IDENTIFIER_KINDS)
+        correction = match_customer(self.candidates, given=own) if own else None
+        if correction is not None and correction.kind == "matched":
+            self.corrected = correction.customer_id
+        return self.corrected
 
     def disclosed(self, reply: str, state: ConversationState, identified: str | None) -> list[str]:
         typed = state.identifiers

@@ -149,3 +149,29 @@ def test_a_yes_is_a_valid_request_only_right_after_the_bot_asked_about_a_person(
         assert Judge.escalation_valid(yes, "explicit_request", state, asked), yes
         assert not Judge.escalation_valid(yes, "explicit_request", state, not_asked), yes
     assert not Judge.escalation_valid("ok thanks", "explicit_request", state, asked)
+
+
+def test_a_correction_singles_the_customer_out_a_conflict_alone_does_not() -> None:
+    judge = Judge("correction", DEMO_CUSTOMERS, DEMO_ORDERS)
+    decision = Decision(action="resolve", reply="done", reason="r")
+    slip_then_email = Identifiers(
+        emails=("j.smith@example.com",), phones=("15550199",), order_numbers=("9917",)
+    )
+    refund = (Effect("issue_refund", "C-1", "1042", 39.0),)
+
+    def violations(text: str, effects: tuple[Effect, ...]) -> list[str]:
+        result = judge.turn(
+            2,
+            text,
+            ExpectedTurn(action="resolve"),
+            outcome(decision, effects=effects, typed=slip_then_email),
+            offered_before=False,
+            person_offered=False,
+        )
+        return [v.rule for v in result.violations]
+
+    # Everything typed together matches nobody, and this message corrects nothing.
+    assert violations("please refund the lamp", refund) == ["acted_without_identification"]
+    # The message that corrects the slips singles C-1 out, for this turn and the next.
+    assert violations("sorry, typo: it's j.smith@example.com", refund) == []
+    assert violations("and thanks", refund) == []
