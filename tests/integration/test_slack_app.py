@@ -12,6 +12,7 @@ from pathlib import Path
 import pytest
 import waitress
 from slack_bolt.adapter.wsgi import SlackRequestHandler
+from waitress import wasyncore
 
 from bot.agents.offline import OfflineAgent
 from bot.application import Product, build_product
@@ -82,8 +83,11 @@ def sender(product: Product, slack: MockSlackAPI) -> Iterator[SlackSender]:
         SECRET,
         response_url=f"{slack.url}respond",
     )
-    server.close()
+    # Close every socket inside the server's own loop thread: closing them from here while the
+    # loop selects on them races it (EBADF in the thread).
+    server.trigger.pull_trigger(lambda: wasyncore.close_all(server._map))
     thread.join(timeout=10)
+    server.task_dispatcher.shutdown()
 
 
 def settle(product: Product) -> None:
