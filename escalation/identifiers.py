@@ -99,6 +99,10 @@ _NOT_A_REFERENCE: Final = frozenset(
         "box",
     ]
 )
+_COPULAS: Final = frozenset(["is", "are", "was", "were", "be", "s"])
+_ASKING_WHICH: Final = frozenset(["where", "what", "how", "when", "whats", "wheres", "hows"])
+_BEFORE_A_YEAR: Final = frozenset(["in"])
+_YEAR = re.compile(r"(?:19|20)\d\d")
 _ORDER_LIST_ITEM = re.compile(r"#?([A-Za-z]{0,4}-?\d[\w-]*)")
 _PHONE = re.compile(r"(?<![\w@.#])\+?\(?\d[\d\s().-]{4,22}\d(?![\w@])")
 _BARE_TOKEN = re.compile(r"^\s*#?([A-Za-z]{0,4}-?\d[\w-]*)\s*[.!]?\s*$")
@@ -228,10 +232,21 @@ def _referenced_numbers(text: str) -> list[tuple[str, tuple[int, int]]]:
     found = []
     for m in _LONE_NUMBER.finditer(masked):
         before = re.findall(r"[A-Za-z]+", masked[max(0, m.start() - 20) : m.start()])
-        if before and (before[-1].lower() in _NOT_A_REFERENCE or _STATE.fullmatch(before[-1])):
+        if before and _not_a_reference(before, m.group(1)):
             continue  # an amount, a year, a measure, a flat, or a ZIP code after its state
         found.append((m.group(1), m.span()))
     return found
+
+
+def _not_a_reference(before: list[str], number: str) -> bool:
+    word = before[-1].lower()
+    if _STATE.fullmatch(before[-1]):
+        return True
+    if word in _COPULAS and len(before) > 1 and before[-2].lower() in _ASKING_WHICH:
+        return False  # "where is 7702", "what's 4410 doing"
+    if word in _BEFORE_A_YEAR:
+        return _YEAR.fullmatch(number) is not None  # "since 2019", but "the lamp in 7701"
+    return word in _NOT_A_REFERENCE
 
 
 def _phone_spans(text: str) -> list[tuple[int, int]]:

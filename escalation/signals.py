@@ -30,6 +30,8 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Final, Literal
 
+from lemminflect import getAllInflections
+
 from escalation.spelling import Lexicon, tokens
 from escalation.spelling import words as _words
 
@@ -124,14 +126,30 @@ _ASK_PHRASES = (
     " provide could_i_have may_i_have can_we_have let_me_have can_i_see arrange schedule book"
     " set_up chance_of"
 )
-# a plea may sit inside the frame: "can I pls have a person"
-_ASK = _alt(_ASK_PHRASES).replace(" ", " (?:(?:please|pls|kindly|just) )?")
+# a plea or an adverb may sit inside the frame: "can I pls have a person", "I'd still like one"
+_INSIDE_ASK = "please pls kindly just still really much also actually honestly definitely truly"
+_ASK = _alt(_ASK_PHRASES).replace(" ", rf" (?:{_alt(_INSIDE_ASK)} )?")
 _ASK_WORDS: Final = frozenset(w.split("_")[0] for w in _ASK_PHRASES.split())
+
+
+def _verb_forms(phrases: str) -> str:
+    """Each phrase with its verb in every form: "look_at" -> look_at looks_at looked_at ..."""
+    forms: set[str] = set()
+    for phrase in phrases.split():
+        verb, _, rest = phrase.partition("_")
+        inflected = getAllInflections(verb, upos="VERB").values()
+        for form in {verb, *(f for group in inflected for f in group)}:
+            forms.add(f"{form}_{rest}" if rest else form)
+    return " ".join(sorted(forms))
+
+
+# someone asked to act on the case, in any tense: "I'd rather someone real looks at it"
 _HANDLE = _alt(
-    "have_a_look take_a_look have_a_quick_look take_a_quick_look look_at look_into looked_at"
-    " look_over go_over look_through step_in looked_into check checked handle handled deal_with"
-    " dealt_with review reviewed take_over sort_out investigate examine get_back_to_me reach_out"
-    " take_care_of sort sorted fix fixed do did"
+    _verb_forms(
+        "have_a_look take_a_look have_a_quick_look take_a_quick_look look_at look_into look_over"
+        " go_over look_through step_in check handle deal_with review take_over sort_out"
+        " investigate examine get_back_to_me reach_out take_care_of sort fix do"
+    )
 )
 _HELP_WORDS: Final = _words(
     "help assist explain advise guide answer tell show fix solve let find figure"

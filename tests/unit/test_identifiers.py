@@ -56,6 +56,11 @@ def test_a_number_after_a_verb_of_being_counts_only_when_one_was_asked_for() -> 
         ("we are 300 people", ()),
         ("I waited 2051 minutes", ()),
         ("call me on 555 0101", ()),
+        ("where is 7702?", ("7702",)),
+        ("what's 7702 doing, it was due monday", ("7702",)),
+        ("the clock in 3120 came cracked", ("3120",)),
+        ("bought my first one in 2019", ()),
+        ("the price is 120 now", ()),
     ],
 )
 def test_a_number_standing_as_a_reference_is_an_order_number_an_amount_is_not(

@@ -82,6 +82,41 @@ def test_any_frame_with_any_act_aimed_at_any_addressee_is_explicit(text: str) ->
     assert result.evidence in text
 
 
+# A person wished to act on the case, in whatever tense the customer writes it.
+WISHES = [
+    "I'd rather {x} {act}",
+    "i would still rather {x} {act}",
+    "I'd prefer it if {x} {act}",
+    "would really like {x} to {base}",
+    "I'd still like {x} to {base}",
+    "honestly I want {x} to {base}",
+]
+HANDLINGS = [
+    ("looks at it", "look at it"),
+    ("looked into this", "look into this"),
+    ("checks my order", "check my order"),
+    ("handles this", "handle this"),
+    ("deals with it", "deal with it"),
+    ("reviewed the case", "review the case"),
+    ("sorts it out", "sort it out"),
+    ("takes over", "take over"),
+]
+WISHED = ["someone real", "a person", "a human", "an actual person", "a real human being"]
+
+
+@given(
+    wish=st.sampled_from(WISHES),
+    handling=st.sampled_from(HANDLINGS),
+    person=st.sampled_from(WISHED),
+    before=st.sampled_from(["", "yes please, though ", "ok thanks but "]),
+)
+def test_a_person_wished_to_act_in_any_tense_is_explicit(
+    wish: str, handling: tuple[str, str], person: str, before: str
+) -> None:
+    text = before + wish.format(x=person, act=handling[0], base=handling[1])
+    assert detect_human_request(text).kind == "explicit", text
+
+
 @pytest.mark.parametrize(
     "text",
     [
