@@ -36,7 +36,7 @@ import lemminflect
 from rapidfuzz.distance import OSA
 
 from escalation import spelling
-from escalation.spelling import Lexicon, is_known_word, tokens, words
+from escalation.spelling import Token, Lexicon, is_known_word, tokens, words
 
 Intent = Literal[
     "order_status",
@@ -197,6 +197,7 @@ _SELF_SLIP = (
 _FUNCTION: Final = words(
     "a an the this that these those some any my our your his her their its it them they me us"
     " you i we he she him one mine ours yours of for on in at by to from with into onto about as"
+    " under"
     " and or but so if then than because when while is are was were be been am do does did have"
     " has had will would can could should may might must shall please just also maybe possibly"
     " kindly really actually still even least again too very much more here there now today"
@@ -272,7 +273,7 @@ def _reading(text: str) -> _Reading:
     offset = 0
     for line in plain.split("\n"):
         if not line.lstrip().startswith(">"):
-            found = list(tokens(line, offset, _LEXICON))
+            found = _rejoined(list(tokens(line, offset, _LEXICON)))
             for i, token in enumerate(found):
                 before = found[i - 1].word if i else ""
                 after = found[i + 1].word if i + 1 < len(found) else ""
@@ -289,6 +290,27 @@ def _reading(text: str) -> _Reading:
                     starts.append(token.start)
         offset += len(line) + 1
     return _Reading(" ".join(out), tuple(starts))
+
+
+def _rejoined(found: list[Token]) -> list[Token]:
+    """A need's word split in two ("re turn", "can cel", as speech to text writes them) is
+    read whole; two words that are each the needs' own stay apart."""
+    out: list[Token] = []
+    for token in found:
+        last = out[-1] if out else None
+        joined = last.word + token.word if last else ""
+        if (
+            last is not None
+            and last.end + 1 == token.start
+            and min(len(last.word), len(token.word)) > 1
+            and len(joined) > 4
+            and joined in _LEXICON.words
+            and not (last.word in _LEXICON.words and token.word in _LEXICON.words)
+        ):
+            out[-1] = Token(joined, last.start, token.end)
+        else:
+            out.append(token)
+    return out
 
 
 # -- Needs: patterns over the normalised line ------------------------------------------------
@@ -507,8 +529,10 @@ _ASKING: Final = (
     r"(?:possible|any way|a way|an option|any chance)"
     r" (?:for (?:you|me) )?(?:to )?|is there (?:any |a |an |some )?"
     r"|do you (?:guys |lot |folks |people |all )?|does (?:your"
-    r"|the) \w+ |(?:any|what are the) chances? (?:of )?(?:that )?(?:you )?(?:could |can |would )?"
+    r"|the) \w+ (?!come with)|(?:any|what are the) chances? (?:of )?(?:that )?(?:you )?(?:could |can |would )?"
     r"|i (?:was )?wonder(?:ing)? if (?:you|i|we) (?:could|can|might) |please "
+    # what the customer may receive: "do I get loyalty points on these", "will we earn points"
+    r"|(?P<receive>(?:do|will|would|can|could) (?:i|we) (?:get|receive|earn|qualify for) )"
 )
 # "can it be delivered on saturday": the request is a participle.
 _SUBJECT = r"(?:it|they|this|that|the (?:new )?\w+|my \w+|order \w*\d\w*|\w*\d\w*)"
@@ -522,7 +546,7 @@ _PASSIVE = rf"(?:can|could|would) {_SUBJECT} (?:please )?be |{_ARRIVING}"
 # The customer's own wish: "I'd like you to gift wrap it", "I need a gift receipt".
 _OWN_WISH = (
     r"i (?:would|d|should) (?:simply |really |just )?(?:like|love|prefer) (?:you to |to )?"
-    r"|i (?:want|need) (?:you to |to )?"
+    r"|i (?:just |really |only |simply )?(?:want|need) (?:you to |to )?"
     r"|(?:i am|we are) (?:asking|requesting) (?:you )?(?:to |for )"
     r"|(?:i|we) (?:was |were |am |are )?hoping (?:to |you (?:could|can|would) |for )"
 )
@@ -532,9 +556,13 @@ _ASK_FRAME = re.compile(
     rf"(?:^|[.,;:!?] )(?:\w+ ){{0,2}}?(?:{_ASKING})(?:(?:please|just|possibly|kindly|maybe"
     rf"|also|at least) )*|(?P<passive>\b{_PASSIVE})"
     rf"|(?P<self>\b(?:{_OWN_WISH})|(?:^|[.,;:!?] ){_BARE_WISH})"
-    # the shop's people asked to act, wherever in the sentence: "... could the driver take it"
-    r"|\b(?:can|could|would) (?:the|your) (?:delivery )?(?:driver|drivers|courier|fitter"
-    r"|installer|technician|crew) "
+    # the shop's people asked to act, wherever in the sentence: "... could the driver take it",
+    # "could someone come out and fit it", "can your team assemble the sofa"
+    r"|\b(?:can|could|would) (?:(?:the|your) (?:delivery )?(?:driver|drivers|courier|fitter"
+    r"|installer|technician|crew|team|staff|engineer|engineers)|someone|somebody|you lot|u lot)"
+    r" (?:(?:come|pop) (?:out |round |over |by )?(?:and |to ))?"
+    # what comes with the thing bought: "does the kettle come with a longer warranty"
+    r"|(?P<comes>\b(?:does|do|will|would|can) (?:it|they|this|that|the(?: \w+){1,2}?) come with )"
 )
 _CLAUSE_START: Final = re.compile(
     r"(?:^|[.,;:!?] )(?:(?:please|pls|kindly|just|also|and|so|ok|okay|oh|hi|hello|hey|then)"
@@ -555,7 +583,8 @@ _OWNERS: Final = words("my our your")
 _DEFINITE: Final = _OWNERS | words("the this that these those his her their its")
 _ADVERBS: Final = words("please just also really kindly possibly maybe even only")
 _PRONOUNS: Final = words("it them me us one")
-_PLACE_PREPOSITIONS: Final = words("to by via in at on")
+_PLACE_PREPOSITIONS: Final = words("to by via in at on with under")
+_MEANS_PREPOSITIONS: Final = words("with under")
 _MAX_KIND_WORDS: Final = 3
 _CAUSATIVE = re.compile(
     r"(?:pay (?:extra|more) to )?(?:have|get) ((?:\w+ ){0,3}?)(\w+ed|sent|made|done|built)(?: |$)"
@@ -682,22 +711,32 @@ def _kind(ws: list[str], *, passive: bool, own_wish: bool) -> str | None:
     # so is any definite object of a delivery verb ("have the bookshelf sent by express").
     if (
         all(w in _PURCHASE for w in obj)
-        or (det in _OWNERS and len(obj) == 1)
+        or (det in _OWNERS and (len(obj) == 1 or obj[-1] in _PURCHASE))
         or (det in _DEFINITE and verb[0] in _DELIVERY_VERBS)
     ):
         obj = []
     while not obj and j < len(ws) and ws[j] in _ADVERBS | {"only"}:
         j += 1  # "deliver it only on saturdays"
+    while not obj and j < len(ws) and ws[j] in ("for", "on"):
+        about, end, _ = _content(ws, j + 1)
+        if not any(w in _PURCHASE for w in about):
+            break
+        j = end  # "pay for my next order with a gift card": the purchase is no part of it
     if not obj and j < len(ws) and ws[j] in _PLACE_PREPOSITIONS:
         place, _, place_det = _content(ws, j + 1)
         if place_det in ("a", "an") and place[:1] and place[0] in _WEEKDAYS:
             place_det = ""  # "on a saturday" is a day, not a thing
-        if place and not place_det and not any(w in _PURCHASE for w in place):
-            obj = [ws[j], *place]  # "ship to canada", "pay in installments"
+        bought = any(w in _PURCHASE for w in place)
+        if place and not bought and (not place_det or ws[j] in _MEANS_PREPOSITIONS):
+            # "ship to canada", "pay in installments", "pay with a gift card", "repair it
+            # under the warranty"
+            obj = [ws[j], *place]
         elif place and ws[j] == "in" and not any(w in _PURCHASE for w in place):
             obj = place  # a phrasal verb: "throw in a spare jug"
     if verb[0] in _LIGHT_VERBS:
         verb = verb[1:]  # "do you offer assembly" -> assembly; "can you do something" -> None
+        if not verb and obj[:1] and obj[0] in _PLACE_PREPOSITIONS:
+            return None  # "will I get it by friday": when it comes, not a thing asked for
     # At most three words of content: the verb, then the object's head and its last modifier
     # ("add a personalised message card" -> add_message_card).
     verb = verb[:_MAX_KIND_WORDS]
@@ -726,8 +765,11 @@ def _part_of_a_need(kind: str) -> bool:
 
 
 def _beside_a_need_is_its_detail(kind: str) -> bool:
-    """A request beside a need that uses the needs' own words or remedies is that need's."""
-    return _part_of_a_need(kind) or any(word in _LEXICON.words for word in kind.split("_"))
+    """A request beside a need that uses the needs' own words or remedies is that need's
+    ("send it to my new address"); one that asks for a thing of its own is not ("pay with a
+    gift card", "deliver it on a saturday")."""
+    head, *rest = [w for w in kind.split("_") if w not in _PLACE_PREPOSITIONS]
+    return _part_of_a_need(kind) or all(w in _LEXICON.words for w in rest or [head])
 
 
 def service_request_kind(line: str) -> str | None:
@@ -740,6 +782,8 @@ def _framed_request(line: str) -> tuple[str, int] | None:
     """The first framed request the reader understands: its kind and where its frame starts."""
     for frame in _ASK_FRAME.finditer(line):
         rest = _until_clause_end(line, frame.end())
+        if frame.group("comes") or frame.group("receive"):
+            rest = ["get", *rest]  # "does it come with X" asks for X
         if frame.group("passive") and rest[:1] == ["on"]:
             # "can the new one come on a saturday": a delivery day asked for
             rest = ["deliver", *(w for w in rest if w not in ("a", "an"))]

@@ -781,3 +781,56 @@ def test_requests_of_the_shop_and_its_people_are_named(text: str, kind: str) -> 
 def test_the_shops_people_asked_to_act_mid_sentence_is_a_request() -> None:
     understood = understand("when the new one comes, could the courier take the old rug away?")
     assert (understood.intent, understood.request_kind) == ("service_request", "take_rug_away")
+
+
+@pytest.mark.parametrize(
+    ("text", "kind"),
+    [
+        ("do we earn reward points on this?", "reward_points"),
+        ("will I get bonus miles for the order", "bonus_miles"),
+        ("does the blender come with a spare jug?", "spare_jug"),
+        ("can I pay with store vouchers", "pay_with_store_vouchers"),
+        ("could I pay for the order with a gift card", "pay_with_gift_card"),
+        ("I only want it mended under the guarantee", "mend_under_guarantee"),
+        ("can your team mount the shelf when it comes", "mount_shelf"),
+        ("could somebody pop round and install it", "install"),
+    ],
+)
+def test_what_the_customer_may_receive_or_have_done_is_a_request(text: str, kind: str) -> None:
+    understood = understand(text)
+    assert (understood.intent, understood.request_kind) == ("service_request", kind)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "will I get it by friday?",
+        "will I get my money back",
+        "can someone help me with my order",
+        "please scrap my blender order, I changed my mind",
+    ],
+)
+def test_when_money_or_help_is_asked_no_service_is_named(text: str) -> None:
+    assert understand(text).intent != "service_request"
+
+
+def test_a_thing_of_its_own_asked_beside_a_need_is_a_further_request() -> None:
+    understood = understand("where is 2051? and could you deliver it on a saturday")
+    assert (understood.intent, understood.also) == ("order_status", ("service_request",))
+    assert [p.request_kind for p in separate(understood)] == [None, "deliver_on_saturday"]
+
+
+@pytest.mark.parametrize(
+    ("text", "intent"),
+    [
+        ("can cel order 2051 please", "cancel"),
+        ("I'd like a ref und for the lamp", "refund"),
+        ("the vase came dam aged", "damaged"),
+    ],
+)
+def test_a_need_word_split_in_two_is_read_whole(text: str, intent: str) -> None:
+    assert understand(text).intent == intent
+
+
+def test_two_words_of_their_own_are_never_joined() -> None:
+    assert understand("Do you do a bulk discount?").request_kind == "bulk_discount"
