@@ -36,7 +36,7 @@ import lemminflect
 from rapidfuzz.distance import OSA
 
 from escalation import spelling
-from escalation.spelling import Token, Lexicon, is_known_word, tokens, words
+from escalation.spelling import Lexicon, Token, is_known_word, tokens, words
 
 Intent = Literal[
     "order_status",
