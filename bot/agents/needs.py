@@ -529,7 +529,8 @@ _ASKING: Final = (
     r"(?:possible|any way|a way|an option|any chance)"
     r" (?:for (?:you|me) )?(?:to )?|is there (?:any |a |an |some )?"
     r"|do you (?:guys |lot |folks |people |all )?|does (?:your"
-    r"|the) \w+ (?!come with)|(?:any|what are the) chances? (?:of )?(?:that )?(?:you )?(?:could |can |would )?"
+    r"|the) \w+ (?!come with)|(?:any|what are the) chances? (?:of )?(?:that )?(?:you )?"
+    r"(?:could |can |would )?"
     r"|i (?:was )?wonder(?:ing)? if (?:you|i|we) (?:could|can|might) |please "
     # what the customer may receive: "do I get loyalty points on these", "will we earn points"
     r"|(?P<receive>(?:do|will|would|can|could) (?:i|we) (?:get|receive|earn|qualify for) )"
@@ -717,11 +718,8 @@ def _kind(ws: list[str], *, passive: bool, own_wish: bool) -> str | None:
         obj = []
     while not obj and j < len(ws) and ws[j] in _ADVERBS | {"only"}:
         j += 1  # "deliver it only on saturdays"
-    while not obj and j < len(ws) and ws[j] in ("for", "on"):
-        about, end, _ = _content(ws, j + 1)
-        if not any(w in _PURCHASE for w in about):
-            break
-        j = end  # "pay for my next order with a gift card": the purchase is no part of it
+    if not obj:
+        j = _past_the_purchase(ws, j)
     if not obj and j < len(ws) and ws[j] in _PLACE_PREPOSITIONS:
         place, _, place_det = _content(ws, j + 1)
         if place_det in ("a", "an") and place[:1] and place[0] in _WEEKDAYS:
@@ -746,6 +744,17 @@ def _kind(ws: list[str], *, passive: bool, own_wish: bool) -> str | None:
     if not parts or not all(_known(w) for w in parts) or all(w in _LEXICON.words for w in parts):
         return None  # an unknown word, or a need the classes above know without its details
     return "_".join(parts)
+
+
+def _past_the_purchase(ws: list[str], j: int) -> int:
+    """Where the words after "for my next order" start: the purchase is no part of a request
+    ("pay for my next order with a gift card")."""
+    while j < len(ws) and ws[j] in ("for", "on"):
+        about, end, _ = _content(ws, j + 1)
+        if not any(w in _PURCHASE for w in about):
+            break
+        j = end
+    return j
 
 
 # What carrying out a need involves (its remedy, its paperwork): asked for beside the need, it
