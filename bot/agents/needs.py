@@ -465,6 +465,14 @@ _NOT_A_PARCEL: Final = re.compile(
 )
 
 
+# A thing the shop grants that the customer never got: asked for ("never got my loyalty points").
+_NEVER_GOT: Final = re.compile(
+    r"\b(?:never|not|yet to|no) (?:got|get|received|receive|seen|see|been given|given)"
+    r" (?:the |my |any |our )?(?P<thing>(?:[a-z]+ )?(?:points|rewards?|vouchers?|discount"
+    r"|code|receipt|invoice|cashback|stamps?))\b"
+)
+
+
 def _negated(line: str, start: int) -> bool:
     """Whether a negator stands in the three words before `start`, within its clause."""
     before: list[str] = []
@@ -560,7 +568,8 @@ _ASK_FRAME = re.compile(
     # the shop's people asked to act, wherever in the sentence: "... could the driver take it",
     # "could someone come out and fit it", "can your team assemble the sofa"
     r"|\b(?:can|could|would) (?:(?:the|your) (?:delivery )?(?:driver|drivers|courier|fitter"
-    r"|installer|technician|crew|team|staff|engineer|engineers)|someone|somebody|you lot|u lot)"
+    r"|installer|technician|crew|team|staff|engineer|engineers)|someone|somebody|you lot|u lot"
+    r"|they)"
     r" (?:(?:come|pop) (?:out |round |over |by )?(?:and |to ))?"
     # what comes with the thing bought: "does the kettle come with a longer warranty"
     r"|(?P<comes>\b(?:does|do|will|would|can) (?:it|they|this|that|the(?: \w+){1,2}?) come with )"
@@ -833,6 +842,13 @@ def _noun_question(line: str) -> str | None:
     return "_".join(ws)
 
 
+def _never_got(line: str) -> str | None:
+    found = _NEVER_GOT.search(line)
+    if found is None or not all(_known(w) for w in found.group("thing").split()):
+        return None
+    return found.group("thing").replace(" ", "_")
+
+
 def _imperative(line: str) -> tuple[str, int] | None:
     """A bare command at a clause's start ("upgrade 2051 to express", "engrave it"): a verb's
     plain form acting on something, not an attitude ("love the lamp") or a plea for help."""
@@ -947,10 +963,11 @@ def understand(text: str) -> Understanding:
     needs = [intent for _, intent in found]
     at = tuple(reading.offset(position) for position, _ in found)
     wants_credit = any(not _negated(line, m.start()) for m in re.finditer(_CREDIT_ASKED, line))
-    if not needs and wants_credit:
-        needs, at = ["late_delivery"], (0,)  # compensation asked for is the late-delivery rule's
+    if wants_credit and (not needs or needs[0] == "order_status"):
+        # Compensation asked for is the late-delivery rule's, where the parcel is included.
+        needs, at = ["late_delivery", *needs[1:]], (0, *at[1:])
     intent = needs[0] if needs else None
-    asked_about = _noun_question(rest) if intent is None else None
+    asked_about = _noun_question(rest) or _never_got(line) if intent is None else None
     problem = intent in ("damaged", "wrong_item")
     return Understanding(
         intent=intent,

@@ -136,8 +136,11 @@ class _Turn:
         needs = _separate(self.need)
         proposals = [self._settle(needs[0])]
         for need in needs[1:]:
-            if proposals[-1].action not in ("resolve", "decline"):
-                break
+            asking = proposals[-1].action == "clarify"
+            if proposals[-1].action not in ("resolve", "decline") and not (
+                asking and need.intent in _POLICY_QUESTIONS
+            ):
+                break  # a question for the book alone is asked even while details are missing
             further = _Turn(text=self.text, history=(), tools=self.tools, need=need)
             further.last_bot, further.orders = self.last_bot, self.orders
             proposals.append(further._settle(need))
@@ -152,7 +155,7 @@ class _Turn:
 
     def _work(self) -> Proposal:
         intent = self.need.intent
-        if intent is None and self.now.asked_about and self._typed_order_numbers():
+        if intent is None and self.now.asked_about:
             return self._asked_about(self.now.asked_about)
         if intent is None:
             return self._no_need()
@@ -278,7 +281,10 @@ class _Turn:
 
     def _asked_about(self, kind: str) -> Proposal:
         """A bare noun asked about an order: the order's own item is no request ("desk lamp
-        for 1042?"), anything else is asked of the policy book ("gift receipt for 4410?")."""
+        for 1042?"), anything else is asked of the policy book ("gift receipt for 4410?");
+        asked about no order, it is a question for the book alone ("student discount?")."""
+        if not self._typed_order_numbers():
+            return self._after_verdict(self._call("check_policy", {"request": kind}), None)
         self._identify()
         order = self._get_order(self._typed_order_numbers()[-1])
         if mentions_item(kind.replace("_", " "), str(order["item"])):
@@ -739,7 +745,9 @@ def _asked_for_order(reply: str | None) -> bool:
 
 
 def _find_need(now: Understanding, text: str, earlier: list[str], last_bot: str | None) -> _Need:
-    if now.has_need and not (now.commanded and any(understand(t).has_need for t in earlier)):
+    if now.asked_about or (
+        now.has_need and not (now.commanded and any(understand(t).has_need for t in earlier))
+    ):
         # A bare command inside an open need ("send a new one") is that need's detail.
         return _Need(now, (text,))
     offer = _OFFER.search(last_bot or "") if now.reaction == "affirm" else None
@@ -768,6 +776,7 @@ def _separate(need: _Need) -> list[_Need]:
     ]
 
 
+_POLICY_QUESTIONS: Final = ("service_request", "competitor_price_match")
 _OPENNESS: Final[dict[str, int]] = {"escalate": 3, "clarify": 2, "resolve": 1, "decline": 0}
 
 
@@ -776,6 +785,9 @@ def _combine(proposals: Sequence[Proposal]) -> Proposal:
     if len(proposals) == 1:
         return proposals[0]
     deciding = max(proposals, key=lambda p: _OPENNESS[p.action])
+    if deciding.action == "escalate":
+        # A person takes the whole conversation: a question of ours would go unanswered.
+        proposals = [p for p in proposals if p.action != "clarify"]
     return replace(
         deciding,
         reply=" ".join(p.reply for p in proposals),

@@ -936,14 +936,28 @@ def test_a_bare_noun_asked_about_an_order_goes_to_the_book(text: str) -> None:
     assert "check_policy" in turn.calls
 
 
+def test_a_bare_noun_that_is_the_orders_own_item_is_asked_about() -> None:
+    turn = chat_once("desk lamp for 1042? j.smith@example.com")  # what about it?
+    assert turn.decision.action == "clarify"
+    assert "check_policy" not in turn.calls
+
+
 @pytest.mark.parametrize(
     "text",
     [
-        "desk lamp for 1042? j.smith@example.com",  # the order's own item: what about it?
-        "student discount?",  # no order to ask about: the bot asks what is needed
+        "student discount?",
+        "hi. senior discount?",
+        "do we earn reward points on this?",
+        "I still haven't received any reward points",
     ],
 )
-def test_a_bare_noun_that_is_the_item_or_without_an_order_is_asked_about(text: str) -> None:
+def test_a_thing_asked_about_with_no_order_is_asked_of_the_book_alone(text: str) -> None:
     turn = chat_once(text)
-    assert turn.decision.action == "clarify"
-    assert "check_policy" not in turn.calls
+    assert (turn.decision.action, turn.decision.trigger) == ("escalate", "policy_gap")
+    assert turn.calls == ["check_policy", "escalate_to_human"]
+
+
+def test_a_gap_beside_a_need_still_missing_details_goes_to_a_person_at_once() -> None:
+    turn = chat_once("my parcel is late!! also can I pay for my next order with a gift card")
+    assert (turn.decision.action, turn.decision.trigger) == ("escalate", "policy_gap")
+    assert "order number" not in turn.decision.reply  # no question left hanging once a person has it
