@@ -960,4 +960,4 @@ def test_a_thing_asked_about_with_no_order_is_asked_of_the_book_alone(text: str)
 def test_a_gap_beside_a_need_still_missing_details_goes_to_a_person_at_once() -> None:
     turn = chat_once("my parcel is late!! also can I pay for my next order with a gift card")
     assert (turn.decision.action, turn.decision.trigger) == ("escalate", "policy_gap")
-    assert "order number" not in turn.decision.reply  # no question left hanging once a person has it
+    assert "order number" not in turn.decision.reply  # no question left hanging
