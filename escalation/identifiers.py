@@ -34,7 +34,7 @@ _ORDER_IN_BRACKETS = re.compile(
 )
 # A short number standing alone, no amount, time, date or quantity ("4410: the jug is cracked").
 _LONE_NUMBER = re.compile(
-    r"(?<![\w.,$£€+/:-])#?(\d{3,6})(?![\w%]|[-/.,:]\d|\s*(?:days?|weeks?|months?|years?|hours?"
+    r"(?<![\w.,$£€+/:-])#?(\d{3,6})(?![\w%]|[-/.,:]\d|\s\d\d\b|\s*(?:days?|weeks?|months?|years?|hours?"
     r"|mins?|minutes?|ago|times?|items?|pieces?|units?|x|euros?|dollars?|pounds?|bucks|quid"
     r"|points?|reviews?|people|customers?|miles?|km|kg|g|ml|l|litres?|liters?|watts?|w|mm|cm"
     r"|rpm|stars?|pages?|words?|messages?|emails?|calls?|am|pm)\b|\s+(?:[A-Z][a-z]+\s+){1,3}"

@@ -27,7 +27,7 @@ from __future__ import annotations
 import calendar
 import itertools
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 from functools import lru_cache
 from typing import Final, Literal
@@ -342,7 +342,8 @@ _ADDRESS_CHANGE = (
     rf"{_any(_CHANGE_WORDS)} (?:\w+ ){{0,4}}?{_NOT_POSTAL}{_any(_ADDRESS_WORDS)}"
     rf"|{_NOT_POSTAL}{_any(_ADDRESS_WORDS)} (?:\w+ ){{0,3}}?(?:is wrong|changed)"
     rf"|{_any(_SEND_WORDS + ' be_sent be_delivered be_shipped be_posted go goes')}(?: (?:it|them"
-    rf"|this|that|(?:my|the|this) (?:\w+ )?\w+|(?:order (?:number )?)?{_DIGITS}))? (?:to|at)"
+    rf"|this|that|(?:my|the|this) (?:\w+ )?\w+|(?:order (?:number )?)?{_DIGITS}))?"
+    rf"(?: ; (?:order (?:number )?)?{_DIGITS} ;)? (?:to|at)"
     rf" {_ELSEWHERE}|\b(?:i|we) (?:have |had |just |recently |only )*moved\b|\bmoved house\b"
 )
 # Another seller's price: "price match", "match their price", or a seller with a price.
@@ -1034,7 +1035,9 @@ _NAME_FRAMES: Final = tuple(
 _LOWER_NAME = re.compile(
     r"\bmy\s+name\s+is\s+([a-z][a-z'-]+(?:\s+[a-z][a-z'-]+)?)"
     r"|\b(?:this\s+is|i\s+am|i'm|im|it's|its|name\s*:)\s+([a-z][a-z'-]+\s+[a-z][a-z'-]+)\b"
-    r"(?=\s*$|\s*[^\w\s]|\s+(?:and|here|from|with|but|my|i|im|order|email|phone|again)\b)",
+    r"(?=\s*$|\s*[^\w\s]|\s+(?:and|here|from|with|but|my|i|im|order|email|phone|again)\b)"
+    # "declan murphy here": a full name opening the message, introduced by "here"
+    r"|^\s*(?:(?:hi|hey|hello|hiya)\W+)?([a-z][a-z'-]+\s+[a-z][a-z'-]+)\s+here\b",
     re.I,
 )
 
@@ -1046,7 +1049,7 @@ def extract_name(text: str) -> str | None:
         if match and _plausible_name(match.group(1)):
             return " ".join(match.group(1).split())
     match = _LOWER_NAME.search(text)
-    name = match and (match.group(1) or match.group(2))
+    name = match and (match.group(1) or match.group(2) or match.group(3))
     if name and _plausible_name(name):
         return " ".join(w.capitalize() for w in name.split())
     return None
@@ -1081,11 +1084,18 @@ _ADDRESS = re.compile(
 _NUMBERED_TO_POSTCODE = re.compile(rf"(?<=\bto )\d+[a-z]?\s+[^?!\n]{{3,100}}?{_POSTCODE}", re.I)
 
 
+_TO_POSTCODE = re.compile(rf"(?<!\d)[^?!\n.;]{{0,60}}?{_POSTCODE}")
+
+
 def extract_address(text: str) -> str | None:
     """The new delivery address in a request to change it, when it has an address's shape."""
     plain = _EMAIL.sub(" ", text)
     match = _ADDRESS.search(plain) or _NUMBERED_TO_POSTCODE.search(plain)
-    return match.group().rstrip(" .") if match else None
+    if match is None:
+        return None
+    # The lines after the street ("Unit 4, San Francisco CA 94111") run to its postcode.
+    rest = _TO_POSTCODE.match(plain, match.end())
+    return (match.group() + (rest.group() if rest else "")).rstrip(" .")
 
 
 def looks_like_address(text: str) -> bool:
@@ -1100,12 +1110,45 @@ def looks_like_address(text: str) -> bool:
 
 def mentions_item(text: str, item: str) -> bool:
     """Whether the message names the item: any of its words, singular or plural, or one slip."""
-    said = {_singular(w) for w in re.findall(r"[a-z]+", _EMAIL.sub(" ", text.lower()))}
+    return bool(_mentions(_said(text), item))
+
+
+def _said(text: str) -> list[str]:
+    return [_singular(w) for w in re.findall(r"[a-z]+", _EMAIL.sub(" ", text.lower()))]
+
+
+def _mentions(said: list[str], item: str) -> list[int]:
+    """Where in `said` the item is named (word positions)."""
     wanted = {_singular(w) for w in re.findall(r"[a-z]{3,}", item.lower()) if w not in _FUNCTION}
-    return any(
-        w in said or (len(w) >= 5 and any(s[:1] == w[:1] and OSA.distance(s, w) <= 1 for s in said))
-        for w in wanted
-    )
+    return [
+        i
+        for i, s in enumerate(said)
+        if any(
+            s == w or (len(w) >= 5 and s[:1] == w[:1] and OSA.distance(s, w) <= 1) for w in wanted
+        )
+    ]
+
+
+_CORRECTION: Final = re.compile(
+    r"\b(?:no wait|wait no|actually|i mean|i meant|sorry|scratch that|make that|rather"
+    r"|on second thought|not that one|my mistake|my bad)\b"
+)
+_KEPT: Final = words("keep not except leave")
+
+
+def item_meant(text: str, items: Sequence[str]) -> int | None:
+    """Of several items named in one message, the one meant after a correction ("the blanket...
+    no wait, the coffee grinder. keep the blanket" -> the coffee grinder); None when it is not
+    one."""
+    said = _said(text)
+    named = {
+        index: [p for p in _mentions(said, item) if not _KEPT & set(said[max(0, p - 3) : p])]
+        for index, item in enumerate(items)
+    }
+    cue = [m.end() for m in _CORRECTION.finditer(" ".join(said))]
+    after = " ".join(said)[: cue[-1]].count(" ") + 1 if cue else 0
+    meant = [index for index, places in named.items() if any(p >= after for p in places)]
+    return meant[0] if len(meant) == 1 else None
 
 
 def _singular(word: str) -> str:

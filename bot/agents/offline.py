@@ -21,6 +21,7 @@ from bot.agents.needs import (
     extract_address,
     extract_name,
     is_frustrated,
+    item_meant,
     looks_like_address,
     mentions_item,
     need_clauses,
@@ -123,7 +124,11 @@ class _Turn:
         self.now = understand(text)
         # Pushing back on a "no" ("they're basically new!") is about the need just declined.
         pushback = not self.now.has_need and self.now.reaction is None and _declined(tools)
-        earlier, self.last_bot = _conversation_window(text, history, past_decline=pushback)
+        # "the second one", after a reply that listed orders, picks from that reply's need.
+        picked = _ORDINAL.match(text) is not None and not self.now.has_need
+        earlier, self.last_bot = _conversation_window(
+            text, history, past_decline=pushback or picked
+        )
         self.need = need or _find_need(self.now, text, earlier, self.last_bot)
         self.frustrated = self.now.frustrated or any(is_frustrated(t) for t in self.need.texts)
         self.orders: list[Order] | None = None
@@ -517,6 +522,8 @@ class _Turn:
             return typed[-1]
         orders = self._customer_orders()
         named = [o for o in orders if self._names_item(o)]
+        if len(named) > 1:
+            named = self._meant(named)
         if len(named) == 1:
             return str(named[0]["number"])
         earlier = self.tools.state.identifiers.order_numbers
@@ -534,6 +541,14 @@ class _Turn:
             raise _Stop(self._ask_order_number("Which order is this about?"))
         listed = _or_list([f"{o['number']} ({_item(o)})" for o in candidates])
         raise _Stop(self._ask_order_number(f"Which order is this about: {listed}?"))
+
+    def _meant(self, named: list[Order]) -> list[Order]:
+        """The one order of several named that the customer's latest words settle on."""
+        for text in reversed(self.need.texts):
+            if any(mentions_item(text, str(o["item"])) for o in named):
+                meant = item_meant(text, [str(o["item"]) for o in named])
+                return [named[meant]] if meant is not None else named
+        return named
 
     def _nearest_to_need(self, typed: Sequence[str]) -> str | None:
         """Of several numbers in the message, the one written closest to where the need is."""
@@ -568,7 +583,8 @@ class _Turn:
         found: list[str] = []
         for text in self.need.texts:
             found.extend(extract_identifiers(text, expecting=expecting).order_numbers)
-        return tuple(found)
+        listed = _listed_order(self.text, self.last_bot)
+        return tuple(found) + ((listed,) if listed and listed not in found else ())
 
     def _customer_orders(self) -> list[Order]:
         if self.orders is None:
@@ -724,6 +740,26 @@ def _conversation_window(
         elif not _asked(utterance.text):
             break
     return earlier[::-1], last_bot
+
+
+_ORDINAL: Final = re.compile(
+    r"^\W*(?:(?:the|that|it's|its|it is) )?(first|second|third|fourth|last|1st|2nd|3rd|4th)"
+    r"(?: one| order)?\b",
+    re.I,
+)
+_ORDINALS: Final = {"first": 0, "second": 1, "third": 2, "fourth": 3, "last": -1}
+
+
+def _listed_order(text: str, last_bot: str | None) -> str | None:
+    """ "the second one", answering a reply that listed orders: that order's number."""
+    ordinal = _ORDINAL.match(text)
+    listed = re.findall(r"\border ([\w-]*\d[\w-]*)|\b([\w-]*\d[\w-]*) \(", last_bot or "")
+    numbers = list(dict.fromkeys(a or b for a, b in listed))
+    if ordinal is None or len(numbers) < 2:
+        return None
+    word = ordinal.group(1).lower()
+    index = _ORDINALS.get(word, int(word[0]) - 1 if word[0].isdigit() else 0)
+    return numbers[index] if -len(numbers) <= index < len(numbers) else None
 
 
 def _declined(tools: ToolBox) -> bool:

@@ -834,3 +834,27 @@ def test_a_need_word_split_in_two_is_read_whole(text: str, intent: str) -> None:
 
 def test_two_words_of_their_own_are_never_joined() -> None:
     assert understand("Do you do a bulk discount?").request_kind == "bulk_discount"
+
+
+@pytest.mark.parametrize(
+    ("text", "name"),
+    [
+        ("declan murphy here wheres me order", "Declan Murphy"),
+        ("hi, ada byron here. my lamp is bent", "Ada Byron"),
+        ("kettle problem again", None),
+        ("broken kettle!", None),
+    ],
+)
+def test_a_lower_case_full_name_opening_with_here_is_the_customers(
+    text: str, name: str | None
+) -> None:
+    assert extract_name(text) == name
+
+
+def test_an_address_runs_on_through_its_unit_and_town_to_the_postcode() -> None:
+    text = (
+        "send the mixer (order #6121) to my office instead: 9 Pier Road, Unit 4, Oakland CA 94607"
+    )
+    understood = understand(text)
+    assert understood.intent == "address_change"
+    assert understood.new_address == "9 Pier Road, Unit 4, Oakland CA 94607"

@@ -961,3 +961,49 @@ def test_a_gap_beside_a_need_still_missing_details_goes_to_a_person_at_once() ->
     turn = chat_once("my parcel is late!! also can I pay for my next order with a gift card")
     assert (turn.decision.action, turn.decision.trigger) == ("escalate", "policy_gap")
     assert "order number" not in turn.decision.reply  # no question left hanging
+
+
+def _two_processing_orders() -> InMemoryShop:
+    return InMemoryShop(
+        customers=[Customer("K-4", "Rosa Vale", "rosa@example.org", "+1 555 0400")],
+        orders=[
+            Order("R-1", "K-4", "Throw blanket", "processing", 30.0, 1, due_days_ago=-5),
+            Order("R-2", "K-4", "Coffee grinder", "processing", 45.0, 1, due_days_ago=-5),
+        ],
+    )
+
+
+@pytest.mark.parametrize(
+    ("answer", "cancelled"),
+    [
+        ("hmm the blanket... no wait, the coffee grinder. keep the blanket", "R-2"),
+        ("the grinder, actually sorry I mean the blanket", "R-1"),
+        ("keep the blanket, it's the grinder", "R-2"),
+    ],
+)
+def test_the_item_a_customer_settles_on_is_the_order_meant(answer: str, cancelled: str) -> None:
+    chat = Chat(shop=_two_processing_orders())
+    assert chat.say("i want to cancel my order. rosa@example.org").decision.action == "clarify"
+    turn = chat.say(answer)
+    assert turn.decision.action == "resolve", turn.decision.reason
+    assert [e["order"] for e in turn.effects] == [cancelled]
+
+
+def test_both_items_named_without_a_correction_are_still_asked_about() -> None:
+    chat = Chat(shop=_two_processing_orders())
+    chat.say("i want to cancel my order. rosa@example.org")
+    turn = chat.say("the blanket or the grinder, whichever is cheaper")
+    assert turn.decision.action == "clarify"
+    assert turn.effects == []
+
+
+@pytest.mark.parametrize(("answer", "order"), [("the second one", "R-2"), ("first one", "R-1")])
+def test_an_ordinal_picks_from_the_orders_just_listed(answer: str, order: str) -> None:
+    chat = Chat(shop=_two_processing_orders())
+    listed = chat.say("where's my stuff? rosa@example.org")
+    assert "R-1" in listed.decision.reply
+    assert "R-2" in listed.decision.reply
+    turn = chat.say(answer)
+    assert turn.decision.action == "resolve"
+    assert order in turn.decision.reply
+    assert ({"R-1", "R-2"} - {order}).pop() not in turn.decision.reply
