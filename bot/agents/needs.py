@@ -212,7 +212,7 @@ _LIGHT_VERBS: Final = words(
 # Verbs that ask for help in general, not for a service ("can you help", "could you check").
 _VAGUE_VERBS: Final = words(
     "help assist check look find see tell know explain let sort fix resolve handle deal answer"
-    " respond reply confirm verify understand wait hurry go try say think use choose list show"
+    " respond reply confirm verify understand wait hurry go try say think list show"
     " reveal display select read repeat print"
 )
 _DELIVERY_VERBS: Final = words(_SEND_WORDS + " sent delivered shipped posted dispatch")
@@ -454,6 +454,11 @@ _SELF_CHOSEN = re.compile(
     r"\b(?:i|we) (?:\w+ )?(?:ordered|chose|picked|bought|selected|clicked|typed|entered|gave"
     r"|used) (?:the |a |an )?(?:wrong|incorrect)\b"
 )
+# What "doesn't work" may be said of that is no item bought: a code, the site, a payment.
+_NO_ITEM_AT_FAULT: Final = re.compile(
+    r"\b(?:code|codes|voucher|coupon|discount|promo|link|website|site|app|checkout|payment|card"
+    r"|password|login|account|tracking)\b(?: [\w~]+){0,4}? $"
+)
 # A fault that came later is a warranty matter, not damage on arrival.
 _LATER_FAULT = re.compile(r"\b(?:stopped|quit) working\b|\b(?:broke|died) after\b")
 _CLAUSE_END: Final = words('. , ; : ! ? " but and so just though however')
@@ -468,9 +473,9 @@ _NOT_A_PARCEL: Final = re.compile(
 
 # A thing the shop grants that the customer never got: asked for ("never got my loyalty points").
 _NEVER_GOT: Final = re.compile(
-    r"\b(?:never|not|yet to|no) (?:got|get|received|receive|seen|see|been given|given)"
-    r" (?:the |my |any |our )?(?P<thing>(?:[a-z]+ )?(?:points|rewards?|vouchers?|discount"
-    r"|code|receipt|invoice|cashback|stamps?))\b"
+    r"(?:\b(?:never|not|yet to|no) (?:got|get|received|receive|seen|see|been given|given)"
+    r"|\bwhere (?:is|are|s)) (?:the |my |any |our )?(?P<thing>(?:[a-z]+ )?(?:points|rewards?"
+    r"|vouchers?|discount|code|receipt|invoice|cashback|stamps?))\b"
 )
 
 
@@ -507,6 +512,8 @@ def _needs(line: str) -> tuple[list[tuple[int, Intent]], bool, str]:
                 continue
             if intent == "late_delivery" and _NOT_A_PARCEL.match(line, match.end()):
                 continue  # "we never got the reward points": no parcel is late
+            if intent == "damaged" and _NO_ITEM_AT_FAULT.search(line[: match.start()]):
+                continue  # "the discount code didn't work": no item is damaged
             found.append((match.start(), intent))
             money |= intent == "refund" and re.search(_any(_MONEY_WORDS), match.group()) is not None
             if intent == "competitor_price_match":
@@ -563,7 +570,8 @@ _OWN_WISH = (
 # A wish with its subject left out, at a clause's start: "need the invoice reissued".
 _BARE_WISH = r"(?:need|want|would like) (?:you to |to )?"
 _ASK_FRAME = re.compile(
-    rf"(?:^|[.,;:!?] )(?:\w+ ){{0,2}}?(?:{_ASKING})(?:(?:please|just|possibly|kindly|maybe"
+    rf"(?:^|[.,;:!?] |\b(?:and|also|plus|but) )(?:\w+ ){{0,2}}?(?:{_ASKING})(?:(?:please|just"
+    rf"|possibly|kindly|maybe"
     rf"|also|at least) )*|(?P<passive>\b{_PASSIVE})"
     rf"|(?P<self>\b(?:{_OWN_WISH})|(?:^|[.,;:!?] ){_BARE_WISH})"
     # the shop's people asked to act, wherever in the sentence: "... could the driver take it",
@@ -572,6 +580,11 @@ _ASK_FRAME = re.compile(
     r"|installer|technician|crew|team|staff|engineer|engineers)|someone|somebody|you lot|u lot"
     r"|they)"
     r" (?:(?:come|pop) (?:out |round |over |by )?(?:and |to ))?"
+    # "is gift wrapping available", "would next-day delivery be possible"
+    r"|(?P<available>\b(?:is|are|would|will) (?=(?:[a-z]+ ){1,3}(?:be )?(?:available|possible"
+    r"|an option|offered)\b))"
+    # "I was hoping the scarf could be wrapped": a thing, then its passive
+    rf"|(?P<after>\b{_SUBJECT} (?:can|could|would) (?:please )?be (?=\w+ed |\w+en |sent |made ))"
     # what comes with the thing bought: "does the kettle come with a longer warranty"
     r"|(?P<comes>\b(?:does|do|will|would|can) (?:it|they|this|that|the(?: \w+){1,2}?) come with )"
 )
@@ -803,13 +816,20 @@ def _framed_request(line: str) -> tuple[str, int] | None:
         rest = _until_clause_end(line, frame.end())
         if frame.group("comes") or frame.group("receive"):
             rest = ["get", *rest]  # "does it come with X" asks for X
+        if frame.group("available"):
+            end = next(i for i, w in enumerate(rest) if w in _ON_OFFER)
+            rest = ["get", *rest[:end]]  # "is gift wrapping available" asks for gift wrapping
         if frame.group("passive") and rest[:1] == ["on"]:
             # "can the new one come on a saturday": a delivery day asked for
             rest = ["deliver", *(w for w in rest if w not in ("a", "an"))]
-        kind = _kind(rest, passive=bool(frame.group("passive")), own_wish=bool(frame.group("self")))
+        passive = bool(frame.group("passive") or frame.group("after"))
+        kind = _kind(rest, passive=passive, own_wish=bool(frame.group("self")))
         if kind is not None:
             return kind, frame.end()
     return None
+
+
+_ON_OFFER: Final = words("be available possible an offered")
 
 
 def _until_clause_end(line: str, start: int) -> list[str]:
@@ -967,8 +987,14 @@ def understand(text: str) -> Understanding:
     if wants_credit and (not needs or needs[0] == "order_status"):
         # Compensation asked for is the late-delivery rule's, where the parcel is included.
         needs, at = ["late_delivery", *needs[1:]], (0, *at[1:])
+    granted = _never_got(line)
+    if granted and set(needs) <= {"order_status", "late_delivery"}:
+        needs, at = [], ()  # "where are my reward points": a thing granted, no parcel
+    if not needs and kind is None and _LATER_FAULT.search(line):
+        # A fault that came later is no damage on arrival: a repair under warranty is asked.
+        kind, needs, at = "warranty_repair", ["service_request"], (0,)
     intent = needs[0] if needs else None
-    asked_about = _noun_question(rest) or _never_got(line) if intent is None else None
+    asked_about = _noun_question(rest) or granted if intent is None else None
     problem = intent in ("damaged", "wrong_item")
     return Understanding(
         intent=intent,

@@ -858,3 +858,48 @@ def test_an_address_runs_on_through_its_unit_and_town_to_the_postcode() -> None:
     understood = understand(text)
     assert understood.intent == "address_change"
     assert understood.new_address == "9 Pier Road, Unit 4, Oakland CA 94607"
+
+
+@pytest.mark.parametrize(
+    ("text", "kind"),
+    [
+        ("Is engraving available for order 4410?", "engraving"),
+        ("would evening delivery be possible?", "evening_delivery"),
+        ("I was hoping the vase could be wrapped for a present", "wrap"),
+        ("can I use a gift card on my order?", "use_gift_card"),
+        ("Can I choose a delivery slot?", "choose_delivery_slot"),
+        ("the toaster died after four months, surely that's under warranty", "warranty_repair"),
+    ],
+)
+def test_offers_permissions_and_later_faults_are_requests(text: str, kind: str) -> None:
+    understood = understand(text)
+    assert (understood.intent, understood.request_kind) == ("service_request", kind)
+
+
+@pytest.mark.parametrize(
+    "text", ["is it available in blue?", "that would be lovely", "are you available on weekends?"]
+)
+def test_being_available_or_lovely_is_no_request(text: str) -> None:
+    assert understand(text).intent is None
+
+
+def test_a_request_after_and_is_read_beside_a_need() -> None:
+    understood = understand("where is order 4410 and do you do engraving?")
+    assert (understood.intent, understood.also) == ("order_status", ("service_request",))
+
+
+@pytest.mark.parametrize(
+    ("text", "asked"),
+    [
+        ("where are my loyalty points for order 4410", "loyalty_points"),
+        ("I still haven't been given my welcome voucher", "welcome_voucher"),
+    ],
+)
+def test_a_thing_granted_that_never_came_is_asked_about(text: str, asked: str) -> None:
+    understood = understand(text)
+    assert (understood.intent, understood.asked_about) == (None, asked)
+
+
+def test_a_code_that_does_not_work_is_no_damaged_item() -> None:
+    assert understand("the promo code doesn't work at checkout").intent != "damaged"
+    assert understand("the blender doesn't work").intent == "damaged"
