@@ -100,6 +100,7 @@ _DAMAGE_WORDS = (
     "broken broke smashed shattered cracked crack cracks dented dent dents chipped scratched"
     " scratches scratch crushed squashed bent torn ripped snapped leaking leaks leaked leaky"
     " damaged damage faulty defective busted wrecked destroyed mangled warped stained melted soggy"
+    " stains holes"
     " mouldy moldy rotten malfunctioning dead_on_arrival doa in_pieces in_bits fell_apart"
     " falling_apart missing_parts missing_part missing_pieces missing_a_part water_damaged"
     " chip chips crumpled squished buckled splintered hanging_off hanging_out came_apart"
@@ -417,7 +418,8 @@ _REFUND = (
 # Where it is, whether it shipped, when it comes, any news.
 _STATUS = (
     r"\bwhere (?:on earth |the hell |the heck |exactly )?(?:is|are) (?!you\b)"
-    r"|\bwhere (?:my|our|it|they)\b|\bwhere (?:the|order) (?:\w+ ){0,3}"
+    rf"|\bwhere (?:my|our|it|they)\b|\bwhere (?:order )?{_DIGITS} (?:is|are)\b"
+    r"|\bwhere (?:the|order) (?:\w+ ){0,3}"
     rf"(?:is|are)\b|{_any(_STATUS_WORDS)}|(?<!to )\b(?:has|have|is|are|was|did) {_ORDER}(?: \w+)?"
     rf" (?:been )?{_any(_SHIPPING_WORDS)}|\b(?:if|whether) {_ORDER}(?: \w+)? (?:(?:has|have|is"
     rf"|are|was) )?(?:already )?(?:been )?{_any(_SHIPPING_WORDS)}"
@@ -442,7 +444,8 @@ _NEED_PATTERNS: Final[tuple[tuple[Intent, str], ...]] = (
     ("wrong_item", _WRONG_ITEM),
     (
         "damaged",
-        rf"{_any(_DAMAGE_WORDS)}|{_NOT_WORKING}|\bin (?:\w+ ){{0,2}}(?:pieces|bits|shards)\b",
+        rf"{_any(_DAMAGE_WORDS)}|{_NOT_WORKING}|\bin (?:\w+ ){{0,2}}(?:pieces|bits|shards)\b"
+        r"|\b(?:an? |big |huge |little |small )+(?:rip|tear|hole|gash|stain)\b(?! ?off\b)",
     ),
     ("late_delivery", _LATE),
     ("cancel", _CANCEL),
