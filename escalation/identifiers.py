@@ -99,6 +99,7 @@ _NOT_A_REFERENCE: Final = frozenset(
         "box",
     ]
 )
+_OPENS = re.compile(r"\s*[-:\u2013\u2014]\s+\w")  # "it's 7702 - the mat ..."
 _COPULAS: Final = frozenset(["is", "are", "was", "were", "be", "s"])
 _ASKING_WHICH: Final = frozenset(["where", "what", "how", "when", "whats", "wheres", "hows"])
 _BEFORE_A_YEAR: Final = frozenset(["in"])
@@ -232,18 +233,23 @@ def _referenced_numbers(text: str) -> list[tuple[str, tuple[int, int]]]:
     found = []
     for m in _LONE_NUMBER.finditer(masked):
         before = re.findall(r"[A-Za-z]+", masked[max(0, m.start() - 20) : m.start()])
-        if before and _not_a_reference(before, m.group(1)):
+        if before and _not_a_reference(
+            before, m.group(1), opens=_OPENS.match(masked, m.end()) is not None
+        ):
             continue  # an amount, a year, a measure, a flat, or a ZIP code after its state
         found.append((m.group(1), m.span()))
     return found
 
 
-def _not_a_reference(before: list[str], number: str) -> bool:
+def _not_a_reference(before: list[str], number: str, *, opens: bool) -> bool:
     word = before[-1].lower()
     if _STATE.fullmatch(before[-1]):
         return True
     if word in _COPULAS and len(before) > 1 and before[-2].lower() in _ASKING_WHICH:
         return False  # "where is 7702", "what's 4410 doing"
+    opening = opens and len(before) <= 3 and len(number) >= 4
+    if word in ("s", "is") and before[-2:-1] == ["it"] and opening:
+        return False  # "it's 7702 - the mat is cheaper now": a message opening with its order
     if word in _BEFORE_A_YEAR:
         return _YEAR.fullmatch(number) is not None  # "since 2019", but "the lamp in 7701"
     return word in _NOT_A_REFERENCE

@@ -517,6 +517,13 @@ _IMPLICIT: Final = (
         rf" are)?)?{_VERY} (?:useless|pointless|hopeless|unhelpful|no help|no use|of no use|a waste"
         r" of (?:my )?time|going nowhere|getting nowhere)(?: [.,;:!?])*\Z"
     ),
+    # the same judgement opening a longer message; words that judge an exchange, never a
+    # product ("this is pointless, a credit won't bring my parcel"; not "this is useless, it leaks")
+    _C(
+        r"\A(?: (?:honestly|seriously|wow|ugh|omg|man|jeez|well|ok|okay|lol|just|sorry but))*"
+        rf" (?:this|this chat|this conversation|this whole thing|all this)(?: is)?{_VERY}"
+        r" (?:pointless|hopeless|a waste of (?:my )?time|going nowhere|getting nowhere) [.,;:!?]"
+    ),
     _C(
         # disparagement: "this bot is useless", "what a useless assistant", "stupid AI", "you suck";
         # doubts about what it can do: "you don't understand", "are you even able to"

@@ -124,8 +124,10 @@ class _Turn:
         self.now = understand(text)
         # Pushing back on a "no" ("they're basically new!") is about the need just declined.
         pushback = not self.now.has_need and self.now.reaction is None and _declined(tools)
-        # "the second one", after a reply that listed orders, picks from that reply's need.
-        picked = _ORDINAL.match(text) is not None and not self.now.has_need
+        # "the second one", "the candle one", after a reply that listed orders, picks from
+        # that reply's need.
+        last = next((u.text for u in reversed(history) if u.speaker != "customer"), None)
+        picked = not self.now.has_need and len(_listed_numbers(last)) > 1
         earlier, self.last_bot = _conversation_window(
             text, history, past_decline=pushback or picked
         )
@@ -667,12 +669,20 @@ class _Turn:
                 "You're welcome. If anything else comes up, I'm here to help.",
                 reason="the customer is done",
             )
-        return self._clarify(
-            (),
+        menu = (
             "I can check where an order is, or sort out a damaged or wrong item, a late "
-            "delivery, a refund, a cancellation or an address change. What can I help you with?",
-            reason="no need understood yet: asking",
+            "delivery, a refund, a cancellation or an address change. What can I help you with?"
         )
+        state = self.tools.state
+        unknown = state.customer_id is None and not state.identifiers
+        if unknown and _ABOUT_AN_ORDER.search(self.text):
+            # "got an issue with my order": whatever it is, the order will be needed.
+            return self._clarify(
+                DEFAULT_ASK,
+                f"{menu} And so I can find the order,",
+                reason="no need understood yet: asking it, and for the order",
+            )
+        return self._clarify((), menu, reason="no need understood yet: asking")
 
     def _lead(self) -> str:
         return _LEADS.get(str(self.need.intent), "")
@@ -750,11 +760,23 @@ _ORDINAL: Final = re.compile(
 _ORDINALS: Final = {"first": 0, "second": 1, "third": 2, "fourth": 3, "last": -1}
 
 
+_ABOUT_AN_ORDER: Final = re.compile(
+    r"\b(?:my|an|our|the|this|one of my) (?:\w+ )?(?:order|orders|purchase|parcel|package"
+    r"|delivery)\b",
+    re.I,
+)
+
+
+def _listed_numbers(reply: str | None) -> list[str]:
+    """The order numbers a reply of ours listed ("order 4410 (desk chair) ...; order 4432 ...")."""
+    listed = re.findall(r"\border ([\w-]*\d[\w-]*)|\b([\w-]*\d[\w-]*) \(", reply or "")
+    return list(dict.fromkeys(a or b for a, b in listed))
+
+
 def _listed_order(text: str, last_bot: str | None) -> str | None:
     """ "the second one", answering a reply that listed orders: that order's number."""
     ordinal = _ORDINAL.match(text)
-    listed = re.findall(r"\border ([\w-]*\d[\w-]*)|\b([\w-]*\d[\w-]*) \(", last_bot or "")
-    numbers = list(dict.fromkeys(a or b for a, b in listed))
+    numbers = _listed_numbers(last_bot)
     if ordinal is None or len(numbers) < 2:
         return None
     word = ordinal.group(1).lower()

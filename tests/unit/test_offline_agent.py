@@ -1007,3 +1007,22 @@ def test_an_ordinal_picks_from_the_orders_just_listed(answer: str, order: str) -
     assert turn.decision.action == "resolve"
     assert order in turn.decision.reply
     assert ({"R-1", "R-2"} - {order}).pop() not in turn.decision.reply
+
+
+def test_an_item_named_after_a_listing_picks_that_order() -> None:
+    chat = Chat(shop=_two_processing_orders())
+    chat.say("where's my stuff? rosa@example.org")
+    turn = chat.say("the grinder one")
+    assert turn.decision.action == "resolve"
+    assert "R-2" in turn.decision.reply
+    assert "R-1" not in turn.decision.reply
+
+
+@pytest.mark.parametrize(
+    "text", ["Ada Byron, got an issue with my order", "problem with one of my orders", "hi, my parcel"]
+)
+def test_an_order_mentioned_with_no_need_asks_for_the_need_and_the_order(text: str) -> None:
+    turn = chat_once(text)
+    assert turn.decision.action == "clarify"
+    assert set(turn.decision.ask_for) == {"email", "order_number"}
+    assert "What can I help you with?" in turn.decision.reply

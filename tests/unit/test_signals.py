@@ -82,6 +82,22 @@ def test_any_frame_with_any_act_aimed_at_any_addressee_is_explicit(text: str) ->
     assert result.evidence in text
 
 
+@pytest.mark.parametrize(
+    "text",
+    [
+        "this is pointless, a fiver won't bring my parcel",
+        "ugh this is hopeless. still nothing",
+        "this whole thing is a waste of time! order 1042",
+    ],
+)
+def test_a_judgement_of_the_exchange_opening_a_message_is_implicit(text: str) -> None:
+    assert detect_human_request(text).kind == "implicit"
+
+
+def test_a_judgement_of_a_product_opening_a_message_is_no_signal() -> None:
+    assert detect_human_request("this is useless, it leaks everywhere").kind == "none"
+
+
 # A person wished to act on the case, in whatever tense the customer writes it.
 WISHES = [
     "I'd rather {x} {act}",
