@@ -1019,7 +1019,8 @@ def test_an_item_named_after_a_listing_picks_that_order() -> None:
 
 
 @pytest.mark.parametrize(
-    "text", ["Ada Byron, got an issue with my order", "problem with one of my orders", "hi, my parcel"]
+    "text",
+    ["Ada Byron, got an issue with my order", "problem with one of my orders", "hi, my parcel"],
 )
 def test_an_order_mentioned_with_no_need_asks_for_the_need_and_the_order(text: str) -> None:
     turn = chat_once(text)
