@@ -140,12 +140,13 @@ _MONEY_WORDS = (
 _RETURN_WORDS = "return returns returned returning"
 _CREDIT_WORDS = "credit compensation compensate compensated voucher goodwill"
 _CREDIT_ASKED = (
-    rf"{_any(_CREDIT_WORDS)}(?! card)|\b(?:something|anything|what \w+ \w+ give me) for"
+    rf"(?<!store )(?<!shop )(?<!account )(?<!site )(?<!gift ){_any(_CREDIT_WORDS)}(?! card)"
+    r"|\b(?:something|anything|what \w+ \w+ give me) for"
     r" (?:the|my|all the|this) (?:wait|waiting|delay|trouble|inconvenience|hassle)\b"
 )
 _CANCEL_WORDS = (
     "cancel cancels cancelled canceled cancelling canceling cancellation call_off called_off"
-    " withdraw_my_order void_my_order scrap_my_order scrap_the_order"
+    " withdraw_my_order void_my_order scrap_my_order scrap_the_order scrap"
     " stop_the_order stop_my_order stop_the_shipment stop_the_delivery"
 )
 # A request made earlier, asked about: its status, never a new request.
@@ -339,14 +340,17 @@ _ELSEWHERE = (
     r" (?:at )?\d|(?:my|our) (?:work|office|home|new)\b|\d"
     r"|(?:flat|apartment|apt|unit|suite|house|number|no) \d)"
 )
-_ADDRESS_CHANGE = (
+_ADDRESS_ASKED = (
     rf"{_any(_CHANGE_WORDS)} (?:\w+ ){{0,4}}?{_NOT_POSTAL}{_any(_ADDRESS_WORDS)}"
     rf"|{_NOT_POSTAL}{_any(_ADDRESS_WORDS)} (?:\w+ ){{0,3}}?(?:is wrong|changed)"
     rf"|{_any(_SEND_WORDS + ' be_sent be_delivered be_shipped be_posted go goes')}(?: (?:it|them"
     rf"|this|that|(?:my|the|this) (?:\w+ )?\w+|(?:order (?:number )?)?{_DIGITS}))?"
     rf"(?: ; (?:order (?:number )?)?{_DIGITS} ;)? (?:to|at)"
-    rf" {_ELSEWHERE}|\b(?:i|we) (?:have |had |just |recently |only )*moved\b|\bmoved house\b"
+    rf" {_ELSEWHERE}"
 )
+# Moving house told: an address change, unless the message asks for something else.
+_MOVED = r"\b(?:i|we) (?:have |had |just |recently |only )*moved\b|\bmoved house\b"
+_ADDRESS_CHANGE = rf"{_ADDRESS_ASKED}|{_MOVED}"
 # Another seller's price: "price match", "match their price", or a seller with a price.
 _PRICE_OR_MATCH = rf"(?:{_any(_PRICE_WORDS)}|\bmatch\w*|\bbeat|\bfor (?:only |just )?\d)"
 _COMPETITOR = (
@@ -462,6 +466,11 @@ _NO_ITEM_AT_FAULT: Final = re.compile(
     r"\b(?:code|codes|voucher|coupon|discount|promo|link|website|site|app|checkout|payment|card"
     r"|password|login|account|tracking)\b(?: [\w~]+){0,4}? $"
 )
+# Where a thing "doesn't work" that suits nobody's taste: a room, a style, a person.
+_A_MATTER_OF_TASTE: Final = re.compile(
+    r" (?:in|with) (?:the|my|our|this) (?:\w+ )?(?:room|space|kitchen|house|home|flat|decor"
+    r"|lounge|bedroom|hallway|office|style|colours?|colors?|furniture|scheme)\b| for (?:me|us)\b"
+)
 # A fault that came later is a warranty matter, not damage on arrival.
 _LATER_FAULT = re.compile(r"\b(?:stopped|quit) working\b|\b(?:broke|died) after\b")
 _CLAUSE_END: Final = words('. , ; : ! ? " but and so just though however')
@@ -517,6 +526,8 @@ def _needs(line: str) -> tuple[list[tuple[int, Intent]], bool, str]:
                 continue  # "we never got the reward points": no parcel is late
             if intent == "damaged" and _NO_ITEM_AT_FAULT.search(line[: match.start()]):
                 continue  # "the discount code didn't work": no item is damaged
+            if intent == "damaged" and _A_MATTER_OF_TASTE.match(line, match.end()):
+                continue  # "it doesn't work in the room": it does not suit, nothing is broken
             found.append((match.start(), intent))
             money |= intent == "refund" and re.search(_any(_MONEY_WORDS), match.group()) is not None
             if intent == "competitor_price_match":
@@ -533,6 +544,10 @@ def _needs(line: str) -> tuple[list[tuple[int, Intent]], bool, str]:
         # Money back for a damaged or wrong item, or a price's difference, is that need's
         # remedy, not a need of its own.
         ordered = [(p, i) for p, i in ordered if i != "refund"]
+    if intents & {"cancel", "refund"} and not re.search(r"\b(?:match|beat)\w*\b", line):
+        # "cancel it, found it cheaper elsewhere": another shop's price is the reason, and no
+        # match is asked for.
+        ordered = [(p, i) for p, i in ordered if i != "competitor_price_match"]
     if "late_delivery" in intents:
         # Where a late parcel is, is part of the late-delivery answer.
         ordered = [(p, i) for p, i in ordered if i != "order_status"]
@@ -583,6 +598,9 @@ _ASK_FRAME = re.compile(
     r"|installer|technician|crew|team|staff|engineer|engineers)|someone|somebody|you lot|u lot"
     r"|they)"
     r" (?:(?:come|pop) (?:out |round |over |by )?(?:and |to ))?"
+    # "it would be great if your driver could take the old one away"
+    r"|\b(?:the|your) (?:delivery )?(?:driver|drivers|courier|fitter|installer|technician|crew"
+    r"|team|staff) (?:can|could|would) (?:please )?"
     # "is gift wrapping available", "would next-day delivery be possible"
     r"|(?P<available>\b(?:is|are|would|will) (?=(?:[a-z]+ ){1,3}(?:be )?(?:available|possible"
     r"|an option|offered)\b))"
@@ -627,7 +645,7 @@ def _known(word: str) -> bool:
         forms.append(word[:-1])
     if word.endswith(("es", "ed")):
         forms.append(word[:-2])
-    if any(len(f) >= 2 and is_known_word(f) for f in forms):
+    if any(len(f) >= 2 and is_known_word(f) for f in forms) or lemminflect.getAllLemmas(word):
         return True
     return any(is_known_word(word[:i]) and is_known_word(word[i:]) for i in range(4, len(word) - 3))
 
@@ -658,8 +676,10 @@ def _content(ws: list[str], i: int, *, verb: bool = False) -> tuple[list[str], i
     determiner or owner that introduced them ("" for none). A verb group ends at the purchase
     ("gift wrap | order 1042")."""
     det = ""
-    while i < len(ws) and (ws[i] in _DETERMINERS or ws[i] in _OWNERS or ws[i] in _ADVERBS):
-        det = ws[i] if ws[i] not in _ADVERBS else det
+    while i < len(ws) and (
+        ws[i] in _DETERMINERS or ws[i] in _OWNERS or ws[i] in _ADVERBS or ws[i].isdigit()
+    ):
+        det = ws[i] if ws[i] not in _ADVERBS and not ws[i].isdigit() else det
         i += 1
     out: list[str] = []
     while (
@@ -695,10 +715,27 @@ def _participle_after(ws: list[str]) -> int | None:
     return None
 
 
+_SEND_SOMEONE = re.compile(
+    r"(?:send|get|have) (?:someone|somebody|an? (?:engineer|technician|fitter|installer|man))"
+    r" (?:(?:out|round|over) )?(?:to )?(?P<act>.+)"
+)
+_TALK: Final = words("talk speak call ring phone contact chat email text message")
+
+
+def _act_of_someone_sent(ws: list[str]) -> list[str]:
+    """The act asked in "send someone to wall-mount it" (none when it is a call: a person)."""
+    sent = _SEND_SOMEONE.match(" ".join(ws))
+    if sent is None:
+        return ws
+    act = sent.group("act").split()
+    return [] if act[:1] and act[0] in _TALK else act
+
+
 def _kind(ws: list[str], *, passive: bool, own_wish: bool) -> str | None:
     """Name a request from its verb and object ("could you add my loyalty points" ->
     add_loyalty_points); None when a word of it is unknown or it asks for a person."""
-    if any(w in _PERSON for w in ws):
+    ws = _act_of_someone_sent(ws)
+    if not ws or any(w in _PERSON for w in ws):
         return None  # a person asked for is the detector's to hear, never a service
     causative = _CAUSATIVE.match(" ".join(ws))
     if causative:
@@ -767,9 +804,20 @@ def _kind(ws: list[str], *, passive: bool, own_wish: bool) -> str | None:
     prep = obj[:1] if obj and obj[0] in _PLACE_PREPOSITIONS else []
     room = _MAX_KIND_WORDS - len(verb)
     parts = [*verb, *(prep + obj[len(prep) :][-room:] if room > 0 else [])]
-    if not parts or not all(_known(w) for w in parts) or all(w in _LEXICON.words for w in parts):
+    if not parts or not _understood(verb, parts[len(verb) :]) or all(_needs_word(w) for w in parts):
         return None  # an unknown word, or a need the classes above know without its details
     return "_".join(parts)
+
+
+def _understood(verb: list[str], obj: list[str]) -> bool:
+    """Every word is English, but for the object's head after an English word: a thing's own
+    name ("add the matching trivet"); a slip elsewhere ("add my loyality points") is not read."""
+    content = [w for w in obj if w not in _PLACE_PREPOSITIONS]
+    if not all(_known(w) for w in verb) or not all(w.isalpha() for w in obj):
+        return False
+    if not verb or len(content) < 2:
+        return all(_known(w) for w in content)
+    return all(_known(w) for w in content[:-1])
 
 
 def _past_the_purchase(ws: list[str], j: int) -> int:
@@ -777,9 +825,10 @@ def _past_the_purchase(ws: list[str], j: int) -> int:
     ("pay for my next order with a gift card")."""
     while j < len(ws) and ws[j] in ("for", "on"):
         about, end, _ = _content(ws, j + 1)
-        if not any(w in _PURCHASE for w in about):
+        means_next = end < len(ws) and ws[end] in _MEANS_PREPOSITIONS | {"in"}
+        if not (any(w in _PURCHASE for w in about) or (ws[j] == "for" and means_next)):
             break
-        j = end
+        j = end  # "pay for a fridge freezer in 3 instalments": what is bought is no part of it
     return j
 
 
@@ -791,6 +840,7 @@ _REMEDY: Final = words(
 )
 
 
+_STORE: Final = words("store shop account site website")
 _REPLACING: Final = words("replace replacement exchange swap new another")
 _CREDIT: Final = words(_CREDIT_WORDS)
 
@@ -803,8 +853,12 @@ def _beside_a_need_is_its_detail(kind: str) -> bool:
     """A request beside a need that uses the needs' own words or remedies is that need's
     ("send it to my new address"); one that asks for a thing of its own is not ("pay with a
     gift card", "deliver it on a saturday")."""
-    head, *rest = [w for w in kind.split("_") if w not in _PLACE_PREPOSITIONS]
-    return _part_of_a_need(kind) or all(w in _LEXICON.words for w in rest or [head])
+    content = [w for w in kind.split("_") if w not in _PLACE_PREPOSITIONS]
+    return _part_of_a_need(kind) or all(_needs_word(w) for w in content)
+
+
+def _needs_word(word: str) -> bool:
+    return word in _LEXICON.words and word not in _STORE
 
 
 def service_request_kind(line: str) -> str | None:
@@ -813,10 +867,12 @@ def service_request_kind(line: str) -> str | None:
     return found[0] if found else None
 
 
-def _framed_request(line: str) -> tuple[str, int] | None:
-    """The first framed request the reader understands: its kind and where its frame starts."""
+def _framed_request(line: str, *, beside_a_need: bool = False) -> tuple[str, int] | None:
+    """The first framed request the reader understands (beside a need, the first that is no
+    detail of it): its kind and where its frame starts."""
     for frame in _ASK_FRAME.finditer(line):
         rest = _until_clause_end(line, frame.end())
+        rest = _past_the_asker(rest)
         if frame.group("comes") or frame.group("receive"):
             rest = ["get", *rest]  # "does it come with X" asks for X
         if frame.group("available"):
@@ -827,9 +883,29 @@ def _framed_request(line: str) -> tuple[str, int] | None:
             rest = ["deliver", *(w for w in rest if w not in ("a", "an"))]
         passive = bool(frame.group("passive") or frame.group("after"))
         kind = _kind(rest, passive=passive, own_wish=bool(frame.group("self")))
-        if kind is not None:
+        if (
+            kind is not None
+            and not _asks_for_credit_or_replacement(kind)
+            and not (beside_a_need and _beside_a_need_is_its_detail(kind))
+        ):
             return kind, frame.end()
     return None
+
+
+def _asks_for_credit_or_replacement(kind: str) -> bool:
+    # A replacement asked for is a damaged or wrong item's (ask what happened); a credit asked
+    # for is the late-delivery rule's; "store credit" is a thing of its own.
+    parts = kind.split("_")
+    own = [w for i, w in enumerate(parts) if not (w == "credit" and i and parts[i - 1] in _STORE)]
+    return bool((_REPLACING | _CREDIT) & set(own))
+
+
+def _past_the_asker(rest: list[str]) -> list[str]:
+    """ "(is there any chance) you guys could send ...": the request starts at the verb."""
+    i = 1 if rest[:1] in (["you"], ["u"]) else 0
+    if i and rest[i : i + 1] in (["guys"], ["lot"], ["all"]):
+        i += 1
+    return rest[i + 1 :] if i and rest[i : i + 1] in (["can"], ["could"], ["would"]) else rest
 
 
 _ON_OFFER: Final = words("be available possible an offered")
@@ -973,13 +1049,9 @@ def understand(text: str) -> Understanding:
     reading = _reading(text)
     line = reading.line
     found, money, rest = _needs(line)
-    framed = _framed_request(rest)
-    if framed is not None and found and _beside_a_need_is_its_detail(framed[0]):
-        framed = None
-    if framed is not None and (_REPLACING | _CREDIT) & set(framed[0].split("_")):
-        # A replacement asked for is a damaged or wrong item's (ask what happened); a credit
-        # asked for is the late-delivery rule's.
-        framed = None
+    framed = _framed_request(rest, beside_a_need=bool(found))
+    if framed is not None and _only_moving_told(found, line, text):
+        found = [(p, i) for p, i in found if i != "address_change"]  # the move is backstory
     commanded = framed is None and not found and (framed := _imperative(rest)) is not None
     kind = framed[0] if framed else None
     if framed is not None:
@@ -1013,6 +1085,14 @@ def understand(text: str) -> Understanding:
         reaction=_reaction(line) if intent is None else None,
         also=tuple(needs[1:]),
         at=at,
+    )
+
+
+def _only_moving_told(found: list[tuple[int, Intent]], line: str, text: str) -> bool:
+    return (
+        any(i == "address_change" for _, i in found)
+        and re.search(_ADDRESS_ASKED, line) is None
+        and extract_address(text) is None
     )
 
 

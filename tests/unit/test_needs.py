@@ -903,3 +903,49 @@ def test_a_thing_granted_that_never_came_is_asked_about(text: str, asked: str) -
 def test_a_code_that_does_not_work_is_no_damaged_item() -> None:
     assert understand("the promo code doesn't work at checkout").intent != "damaged"
     assert understand("the blender doesn't work").intent == "damaged"
+
+
+@pytest.mark.parametrize(
+    ("text", "kind"),
+    [
+        ("ok then can I get store credit for it instead?", "store_credit"),
+        ("I'd like to add the matching trivet to that order", "add_matching_trivet"),
+        ("could you guys send someone to wall-mount it?", "wall_mount"),
+        ("can I pay for a sofa in 4 instalments?", "pay_in_instalments"),
+        ("it would be great if your driver could take the old bed away", "take_bed_away"),
+    ],
+)
+def test_requests_in_customers_own_shapes_are_named(text: str, kind: str) -> None:
+    understood = understand(text)
+    assert (understood.intent, understood.request_kind) == ("service_request", kind)
+
+
+def test_a_request_of_its_own_after_a_remedy_beside_a_need_is_read() -> None:
+    text = "the jug arrived smashed. please send a new one. and can you give me a discount code?"
+    understood = understand(text)
+    assert (understood.intent, understood.also) == ("damaged", ("service_request",))
+    assert separate(understood)[1].request_kind == "discount_code"
+
+
+def test_another_shops_price_as_the_reason_to_cancel_is_no_match_asked() -> None:
+    understood = understand("please cancel 5133, found it cheaper elsewhere so I don't need it")
+    assert (understood.intent, understood.also) == ("cancel", ())
+
+
+@pytest.mark.parametrize(
+    ("text", "damaged"),
+    [
+        ("the rug just doesn't work in the room, can I send it back", False),
+        ("the grey doesn't work with our decor", False),
+        ("the lamp doesn't work with the bulb in it", True),
+    ],
+)
+def test_not_suiting_a_room_is_no_fault(text: str, damaged: bool) -> None:
+    assert (understand(text).intent == "damaged") is damaged
+
+
+def test_moving_house_told_beside_another_request_is_backstory() -> None:
+    text = "we just moved in and it's all boxes. could you send someone to assemble the bed?"
+    understood = understand(text)
+    assert "address_change" not in (understood.intent, *understood.also)
+    assert understand("we just moved, please update the address on 2051").intent == "address_change"
