@@ -719,6 +719,9 @@ _SEND_SOMEONE = re.compile(
     r"(?:send|get|have) (?:someone|somebody|an? (?:engineer|technician|fitter|installer|man))"
     r" (?:(?:out|round|over) )?(?:to )?(?P<act>.+)"
 )
+_OVERRIDE: Final = words(
+    "exception exceptions reconsider rethink override overrule waive overlook bend slide allowance"
+)
 _TALK: Final = words("talk speak call ring phone contact chat email text message")
 
 
@@ -737,6 +740,8 @@ def _kind(ws: list[str], *, passive: bool, own_wish: bool) -> str | None:
     ws = _act_of_someone_sent(ws)
     if not ws or any(w in _PERSON for w in ws):
         return None  # a person asked for is the detector's to hear, never a service
+    if _OVERRIDE & set(ws):
+        return None  # "make an exception": pushing back on a rule that covers it, no service
     causative = _CAUSATIVE.match(" ".join(ws))
     if causative:
         # "get my initials engraved", "have it gift wrapped": the participle is the request and
@@ -853,8 +858,12 @@ def _beside_a_need_is_its_detail(kind: str) -> bool:
     """A request beside a need that uses the needs' own words or remedies is that need's
     ("send it to my new address"); one that asks for a thing of its own is not ("pay with a
     gift card", "deliver it on a saturday")."""
-    content = [w for w in kind.split("_") if w not in _PLACE_PREPOSITIONS]
-    return _part_of_a_need(kind) or all(_needs_word(w) for w in content)
+    parts = kind.split("_")
+    content = [w for w in parts if w not in _PLACE_PREPOSITIONS]
+    # "send the correct size": a need's own verb acting on a thing is that need's remedy; "deliver
+    # it on a saturday", "pay with a gift card" ask how, a thing of their own.
+    own_verb_on_a_thing = _needs_word(parts[0]) and not _PLACE_PREPOSITIONS & set(parts)
+    return _part_of_a_need(kind) or own_verb_on_a_thing or all(_needs_word(w) for w in content)
 
 
 def _needs_word(word: str) -> bool:

@@ -949,3 +949,29 @@ def test_moving_house_told_beside_another_request_is_backstory() -> None:
     understood = understand(text)
     assert "address_change" not in (understood.intent, *understood.also)
     assert understand("we just moved, please update the address on 2051").intent == "address_change"
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "it's one day over, can you make an exception?",
+        "please reconsider",
+        "could you waive the rule this once",
+    ],
+)
+def test_pushing_back_on_a_rule_asks_no_service(text: str) -> None:
+    assert understand(text).intent is None
+
+
+@pytest.mark.parametrize(
+    ("text", "also"),
+    [
+        ("wrong size came, I won't post it back, can you just send the medium?", ()),
+        ("it came broken, can you ship the new one with a courier", ()),
+        ("it came broken, can you ship the replacement with ups", ("service_request",)),
+    ],
+)
+def test_a_needs_own_verb_on_a_thing_is_its_remedy_how_is_a_request(
+    text: str, also: tuple[str, ...]
+) -> None:
+    assert understand(text).also == also

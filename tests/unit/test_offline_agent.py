@@ -1027,3 +1027,18 @@ def test_an_order_mentioned_with_no_need_asks_for_the_need_and_the_order(text: s
     assert turn.decision.action == "clarify"
     assert set(turn.decision.ask_for) == {"email", "order_number"}
     assert "What can I help you with?" in turn.decision.reply
+
+
+@pytest.mark.parametrize(
+    "pushback", ["it's only one day over, can you make an exception?", "please reconsider"]
+)
+def test_asking_for_an_exception_to_a_rule_is_declined_again_never_a_gap(pushback: str) -> None:
+    shop = InMemoryShop(
+        customers=[Customer("K-7", "Nora Quill", "nora@example.org", "+1 555 0300")],
+        orders=[Order("F-1", "K-7", "Air fryer", "delivered", 95.0, 35, delivered_days_ago=31)],
+    )
+    chat = Chat(shop=shop)
+    assert chat.say("I'd like to return the air fryer, order F-1").decision.action == "decline"
+    turn = chat.say(pushback)
+    assert turn.decision.action == "decline"
+    assert turn.effects == []
