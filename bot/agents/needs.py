@@ -602,7 +602,7 @@ _ASK_FRAME = re.compile(
     r"|\b(?:the|your) (?:delivery )?(?:driver|drivers|courier|fitter|installer|technician|crew"
     r"|team|staff) (?:can|could|would) (?:please )?"
     # "is gift wrapping available", "would next-day delivery be possible"
-    r"|(?P<available>\b(?:is|are|would|will) (?=(?:[a-z]+ ){1,3}(?:be )?(?:available|possible"
+    r"|(?P<available>\b(?:is|are|would|will) (?=(?:[a-z]+ ){1,4}(?:be )?(?:available|possible"
     r"|an option|offered)\b))"
     # "I was hoping the scarf could be wrapped": a thing, then its passive
     rf"|(?P<after>\b{_SUBJECT} (?:can|could|would) (?:please )?be (?=\w+ed |\w+en |sent |made ))"
@@ -885,7 +885,9 @@ def _framed_request(line: str, *, beside_a_need: bool = False) -> tuple[str, int
         if frame.group("comes") or frame.group("receive"):
             rest = ["get", *rest]  # "does it come with X" asks for X
         if frame.group("available"):
-            end = next(i for i, w in enumerate(rest) if w in _ON_OFFER)
+            end = next((i for i, w in enumerate(rest) if w in _ON_OFFER), len(rest))
+            while end and rest[end - 1] in ("be", "an"):
+                end -= 1
             rest = ["get", *rest[:end]]  # "is gift wrapping available" asks for gift wrapping
         if frame.group("passive") and rest[:1] == ["on"]:
             # "can the new one come on a saturday": a delivery day asked for
@@ -917,7 +919,7 @@ def _past_the_asker(rest: list[str]) -> list[str]:
     return rest[i + 1 :] if i and rest[i : i + 1] in (["can"], ["could"], ["would"]) else rest
 
 
-_ON_OFFER: Final = words("be available possible an offered")
+_ON_OFFER: Final = words("available possible option offered")
 
 
 def _until_clause_end(line: str, start: int) -> list[str]:

@@ -669,6 +669,12 @@ class _Turn:
                 "You're welcome. If anything else comes up, I'm here to help.",
                 reason="the customer is done",
             )
+        if reaction == "affirm" and offered and "?" not in (self.last_bot or "?"):
+            # "yes please" to a reply that already did what was asked: nothing is pending.
+            return self._resolve(
+                "Good, that's all taken care of. Is there anything else I can help with?",
+                reason="the customer agreed with what was done",
+            )
         menu = (
             "I can check where an order is, or sort out a damaged or wrong item, a late "
             "delivery, a refund, a cancellation or an address change. What can I help you with?"

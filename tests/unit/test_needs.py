@@ -865,6 +865,8 @@ def test_an_address_runs_on_through_its_unit_and_town_to_the_postcode() -> None:
     [
         ("Is engraving available for order 4410?", "engraving"),
         ("would evening delivery be possible?", "evening_delivery"),
+        ("is an evening delivery slot possible for 1043?", "evening_delivery_slot"),
+        ("would next day delivery be an option?", "next_day_delivery"),
         ("I was hoping the vase could be wrapped for a present", "wrap"),
         ("can I use a gift card on my order?", "use_gift_card"),
         ("Can I choose a delivery slot?", "choose_delivery_slot"),

@@ -1042,3 +1042,12 @@ def test_asking_for_an_exception_to_a_rule_is_declined_again_never_a_gap(pushbac
     turn = chat.say(pushback)
     assert turn.decision.action == "decline"
     assert turn.effects == []
+
+
+@pytest.mark.parametrize("answer", ["yes please", "yes please, thank you", "yep"])
+def test_yes_to_a_reply_that_already_did_it_is_acknowledged(answer: str) -> None:
+    chat = Chat()
+    assert chat.say("the lamp from 1042 arrived cracked").decision.action == "resolve"
+    turn = chat.say(answer)
+    assert turn.decision.action == "resolve"
+    assert turn.effects == []  # nothing is done twice
