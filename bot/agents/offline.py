@@ -537,12 +537,16 @@ class _Turn:
         plausible = [o for o in candidates if self._plausible(o)]
         if len(plausible) == 1:
             return str(plausible[0]["number"])
-        if self.need.intent == "order_status" and 1 < len(candidates) <= _MAX_ORDERS_LISTED:
-            return candidates
+        several = 1 < len(candidates) <= _MAX_ORDERS_LISTED
+        if self.need.intent == "order_status" and several and self._asked_about_all():
+            return candidates  # "where are my orders?": each one's status
         if not candidates:
             raise _Stop(self._ask_order_number("Which order is this about?"))
         listed = _or_list([f"{o['number']} ({_item(o)})" for o in candidates])
         raise _Stop(self._ask_order_number(f"Which order is this about: {listed}?"))
+
+    def _asked_about_all(self) -> bool:
+        return any(_ALL_ORDERS.search(text) for text in self.need.texts)
 
     def _meant(self, named: list[Order]) -> list[Order]:
         """The one order of several named that the customer's latest words settle on."""
@@ -766,6 +770,10 @@ _ORDINAL: Final = re.compile(
 _ORDINALS: Final = {"first": 0, "second": 1, "third": 2, "fourth": 3, "last": -1}
 
 
+# Orders asked about together ("where are my orders", "my stuff"), not one left unnamed.
+_ALL_ORDERS: Final = re.compile(
+    r"\b(?:orders|parcels|packages|deliveries|items|things|stuff|all|both|everything)\b", re.I
+)
 _ABOUT_AN_ORDER: Final = re.compile(
     r"\b(?:my|an|our|the|this|one of my) (?:\w+ )?(?:order|orders|purchase|parcel|package"
     r"|delivery)\b",

@@ -1051,3 +1051,15 @@ def test_yes_to_a_reply_that_already_did_it_is_acknowledged(answer: str) -> None
     turn = chat.say(answer)
     assert turn.decision.action == "resolve"
     assert turn.effects == []  # nothing is done twice
+
+
+def test_one_order_asked_about_among_several_is_asked_which_then_picked() -> None:
+    chat = Chat(shop=_two_processing_orders())
+    asked = chat.say("where's my order?? rosa@example.org")
+    assert asked.decision.action == "clarify"
+    assert asked.decision.ask_for == ("order_number",)
+    assert "throw blanket" in asked.decision.reply
+    assert "coffee grinder" in asked.decision.reply
+    turn = chat.say("the second one")
+    assert turn.decision.action == "resolve"
+    assert "R-2" in turn.decision.reply
