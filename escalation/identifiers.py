@@ -248,8 +248,10 @@ def _not_a_reference(before: list[str], number: str, *, opens: bool) -> bool:
     if word in _COPULAS and len(before) > 1 and before[-2].lower() in _ASKING_WHICH:
         return False  # "where is 7702", "what's 4410 doing"
     opening = opens and len(before) <= 3 and len(number) >= 4
-    if word in ("s", "is") and before[-2:-1] == ["it"] and opening:
-        return False  # "it's 7702 - the mat is cheaper now": a message opening with its order
+    ordered = "order" in (b.lower() for b in before[:-2])
+    if word in ("s", "is") and before[-2:-1] == ["it"] and (opening or ordered):
+        # "it's 7702 - the mat is cheaper now", "cancel my blender order, it's 71288"
+        return False
     if word in _BEFORE_A_YEAR:
         return _YEAR.fullmatch(number) is not None  # "since 2019", but "the lamp in 7701"
     return word in _NOT_A_REFERENCE

@@ -517,6 +517,11 @@ _IMPLICIT: Final = (
         rf" are)?)?{_VERY} (?:useless|pointless|hopeless|unhelpful|no help|no use|of no use|a waste"
         r" of (?:my )?time|going nowhere|getting nowhere)(?: [.,;:!?])*\Z"
     ),
+    # distrust of the bot: "not sure I trust a bot to have sorted that", "I don't trust this AI"
+    _C(
+        r" (?:not sure (?:i|we)|(?:i|we) (?:do not|dont|can not|cannot|would not|really do not))"
+        rf" (?:really |fully |quite )?trust (?:{_BOTNP}|you)\b"
+    ),
     # the same judgement opening a longer message; words that judge an exchange, never a
     # product ("this is pointless, a credit won't bring my parcel"; not "this is useless, it leaks")
     _C(

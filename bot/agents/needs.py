@@ -337,7 +337,7 @@ _EARLIER_REQUEST = (
 _NOT_POSTAL = r"(?<!email )(?<!mail )"
 _ELSEWHERE = (
     r"(?:a different|another|my new|a new|(?:my|our) (?!email|inbox|account)\w+(?: 's)?(?: \w+)?"
-    r" (?:at )?\d|(?:my|our) (?:work|office|home|new)\b|\d"
+    r" (?:[,;:] )?(?:at )?\d|(?:my|our) (?:work|office|home|new)\b|\d"
     r"|(?:flat|apartment|apt|unit|suite|house|number|no) \d)"
 )
 _ADDRESS_ASKED = (
@@ -394,6 +394,12 @@ _WRONG_ITEM = (
     rf" instead\b|\b{_ORDERED} (?:\S+ ){{1,6}}?(?:but |and |yet |, )(?:i |we )?(?:{_GOT}"
     r"|you sent|they sent|it came|it is|this is|what came|(?:a|an|the) \w+ came"
     r"|what (?:is|was|'s) (?:in|inside) (?:the |my )?(?:box|package|parcel))\b"
+    r"(?! (?:late|yet|on time|today|yesterday|this morning|at last|eventually|finally|early|fine))"
+    # in any tense: "I order red mixer but black one is come"
+    r"|\b(?:i|we) (?:order|buy|ordered|bought) (?:\S+ ){1,6}?but (?:a |an |the )?(?!(?:it|nothing"
+    r"|they|this|that|i|we|he|she|you|someone|somebody|parcel|package|order|delivery|box"
+    r"|courier|driver) )\w+(?: \w+)? (?:is |was |has )?"
+    r"(?:come|came|arrived|sent)\b(?! late| yet| on time)"
     rf"|\b(?:{_GOT}|get|receive|come)(?: \w+){{0,5}}? (?:different|another)"
     r" (?!address|house|place|door|day|date|time)[a-z]"
 )
@@ -809,7 +815,7 @@ def _kind(ws: list[str], *, passive: bool, own_wish: bool) -> str | None:
     prep = obj[:1] if obj and obj[0] in _PLACE_PREPOSITIONS else []
     room = _MAX_KIND_WORDS - len(verb)
     parts = [*verb, *(prep + obj[len(prep) :][-room:] if room > 0 else [])]
-    if not parts or not _understood(verb, parts[len(verb) :]) or all(_needs_word(w) for w in parts):
+    if not parts or not _understood(verb, obj) or all(_needs_word(w) for w in parts):
         return None  # an unknown word, or a need the classes above know without its details
     return "_".join(parts)
 
@@ -817,7 +823,7 @@ def _kind(ws: list[str], *, passive: bool, own_wish: bool) -> str | None:
 def _understood(verb: list[str], obj: list[str]) -> bool:
     """Every word is English, but for the object's head after an English word: a thing's own
     name ("add the matching trivet"); a slip elsewhere ("add my loyality points") is not read."""
-    content = [w for w in obj if w not in _PLACE_PREPOSITIONS]
+    content = [w for w in obj if w not in _PLACE_PREPOSITIONS and w not in _PARTICLES]
     if not all(_known(w) for w in verb) or not all(w.isalpha() for w in obj):
         return False
     if not verb or len(content) < 2:

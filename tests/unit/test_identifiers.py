@@ -64,6 +64,7 @@ def test_a_number_after_a_verb_of_being_counts_only_when_one_was_asked_for() -> 
         ("to 3 Lindgatan, 211 45 Malmo instead", ()),
         ("it's 7702 - the mat I got is cheaper now", ("7702",)),
         ("it's 120 - it was cheaper before", ()),
+        ("please cancel my kettle order, it's 71288.", ("71288",)),
     ],
 )
 def test_a_number_standing_as_a_reference_is_an_order_number_an_amount_is_not(

@@ -977,3 +977,23 @@ def test_a_needs_own_verb_on_a_thing_is_its_remedy_how_is_a_request(
     text: str, also: tuple[str, ...]
 ) -> None:
     assert understand(text).also == also
+
+
+@pytest.mark.parametrize(
+    ("text", "intent"),
+    [
+        ("I order red kettle but black one is come", "wrong_item"),
+        ("we ordered a blue rug but a grey one came", "wrong_item"),
+        ("I ordered the lamp but it came late", "late_delivery"),
+        ("I bought it last week but nothing has arrived", None),
+        ("send it to my mum's then, 22 Elm Road, Leeds LS6 2QT", "address_change"),
+    ],
+)
+def test_needs_in_plain_or_learners_english(text: str, intent: str | None) -> None:
+    found = understand(text).intent
+    assert found == intent or (intent is None and found != "wrong_item")
+
+
+def test_a_thing_named_in_slang_is_still_the_object_of_a_request() -> None:
+    understood = understand("can your driver take my old telly away for recycling")
+    assert understood.request_kind == "take_telly_away"

@@ -94,6 +94,18 @@ def test_a_judgement_of_the_exchange_opening_a_message_is_implicit(text: str) ->
     assert detect_human_request(text).kind == "implicit"
 
 
+@pytest.mark.parametrize(
+    ("text", "kind"),
+    [
+        ("not sure I trust a bot to have sorted that", "implicit"),
+        ("i dont trust this chatbot", "implicit"),
+        ("I don't trust the courier", "none"),
+    ],
+)
+def test_distrust_of_the_bot_is_implicit_of_the_courier_is_not(text: str, kind: str) -> None:
+    assert detect_human_request(text).kind == kind
+
+
 def test_a_judgement_of_a_product_opening_a_message_is_no_signal() -> None:
     assert detect_human_request("this is useless, it leaks everywhere").kind == "none"
 
