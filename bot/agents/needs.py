@@ -214,7 +214,7 @@ _LIGHT_VERBS: Final = words(
 # Verbs that ask for help in general, not for a service ("can you help", "could you check").
 _VAGUE_VERBS: Final = words(
     "help assist check look find see tell know explain let sort fix resolve handle deal answer"
-    " respond reply confirm verify understand wait hurry go try say think list show"
+    " respond reply confirm verify understand wait hurry go try say think list show mean"
     " reveal display select read repeat print"
 )
 _DELIVERY_VERBS: Final = words(_SEND_WORDS + " sent delivered shipped posted dispatch")
@@ -612,6 +612,8 @@ _ASK_FRAME = re.compile(
     r"|an option|offered)\b))"
     # "I was hoping the scarf could be wrapped": a thing, then its passive
     rf"|(?P<after>\b{_SUBJECT} (?:can|could|would) (?:please )?be (?=\w+ed |\w+en |sent |made ))"
+    # a question without its auxiliary, as learners ask: "you repair it for me?"
+    r"|(?P<you>\byou (?=(?:[\w']+ ){1,8}\?))"
     # what comes with the thing bought: "does the kettle come with a longer warranty"
     r"|(?P<comes>\b(?:does|do|will|would|can) (?:it|they|this|that|the(?: \w+){1,2}?) come with )"
 )
@@ -898,6 +900,8 @@ def _framed_request(line: str, *, beside_a_need: bool = False) -> tuple[str, int
         if frame.group("passive") and rest[:1] == ["on"]:
             # "can the new one come on a saturday": a delivery day asked for
             rest = ["deliver", *(w for w in rest if w not in ("a", "an"))]
+        if frame.group("you") and not (rest and _base_verb(rest[0]) and _acts(rest[0])):
+            continue
         passive = bool(frame.group("passive") or frame.group("after"))
         kind = _kind(rest, passive=passive, own_wish=bool(frame.group("self")))
         if (
@@ -915,6 +919,10 @@ def _asks_for_credit_or_replacement(kind: str) -> bool:
     parts = kind.split("_")
     own = [w for i, w in enumerate(parts) if not (w == "credit" and i and parts[i - 1] in _STORE)]
     return bool((_REPLACING | _CREDIT) & set(own))
+
+
+def _acts(verb: str) -> bool:
+    return verb not in _NOT_A_COMMAND and verb not in _VAGUE_VERBS and verb not in _FUNCTION
 
 
 def _past_the_asker(rest: list[str]) -> list[str]:

@@ -997,3 +997,18 @@ def test_needs_in_plain_or_learners_english(text: str, intent: str | None) -> No
 def test_a_thing_named_in_slang_is_still_the_object_of_a_request() -> None:
     understood = understand("can your driver take my old telly away for recycling")
     assert understood.request_kind == "take_telly_away"
+
+
+@pytest.mark.parametrize(
+    ("text", "kind"),
+    [("you ship to canada?", "ship_to_canada"), ("also, you engrave it for me?", "engrave")],
+)
+def test_a_question_without_its_auxiliary_is_a_request(text: str, kind: str) -> None:
+    assert understand(text).request_kind == kind
+
+
+@pytest.mark.parametrize(
+    "text", ["what do you mean?", "did you send it?", "are you a bot?", "you fix it or not?"]
+)
+def test_questions_about_what_the_bot_did_or_meant_are_no_request(text: str) -> None:
+    assert understand(text).intent != "service_request"
