@@ -1012,3 +1012,10 @@ def test_a_question_without_its_auxiliary_is_a_request(text: str, kind: str) -> 
 )
 def test_questions_about_what_the_bot_did_or_meant_are_no_request(text: str) -> None:
     assert understand(text).intent != "service_request"
+
+
+@pytest.mark.parametrize(
+    "text", ["can you tell me when my throw arrives", "let me know when it gets here please"]
+)
+def test_when_it_comes_without_an_auxiliary_asks_its_status(text: str) -> None:
+    assert understand(text).intent == "order_status"
