@@ -233,9 +233,10 @@ def _referenced_numbers(text: str) -> list[tuple[str, tuple[int, int]]]:
     found = []
     for m in _LONE_NUMBER.finditer(masked):
         before = re.findall(r"[A-Za-z]+", masked[max(0, m.start() - 20) : m.start()])
-        if before and _not_a_reference(
-            before, m.group(1), opens=_OPENS.match(masked, m.end()) is not None
-        ):
+        # "has it shipped yet? it's 21003": a later sentence opening with the number
+        later = re.search(r"[.?!]\s+(?:it'?s|it is)\s+#?$", masked[: m.start()], re.I) is not None
+        opens = later or (_OPENS.match(masked, m.end()) is not None and len(before) <= 3)
+        if before and _not_a_reference(before, m.group(1), opens=opens):
             continue  # an amount, a year, a measure, a flat, or a ZIP code after its state
         found.append((m.group(1), m.span()))
     return found
@@ -247,7 +248,7 @@ def _not_a_reference(before: list[str], number: str, *, opens: bool) -> bool:
         return True
     if word in _COPULAS and len(before) > 1 and before[-2].lower() in _ASKING_WHICH:
         return False  # "where is 7702", "what's 4410 doing"
-    opening = opens and len(before) <= 3 and len(number) >= 4
+    opening = opens and len(number) >= 4
     ordered = "order" in (b.lower() for b in before[:-2])
     if word in ("s", "is") and before[-2:-1] == ["it"] and (opening or ordered):
         # "it's 7702 - the mat is cheaper now", "cancel my blender order, it's 71288"

@@ -336,8 +336,8 @@ _EARLIER_REQUEST = (
 # A new delivery address: changed, wrong or new; the parcel sent elsewhere; the customer moved.
 _NOT_POSTAL = r"(?<!email )(?<!mail )"
 _ELSEWHERE = (
-    r"(?:a different|another|my new|a new|(?:my|our) (?!email|inbox|account)\w+(?: 's)?(?: \w+)?"
-    r" (?:[,;:] )?(?:at )?\d|(?:my|our) (?:work|office|home|new)\b|\d"
+    r"(?:a different|another|my new|a new|(?:my|our) (?!email|inbox|account)\w+(?: 's)?"
+    r"(?: \w+){0,2} (?:[,;:] )?(?:at )?\d|(?:my|our) (?:work|office|home|new)\b|\d"
     r"|(?:flat|apartment|apt|unit|suite|house|number|no) \d)"
 )
 _ADDRESS_ASKED = (
@@ -395,6 +395,14 @@ _WRONG_ITEM = (
     r"|you sent|they sent|it came|it is|this is|what came|(?:a|an|the) \w+ came"
     r"|what (?:is|was|'s) (?:in|inside) (?:the |my )?(?:box|package|parcel))\b"
     r"(?! (?:late|yet|on time|today|yesterday|this morning|at last|eventually|finally|early|fine))"
+    # what came, then what was ordered: "you sent the 12V drill. I paid for the 18V", "it came
+    # in grey, I ordered black"
+    rf"|\b(?:you sent|(?:came|arrived) in(?! (?:a|an|the|one|time|pieces|bits)\b)"
+    rf"|{_GOT} (?:the|a|an))(?: [\w']+){{0,5}}? [.,;:!]? ?(?:but )?"
+    r"(?:i|we) (?:ordered|paid for|wanted|asked for|chose|picked)\b(?! (?:it|them|this|that|one"
+    r"|on|last|yesterday|in|from|online|twice|again|\w+day)\b)"
+    rf"|\b{_ORDERED} (?:\S+ ){{1,8}}?(?:but|and|yet) (?:\S+ ){{0,4}}?what (?:arrived|came"
+    r"|turned up|was delivered|was sent)\b(?! (?:late|yet|on time))"
     # in any tense: "I order red mixer but black one is come"
     r"|\b(?:i|we) (?:order|buy|ordered|bought) (?:\S+ ){1,6}?but (?:a |an |the )?(?!(?:it|nothing"
     r"|they|this|that|i|we|he|she|you|someone|somebody|parcel|package|order|delivery|box"
@@ -437,6 +445,8 @@ _STATUS = (
     r" (?:will|would|does|do|is|are|'s|can|should|shall|until|till|before|for)(?!\S)"
     r"(?: [\w']+){0,5}? "
     rf"{_any(_ARRIVE_WORDS + ' ship ships dispatch dispatched expect due back coming arriving')}"
+    r"|\bwhen (?:will|would|does|is) (?:it|they|my \w+|the \w+) (?:get|be) (?:to|with|here)\b"
+    r"|\bwhens (?:my|the|our|it|order)\b"
     # without an auxiliary: "tell me when my throw arrives", "when it gets here"
     r"|\b(?:tell (?:me|us)|let (?:me|us) know|know|wondering|find out|see|say|idea) when"
     rf" (?:my|the|our|it|they|order|{_DIGITS})(?: \w+){{0,3}}? (?:arrives|comes|ships"
@@ -693,6 +703,8 @@ def _content(ws: list[str], i: int, *, verb: bool = False) -> tuple[list[str], i
     ):
         det = ws[i] if ws[i] not in _ADVERBS and not ws[i].isdigit() else det
         i += 1
+        if ws[i : i + 2] in (["kind", "of"], ["sort", "of"], ["type", "of"], ["form", "of"]):
+            i += 2  # "some kind of voucher": the voucher is the thing
     out: list[str] = []
     while (
         i < len(ws)
@@ -1219,7 +1231,11 @@ _ADDRESS = re.compile(
 
 
 # Any street's name, as long as a house number starts it and a postcode ends it.
-_NUMBERED_TO_POSTCODE = re.compile(rf"(?<=\bto )\d+[a-z]?\s+[^?!\n]{{3,100}}?{_POSTCODE}", re.I)
+_NUMBERED_TO_POSTCODE = re.compile(
+    r"(?:(?<=\bto )|(?<![#\w])(?<!order )(?:(?:unit|flat|apt|suite) )?)"
+    rf"\d+[a-z]?,?\s+[^?!\n]{{3,100}}?{_POSTCODE}",
+    re.I,
+)
 
 
 _TO_POSTCODE = re.compile(rf"(?<!\d)[^?!\n.;]{{0,60}}?{_POSTCODE}")

@@ -65,6 +65,7 @@ def test_a_number_after_a_verb_of_being_counts_only_when_one_was_asked_for() -> 
         ("it's 7702 - the mat I got is cheaper now", ("7702",)),
         ("it's 120 - it was cheaper before", ()),
         ("please cancel my kettle order, it's 71288.", ("71288",)),
+        ("has my slow cooker shipped yet? it's 21003", ("21003",)),
     ],
 )
 def test_a_number_standing_as_a_reference_is_an_order_number_an_amount_is_not(

@@ -1019,3 +1019,37 @@ def test_questions_about_what_the_bot_did_or_meant_are_no_request(text: str) -> 
 )
 def test_when_it_comes_without_an_auxiliary_asks_its_status(text: str) -> None:
     assert understand(text).intent == "order_status"
+
+
+@pytest.mark.parametrize(
+    ("text", "intent"),
+    [
+        ("you sent the 9V charger. I paid for the 12V one", "wrong_item"),
+        ("the lamp came in white, I ordered brass", "wrong_item"),
+        ("I ordered a small and the tag on what arrived says large", "wrong_item"),
+        ("the parcel came in a box, I ordered it last week", None),
+        ("I got the parcel today, I ordered it monday", None),
+        ("whens my rug coming?", "order_status"),
+        ("fine, when will it get to me then?", "order_status"),
+        (
+            "can you send order 2051 to my sister's house instead, 3 Elm Rd, Dublin 8",
+            "address_change",
+        ),
+    ],
+)
+def test_covered_needs_in_roundabout_words(text: str, intent: str | None) -> None:
+    assert understand(text).intent == intent
+
+
+def test_some_kind_of_voucher_for_the_delay_is_the_late_credit() -> None:
+    understood = understand("it was due yesterday. could I get some kind of voucher for the delay?")
+    assert (understood.intent, understood.wants_credit, understood.also) == (
+        "late_delivery",
+        True,
+        (),
+    )
+
+
+def test_an_address_from_its_unit_to_its_postcode() -> None:
+    text = "deliver 2051 to my work instead? It's Unit 4, Canal Wharf, Bristol BS1 6QR. Thanks!"
+    assert extract_address(text) == "Unit 4, Canal Wharf, Bristol BS1 6QR"
