@@ -402,8 +402,12 @@ _EXPLICIT: Final = (
         r"(?:(?:hop|jump) (?:in|on|into|onto)|join|step in|come on (?:the line|here))\b"
     ),
     _C(
-        r" (?:(?:call|ring|phone|contact|email|text|reach|message|dm|pm|inbox|get in touch with)"
-        r"(?: to)? (?:me|us)|give (?:me|us) an? (?:bell|ring|buzz))(?P<callback>\b)"
+        r" (?:(?:call|ring|phone|contact|reach|get in touch with)(?: to)? (?:me|us)"
+        # a written message is a person's only when nothing else is to be sent: "email me when
+        # it's back in stock", "text me the tracking" ask for a notice, not a person
+        r"|(?:email|e mail|text|message|dm|pm|inbox) (?:me|us)(?! (?:when|once|if|as soon|the|a|an"
+        r"|my|it|with|a copy|about the|updates?)\b)|give (?:me|us) an? (?:bell|ring|buzz))"
+        r"(?P<callback>\b)"
     ),
     _C(
         r" (?:can|could|would|will|may|might|please|have|get|let|rather|prefer|want|need|is there"

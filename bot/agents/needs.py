@@ -481,6 +481,15 @@ _SELF_CHOSEN = re.compile(
     r"\b(?:i|we) (?:\w+ )?(?:ordered|chose|picked|bought|selected|clicked|typed|entered|gave"
     r"|used) (?:the |a |an )?(?:wrong|incorrect)\b"
 )
+# A fee paid on top of the item: refunding it is no return of the item.
+_FEE_REFUND: Final = re.compile(
+    r"\b(?:refund|reimburse|money back for|back for) (?:me )?(?:the |my |for the )?"
+    r"(delivery|postage|shipping) (charge|fee|cost)s?\b"
+)
+_A_FEE: Final = re.compile(
+    r" (?:me )?(?:the |my |a |for the )?(?:delivery|postage|shipping|p&p|express|next day)"
+    r" (?:charge|fee|cost|costs|charges|fees)\b"
+)
 # What "doesn't work" may be said of that is no item bought: a code, the site, a payment.
 _NO_ITEM_AT_FAULT: Final = re.compile(
     r"\b(?:code|codes|voucher|coupon|discount|promo|link|website|site|app|checkout|payment|card"
@@ -544,6 +553,8 @@ def _needs(line: str) -> tuple[list[tuple[int, Intent]], bool, str]:
                 continue
             if intent == "late_delivery" and _NOT_A_PARCEL.match(line, match.end()):
                 continue  # "we never got the reward points": no parcel is late
+            if intent == "refund" and _A_FEE.match(line, match.end()):
+                continue  # "refund the delivery charge": no item goes back
             if intent == "damaged" and _NO_ITEM_AT_FAULT.search(line[: match.start()]):
                 continue  # "the discount code didn't work": no item is damaged
             if intent == "damaged" and _A_MATTER_OF_TASTE.match(line, match.end()):
@@ -608,15 +619,15 @@ _OWN_WISH = (
 # A wish with its subject left out, at a clause's start: "need the invoice reissued".
 _BARE_WISH = r"(?:need|want|would like) (?:you to |to )?"
 _ASK_FRAME = re.compile(
-    rf"(?:^|[.,;:!?] |\b(?:and|also|plus|but) )(?:\w+ ){{0,2}}?(?:{_ASKING})(?:(?:please|just"
-    rf"|possibly|kindly|maybe"
+    rf"(?:^|[.,;:!?] |\b(?:and|also|plus|but|so) )(?:\w+ ){{0,2}}?(?:{_ASKING})(?:(?:please|just"
+    rf"|possibly|kindly|maybe|still|actually|even|really"
     rf"|also|at least) )*|(?P<passive>\b{_PASSIVE})"
     rf"|(?P<self>\b(?:{_OWN_WISH})|(?:^|[.,;:!?] ){_BARE_WISH})"
     # the shop's people asked to act, wherever in the sentence: "... could the driver take it",
     # "could someone come out and fit it", "can your team assemble the sofa"
-    r"|\b(?:can|could|would) (?:(?:the|your) (?:delivery )?(?:driver|drivers|courier|fitter"
+    r"|\b(?:can|could|would|will) (?:(?:the|your) (?:delivery )?(?:driver|drivers|courier|fitter"
     r"|installer|technician|crew|team|staff|engineer|engineers)|someone|somebody|you lot|u lot"
-    r"|they)"
+    r"|they|he|she)"
     r" (?:(?:come|pop) (?:out |round |over |by )?(?:and |to ))?"
     # "it would be great if your driver could take the old one away"
     r"|\b(?:the|your) (?:delivery )?(?:driver|drivers|courier|fitter|installer|technician|crew"
@@ -845,8 +856,12 @@ def _understood(verb: list[str], obj: list[str]) -> bool:
     if not all(_known(w) for w in verb) or not all(w.isalpha() for w in obj):
         return False
     if not verb or len(content) < 2:
-        return all(_known(w) for w in content)
-    return all(_known(w) for w in content[:-1])
+        return all(_known(w) for w in content) or _acronym_before_a_word(content)
+    return all(_known(w) or len(w) <= 3 for w in content[:-1])  # "the NHS staff discount"
+
+
+def _acronym_before_a_word(content: list[str]) -> bool:
+    return len(content) > 1 and _known(content[-1]) and all(len(w) <= 3 for w in content[:-1])
 
 
 def _past_the_purchase(ws: list[str], j: int) -> int:
@@ -963,8 +978,8 @@ def _until_clause_end(line: str, start: int) -> list[str]:
 
 # "gift receipt for 4410?", "2051 - express shipping?": a thing asked about an order, bare.
 _NOUN_QUESTION: Final = re.compile(
-    rf"(?:^|[.,;:!?] )(?:{_DIGITS} )?(?P<np>[a-z]+ [a-z]+(?: [a-z]+)?)(?: (?:for|on|with|to)"
-    rf" (?:order )?{_DIGITS})? \?"
+    rf"(?:^|[.,;:!?] )(?:{_DIGITS} )?(?P<np>[a-z]+ (?:and )?[a-z]+(?: [a-z]+)?)"
+    rf"(?: (?:for|on|with|to) (?:order )?{_DIGITS})? \?"
 )
 
 
@@ -976,8 +991,12 @@ def _noun_question(line: str) -> str | None:
         return None
     ws = match.group("np").split()
     if any(
-        w in _FUNCTION or w in _DETERMINERS or w in _PERSON or w in _PURCHASE or not _known(w)
-        for w in ws
+        (w in _FUNCTION and (w != "and" or i in (0, len(ws) - 1)))
+        or w in _DETERMINERS
+        or w in _PERSON
+        or w in _PURCHASE
+        or not _known(w)
+        for i, w in enumerate(ws)
     ):
         return None
     return "_".join(ws)
@@ -1103,6 +1122,9 @@ def understand(text: str) -> Understanding:
     if wants_credit and (not needs or needs[0] == "order_status"):
         # Compensation asked for is the late-delivery rule's, where the parcel is included.
         needs, at = ["late_delivery", *needs[1:]], (0, *at[1:])
+    fee = _FEE_REFUND.search(line)
+    if fee and not needs and kind is None:
+        kind, needs, at = f"refund_{fee.group(1)}_{fee.group(2)}", ["service_request"], (0,)
     granted = _never_got(line)
     if granted and set(needs) <= {"order_status", "late_delivery"}:
         needs, at = [], ()  # "where are my reward points": a thing granted, no parcel

@@ -1053,3 +1053,26 @@ def test_some_kind_of_voucher_for_the_delay_is_the_late_credit() -> None:
 def test_an_address_from_its_unit_to_its_postcode() -> None:
     text = "deliver 2051 to my work instead? It's Unit 4, Canal Wharf, Bristol BS1 6QR. Thanks!"
     assert extract_address(text) == "Unit 4, Canal Wharf, Bristol BS1 6QR"
+
+
+@pytest.mark.parametrize(
+    ("text", "kind"),
+    [
+        ("click and collect?", None),
+        ("when the driver drops it off can he take the old one away?", "take_old"),
+        ("I work all week so is possible to deliver on saturday only?", "deliver_on_saturday_only"),
+        ("can u still apply the code to my order?", "apply_code"),
+        ("can you refund the delivery charge please?", "refund_delivery_charge"),
+        ("do you do a VAT receipt?", "vat_receipt"),
+    ],
+)
+def test_more_shapes_of_requests_the_book_may_not_cover(text: str, kind: str | None) -> None:
+    understood = understand(text)
+    assert understood.request_kind == kind
+    if kind is None:
+        assert understood.asked_about == "click_and_collect"
+
+
+def test_refunding_a_fee_is_no_return_of_the_item() -> None:
+    assert understand("refund the shipping cost please").intent == "service_request"
+    assert understand("can I have a refund for the lamp").intent == "refund"

@@ -106,6 +106,19 @@ def test_distrust_of_the_bot_is_implicit_of_the_courier_is_not(text: str, kind: 
     assert detect_human_request(text).kind == kind
 
 
+@pytest.mark.parametrize(
+    ("text", "kind"),
+    [
+        ("could you email me when it's back in stock?", "none"),
+        ("text me the tracking number please", "none"),
+        ("please email me", "explicit"),
+        ("can you email me back", "explicit"),
+    ],
+)
+def test_a_written_notice_is_no_person_a_message_back_is(text: str, kind: str) -> None:
+    assert detect_human_request(text).kind == kind
+
+
 def test_a_judgement_of_a_product_opening_a_message_is_no_signal() -> None:
     assert detect_human_request("this is useless, it leaks everywhere").kind == "none"
 
