@@ -345,7 +345,7 @@ _ADDRESS_ASKED = (
     rf"|{_NOT_POSTAL}{_any(_ADDRESS_WORDS)} (?:\w+ ){{0,3}}?(?:is wrong|changed)"
     rf"|{_any(_SEND_WORDS + ' be_sent be_delivered be_shipped be_posted go goes')}(?: (?:it|them"
     rf"|this|that|(?:my|the|this) (?:\w+ )?\w+|(?:order (?:number )?)?{_DIGITS}))?"
-    rf"(?: ; (?:order (?:number )?)?{_DIGITS} ;)? (?:to|at)"
+    rf"(?: ; (?:order (?:number )?)?{_DIGITS} ;| (?:from|in|on) (?:order )?{_DIGITS})? (?:to|at)"
     rf" {_ELSEWHERE}"
 )
 # Moving house told: an address change, unless the message asks for something else.
@@ -515,7 +515,9 @@ _NOT_A_PARCEL: Final = re.compile(
 # A thing the shop grants that the customer never got: asked for ("never got my loyalty points").
 _NEVER_GOT: Final = re.compile(
     r"(?:\b(?:never|not|yet to|no) (?:got|get|received|receive|seen|see|been given|given)"
-    r"|\bwhere (?:is|are|s)) (?:the |my |any |our )?(?P<thing>(?:[a-z]+ )?(?:points|rewards?"
+    r"|\bwhere (?:is|are|s)|\b(?:should|would|was told i would|was told i d|supposed to|meant to"
+    r"|promised i d|promised i would) (?:have )?(?:got|get|earn|earned|receive|received|be given))"
+    r" (?:the |my |any |our |some )?(?P<thing>(?:[a-z]+ )?(?:points|rewards?"
     r"|vouchers?|discount|code|receipt|invoice|cashback|stamps?))\b"
 )
 
@@ -601,14 +603,17 @@ _ASKING: Final = (
     r"|(?P<receive>(?:do|will|would|can|could) (?:i|we) (?:get|receive|earn|qualify for) )"
 )
 # "can it be delivered on saturday": the request is a participle.
-_SUBJECT = r"(?:it|they|this|that|the (?:new )?\w+|my \w+|order \w*\d\w*|\w*\d\w*)"
+_SUBJECT = (
+    r"(?:it|they|this|that|(?:the|my) (?:new )?(?:\w+ ){0,2}?\w+(?: \w*\d\w*)?|order \w*\d\w*"
+    r"|\w*\d\w*)"
+)
 # "can 2051 come assembled", "could the new one arrive on a saturday": how it should come.
 _ARRIVING = (
     rf"(?:(?:can|could) {_SUBJECT}|{_SUBJECT} (?:can|could)) (?:please )?(?:come|arrive|turn up)"
     r" (?:already |fully |ready )?(?=(?:\w+ )?\w+ed\b|put together"
     r"|on (?:a )?(?:mon|tues|wednes|thurs|fri|satur|sun)day)"
 )
-_PASSIVE = rf"(?:can|could|would) {_SUBJECT} (?:please )?be |{_ARRIVING}"
+_PASSIVE = rf"(?:can|could|would) {_SUBJECT} (?:please |still |also |just )?be |{_ARRIVING}"
 # The customer's own wish: "I'd like you to gift wrap it", "I need a gift receipt".
 _OWN_WISH = (
     r"i (?:would|d|should) (?:simply |really |just )?(?:like|love|prefer) (?:you to |to )?"
@@ -619,7 +624,7 @@ _OWN_WISH = (
 # A wish with its subject left out, at a clause's start: "need the invoice reissued".
 _BARE_WISH = r"(?:need|want|would like) (?:you to |to )?"
 _ASK_FRAME = re.compile(
-    rf"(?:^|[.,;:!?] |\b(?:and|also|plus|but|so) )(?:\w+ ){{0,2}}?(?:{_ASKING})(?:(?:please|just"
+    rf"(?:^|[.,;:!?] |\b(?:and|also|plus|but|so) )(?:\w+ ){{0,3}}?(?:{_ASKING})(?:(?:please|just"
     rf"|possibly|kindly|maybe|still|actually|even|really"
     rf"|also|at least) )*|(?P<passive>\b{_PASSIVE})"
     rf"|(?P<self>\b(?:{_OWN_WISH})|(?:^|[.,;:!?] ){_BARE_WISH})"

@@ -1076,3 +1076,24 @@ def test_more_shapes_of_requests_the_book_may_not_cover(text: str, kind: str | N
 def test_refunding_a_fee_is_no_return_of_the_item() -> None:
     assert understand("refund the shipping cost please").intent == "service_request"
     assert understand("can I have a refund for the lamp").intent == "refund"
+
+
+@pytest.mark.parametrize(
+    ("text", "intent", "kind"),
+    [
+        ("can you send the kettle from 5506 to my work address instead?", "address_change", None),
+        ("can the desk chair 5505 be delivered between 9 and 11am?", "service_request", None),
+        ("I forgot to use my code on 5506, can it still be applied?", "service_request", "apply"),
+        ("all fine, thanks. by the way do you do engraving?", "service_request", "engraving"),
+    ],
+)
+def test_requests_with_their_details_in_between(text: str, intent: str, kind: str | None) -> None:
+    understood = understand(text)
+    assert understood.intent == intent
+    if kind is not None:
+        assert understood.request_kind == kind
+
+
+def test_points_promised_and_not_seen_are_asked_about() -> None:
+    text = "I was told I'd earn reward points on order 5506 but my balance hasn't changed"
+    assert understand(text).asked_about == "reward_points"
