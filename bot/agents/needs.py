@@ -642,6 +642,8 @@ _ASK_FRAME = re.compile(
     r"|an option|offered)\b))"
     # "I was hoping the scarf could be wrapped": a thing, then its passive
     rf"|(?P<after>\b{_SUBJECT} (?:can|could|would) (?:please )?be (?=\w+ed |\w+en |sent |made ))"
+    # "if it's flat pack can you assemble it": asked mid-sentence
+    r"|\b(?:can|could) (?:you|u) (?:please |still |also |just )?(?=[a-z])"
     # a question without its auxiliary, as learners ask: "you repair it for me?"
     r"|(?P<you>\byou (?=(?:[\w']+ ){1,8}\?))"
     # what comes with the thing bought: "does the kettle come with a longer warranty"
@@ -657,7 +659,7 @@ _NOT_A_COMMAND: Final = words(
     " say tell know think believe imagine trust email ignore forget disregard pretend override"
 )
 _REQUEST_END: Final = words(
-    '. , ; : ! ? and but or if because so as since when while though " instead'
+    '. , ; : ! ? and but or if because so as since when while though " instead where who which'
 )
 _DETERMINERS: Final = words(
     "a an the this that these those some any his her their its all every each whatever whichever"
@@ -962,7 +964,9 @@ def _acts(verb: str) -> bool:
 
 
 def _past_the_asker(rest: list[str]) -> list[str]:
-    """ "(is there any chance) you guys could send ...": the request starts at the verb."""
+    """The request after "(is there any chance) you guys could": it starts at the verb."""
+    if rest[:1] == ["of"]:
+        rest = rest[1:]  # "is there any way of picking a slot"
     i = 1 if rest[:1] in (["you"], ["u"]) else 0
     if i and rest[i : i + 1] in (["guys"], ["lot"], ["all"]):
         i += 1

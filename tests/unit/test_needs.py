@@ -1097,3 +1097,19 @@ def test_requests_with_their_details_in_between(text: str, intent: str, kind: st
 def test_points_promised_and_not_seen_are_asked_about() -> None:
     text = "I was told I'd earn reward points on order 5506 but my balance hasn't changed"
     assert understand(text).asked_about == "reward_points"
+
+
+@pytest.mark.parametrize(
+    ("text", "kind"),
+    [
+        ("if it's flat pack can you assemble it for me", "assemble"),
+        ("is there a setup service where your team moves my files over?", "setup_service"),
+        ("is there any way of picking a morning delivery slot?", "picking_delivery_slot"),
+    ],
+)
+def test_requests_asked_mid_sentence_or_with_a_relative_clause(text: str, kind: str) -> None:
+    assert understand(text).request_kind == kind
+
+
+def test_help_asked_mid_sentence_names_nothing() -> None:
+    assert understand("I was wondering whether you can help me").intent is None
