@@ -341,6 +341,12 @@ _ELSEWHERE = (
     r"|(?:flat|apartment|apt|unit|suite|house|number|no) \d)"
 )
 _ADDRESS_ASKED = (
+    # "please change it to 88 Canal Street": changed to a house number is an address
+    rf"{_any(_CHANGE_WORDS)} (?:(?:it|this|that|(?:my|the|this) (?:\w+ )?\w+"
+    rf"|(?:order )?{_DIGITS}) )?to \d+[a-z]?"
+    r" (?:\w+ ){1,3}(?:street|st|road|rd|lane|ln|avenue|ave|drive|dr|way|close|court|place"
+    r"|crescent|terrace|square|gardens|grove|hill|park|row|mews|boulevard|blvd|wharf|quay)\b"
+    r"|"
     rf"{_any(_CHANGE_WORDS)} (?:\w+ ){{0,4}}?{_NOT_POSTAL}{_any(_ADDRESS_WORDS)}"
     rf"|{_NOT_POSTAL}{_any(_ADDRESS_WORDS)} (?:\w+ ){{0,3}}?(?:is wrong|changed)"
     rf"|{_any(_SEND_WORDS + ' be_sent be_delivered be_shipped be_posted go goes')}(?: (?:it|them"

@@ -1113,3 +1113,19 @@ def test_requests_asked_mid_sentence_or_with_a_relative_clause(text: str, kind: 
 
 def test_help_asked_mid_sentence_names_nothing() -> None:
     assert understand("I was wondering whether you can help me").intent is None
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "I put my old flat on the rug order. Please change it to 12 Mill Lane, Leeds LS6 2QT",
+        "please update it to 4 Elm Road",
+        "could you change order 6011 to 9 Harbour Quay, Cork",
+    ],
+)
+def test_changed_to_a_street_address_is_an_address_change(text: str) -> None:
+    assert understand(text).intent == "address_change"
+
+
+def test_changed_to_a_number_of_units_is_no_address() -> None:
+    assert understand("can you change the quantity to 2 units").intent != "address_change"
