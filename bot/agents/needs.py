@@ -1214,8 +1214,9 @@ _NAME_FRAMES: Final = tuple(
         rf"(?i:\b(?:i\s+am|i'm|it's|it\s+is))\s+{_FULL_NAME}",
         rf"^\s*(?i:hi|hello|hey)?[,!.\s]*{_FULL_NAME}\s+(?i:here)\b",
         rf"^\s*{_FULL_NAME}\s*[.,:;!-]",
-        rf"(?i:thanks|thank\s+you|cheers|regards|best|sincerely)[,!.]?\s*[-\u2013\u2014]*\s*"
-        rf"{_ANY_NAME}\s*[.!]?\s*$",
+        # one run of spaces at a time: "\s*-*\s*" over a long run of spaces is quadratic
+        rf"(?i:thanks|thank\s+you|cheers|regards|best|sincerely)[,!.]?\s*(?:[-\u2013\u2014]+\s*)?"
+        rf"{_ANY_NAME}\s*[.!]?$",
     )
 )
 # Lower case: "my name is ravi", or a full name after "this is", "i'm" ("this is john smith").
@@ -1231,6 +1232,7 @@ _LOWER_NAME = re.compile(
 
 def extract_name(text: str) -> str | None:
     """A name the customer gives for themselves ("this is John Smith"), if any."""
+    text = text.rstrip()
     for frame in _NAME_FRAMES:
         match = frame.search(text)
         if match and _plausible_name(match.group(1)):

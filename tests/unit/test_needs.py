@@ -1129,3 +1129,8 @@ def test_changed_to_a_street_address_is_an_address_change(text: str) -> None:
 
 def test_changed_to_a_number_of_units_is_no_address() -> None:
     assert understand("can you change the quantity to 2 units").intent != "address_change"
+
+
+@pytest.mark.parametrize("pad", ["", "   ", " " * 2000, "\n\n"])
+def test_a_sign_off_name_survives_any_run_of_spaces(pad: str) -> None:
+    assert extract_name(f"the lamp is cracked. thanks,{pad} Anna Berg{pad}") == "Anna Berg"
