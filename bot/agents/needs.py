@@ -70,6 +70,7 @@ class Understanding:
     new_address: str | None = None
     name: str | None = None
     frustrated: bool = False
+    later_fault: bool = False  # a fault that came after delivery, told with no remedy asked
     reaction: Reaction | None = None
     also: tuple[Intent, ...] = ()  # further needs stated in the same message, in order
     at: tuple[int, ...] = ()  # where each need (intent, then also) starts in the text
@@ -360,7 +361,8 @@ _ADDRESS_CHANGE = rf"{_ADDRESS_ASKED}|{_MOVED}"
 # Another seller's price: "price match", "match their price", or a seller with a price.
 _PRICE_OR_MATCH = rf"(?:{_any(_PRICE_WORDS)}|\bmatch\w*|\bbeat|\bfor (?:only |just )?\d)"
 _COMPETITOR = (
-    r"\bprice match\w*|\b(?:match|beat)\w* (?:\w+ 's )?(?:the |their |that |this |its |a |a lower"
+    r"\bprice match\w*|\b(?:match|beat) (?:it|that|them|the same)\b(?! (?:up|with|to)\b)"
+    r"|\b(?:match|beat)\w* (?:\w+ 's )?(?:the |their |that |this |its |a |a lower"
     r" |a cheaper |the other \w+ 's )?(?:price|prices|deal|offer)\b"
     rf"|{_OTHER_SELLER}(?={_SAME_MESSAGE}{_PRICE_OR_MATCH})"
     rf"|{_PRICE_OR_MATCH}(?={_SAME_MESSAGE}{_OTHER_SELLER})"
@@ -454,6 +456,9 @@ _STATUS = (
     r"|\bwhen (?:will|would|does|is) (?:it|they|my \w+|the \w+) (?:get|be) (?:to|with|here)\b"
     r"|\bwhens (?:my|the|our|it|order)\b"
     # without an auxiliary: "tell me when my throw arrives", "when it gets here"
+    r"|\b(?:will|would|is|does|should) (?:it|they|my \w+|the \w+|order \w*\d\w*) (?:still )?"
+    r"(?:arrive|come|get here|be here|be delivered|ship|turn up)\b"
+    r"(?! (?:with|assembled|built|wrapped|in)\b)"
     r"|\b(?:tell (?:me|us)|let (?:me|us) know|know|wondering|find out|see|say|idea) when"
     rf" (?:my|the|our|it|they|order|{_DIGITS})(?: \w+){{0,3}}? (?:arrives|comes|ships"
     r"|gets here|will (?:arrive|come|ship|be here))\b"
@@ -507,7 +512,9 @@ _A_MATTER_OF_TASTE: Final = re.compile(
     r"|lounge|bedroom|hallway|office|style|colours?|colors?|furniture|scheme)\b| for (?:me|us)\b"
 )
 # A fault that came later is a warranty matter, not damage on arrival.
-_LATER_FAULT = re.compile(r"\b(?:stopped|quit) working\b|\b(?:broke|died) after\b")
+_LATER_FAULT = re.compile(
+    r"\b(?:stopped|quit) (?:working|\w+ing)\b|\b(?:broke|died|failed|packed up) after\b"
+)
 _CLAUSE_END: Final = words('. , ; : ! ? " but and so just though however')
 
 
@@ -548,6 +555,7 @@ def _needs(line: str) -> tuple[list[tuple[int, Intent]], bool, str]:
     found: list[tuple[int, Intent]] = []
     money = False
     vetoed: set[Intent] = set()
+    said = line  # before the needs' words are blanked out
     if re.search(_SELF_SLIP, line) or _SELF_CHOSEN.search(line):
         vetoed.add("wrong_item")  # the customer's own slip or choice, not the shop's
     if _LATER_FAULT.search(line):
@@ -583,7 +591,7 @@ def _needs(line: str) -> tuple[list[tuple[int, Intent]], bool, str]:
         # Money back for a damaged or wrong item, or a price's difference, is that need's
         # remedy, not a need of its own.
         ordered = [(p, i) for p, i in ordered if i != "refund"]
-    if intents & {"cancel", "refund"} and not re.search(r"\b(?:match|beat)\w*\b", line):
+    if intents & {"cancel", "refund"} and not re.search(r"\b(?:match|beat)\w*\b", said):
         # "cancel it, found it cheaper elsewhere": another shop's price is the reason, and no
         # match is asked for.
         ordered = [(p, i) for p, i in ordered if i != "competitor_price_match"]
@@ -605,6 +613,8 @@ _ASKING: Final = (
     r"|the) \w+ (?!come with)|(?:any|what are the) chances? (?:of )?(?:that )?(?:you )?"
     r"(?:could |can |would )?"
     r"|i (?:was )?wonder(?:ing)? if (?:you|i|we) (?:could|can|might) |please "
+    # how to use what the shop offers: "how do I use the promo code on my order"
+    r"|how (?:do|can|would) (?:i|we) (?=(?:use|apply|redeem|claim|add|book|pay) )"
     # what the customer may receive: "do I get loyalty points on these", "will we earn points"
     r"|(?P<receive>(?:do|will|would|can|could) (?:i|we) (?:get|receive|earn|qualify for) )"
 )
@@ -674,7 +684,7 @@ _OWNERS: Final = words("my our your")
 _DEFINITE: Final = _OWNERS | words("the this that these those his her their its")
 _ADVERBS: Final = words("please just also really kindly possibly maybe even only")
 _PRONOUNS: Final = words("it them me us one")
-_PLACE_PREPOSITIONS: Final = words("to by via in at on with under")
+_PLACE_PREPOSITIONS: Final = words("to by via in at on with under after before between")
 _MEANS_PREPOSITIONS: Final = words("with under")
 _MAX_KIND_WORDS: Final = 3
 _CAUSATIVE = re.compile(
@@ -730,6 +740,8 @@ def _content(ws: list[str], i: int, *, verb: bool = False) -> tuple[list[str], i
         if ws[i : i + 2] in (["kind", "of"], ["sort", "of"], ["type", "of"], ["form", "of"]):
             i += 2  # "some kind of voucher": the voucher is the thing
     out: list[str] = []
+    if i < len(ws) and _CLOCK.fullmatch(ws[i]):
+        return ["time"], i + 1, det  # "after 6pm": a time of day
     while (
         i < len(ws)
         and ws[i].isalpha()
@@ -743,6 +755,7 @@ def _content(ws: list[str], i: int, *, verb: bool = False) -> tuple[list[str], i
     return out, i, det
 
 
+_CLOCK = re.compile(r"\d{1,2}(?:[:.]\d\d)?(?:am|pm)")
 _SUBJECT_PRONOUNS: Final = words("i we you they he she it")
 
 
@@ -767,6 +780,7 @@ _SEND_SOMEONE = re.compile(
     r"(?:send|get|have) (?:someone|somebody|an? (?:engineer|technician|fitter|installer|man))"
     r" (?:(?:out|round|over) )?(?:to )?(?P<act>.+)"
 )
+_UNDER_TERMS = re.compile(r"\b(?:under|on) (?:the |my |its |a )?(?:warranty|guarantee)\b")
 _OVERRIDE: Final = words(
     "exception exceptions reconsider rethink override overrule waive overlook bend slide allowance"
 )
@@ -782,6 +796,22 @@ def _act_of_someone_sent(ws: list[str]) -> list[str]:
     return [] if act[:1] and act[0] in _TALK else act
 
 
+def _causative_undone(ws: list[str], *, passive: bool) -> tuple[list[str], bool]:
+    """ "get my initials engraved", "have it gift wrapped": the participle is the request and
+    the words before it are its object (after a pronoun, the start of the verb)."""
+    causative = _CAUSATIVE.match(" ".join(ws))
+    if causative is None:
+        return ws, passive
+    between = causative.group(1).split()
+    head = between[1:] if between[:1] and between[0] in _PRONOUNS else []
+    return [
+        *head,
+        causative.group(2),
+        *between[: len(between) - len(head)],
+        *ws[len(causative.group().split()) :],
+    ], True
+
+
 def _kind(ws: list[str], *, passive: bool, own_wish: bool) -> str | None:
     """Name a request from its verb and object ("could you add my loyalty points" ->
     add_loyalty_points); None when a word of it is unknown or it asks for a person."""
@@ -790,19 +820,7 @@ def _kind(ws: list[str], *, passive: bool, own_wish: bool) -> str | None:
         return None  # a person asked for is the detector's to hear, never a service
     if _OVERRIDE & set(ws):
         return None  # "make an exception": pushing back on a rule that covers it, no service
-    causative = _CAUSATIVE.match(" ".join(ws))
-    if causative:
-        # "get my initials engraved", "have it gift wrapped": the participle is the request and
-        # the words before it are its object (after a pronoun, the start of the verb).
-        between = causative.group(1).split()
-        head = between[1:] if between[:1] and between[0] in _PRONOUNS else []
-        ws = [
-            *head,
-            causative.group(2),
-            *between[: len(between) - len(head)],
-            *ws[len(causative.group().split()) :],
-        ]
-        passive = True
+    ws, passive = _causative_undone(ws, passive=passive)
     if own_wish and len(ws) > 1 and ws[0] in _PRONOUNS and _lemma(ws[1]) != ws[1]:
         ws, passive = [ws[1], ws[0], *ws[2:]], True  # "I'd like them repaired"
     verb, i, lead = _content(ws, 0, verb=True)
@@ -815,8 +833,10 @@ def _kind(ws: list[str], *, passive: bool, own_wish: bool) -> str | None:
         return None  # "I need the blender I paid for": their own thing, no service
     if passive:  # "can it be delivered on saturday" -> deliver_on_saturday
         verb = [_lemma(w) for w in verb]
-    if not verb or verb[0] in _VAGUE_VERBS or (own_wish and verb[0] in _PURCHASE_VERBS):
-        return None  # "can you help", or "I want to buy 40 lamps": the customer's own purchase
+    if not verb or (own_wish and verb[0] in _PURCHASE_VERBS):
+        return None  # "I want to buy 40 lamps": the customer's own purchase
+    if verb[0] in _VAGUE_VERBS and not _UNDER_TERMS.search(" ".join(ws)):
+        return None  # "can you help", "can you fix it"; but "fix it under the warranty" asks
     if i + 1 < len(ws) and ws[i] in _PRONOUNS and ws[i + 1] in _PARTICLES:
         verb, i = [*verb, ws[i + 1]], i + 2  # "pick it up"
     elif i < len(ws) and (ws[i] in _PRONOUNS or re.fullmatch(_DIGITS, ws[i])):
@@ -1140,12 +1160,17 @@ def understand(text: str) -> Understanding:
     fee = _FEE_REFUND.search(line)
     if fee and not needs and kind is None:
         kind, needs, at = f"refund_{fee.group(1)}_{fee.group(2)}", ["service_request"], (0,)
+    later_fault = False
     granted = _never_got(line)
     if granted and set(needs) <= {"order_status", "late_delivery"}:
         needs, at = [], ()  # "where are my reward points": a thing granted, no parcel
     if not needs and kind is None and _LATER_FAULT.search(line):
-        # A fault that came later is no damage on arrival: a repair under warranty is asked.
-        kind, needs, at = "warranty_repair", ["service_request"], (0,)
+        # A fault that came later is no damage on arrival: a repair under warranty when one is
+        # asked for, else a return, which the returns rule answers.
+        if re.search(r"\b(?:warranty|guarantee|repair|repaired|fix|fixed|mend)\b", line):
+            kind, needs, at = "warranty_repair", ["service_request"], (0,)
+        else:
+            needs, at, later_fault = ["refund"], (0,), True
     intent = needs[0] if needs else None
     asked_about = _noun_question(rest) or granted if intent is None else None
     problem = intent in ("damaged", "wrong_item")
@@ -1160,6 +1185,7 @@ def understand(text: str) -> Understanding:
         new_address=extract_address(text) if "address_change" in needs else None,
         name=extract_name(text),
         frustrated=is_frustrated(text),
+        later_fault=later_fault,
         reaction=_reaction(line) if intent is None else None,
         also=tuple(needs[1:]),
         at=at,

@@ -235,6 +235,17 @@ class _Turn:
         return self._act(tool, order, extra={"problem": problem}, done=done)
 
     def _refund(self, order: Order) -> Proposal:
+        if self.need.understanding.later_fault:
+            # A fault told, no refund asked: the returns rule's answer is offered, not done.
+            verdict = self._check("refund", order)
+            if verdict.get("verdict") != "allowed":
+                return self._after_verdict(verdict, order)
+            return self._resolve(
+                f"I'm sorry it stopped working. It's still within our returns window, so I can take"
+                f" back order {order['number']} ({_item(order)}) for a full refund. Just reply yes"
+                " and I'll arrange it.",
+                reason="a later fault: the refund the returns rule allows is offered",
+            )
         return self._act(
             "issue_refund",
             order,

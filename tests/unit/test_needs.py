@@ -1134,3 +1134,30 @@ def test_changed_to_a_number_of_units_is_no_address() -> None:
 @pytest.mark.parametrize("pad", ["", "   ", " " * 2000, "\n\n"])
 def test_a_sign_off_name_survives_any_run_of_spaces(pad: str) -> None:
     assert extract_name(f"the lamp is cracked. thanks,{pad} Anna Berg{pad}") == "Anna Berg"
+
+
+def test_match_it_with_a_return_as_the_alternative_asks_the_match() -> None:
+    text = (
+        "they sell the same toaster for 22. match it and I'll keep it, otherwise I'm returning it"
+    )
+    assert understand(text).intent == "competitor_price_match"
+
+
+@pytest.mark.parametrize(
+    ("text", "intent", "kind"),
+    [
+        ("it stopped charging after three weeks", "refund", None),
+        (
+            "it stopped heating after a month, can you fix it under warranty?",
+            "service_request",
+            None,
+        ),
+        ("got a promo code, how do I use it on my order?", "service_request", "use"),
+        ("will it arrive before friday?", "order_status", None),
+    ],
+)
+def test_later_faults_usage_and_arrival_questions(text: str, intent: str, kind: str | None) -> None:
+    understood = understand(text)
+    assert understood.intent == intent
+    if kind is not None:
+        assert understood.request_kind == kind

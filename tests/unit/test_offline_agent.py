@@ -1063,3 +1063,17 @@ def test_one_order_asked_about_among_several_is_asked_which_then_picked() -> Non
     turn = chat.say("the second one")
     assert turn.decision.action == "resolve"
     assert "R-2" in turn.decision.reply
+
+
+def test_a_later_fault_with_no_remedy_asked_is_offered_the_refund_not_given_it() -> None:
+    shop = InMemoryShop(
+        customers=[Customer("K-8", "Ada Byron", "ada@example.org", "+44 20 0000 0009")],
+        orders=[Order("T-1", "K-8", "Toaster", "delivered", 30.0, 12, delivered_days_ago=9)],
+    )
+    chat = Chat(shop=shop)
+    offered = chat.say("the toaster T-1 stopped working after a week, ada@example.org")
+    assert offered.decision.action == "resolve"
+    assert offered.effects == []
+    assert "reply yes" in offered.decision.reply
+    done = chat.say("yes please")
+    assert_effect(done, "issue_refund", order="T-1", amount=30.0)
