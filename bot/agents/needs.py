@@ -379,6 +379,9 @@ _PRICE_DROP = (
     rf"|{_any(_DROP_WORDS + _LOWER)}(?={_SAME_MESSAGE}{_any(_OWN_SITE_WORDS)})"
     rf"|{_any(_OWN_SITE_WORDS)}(?={_SAME_MESSAGE}(?:paid|pay) \d)"
     rf"|\b(?:paid|pay) \d\S*(?={_SAME_MESSAGE}{_any(_OWN_SITE_WORDS)})"
+    # cheaper now than it was bought for, no other seller named: "cheaper now than when I bought it"
+    r"|\b(?:cheaper|less|lower|reduced|dropped)(?: \w+){0,3}? (?:than|since) (?:when )?(?:i|we)"
+    r" (?:bought|ordered|paid|got)\b"
 )
 # Something other than what was ordered came: "wrong size", "not what I ordered", "ordered X but
 # got Y", "sent me a toaster instead", "a different colour came". Non-native present forms too.
@@ -812,6 +815,11 @@ def _causative_undone(ws: list[str], *, passive: bool) -> tuple[list[str], bool]
     ], True
 
 
+_VAGUE_THINGS: Final = words(
+    "problem problems issue issues way reason update news something anything everything thing"
+)
+
+
 def _kind(ws: list[str], *, passive: bool, own_wish: bool) -> str | None:
     """Name a request from its verb and object ("could you add my loyalty points" ->
     add_loyalty_points); None when a word of it is unknown or it asks for a person."""
@@ -877,6 +885,8 @@ def _kind(ws: list[str], *, passive: bool, own_wish: bool) -> str | None:
     prep = obj[:1] if obj and obj[0] in _PLACE_PREPOSITIONS else []
     room = _MAX_KIND_WORDS - len(verb)
     parts = [*verb, *(prep + obj[len(prep) :][-room:] if room > 0 else [])]
+    if all(w in _VAGUE_THINGS for w in parts):
+        return None  # "is there a problem?": nothing in particular is asked for
     if not parts or not _understood(verb, obj) or all(_needs_word(w) for w in parts):
         return None  # an unknown word, or a need the classes above know without its details
     return "_".join(parts)
@@ -966,6 +976,8 @@ def _framed_request(line: str, *, beside_a_need: bool = False) -> tuple[str, int
             rest = ["deliver", *(w for w in rest if w not in ("a", "an"))]
         if frame.group("you") and not (rest and _base_verb(rest[0]) and _acts(rest[0])):
             continue
+        if beside_a_need and frame.group("self") and rest[:1] and rest[0] in ("a", "an"):
+            continue  # "it came in a small, I need a medium": the thing the need puts right
         passive = bool(frame.group("passive") or frame.group("after"))
         kind = _kind(rest, passive=passive, own_wish=bool(frame.group("self")))
         if (

@@ -1161,3 +1161,20 @@ def test_later_faults_usage_and_arrival_questions(text: str, intent: str, kind: 
     assert understood.intent == intent
     if kind is not None:
         assert understood.request_kind == kind
+
+
+@pytest.mark.parametrize(
+    ("text", "intent"),
+    [
+        ("it hasn't arrived and today it should come. is there a problem?", None),
+        ("the toaster seems to be cheaper now than when I bought it?", "price_drop"),
+        ("my jumper came in the wrong size lol i need a medium not a small", "wrong_item"),
+    ],
+)
+def test_no_request_is_made_of_a_problem_or_of_the_item_that_puts_a_need_right(
+    text: str, intent: str | None
+) -> None:
+    understood = understand(text)
+    assert "service_request" not in (understood.intent, *understood.also)
+    if intent is not None:
+        assert understood.intent == intent
