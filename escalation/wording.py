@@ -11,6 +11,8 @@ COMMON_REWRITES: Final[dict[str, str]] = {
     "ya": "you",
     "ur": "your",
     "r": "are",
+    "n": "and",
+    "wat": "what",
     "pls": "please",
     "plz": "please",
     "plse": "please",

@@ -338,7 +338,7 @@ _EARLIER_REQUEST = (
 _NOT_POSTAL = r"(?<!email )(?<!mail )"
 _ELSEWHERE = (
     r"(?:a different|another|my new|a new|(?:my|our) (?!email|inbox|account)\w+(?: 's)?"
-    r"(?: \w+){0,2} (?:[,;:] )?(?:at )?\d|(?:my|our) (?:work|office|home|new)\b|\d"
+    r"(?: \w+){0,2} (?:[,;:.] )?(?:at )?\d|(?:my|our) (?:work|office|home|new)\b|\d"
     r"|(?:flat|apartment|apt|unit|suite|house|number|no) \d)"
 )
 _ADDRESS_ASKED = (
@@ -379,6 +379,8 @@ _PRICE_DROP = (
     rf"|{_any(_DROP_WORDS + _LOWER)}(?={_SAME_MESSAGE}{_any(_OWN_SITE_WORDS)})"
     rf"|{_any(_OWN_SITE_WORDS)}(?={_SAME_MESSAGE}(?:paid|pay) \d)"
     rf"|\b(?:paid|pay) \d\S*(?={_SAME_MESSAGE}{_any(_OWN_SITE_WORDS)})"
+    r"|\b(?:dropped|reduced|gone down|come down|down) by \S+(?: \S+)? (?:quid|pounds|dollars|euros"
+    r"|bucks)\b"
     # cheaper now than it was bought for, no other seller named: "cheaper now than when I bought it"
     r"|\b(?:cheaper|less|lower|reduced|dropped)(?: \w+){0,3}? (?:than|since) (?:when )?(?:i|we)"
     r" (?:bought|ordered|paid|got)\b"
@@ -405,7 +407,8 @@ _WRONG_ITEM = (
     rf" instead\b|\b{_ORDERED} (?:\S+ ){{1,6}}?(?:but |and |yet |, )(?:i |we )?(?:{_GOT}"
     r"|you sent|they sent|it came|it is|this is|what came|(?:a|an|the) \w+ came"
     r"|what (?:is|was|'s) (?:in|inside) (?:the |my )?(?:box|package|parcel))\b"
-    r"(?! (?:late|yet|on time|today|yesterday|this morning|at last|eventually|finally|early|fine))"
+    r"(?! (?:late|yet|on time|today|yesterday|this morning|at last|eventually|finally|early|fine"
+    r"|dropped|down|cheaper|reduced|now|less)\b| ~)"  # "~": a need already read follows
     # what came, then what was ordered: "you sent the 12V drill. I paid for the 18V", "it came
     # in grey, I ordered black"
     rf"|\b(?:you sent|(?:came|arrived) in(?! (?:a|an|the|one|time|pieces|bits)\b)"
@@ -454,7 +457,7 @@ _STATUS = (
     rf"|are|was) )?(?:already )?(?:been )?{_any(_SHIPPING_WORDS)}"
     r"|\b(?:when|how long)(?: \w+){0,4}?"
     r" (?:will|would|does|do|is|are|'s|can|should|shall|until|till|before|for)(?!\S)"
-    r"(?: [\w']+){0,5}? "
+    r"(?: [\w']+){0,7}? "
     rf"{_any(_ARRIVE_WORDS + ' ship ships dispatch dispatched expect due back coming arriving')}"
     r"|\bwhen (?:will|would|does|is) (?:it|they|my \w+|the \w+) (?:get|be) (?:to|with|here)\b"
     r"|\bwhens (?:my|the|our|it|order)\b"
@@ -483,7 +486,8 @@ _NEED_PATTERNS: Final[tuple[tuple[Intent, str], ...]] = (
     (
         "damaged",
         rf"{_any(_DAMAGE_WORDS)}|{_NOT_WORKING}|\bin (?:\w+ ){{0,2}}(?:pieces|bits|shards)\b"
-        r"|\b(?:an? |big |huge |little |small )+(?:rip|tear|hole|gash|stain)\b(?! ?off\b)",
+        r"|\b(?:an? |big |huge |little |small )+(?:rip|tear|hole|gash|stain)\b(?! ?off\b)"
+        r"|\b(?:split|burst|ripped|torn) open\b",
     ),
     ("late_delivery", _LATE),
     ("cancel", _CANCEL),
@@ -650,8 +654,8 @@ _ASK_FRAME = re.compile(
     # the shop's people asked to act, wherever in the sentence: "... could the driver take it",
     # "could someone come out and fit it", "can your team assemble the sofa"
     r"|\b(?:can|could|would|will) (?:(?:the|your) (?:delivery )?(?:driver|drivers|courier|fitter"
-    r"|installer|technician|crew|team|staff|engineer|engineers)|someone|somebody|you lot|u lot"
-    r"|they|he|she)"
+    r"|installer|technician|crew|team|staff|engineer|engineers)"
+    r"|(?:someone|somebody)(?: from (?:your|the) \w+)?|you lot|u lot|they|he|she)"
     r" (?:(?:come|pop) (?:out |round |over |by )?(?:and |to ))?"
     # "it would be great if your driver could take the old one away"
     r"|\b(?:the|your) (?:delivery )?(?:driver|drivers|courier|fitter|installer|technician|crew"

@@ -1178,3 +1178,25 @@ def test_no_request_is_made_of_a_problem_or_of_the_item_that_puts_a_need_right(
     assert "service_request" not in (understood.intent, *understood.also)
     if intent is not None:
         assert understood.intent == intent
+
+
+@pytest.mark.parametrize(
+    ("text", "intent"),
+    [
+        ("yo i ordered the fairy lights n got sent a doormat lmao", "wrong_item"),
+        (
+            "sandpit - can it go to my mums instead. 14 Orchard Close, Leeds LS6 2QT",
+            "address_change",
+        ),
+        ("so when is the bloody thing actually going to turn up", "order_status"),
+        ("I only bought the mower last week and it's dropped by thirty quid", "price_drop"),
+        ("the compost bags came split open, soil everywhere", "damaged"),
+    ],
+)
+def test_everyday_voices(text: str, intent: str) -> None:
+    assert understand(text).intent == intent
+
+
+def test_someone_from_the_team_asked_to_act_is_a_request() -> None:
+    text = "when the shed comes, could someone from your team come and put it up?"
+    assert understand(text).intent == "service_request"
