@@ -500,6 +500,11 @@ _SELF_CHOSEN = re.compile(
     r"|used) (?:the |a |an )?(?:wrong|incorrect)\b"
 )
 # A fee paid on top of the item: refunding it is no return of the item.
+_FITS: Final = re.compile(
+    r"\b(?:will|would|does|do|can) (?:it|they|this|that|the (?:\w+ ){0,2}?\w+) (?:work|fit|connect"
+    r"|go|be compatible) with (?:my|a|an|the|our)\b|\bwhich (?:\w+ ){1,2}(?:fit|fits|work with"
+    r"|go with|suit)\b|\bis (?:it|this|that|the \w+) compatible with\b"
+)
 _FEE_REFUND: Final = re.compile(
     r"\b(?:refund|reimburse|money back for|back for) (?:me )?(?:the |my |for the )?"
     r"(delivery|postage|shipping) (charge|fee|cost)s?\b"
@@ -889,8 +894,8 @@ def _kind(ws: list[str], *, passive: bool, own_wish: bool) -> str | None:
     prep = obj[:1] if obj and obj[0] in _PLACE_PREPOSITIONS else []
     room = _MAX_KIND_WORDS - len(verb)
     parts = [*verb, *(prep + obj[len(prep) :][-room:] if room > 0 else [])]
-    if all(w in _VAGUE_THINGS for w in parts):
-        return None  # "is there a problem?": nothing in particular is asked for
+    if all(w in _VAGUE_THINGS for w in parts) or parts[-2:] == ["on", "time"]:
+        return None  # "is there a problem?", "deliver it on time": nothing of its own is asked
     if not parts or not _understood(verb, obj) or all(_needs_word(w) for w in parts):
         return None  # an unknown word, or a need the classes above know without its details
     return "_".join(parts)
@@ -1173,6 +1178,9 @@ def understand(text: str) -> Understanding:
     if wants_credit and (not needs or needs[0] == "order_status"):
         # Compensation asked for is the late-delivery rule's, where the parcel is included.
         needs, at = ["late_delivery", *needs[1:]], (0, *at[1:])
+    if not needs and kind is None and _FITS.search(line):
+        # "will the soundbar work with my TV?", "which cartridges fit it?": a product question
+        kind, needs, at = "product_compatibility", ["service_request"], (0,)
     fee = _FEE_REFUND.search(line)
     if fee and not needs and kind is None:
         kind, needs, at = f"refund_{fee.group(1)}_{fee.group(2)}", ["service_request"], (0,)

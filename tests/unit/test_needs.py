@@ -1200,3 +1200,26 @@ def test_everyday_voices(text: str, intent: str) -> None:
 def test_someone_from_the_team_asked_to_act_is_a_request() -> None:
     text = "when the shed comes, could someone from your team come and put it up?"
     assert understand(text).intent == "service_request"
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "will the soundbar work with my old TV?",
+        "which ink cartridges fit it??",
+        "is it compatible with an iphone?",
+    ],
+)
+def test_a_product_question_is_asked_of_the_book(text: str) -> None:
+    assert understand(text).request_kind == "product_compatibility"
+
+
+@pytest.mark.parametrize(
+    "text", ["the new one didn't fit with my kettle", "will it fit through my door?"]
+)
+def test_a_fit_told_or_a_size_question_is_no_compatibility_request(text: str) -> None:
+    assert understand(text).request_kind != "product_compatibility"
+
+
+def test_delivering_on_time_is_no_request_of_its_own() -> None:
+    assert understand("can you deliver it on time").intent != "service_request"
