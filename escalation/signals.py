@@ -104,7 +104,7 @@ _REACH_WORDS = (
 _PASS_WORDS = (
     "connect connecting transfer transferring forward redirect route escalate pass hand put patch"
     " switch refer direct move take hand_off handoff get go kick bump putting passing handing"
-    " forwarding escalating switching referring getting link loop"
+    " forwarding escalating switching referring getting link loop flick chuck send shunt"
 )
 _PASSIVE_WORDS = (
     "transferred connected put_through put_in_touch passed handed_over escalated redirected"

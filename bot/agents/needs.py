@@ -338,9 +338,11 @@ _EARLIER_REQUEST = (
 _NOT_POSTAL = r"(?<!email )(?<!mail )"
 _ELSEWHERE = (
     r"(?:a different|another|my new|a new|(?:my|our) (?!email|inbox|account)\w+(?: 's)?"
-    r"(?: \w+){0,2} (?:[,;:.] )?(?:at )?\d|(?:my|our) (?:work|office|home|new)\b|\d"
+    r"(?: \w+){0,2} (?:[,;:.] )?(?:at )?\d|(?:my|our|her|his|their) (?:work|office|home|new|flat"
+    r"|house|place)\b|\d"
     r"|(?:flat|apartment|apt|unit|suite|house|number|no) \d)"
 )
+_GOING = " be_sent be_delivered be_shipped be_posted go goes went"
 _ADDRESS_ASKED = (
     # "please change it to 88 Canal Street": changed to a house number is an address
     rf"{_any(_CHANGE_WORDS)} (?:(?:it|this|that|(?:my|the|this) (?:\w+ )?\w+"
@@ -350,7 +352,7 @@ _ADDRESS_ASKED = (
     r"|"
     rf"{_any(_CHANGE_WORDS)} (?:\w+ ){{0,4}}?{_NOT_POSTAL}{_any(_ADDRESS_WORDS)}"
     rf"|{_NOT_POSTAL}{_any(_ADDRESS_WORDS)} (?:\w+ ){{0,3}}?(?:is wrong|changed)"
-    rf"|{_any(_SEND_WORDS + ' be_sent be_delivered be_shipped be_posted go goes')}(?: (?:it|them"
+    rf"|{_any(_SEND_WORDS + _GOING)}(?: (?:it|them"
     rf"|this|that|(?:my|the|this) (?:\w+ )?\w+|(?:order (?:number )?)?{_DIGITS}))?"
     rf"(?: ; (?:order (?:number )?)?{_DIGITS} ;| (?:from|in|on) (?:order )?{_DIGITS})? (?:to|at)"
     rf" {_ELSEWHERE}"
@@ -460,6 +462,8 @@ _STATUS = (
     r"(?: [\w']+){0,7}? "
     rf"{_any(_ARRIVE_WORDS + ' ship ships dispatch dispatched expect due back coming arriving')}"
     r"|\bwhen (?:will|would|does|is) (?:it|they|my \w+|the \w+) (?:get|be) (?:to|with|here)\b"
+    r"|\bwhen (?:will|would|does) (?:it|they|my (?:\w+ ){0,2}?\w+|the (?:\w+ ){0,2}?\w+) reach\b"
+    r"|\bwhere (?:have|has) (?:my|the|our|it|they|order)\b"
     r"|\bwhens (?:my|the|our|it|order)\b"
     # without an auxiliary: "tell me when my throw arrives", "when it gets here"
     r"|\b(?:will|would|is|does|should) (?:it|they|my \w+|the \w+|order \w*\d\w*) (?:still )?"

@@ -1223,3 +1223,17 @@ def test_a_fit_told_or_a_size_question_is_no_compatibility_request(text: str) ->
 
 def test_delivering_on_time_is_no_request_of_its_own() -> None:
     assert understand("can you deliver it on time").intent != "service_request"
+
+
+@pytest.mark.parametrize(
+    ("text", "intent"),
+    [
+        ("When will my pressure cooker reach?", "order_status"),
+        ("Where have my mixing bowls got to? Order 9110.", "order_status"),
+        ("I'd rather it went to her flat in Leeds instead of mine", "address_change"),
+        ("how can I reach you", None),
+        ("the parcel went to my neighbour", None),
+    ],
+)
+def test_status_and_address_in_english_from_anywhere(text: str, intent: str | None) -> None:
+    assert understand(text).intent == intent

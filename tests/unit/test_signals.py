@@ -119,6 +119,23 @@ def test_a_written_notice_is_no_person_a_message_back_is(text: str, kind: str) -
     assert detect_human_request(text).kind == kind
 
 
+@pytest.mark.parametrize(
+    "text",
+    [
+        "can you flick me through to one of your staff?",
+        "chuck me through to someone",
+        "send me through to an agent",
+    ],
+)
+def test_put_through_in_other_englishes_is_explicit(text: str) -> None:
+    assert detect_human_request(text).kind == "explicit"
+
+
+def test_sending_a_thing_is_no_transfer() -> None:
+    assert detect_human_request("send me the invoice").kind == "none"
+    assert detect_human_request("please send it to my sister").kind == "none"
+
+
 def test_a_judgement_of_a_product_opening_a_message_is_no_signal() -> None:
     assert detect_human_request("this is useless, it leaks everywhere").kind == "none"
 
