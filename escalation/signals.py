@@ -712,7 +712,7 @@ _DEAD_AFTER: Final = re.compile(
 _GIVEN: Final = re.compile(
     r"\b(?:i|we)\b.* (?:give|provide|enter|share|leave|type|add) (?:a|an|the|my|our|your)\b|(?:^"
     r"|you (?:can|may|could)) (?:call|contact|reach|text|email|ring|phone) (?:me|us) (?:at|on|via)"
-    r" (?:\+?\d{3,}|(?:\S+ ){1,6}(?:com|net|org|co|io)\b)"
+    r" (?:\+?\d{3,}|(?:\S+ ){1,6}(?:com|net|org|co|io)\b|thereof\b)"
 )
 _OTHER_SUBJECTS: Final = _words(
     "my our his her their they he she friends people everyone everybody wife husband mom mum dad"
@@ -752,12 +752,24 @@ class _Line:
 _QUOTED_LINE: Final = re.compile(r"^[ \t]*>(?:[ \t]|$)")
 
 
+_EMAIL: Final = re.compile(r"(?<![\w.+-])[\w.+-]+@[\w-]+(?:\.[\w-]+)+")
+_AN_ADDRESS: Final = "thereof"  # a word the grammar gives no part
+
+
+def _an_address(match: re.Match[str]) -> str:
+    # the same length, so every later span still points into the customer's text
+    size = len(match.group())
+    return _AN_ADDRESS.ljust(size) if size >= len(_AN_ADDRESS) else "x" * size
+
+
 def _lines(text: str) -> Iterator[_Line]:
     offset = 0
     for raw in text.splitlines(keepends=True):
         if not _QUOTED_LINE.match(raw):
             words, starts, spans, position = [], [], [], 1
-            found = list(tokens(raw, offset, _LEXICON))
+            # an address is one word, never its parts: "kwame@inbox.test" asks for no inbox
+            plain = _EMAIL.sub(_an_address, raw)
+            found = list(tokens(plain, offset, _LEXICON))
             marks = [i for i, token in enumerate(found) if token.word == '"']
             quoted = {
                 i for a, b in zip(marks[::2], marks[1::2], strict=False) for i in range(a + 1, b)

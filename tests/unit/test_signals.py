@@ -136,6 +136,22 @@ def test_sending_a_thing_is_no_transfer() -> None:
     assert detect_human_request("please send it to my sister").kind == "none"
 
 
+@given(
+    local=st.sampled_from(["kwame", "agent.smith", "support", "human.resources", "call.me"]),
+    domain=st.sampled_from(["inbox.test", "agent.example", "live-chat.io", "humans.co.uk"]),
+    need=st.sampled_from(["order 6402", "where is my parcel?", "the lamp is cracked,", ""]),
+)
+def test_an_email_address_is_one_word_never_a_request(local: str, domain: str, need: str) -> None:
+    text = f"{need} {local}@{domain}".strip()
+    assert detect_human_request(text).kind == "none", text
+
+
+def test_a_request_beside_an_email_address_is_still_heard_with_its_span() -> None:
+    text = "a@b.co talk to a human"
+    result = detect_human_request(text)
+    assert (result.kind, result.evidence) == ("explicit", "talk to a human")
+
+
 def test_a_judgement_of_a_product_opening_a_message_is_no_signal() -> None:
     assert detect_human_request("this is useless, it leaks everywhere").kind == "none"
 
