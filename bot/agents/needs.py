@@ -124,6 +124,7 @@ _LATE_WORDS = (
 _ARRIVE_WORDS = (
     "arrive arrives arrived arriving come comes came here get_here gets_here be_here delivered"
     " deliver received receive turned_up turn_up shown_up showed_up show_up reached reach_me"
+    " turning_up turns_up get_there gets_there"
 )
 _STATUS_WORDS = (
     "whereabouts track tracking tracked trace status shipped_yet sent_yet dispatched_yet"
@@ -446,8 +447,10 @@ _CANCEL = (
     r"(?:ships?|shipped|goes|go|leaves?|dispatched|sent|posted)\b"
 )
 _REFUND = (
-    rf"{_any(_MONEY_WORDS)}|{_any(_RETURN_WORDS)}(?! (?:policy|address|label|customer))"
-    r"|\b(?:send|take|ship|bring) (?:\w+ ){0,5}?back\b(?! to me)"
+    # "do I need to send it back?" asks whether, it asks for no refund
+    r"(?<!do i need to )(?<!do i have to )(?<!should i )(?<!must i )"
+    rf"(?:{_any(_MONEY_WORDS)}|{_any(_RETURN_WORDS)}(?! (?:policy|address|label|customer))"
+    r"|\b(?:send|take|ship|bring) (?:\w+ ){0,5}?back\b(?! to me))"
 )
 # Where it is, whether it shipped, when it comes, any news.
 _STATUS = (
@@ -455,8 +458,9 @@ _STATUS = (
     rf"|\bwhere (?:my|our|it|they)\b|\bwhere (?:order )?{_DIGITS} (?:is|are)\b"
     r"|\bwhere (?:the|order) (?:\w+ ){0,3}"
     rf"(?:is|are)\b|{_any(_STATUS_WORDS)}|(?<!to )\b(?:has|have|is|are|was|did) {_ORDER}(?: \w+)?"
-    rf" (?:been )?{_any(_SHIPPING_WORDS)}|\b(?:if|whether) {_ORDER}(?: \w+)? (?:(?:has|have|is"
-    rf"|are|was) )?(?:already )?(?:been )?{_any(_SHIPPING_WORDS)}"
+    rf" (?:been )?{_any(_SHIPPING_WORDS)}"
+    rf"|\b(?:if|whether) {_ORDER}(?: \w+){{0,2}} (?:(?:has|have|is|are|was) )?(?:already )?"
+    rf"(?:been )?{_any(_SHIPPING_WORDS)}"
     r"|\b(?:when|how long)(?: \w+){0,4}?"
     r" (?:will|would|does|do|is|are|'s|can|should|shall|until|till|before|for)(?!\S)"
     r"(?: [\w']+){0,7}? "
@@ -464,6 +468,8 @@ _STATUS = (
     r"|\bwhen (?:will|would|does|is) (?:it|they|my \w+|the \w+) (?:get|be) (?:to|with|here)\b"
     r"|\bwhen (?:will|would|does) (?:it|they|my (?:\w+ ){0,2}?\w+|the (?:\w+ ){0,2}?\w+) reach\b"
     r"|\bwhere (?:have|has) (?:my|the|our|it|they|order)\b"
+    r"|\b(?:is|are) (?:it|they|my \w+|the \w+|order \w*\d\w*)(?: \w+){0,3}? (?:on schedule|on track"
+    r"|on its way|on the way)\b"
     r"|\bwhens (?:my|the|our|it|order)\b"
     # without an auxiliary: "tell me when my throw arrives", "when it gets here"
     r"|\b(?:will|would|is|does|should) (?:it|they|my \w+|the \w+|order \w*\d\w*) (?:still )?"

@@ -127,7 +127,9 @@ class _Turn:
         # "the second one", "the candle one", after a reply that listed orders, picks from
         # that reply's need.
         last = next((u.text for u in reversed(history) if u.speaker != "customer"), None)
-        picked = not self.now.has_need and len(_listed_numbers(last)) > 1
+        picked = not self.now.has_need and (
+            len(_listed_numbers(last)) > 1 or _same_for_another_order(text)
+        )
         earlier, self.last_bot = _conversation_window(
             text, history, past_decline=pushback or picked
         )
@@ -790,6 +792,16 @@ _ABOUT_AN_ORDER: Final = re.compile(
     r"|delivery)\b",
     re.I,
 )
+
+
+_SAME_AGAIN: Final = re.compile(
+    r"\b(?:as well|too|also|same (?:for|with|goes for)|likewise)\b", re.I
+)
+
+
+def _same_for_another_order(text: str) -> bool:
+    """ "the lamp shade 9121 as well": the need just settled, for another order."""
+    return _SAME_AGAIN.search(text) is not None and bool(extract_identifiers(text).order_numbers)
 
 
 def _listed_numbers(reply: str | None) -> list[str]:

@@ -1077,3 +1077,25 @@ def test_a_later_fault_with_no_remedy_asked_is_offered_the_refund_not_given_it()
     assert "reply yes" in offered.decision.reply
     done = chat.say("yes please")
     assert_effect(done, "issue_refund", order="T-1", amount=30.0)
+
+
+def test_a_question_whether_to_send_the_wrong_item_back_refunds_nothing() -> None:
+    chat = Chat()
+    chat.say("I ordered a lamp but got a kettle in the box, order 1042, j.smith@example.com")
+    turn = chat.say("Thank you. Do I need to send the kettle back to you?")
+    assert turn.effects == []
+
+
+def test_the_need_just_settled_for_another_order_as_well() -> None:
+    shop = InMemoryShop(
+        customers=[Customer("K-9", "Ada Byron", "ada@example.org", "+44 20 0000 0009")],
+        orders=[
+            Order("7101", "K-9", "Desk lamp", "processing", 30.0, 1, due_days_ago=-4),
+            Order("7102", "K-9", "Lamp shade", "processing", 12.0, 1, due_days_ago=-4),
+        ],
+    )
+    chat = Chat(shop=shop)
+    first = chat.say("please cancel order 7101, I ordered it twice. ada@example.org")
+    assert_effect(first, "cancel_order", order="7101")
+    turn = chat.say("cheers. the lamp shade 7102 as well while you're at it")
+    assert_effect(turn, "cancel_order", order="7102")
