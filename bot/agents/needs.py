@@ -124,7 +124,6 @@ _LATE_WORDS = (
 _ARRIVE_WORDS = (
     "arrive arrives arrived arriving come comes came here get_here gets_here be_here delivered"
     " deliver received receive turned_up turn_up shown_up showed_up show_up reached reach_me"
-    " turning_up turns_up get_there gets_there"
 )
 _STATUS_WORDS = (
     "whereabouts track tracking tracked trace status shipped_yet sent_yet dispatched_yet"
