@@ -18,7 +18,10 @@ MAX_COUNTRY_CODE_DIGITS = 3
 MIN_PHONE_DIGITS = 7
 MAX_PHONE_DIGITS = 15
 
-_EMAIL = re.compile(r"(?<![\w.+-])[\w.+-]+@[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)*\.[A-Za-z]{2,}")
+# An email address as customers type it; every reader of customer text masks it with this one.
+EMAIL_ADDRESS: Final = re.compile(
+    r"(?<![\w.+-])[\w.+-]+@[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)*\.[A-Za-z]{2,}"
+)
 _ORDER_AFTER_WORD = re.compile(
     r"\border(?:s)?\b\s*(?:number|num|no\.?|id|#)?\s*(?:is|was|=)?\s*[:#]?\s*"
     r"(?P<first>[A-Za-z]{0,4}-?\d[\w-]*)(?!\s*(?:days?|weeks?|months?|years?|hours?|ago|"
@@ -191,8 +194,8 @@ def extract_identifiers(text: str, *, expecting: Iterable[IdentifierKind] = ()) 
     alone ("4410: the jug is cracked"), never as an amount, a year or a measure; when the bot
     asked for one (`expecting`), the one short number of the reply counts too.
     """
-    emails = [normalise_email(m.group(0)) for m in _EMAIL.finditer(text)]
-    without_emails = _EMAIL.sub(" ", text)
+    emails = [normalise_email(m.group(0)) for m in EMAIL_ADDRESS.finditer(text)]
+    without_emails = EMAIL_ADDRESS.sub(" ", text)
     orders, order_spans = _order_numbers(without_emails)
     if not orders and "order_number" in set(expecting):
         orders.extend(_answered_order_number(without_emails))

@@ -32,6 +32,7 @@ from typing import Final, Literal
 
 from lemminflect import getAllInflections
 
+from escalation.identifiers import EMAIL_ADDRESS
 from escalation.spelling import Lexicon, tokens
 from escalation.spelling import words as _words
 
@@ -752,7 +753,6 @@ class _Line:
 _QUOTED_LINE: Final = re.compile(r"^[ \t]*>(?:[ \t]|$)")
 
 
-_EMAIL: Final = re.compile(r"(?<![\w.+-])[\w.+-]+@[\w-]+(?:\.[\w-]+)+")
 _AN_ADDRESS: Final = "thereof"  # a word the grammar gives no part
 
 
@@ -768,7 +768,7 @@ def _lines(text: str) -> Iterator[_Line]:
         if not _QUOTED_LINE.match(raw):
             words, starts, spans, position = [], [], [], 1
             # an address is one word, never its parts: "kwame@inbox.test" asks for no inbox
-            plain = _EMAIL.sub(_an_address, raw)
+            plain = EMAIL_ADDRESS.sub(_an_address, raw)
             found = list(tokens(plain, offset, _LEXICON))
             marks = [i for i, token in enumerate(found) if token.word == '"']
             quoted = {

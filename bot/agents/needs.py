@@ -36,6 +36,7 @@ import lemminflect
 from rapidfuzz.distance import OSA
 
 from escalation import spelling
+from escalation.identifiers import EMAIL_ADDRESS
 from escalation.spelling import Lexicon, Token, is_known_word, tokens, words
 
 Intent = Literal[
@@ -234,7 +235,6 @@ _LEXICON: Final = Lexicon(
 
 # -- Reading the message ---------------------------------------------------------------------
 
-_EMAIL: Final = re.compile(r"(?<![\w.+-])[\w.+-]+@[\w-]+(?:\.[\w-]+)+")
 _URL: Final = re.compile(r"https?://\S+|www\.\S+", re.I)
 # Capitalised words that are no seller: days, months and the sales named after them.
 _NOT_SELLERS: Final = frozenset(
@@ -270,7 +270,7 @@ def _reading(text: str) -> _Reading:
     A capitalised word after "at/on/from/with" or before "has/sells/'s" (no weekday, month or
     word of grammar) is a seller's name: it is read as one placeholder word.
     """
-    plain = _URL.sub(_same_length(""), _EMAIL.sub(_same_length("email"), text))
+    plain = _URL.sub(_same_length(""), EMAIL_ADDRESS.sub(_same_length("email"), text))
     out: list[str] = []
     starts: list[int] = []
     offset = 0
@@ -508,20 +508,16 @@ _SELF_CHOSEN = re.compile(
     r"\b(?:i|we) (?:\w+ )?(?:ordered|chose|picked|bought|selected|clicked|typed|entered|gave"
     r"|used) (?:the |a |an )?(?:wrong|incorrect)\b"
 )
-# A fee paid on top of the item: refunding it is no return of the item.
+# "will it work with my TV", "which cartridges fit it": a question about the product.
 _FITS: Final = re.compile(
     r"\b(?:will|would|does|do|can) (?:it|they|this|that|the (?:\w+ ){0,2}?\w+) (?:work|fit|connect"
     r"|go|be compatible) with (?:my|a|an|the|our)\b|\bwhich (?:\w+ ){1,2}(?:fit|fits|work with"
     r"|go with|suit)\b|\bis (?:it|this|that|the \w+) compatible with\b"
 )
-_FEE_REFUND: Final = re.compile(
-    r"\b(?:refund|reimburse|money back for|back for) (?:me )?(?:the |my |for the )?"
-    r"(delivery|postage|shipping) (charge|fee|cost)s?\b"
-)
-_A_FEE: Final = re.compile(
-    r" (?:me )?(?:the |my |a |for the )?(?:delivery|postage|shipping|p&p|express|next day)"
-    r" (?:charge|fee|cost|costs|charges|fees)\b"
-)
+# A fee paid on top of the item: refunding it is no return of the item.
+_FEE = r"(?:me )?(?:the |my |a |for the )?(delivery|postage|shipping) (charge|fee|cost)s?\b"
+_A_FEE: Final = re.compile(rf" {_FEE}")
+_FEE_REFUND: Final = re.compile(rf"\b(?:refund|reimburse|money back for|back for) {_FEE}")
 # What "doesn't work" may be said of that is no item bought: a code, the site, a payment.
 _NO_ITEM_AT_FAULT: Final = re.compile(
     r"\b(?:code|codes|voucher|coupon|discount|promo|link|website|site|app|checkout|payment|card"
@@ -818,8 +814,9 @@ def _act_of_someone_sent(ws: list[str]) -> list[str]:
 
 
 def _causative_undone(ws: list[str], *, passive: bool) -> tuple[list[str], bool]:
-    """ "get my initials engraved", "have it gift wrapped": the participle is the request and
-    the words before it are its object (after a pronoun, the start of the verb)."""
+    """The request in a causative ("get my initials engraved", "have it gift wrapped"): the
+    participle is the request and the words before it its object (after a pronoun, the start of
+    the verb)."""
     causative = _CAUSATIVE.match(" ".join(ws))
     if causative is None:
         return ws, passive
@@ -1138,7 +1135,7 @@ def is_frustrated(text: str) -> bool:
     if re.search(r"!{2,}|\?!|!\?|\*{2,}|[#@$%&]{3,}", text):
         return True
     # A capitalised label ("SYSTEM:", "NOTE:") is formatting; short capitals are acronyms (USB).
-    plain = re.sub(r"\b(?:[A-Z]+\s+){0,2}[A-Z]+:", " ", _EMAIL.sub(" ", text))
+    plain = re.sub(r"\b(?:[A-Z]+\s+){0,2}[A-Z]+:", " ", EMAIL_ADDRESS.sub(" ", text))
     shouted = re.findall(r"\b[A-Z]{3,}\b", plain)
     if any(len(w) >= 5 for w in shouted) or len(shouted) >= 2:
         return True
@@ -1341,7 +1338,7 @@ _TO_POSTCODE = re.compile(rf"(?<!\d)[^?!\n.;]{{0,60}}?{_POSTCODE}")
 
 def extract_address(text: str) -> str | None:
     """The new delivery address in a request to change it, when it has an address's shape."""
-    plain = _EMAIL.sub(" ", text)
+    plain = EMAIL_ADDRESS.sub(" ", text)
     match = _ADDRESS.search(plain) or _NUMBERED_TO_POSTCODE.search(plain)
     if match is None:
         return None
@@ -1366,7 +1363,7 @@ def mentions_item(text: str, item: str) -> bool:
 
 
 def _said(text: str) -> list[str]:
-    return [_singular(w) for w in re.findall(r"[a-z]+", _EMAIL.sub(" ", text.lower()))]
+    return [_singular(w) for w in re.findall(r"[a-z]+", EMAIL_ADDRESS.sub(" ", text.lower()))]
 
 
 def _mentions(said: list[str], item: str) -> list[int]:
