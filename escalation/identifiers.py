@@ -45,6 +45,9 @@ _LONE_NUMBER = re.compile(
     r"|Blvd|Crescent|Terrace|Row|Square|Sq|Hill|Gardens)\b)"
 )
 _STATE = re.compile(r"[A-Z]{2}")
+# A street's name and house number before a postcode, and a town after it, as Europe writes them.
+_STREET_BEFORE = re.compile(r"[A-Z][^\W\d_]+ \d+[a-z]?,?\s+$")
+_TOWN_AFTER = re.compile(r"\s+[A-Z][^\W\d_]")
 # Words before a number that make it an amount, a year or a measure, not a reference.
 _NOT_A_REFERENCE: Final = frozenset(
     [
@@ -241,6 +244,8 @@ def _referenced_numbers(text: str) -> list[tuple[str, tuple[int, int]]]:
         opens = later or (_OPENS.match(masked, m.end()) is not None and len(before) <= 3)
         if before and _not_a_reference(before, m.group(1), opens=opens):
             continue  # an amount, a year, a measure, a flat, or a ZIP code after its state
+        if _STREET_BEFORE.search(masked, 0, m.start()) and _TOWN_AFTER.match(masked, m.end()):
+            continue  # "Hauptstrasse 5, 10827 Berlin": a postcode between street and town
         found.append((m.group(1), m.span()))
     return found
 

@@ -72,6 +72,7 @@ class Understanding:
     name: str | None = None
     frustrated: bool = False
     later_fault: bool = False  # a fault that came after delivery, told with no remedy asked
+    not_received: bool = False  # the parcel never reached them: "never came", "nothing at my door"
     reaction: Reaction | None = None
     also: tuple[Intent, ...] = ()  # further needs stated in the same message, in order
     at: tuple[int, ...] = ()  # where each need (intent, then also) starts in the text
@@ -174,7 +175,7 @@ _DROP_WORDS = (
 )
 _OWN_SITE_WORDS = (
     "your_site your_website your_web_site your_store your_shop your_page your_app your_own_site"
-    " on_sale on_offer"
+    " your_own_website your_own_store your_own_shop your_own_page your_own_app on_sale on_offer"
 )
 _SELLER_WORDS = "shop store site website retailer seller vendor company place supplier outlet"
 # A placeholder the reader writes for a capitalised name read as a seller (see _reading).
@@ -268,7 +269,8 @@ def _reading(text: str) -> _Reading:
     """The message's normalised words on one line; quoted "> " lines are someone else's.
 
     A capitalised word after "at/on/from/with" or before "has/sells/'s" (no weekday, month or
-    word of grammar) is a seller's name: it is read as one placeholder word.
+    word of grammar) is a seller's name: it is read as one placeholder word. A name of several
+    capitalised words ("Alpine Outlet has") is read by the word after all of them.
     """
     plain = _URL.sub(_same_length(""), EMAIL_ADDRESS.sub(_same_length("email"), text))
     out: list[str] = []
@@ -279,7 +281,10 @@ def _reading(text: str) -> _Reading:
             found = _rejoined(list(tokens(line, offset, _LEXICON)))
             for i, token in enumerate(found):
                 before = found[i - 1].word if i else ""
-                after = found[i + 1].word if i + 1 < len(found) else ""
+                j = i + 1
+                while j < len(found) and _capitalised(plain, found[j]):
+                    j += 1
+                after = found[j].word if j < len(found) else ""
                 named = (
                     plain[token.start].isupper()
                     and token.word.isalpha()
@@ -293,6 +298,10 @@ def _reading(text: str) -> _Reading:
                     starts.append(token.start)
         offset += len(line) + 1
     return _Reading(" ".join(out), tuple(starts))
+
+
+def _capitalised(text: str, token: Token) -> bool:
+    return text[token.start].isupper() and token.word.isalpha()
 
 
 def _rejoined(found: list[Token]) -> list[Token]:
@@ -340,6 +349,9 @@ _ELSEWHERE = (
     r"(?:a different|another|my new|a new|(?:my|our) (?!email|inbox|account)\w+(?: 's)?"
     r"(?: \w+){0,2} (?:[,;:.] )?(?:at )?\d|(?:my|our|her|his|their) (?:work|office|home|new|flat"
     r"|house|place)\b|\d"
+    r"|(?:my|our|her|his|their|a) \w+ 's (?:place|house|flat|home|office|work)\b"
+    r"|the (?:new|other) (?:place|house|flat|home|office|address)\b"
+    r"|[a-z]+ \d+[a-z]? (?:[,;] )?\d{3}"  # street, number, postcode: "kungsgatan 4 , 111 43"
     r"|(?:flat|apartment|apt|unit|suite|house|number|no) \d)"
 )
 _GOING = " be_sent be_delivered be_shipped be_posted go goes went"
@@ -359,7 +371,9 @@ _ADDRESS_ASKED = (
 )
 # Moving house told: an address change, unless the message asks for something else.
 _MOVED = r"\b(?:i|we) (?:have |had |just |recently |only )*moved\b|\bmoved house\b"
-_ADDRESS_CHANGE = rf"{_ADDRESS_ASKED}|{_MOVED}"
+# "order 5 should come to Nygatan 3, 211 45 Malmo": coming to a street address is where it goes.
+_COMING_TO_AN_ADDRESS = r"\bcomes? to (?=[a-z]+ \d+[a-z]? (?:[,;] )?\d{3})"
+_ADDRESS_CHANGE = rf"{_ADDRESS_ASKED}|{_MOVED}|{_COMING_TO_AN_ADDRESS}"
 # Another seller's price: "price match", "match their price", or a seller with a price.
 _PRICE_OR_MATCH = rf"(?:{_any(_PRICE_WORDS)}|\bmatch\w*|\bbeat|\bfor (?:only |just )?\d)"
 _COMPETITOR = (
@@ -373,7 +387,7 @@ _LOWER = " now less lower"
 # Our own price went down: a price word near a drop word, or our site with a lower price.
 _PRICE_DROP = (
     r"\bprice (?:adjustment|protection|difference)\b|\bdifference (?:back|refunded)\b"
-    r"|\b(?:refund|give|get|have|credit) (?:me )?(?:back )?the (?:price )?difference"
+    r"|\b(?:refund|give|get|have|credit) (?:me )?(?:back )?the (?:price |\S*\d\S* )?difference"
     r"|\bpay (?:me )?back the (?:price )?difference"
     rf"|{_any(_PRICE_WORDS)}(?={_NEAR}{_any(_DROP_WORDS)})"
     rf"|{_any(_DROP_WORDS)}(?={_NEAR}{_any(_PRICE_WORDS)})"
@@ -431,7 +445,11 @@ _WRONG_ITEM = (
 _LATE = (
     rf"\b(?<!too )late\b(?! to\b)|{_any(_LATE_WORDS)}|\bnot (?:yet )?(?:been )?"
     rf"{_any(_ARRIVE_WORDS)}|\b(?:should|supposed to|meant to|was due to|were due to)"
-    rf" (?:have )?(?:be |been )?{_any(_ARRIVE_WORDS)}|\b(?:was|were) due\b"
+    rf" (?:have )?(?:be |been )?{_any(_ARRIVE_WORDS)}(?! (?:to|at) )"
+    # nothing came where it should be: "nothing at my door", "no parcel on the porch"
+    r"|\b(?:nothing|no (?:parcel|package|box)) (?:was |is |there )?(?:at|on|outside|in) (?:my|the"
+    r"|our) (?:front )?(?:door|doorstep|porch|mailbox|letterbox|house|flat|building)\b"
+    r"|\b(?:was|were) due\b"
     r"|\b(?:past|after|missed) (?:the |its )?(?:promised |due |expected |estimated )?"
     r"(?:delivery )?(?:date|day)(?: you (?:promised|gave))?(?<!the date)(?<!the day)"
     r"|\b(?:date|day) you (?:promised|gave)\b|\blater than (?:promised|you|expected)\b"
@@ -439,6 +457,13 @@ _LATE = (
     r"|\b(?:days|weeks|months) (?:now )?(?:and|but) (?:still )?(?:nothing|no sign|not here)\b"
     r"|\bfor (?:the|my|all the|all this) (?:wait|waiting)\b|\b(?:was|were) promised (?:for|by|on)\b"
     r"|\bwaiting (?:for |on )?(?:my|the|our) "
+)
+# The parcel never reached the customer (said of it, not asked): its arrival denied.
+_NOT_RECEIVED: Final = re.compile(
+    rf"\b(?:not|never) (?:yet )?(?:been )?(?:{_any(_ARRIVE_WORDS)}|got|gotten|seen|had)\b"
+    r"(?! on time\b)|\b(?:nothing|no (?:parcel|package|box)) (?:was |is |there )?"
+    r"(?:at|on|outside|in) (?:my|the|our) (?:front )?(?:door|doorstep|porch|mailbox|letterbox"
+    r"|house|flat|building)\b"
 )
 _CANCEL = (
     rf"{_any(_CANCEL_WORDS)}|\bnot (?:want|need)\b(?={_NEAR}(?:any ?more|any longer)\b)"
@@ -511,7 +536,10 @@ _SELF_CHOSEN = re.compile(
 # "will it work with my TV", "which cartridges fit it": a question about the product.
 _FITS: Final = re.compile(
     r"\b(?:will|would|does|do|can) (?:it|they|this|that|the (?:\w+ ){0,2}?\w+) (?:work|fit|connect"
-    r"|go|be compatible) with (?:my|a|an|the|our)\b|\bwhich (?:\w+ ){1,2}(?:fit|fits|work with"
+    r"|go|be compatible) with (?:my|a|an|the|our)\b"
+    r"|\b(?:will|would|does|do|can) (?:it|they|this|that|the (?:\w+ ){0,2}?\w+) (?:fit|go|squeeze"
+    r"|slot|slide) (?:in|into|under|inside|onto) (?:my|a|an|the|our|\w+ 's)\b"
+    r"|\bwhich (?:\w+ ){1,2}(?:fit|fits|work with"
     r"|go with|suit)\b|\bis (?:it|this|that|the \w+) compatible with\b"
 )
 # A fee paid on top of the item: refunding it is no return of the item.
@@ -566,6 +594,13 @@ def _blank(line: str, start: int, end: int) -> str:
     return line[:start] + re.sub(r"\S", "~", line[start:end]) + line[end:]
 
 
+# A third party as the subject just before a verb: "the bank cancelled it", "my husband cancelled".
+_SOMEONE_ELSE_DID: Final = re.compile(
+    r"\b(?:the|my|our|his|her) (?!order|orders|purchase|parcel|package|item|delivery|shipment)"
+    r"[a-z]+ (?:has |had |already |just )*$"
+)
+
+
 def _needs(line: str) -> tuple[list[tuple[int, Intent]], bool, str]:
     """The needs in the order written (with where each starts in `line`), whether money back
     is asked for (not negated), and the line with the needs' words blanked out."""
@@ -586,6 +621,8 @@ def _needs(line: str) -> tuple[list[tuple[int, Intent]], bool, str]:
                 continue
             if intent == "late_delivery" and _NOT_A_PARCEL.match(line, match.end()):
                 continue  # "we never got the reward points": no parcel is late
+            if intent == "cancel" and _SOMEONE_ELSE_DID.search(said[: match.start()]):
+                continue  # "the bank cancelled my card": done by someone else, nothing asked
             if intent == "refund" and _A_FEE.match(line, match.end()):
                 continue  # "refund the delivery charge": no item goes back
             if intent == "damaged" and _NO_ITEM_AT_FAULT.search(line[: match.start()]):
@@ -691,6 +728,8 @@ _NOT_A_COMMAND: Final = words(
     "love like hate enjoy hope wish thank miss mind keep see look hear feel guess bet mean"
     " say tell know think believe imagine trust email ignore forget disregard pretend override"
 )
+# Spans of time a good wish is for: "have a great weekend", "have a good one".
+_TIME_SPANS: Final = words("day weekend week evening night morning afternoon one time holiday")
 _REQUEST_END: Final = words(
     '. , ; : ! ? and but or if because so as since when while though " instead where who which'
 )
@@ -1078,6 +1117,8 @@ def _imperative(line: str) -> tuple[str, int] | None:
         rest = _until_clause_end(line, start.end())
         if not rest or rest[0] in _NOT_A_COMMAND or not _base_verb(rest[0]):
             continue
+        if rest[0] == "have" and rest[1:2] in (["a"], ["an"]) and rest[-1] in _TIME_SPANS:
+            continue  # "have a nice day": a good wish, no command
         acts_on = len(rest) > 1 and (rest[1] in _PRONOUNS or not _function_word(rest[1]))
         kind = _kind(rest, passive=False, own_wish=False) if acts_on else None
         named = kind is not None and ("_" in kind or rest[1] in _PRONOUNS)
@@ -1216,6 +1257,7 @@ def understand(text: str) -> Understanding:
         name=extract_name(text),
         frustrated=is_frustrated(text),
         later_fault=later_fault,
+        not_received="late_delivery" in needs and _NOT_RECEIVED.search(line) is not None,
         reaction=_reaction(line) if intent is None else None,
         also=tuple(needs[1:]),
         at=at,
@@ -1325,6 +1367,14 @@ _ADDRESS = re.compile(
 )
 
 
+# The street's name first, as much of Europe writes it: "Hauptstrasse 5, 10827 Berlin",
+# "Vasagatan 12, 411 24 Göteborg", "Rue Oberkampf 8, 75011 Paris".
+_NAME_FIRST_ADDRESS = re.compile(
+    r"\b[A-Z][^\W\d_][\w'-]*(?: [A-Z][\w'-]*| [a-z]{1,3}){0,3} \d+[a-z]?,? (?:\d{3} \d{2}|\d{4,5})"
+    r" [A-Z][^\W\d_]+(?: [A-Z][^\W\d_]+)?"
+)
+
+
 # Any street's name, as long as a house number starts it and a postcode ends it.
 _NUMBERED_TO_POSTCODE = re.compile(
     r"(?:(?<=\bto )|(?<![#\w])(?<!order )(?:(?:unit|flat|apt|suite) )?)"
@@ -1341,7 +1391,8 @@ def extract_address(text: str) -> str | None:
     plain = EMAIL_ADDRESS.sub(" ", text)
     match = _ADDRESS.search(plain) or _NUMBERED_TO_POSTCODE.search(plain)
     if match is None:
-        return None
+        european = _NAME_FIRST_ADDRESS.search(plain)
+        return european.group() if european else None
     # The lines after the street ("Unit 4, San Francisco CA 94111") run to its postcode.
     rest = _TO_POSTCODE.match(plain, match.end())
     return (match.group() + (rest.group() if rest else "")).rstrip(" .")
@@ -1352,9 +1403,9 @@ def looks_like_address(text: str) -> bool:
     stripped = text.strip()
     if not stripped or len(stripped) > 200 or "@" in stripped:
         return False
-    return bool(_ADDRESS.search(stripped)) or bool(
-        re.search(_POSTCODE, stripped) and re.search(r"[A-Za-z]{3,}", stripped)
-    )
+    if _ADDRESS.search(stripped) or _NAME_FIRST_ADDRESS.search(stripped):
+        return True
+    return bool(re.search(_POSTCODE, stripped) and re.search(r"[A-Za-z]{3,}", stripped))
 
 
 def mentions_item(text: str, item: str) -> bool:

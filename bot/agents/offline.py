@@ -75,6 +75,7 @@ _PLAUSIBLE: Final[dict[str, tuple[str, ...]]] = {
     "wrong_item": ("delivered",),
     "late_delivery": ("processing", "shipped"),
 }
+LOST_PARCEL: Final = "lost_parcel"
 _OFFER = re.compile(r"I can (cancel|take back) order #?([\w-]+)\b[^.]*\.\s*Just reply yes", re.I)
 _MAX_ORDERS_LISTED: Final = 3
 
@@ -197,6 +198,9 @@ class _Turn:
     def _late(self, order: Order) -> Proposal:
         late = order.get("days_past_promised_date")
         status = _sentence(describe_order(order))
+        if order["status"] == "delivered" and self.need.understanding.not_received:
+            # Marked delivered, never received: a lost parcel, which no rule of the book covers.
+            return self._after_verdict(self._check(LOST_PARCEL, order), order)
         if order["status"] != "cancelled" and isinstance(late, int) and late > 0:
             return self._act(
                 "issue_credit",
@@ -352,7 +356,16 @@ class _Turn:
     def _policy_gap(self, kind: str, order: Order | None) -> Proposal:
         number = order["number"] if order else self._order_hint()
         on_order = f" on order {number}" if number else ""
-        if kind == "competitor_price_match":
+        if kind == LOST_PARCEL:
+            root = (
+                f"The customer says order {number}, marked delivered, never reached them; the "
+                "policy book has no rule for a lost parcel."
+            )
+            action = (
+                f"Check the carrier's proof of delivery for order {number}, decide on a "
+                "replacement or refund, then reply to the customer."
+            )
+        elif kind == "competitor_price_match":
             root = (
                 f"The customer asks us to match a competitor's lower price{on_order}; the policy "
                 "book covers only our own price drops."
@@ -530,6 +543,10 @@ class _Turn:
             chosen = [n for n in typed if n in named_typed]
             if len(set(chosen)) == 1:
                 return chosen[0]
+            if any(_ONE_OF_THEM.search(text) for text in self.need.texts):
+                # "orders 5101 and 5104 ... send one of them back": which one is theirs to say.
+                listed = _or_list([f"order {n}" for n in dict.fromkeys(typed)])
+                raise _Stop(self._ask_order_number(f"Which one is this about: {listed}?"))
             nearest = self._nearest_to_need(typed)
             if nearest is not None:
                 return nearest
@@ -573,12 +590,12 @@ class _Turn:
         """Of several numbers in the message, the one written closest to where the need is."""
         at = self.need.understanding.at
         text = self.need.texts[0]
-        if not all(re.search(rf"\b{n}\b", text) for n in typed):
+        if not at or not all(re.search(rf"\b{n}\b", text) for n in typed):
             return None  # a later message's number corrects the earlier ones
         places = [
             (abs(m.start() - at[0]), n) for n in typed for m in re.finditer(rf"\b{n}\b", text)
         ]
-        return min(places)[1] if at and places else None
+        return min(places)[1] if places else None
 
     def _names_item(self, order: Order) -> bool:
         return any(mentions_item(text, str(order["item"])) for text in self.need.texts)
@@ -784,6 +801,9 @@ _ORDINALS: Final = {"first": 0, "second": 1, "third": 2, "fourth": 3, "last": -1
 
 
 # Orders asked about together ("where are my orders", "my stuff"), not one left unnamed.
+_ONE_OF_THEM: Final = re.compile(
+    r"\b(?:one|either) of (?:them|these|those|the two|the orders|my orders|both)\b", re.I
+)
 _ALL_ORDERS: Final = re.compile(
     r"\b(?:orders|parcels|packages|deliveries|items|things|stuff|all|both|everything)\b", re.I
 )

@@ -1250,3 +1250,61 @@ def test_status_and_address_in_english_from_anywhere(text: str, intent: str | No
 )
 def test_follow_up_questions_about_arrival_and_returning(text: str, intent: str | None) -> None:
     assert understand(text).intent == intent
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["thanks a lot, have a lovely weekend!", "cheers mate, have a good one", "have a nice evening"],
+)
+def test_a_good_wish_is_no_request(text: str) -> None:
+    assert understand(text).intent is None
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Brightway Electrics sells the same kettle for 18, can you do that?",
+        "Home Goods Direct has it for 30 less",
+    ],
+)
+def test_a_seller_named_in_several_words_is_another_seller(text: str) -> None:
+    assert understand(text).intent == "competitor_price_match"
+
+
+@pytest.mark.parametrize(
+    "text", ["my bank cancelled the card I used", "the courier has cancelled the slot"]
+)
+def test_something_someone_else_cancelled_is_no_cancellation_asked(text: str) -> None:
+    assert understand(text).intent != "cancel"
+
+
+def test_a_lower_price_on_the_shops_own_website_is_a_price_drop() -> None:
+    text = "I paid 45 for the rug and your own website lists it at 30 now, anything you can do?"
+    assert understand(text).intent == "price_drop"
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["will the suitcase squeeze into an overhead locker?", "does it fit under a standard desk?"],
+)
+def test_a_question_whether_it_fits_into_something_is_a_product_question(text: str) -> None:
+    assert understand(text).request_kind == "product_compatibility"
+
+
+@pytest.mark.parametrize(
+    ("text", "missing"),
+    [
+        ("it says delivered but it never showed up", True),
+        ("nothing at my front door and the app says it came", True),
+        ("my order is late, it was due monday", False),
+        ("order 1043 still hasn't come yet", True),
+    ],
+)
+def test_a_parcel_that_never_came_is_told_apart_from_a_late_one(text: str, missing: bool) -> None:
+    assert understand(text).not_received is missing
+
+
+def test_a_destination_is_no_late_parcel() -> None:
+    understood = understand("order 5 should come to Nygatan 3, 211 45 Malmo instead")
+    assert understood.intent == "address_change"
+    assert understood.new_address == "Nygatan 3, 211 45 Malmo"

@@ -1099,3 +1099,71 @@ def test_the_need_just_settled_for_another_order_as_well() -> None:
     assert_effect(first, "cancel_order", order="7101")
     turn = chat.say("cheers. the lamp shade 7102 as well while you're at it")
     assert_effect(turn, "cancel_order", order="7102")
+
+
+def _two_delivered_orders() -> InMemoryShop:
+    return InMemoryShop(
+        customers=[Customer("K-3", "Noor Haddad", "noor@example.org", "+44 20 0000 0003")],
+        orders=[
+            Order("8201", "K-3", "Floor lamp", "delivered", 45.0, 6, delivered_days_ago=2),
+            Order("8202", "K-3", "Bath mat", "delivered", 15.0, 6, delivered_days_ago=2),
+        ],
+    )
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "got 8201 and 8202 yesterday, want to return one of them. noor@example.org",
+        "orders 8201 + 8202 came. can I send either of them back for a refund? noor@example.org",
+    ],
+)
+def test_one_of_several_orders_to_act_on_is_asked_which_then_done(text: str) -> None:
+    chat = Chat(shop=_two_delivered_orders())
+    asked = chat.say(text)
+    assert asked.decision.action == "clarify"
+    assert asked.effects == []
+    assert "8201" in asked.decision.reply
+    assert "8202" in asked.decision.reply
+    done = chat.say("the bath mat")
+    assert_effect(done, "issue_refund", order="8202")
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "order 1042 shows as delivered but it never turned up. j.smith@example.com",
+        "the tracking for 1042 says delivered, nothing on my doorstep though. j.smith@example.com",
+        "1042 was marked delivered on tuesday and I have not received it",
+    ],
+)
+def test_a_parcel_marked_delivered_but_never_received_is_a_gap(text: str) -> None:
+    turn = chat_once(text)
+    assert turn.decision.action == "escalate"
+    assert turn.decision.trigger == "policy_gap"
+    assert turn.effects == []  # no credit for a parcel that may be lost
+
+
+def test_after_being_told_it_was_delivered_a_customer_who_never_got_it_is_handed_over() -> None:
+    chat = Chat()
+    told = chat.say("has order 1042 arrived yet? j.smith@example.com")
+    assert told.decision.action == "resolve"
+    turn = chat.say("no, it never came, I've checked with the neighbours")
+    assert turn.decision.trigger == "policy_gap"
+
+
+def test_a_european_address_is_the_new_address_not_an_order_number() -> None:
+    shop = InMemoryShop(
+        customers=[Customer("K-5", "Lars Berg", "lars@example.org", "+46 8 000 0005")],
+        orders=[Order("9301", "K-5", "Desk chair", "processing", 120.0, 1, due_days_ago=-3)],
+    )
+    chat = Chat(shop=shop)
+    turn = chat.say(
+        "order 9301 should go to Kungsgatan 4, 111 43 Stockholm instead please. lars@example.org"
+    )
+    assert turn.decision.action == "resolve", turn.decision.reply
+    assert_effect(turn, "change_address", order="9301")
+    turn = Chat(shop=shop).say(
+        "lars@example.org here, send 9301 to my brother's flat please, Lindenweg 7, 80331 Munich"
+    )
+    assert_effect(turn, "change_address", order="9301")
