@@ -601,6 +601,13 @@ _SOMEONE_ELSE_DID: Final = re.compile(
 )
 
 
+def _of_another_order(line: str, start: int) -> bool:
+    """A need whose own words name an order that no earlier words did ("8201 is cracked, and
+    I'd like to return 8202 too"): a need of its own, not the earlier one's remedy."""
+    own = set(re.findall(r"\b\d{3,}\b", line[start : start + 60]))
+    return bool(own) and not own & set(re.findall(r"\b\d{3,}\b", line[:start]))
+
+
 def _needs(line: str) -> tuple[list[tuple[int, Intent]], bool, str]:
     """The needs in the order written (with where each starts in `line`), whether money back
     is asked for (not negated), and the line with the needs' words blanked out."""
@@ -644,7 +651,7 @@ def _needs(line: str) -> tuple[list[tuple[int, Intent]], bool, str]:
     if intents & {"damaged", "wrong_item", "price_drop", "competitor_price_match"}:
         # Money back for a damaged or wrong item, or a price's difference, is that need's
         # remedy, not a need of its own.
-        ordered = [(p, i) for p, i in ordered if i != "refund"]
+        ordered = [(p, i) for p, i in ordered if i != "refund" or _of_another_order(said, p)]
     if intents & {"cancel", "refund"} and not re.search(r"\b(?:match|beat)\w*\b", said):
         # "cancel it, found it cheaper elsewhere": another shop's price is the reason, and no
         # match is asked for.

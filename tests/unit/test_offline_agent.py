@@ -1167,3 +1167,11 @@ def test_a_european_address_is_the_new_address_not_an_order_number() -> None:
         "lars@example.org here, send 9301 to my brother's flat please, Lindenweg 7, 80331 Munich"
     )
     assert_effect(turn, "change_address", order="9301")
+
+
+def test_two_needs_on_two_orders_in_one_message_are_each_settled() -> None:
+    chat = Chat(shop=_two_delivered_orders())
+    turn = chat.say("8201 has a cracked base, and I'd like to return 8202 too. noor@example.org")
+    assert turn.decision.action == "resolve"
+    assert_effect(turn, "create_replacement", order="8201")
+    assert_effect(turn, "issue_refund", order="8202")
