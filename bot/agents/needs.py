@@ -605,7 +605,8 @@ def _of_another_order(line: str, start: int) -> bool:
     """A need whose own words name an order that no earlier words did ("8201 is cracked, and
     I'd like to return 8202 too"): a need of its own, not the earlier one's remedy."""
     own = set(re.findall(r"\b\d{3,}\b", line[start : start + 60]))
-    return bool(own) and not own & set(re.findall(r"\b\d{3,}\b", line[:start]))
+    earlier = set(re.findall(r"\b\d{3,}\b", line[:start]))
+    return bool(own) and bool(earlier) and not own & earlier
 
 
 def _needs(line: str) -> tuple[list[tuple[int, Intent]], bool, str]:

@@ -1175,3 +1175,25 @@ def test_two_needs_on_two_orders_in_one_message_are_each_settled() -> None:
     assert turn.decision.action == "resolve"
     assert_effect(turn, "create_replacement", order="8201")
     assert_effect(turn, "issue_refund", order="8202")
+
+
+def test_the_difference_refunded_on_a_named_order_is_no_refund_of_the_order() -> None:
+    shop = InMemoryShop(
+        customers=[Customer("K-6", "Ines Duarte", "ines@example.org", "+351 21 000 0006")],
+        orders=[
+            Order(
+                "6120",
+                "K-6",
+                "Standing fan",
+                "delivered",
+                60.0,
+                20,
+                delivered_days_ago=15,
+                current_price=45.0,
+            )
+        ],
+    )
+    text = "the fan is 45 on your site now, I paid 60. can I get the difference back? order 6120"
+    turn = Chat(shop=shop).say(text)
+    assert turn.decision.action == "decline"  # ordered 20 days ago: past the 14-day window
+    assert turn.effects == []
