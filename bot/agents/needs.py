@@ -342,6 +342,12 @@ _EARLIER_REQUEST = (
     r"|\b(?:you|you guys|your \w+|the \w+) (?:have |had )?(?:get|got|receive|received|process"
     rf"|processed) {_EARLIER}|\b(?:not|never) (?:yet )?(?:received|got|gotten|had|seen) (?:my"
     rf"|the|a|any) {_any(_EARLIER_WORDS)}"
+    # when it reaches them, or that it has not: "when will the refund reach my account", "the
+    # refund for 1042 to my card hasn't come"
+    r"|\bwhen (?:will|would|does|do|should|can|is) (?:i (?:get|see|receive) )?"
+    rf"{_EARLIER}(?: \w+){{0,3}}? (?:reach|arrive|come|show|appear|be|land|hit|clear|go)\b"
+    rf"|{_EARLIER}(?: \w+){{0,5}}? (?:has |have |is |are |still )*(?:not|never) (?:yet )?"
+    r"(?:come|arrived|shown|appeared|reached|landed|cleared|gone)\b"
 )
 # A new delivery address: changed, wrong or new; the parcel sent elsewhere; the customer moved.
 _NOT_POSTAL = r"(?<!email )(?<!mail )"
@@ -542,6 +548,31 @@ _FITS: Final = re.compile(
     r"|\bwhich (?:\w+ ){1,2}(?:fit|fits|work with"
     r"|go with|suit)\b|\bis (?:it|this|that|the \w+) compatible with\b"
 )
+# Money taken more than once: "charged twice", "two payments of 18.00", "the extra charge".
+_DUPLICATE_CHARGE: Final = re.compile(
+    r"\b(?:charged|billed|debited|taken|took) (?:me |us |it |(?:the |my |our )?(?:money|payment) )?"
+    r"(?:twice|two times|double|2x|x2)\b"
+    r"|\bdouble[ -]?(?:charged|billed|charge|charges|payment|payments)\b"
+    r"|\b(?:two|2|duplicate|double|extra|second) (?:identical |separate )?(?:payments?|charges?"
+    r"|transactions?|debits?)\b"
+)
+# Money sent by another way than it was paid: "can the money go to my bank account instead".
+_ANOTHER_WAY_TO_PAY: Final = re.compile(
+    r"\b(?:refund|money|payment|amount|it)\b(?: [\w']+){0,4}? (?:to|into|onto|via|by|through)"
+    r" (?:my |a |an |another |a different |the )?(?:new |other |different |own )?(?:bank account"
+    r"|bank transfer|transfer|iban|paypal|card|account)\b(?: [\w']+){0,5}? (?:instead|rather)\b"
+    r"|\b(?:to|into|onto) (?:a |another |a different |my new |a new )(?:card|bank account)\b"
+)
+
+
+def _payment_matter(line: str) -> str | None:
+    if _DUPLICATE_CHARGE.search(line):
+        return "duplicate_charge"
+    if _ANOTHER_WAY_TO_PAY.search(line):
+        return "refund_by_another_payment_method"
+    return None
+
+
 # A fee paid on top of the item: refunding it is no return of the item.
 _FEE = r"(?:me )?(?:the |my |a |for the )?(delivery|postage|shipping) (charge|fee|cost)s?\b"
 _A_FEE: Final = re.compile(rf" {_FEE}")
@@ -594,6 +625,7 @@ def _blank(line: str, start: int, end: int) -> str:
     return line[:start] + re.sub(r"\S", "~", line[start:end]) + line[end:]
 
 
+_MONEY_SENT: Final = re.compile(r"\b(?:money|refund|payment|cash|funds|credit)\b")
 # A third party as the subject just before a verb: "the bank cancelled it", "my husband cancelled".
 _SOMEONE_ELSE_DID: Final = re.compile(
     r"\b(?:the|my|our|his|her) (?!order|orders|purchase|parcel|package|item|delivery|shipment)"
@@ -629,6 +661,8 @@ def _needs(line: str) -> tuple[list[tuple[int, Intent]], bool, str]:
                 continue
             if intent == "late_delivery" and _NOT_A_PARCEL.match(line, match.end()):
                 continue  # "we never got the reward points": no parcel is late
+            if intent == "address_change" and _MONEY_SENT.search(match.group()):
+                continue  # "send the money to a different card": no parcel goes anywhere
             if intent == "cancel" and _SOMEONE_ELSE_DID.search(said[: match.start()]):
                 continue  # "the bank cancelled my card": done by someone else, nothing asked
             if intent == "refund" and _A_FEE.match(line, match.end()):
@@ -1236,6 +1270,11 @@ def understand(text: str) -> Understanding:
     if not needs and kind is None and _FITS.search(line):
         # "will the soundbar work with my TV?", "which cartridges fit it?": a product question
         kind, needs, at = "product_compatibility", ["service_request"], (0,)
+    payment = _payment_matter(line)
+    if payment and set(needs) <= {"refund", "cancel", "order_status", "service_request"}:
+        # "charged twice", "can the refund go to my bank account instead": how money moved or
+        # moves, which the book's refunds and credits do not speak to.
+        kind, needs, at = payment, ["service_request"], (0,)
     fee = _FEE_REFUND.search(line)
     if fee and not needs and kind is None:
         kind, needs, at = f"refund_{fee.group(1)}_{fee.group(2)}", ["service_request"], (0,)

@@ -1308,3 +1308,46 @@ def test_a_destination_is_no_late_parcel() -> None:
     understood = understand("order 5 should come to Nygatan 3, 211 45 Malmo instead")
     assert understood.intent == "address_change"
     assert understood.new_address == "Nygatan 3, 211 45 Malmo"
+
+
+@pytest.mark.parametrize(
+    ("text", "kind"),
+    [
+        ("looks like you took the money twice for my order", None),
+        ("I've been charged twice for 1042, please fix", "duplicate_charge"),
+        ("there are 2 payments on my statement for one order", "duplicate_charge"),
+        ("I was double billed for the rug", "duplicate_charge"),
+        ("could the refund be paid into my bank account instead of the card?", None),
+        ("please send the money to a different card, the old one expired", None),
+    ],
+)
+def test_how_money_moved_or_moves_is_a_payment_matter(text: str, kind: str | None) -> None:
+    understood = understand(text)
+    if kind is None:
+        assert understood.request_kind in ("duplicate_charge", "refund_by_another_payment_method")
+    else:
+        assert understood.request_kind == kind
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "refund it to my card please",
+        "I'd like a refund for 1042",
+        "refund to the same card is fine",
+    ],
+)
+def test_a_refund_to_the_card_paid_with_is_a_plain_refund(text: str) -> None:
+    assert understand(text).intent == "refund"
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "when will my refund show up on my card?",
+        "the refund for 2051 still has not reached my account",
+        "when will my refund go through?",
+    ],
+)
+def test_when_an_earlier_refund_arrives_is_asked_about_not_asked_for(text: str) -> None:
+    assert understand(text).intent == "order_status"
