@@ -355,7 +355,7 @@ _ELSEWHERE = (
     r"(?:a different|another|my new|a new|(?:my|our) (?!email|inbox|account)\w+(?: 's)?"
     r"(?: \w+){0,2} (?:[,;:.] )?(?:at )?\d|(?:my|our|her|his|their) (?:work|office|home|new|flat"
     r"|house|place)\b|\d"
-    r"|(?:my|our|her|his|their|a) \w+ 's (?:place|house|flat|home|office|work)\b"
+    r"|(?:my|our|her|his|their|a) \w+ 's\b"
     r"|the (?:new|other) (?:place|house|flat|home|office|address)\b"
     r"|[a-z]+ \d+[a-z]? (?:[,;] )?\d{3}"  # street, number, postcode: "kungsgatan 4 , 111 43"
     r"|(?:flat|apartment|apt|unit|suite|house|number|no) \d)"
@@ -420,9 +420,13 @@ _WRONG_ITEM = (
     rf"|\bthe (?!{_any(_NOT_AN_ITEM)})\w+ (?:is|are|was|were) (?:wrong|incorrect)\b"
     rf"|\bnot (?:what|the \w+(?: that)?) (?:i|we) (?:{_ORDERED}|order|buy|choose)"
     r"|\bis not (?:mine|ours)\b|\bnever ordered\b|\bdid not order\b"
+    r"|\b(?:is|are|was|were) not (?:my|our) (?:order|item|parcel|package|stuff|things?)\b"
+    # what the box holds, after what was ordered: "i order shoes 42, but in the box is size 38"
+    r"|\bbut (?:in|inside) (?:the |my |this )?(?:box|package|parcel)(?: there)?"
+    r" (?:is|was|are|were)\b"
     r"|\b(?:someone|somebody) else 's\b|\bmix(?:ed)? ?up\b"
-    r"|\b(?:send|give|get|have)(?: me| us)? (?:the|a) (?:correct|right) (?!address|email|number"
-    r"|account|amount|price|date|time|person)\w+"
+    r"|\b(?:send|give|get|have|need|want)(?: me| us)? (?:the|a) (?:correct|right)"
+    r" (?!address|email|number|account|amount|price|date|time|person)\w+"
     r"|\b(?:inside|in it|in the (?:box|package|parcel)) (?:there )?(?:is|was|are|were) not\b"
     rf"|\bis not (?:the|a|an|my) \w+(?: \w+)? (?:i|we) (?:{_ORDERED}|order|buy)\b"
     r"|\b(?:sent|gave|shipped|packed|mailed|posted|got|received|came|arrived)(?: \w+){0,6}"
@@ -438,6 +442,7 @@ _WRONG_ITEM = (
     r"(?:i|we) (?:ordered|paid for|wanted|asked for|chose|picked)\b(?! (?:it|them|this|that|one"
     r"|on|last|yesterday|in|from|online|twice|again|\w+day)\b)"
     rf"|\b{_ORDERED} (?:\S+ ){{1,8}}?(?:but|and|yet) (?:\S+ ){{0,4}}?what (?:arrived|came"
+    r"|showed up|shown up|landed"
     r"|turned up|was delivered|was sent)\b(?! (?:late|yet|on time))"
     # in any tense: "I order red mixer but black one is come"
     r"|\b(?:i|we) (?:order|buy|ordered|bought) (?:\S+ ){1,6}?but (?:a |an |the )?(?!(?:it|nothing"
@@ -495,6 +500,7 @@ _STATUS = (
     r" (?:will|would|does|do|is|are|'s|can|should|shall|until|till|before|for)(?!\S)"
     r"(?: [\w']+){0,7}? "
     rf"{_any(_ARRIVE_WORDS + ' ship ships dispatch dispatched expect due back coming arriving')}"
+    r"|\bwhen (?:\w+ ){1,4}(?:is|are|will be) (?:turning|showing) up\b"
     r"|\bwhen (?:will|would|does|is) (?:it|they|my \w+|the \w+) (?:get|be) (?:to|with|here)\b"
     r"|\bwhen (?:will|would|does) (?:it|they|my (?:\w+ ){0,2}?\w+|the (?:\w+ ){0,2}?\w+) reach\b"
     r"|\bwhere (?:have|has) (?:my|the|our|it|they|order)\b"
@@ -571,6 +577,13 @@ def _payment_matter(line: str) -> str | None:
     if _ANOTHER_WAY_TO_PAY.search(line):
         return "refund_by_another_payment_method"
     return None
+
+
+# A share of the price back, read on the raw text (the reading drops "%").
+_PARTIAL_REFUND: Final = re.compile(
+    r"\b(?:refund|reimburse|credit|give|pay)(?:ed)? (?:me |us )?(?:back )?(?:the |a )?"
+    r"\d+(?:[.,]\d+)? ?(?:%|percent\b|per cent\b)"
+)
 
 
 # A fee paid on top of the item: refunding it is no return of the item.
@@ -952,7 +965,7 @@ def _kind(ws: list[str], *, passive: bool, own_wish: bool) -> str | None:
     # so is any definite object of a delivery verb ("have the bookshelf sent by express").
     if (
         all(w in _PURCHASE for w in obj)
-        or (det in _OWNERS and (len(obj) == 1 or obj[-1] in _PURCHASE))
+        or (det in _OWNERS and obj[-1:] != ["account"] and (len(obj) == 1 or obj[-1] in _PURCHASE))
         or (det in _DEFINITE and verb[0] in _DELIVERY_VERBS)
     ):
         obj = []
@@ -1041,7 +1054,18 @@ def _beside_a_need_is_its_detail(kind: str) -> bool:
     # "send the correct size": a need's own verb acting on a thing is that need's remedy; "deliver
     # it on a saturday", "pay with a gift card" ask how, a thing of their own.
     own_verb_on_a_thing = _needs_word(parts[0]) and not _PLACE_PREPOSITIONS & set(parts)
-    return _part_of_a_need(kind) or own_verb_on_a_thing or all(_needs_word(w) for w in content)
+    # "could you put that on my account": a bare verb names nothing of its own beside a need
+    bare_verb = len(content) == 1 and content[0] in _PLACING_VERBS
+    return (
+        _part_of_a_need(kind)
+        or own_verb_on_a_thing
+        or bare_verb
+        or all(_needs_word(w) for w in content)
+    )
+
+
+# Verbs that only put something somewhere: alone, they name no service ("put that on my account").
+_PLACING_VERBS: Final = words("put add pop stick place give do")
 
 
 def _needs_word(word: str) -> bool:
@@ -1180,7 +1204,10 @@ _YES = _any(
     " that_works perfect great fine absolutely definitely of_course why_not that_would_be_great"
     " that_is_fine"
 )
-_THANKS_WORDS = "thanks thank_you thx ty cheers appreciate_it that_is_all that_is_everything"
+_THANKS_WORDS = (
+    "thanks thank_you thx ty cheers appreciate_it that_is_all that_is_everything ta thanx thnx tysm"
+    " many_thanks much_appreciated much_obliged god_bless"
+)
 _AFFIRM = re.compile(rf"{_YES}(?: (?:{_YES}|{_any(_THANKS_WORDS)}))*")
 _NEGATE = re.compile(r"^(?:no|nope|nah|not now|never mind|nevermind)\b")
 _THANKS = re.compile(_any(_THANKS_WORDS + " all_good bye goodbye"))
@@ -1275,6 +1302,9 @@ def understand(text: str) -> Understanding:
         # "charged twice", "can the refund go to my bank account instead": how money moved or
         # moves, which the book's refunds and credits do not speak to.
         kind, needs, at = payment, ["service_request"], (0,)
+    if _PARTIAL_REFUND.search(text.lower()) and set(needs) <= {"refund", "service_request"}:
+        # "refund me the 15%": part of the price back is no return of the item
+        kind, needs, at = "partial_refund", ["service_request"], (0,)
     fee = _FEE_REFUND.search(line)
     if fee and not needs and kind is None:
         kind, needs, at = f"refund_{fee.group(1)}_{fee.group(2)}", ["service_request"], (0,)

@@ -1351,3 +1351,49 @@ def test_a_refund_to_the_card_paid_with_is_a_plain_refund(text: str) -> None:
 )
 def test_when_an_earlier_refund_arrives_is_asked_about_not_asked_for(text: str) -> None:
     assert understand(text).intent == "order_status"
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "I picked the navy rug and what showed up was bright orange",
+        "ordered a kettle, but inside the parcel was a phone case",
+        "this is not our order, we bought a mirror",
+        "the trainers are a 6 and I need the right size, order 4410",
+    ],
+)
+def test_more_ways_of_telling_a_wrong_item(text: str) -> None:
+    assert understand(text).intent == "wrong_item"
+
+
+def test_when_something_is_turning_up_asks_where_it_is() -> None:
+    assert understand("any idea when my curtains are turning up?").intent == "order_status"
+
+
+@pytest.mark.parametrize("text", ["ta very much", "lovely, much obliged", "ok then, many thanks!"])
+def test_more_thanks(text: str) -> None:
+    assert understand(text).reaction == "thanks"
+
+
+def test_an_account_asked_to_be_removed_is_a_request_of_its_own() -> None:
+    understood = understand("remove my account from your system please")
+    assert understood.intent == "service_request"
+    assert understood.request_kind is not None
+    assert "account" in understood.request_kind
+
+
+def test_someones_home_is_an_address() -> None:
+    assert understand("order 2051 should go to my dad's instead").intent == "address_change"
+
+
+def test_put_that_on_my_account_beside_a_late_parcel_is_the_credit() -> None:
+    understood = understand("order 1043 is late, could you put that on my account please")
+    assert understood.intent == "late_delivery"
+    assert understood.also == ()
+
+
+@pytest.mark.parametrize(
+    "text", ["could you refund me 20% of it? order 1042", "just give me 10 percent back on 1042"]
+)
+def test_a_share_of_the_price_back_is_no_return(text: str) -> None:
+    assert understand(text).request_kind == "partial_refund"
