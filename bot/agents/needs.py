@@ -925,7 +925,7 @@ def _causative_undone(ws: list[str], *, passive: bool) -> tuple[list[str], bool]
 
 
 _VAGUE_THINGS: Final = words(
-    "problem problems issue issues way reason update news something anything everything thing"
+    "problem problems issue issues way reason update news something anything everything thing same"
 )
 
 
@@ -1525,7 +1525,19 @@ def item_meant(text: str, items: Sequence[str]) -> int | None:
     cue = [m.end() for m in _CORRECTION.finditer(" ".join(said))]
     after = " ".join(said)[: cue[-1]].count(" ") + 1 if cue else 0
     meant = [index for index, places in named.items() if any(p >= after for p in places)]
+    if len(meant) > 1:
+        # "the standing desk" names all of the standing desk and half of the desk mat
+        share = {index: _share_named(said[after:], items[index]) for index in meant}
+        best = max(share.values())
+        meant = [index for index in meant if share[index] == best]
     return meant[0] if len(meant) == 1 else None
+
+
+def _share_named(said: list[str], item: str) -> float:
+    words_of_item = [w for w in re.findall(r"[a-z]{3,}", item.lower()) if w not in _FUNCTION]
+    if not words_of_item:
+        return 0.0
+    return sum(bool(_mentions(said, w)) for w in words_of_item) / len(words_of_item)
 
 
 def _singular(word: str) -> str:

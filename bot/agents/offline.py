@@ -123,6 +123,8 @@ class _Turn:
         self.text = text
         self.tools = tools
         self.now = understand(text)
+        if _the_declined_money_again(self.now, text, tools):
+            self.now = replace(self.now, intent=None, also=(), at=(), wants_refund=False)
         # Pushing back on a "no" ("they're basically new!") is about the need just declined.
         pushback = not self.now.has_need and self.now.reaction is None and _declined(tools)
         # "the second one", "the candle one", after a reply that listed orders, picks from
@@ -564,6 +566,9 @@ class _Turn:
         candidates = named or orders
         if len(candidates) == 1:
             return str(candidates[0]["number"])
+        by_age = self._by_age(candidates)
+        if by_age is not None:
+            return by_age
         plausible = [o for o in candidates if self._plausible(o)]
         if len(plausible) == 1:
             return str(plausible[0]["number"])
@@ -574,6 +579,33 @@ class _Turn:
             raise _Stop(self._ask_order_number("Which order is this about?"))
         listed = _or_list([f"{o['number']} ({_item(o)})" for o in candidates])
         raise _Stop(self._ask_order_number(f"Which order is this about: {listed}?"))
+
+    def _by_age(self, candidates: list[Order]) -> str | None:
+        """ "the older one", "the one that arrived this week", answering a reply that listed
+        orders: the oldest or newest of them (of those delivered, when arrival is the cue)."""
+        listed = _listed_numbers(self.last_bot)
+        if len(listed) < 2:
+            return None
+        said = _NOT_THAT_ONE.sub(" ", self.text)
+        older, newer = _OLDER.search(said), _NEWER.search(said)
+        if bool(older) == bool(newer):
+            return None
+        pool = [o for o in candidates if str(o["number"]) in listed]
+        if _ARRIVAL.search(said):
+            pool = [o for o in pool if o["status"] == "delivered"]
+
+        def age(order: Order) -> int:
+            days = order.get("delivered_days_ago")
+            if not isinstance(days, int):
+                days = order.get("ordered_days_ago")
+            return days if isinstance(days, int) else 0
+
+        if len(pool) < 2:
+            return str(pool[0]["number"]) if pool else None
+        ranked = sorted(pool, key=age, reverse=bool(older))
+        if age(ranked[0]) == age(ranked[1]):
+            return None  # as old as each other: the customer must say which
+        return str(ranked[0]["number"])
 
     def _asked_about_all(self) -> bool:
         return any(_ALL_ORDERS.search(text) for text in self.need.texts)
@@ -715,6 +747,19 @@ class _Turn:
         )
         state = self.tools.state
         unknown = state.customer_id is None and not state.identifiers
+        if unknown and self.now.name:
+            # "Priya Sharma here, I have an issue": the name is looked up, and what tells the
+            # namesakes apart is asked for beside the question.
+            try:
+                self._search(required=True)
+            except _Stop as stop:
+                if stop.proposal.action == "clarify" and stop.proposal.ask_for:
+                    return self._clarify(
+                        stop.proposal.ask_for,
+                        f"{menu} And so I can find your account,",
+                        reason="no need understood yet: asking it, and who they are",
+                    )
+                raise
         if unknown and _ABOUT_AN_ORDER.search(self.text):
             # "got an issue with my order": whatever it is, the order will be needed.
             return self._clarify(
@@ -801,6 +846,13 @@ _ORDINALS: Final = {"first": 0, "second": 1, "third": 2, "fourth": 3, "last": -1
 
 
 # Orders asked about together ("where are my orders", "my stuff"), not one left unnamed.
+# Which of the listed orders, by age ("the older one", "the one that came this week").
+_NOT_THAT_ONE: Final = re.compile(r"\bnot the \w+(?: one)?\b", re.I)
+_OLDER: Final = re.compile(r"\b(?:older|oldest|earlier|earliest)\b", re.I)
+_NEWER: Final = re.compile(
+    r"\b(?:newer|newest|latest|later|(?:more|most) recent|this week|yesterday|today)\b", re.I
+)
+_ARRIVAL: Final = re.compile(r"\b(?:deliver\w*|arriv\w*|came|come|got)\b", re.I)
 _ONE_OF_THEM: Final = re.compile(
     r"\b(?:one|either) of (?:them|these|those|the two|the orders|my orders|both)\b", re.I
 )
@@ -809,7 +861,8 @@ _ALL_ORDERS: Final = re.compile(
 )
 _ABOUT_AN_ORDER: Final = re.compile(
     r"\b(?:my|an|our|the|this|one of my) (?:\w+ )?(?:order|orders|purchase|parcel|package"
-    r"|delivery)\b",
+    r"|delivery)\b|\b(?:something|a thing|an item|the thing|stuff) (?:i|we) (?:got|bought"
+    r"|ordered|received|buy|order)\b",
     re.I,
 )
 
@@ -839,6 +892,25 @@ def _listed_order(text: str, last_bot: str | None) -> str | None:
     word = ordinal.group(1).lower()
     index = _ORDINALS.get(word, int(word[0]) - 1 if word[0].isdigit() else 0)
     return numbers[index] if -len(numbers) <= index < len(numbers) else None
+
+
+def _the_declined_money_again(now: Understanding, text: str, tools: ToolBox) -> bool:
+    """ "refund it." right after a price difference or a late credit was refused: that money
+    again, never a return of the order (no return words, no other order named)."""
+    if now.intent != "refund" or now.also or not _declined(tools):
+        return False
+    kinds = {c.request_kind for c in tools.state.checks_in_turn(tools.state.turn - 1)}
+    return (
+        bool(kinds & _MONEY_REMEDIES)
+        and not _RETURNING.search(text)
+        and not extract_identifiers(text).order_numbers
+    )
+
+
+_MONEY_REMEDIES: Final = frozenset({"price_adjustment", "shipping_credit", "late_delivery"})
+_RETURNING: Final = re.compile(
+    r"\b(?:return|returning|returned|(?:send|take|bring|ship)(?: \w+){0,3} back)\b", re.I
+)
 
 
 def _declined(tools: ToolBox) -> bool:

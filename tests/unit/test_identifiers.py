@@ -123,3 +123,15 @@ def test_a_reply_to_the_order_number_question_gives_the_one_number_standing_alon
     text: str, orders: tuple[str, ...]
 ) -> None:
     assert extract_identifiers(text, expecting=("order_number",)).order_numbers == orders
+
+
+@pytest.mark.parametrize(
+    ("text", "number"),
+    [("order nr.8102 arrived broken", "8102"), ("order ref 7781 please", "7781")],
+)
+def test_order_number_abbreviations(text: str, number: str) -> None:
+    assert extract_identifiers(text).order_numbers == (number,)
+
+
+def test_a_phone_with_a_bracketed_country_code_and_slashes() -> None:
+    assert extract_identifiers("my number (+49) 30/5550-0113").phones == ("493055500113",)

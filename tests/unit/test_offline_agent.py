@@ -1197,3 +1197,99 @@ def test_the_difference_refunded_on_a_named_order_is_no_refund_of_the_order() ->
     turn = Chat(shop=shop).say(text)
     assert turn.decision.action == "decline"  # ordered 20 days ago: past the 14-day window
     assert turn.effects == []
+
+
+def _late_price_drop() -> InMemoryShop:
+    return InMemoryShop(
+        customers=[Customer("K-7", "Femi Ade", "femi@example.org", "+234 1 000 0007")],
+        orders=[
+            Order(
+                "6400",
+                "K-7",
+                "Office chair",
+                "delivered",
+                200.0,
+                18,
+                delivered_days_ago=10,
+                current_price=160.0,
+            )
+        ],
+    )
+
+
+@pytest.mark.parametrize("pushback", ["refund it.", "just REFUND me then", "give me my money"])
+def test_money_asked_again_after_a_price_difference_was_refused_is_no_return(
+    pushback: str,
+) -> None:
+    chat = Chat(shop=_late_price_drop())
+    first = chat.say("the chair 6400 is 40 cheaper on your site now, refund the difference")
+    assert first.decision.action == "decline"
+    turn = chat.say(pushback)
+    assert turn.decision.action == "decline"
+    assert turn.effects == []  # the 200.00 order is not refunded as a return
+
+
+def test_a_return_asked_after_a_price_difference_was_refused_is_a_return() -> None:
+    chat = Chat(shop=_late_price_drop())
+    chat.say("the chair 6400 is 40 cheaper on your site now, refund the difference")
+    turn = chat.say("fine, then I'll send it back for a full refund")
+    assert_effect(turn, "issue_refund", order="6400", amount=200.0)
+
+
+def test_the_same_for_another_order_applies_the_need_just_settled() -> None:
+    shop = InMemoryShop(
+        customers=[Customer("K-9", "Ada Byron", "ada@example.org", "+44 20 0000 0009")],
+        orders=[
+            Order("7101", "K-9", "Desk lamp", "processing", 30.0, 1, due_days_ago=-4),
+            Order("7102", "K-9", "Lamp shade", "shipped", 12.0, 3, due_days_ago=-1),
+        ],
+    )
+    chat = Chat(shop=shop)
+    chat.say("please cancel 7101. ada@example.org")
+    turn = chat.say("great, can you do the same for 7102?")
+    assert turn.decision.action == "decline"  # 7102 has shipped: the cancellation rule's no
+    assert turn.effects == []
+
+
+@pytest.mark.parametrize(
+    ("answer", "meant"),
+    [
+        ("the older one", "8301"),
+        ("the one that came yesterday, not the earlier one", "8302"),
+        ("the most recent", "8302"),
+    ],
+)
+def test_a_listed_order_picked_by_its_age(answer: str, meant: str) -> None:
+    shop = InMemoryShop(
+        customers=[Customer("K-2", "Tom Reid", "tom@example.org", "+44 20 0000 0002")],
+        orders=[
+            Order("8301", "K-2", "Wool throw", "delivered", 40.0, 12, delivered_days_ago=9),
+            Order("8302", "K-2", "Tea set", "delivered", 30.0, 4, delivered_days_ago=1),
+        ],
+    )
+    chat = Chat(shop=shop)
+    asked = chat.say("tom@example.org, I want to return my order")
+    assert asked.decision.action == "clarify"
+    turn = chat.say(answer)
+    assert_effect(turn, "issue_refund", order=meant)
+
+
+def test_a_shared_name_with_no_need_yet_asks_the_need_and_what_tells_them_apart() -> None:
+    turn = chat_once("hi, John Smith here, I've got an issue with something I bought")
+    assert turn.decision.action == "clarify"
+    assert set(turn.decision.ask_for) >= {"email"}
+    assert turn.effects == []
+    for private in SMITH_DATA:
+        assert private not in turn.decision.reply
+
+
+def test_the_item_named_most_fully_is_the_one_meant() -> None:
+    shop = InMemoryShop(
+        customers=[Customer("K-4", "Wen Li", "wen@example.org", "+44 20 0000 0004")],
+        orders=[
+            Order("8101", "K-4", "Standing desk", "processing", 300.0, 1, due_days_ago=-6),
+            Order("8102", "K-4", "Desk mat", "processing", 20.0, 1, due_days_ago=-6),
+        ],
+    )
+    turn = Chat(shop=shop).say("wen@example.org - cancel the standing desk please")
+    assert_effect(turn, "cancel_order", order="8101")
