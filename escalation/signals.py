@@ -91,7 +91,8 @@ _UNIT_WORDS = (
 )
 _BOT_WORDS = (
     "bot bots robot robots machine ai computer program script automated automation algorithm"
-    " autoresponder auto_reply virtual_assistant chat_bot recording recorded_message chatgpt gpt"
+    " autoresponder auto_reply auto_replies autoreply autoreplies virtual_assistant chat_bot"
+    " recording recorded_message chatgpt gpt"
     " llm language_model"
 )
 _TALK_WORDS = (
@@ -108,13 +109,13 @@ _PASS_WORDS = (
     " forwarding escalating switching referring getting link loop flick chuck send shunt"
 )
 _PASSIVE_WORDS = (
-    "transferred connected put_through put_in_touch passed handed_over escalated redirected"
+    "transferred connected put_through put_in_touch passed handed handed_over escalated redirected"
     " forwarded routed switched referred linked looped"
 )
 # "a quick word with", "a conversation with": the talk as a noun
 _TALK_NOUN = (
     r"(?:an? |this |the )?(?:quick |brief |short |proper |real )?(?:word|words|conversation"
-    r"|discussion|appointment|meeting|consultation|call|chat|natter|chinwag)"
+    r"|discussion|appointment|meeting|consultation|call|chat|natter|chinwag|yarn)"
 )
 _GOOD = "nice great good better preferred preferable appreciated helpful ideal best"
 _TALK = _alt(_TALK_WORDS)
@@ -189,12 +190,20 @@ _HEAD = rf"(?!'s)(?! {_MODIFIED}\b)(?! 's)"
 _TARGET = (
     rf"(?:(?:{_DET} (?:(?!(?:in|on|at|of|for|with|or|and|to) )\w+ ){{0,2}}?)?(?:{_QUAL}"
     rf" ){{0,3}}(?:{_NOUN}|{_alt(_DEPT_WORDS)}){_HEAD}{_POST}|{_SOMEONE}(?: else| real| human|"
-    r" (?:from|in|at) (?:your |the )?\w+(?: \w+)?(?= team| department)(?: team| department)?|"
-    rf" (?:from|in|at) (?:your |the )?(?:{_alt(_DEPT_WORDS)}|\w+)| is in charge| in charge)?{_HEAD}"
-    rf"|(?:{_DET} )?(?!(?:my|our|his|her|their) )(?:\w+ )?(?:department|dept|team)s?{_HEAD}|(?:a "
+    r" (?:from|in|at|on) (?:your |the )?\w+(?: \w+)?(?= team| department)(?: team| department)?|"
+    rf" (?:from|in|at|on) (?:your |the )?(?:{_alt(_DEPT_WORDS)}|\w+)| is in charge| in charge)?"
+    rf"{_HEAD}"
+    rf"|(?:{_DET} )?(?!(?:my|our|his|her|their) )(?:\w+ )?(?:department|dept|team)s?{_HEAD}|(?:an? "
     rf"|one )?(?:{_QUAL} )*members? of (?:your |the )?(?:\w+ ){{0,2}}(?:staff|team)|(?:{_DET}"
     rf" )?(?:real|live|actual|human) (?:one|man|woman|guy|lady)s?{_HEAD}|(?:one of )?your (?:people"
-    r"|staff|team|office|company|business|lot))"
+    r"|staff|team|office|company|business|lot)"
+    # a role by what it heads: "your head of customer service", "the director of sales"
+    r"|(?:the |your |a )?(?:head|director|chief|leader|lead|vp) of (?:the |your )?(?:\w+ ){0,2}?"
+    rf"(?:{_alt(_DEPT_WORDS)}|department|team|support|service|services|sales|complaints|operations)"
+    # someone of the shop, described: "a lady or gentleman from the shop"
+    r"|(?:an? )?(?:lady|gentleman|man|woman|guy|girl|chap|bloke)(?: or (?:an? )?(?:lady|gentleman"
+    r"|man|woman|guy|girl))? (?:from|at|in|of) (?:the|your) (?:shop|store|company|team|office"
+    r"|business|firm))"
 )
 # Whom a contact act can be aimed at besides a person: support, "you" as the company.
 _TALKABLE = (
@@ -271,7 +280,9 @@ _EXPLICIT: Final = (
         rf" \w+(?: \w+)?) (?:on|through|via)\b)) (?P<t>{_CONTACTABLE})"
     ),
     _C(
-        rf" (?:{_PASS}(?: (?:me|us|this|it|(?:my|the|this) {_CONV}))?|(?:be|get|getting|being|this"
+        rf" (?:{_PASS}(?: (?:me|us|this|it|(?:my|the|this) {_CONV}|my (?:contact )?"
+        r"(?:details|number"
+        r"|info|information)))?|(?:be|get|getting|being|this"
         rf"|it|me|us) {_alt(_PASSIVE_WORDS)})(?: over| back| on| up| off| across| in touch| in"
         rf" contact| in)?(?: through)? (?:to|with|on|onto)(?: me| us)? (?P<t>{_CONTACTABLE})"
     ),
@@ -362,6 +373,13 @@ _EXPLICIT: Final = (
         rf"|{_NUMBER}|e ?mail(?: address| id)?(?= (?:i|we) can| to\b| for\b| [?]| where\b|$))"
     ),
     _C(rf" (?P<number>{_NUMBER})"),
+    # a call from the shop's people asked for: "phone call from your staff please"
+    _C(rf" {_CHANNEL} from (?P<t>{_TARGET})"),
+    # the pass elided after another act: "get me out of this bot and over to an agent"
+    _C(
+        rf" {_PASS} (?:me|us)\b(?: [\w']+){{1,6}}? and (?:over|across|through|on) to"
+        rf" (?P<t>{_CONTACTABLE})"
+    ),
     _AVAILABLE := _C(
         rf" (?:is|are)(?: there)? (?:an? |any |the )?(?!{_SOMEONE})(?P<t>{_TARGET}) (?:available"
         r"|free|online|around)\b(?! (?:on|at|during|over|until|after|before|in|24|weekends?"
@@ -386,8 +404,10 @@ _EXPLICIT: Final = (
     ),
     # raising the matter with a person: "take this up with a manager", "complain to a supervisor"
     _C(
-        r" (?:raise|take|lodge|file|make|complain|escalate)(?: (?:this|it|that|(?:an?|my|the)(?:"
-        rf" \w+)? complaint|the matter|this matter|my case))?(?: up)? (?:to|with) (?P<t>{_TARGET})"
+        r" (?:raise|take|lodge|file|make|complain|escalate)(?: (?:this|it|that"
+        r"|(?:an?|my|the|this)(?:"
+        rf" \w+)? complaint|the matter|this matter|my case))?(?: up)?(?: directly| personally"
+        rf"| formally| officially| straight)? (?:to|with) (?P<t>{_TARGET})"
     ),
     # a person brought into the conversation or the case: "put a manager on", "loop in someone
     # from sales", "assign an agent to my ticket"
@@ -439,7 +459,10 @@ _GATES: Final = (
 )
 _TERSE: Final = _C(
     # "Dear Customer Services," opens a letter: it addresses the team, it asks for no one.
-    rf"(?! dear\b) (?:(?:{_FILLER}) )*(?:{_TARGET}|{_CHANNEL}|{_NUMBER}|e ?mail(?: address| id)?)"
+    r"(?! dear\b)(?! (?:hi|hello|hey|hiya|greetings|good (?:morning|afternoon|evening))"
+    r" (?:the |dear )?"
+    r"(?:team|support team|support|customer service|customer care|all|everyone|guys|folks)\b)"
+    rf" (?:(?:{_FILLER}) )*(?:{_TARGET}|{_CHANNEL}|{_NUMBER}|e ?mail(?: address| id)?)"
     rf"(?: (?:{_FILLER}|{_TARGET}|chat|talk|call|support|help|contact|available|needed|required"
     r"|link|address|details|info|request|wanted|to (?:talk|speak|chat|answer|call)))*"
 )
@@ -592,7 +615,8 @@ _IMPLICIT: Final = (
         rf" the other (?:end|side)|awake)(?= [?!.]|$)|^ hel+o{{2,}} \?|^ (?:hel+o+|hi|hey) \? (?:i"
         r" am |been |still )*waiting\b| (?:some|any)(?:thing|one|body) with (?:an? )?(?:actual "
         r"|real |working )?(?:brain|pulse|heartbeat)\b| (?:no|without a) (?:brain|pulse"
-        rf"|heartbeat)\b| (?:is|are) there (?:a |any )?(?:real )?(?:{_alt(_PERSON_WORDS)}|one"
+        rf"|heartbeat)\b| you (?:are )?(?:not|never){_VERY} (?:human|real)\b| (?:is|are) there"
+        rf" (?:a |any )?(?:real )?(?:{_alt(_PERSON_WORDS)}|one"
         r"|body)(?= [?!.]|$)| (?:does|do|will|would|is|are) (?:a |any )?(?:real )?(?:human|person"
         rf"|people|anyone|anybody|someone|somebody)(?: \w+){{0,3}}? (?:read|reading|see|seeing"
         r"|check|checking|answer|answering|look|looking|work (?:there|here)|works (?:there"
@@ -622,7 +646,8 @@ _IMPLICIT: Final = (
         rf"|work|works|read|reads)\b| (?:can|could|would|will) (?:{_SOMEONE}|an? (?:person"
         rf"|human)){_WHERE}(?: please| just| at least)* (?:{_HANDLE}|confirm|check|override"
         rf"|approve)| {_SOMEONE} (?:available|around|free)\b| who is (?:your|the) (?:supervisor"
-        r"|manager|boss)\b| (?:real|actual|live) (?:human|person|people|agent)s?\b| (?:human"
+        r"|manager|boss)\b|(?<! i am a)(?<! i am an)(?<! he is a)(?<! she is a)(?<! they are)"
+        r"(?<! we are) (?:real|actual|live) (?:human|person|people|agent)s?\b| (?:human"
         rf"|personal) touch\b| (?:{_SOMEONE}|(?:an? )?(?:{_alt(_PERSON_WORDS)}|staff|staff member"
         r"|manager|supervisor)) (?:\w+ )?(?:needs? to|should|could|can|would|has to|must)(?:"
         rf" have)?(?: actually| even| really| just| please)? (?:{_HANDLE}|{_HELPISH}|approve"
@@ -630,6 +655,13 @@ _IMPLICIT: Final = (
         r"|done)\b| (?:easier|quicker|faster|better|further) (?:to (?:just )?(?:call|ring|phone)"
         r"|on the phone|by phone)\b| (?:i|we) (?:should|might)(?: just| probably| maybe| better)*"
         r" (?:call|ring|phone)\b"
+        # what a person would have done: "a real employee would have refunded me by now"
+        rf"| (?:an?|any) (?:real |actual |live )?(?:{_alt(_PERSON_WORDS)}|{_alt(_ROLE_WORDS)})"
+        r" (?:would|could)(?: have)? (?:\w+ )?\w+"
+        # nobody there: "anyone alive over there?", "so nobody is actually there"
+        r"| (?:anyone|anybody|someone|somebody) (?:alive|awake)\b| (?:nobody|no one|noone)"
+        r" (?:is |'s )?(?:actually |really |even )*(?:there|here|home|around)\b"
+        rf"| stuck (?:with|talking to|chatting (?:to|with)) (?:an? |this |the |some )?{_BOT}"
     ),
 )
 
@@ -653,12 +685,13 @@ _TRANSPARENT: Final = _words(
     " even actually just want need needs wants has one looking trying planning to like would do did"
     " will have be going wish am is are ever at all necessarily think mean please a the any an more"
     " make made interested in reason point for specifically human person real agent wait waiting"
+    " bothered fussed keen about"
     " does"
 )
 _REPORTED: Final = _words(
     "told said says asked advised suggested recommended instructed supposed promised already was"
     " were called rang phoned emailed contacted messaged spoke talked chatted gave sent got did"
-    " found previously earlier yesterday last used had after since"
+    " found previously earlier yesterday last used had after since missed"
 )
 # The customer repeating their own request: "I already said I want a person".
 _REITERATED: Final = re.compile(r"\b(?:i|we)(?: already| just)? (?:said|told you|asked)\b")
@@ -690,6 +723,8 @@ _ANTECEDENT: Final = re.compile(
 # person collect it").
 _FOLLOW_OK: Final = _words(
     "please now asap to who that on for here today again right immediately urgently else about"
+    " mate mates bro bruv buddy pal dude sir madam maam boss love hun luv fam"
+    " sometime soon tomorrow tonight later next this when whenever during within before after by"
     " over quick quickly real fast omg lol"
     " regarding with from in at thanks thank so and or if then who available pls not instead rather"
     " than but because since as ok okay already too also involved assigned present being beings"
@@ -699,6 +734,13 @@ _FOLLOW_OK: Final = _words(
 _HELP_ASKED: Final = re.compile(r" (?:help|assist|answer)(?: me| us)?$")
 _IMPERATIVE: Final = _words("give get send bring")
 _AUXILIARIES: Final = _words("will would does is can could never did")
+# What is said of an act named as a subject: "talking to people is hard for him"
+_SAID_OF_THE_ACT: Final = re.compile(
+    r"(?:\S+ ){0,5}?(?:is|was|are|makes|made|feels|seems|gets) (?:so |too |really |very |quite )?"
+    r"(?:hard|difficult|tough|easier|harder|impossible|stressful|scary|awkward|not|never|a pain)\b"
+)
+_YOU_ALL: Final = frozenset({"you", "you guys", "you all", "you lot"})
+_SEE_YOU: Final = _words("later soon tomorrow next")
 _NOUN_BEFORE: Final = _words("a an the my your this that our their his her live second new another")
 _AFTER_PAST: Final = _words(
     "was were had did said told gave hung promised called sent left took brought came went broke"
@@ -840,6 +882,10 @@ def _veto(norm: str, match: re.Match[str]) -> _Veto | None:
         return "none", _PAST  # "your agent was rude", "the line last night"
     if not words and set(following[:1]) & _AUXILIARIES and {"never", "not"} & set(following[:3]):
         return "none", _NEGATED  # the act as a subject: "talking to a person won't help"
+    if first.endswith("ing") and _SAID_OF_THE_ACT.match(" ".join(following[:8])):
+        return "none", _OTHER_SENSE  # "talking to people on the phone is hard for him"
+    if groups.get("t") in _YOU_ALL and following[:1] and following[0] in _SEE_YOU:
+        return "none", _OTHER_SENSE  # "I'll talk to you guys later": a goodbye
     if _ROLE_LABEL.match(norm):
         return "none", "the words pose as an instruction to the system, not the customer's"
     if (
@@ -869,12 +915,19 @@ def _veto(norm: str, match: re.Match[str]) -> _Veto | None:
             return "none", _OTHER_SENSE  # a thing sent: "email me a transcript", "text me the code"
         if _GIVEN.search(norm) or {"preferences", "settings", "only"} & set(words):
             return "none", _OWN  # "contact me at sam@example.com": the customer's own details
-    if groups.get("number") and (
-        set(words) & _EDITS
-        or (set(words[-3:]) & (_MINE | {"'s"}) and not re.search(_alt(_DEPT_WORDS), match.group()))
-        or (following[:1] and following[0] in _EDITS | _SUBJECT_VERBS | {"on", "in"})
-        or set(following[:2]) & _MINE
-        or _GIVEN.search(" ".join(words))
+    if (
+        groups.get("number")
+        and (
+            words[-1:] == ["from"]  # "a missed call from your number": where a call came from
+            or set(words) & _EDITS
+            or (
+                set(words[-3:]) & (_MINE | {"'s"})
+                and not re.search(_alt(_DEPT_WORDS), match.group())
+            )
+            or (following[:1] and following[0] in _EDITS | _SUBJECT_VERBS | {"on", "in"})
+            or set(following[:2]) & _MINE
+            or _GIVEN.search(" ".join(words))
+        )
     ):
         return "none", _OWN
     if groups.get("number") and not (

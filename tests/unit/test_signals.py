@@ -629,3 +629,58 @@ def test_the_guard_refuses_words_with_no_words_in_them(words: str) -> None:
 )
 def test_a_letter_addressed_to_the_team_asks_for_no_one(text: str) -> None:
     assert detect_human_request(text).kind == "none"
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "could I have a yarn with an actual person about the refund",
+        "can we set up a call with one of your support agents on friday?",
+        "get me out of this chat and over to a person please",
+        "please pass my number to someone who can phone me back",
+        "I'd prefer to be handed to a staff member",
+        "could you get somebody on your returns team to reach out to me",
+        "just put me through to a human, cheers mate",
+        "a callback from your team please",
+        "let me speak with the head of your complaints department",
+        "I wish to take this complaint straight to a supervisor",
+        "may I please speak to a gentleman from the company",
+        "it would be good if a member of staff could look at this and get back to me",
+    ],
+)
+def test_more_ways_of_asking_for_a_person_are_explicit(text: str) -> None:
+    assert detect_human_request(text).kind == "explicit"
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "hello team, my blender arrived with a cracked jug",
+        "hi support team, where is order 1043?",
+        "I'll speak to you guys tomorrow, need to dash",
+        "not fussed about talking to anyone, just need the refund",
+        "speaking to people on the phone is really hard for my dad, so we use the chat",
+        "I had a missed call from your number, was it about my order?",
+    ],
+)
+def test_greetings_goodbyes_and_tales_about_talking_are_no_request(text: str) -> None:
+    assert detect_human_request(text).kind != "explicit"
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "a real person would have sorted this in two minutes",
+        "is anybody awake over there?",
+        "so no one is really there then",
+        "why am I stuck talking to a robot",
+        "your auto replies are useless",
+        "you're not even human, are you",
+    ],
+)
+def test_more_doubts_about_the_bot_are_implicit(text: str) -> None:
+    assert detect_human_request(text).kind == "implicit"
+
+
+def test_the_customer_calling_themselves_a_real_person_is_no_hint() -> None:
+    assert detect_human_request("I am a real person, why was my account flagged?").kind == "none"
