@@ -118,6 +118,11 @@ _TALK_NOUN = (
     r"|discussion|appointment|meeting|consultation|call|chat|natter|chinwag|yarn)"
 )
 _GOOD = "nice great good better preferred preferable appreciated helpful ideal best"
+_FOREIGN_TALK = r"(?:hablar|baat|parler|falar|sprechen|connect karo|connect kar do|transfer karo)\b"
+_FOREIGN_PERSON = (
+    r"(?:agent|agente|human|humano|humana|persona|real person|conseiller|atendente|mitarbeiter"
+    r"|mitarbeiterin|operador|asesor|insaan)\b"
+)
 _TALK = _alt(_TALK_WORDS)
 _REACH, _PASS = _alt(_REACH_WORDS), _alt(_PASS_WORDS)
 _ACT_WORDS: Final = _words(" ".join((_TALK_WORDS, _REACH_WORDS, _PASS_WORDS)))
@@ -373,6 +378,12 @@ _EXPLICIT: Final = (
         rf"|{_NUMBER}|e ?mail(?: address| id)?(?= (?:i|we) can| to\b| for\b| [?]| where\b|$))"
     ),
     _C(rf" (?P<number>{_NUMBER})"),
+    # the same asked in the languages customers mix in: "I need hablar con un agente humano",
+    # "real person se baat karni hai", "parler a un conseiller" (as the normaliser reads them)
+    _C(
+        rf" {_FOREIGN_TALK}(?: \S+){{0,4}}? {_FOREIGN_PERSON}| {_FOREIGN_PERSON}(?: \S+){{0,3}}?"
+        rf" {_FOREIGN_TALK}"
+    ),
     # a call from the shop's people asked for: "phone call from your staff please"
     _C(rf" {_CHANNEL} from (?P<t>{_TARGET})"),
     # the pass elided after another act: "get me out of this bot and over to an agent"

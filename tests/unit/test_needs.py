@@ -1397,3 +1397,8 @@ def test_put_that_on_my_account_beside_a_late_parcel_is_the_credit() -> None:
 )
 def test_a_share_of_the_price_back_is_no_return(text: str) -> None:
     assert understand(text).request_kind == "partial_refund"
+
+
+def test_the_correct_size_asked_for_without_an_article_is_a_wrong_item() -> None:
+    text = "ordered size 10 but the pair inside is size 8, kindly arrange correct size, order 4410"
+    assert understand(text).intent == "wrong_item"

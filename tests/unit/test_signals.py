@@ -684,3 +684,19 @@ def test_more_doubts_about_the_bot_are_implicit(text: str) -> None:
 
 def test_the_customer_calling_themselves_a_real_person_is_no_hint() -> None:
     assert detect_human_request("I am a real person, why was my account flagged?").kind == "none"
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "por favor, quiero hablar con una persona",
+        "je voudrais parler avec un agent svp",
+        "aap please kisi real person se baat karwa do",
+    ],
+)
+def test_a_person_asked_for_in_a_language_customers_mix_in_is_explicit(text: str) -> None:
+    assert detect_human_request(text).kind == "explicit"
+
+
+def test_talking_about_an_order_in_spanish_asks_for_no_one() -> None:
+    assert detect_human_request("quiero hablar de mi pedido 4410").kind != "explicit"
