@@ -146,6 +146,8 @@ _CREDIT_ASKED = (
     rf"(?<!store )(?<!shop )(?<!account )(?<!site )(?<!gift ){_any(_CREDIT_WORDS)}(?! card)"
     r"|\b(?:something|anything|what \w+ \w+ give me) for"
     r" (?:the|my|all the|this) (?:wait|waiting|delay|trouble|inconvenience|hassle)\b"
+    r"|\bdeserve (?:\w+ ){0,3}?(?:dollars|pounds|euros|bucks|quid|credit|compensation|something)\b"
+    r"|\bfor (?:waiting|the wait)(?: so| this| that)? long\b"
 )
 _CANCEL_WORDS = (
     "cancel cancels cancelled canceled cancelling canceling cancellation call_off called_off"
@@ -222,6 +224,7 @@ _VAGUE_VERBS: Final = words(
 )
 _DELIVERY_VERBS: Final = words(_SEND_WORDS + " sent delivered shipped posted dispatch")
 _PURCHASE_VERBS: Final = words("buy order purchase get have")
+_BUYING: Final = words("buy purchase")  # "can I buy just that part?": a thing to be sold
 _PERSON: Final = words(_PERSON_WORDS)
 # What the customer bought, however it is called: never the name of a request.
 _PURCHASE: Final = words(
@@ -486,7 +489,7 @@ _REFUND = (
     # "do I need to send it back?" asks whether, it asks for no refund
     r"(?<!do i need to )(?<!do i have to )(?<!should i )(?<!must i )"
     rf"(?:{_any(_MONEY_WORDS)}|{_any(_RETURN_WORDS)}(?! (?:policy|address|label|customer))"
-    r"|\b(?:send|take|ship|bring) (?:\w+ ){0,5}?back\b(?! to me))"
+    r"|\b(?:send|take|ship|bring|give) (?:\w+ ){0,5}?back\b(?! to me))"
 )
 # Where it is, whether it shipped, when it comes, any news.
 _STATUS = (
@@ -584,6 +587,8 @@ def _payment_matter(line: str) -> str | None:
 _PARTIAL_REFUND: Final = re.compile(
     r"\b(?:refund|reimburse|credit|give|pay)(?:ed)? (?:me |us )?(?:back )?(?:the |a )?"
     r"\d+(?:[.,]\d+)? ?(?:%|percent\b|per cent\b)"
+    r"|\b(?:refund|reimburse)\w* (?:me |us )?(?:back )?(?:the |a |my )?(?:\w+ )?(?:tax|vat|gst"
+    r"|part|portion|share|half|rest|remainder|balance)\b"
 )
 
 
@@ -604,6 +609,9 @@ _A_MATTER_OF_TASTE: Final = re.compile(
 # A fault that came later is a warranty matter, not damage on arrival.
 _LATER_FAULT = re.compile(
     r"\b(?:stopped|quit) (?:working|\w+ing)\b|\b(?:broke|died|failed|packed up) after\b"
+    # an accident at home: "my cat knocked it off the desk", "I dropped it", "the kids sat on it"
+    r"|\b(?:i|we|my \w+|the (?:cat|dog|kids?|children|baby|toddler)) (?:accidentally |then )?"
+    r"(?:dropped|knocked|sat on|stepped on|spilled|spilt|stood on|ran over|threw|broke)\b"
 )
 _CLAUSE_END: Final = words('. , ; : ! ? " but and so just though however')
 
@@ -746,6 +754,7 @@ _OWN_WISH = (
     r"|i (?:just |really |only |simply )?(?:want|need) (?:you to |to )?"
     r"|(?:i am|we are) (?:asking|requesting) (?:you )?(?:to |for )"
     r"|(?:i|we) (?:was |were |am |are )?hoping (?:to |you (?:could|can|would) |for )"
+    r"|(?:i|we) (?:would )?expect (?:you to |to )"
 )
 # A wish with its subject left out, at a clause's start: "need the invoice reissued".
 _BARE_WISH = r"(?:need|want|would like) (?:you to |to )?"
@@ -947,7 +956,7 @@ def _kind(ws: list[str], *, passive: bool, own_wish: bool) -> str | None:
         # "need the invoice reissued": the participle is the request, the thing its object.
         ws, passive = [ws[done_to], *ws[:done_to], *ws[done_to + 1 :]], True
         verb, i, lead = _content(ws, 0, verb=True)
-    if lead in _DEFINITE:
+    if lead in _DEFINITE and not (verb[:1] and verb[0] in _BUYING):
         return None  # "I need the blender I paid for": their own thing, no service
     if passive:  # "can it be delivered on saturday" -> deliver_on_saturday
         verb = [_lemma(w) for w in verb]
@@ -985,7 +994,7 @@ def _kind(ws: list[str], *, passive: bool, own_wish: bool) -> str | None:
             obj = [ws[j], *place]
         elif place and ws[j] == "in" and not any(w in _PURCHASE for w in place):
             obj = place  # a phrasal verb: "throw in a spare jug"
-    if verb[0] in _LIGHT_VERBS:
+    if verb[0] in _LIGHT_VERBS and not (verb[0] in _BUYING and det in _DEFINITE):
         verb = verb[1:]  # "do you offer assembly" -> assembly; "can you do something" -> None
         if not verb and obj[:1] and obj[0] in _PLACE_PREPOSITIONS:
             return None  # "will I get it by friday": when it comes, not a thing asked for
@@ -999,6 +1008,10 @@ def _kind(ws: list[str], *, passive: bool, own_wish: bool) -> str | None:
         return None  # "is there a problem?", "deliver it on time": nothing of its own is asked
     if not parts or not _understood(verb, obj) or all(_needs_word(w) for w in parts):
         return None  # an unknown word, or a need the classes above know without its details
+    if parts[0] in _PLACING_VERBS and all(
+        w in _PLACE_PREPOSITIONS or w in _STORE for w in parts[1:]
+    ):
+        return None  # "put it on my account": what "it" is, the words do not say
     return "_".join(parts)
 
 
@@ -1101,6 +1114,8 @@ def _framed_request(line: str, *, beside_a_need: bool = False) -> tuple[str, int
             continue  # "it came in a small, I need a medium": the thing the need puts right
         passive = bool(frame.group("passive") or frame.group("after"))
         kind = _kind(rest, passive=passive, own_wish=bool(frame.group("self")))
+        if kind is None and rest[:1] and rest[0] in _PLACING_VERBS and rest[1:2] in _THEM:
+            kind = _placed_thing(rest[0], line[: frame.start()])  # "... 72 points. add them?"
         if (
             kind is not None
             and not _asks_for_credit_or_replacement(kind)
@@ -1108,6 +1123,18 @@ def _framed_request(line: str, *, beside_a_need: bool = False) -> tuple[str, int
         ):
             return kind, frame.end()
     return None
+
+
+_THEM: Final = (["it"], ["them"], ["those"], ["these"])
+_GRANTED_THING: Final = re.compile(
+    r"\b(?P<thing>points|rewards|reward|vouchers?|discount|code|cashback|stamps|miles)\b"
+)
+
+
+def _placed_thing(verb: str, before: str) -> str | None:
+    """ "can you add them?" after "should have been 72 points": the points, added."""
+    things = _GRANTED_THING.findall(before)
+    return f"{verb}_{things[-1]}" if things else None
 
 
 def _asks_for_credit_or_replacement(kind: str) -> bool:
@@ -1168,6 +1195,21 @@ def _noun_question(line: str) -> str | None:
     ):
         return None
     return "_".join(ws)
+
+
+# "any bulk/trade discount if I order 15?": an offer asked about, named by its kind.
+_ANY_OFFER: Final = re.compile(
+    r"\bany (?P<np>(?:[a-z]+ ){0,2}?)(?:discount|discounts|deal|deals|offer|offers|promotion"
+    r"|promotions|promo|reduction)\b"
+)
+
+
+def _offer_asked(line: str) -> str | None:
+    found = _ANY_OFFER.search(line)
+    if found is None or "?" not in line[found.end() :]:
+        return None
+    words_of = [w for w in found.group("np").split() if _known(w) and w not in _FUNCTION]
+    return "_".join([*words_of, "discount"])
 
 
 def _never_got(line: str) -> str | None:
@@ -1285,6 +1327,8 @@ def understand(text: str) -> Understanding:
     framed = _framed_request(rest, beside_a_need=bool(found))
     if framed is not None and _only_moving_told(found, line, text):
         found = [(p, i) for p, i in found if i != "address_change"]  # the move is backstory
+    if framed is not None and _only_backstory(found, line):
+        found = []  # "it leaked and tripped the circuit; I expect you to cover the bill"
     commanded = framed is None and not found and (framed := _imperative(rest)) is not None
     kind = framed[0] if framed else None
     if framed is not None:
@@ -1321,7 +1365,7 @@ def understand(text: str) -> Understanding:
         else:
             needs, at, later_fault = ["refund"], (0,), True
     intent = needs[0] if needs else None
-    asked_about = _noun_question(rest) or granted if intent is None else None
+    asked_about = _noun_question(rest) or _offer_asked(rest) or granted if intent is None else None
     problem = intent in ("damaged", "wrong_item")
     return Understanding(
         intent=intent,
@@ -1339,6 +1383,23 @@ def understand(text: str) -> Understanding:
         reaction=_reaction(line) if intent is None else None,
         also=tuple(needs[1:]),
         at=at,
+    )
+
+
+_PROBLEMS: Final = frozenset({"damaged", "wrong_item"})
+# What putting a problem right asks for: with none of it, the problem is a claim's backstory.
+_REMEDY_ASKED: Final = re.compile(
+    r"\b(?:replace\w*|exchange\w*|swap\w*|new one|another one|refund\w*|money back|fix\w*"
+    r"|repair\w*|credit\w*|compensat\w*|send (?:me |us )?(?:a |an |another |the right )"
+    r"|return\w*)\b"
+)
+
+
+def _only_backstory(found: list[tuple[int, Intent]], line: str) -> bool:
+    return (
+        bool(found)
+        and all(intent in _PROBLEMS for _, intent in found)
+        and not _REMEDY_ASKED.search(line)
     )
 
 

@@ -1402,3 +1402,76 @@ def test_a_share_of_the_price_back_is_no_return(text: str) -> None:
 def test_the_correct_size_asked_for_without_an_article_is_a_wrong_item() -> None:
     text = "ordered size 10 but the pair inside is size 8, kindly arrange correct size, order 4410"
     assert understand(text).intent == "wrong_item"
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "please refund the VAT on order 4410, we're a business",
+        "can you reimburse the tax part of 1042?",
+        "just refund me half, I'll keep it",
+    ],
+)
+def test_a_part_of_the_price_back_is_no_return_of_the_order(text: str) -> None:
+    assert understand(text).request_kind == "partial_refund"
+
+
+def test_giving_it_back_for_the_money_is_a_return() -> None:
+    assert understand("can I give it back and get the money? order 4410").intent == "refund"
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "I reckon I deserve a few dollars for this, order 2051",
+        "surely something for waiting so long? order 2051",
+    ],
+)
+def test_compensation_claimed_is_the_late_delivery_rules(text: str) -> None:
+    understood = understand(text)
+    assert understood.intent == "late_delivery"
+    assert understood.wants_credit
+
+
+def test_a_fault_told_as_the_cause_of_a_claim_is_the_claims_backstory() -> None:
+    text = (
+        "the kettle from 1043 leaked all over the worktop and ruined it, "
+        "I expect you to cover the cost of the worktop"
+    )
+    understood = understand(text)
+    assert understood.intent == "service_request"
+    assert understood.also == ()
+
+
+def test_a_fault_with_a_remedy_asked_beside_a_request_keeps_both() -> None:
+    understood = understand("the lamp is cracked, please replace it, and can you gift wrap it?")
+    assert understood.intent == "damaged"
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "I dropped the lamp yesterday and the shade cracked, order 1042",
+        "the dog knocked the vase over and it broke",
+    ],
+)
+def test_damage_from_an_accident_at_home_is_no_damage_on_arrival(text: str) -> None:
+    assert understand(text).intent != "damaged"
+
+
+def test_asking_to_buy_a_part_is_a_request_of_its_own() -> None:
+    assert understand("can I buy just the lid for it?").request_kind == "buy_lid"
+
+
+def test_any_discount_asked_about_is_named() -> None:
+    understood = understand("cheers. any student discount if I order two?")
+    assert understood.asked_about == "student_discount"
+
+
+def test_them_after_the_points_are_the_points() -> None:
+    text = "order 4410 should have earned 60 points and it didn't, can you add them?"
+    assert understand(text).request_kind == "add_points"
+
+
+def test_put_it_on_my_account_alone_is_not_understood() -> None:
+    assert understand("just put it on my account").intent is None
