@@ -273,9 +273,24 @@ def identify_customer(
         latest = extract_identifiers(
             message, expecting=(*state.pending_disambiguation, *state.asked_for)
         )
-        if latest and latest != state.identifiers:
+        corrected = _replaces(latest, state.identifiers) or _OWNS_A_SLIP.search(message)
+        if latest and latest != state.identifiers and corrected:
             result = match_customer(candidates, given=latest)
     return result, state.record_match(result)
+
+
+_OWNS_A_SLIP: Final = re.compile(
+    r"\b(?:typed (?:it )?wrong|wrong (?:one|number|email|phone)|typo|my mistake|my bad|sorry|oops"
+    r"|i meant|use (?:this|my|the) \w+ instead|try (?:this|that|my)|correct one)\b",
+    re.I,
+)
+
+
+def _replaces(latest: Identifiers, typed: Identifiers) -> bool:
+    """A correction gives again a kind typed before with another value ("sorry, it's 2051");
+    a new kind beside the old one (another customer's order after your own phone) is no
+    correction, and both must then belong to one customer."""
+    return any(set(typed.values(kind)) - set(latest.values(kind)) for kind in latest.kinds())
 
 
 def promises_handoff(reply: str) -> bool:

@@ -103,10 +103,13 @@ _NOT_A_REFERENCE: Final = frozenset(
         "room",
         "floor",
         "box",
+        "not",  # "it's 2051 not 2015": the number written off
     ]
 )
 _OPENS = re.compile(r"\s*[-:\u2013\u2014]\s+\w")  # "it's 7702 - the mat ..."
 _COPULAS: Final = frozenset(["is", "are", "was", "were", "be", "s"])
+# Words that own up to a slip: the number after them corrects it.
+_SLIP_OWNED: Final = frozenset(["mistake", "sorry", "oops", "whoops", "correction", "typo", "bad"])
 _ASKING_WHICH: Final = frozenset(["where", "what", "how", "when", "whats", "wheres", "hows"])
 _BEFORE_A_YEAR: Final = frozenset(["in"])
 _YEAR = re.compile(r"(?:19|20)\d\d")
@@ -259,6 +262,8 @@ def _not_a_reference(before: list[str], number: str, *, opens: bool) -> bool:
         return False  # "where is 7702", "what's 4410 doing"
     opening = opens and len(number) >= 4
     ordered = "order" in (b.lower() for b in before[:-2])
+    if word in ("s", "is") and {b.lower() for b in before[-2:-1]} & _SLIP_OWNED:
+        return False  # "oh sorry my mistake, is 2051 not 2015"
     if word in ("s", "is") and before[-2:-1] == ["it"] and (opening or ordered):
         # "it's 7702 - the mat is cheaper now", "cancel my blender order, it's 71288"
         return False

@@ -224,6 +224,7 @@ _VAGUE_VERBS: Final = words(
 )
 _DELIVERY_VERBS: Final = words(_SEND_WORDS + " sent delivered shipped posted dispatch")
 _PURCHASE_VERBS: Final = words("buy order purchase get have")
+_PAPERS: Final = words("invoice invoices receipt receipts")  # "I need the invoice in euros"
 _BUYING: Final = words("buy purchase")  # "can I buy just that part?": a thing to be sold
 _PERSON: Final = words(_PERSON_WORDS)
 # What the customer bought, however it is called: never the name of a request.
@@ -488,7 +489,8 @@ _CANCEL = (
 _REFUND = (
     # "do I need to send it back?" asks whether, it asks for no refund
     r"(?<!do i need to )(?<!do i have to )(?<!should i )(?<!must i )"
-    rf"(?:{_any(_MONEY_WORDS)}|{_any(_RETURN_WORDS)}(?! (?:policy|address|label|customer))"
+    rf"(?:{_any(_MONEY_WORDS)}|{_any(_RETURN_WORDS)}(?! (?:policy|address|label|customer|time"
+    r"|window|period|deadline|date|limit))"
     r"|\b(?:send|take|ship|bring|give) (?:\w+ ){0,5}?back\b(?! to me))"
 )
 # Where it is, whether it shipped, when it comes, any news.
@@ -956,7 +958,8 @@ def _kind(ws: list[str], *, passive: bool, own_wish: bool) -> str | None:
         # "need the invoice reissued": the participle is the request, the thing its object.
         ws, passive = [ws[done_to], *ws[:done_to], *ws[done_to + 1 :]], True
         verb, i, lead = _content(ws, 0, verb=True)
-    if lead in _DEFINITE and not (verb[:1] and verb[0] in _BUYING):
+    named = verb if own_wish else _content(ws, i)[0]
+    if lead in _DEFINITE and not (verb[:1] and verb[0] in _BUYING) and not _PAPERS & set(named):
         return None  # "I need the blender I paid for": their own thing, no service
     if passive:  # "can it be delivered on saturday" -> deliver_on_saturday
         verb = [_lemma(w) for w in verb]
@@ -1449,8 +1452,9 @@ _NAME_FRAMES: Final = tuple(
     for frame in (
         rf"(?i:\b(?:this\s+is|my\s+name\s+is|my\s+name's|name\s*:))\s+{_ANY_NAME}",
         rf"(?i:\b(?:i\s+am|i'm|it's|it\s+is))\s+{_FULL_NAME}",
-        rf"^\s*(?i:hi|hello|hey)?[,!.\s]*{_FULL_NAME}\s+(?i:here)\b",
-        rf"^\s*{_FULL_NAME}\s*[.,:;!-]",
+        rf"^\s*(?i:hi|hello|hey)?(?i: there)?[,!.\s]*{_FULL_NAME}\s+(?i:here|speaking)\b",
+        rf"^\s*(?:(?i:hi|hello|hey|hiya|good\s+(?:morning|afternoon|evening))(?i:\s+there)?[,!.\s]+)?"
+        rf"(?i:is\s+)?{_FULL_NAME}\s*[.,:;!-]",
         # one run of spaces at a time: "\s*-*\s*" over a long run of spaces is quadratic
         rf"(?i:thanks|thank\s+you|cheers|regards|best|sincerely)[,!.]?\s*(?:[-\u2013\u2014]+\s*)?"
         rf"{_ANY_NAME}\s*[.!]?$",

@@ -1475,3 +1475,13 @@ def test_them_after_the_points_are_the_points() -> None:
 
 def test_put_it_on_my_account_alone_is_not_understood() -> None:
     assert understand("just put it on my account").intent is None
+
+
+def test_the_return_window_named_is_no_return_asked() -> None:
+    understood = understand("I know the return time is over, but can you get them repaired?")
+    assert understood.intent == "service_request"
+
+
+def test_paperwork_asked_for_is_a_request_of_its_own() -> None:
+    understood = understand("I need the invoice in euros for order 4410, for my accounts")
+    assert understood.request_kind == "invoice_in_euros"

@@ -1293,3 +1293,36 @@ def test_the_item_named_most_fully_is_the_one_meant() -> None:
     )
     turn = Chat(shop=shop).say("wen@example.org - cancel the standing desk please")
     assert_effect(turn, "cancel_order", order="8101")
+
+
+def test_an_order_of_another_customer_after_your_own_phone_is_never_shown() -> None:
+    chat = Chat()
+    chat.say("hi, it's John Smith, my phone is +1 555 0102. a question about an order")
+    turn = chat.say("order 1042, the desk lamp - has it been delivered?")
+    assert turn.decision.action == "clarify"
+    assert "delivered" not in turn.decision.reply
+    assert "desk lamp" not in turn.decision.reply.lower()
+
+
+@pytest.mark.parametrize(
+    "correction",
+    [
+        "sorry, typed it wrong. use j.smith@example.com instead",
+        "my mistake, the email is j.smith@example.com",
+    ],
+)
+def test_an_identifier_of_another_kind_owned_as_a_correction_replaces_the_slip(
+    correction: str,
+) -> None:
+    chat = Chat()
+    chat.say("where is my kettle? my phone is +1 555 0199")
+    turn = chat.say(correction)
+    assert turn.decision.action == "resolve"
+    assert "1043" in turn.decision.reply
+
+
+def test_a_number_corrected_with_not_is_the_new_one() -> None:
+    chat = Chat()
+    chat.say("John Smith here, please cancel order 2015, the bookshelf")
+    turn = chat.say("oh sorry my mistake, is 2051 not 2015")
+    assert_effect(turn, "cancel_order", order="2051")
