@@ -58,7 +58,7 @@ def _alt(words: str) -> str:
 
 # -- The lexicon: concept classes as data --------------------------------------------------------
 
-_PERSON_WORDS = "human humans person persons people individual being bod bods"
+_PERSON_WORDS = "human humans person persons people individual being bod bods hooman hoomans"
 _ROLE_WORDS = (
     "agent agents representative representatives rep reps operator operators supervisor supervisors"
     " manager managers advisor advisors adviser advisers specialist specialists staff employee"
@@ -67,7 +67,7 @@ _ROLE_WORDS = (
     " attendant assistant assistants boss bosses superior superiors owner ceo team_leader team_lead"
     " higher_up higher_ups person_in_charge someone_in_charge management higher_authority senior"
     " senior_staff seniors staff_member staff_members team_member team_members worker workers"
-    " engineer engineers adult adults grown_up"
+    " engineer engineers adult adults grown_up grown_ups"
 )
 _SOMEONE_WORDS = "someone somebody anyone anybody some_one some_body any_one any_body whoever"
 _QUAL_WORDS = (
@@ -106,7 +106,7 @@ _REACH_WORDS = (
 _PASS_WORDS = (
     "connect connecting transfer transferring forward redirect route escalate pass hand put patch"
     " switch refer direct move take hand_off handoff get go kick bump putting passing handing"
-    " forwarding escalating switching referring getting link loop flick chuck send shunt"
+    " forwarding escalating switching referring getting link loop flick chuck send shunt endorse"
 )
 _PASSIVE_WORDS = (
     "transferred connected put_through put_in_touch passed handed handed_over escalated redirected"
@@ -118,7 +118,10 @@ _TALK_NOUN = (
     r"|discussion|appointment|meeting|consultation|call|chat|natter|chinwag|yarn)"
 )
 _GOOD = "nice great good better preferred preferable appreciated helpful ideal best"
-_FOREIGN_TALK = r"(?:hablar|baat|parler|falar|sprechen|connect karo|connect kar do|transfer karo)\b"
+_FOREIGN_TALK = (
+    r"(?:hablar|baat|parler|falar|sprechen|makausap|kausapin|connect karo|connect kar do"
+    r"|transfer karo)\b"
+)
 _FOREIGN_PERSON = (
     r"(?:agent|agente|human|humano|humana|persona|real person|conseiller|atendente|mitarbeiter"
     r"|mitarbeiterin|operador|asesor|insaan)\b"
@@ -130,11 +133,14 @@ _ASK_PHRASES = (
     "want need would_like would_love prefer rather request requesting require demand ask_for"
     " asking_for looking_for waiting_for get_me to_get please_get just_get can_i_get could_i_get"
     " may_i_get can_you_get could_you_get give_me find_me bring_me send_me can_i_have request_for"
+    " fetch_me grab_me"
     " provide could_i_have may_i_have can_we_have let_me_have can_i_see arrange schedule book"
     " set_up chance_of"
 )
 # a plea or an adverb may sit inside the frame: "can I pls have a person", "I'd still like one"
-_INSIDE_ASK = "please pls kindly just still really much also actually honestly definitely truly"
+_INSIDE_ASK = (
+    "please pls kindly just still really much also actually honestly definitely truly literally"
+)
 _ASK = _alt(_ASK_PHRASES).replace(" ", rf" (?:{_alt(_INSIDE_ASK)} )?")
 _ASK_WORDS: Final = frozenset(w.split("_")[0] for w in _ASK_PHRASES.split())
 
@@ -156,6 +162,7 @@ _HANDLE = _alt(
         "have_a_look take_a_look have_a_quick_look take_a_quick_look look_at look_into look_over"
         " go_over look_through step_in check handle deal_with review take_over sort_out"
         " investigate examine get_back_to_me reach_out take_care_of sort fix do"
+        " take_it_from_here take_this_from_here"
     )
 )
 _HELP_WORDS: Final = _words(
@@ -189,7 +196,7 @@ _SOMEONE = _alt(_SOMEONE_WORDS)
 _NOUN = _alt(_PERSON_WORDS + " " + _ROLE_WORDS)
 _POST = (
     r"(?: (?:of yours|from (?:your |the )?\w+(?: team| department)?|(?:in|at) (?:your |the )?\w+(?:"
-    r" branch| store| office)?))?"
+    r" branch| store| office)?|of (?:the |your )?(?!(?:my|our|his|her|their)\b)\w+))?"
 )
 _HEAD = rf"(?!'s)(?! {_MODIFIED}\b)(?! 's)"
 _TARGET = (
@@ -200,8 +207,13 @@ _TARGET = (
     rf"{_HEAD}"
     rf"|(?:{_DET} )?(?!(?:my|our|his|her|their) )(?:\w+ )?(?:department|dept|team)s?{_HEAD}|(?:an? "
     rf"|one )?(?:{_QUAL} )*members? of (?:your |the )?(?:\w+ ){{0,2}}(?:staff|team)|(?:{_DET}"
-    rf" )?(?:real|live|actual|human) (?:one|man|woman|guy|lady)s?{_HEAD}|(?:one of )?your (?:people"
+    rf" )?(?:real|live|actual|human) (?:one|man|woman|guy|lady)s?{_HEAD}|(?:one of )?"
+    r"(?:your|una|yer)"
+    r" (?:people"
     r"|staff|team|office|company|business|lot)"
+    # "anyone with a heartbeat", "one of the okes in your support team"
+    rf"|{_SOMEONE} with an? (?:pulse|heartbeat|brain)|one of the \w+ (?:in|from|at|on) (?:your|the)"
+    r" (?:\w+ )?(?:team|department|staff|office)"
     # a role by what it heads: "your head of customer service", "the director of sales"
     r"|(?:the |your |a )?(?:head|director|chief|leader|lead|vp) of (?:the |your )?(?:\w+ ){0,2}?"
     rf"(?:{_alt(_DEPT_WORDS)}|department|team|support|service|services|sales|complaints|operations)"
@@ -248,12 +260,14 @@ _FILLER = _alt(
 
 # The customer's matter, for a person to look at ("check my order") or to be passed on.
 _CONV = (
-    r"(?:call|chat|case|issue|ticket|query|complaint|conversation|request|problem|matter|claim)\b"
+    r"(?:call|chat|case|issue|ticket|query|complaint|conversation|request|problem|matter|claim"
+    r"|concern)\b"
 )
 _OBJECT = (
     r"(?: (?:to |at )?(?:it|this|that|these|me|us|(?:(?:my|the|this|our) )?(?:\w+ )?(?:order|case"
     r"|account|issue|problem|complaint|query|claim|ticket|request|refund|parcel|delivery|invoice"
-    r"|booking|item|situation|matter|return|application|chat|conversation|thread)s?)\b|(?= [.,;:!?]"
+    r"|booking|item|situation|matter|return|application|chat|conversation|thread|photo|picture"
+    r"|image|document|evidence|damage)s?)\b|(?= [.,;:!?]"
     r"|$| (?:please|for me|instead|now|asap|again|personally|from here)\b))"
 )
 _MATTER: Final = re.compile(
@@ -314,7 +328,7 @@ _EXPLICIT: Final = (
     ),
     _C(
         rf" (?:(?:transfer|connect|escalate|forward) (?:me|us|this|it|(?:(?:my|the|this) )?{_CONV})"
-        r"|(?:put|patch) (?:me|us) through|(?:hand|pass) (?:me|us|this|it) (?:over|on)"
+        r"|(?:put|patch) (?:me|us) through|(?:hand|pass) (?:me|us|this|it) (?:over|on|off)"
         rf"|escalate)(?: over| across| through)?(?: to (?:someone|somebody))?{_END}| (?:yes|y|ok"
         r"|okay|sure|yeah|yep|go ahead and)(?: [;,:])?(?: please)? (?:(?:transfer|connect"
         rf"|escalate)(?: me)?{_END}|to (?:the |a )?(?:{_TARGET}|{_CHANNEL}) (?:option|offer)\b)"
@@ -356,8 +370,8 @@ _EXPLICIT: Final = (
         rf" (?P<t>{_TARGET})(?: (?:anywhere|somewhere|here|there|in|at|on|this|that|the|your|our"
         r"|company|business|place|shop|store|office|team|building)){0,5}?"
         r" (?:that |who |whom )?(?:i|we) (?:can|could|may|might|should)"
-        rf" (?:{_TALK}|{_REACH}|ask|have {_TALK_NOUN} with)\b| (?:{_TARGET}) to {_TALK} (?:to"
-        r"|with)\b"
+        rf" (?:{_TALK}|{_REACH}|ask|have {_TALK_NOUN} with)\b| (?:{_TARGET}) to {_TALK}(?: (?:to"
+        r"|with)\b|(?= or\b| [?.!,]|$))"
     ),
     # getting through to the company: "how do I get thru", "where is your support"
     _C(
@@ -384,6 +398,43 @@ _EXPLICIT: Final = (
         rf" {_FOREIGN_TALK}(?: \S+){{0,4}}? {_FOREIGN_PERSON}| {_FOREIGN_PERSON}(?: \S+){{0,3}}?"
         rf" {_FOREIGN_TALK}"
     ),
+    # ultimatums and routes: "either I get a real person or ...", "unless a person gets on this
+    # chat", "send a real person my way", "could this go to a person", "so a human picks it up",
+    # "this needs a human", "I want to do this with a staff member"
+    _C(
+        rf" (?:either|unless|until) (?:i|we) (?:get|see|speak to|talk to) (?P<t>{_TARGET})|"
+        rf" unless (?P<t2>{_TARGET}) (?:gets?|comes?|hops?|jumps?) (?:on|in|into)\b|"
+        rf" send (?P<t3>{_TARGET}) (?:my|our) way\b|"
+        rf" (?:could|can|should|would|will) (?:this|it|my (?:\w+ )?{_CONV}) (?:please )?(?:go|be"
+        rf" sent|be passed|be forwarded|be given) to (?P<t4>{_TARGET})|"
+        rf" so (?:that )?(?P<t5>{_TARGET}) (?:can |will |could )?(?:picks? (?:it|this) up"
+        r"|looks? (?:at"
+        r"|into)|reviews?|handles?|deals? with|sees?|checks?|take a look)\b|"
+        rf" (?:this|it|that|my (?:\w+ )?{_CONV}) (?:really |definitely |clearly |just )?needs"
+        rf" (?P<t6>{_TARGET})(?= [.,;:!?]|$| please| now| asap)|"
+        rf" {_ASK} (?:to )?(?:do|sort|handle|discuss|go through|deal with) (?:this|it|that)"
+        r"(?: out)?"
+        rf" with (?P<t7>{_TARGET})"
+    ),
+    # one of them asked for, once named: "are there humans working today? if so I'd like one"
+    _C(rf" {_ASK} (?P<t>one|them)(?= [.,;:!?]|$| please| now| then)"),
+    # staff asked to reach someone of the customer's: "could one of your staff ring my mum"
+    _C(
+        r" (?:can|could|would|will|please)(?: you)?(?: please)? (?P<t>"
+        rf"{_TARGET}) (?:please )?(?:{_REACH}|{_TALK} (?:to|with)) (?:my|our) (?:mum|mom|mother|dad"
+        r"|father|wife|husband|partner|son|daughter|gran|grandma|grandmother|grandad|grandfather"
+        r"|friend|neighbour|neighbor|colleague|boss)\b"
+    ),
+    # told to act: "tell a human to reply to this", "get a person on this"
+    _C(
+        rf" tell (?P<t>{_TARGET}) to (?:reply|respond|answer|get back|call|ring|contact|reach|email"
+        r"|message|look|check|help)\b"
+    ),
+    # a talk with me: "is someone from the team able to jump on a quick call with me"
+    _C(
+        rf" (?P<t>{_TARGET}) (?:able to |available to |free to |to )?(?:jump|hop|get) on"
+        rf" {_TALK_NOUN} with (?:me|us)\b"
+    ),
     # a call from the shop's people asked for: "phone call from your staff please"
     _C(rf" {_CHANNEL} from (?P<t>{_TARGET})"),
     # the pass elided after another act: "get me out of this bot and over to an agent"
@@ -409,7 +460,8 @@ _EXPLICIT: Final = (
     ),
     # waiting in line for a person, or taking the transfer offered: "I'll hold for an agent"
     _C(
-        r" (?:wait|hold|queue|hang on|stay on the line|in the queue|in line)(?: me| us)? for"
+        r" (?:wait|hold|queue|hang on|stay on the line|in the queue|in line)(?: me| us)?"
+        r"(?: as long as (?:it takes|needed|necessary|i have to))? for"
         rf" (?P<t>{_TALKABLE})| (?:take|accept|want|need) (?:the|that|a|your) (?:transfer|handover"
         r"|hand off|call back)\b"
     ),
@@ -456,8 +508,9 @@ _EXPLICIT: Final = (
     _C(r" (?:be|get|getting) (?:called|rung|phoned|contacted)(?: back)?(?P<callback>\b)"),
     # a real person asked to act, whatever the act: "could a live person unlock it"
     _C(
-        r" (?:can|could|would|will|please|let|have|get) (?:you )?(?:an? |some )?(?P<t>(?:real|live"
-        r"|actual|human) (?:person|human|being|agent|one|man|woman|people)s?)(?: please)? [a-z]{3,}"
+        r" (?:can|could|would|will|please|let|have|get) (?:you )?(?:an? |some )?(?P<t>(?:(?:real"
+        r"|live|actual|human) )+(?:person|human|being|agent|one|man|woman|people)s?)(?: please)?"
+        r" [a-z]{3,}"
     ),
 )
 # Rules that begin with a person are the dearest to search for: they run only when a word they
@@ -734,7 +787,7 @@ _ANTECEDENT: Final = re.compile(
 # person collect it").
 _FOLLOW_OK: Final = _words(
     "please now asap to who that on for here today again right immediately urgently else about"
-    " mate mates bro bruv buddy pal dude sir madam maam boss love hun luv fam"
+    " mate mates bro bruv buddy pal dude sir madam maam boss love hun luv fam la lah leh lor po"
     " sometime soon tomorrow tonight later next this when whenever during within before after by"
     " over quick quickly real fast omg lol"
     " regarding with from in at thanks thank so and or if then who available pls not instead rather"
@@ -877,6 +930,8 @@ def _veto(norm: str, match: re.Match[str]) -> _Veto | None:
     first, *rest = match.group().split()
     if _negated(words):
         return "none", _NEGATED
+    if words[-2:] in (["if", "i"], ["if", "we"]) and first in _ASK_WORDS:
+        return "none", "the words put a person as a condition, not a request now"
     recent = words[-4:]
     if set(recent) & _TRIED:
         return "implicit", _DEAD_LINE
@@ -885,7 +940,9 @@ def _veto(norm: str, match: re.Match[str]) -> _Veto | None:
         for before, w, after in zip(["", *recent], recent, [*recent[1:], ""], strict=False)
         if w in _REPORTED
         and after not in _PROSPECTIVE
-        and not (w == "got" and (after == "to" or before in {"you", "have"}))
+        and not (
+            w == "got" and (after == "to" or before in {"you", "have", "all", "ya", "u", "yall"})
+        )
     ]
     if reported and not _REITERATED.search(" ".join(words)):
         return "none", _PAST

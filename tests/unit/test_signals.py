@@ -700,3 +700,40 @@ def test_a_person_asked_for_in_a_language_customers_mix_in_is_explicit(text: str
 
 def test_talking_about_an_order_in_spanish_asks_for_no_one() -> None:
     assert detect_human_request("quiero hablar de mi pedido 4410").kind != "explicit"
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "either I get to speak to a manager or I'm cancelling everything",
+        "unless a real person gets on this chat I'm done",
+        "could my complaint be passed to a supervisor?",
+        "please open a case so a human can look at it",
+        "honestly this needs a person",
+        "I'd rather sort this out with a member of staff",
+        "can someone from your team phone my dad about his order?",
+        "tell an agent to call me back",
+        "is anyone from support free to hop on a call with me",
+        "I will wait as long as it takes for an agent",
+        "mate, fetch me a human",
+        "you all got a person I can talk to?",
+        "are there any agents on today? if so I'd like one",
+        "pls endorse my concern to your supervisor",
+        "can one of the guys in your support team call me",
+        "kindly let the person in charge of returns get back to me",
+    ],
+)
+def test_more_requests_in_other_shapes_are_explicit(text: str) -> None:
+    assert detect_human_request(text).kind == "explicit"
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "if I need a person I'll say so, for now just the tracking please",
+        "I need help so someone else can't get into my account",
+        "can I have my neighbour pick up the parcel?",
+    ],
+)
+def test_conditions_and_other_people_are_no_request(text: str) -> None:
+    assert detect_human_request(text).kind != "explicit"
