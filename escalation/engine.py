@@ -281,7 +281,7 @@ def identify_customer(
 
 _OWNS_A_SLIP: Final = re.compile(
     r"\b(?:typed (?:it )?wrong|wrong (?:one|number|email|phone)|typo|my mistake|my bad|sorry|oops"
-    r"|i meant|use (?:this|my|the) \w+ instead|try (?:this|that|my)|correct one)\b",
+    r"|i meant|use (?:this|my|the) \w+ instead|try (?:this|that|my|the|order|with)|correct one)\b",
     re.I,
 )
 

@@ -361,7 +361,8 @@ _ELSEWHERE = (
     r"|house|place)\b|\d"
     r"|(?:my|our|her|his|their|a) \w+ 's\b"
     r"|the (?:new|other) (?:place|house|flat|home|office|address)\b"
-    r"|[a-z]+ \d+[a-z]? (?:[,;] )?\d{3}"  # street, number, postcode: "kungsgatan 4 , 111 43"
+    # street, number, postcode: "kungsgatan 4 , 111 43"
+    r"|(?:[a-z]+ ){1,3}\d+[a-z]?(?: [,;] \w{1,4})? (?:[,;] )?\d{3}"
     r"|(?:flat|apartment|apt|unit|suite|house|number|no) \d)"
 )
 _GOING = " be_sent be_delivered be_shipped be_posted go goes went"
@@ -381,9 +382,23 @@ _ADDRESS_ASKED = (
 )
 # Moving house told: an address change, unless the message asks for something else.
 _MOVED = r"\b(?:i|we) (?:have |had |just |recently |only )*moved\b|\bmoved house\b"
+# Someone of the customer's as where it should go: "send it to my sister" (never a report of
+# where it went: "the parcel went to my neighbour")
+_KIN = (
+    r"(?:my|our|his|her) (?:sister|brother|mum|mom|mother|dad|father|parents|son|daughter|friend"
+    r"|neighbour|neighbor|wife|husband|partner|grandma|grandmother|grandad|grandfather|aunt|uncle"
+    r"|cousin|colleague|boss|office|work)\b"
+)
+# "I want it delivered to my sister": a wish for where it goes
+_WANTED_ELSEWHERE = (
+    r"\b(?:want|need|like|have|get) (?:it|them|this|that|the \w+|order \w+) (?:delivered|sent"
+    rf"|shipped|posted) (?:to|at) (?:{_ELSEWHERE}|{_KIN})"
+    rf"|\b(?:send|deliver|ship|post|redirect|forward)(?: it| them| this| that| order \w+| the \w+)?"
+    rf" to {_KIN}"
+)
 # "order 5 should come to Nygatan 3, 211 45 Malmo": coming to a street address is where it goes.
 _COMING_TO_AN_ADDRESS = r"\bcomes? to (?=[a-z]+ \d+[a-z]? (?:[,;] )?\d{3})"
-_ADDRESS_CHANGE = rf"{_ADDRESS_ASKED}|{_MOVED}|{_COMING_TO_AN_ADDRESS}"
+_ADDRESS_CHANGE = rf"{_ADDRESS_ASKED}|{_MOVED}|{_COMING_TO_AN_ADDRESS}|{_WANTED_ELSEWHERE}"
 # Another seller's price: "price match", "match their price", or a seller with a price.
 _PRICE_OR_MATCH = rf"(?:{_any(_PRICE_WORDS)}|\bmatch\w*|\bbeat|\bfor (?:only |just )?\d)"
 _COMPETITOR = (
@@ -460,7 +475,7 @@ _WRONG_ITEM = (
 # The parcel is late or missing (not "too late to cancel": that is about the cancellation).
 _LATE = (
     rf"\b(?<!too )late\b(?! to\b)|{_any(_LATE_WORDS)}|\bnot (?:yet )?(?:been )?"
-    rf"{_any(_ARRIVE_WORDS)}|\b(?:should|supposed to|meant to|was due to|were due to)"
+    rf"{_any(_ARRIVE_WORDS)}|\b(?:should|supposed to|suppose to|meant to|was due to|were due to)"
     rf" (?:have )?(?:be |been )?{_any(_ARRIVE_WORDS)}(?! (?:to|at) )"
     # nothing came where it should be: "nothing at my door", "no parcel on the porch"
     r"|\b(?:nothing|no (?:parcel|package|box)) (?:was |is |there )?(?:at|on|outside|in) (?:my|the"
@@ -470,6 +485,7 @@ _LATE = (
     r"(?:delivery )?(?:date|day)(?: you (?:promised|gave))?(?<!the date)(?<!the day)"
     r"|\b(?:date|day) you (?:promised|gave)\b|\blater than (?:promised|you|expected)\b"
     r"|\b(?:been|waited|waiting) (?:for )?ages\b|\bno (?:parcel|package|delivery)\b"
+    r"|\bnothing (?:came|arrived|turned up|showed up|was delivered)\b"
     r"|\b(?:days|weeks|months) (?:now )?(?:and|but) (?:still )?(?:nothing|no sign|not here)\b"
     r"|\bfor (?:the|my|all the|all this) (?:wait|waiting)\b|\b(?:was|were) promised (?:for|by|on)\b"
     r"|\bwaiting (?:for |on )?(?:my|the|our) "
@@ -477,7 +493,8 @@ _LATE = (
 # The parcel never reached the customer (said of it, not asked): its arrival denied.
 _NOT_RECEIVED: Final = re.compile(
     rf"\b(?:not|never) (?:yet )?(?:been )?(?:{_any(_ARRIVE_WORDS)}|got|gotten|seen|had)\b"
-    r"(?! on time\b)|\b(?:nothing|no (?:parcel|package|box)) (?:was |is |there )?"
+    r"(?! on time\b)|\bnothing (?:came|arrived|turned up|showed up|was delivered)\b"
+    r"|\b(?:nothing|no (?:parcel|package|box)) (?:was |is |there )?"
     r"(?:at|on|outside|in) (?:my|the|our) (?:front )?(?:door|doorstep|porch|mailbox|letterbox"
     r"|house|flat|building)\b"
 )
@@ -642,7 +659,11 @@ def _negated(line: str, start: int) -> bool:
         if word in _CLAUSE_END or len(before) == 3:
             break
         before.append(word)
-    return any(w in _NEGATORS for w in before)
+    return any(w in _NEGATORS for w in before) or bool(_TURNED_DOWN.search(line, 0, start))
+
+
+# "instead of the money back, could you ...": what comes next is what the customer turns down.
+_TURNED_DOWN: Final = re.compile(r"\b(?:instead of|rather than)(?: \w+){0,2} $")
 
 
 def _blank(line: str, start: int, end: int) -> str:
@@ -1118,7 +1139,7 @@ def _framed_request(line: str, *, beside_a_need: bool = False) -> tuple[str, int
         passive = bool(frame.group("passive") or frame.group("after"))
         kind = _kind(rest, passive=passive, own_wish=bool(frame.group("self")))
         if kind is None and rest[:1] and rest[0] in _PLACING_VERBS and rest[1:2] in _THEM:
-            kind = _placed_thing(rest[0], line[: frame.start()])  # "... 72 points. add them?"
+            kind = _placed_thing(rest[0], line[: frame.start()], line[frame.end() :])
         if (
             kind is not None
             and not _asks_for_credit_or_replacement(kind)
@@ -1129,13 +1150,20 @@ def _framed_request(line: str, *, beside_a_need: bool = False) -> tuple[str, int
 
 
 _THEM: Final = (["it"], ["them"], ["those"], ["these"])
+_AS_A_THING: Final = re.compile(r"[^.,;:!?]{0,40}? as (?:a |an |some )?((?:[a-z]+ ){0,2}[a-z]+)")
 _GRANTED_THING: Final = re.compile(
     r"\b(?P<thing>points|rewards|reward|vouchers?|discount|code|cashback|stamps|miles)\b"
 )
 
 
-def _placed_thing(verb: str, before: str) -> str | None:
-    """ "can you add them?" after "should have been 72 points": the points, added."""
+def _placed_thing(verb: str, before: str, after: str) -> str | None:
+    """ "can you add them?" after "should have been 72 points": the points, added; "put it on
+    my account as store credit": what it is to be, named after "as"."""
+    became = _AS_A_THING.match(after)
+    if became:
+        named = [w for w in became.group(1).split() if w not in _FUNCTION]
+        if named and all(_known(w) for w in named):
+            return "_".join(named)
     things = _GRANTED_THING.findall(before)
     return f"{verb}_{things[-1]}" if things else None
 
@@ -1382,7 +1410,10 @@ def understand(text: str) -> Understanding:
         name=extract_name(text),
         frustrated=is_frustrated(text),
         later_fault=later_fault,
-        not_received="late_delivery" in needs and _NOT_RECEIVED.search(line) is not None,
+        not_received=bool({"late_delivery", "refund"} & set(needs))
+        and not _asks_where(line)  # "was it delivered or not?" is answered first
+        and re.search(_EARLIER_REQUEST, line) is None
+        and _NOT_RECEIVED.search(line) is not None,
         reaction=_reaction(line) if intent is None else None,
         also=tuple(needs[1:]),
         at=at,
@@ -1404,6 +1435,14 @@ def _only_backstory(found: list[tuple[int, Intent]], line: str) -> bool:
         and all(intent in _PROBLEMS for _, intent in found)
         and not _REMEDY_ASKED.search(line)
     )
+
+
+_STATUS_QUESTION: Final = re.compile(rf"(?:{_STATUS})[^.!?]*\?")
+
+
+def _asks_where(line: str) -> bool:
+    """A question where the order is or whether it came ("was it delivered or not?")."""
+    return _STATUS_QUESTION.search(line) is not None
 
 
 def _only_moving_told(found: list[tuple[int, Intent]], line: str, text: str) -> bool:
@@ -1513,7 +1552,8 @@ _ADDRESS = re.compile(
 # The street's name first, as much of Europe writes it: "Hauptstrasse 5, 10827 Berlin",
 # "Vasagatan 12, 411 24 Göteborg", "Rue Oberkampf 8, 75011 Paris".
 _NAME_FIRST_ADDRESS = re.compile(
-    r"\b[A-Z][^\W\d_][\w'-]*(?: [A-Z][\w'-]*| [a-z]{1,3}){0,3} \d+[a-z]?,? (?:\d{3} \d{2}|\d{4,5})"
+    r"\b[A-Z][^\W\d_][\w'-]*(?: [A-Z][\w'-]*| [a-z]{1,3}){0,3} \d+[a-z]?(?:, \w{1,4})?,?"
+    r" (?:\d{3} \d{2}|\d{4,5})"
     r" [A-Z][^\W\d_]+(?: [A-Z][^\W\d_]+)?"
 )
 
@@ -1532,10 +1572,12 @@ _TO_POSTCODE = re.compile(rf"(?<!\d)[^?!\n.;]{{0,60}}?{_POSTCODE}")
 def extract_address(text: str) -> str | None:
     """The new delivery address in a request to change it, when it has an address's shape."""
     plain = EMAIL_ADDRESS.sub(" ", text)
+    european = _NAME_FIRST_ADDRESS.search(plain)
     match = _ADDRESS.search(plain) or _NUMBERED_TO_POSTCODE.search(plain)
+    if european and (match is None or european.start() < match.end()):
+        return european.group()  # "Calle Mayor 12, 3B, 28013 Madrid": its name comes first
     if match is None:
-        european = _NAME_FIRST_ADDRESS.search(plain)
-        return european.group() if european else None
+        return None
     # The lines after the street ("Unit 4, San Francisco CA 94111") run to its postcode.
     rest = _TO_POSTCODE.match(plain, match.end())
     return (match.group() + (rest.group() if rest else "")).rstrip(" .")
@@ -1577,6 +1619,7 @@ _CORRECTION: Final = re.compile(
     r"|on second thought|not that one|my mistake|my bad)\b"
 )
 _KEPT: Final = words("keep not except leave")
+_FINE: Final = words("fine ok okay good perfect alright")
 
 
 def item_meant(text: str, items: Sequence[str]) -> int | None:
@@ -1588,6 +1631,13 @@ def item_meant(text: str, items: Sequence[str]) -> int | None:
         index: [p for p in _mentions(said, item) if not _KEPT & set(said[max(0, p - 3) : p])]
         for index, item in enumerate(items)
     }
+    for index, places in named.items():
+        # "the lamp is fine": the item said to be fine is not the one
+        if any(
+            said[p + 1 : p + 2] in (["is"], ["was"]) and _FINE & set(said[p + 2 : p + 3])
+            for p in places
+        ):
+            named[index] = []
     cue = [m.end() for m in _CORRECTION.finditer(" ".join(said))]
     after = " ".join(said)[: cue[-1]].count(" ") + 1 if cue else 0
     meant = [index for index, places in named.items() if any(p >= after for p in places)]

@@ -178,6 +178,10 @@ class _Turn:
         return self._act_on(order)
 
     def _act_on(self, order: Order) -> Proposal:
+        if order["status"] == "delivered" and self.need.understanding.not_received:
+            # Marked delivered, never received: a lost parcel, which no rule of the book covers,
+            # whatever remedy is asked for (no refund or credit for a parcel that may be lost).
+            return self._after_verdict(self._check(LOST_PARCEL, order), order)
         handlers: dict[str, Callable[[Order], Proposal]] = {
             "order_status": self._status,
             "late_delivery": self._late,
@@ -200,9 +204,6 @@ class _Turn:
     def _late(self, order: Order) -> Proposal:
         late = order.get("days_past_promised_date")
         status = _sentence(describe_order(order))
-        if order["status"] == "delivered" and self.need.understanding.not_received:
-            # Marked delivered, never received: a lost parcel, which no rule of the book covers.
-            return self._after_verdict(self._check(LOST_PARCEL, order), order)
         if order["status"] != "cancelled" and isinstance(late, int) and late > 0:
             return self._act(
                 "issue_credit",

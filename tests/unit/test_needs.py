@@ -1485,3 +1485,46 @@ def test_the_return_window_named_is_no_return_asked() -> None:
 def test_paperwork_asked_for_is_a_request_of_its_own() -> None:
     understood = understand("I need the invoice in euros for order 4410, for my accounts")
     assert understood.request_kind == "invoice_in_euros"
+
+
+def test_a_street_first_address_with_a_flat_after_the_number() -> None:
+    understood = understand(
+        "please deliver order 77 to Rua Augusta 40, 2E, 1100-048 Lisboa instead"
+    )
+    assert understood.intent == "address_change"
+
+
+def test_an_address_with_its_name_first_is_read_whole() -> None:
+    understood = understand("send 2051 to Calle Luna 9, 2A, 28004 Madrid please")
+    assert understood.new_address == "Calle Luna 9, 2A, 28004 Madrid"
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["I'd like it delivered to my brother instead", "can you get it sent to my office instead"],
+)
+def test_wanting_it_delivered_to_someone_else_is_an_address_change(text: str) -> None:
+    assert understand(text).intent == "address_change"
+
+
+def test_what_is_turned_down_is_not_asked_for() -> None:
+    understood = understand("instead of a refund, could you put it on my account as store credit?")
+    assert understood.request_kind == "store_credit"
+
+
+@pytest.mark.parametrize(
+    ("text", "missing"),
+    [
+        ("the app says delivered but nothing came, I want my money back", True),
+        ("has it been delivered or not? my wife says nothing came", False),
+        ("my refund never arrived", False),
+    ],
+)
+def test_a_claim_that_it_never_came_is_told_from_a_question_whether_it_did(
+    text: str, missing: bool
+) -> None:
+    assert understand(text).not_received is missing
+
+
+def test_supposed_misspelt_still_tells_a_late_parcel() -> None:
+    assert understand("it was suppose to arrive monday, order 1043").intent == "late_delivery"

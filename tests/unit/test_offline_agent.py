@@ -1326,3 +1326,26 @@ def test_a_number_corrected_with_not_is_the_new_one() -> None:
     chat.say("John Smith here, please cancel order 2015, the bookshelf")
     turn = chat.say("oh sorry my mistake, is 2051 not 2015")
     assert_effect(turn, "cancel_order", order="2051")
+
+
+def test_a_refund_asked_for_a_parcel_marked_delivered_that_never_came_is_a_gap() -> None:
+    turn = chat_once(
+        "tracking for 1042 says delivered but nothing came. I want the lamp or my money back. "
+        "j.smith@example.com"
+    )
+    assert turn.decision.trigger == "policy_gap"
+    assert turn.effects == []
+
+
+def test_an_item_said_to_be_fine_is_not_the_one_meant() -> None:
+    chat = Chat(shop=_two_delivered_orders())
+    chat.say("one of my parcels came broken. noor@example.org")
+    turn = chat.say("the bath mat. the floor lamp is fine")
+    assert_effect(turn, "create_replacement", order="8202")
+
+
+def test_a_correction_tried_with_another_kind_of_identifier() -> None:
+    chat = Chat()
+    chat.say("where's my kettle? phone +1 555 0177")
+    turn = chat.say("oh that's my work phone. try order 1043 then")
+    assert turn.decision.action == "resolve"
