@@ -48,6 +48,11 @@ _STATE = re.compile(r"[A-Z]{2}")
 # A street's name and house number before a postcode, and a town after it, as Europe writes them.
 _STREET_BEFORE = re.compile(r"[A-Z][^\W\d_]+ \d+[a-z]?,?\s+$")
 _TOWN_AFTER = re.compile(r"\s+[A-Z][^\W\d_]")
+_TOWN_OF_A_STREET = re.compile(
+    r"\b(?:street|st|road|rd|avenue|ave|lane|ln|drive|dr|way|court|place|apt|flat|unit|suite)\b"
+    r"[^.!?\n]{0,40}, [A-Z][^\W\d_]+(?: [A-Z][^\W\d_]+)?,? $",
+    re.I,
+)
 # Words before a number that make it an amount, a year or a measure, not a reference.
 _NOT_A_REFERENCE: Final = frozenset(
     [
@@ -215,6 +220,7 @@ def extract_identifiers(text: str, *, expecting: Iterable[IdentifierKind] = ()) 
         for m in _PHONE.finditer(masked)
         if MIN_PHONE_DIGITS <= len(digits := normalise_phone(m.group(0))) <= MAX_PHONE_DIGITS
         and not _looks_like_date(m.group(0))
+        and not _a_postcode(without_emails, m)
     ]
     return Identifiers(
         emails=_union((), emails), phones=_union((), phones), order_numbers=_union((), orders)
@@ -250,6 +256,8 @@ def _referenced_numbers(text: str) -> list[tuple[str, tuple[int, int]]]:
             continue  # an amount, a year, a measure, a flat, or a ZIP code after its state
         if _STREET_BEFORE.search(masked, 0, m.start()) and _TOWN_AFTER.match(masked, m.end()):
             continue  # "Hauptstrasse 5, 10827 Berlin": a postcode between street and town
+        if _part_of_an_address(text, m):
+            continue  # "Rua de Cedofeita 210, 4050-174 Porto", "Springfield 62704"
         found.append((m.group(1), m.span()))
     return found
 
@@ -272,6 +280,24 @@ def _not_a_reference(before: list[str], number: str, *, opens: bool) -> bool:
     return word in _NOT_A_REFERENCE
 
 
+def _part_of_an_address(text: str, match: re.Match[str]) -> bool:
+    """A house number after a street's name, or a ZIP code after the town of a street."""
+    return _house_number(text, match) or bool(_TOWN_OF_A_STREET.search(text, 0, match.start()))
+
+
+def _house_number(text: str, match: re.Match[str]) -> bool:
+    """ "Rua de Cedofeita 210, 4050-174 Porto": the number after a street's name."""
+    return bool(re.search(r"[A-Z][a-z]+ $", text[: match.start()])) and bool(
+        re.match(r", ?(?:\d{3}|[A-Z][a-z])", text[match.end() :])
+    )
+
+
+def _a_postcode(text: str, match: re.Match[str]) -> bool:
+    """ "Rua de Cedofeita 210, 4050-174 Porto": digits between a street and a town."""
+    before = text[: match.start()]
+    return bool(_STREET_BEFORE.search(before)) and bool(_TOWN_AFTER.match(text, match.end()))
+
+
 def _phone_spans(text: str) -> list[tuple[int, int]]:
     return [
         m.span()
@@ -286,7 +312,9 @@ def _answered_order_number(text: str) -> list[str]:
     bare = _BARE_TOKEN.match(text)
     if bare and len(normalise_phone(bare.group(1))) < MIN_PHONE_DIGITS:
         return [normalise_order_number(bare.group(1))]
-    lone = {m.group(1) for m in _LONE_NUMBER.finditer(_mask(text, _phone_spans(text)))}
+    masked = _mask(text, _phone_spans(text))
+    lone = {m.group(1) for m in _LONE_NUMBER.finditer(masked) if not _part_of_an_address(text, m)}
+
     return [normalise_order_number(lone.pop())] if len(lone) == 1 else []
 
 

@@ -535,7 +535,9 @@ _TERSE: Final = _C(
 _MASKED: Final = (
     # who is answering: "am I talking to a bot?", "are you a real person"
     _C(
-        r" who am i (?:talking|chatting|speaking) (?:to|with)\b| (?:am i|are we|is (?:this|it"
+        r" who am i (?:talking|chatting|speaking) (?:to|with)\b| (?:if|whether) (?:i am|we are)"
+        r"(?: even| really| actually| still)* (?:talking|speaking|chatting|dealing) (?:to|with)\b"
+        r"[^.?!;]*| (?:am i|are we|is (?:this|it"
         r"|that)(?: chat| conversation| reply| response| message)?|are you|you are|who am i|who is"
         r" this|who are you)(?: (?:really|actually|even|still|just|currently|now|only|all))*(?:"
         r" (?:talking|speaking|chatting|texting|writing|dealing)(?: to| with))?(?: (?:a|an|the"

@@ -73,6 +73,7 @@ class Understanding:
     frustrated: bool = False
     later_fault: bool = False  # a fault that came after delivery, told with no remedy asked
     not_received: bool = False  # the parcel never reached them: "never came", "nothing at my door"
+    refund_amount: float | None = None  # a sum asked back: "please refund me this 23"
     reaction: Reaction | None = None
     also: tuple[Intent, ...] = ()  # further needs stated in the same message, in order
     at: tuple[int, ...] = ()  # where each need (intent, then also) starts in the text
@@ -152,7 +153,8 @@ _CREDIT_ASKED = (
 _CANCEL_WORDS = (
     "cancel cancels cancelled canceled cancelling canceling cancellation call_off called_off"
     " withdraw_my_order void_my_order scrap_my_order scrap_the_order scrap"
-    " stop_the_order stop_my_order stop_the_shipment stop_the_delivery"
+    " stop_the_order stop_my_order stop_the_shipment stop_the_delivery kill_that_order"
+    " kill_the_order kill_my_order kill_this_order axe_the_order nix_the_order ditch_the_order"
 )
 # A request made earlier, asked about: its status, never a new request.
 _EARLIER_WORDS = (
@@ -334,7 +336,9 @@ def _rejoined(found: list[Token]) -> list[Token]:
 _DIGITS = r"\w*\d\w*"
 _NEAR = r"(?: \S+){0,6}? "  # within six words
 _SAME_MESSAGE = r"(?: \S+){0,40}? "  # later in the message (bounded: linear on long text)
-_ORDER = rf"(?:it|they|this|that|(?:my|the|our|this) \w+|order (?:number )?{_DIGITS})"
+_ORDER = (
+    rf"(?:it|they|this|that|(?:my|the|our|this) (?:\w+ ){{0,2}}?\w+|order (?:number )?{_DIGITS})"
+)
 
 # A question about a request made earlier ("did my refund go through?") asks for a status.
 _EARLIER = rf"(?:my|the|that|our) (?:\w+ )?{_any(_EARLIER_WORDS)}"
@@ -400,7 +404,11 @@ _WANTED_ELSEWHERE = (
 _COMING_TO_AN_ADDRESS = r"\bcomes? to (?=[a-z]+ \d+[a-z]? (?:[,;] )?\d{3})"
 _ADDRESS_CHANGE = rf"{_ADDRESS_ASKED}|{_MOVED}|{_COMING_TO_AN_ADDRESS}|{_WANTED_ELSEWHERE}"
 # Another seller's price: "price match", "match their price", or a seller with a price.
-_PRICE_OR_MATCH = rf"(?:{_any(_PRICE_WORDS)}|\bmatch\w*|\bbeat|\bfor (?:only |just )?\d)"
+_PRICE_OR_MATCH = (
+    rf"(?:{_any(_PRICE_WORDS)}|\bmatch\w*|\bbeat|\bfor (?:only |just )?\d|\b(?:is|was|are"
+    r"|were) (?:only"
+    r" |just |now )?\d)"
+)
 _COMPETITOR = (
     r"\bprice match\w*|\b(?:match|beat) (?:it|that|them|the same)\b(?! (?:up|with|to)\b)"
     r"|\b(?:match|beat)\w* (?:\w+ 's )?(?:the |their |that |this |its |a |a lower"
@@ -412,7 +420,8 @@ _LOWER = " now less lower"
 # Our own price went down: a price word near a drop word, or our site with a lower price.
 _PRICE_DROP = (
     r"\bprice (?:adjustment|protection|difference)\b|\bdifference (?:back|refunded)\b"
-    r"|\b(?:refund|give|get|have|credit) (?:me )?(?:back )?the (?:price |\S*\d\S* )?difference"
+    r"|\b(?:refund|give|get|have|credit) (?:me )?(?:back )?the (?:price |\S*\d\S* )?(?:difference"
+    r"|gap)"
     r"|\bpay (?:me )?back the (?:price )?difference"
     rf"|{_any(_PRICE_WORDS)}(?={_NEAR}{_any(_DROP_WORDS)})"
     rf"|{_any(_DROP_WORDS)}(?={_NEAR}{_any(_PRICE_WORDS)})"
@@ -441,6 +450,9 @@ _WRONG_ITEM = (
     r"|\bis not (?:mine|ours)\b|\bnever ordered\b|\bdid not order\b"
     r"|\b(?:is|are|was|were) not (?:my|our) (?:order|item|parcel|package|stuff|things?)\b"
     # what the box holds, after what was ordered: "i order shoes 42, but in the box is size 38"
+    # "inside is a set of resistance bands?? I ordered a mat"
+    r"|\binside (?:the (?:box|package|parcel) )?(?:is|was|are|were|there (?:is|was)) (?:a|an|some"
+    r"|just|only)\b(?=.*\b(?:i|we) (?:ordered|bought|paid for|wanted)\b)"
     r"|\bbut (?:in|inside) (?:the |my |this )?(?:box|package|parcel)(?: there)?"
     r" (?:is|was|are|were)\b"
     r"|\b(?:someone|somebody) else 's\b|\bmix(?:ed)? ?up\b"
@@ -508,7 +520,12 @@ _REFUND = (
     r"(?<!do i need to )(?<!do i have to )(?<!should i )(?<!must i )"
     rf"(?:{_any(_MONEY_WORDS)}|{_any(_RETURN_WORDS)}(?! (?:policy|address|label|customer|time"
     r"|window|period|deadline|date|limit))"
-    r"|\b(?:send|take|ship|bring|give) (?:\w+ ){0,5}?back\b(?! to me))"
+    r"|\b(?:send|take|ship|bring|give) (?:(?!(?:when|i|we|am|till|until|once|after|before) )\w+ )"
+    r"{0,5}?back\b(?! to me)"
+    # "can the rug from 5102 go back too?"
+    r"|\b(?:can|could|may) (?:it|they|this|that|(?:the|my) (?:\w+ ){0,4}?\w+) (?:go|be sent"
+    r"|be taken)"
+    r" back\b(?! to [a-z]))"
 )
 # Where it is, whether it shipped, when it comes, any news.
 _STATUS = (
@@ -612,13 +629,24 @@ _PARTIAL_REFUND: Final = re.compile(
 
 
 # A fee paid on top of the item: refunding it is no return of the item.
-_FEE = r"(?:me )?(?:the |my |a |for the )?(delivery|postage|shipping) (charge|fee|cost)s?\b"
+_FEE = (
+    r"(?:me )?(?:the |my |a |for the |this |that )?(delivery|postage|shipping|import|customs)"
+    r" (charge|fee|cost|duty|duties|tax)s?\b"
+)
 _A_FEE: Final = re.compile(rf" {_FEE}")
 _FEE_REFUND: Final = re.compile(rf"\b(?:refund|reimburse|money back for|back for) {_FEE}")
 # What "doesn't work" may be said of that is no item bought: a code, the site, a payment.
 _NO_ITEM_AT_FAULT: Final = re.compile(
     r"\b(?:code|codes|voucher|coupon|discount|promo|link|website|site|app|checkout|payment|card"
     r"|password|login|account|tracking)\b(?: [\w~]+){0,4}? $"
+    # the customer's body or time: "my back is destroyed", "my whole weekend was ruined"
+    r"|\b(?:my|our|his|her|the) (?:whole |entire )?(?:back|neck|knees?|nerves|day|week|weekend"
+    r"|plans|mood|evening|holiday|party|sleep|life|head)(?: is| are| was| were| got| has been"
+    r"| have been)(?: \w+)? $"
+)
+# A damage word that hurts a person: "a broken wrist"
+_A_HURT: Final = re.compile(
+    r" (?:wrist|arm|leg|hand|ankle|foot|finger|toe|back|neck|knee|heart|nose|ribs?|tooth|teeth)\b"
 )
 # Where a thing "doesn't work" that suits nobody's taste: a room, a style, a person.
 _A_MATTER_OF_TASTE: Final = re.compile(
@@ -714,6 +742,8 @@ def _needs(line: str) -> tuple[list[tuple[int, Intent]], bool, str]:
                 continue  # "refund the delivery charge": no item goes back
             if intent == "damaged" and _NO_ITEM_AT_FAULT.search(line[: match.start()]):
                 continue  # "the discount code didn't work": no item is damaged
+            if intent == "damaged" and _A_HURT.match(line, match.end()):
+                continue  # "I have a broken wrist": a person hurt, no item damaged
             if intent == "damaged" and _A_MATTER_OF_TASTE.match(line, match.end()):
                 continue  # "it doesn't work in the room": it does not suit, nothing is broken
             found.append((match.start(), intent))
@@ -728,13 +758,19 @@ def _needs(line: str) -> tuple[list[tuple[int, Intent]], bool, str]:
         # A change of mind with no other need is a cancellation; beside one, it is its reason.
         ordered = [(re.search(r"\bchanged? (?:my|our) minds?\b", line).start(), "cancel")]  # type: ignore[union-attr]
     intents = {i for _, i in ordered}
-    if intents & {"damaged", "wrong_item", "price_drop", "competitor_price_match"}:
+    returning = re.search(_any(_RETURN_WORDS), said) is not None
+    # "cancel it, found it cheaper elsewhere", "I'll send it back, it's cheaper at X": another
+    # shop's price is the reason, and no match is asked for.
+    price_as_reason = (
+        "cancel" in intents or ("refund" in intents and returning)
+    ) and not re.search(r"\b(?:match|beat)\w*\b", said)
+    if intents & {"damaged", "wrong_item", "price_drop"} or (
+        "competitor_price_match" in intents and not price_as_reason
+    ):
         # Money back for a damaged or wrong item, or a price's difference, is that need's
         # remedy, not a need of its own.
         ordered = [(p, i) for p, i in ordered if i != "refund" or _of_another_order(said, p)]
-    if intents & {"cancel", "refund"} and not re.search(r"\b(?:match|beat)\w*\b", said):
-        # "cancel it, found it cheaper elsewhere": another shop's price is the reason, and no
-        # match is asked for.
+    if price_as_reason:
         ordered = [(p, i) for p, i in ordered if i != "competitor_price_match"]
     if "late_delivery" in intents:
         # Where a late parcel is, is part of the late-delivery answer.
@@ -770,7 +806,16 @@ _ARRIVING = (
     r" (?:already |fully |ready )?(?=(?:\w+ )?\w+ed\b|put together"
     r"|on (?:a )?(?:mon|tues|wednes|thurs|fri|satur|sun)day)"
 )
-_PASSIVE = rf"(?:can|could|would) {_SUBJECT} (?:please |still |also |just )?be |{_ARRIVING}"
+_COMES_ON_A_DAY = (
+    rf"(?:possible|able|any way|a way|okay|ok)(?: that)? {_SUBJECT} (?:comes?|arrives?"
+    r"|gets? delivered"
+    r"|is delivered) (?=on (?:a )?(?:mon|tues|wednes|thurs|fri|satur|sun)day|at the weekend|on the"
+    r" weekend|in the (?:morning|evening|afternoon)|after \d)"
+)
+_PASSIVE = (
+    rf"(?:can|could|would) {_SUBJECT} (?:please |still |also |just )?be |{_ARRIVING}"
+    rf"|{_COMES_ON_A_DAY}"
+)
 # The customer's own wish: "I'd like you to gift wrap it", "I need a gift receipt".
 _OWN_WISH = (
     r"i (?:would|d|should) (?:simply |really |just )?(?:like|love|prefer) (?:you to |to )?"
@@ -1093,6 +1138,7 @@ def _beside_a_need_is_its_detail(kind: str) -> bool:
     # it on a saturday", "pay with a gift card" ask how, a thing of their own.
     own_verb_on_a_thing = _needs_word(parts[0]) and not _PLACE_PREPOSITIONS & set(parts)
     # "could you put that on my account": a bare verb names nothing of its own beside a need
+    # "can you kill that order", "put that on my account"
     bare_verb = len(content) == 1 and content[0] in _PLACING_VERBS
     return (
         _part_of_a_need(kind)
@@ -1129,7 +1175,10 @@ def _framed_request(line: str, *, beside_a_need: bool = False) -> tuple[str, int
             while end and rest[end - 1] in ("be", "an"):
                 end -= 1
             rest = ["get", *rest[:end]]  # "is gift wrapping available" asks for gift wrapping
-        if frame.group("passive") and rest[:1] == ["on"]:
+        if rest[1:3] in (["comes", "on"], ["arrives", "on"], ["come", "on"], ["arrive", "on"]):
+            rest = rest[2:]  # "is it possible it comes on saturday": a delivery day asked for
+            rest = ["deliver", *(w for w in rest if w not in ("a", "an"))]
+        elif frame.group("passive") and rest[:1] == ["on"]:
             # "can the new one come on a saturday": a delivery day asked for
             rest = ["deliver", *(w for w in rest if w not in ("a", "an"))]
         if frame.group("you") and not (rest and _base_verb(rest[0]) and _acts(rest[0])):
@@ -1153,6 +1202,39 @@ _THEM: Final = (["it"], ["them"], ["those"], ["these"])
 _AS_A_THING: Final = re.compile(r"[^.,;:!?]{0,40}? as (?:a |an |some )?((?:[a-z]+ ){0,2}[a-z]+)")
 _GRANTED_THING: Final = re.compile(
     r"\b(?P<thing>points|rewards|reward|vouchers?|discount|code|cashback|stamps|miles)\b"
+)
+
+
+_REFUND_AMOUNT: Final = re.compile(
+    r"\b(?:refund|reimburse|pay back|give back)(?:ed)? (?:me |us )?(?:back )?(?:the |this |that "
+    r"|my )?"
+    r"(?:[$£€] ?)?(\d+(?:[.,]\d{1,2})?)(?! ?(?:%|percent|per cent|days?|weeks?|items?|of them)\b)"
+)
+
+
+def _refund_amount(text: str) -> float | None:
+    found = _REFUND_AMOUNT.search(text.lower())
+    return float(found.group(1).replace(",", ".")) if found else None
+
+
+# Codes and cards that failed: "the gift card says balance 0.00", "my promo code didn't apply".
+_CODE_TROUBLE: Final = re.compile(
+    r"\b(?P<thing>gift card|gift voucher|voucher|promo code|discount code|coupon|code|gift"
+    r" certificate)\b(?: [\w~]+){0,10}? (?:not (?:work|working|apply|applied|go through|accepted)"
+    r"|(?:says|shows) (?:a )?(?:balance (?:of )?)?(?:0|zero)|zero balance|invalid|expired|rejected"
+    r"|declined|was not (?:taken|applied|accepted))\b"
+)
+
+
+def _code_trouble(line: str) -> str | None:
+    found = _CODE_TROUBLE.search(line)
+    return f"{found.group('thing').replace(' ', '_')}_problem" if found else None
+
+
+# Paperwork asked for by or for someone: "my accountant needs a proper VAT invoice"
+_PAPERWORK: Final = re.compile(
+    r"\b(?:need|needs|want|wants|require|requires|asking for) (?:a |an |the )?(?:proper |new "
+    r"|corrected |correct |separate |full |business )?(?P<kind>(?:[a-z]+ )?(?:invoice|receipt))\b"
 )
 
 
@@ -1381,6 +1463,16 @@ def understand(text: str) -> Understanding:
     if _PARTIAL_REFUND.search(text.lower()) and set(needs) <= {"refund", "service_request"}:
         # "refund me the 15%": part of the price back is no return of the item
         kind, needs, at = "partial_refund", ["service_request"], (0,)
+    trouble = _code_trouble(line) if set(needs) <= {"refund", "order_status"} else None
+    if trouble and kind is None:
+        kind, needs, at = trouble, ["service_request"], (0,)  # a gift card with no balance
+    paperwork = _PAPERWORK.search(line) if kind is None else None
+    if (
+        paperwork
+        and set(needs) <= {"order_status"}
+        and all(_known(w) for w in paperwork.group("kind").split())
+    ):
+        kind, needs, at = paperwork.group("kind").replace(" ", "_"), ["service_request"], (0,)
     fee = _FEE_REFUND.search(line)
     if fee and not needs and kind is None:
         kind, needs, at = f"refund_{fee.group(1)}_{fee.group(2)}", ["service_request"], (0,)
@@ -1410,6 +1502,7 @@ def understand(text: str) -> Understanding:
         name=extract_name(text),
         frustrated=is_frustrated(text),
         later_fault=later_fault,
+        refund_amount=_refund_amount(text) if "refund" in needs else None,
         not_received=bool({"late_delivery", "refund"} & set(needs))
         and not _asks_where(line)  # "was it delivered or not?" is answered first
         and re.search(_EARLIER_REQUEST, line) is None

@@ -255,6 +255,15 @@ class _Turn:
                 " and I'll arrange it.",
                 reason="a later fault: the refund the returns rule allows is offered",
             )
+        asked = self.need.understanding.refund_amount
+        total = order.get("total")
+        if (
+            asked is not None
+            and isinstance(total, int | float)
+            and abs(asked - float(total)) > 0.005
+        ):
+            # "please refund me this 23" on a 130.00 order: part of the money, no return
+            return self._after_verdict(self._check("partial_refund", order), order)
         return self._act(
             "issue_refund",
             order,
@@ -567,9 +576,9 @@ class _Turn:
         candidates = named or orders
         if len(candidates) == 1:
             return str(candidates[0]["number"])
-        by_age = self._by_age(candidates)
-        if by_age is not None:
-            return by_age
+        described = self._by_description(candidates)
+        if described is not None:
+            return described
         plausible = [o for o in candidates if self._plausible(o)]
         if len(plausible) == 1:
             return str(plausible[0]["number"])
@@ -581,17 +590,27 @@ class _Turn:
         listed = _or_list([f"{o['number']} ({_item(o)})" for o in candidates])
         raise _Stop(self._ask_order_number(f"Which order is this about: {listed}?"))
 
-    def _by_age(self, candidates: list[Order]) -> str | None:
-        """ "the older one", "the one that arrived this week", answering a reply that listed
-        orders: the oldest or newest of them (of those delivered, when arrival is the cue)."""
+    def _by_description(self, candidates: list[Order]) -> str | None:
+        """The listed order the answer describes: by status ("the one that hasn't shipped"), by
+        price ("the one for 140"), by when ("the one I made two days ago"), or by age."""
         listed = _listed_numbers(self.last_bot)
         if len(listed) < 2:
             return None
+        pool = [o for o in candidates if str(o["number"]) in listed]
         said = _NOT_THAT_ONE.sub(" ", self.text)
+        for fits in (_fits_status, _fits_price, _fits_days_ago):
+            chosen = [o for o in pool if fits(said, o)]
+            if len(chosen) == 1:
+                return str(chosen[0]["number"])
+        return self._by_age(pool, said)
+
+    def _by_age(self, candidates: list[Order], said: str) -> str | None:
+        """ "the older one", "the one that arrived this week": the oldest or newest of the
+        listed orders (of those delivered, when arrival is the cue)."""
         older, newer = _OLDER.search(said), _NEWER.search(said)
         if bool(older) == bool(newer):
             return None
-        pool = [o for o in candidates if str(o["number"]) in listed]
+        pool = candidates
         if _ARRIVAL.search(said):
             pool = [o for o in pool if o["status"] == "delivered"]
 
@@ -847,11 +866,47 @@ _ORDINALS: Final = {"first": 0, "second": 1, "third": 2, "fourth": 3, "last": -1
 
 
 # Orders asked about together ("where are my orders", "my stuff"), not one left unnamed.
+def _fits_status(said: str, order: Order) -> bool:
+    status = next((s for s, cue in _STATUS_CUES.items() if cue.search(said)), None)
+    return status is not None and order["status"] == status
+
+
+def _fits_price(said: str, order: Order) -> bool:
+    prices = {float(p) for p in re.findall(r"(?<![\w.])(\d+(?:\.\d\d)?)(?![\w.])", said)}
+    total = order.get("total")
+    return isinstance(total, int | float) and float(total) in prices
+
+
+def _fits_days_ago(said: str, order: Order) -> bool:
+    found = _DAYS_AGO.search(said)
+    if found is None:
+        return False
+    word = found.group(1).lower()
+    days = int(word) if word.isdigit() else _NUMBER_WORDS.get(word)
+    return days is not None and days in (
+        order.get("ordered_days_ago"),
+        order.get("delivered_days_ago"),
+    )
+
+
+_STATUS_CUES: Final = {
+    "processing": re.compile(
+        r"\b(?:(?:has ?n[o']?t|not|never|yet to be|still not) (?:been )?(?:shipped|sent|dispatched"
+        r"|gone out)"
+        r"|processing|not (?:yet )?sent)\b",
+        re.I,
+    ),
+    "delivered": re.compile(r"\b(?:arrived|delivered|came|got it|received)\b", re.I),
+    "shipped": re.compile(r"\b(?:on (?:its|the) way|in transit|(?<!not )shipped)\b", re.I),
+}
+_DAYS_AGO: Final = re.compile(r"\b(\d+|one|two|three|four|five|six|seven) days? ago\b", re.I)
+_NUMBER_WORDS: Final = {"one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "seven": 7}
 # Which of the listed orders, by age ("the older one", "the one that came this week").
 _NOT_THAT_ONE: Final = re.compile(r"\bnot the \w+(?: one)?\b", re.I)
 _OLDER: Final = re.compile(r"\b(?:older|oldest|earlier|earliest)\b", re.I)
 _NEWER: Final = re.compile(
-    r"\b(?:newer|newest|latest|later|(?:more|most) recent|this week|yesterday|today)\b", re.I
+    r"\b(?:newer|newest|latest|later|(?:more|most) (?:recent|new)|this week|yesterday|today)\b",
+    re.I,
 )
 _ARRIVAL: Final = re.compile(r"\b(?:deliver\w*|arriv\w*|came|come|got)\b", re.I)
 _ONE_OF_THEM: Final = re.compile(

@@ -135,3 +135,20 @@ def test_order_number_abbreviations(text: str, number: str) -> None:
 
 def test_a_phone_with_a_bracketed_country_code_and_slashes() -> None:
     assert extract_identifiers("my number (+49) 30/5550-0113").phones == ("493055500113",)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "new address is Rua de Cedofeita 210, 4050-174 Porto",
+        "send it to 7 Elm Street, Apt 3, Springfield 62704 please",
+    ],
+)
+def test_numbers_of_an_address_are_no_order_and_no_phone(text: str) -> None:
+    found = extract_identifiers(text, expecting=("order_number",))
+    assert found.order_numbers == ()
+    assert found.phones == ()
+
+
+def test_an_order_number_before_a_shouted_word_is_still_an_order() -> None:
+    assert extract_identifiers("CANCEL 5104 RIGHT NOW").order_numbers == ("5104",)

@@ -1528,3 +1528,71 @@ def test_a_claim_that_it_never_came_is_told_from_a_question_whether_it_did(
 
 def test_supposed_misspelt_still_tells_a_late_parcel() -> None:
     assert understand("it was suppose to arrive monday, order 1043").intent == "late_delivery"
+
+
+def test_a_refund_of_a_sum_carries_the_sum() -> None:
+    understood = understand("the courier charged me 23 at the door, please refund me this 23")
+    assert understood.refund_amount == 23.0
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "my gift card says balance 0.00 but I never used it",
+        "the promo code WELCOME10 didn't apply at checkout",
+    ],
+)
+def test_a_code_or_card_that_failed_is_a_request_of_its_own(text: str) -> None:
+    understood = understand(text)
+    assert understood.intent == "service_request"
+    assert understood.request_kind is not None
+    assert understood.request_kind.endswith("_problem")
+
+
+def test_paperwork_someone_needs_is_asked_for() -> None:
+    text = "my accountant needs a proper VAT invoice for order 4410, with our company name"
+    assert understand(text).request_kind == "vat_invoice"
+
+
+def test_a_delivery_day_asked_as_possible_is_a_request() -> None:
+    assert (
+        understand("is it possible it comes on a saturday?").request_kind == "deliver_on_saturday"
+    )
+
+
+def test_another_sellers_price_with_the_difference_asked_is_a_match() -> None:
+    text = "I paid 399, today the same model is 349 at ElectroWorld. please refund me the 50"
+    assert understand(text).intent == "competitor_price_match"
+
+
+def test_a_return_with_another_shops_price_as_its_reason_is_a_return() -> None:
+    assert understand("I want to return order 1042, it's cheaper at Lampworld").intent == "refund"
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "where is my chair?? my back is destroyed sitting on a stool",
+        "the wardrobe arrived fine but I have a broken wrist, can someone assemble it?",
+    ],
+)
+def test_a_person_hurt_is_no_item_damaged(text: str) -> None:
+    assert understand(text).intent != "damaged"
+
+
+def test_shipping_it_when_i_am_back_is_no_return() -> None:
+    text = "can you keep order 5024 and only ship it when I'm back from holiday?"
+    assert understand(text).intent != "refund"
+
+
+def test_the_rug_going_back_too_is_a_return() -> None:
+    assert understand("can the rug from 5102 go back too?").intent == "refund"
+
+
+def test_inside_is_something_else_than_ordered_is_a_wrong_item() -> None:
+    text = "inside is a set of resistance bands?? I ordered a yoga mat, order 5115"
+    assert understand(text).intent == "wrong_item"
+
+
+def test_kill_that_order_is_a_cancellation() -> None:
+    assert understand("can you kill that order before it ships? #2051").intent == "cancel"

@@ -1349,3 +1349,8 @@ def test_a_correction_tried_with_another_kind_of_identifier() -> None:
     chat.say("where's my kettle? phone +1 555 0177")
     turn = chat.say("oh that's my work phone. try order 1043 then")
     assert turn.decision.action == "resolve"
+
+
+def test_part_of_the_money_asked_back_is_no_return_of_the_order() -> None:
+    turn = chat_once("the lamp 1042 came fine but I paid 5 extra for postage, refund me 5 please")
+    assert all(e["tool"] != "issue_refund" for e in turn.effects)

@@ -737,3 +737,8 @@ def test_more_requests_in_other_shapes_are_explicit(text: str) -> None:
 )
 def test_conditions_and_other_people_are_no_request(text: str) -> None:
     assert detect_human_request(text).kind != "explicit"
+
+
+def test_wondering_whether_it_is_a_person_is_a_doubt_not_a_request() -> None:
+    text = "wrong item in the box. honestly not sure if I'm even talking to a real person here"
+    assert detect_human_request(text).kind == "implicit"
