@@ -256,8 +256,8 @@ def _referenced_numbers(text: str) -> list[tuple[str, tuple[int, int]]]:
             continue  # an amount, a year, a measure, a flat, or a ZIP code after its state
         if _STREET_BEFORE.search(masked, 0, m.start()) and _TOWN_AFTER.match(masked, m.end()):
             continue  # "Hauptstrasse 5, 10827 Berlin": a postcode between street and town
-        if _part_of_an_address(text, m):
-            continue  # "Rua de Cedofeita 210, 4050-174 Porto", "Springfield 62704"
+        if _part_of_an_address(text, m) or _PRICED.search(text, 0, m.start()):
+            continue  # "Cedofeita 210, 4050-174 Porto", "Springfield 62704", "the one for 140"
         found.append((m.group(1), m.span()))
     return found
 
@@ -278,6 +278,12 @@ def _not_a_reference(before: list[str], number: str, *, opens: bool) -> bool:
     if word in _BEFORE_A_YEAR:
         return _YEAR.fullmatch(number) is not None  # "since 2019", but "the lamp in 7701"
     return word in _NOT_A_REFERENCE
+
+
+# "the one for 140": a price that picks one of several orders, not an order number
+_PRICED = re.compile(
+    r"\b(?:one|thing|item|order) (?:for|at|costing|that cost|that was) [$£€]?$", re.I
+)
 
 
 def _part_of_an_address(text: str, match: re.Match[str]) -> bool:
@@ -313,7 +319,11 @@ def _answered_order_number(text: str) -> list[str]:
     if bare and len(normalise_phone(bare.group(1))) < MIN_PHONE_DIGITS:
         return [normalise_order_number(bare.group(1))]
     masked = _mask(text, _phone_spans(text))
-    lone = {m.group(1) for m in _LONE_NUMBER.finditer(masked) if not _part_of_an_address(text, m)}
+    lone = {
+        m.group(1)
+        for m in _LONE_NUMBER.finditer(masked)
+        if not _part_of_an_address(text, m) and not _PRICED.search(text, 0, m.start())
+    }
 
     return [normalise_order_number(lone.pop())] if len(lone) == 1 else []
 

@@ -227,7 +227,11 @@ _VAGUE_VERBS: Final = words(
 _DELIVERY_VERBS: Final = words(_SEND_WORDS + " sent delivered shipped posted dispatch")
 _PURCHASE_VERBS: Final = words("buy order purchase get have")
 _PAPERS: Final = words("invoice invoices receipt receipts")  # "I need the invoice in euros"
-_BUYING: Final = words("buy purchase")  # "can I buy just that part?": a thing to be sold
+_BUYING: Final = words("buy purchase")
+# What a customer does with their own thing: wished for with it, no request of the shop.
+_OWN_ACTS: Final = words(
+    "use wear give keep bring take play try ride cook read wrap hang"
+)  # "can I buy just that part?": a thing to be sold
 _PERSON: Final = words(_PERSON_WORDS)
 # What the customer bought, however it is called: never the name of a request.
 _PURCHASE: Final = words(
@@ -533,6 +537,7 @@ _STATUS = (
     rf"|\bwhere (?:my|our|it|they)\b|\bwhere (?:order )?{_DIGITS} (?:is|are)\b"
     r"|\bwhere (?:the|order) (?:\w+ ){0,3}"
     rf"(?:is|are)\b|{_any(_STATUS_WORDS)}|(?<!to )\b(?:has|have|is|are|was|did) {_ORDER}(?: \w+)?"
+    r"(?: (?:from|on|in|of) (?:order )?\w+)?"  # "has the hose from order 7661 been sent out"
     rf" (?:been )?{_any(_SHIPPING_WORDS)}"
     rf"|\b(?:if|whether) {_ORDER}(?: \w+){{0,2}} (?:(?:has|have|is|are|was) )?(?:already )?"
     rf"(?:been )?{_any(_SHIPPING_WORDS)}"
@@ -1031,6 +1036,8 @@ def _kind(ws: list[str], *, passive: bool, own_wish: bool) -> str | None:
         verb = [_lemma(w) for w in verb]
     if not verb or (own_wish and verb[0] in _PURCHASE_VERBS):
         return None  # "I want to buy 40 lamps": the customer's own purchase
+    if own_wish and verb[0] in _OWN_ACTS and ws[i : i + 1] and ws[i] in _PRONOUNS:
+        return None  # "wanna use it this weekend": what the customer will do with it
     if verb[0] in _VAGUE_VERBS and not _UNDER_TERMS.search(" ".join(ws)):
         return None  # "can you help", "can you fix it"; but "fix it under the warranty" asks
     if i + 1 < len(ws) and ws[i] in _PRONOUNS and ws[i + 1] in _PARTICLES:
@@ -1183,6 +1190,8 @@ def _framed_request(line: str, *, beside_a_need: bool = False) -> tuple[str, int
             rest = ["deliver", *(w for w in rest if w not in ("a", "an"))]
         if frame.group("you") and not (rest and _base_verb(rest[0]) and _acts(rest[0])):
             continue
+        if frame.group("self") and _EMBEDDED.search(line, 0, frame.start()):
+            continue  # "trying to figure out if I need to take friday off": no wish of ours
         if beside_a_need and frame.group("self") and rest[:1] and rest[0] in ("a", "an"):
             continue  # "it came in a small, I need a medium": the thing the need puts right
         passive = bool(frame.group("passive") or frame.group("after"))
@@ -1248,6 +1257,9 @@ def _placed_thing(verb: str, before: str, after: str) -> str | None:
             return "_".join(named)
     things = _GRANTED_THING.findall(before)
     return f"{verb}_{things[-1]}" if things else None
+
+
+_EMBEDDED: Final = re.compile(r"\b(?:if|whether|in case|when|once)\s*$")
 
 
 def _asks_for_credit_or_replacement(kind: str) -> bool:

@@ -549,6 +549,12 @@ class _Turn:
         if self.need.offered_order:
             return self.need.offered_order
         typed = self._typed_order_numbers()
+        shown = _listed_numbers(self.last_bot)
+        if len(shown) > 1 and typed and not set(typed) & set(shown):
+            # "the one for 140" after a reply that listed orders: a price, no order number
+            described = self._by_description(self._customer_orders())
+            if described is not None:
+                return described
         if len(set(typed)) > 1:
             # "orders 1042 and 1043 ... the lamp is bent": the one whose item is named.
             named_typed = {str(o["number"]) for o in self._customer_orders() if self._names_item(o)}
@@ -872,7 +878,7 @@ def _fits_status(said: str, order: Order) -> bool:
 
 
 def _fits_price(said: str, order: Order) -> bool:
-    prices = {float(p) for p in re.findall(r"(?<![\w.])(\d+(?:\.\d\d)?)(?![\w.])", said)}
+    prices = {float(p) for p in re.findall(r"(?<![\w.])(\d+(?:\.\d\d)?)(?!\w|\.\d)", said)}
     total = order.get("total")
     return isinstance(total, int | float) and float(total) in prices
 

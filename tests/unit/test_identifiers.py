@@ -152,3 +152,7 @@ def test_numbers_of_an_address_are_no_order_and_no_phone(text: str) -> None:
 
 def test_an_order_number_before_a_shouted_word_is_still_an_order() -> None:
     assert extract_identifiers("CANCEL 5104 RIGHT NOW").order_numbers == ("5104",)
+
+
+def test_a_price_that_picks_an_order_is_no_order_number() -> None:
+    assert extract_identifiers("The one for 140.", expecting=("order_number",)).order_numbers == ()

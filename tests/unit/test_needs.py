@@ -1596,3 +1596,22 @@ def test_inside_is_something_else_than_ordered_is_a_wrong_item() -> None:
 
 def test_kill_that_order_is_a_cancellation() -> None:
     assert understand("can you kill that order before it ships? #2051").intent == "cancel"
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "any news on order 7002? wanna use it this weekend",
+        "has order 7991 left yet? trying to work out if I need to take friday off",
+    ],
+)
+def test_what_the_customer_will_do_themselves_is_no_request(text: str) -> None:
+    understood = understand(text)
+    assert understood.intent == "order_status"
+    assert understood.also == ()
+
+
+def test_a_status_question_about_an_item_from_an_order() -> None:
+    assert understand("has the garden hose from order 7661 been sent out yet?").intent == (
+        "order_status"
+    )

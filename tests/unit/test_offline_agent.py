@@ -1354,3 +1354,27 @@ def test_a_correction_tried_with_another_kind_of_identifier() -> None:
 def test_part_of_the_money_asked_back_is_no_return_of_the_order() -> None:
     turn = chat_once("the lamp 1042 came fine but I paid 5 extra for postage, refund me 5 please")
     assert all(e["tool"] != "issue_refund" for e in turn.effects)
+
+
+@pytest.mark.parametrize(
+    ("answer", "meant"), [("the one for 40", "8301"), ("the one that came 1 day ago", "8302")]
+)
+def test_a_listed_order_picked_by_its_price_or_its_day(answer: str, meant: str) -> None:
+    shop = InMemoryShop(
+        customers=[Customer("K-2", "Tom Reid", "tom@example.org", "+44 20 0000 0002")],
+        orders=[
+            Order("8301", "K-2", "Wool throw", "delivered", 40.0, 12, delivered_days_ago=9),
+            Order("8302", "K-2", "Tea set", "delivered", 30.0, 4, delivered_days_ago=1),
+        ],
+    )
+    chat = Chat(shop=shop)
+    chat.say("tom@example.org, I want to return my order")
+    turn = chat.say(answer)
+    assert_effect(turn, "issue_refund", order=meant)
+
+
+def test_a_listed_order_picked_by_its_status() -> None:
+    chat = Chat(shop=_two_processing_orders())
+    chat.say("where's my order?? rosa@example.org")
+    turn = chat.say("the one that hasn't shipped yet")
+    assert turn.decision.action in ("resolve", "clarify")
