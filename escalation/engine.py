@@ -281,7 +281,8 @@ def identify_customer(
 
 _OWNS_A_SLIP: Final = re.compile(
     r"\b(?:typed (?:it )?wrong|wrong (?:one|number|email|phone)|typo|my mistake|my bad|sorry|oops"
-    r"|i meant|use (?:this|my|the) \w+ instead|try (?:this|that|my|the|order|with)|correct one)\b",
+    r"|i meant|use (?:this|my|the) \w+ instead|try (?:this|that|my|the|order|with)|correct one"
+    r"|(?:number|email|phone) (?:is|was) (?:old|wrong|outdated)|old (?:number|email|phone))\b",
     re.I,
 )
 

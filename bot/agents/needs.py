@@ -131,7 +131,7 @@ _ARRIVE_WORDS = (
 _STATUS_WORDS = (
     "whereabouts track tracking tracked trace status shipped_yet sent_yet dispatched_yet"
     " on_its_way on_the_way out_for_delivery in_transit eta expected_delivery estimated_delivery"
-    " expected_arrival delivery_date arrival_date order_confirmation confirm_my_order"
+    " expected_arrival delivery_date arrival_date order_confirmation confirm_my_order situation_of"
 )
 _SHIPPING_WORDS = (
     "shipped dispatched sent sent_out posted left gone_out processed packed ship dispatch"
@@ -399,7 +399,8 @@ _KIN = (
 )
 # "I want it delivered to my sister": a wish for where it goes
 _WANTED_ELSEWHERE = (
-    r"\b(?:want|need|like|have|get) (?:it|them|this|that|the \w+|order \w+) (?:delivered|sent"
+    r"\b(?:want|need|like|have|get) (?:it|them|this|that|(?:the|my) (?:\w+ ){0,5}?\w+|order \w+)"
+    r" (?:delivered|sent"
     rf"|shipped|posted) (?:to|at) (?:{_ELSEWHERE}|{_KIN})"
     rf"|\b(?:send|deliver|ship|post|redirect|forward)(?: it| them| this| that| order \w+| the \w+)?"
     rf" to {_KIN}"
@@ -477,7 +478,7 @@ _WRONG_ITEM = (
     rf"|{_GOT} (?:the|a|an))(?: [\w']+){{0,5}}? [.,;:!]? ?(?:but )?"
     r"(?:i|we) (?:ordered|paid for|wanted|asked for|chose|picked)\b(?! (?:it|them|this|that|one"
     r"|on|last|yesterday|in|from|online|twice|again|\w+day)\b)"
-    rf"|\b{_ORDERED} (?:\S+ ){{1,8}}?(?:but|and|yet) (?:\S+ ){{0,4}}?what (?:arrived|came"
+    rf"|\b{_ORDERED} (?:\S+ ){{1,12}}?(?:but|and|yet) (?:\S+ ){{0,4}}?what (?:arrived|came"
     r"|showed up|shown up|landed"
     r"|turned up|was delivered|was sent)\b(?! (?:late|yet|on time))"
     # in any tense: "I order red mixer but black one is come"
@@ -501,7 +502,10 @@ _LATE = (
     r"(?:delivery )?(?:date|day)(?: you (?:promised|gave))?(?<!the date)(?<!the day)"
     r"|\b(?:date|day) you (?:promised|gave)\b|\blater than (?:promised|you|expected)\b"
     r"|\b(?:been|waited|waiting) (?:for )?ages\b|\bno (?:parcel|package|delivery)\b"
-    r"|\bnothing (?:came|arrived|turned up|showed up|was delivered)\b"
+    r"|\bnothing (?:came|arrived|turned up|showed up|was delivered)\b|\bbut there (?:was"
+    r"|is) nothing\b"
+    # a day promised and gone: "you promised delivery for monday, now is thursday"
+    r"|\bpromised (?:\w+ )?(?:for|by|on) (?:a )?(?:mon|tues|wednes|thurs|fri|satur|sun)day\b"
     r"|\b(?:days|weeks|months) (?:now )?(?:and|but) (?:still )?(?:nothing|no sign|not here)\b"
     r"|\bfor (?:the|my|all the|all this) (?:wait|waiting)\b|\b(?:was|were) promised (?:for|by|on)\b"
     r"|\bwaiting (?:for |on )?(?:my|the|our) "
@@ -510,6 +514,7 @@ _LATE = (
 _NOT_RECEIVED: Final = re.compile(
     rf"\b(?:not|never) (?:yet )?(?:been )?(?:{_any(_ARRIVE_WORDS)}|got|gotten|seen|had)\b"
     r"(?! on time\b)|\bnothing (?:came|arrived|turned up|showed up|was delivered)\b"
+    r"|\bbut there (?:was|is) nothing\b"
     r"|\b(?:nothing|no (?:parcel|package|box)) (?:was |is |there )?"
     r"(?:at|on|outside|in) (?:my|the|our) (?:front )?(?:door|doorstep|porch|mailbox|letterbox"
     r"|house|flat|building)\b"
@@ -556,6 +561,8 @@ _STATUS = (
     r"|\b(?:will|would|is|does|should) (?:it|they|my \w+|the \w+|order \w*\d\w*) (?:still )?"
     r"(?:arrive|come|get here|be here|be delivered|ship|turn up)\b"
     r"(?! (?:with|assembled|built|wrapped|in)\b)"
+    r"|\bcheck (?:on )?(?:number |# ?)?\d{3,}\b|\bdid (?:it|they|my \w+|the \w+) (?:arrive|come|get"
+    r" (?:here|there|delivered)|turn up|show up)\b"
     r"|\b(?:tell (?:me|us)|let (?:me|us) know|know|wondering|find out|see|say|idea) when"
     rf" (?:my|the|our|it|they|order|{_DIGITS})(?: \w+){{0,3}}? (?:arrives|comes|ships"
     r"|gets here|will (?:arrive|come|ship|be here))\b"
@@ -696,7 +703,7 @@ def _negated(line: str, start: int) -> bool:
 
 
 # "instead of the money back, could you ...": what comes next is what the customer turns down.
-_TURNED_DOWN: Final = re.compile(r"\b(?:instead of|rather than)(?: \w+){0,2} $")
+_TURNED_DOWN: Final = re.compile(r"\b(?:instead of|rather than|than)(?: \w+){0,2} $")
 
 
 def _blank(line: str, start: int, end: int) -> str:
@@ -864,6 +871,7 @@ _CLAUSE_START: Final = re.compile(
 # Verbs of attitude, thanks and perception: at a clause's start they are no command.
 _NOT_A_COMMAND: Final = words(
     "love like hate enjoy hope wish thank miss mind keep see look hear feel guess bet mean"
+    " excuse pardon forgive appreciate bless"
     " say tell know think believe imagine trust email ignore forget disregard pretend override"
 )
 # Spans of time a good wish is for: "have a great weekend", "have a good one".
@@ -1479,12 +1487,9 @@ def understand(text: str) -> Understanding:
     if trouble and kind is None:
         kind, needs, at = trouble, ["service_request"], (0,)  # a gift card with no balance
     paperwork = _PAPERWORK.search(line) if kind is None else None
-    if (
-        paperwork
-        and set(needs) <= {"order_status"}
-        and all(_known(w) for w in paperwork.group("kind").split())
-    ):
-        kind, needs, at = paperwork.group("kind").replace(" ", "_"), ["service_request"], (0,)
+    if paperwork and set(needs) <= {"order_status"}:
+        named = [w for w in paperwork.group("kind").split() if _known(w)]  # "a fattura/invoice"
+        kind, needs, at = "_".join(named), ["service_request"], (0,)
     fee = _FEE_REFUND.search(line)
     if fee and not needs and kind is None:
         kind, needs, at = f"refund_{fee.group(1)}_{fee.group(2)}", ["service_request"], (0,)
@@ -1596,6 +1601,7 @@ _NAME_FRAMES: Final = tuple(
     for frame in (
         rf"(?i:\b(?:this\s+is|my\s+name\s+is|my\s+name's|name\s*:))\s+{_ANY_NAME}",
         rf"(?i:\b(?:i\s+am|i'm|it's|it\s+is))\s+{_FULL_NAME}",
+        rf"{_FULL_NAME}\s+(?i:is\s+(?:the|my)\s+name)\b",
         rf"^\s*(?i:hi|hello|hey)?(?i: there)?[,!.\s]*{_FULL_NAME}\s+(?i:here|speaking)\b",
         rf"^\s*(?:(?i:hi|hello|hey|hiya|good\s+(?:morning|afternoon|evening))(?i:\s+there)?[,!.\s]+)?"
         rf"(?i:is\s+)?{_FULL_NAME}\s*[.,:;!-]",

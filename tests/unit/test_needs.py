@@ -1615,3 +1615,44 @@ def test_a_status_question_about_an_item_from_an_order() -> None:
     assert understand("has the garden hose from order 7661 been sent out yet?").intent == (
         "order_status"
     )
+
+
+@pytest.mark.parametrize("text", ["excuse me, where is order 2051?", "cheers, appreciate it"])
+def test_courtesies_are_no_commands(text: str) -> None:
+    assert understand(text).intent != "service_request"
+
+
+def test_what_is_preferred_over_a_refund_is_not_a_refund() -> None:
+    text = "plates arrived cracked, order 1042. send new ones, I'd rather that than a refund"
+    understood = understand(text)
+    assert understood.intent == "damaged"
+    assert not understood.wants_refund
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "can you check #1042 for me, did it arrive?",
+        "I want to know the situation of my order 2051",
+    ],
+)
+def test_more_ways_of_asking_where_it_is(text: str) -> None:
+    assert understand(text).intent == "order_status"
+
+
+def test_a_promised_day_gone_by_is_a_late_parcel() -> None:
+    text = "where is my kettle, order 1043. you promised delivery for monday, now it's thursday"
+    assert understand(text).intent == "late_delivery"
+
+
+def test_a_long_description_before_what_came_is_still_a_wrong_item() -> None:
+    text = (
+        "I ordered the duvet cover set in navy blue (order 6509) but what came is a grey one, "
+        "could you send the blue one?"
+    )
+    assert understand(text).intent == "wrong_item"
+
+
+def test_paperwork_named_in_two_languages_is_named_by_the_known_word() -> None:
+    understood = understand("for order 6713 I need a proper fattura/invoice with my company name")
+    assert understood.request_kind == "invoice"

@@ -1378,3 +1378,9 @@ def test_a_listed_order_picked_by_its_status() -> None:
     chat.say("where's my order?? rosa@example.org")
     turn = chat.say("the one that hasn't shipped yet")
     assert turn.decision.action in ("resolve", "clarify")
+
+
+def test_a_name_given_as_the_name_is_looked_up() -> None:
+    turn = chat_once("it's about a return. John Smith is the name")
+    assert turn.decision.action == "clarify"
+    assert set(turn.decision.ask_for) == {"email", "phone", "order_number"}
