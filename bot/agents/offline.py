@@ -568,6 +568,13 @@ class _Turn:
             nearest = self._nearest_to_need(typed)
             if nearest is not None:
                 return nearest
+        if typed and self.need.texts[0] != self.text and not extract_identifiers(self.text):
+            # "and the other one? the kettle": an item named now wins over a number typed before
+            named_now = [
+                o for o in self._customer_orders() if mentions_item(self.text, str(o["item"]))
+            ]
+            if len(named_now) == 1 and str(named_now[0]["number"]) not in typed:
+                return str(named_now[0]["number"])
         if typed:
             return typed[-1]
         orders = self._customer_orders()
@@ -935,8 +942,17 @@ _SAME_AGAIN: Final = re.compile(
 
 
 def _same_for_another_order(text: str) -> bool:
-    """ "the lamp shade 9121 as well": the need just settled, for another order."""
-    return _SAME_AGAIN.search(text) is not None and bool(extract_identifiers(text).order_numbers)
+    """ "the lamp shade 9121 as well", "and the other one? the kettle": the need just settled,
+    for another order."""
+    numbered = _SAME_AGAIN.search(text) is not None and bool(
+        extract_identifiers(text).order_numbers
+    )
+    return numbered or _THE_OTHER_ONE.search(text) is not None
+
+
+_THE_OTHER_ONE: Final = re.compile(
+    r"\b(?:and|what about|how about) (?:the|my) other (?:one|order|parcel|item|thing)\b", re.I
+)
 
 
 def _listed_numbers(reply: str | None) -> list[str]:

@@ -1384,3 +1384,12 @@ def test_a_name_given_as_the_name_is_looked_up() -> None:
     turn = chat_once("it's about a return. John Smith is the name")
     assert turn.decision.action == "clarify"
     assert set(turn.decision.ask_for) == {"email", "phone", "order_number"}
+
+
+def test_the_other_one_named_by_its_item_gets_the_same_answer() -> None:
+    chat = Chat()
+    first = chat.say("can you check #1042 for me, did it arrive? j.smith@example.com")
+    assert "1042" in first.decision.reply
+    turn = chat.say("great. and the other one? the kettle")
+    assert turn.decision.action == "resolve"
+    assert "1043" in turn.decision.reply
