@@ -395,6 +395,7 @@ _EXPLICIT: Final = (
     # the same asked in the languages customers mix in: "I need hablar con un agente humano",
     # "real person se baat karni hai", "parler a un conseiller" (as the normaliser reads them)
     _C(
+        rf" {_TALK} (?:to|with) (?:una?|el|la|le|une?|ein|eine|einem|uma?|a) {_FOREIGN_PERSON}|"
         rf" {_FOREIGN_TALK}(?: \S+){{0,4}}? {_FOREIGN_PERSON}| {_FOREIGN_PERSON}(?: \S+){{0,3}}?"
         rf" {_FOREIGN_TALK}"
     ),
@@ -675,15 +676,19 @@ _IMPLICIT: Final = (
         r"|nth|hundredth) time (?:you|i|that)\b"
         # is anyone there: "hello? anyone?", "does a human ever read this"
         r"| (?:is|are) (?:there )?(?:actually |really )?(?:anyone|anybody|someone|somebody|a human"
-        r"|a person|any humans?)(?: real| actually| really| even| still)? (?:there|here|out there"
+        r"|a person|any humans?)(?: real| actually| really| even| still"
+        r"| at all)? (?:over )?(?:there"
+        r"|here|out there"
         r"|listening|reading|alive|typing|writing|replying|answering|home|around|on the other"
         r" (?:end|side)|working)\b| (?:anyone|anybody|somebody) (?:there|home|here|out there|on"
         rf" the other (?:end|side)|awake)(?= [?!.]|$)|^ hel+o{{2,}} \?|^ (?:hel+o+|hi|hey) \? (?:i"
-        r" am |been |still )*waiting\b| (?:some|any)(?:thing|one|body) with (?:an? )?(?:actual "
+        r" am |been |still )*waiting\b| who (?:is|are) not (?:an? )?(?:program|bot|robot|machine"
+        r"|computer|ai)\b| (?:some|any)(?:thing|one|body) with (?:an? )?(?:actual "
         r"|real |working )?(?:brain|pulse|heartbeat)\b| (?:no|without a) (?:brain|pulse"
         rf"|heartbeat)\b| you (?:are )?(?:not|never){_VERY} (?:human|real)\b| (?:is|are) there"
         rf" (?:a |any )?(?:real )?(?:{_alt(_PERSON_WORDS)}|one"
-        r"|body)(?= [?!.]|$)| (?:does|do|will|would|is|are) (?:a |any )?(?:real )?(?:human|person"
+        r"|body)(?= [?!.]|$)| (?:does|do|will|would|is|are) (?:an? |any )?(?:real |actual |live )?"
+        r"(?:human|person"
         rf"|people|anyone|anybody|someone|somebody)(?: \w+){{0,3}}? (?:read|reading|see|seeing"
         r"|check|checking|answer|answering|look|looking|work (?:there|here)|works (?:there"
         r"|here))\b| (?:human|person|people|anyone|someone|brain|anybody) behind (?:this|it|the"
@@ -1101,6 +1106,8 @@ def _read(line: _Line) -> tuple[HumanRequestKind, int, int] | None:
                 implicit = match.span()
     for start, stop in () if _ROLE_LABEL.match(line.norm) else _clauses(searched):
         if _TERSE.fullmatch(searched, start, stop):
+            if searched.startswith(" the ", start) and searched.startswith(" ;", stop):
+                continue  # "The delivery person (lovely guy) left it": a subject, no request
             clause = set(searched[start:stop].split())
             after = searched[stop:]
             if clause & _NUMBER_WORDS and _VALUE.search(after):

@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 from typing import Final
 
+from lemminflect import getLemma
 from rapidfuzz import process
 from rapidfuzz.distance import OSA
 from wordsegment import Segmenter
@@ -93,8 +94,16 @@ def load() -> None:
 
 
 def is_known_word(word: str) -> bool:
-    """Whether the English corpus knows `word` as a word of its own."""
-    return word in NEVER_CORRECTED or _segmenter().unigrams.get(word, 0.0) >= _KNOWN_COUNT
+    """Whether the English corpus knows `word` as a word of its own, or as a form of one
+    ("swapped" is swap's, never a slip of "snapped")."""
+    counts = _segmenter().unigrams
+    if word in NEVER_CORRECTED or counts.get(word, 0.0) >= _KNOWN_COUNT:
+        return True
+    return any(
+        lemma != word and counts.get(lemma, 0.0) >= _KNOWN_COUNT
+        for upos in ("VERB", "NOUN")
+        for lemma in getLemma(word, upos=upos, lemmatize_oov=False)
+    )
 
 
 class Lexicon:
@@ -120,7 +129,9 @@ class Lexicon:
         if found is None or len(found[0]) != len(word):
             return None  # swapped or mistyped letters only: "thorough" is not "through"
         counts = _segmenter().unigrams
-        return found[0] if counts.get(found[0], 0.0) >= _SLIP_RATIO * counts[word] else None
+        return (
+            found[0] if counts.get(found[0], 0.0) >= _SLIP_RATIO * counts.get(word, 0.0) else None
+        )
 
     def _inflected(self, word: str) -> bool:
         # "phoned", "emailed", "chatted" are other forms of a lexicon word, not slips of it

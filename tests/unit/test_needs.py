@@ -1656,3 +1656,24 @@ def test_a_long_description_before_what_came_is_still_a_wrong_item() -> None:
 def test_paperwork_named_in_two_languages_is_named_by_the_known_word() -> None:
     understood = understand("for order 6713 I need a proper fattura/invoice with my company name")
     assert understood.request_kind == "invoice"
+
+
+def test_swapped_digits_are_no_damage() -> None:
+    assert understand("sorry, swapped the digits. it's 7301").intent is None
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "your site has the kettle at 21 now, is possible to receive back the difference?",
+        "you're selling it for 21 now and I paid 25",
+    ],
+)
+def test_more_ways_of_a_lower_own_price(text: str) -> None:
+    assert understand(text).intent == "price_drop"
+
+
+def test_something_else_in_the_box_after_what_was_ordered_is_a_wrong_item() -> None:
+    assert understand("I ordered a blender and there was a juicer in the box").intent == (
+        "wrong_item"
+    )

@@ -742,3 +742,23 @@ def test_conditions_and_other_people_are_no_request(text: str) -> None:
 def test_wondering_whether_it_is_a_person_is_a_doubt_not_a_request() -> None:
     text = "wrong item in the box. honestly not sure if I'm even talking to a real person here"
     assert detect_human_request(text).kind == "implicit"
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "is an actual human even reading any of this",
+        "is there anyone at all over there who isn't a program??",
+    ],
+)
+def test_more_doubts_whether_anyone_is_there(text: str) -> None:
+    assert detect_human_request(text).kind == "implicit"
+
+
+def test_a_person_named_as_the_subject_before_an_aside_asks_for_no_one() -> None:
+    text = "The delivery person (nice guy) left it in the rain and now it won't turn on"
+    assert detect_human_request(text).kind == "none"
+
+
+def test_a_real_person_asked_for_in_mixed_spanish() -> None:
+    assert detect_human_request("can I talk with una persona real please?").kind == "explicit"

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from escalation.spelling import Lexicon, words
+from escalation.spelling import Lexicon, is_known_word, words
 
 LEXICON = Lexicon(words("received manager address customer through"))
 
@@ -27,3 +27,7 @@ def test_a_real_word_near_a_lexicon_word_stays_itself(word: str) -> None:
 )
 def test_a_held_key_is_the_word_with_its_letters_single_or_double(typed: str, meant: str) -> None:
     assert LEXICON.normalise(typed) == (meant,)
+
+
+def test_a_form_of_a_known_word_is_known_and_never_corrected() -> None:
+    assert is_known_word("swapped")
