@@ -247,6 +247,10 @@ _LEXICON: Final = Lexicon(
 # -- Reading the message ---------------------------------------------------------------------
 
 _URL: Final = re.compile(r"https?://\S+|www\.\S+", re.I)
+_QUOTED: Final = re.compile(
+    r"(?<![\w'])'[^'\n ]+ [^'\n]{1,60}'(?![\w'])|\"[^\"\n ]+ [^\"\n]{1,80}\""
+    r"|[\u2018\u201c][^\u2019\u201d\n ]+ [^\u2019\u201d\n]{1,80}[\u2019\u201d]"
+)
 # Capitalised words that are no seller: days, months and the sales named after them.
 _NOT_SELLERS: Final = frozenset(
     n.lower() for n in (*calendar.day_name, *calendar.month_name, *calendar.day_abbr) if n
@@ -283,6 +287,8 @@ def _reading(text: str) -> _Reading:
     capitalised words ("Alpine Outlet has") is read by the word after all of them.
     """
     plain = _URL.sub(_same_length(""), EMAIL_ADDRESS.sub(_same_length("email"), text))
+    # words to be printed or engraved, in quotes: what they say is no part of the request
+    plain = _QUOTED.sub(_same_length("text"), plain)
     out: list[str] = []
     starts: list[int] = []
     offset = 0

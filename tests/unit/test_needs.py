@@ -1677,3 +1677,18 @@ def test_something_else_in_the_box_after_what_was_ordered_is_a_wrong_item() -> N
     assert understand("I ordered a blender and there was a juicer in the box").intent == (
         "wrong_item"
     )
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "and could you engrave 'Ana & Joe 2024' on the base before it goes out?",
+        "can you put a card inside saying \u201cHappy birthday Sam\u201d when you send it?",
+    ],
+)
+def test_words_to_be_printed_in_quotes_do_not_hide_the_request(text: str) -> None:
+    assert understand(text).intent == "service_request"
+
+
+def test_a_single_word_in_quotes_is_still_read() -> None:
+    assert understand('the lamp "arrived" broken, order 1042').intent == "damaged"
