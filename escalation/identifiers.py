@@ -48,6 +48,8 @@ _STATE = re.compile(r"[A-Z]{2}")
 # A street's name and house number before a postcode, and a town after it, as Europe writes them.
 _STREET_BEFORE = re.compile(r"[A-Z][^\W\d_]+ \d+[a-z]?,?\s+$")
 _TOWN_AFTER = re.compile(r"\s+[A-Z][^\W\d_]")
+_STREET_NAME_BEFORE = re.compile(r"[A-Z][a-z]+ $")
+_POSTCODE_OR_TOWN = re.compile(r", ?(?:\d{3}|[A-Z][a-z])")
 _TOWN_OF_A_STREET = re.compile(
     r"\b(?:street|st|road|rd|avenue|ave|lane|ln|drive|dr|way|court|place|apt|flat|unit|suite)\b"
     r"[^.!?\n]{0,40}, [A-Z][^\W\d_]+(?: [A-Z][^\W\d_]+)?,? $",
@@ -254,10 +256,8 @@ def _referenced_numbers(text: str) -> list[tuple[str, tuple[int, int]]]:
         opens = later or (_OPENS.match(masked, m.end()) is not None and len(before) <= 3)
         if before and _not_a_reference(before, m.group(1), opens=opens):
             continue  # an amount, a year, a measure, a flat, or a ZIP code after its state
-        if _STREET_BEFORE.search(masked, 0, m.start()) and _TOWN_AFTER.match(masked, m.end()):
-            continue  # "Hauptstrasse 5, 10827 Berlin": a postcode between street and town
         if _part_of_an_address(text, m) or _PRICED.search(text, 0, m.start()):
-            continue  # "Cedofeita 210, 4050-174 Porto", "Springfield 62704", "the one for 140"
+            continue  # "Hauptstrasse 5, 10827 Berlin", "Springfield 62704", "the one for 140"
         found.append((m.group(1), m.span()))
     return found
 
@@ -287,21 +287,22 @@ _PRICED = re.compile(
 
 
 def _part_of_an_address(text: str, match: re.Match[str]) -> bool:
-    """A house number after a street's name, or a ZIP code after the town of a street."""
-    return _house_number(text, match) or bool(_TOWN_OF_A_STREET.search(text, 0, match.start()))
-
-
-def _house_number(text: str, match: re.Match[str]) -> bool:
-    """ "Rua de Cedofeita 210, 4050-174 Porto": the number after a street's name."""
-    return bool(re.search(r"[A-Z][a-z]+ $", text[: match.start()])) and bool(
-        re.match(r", ?(?:\d{3}|[A-Z][a-z])", text[match.end() :])
+    """Digits of a street address: a house number after the street's name ("Cedofeita 210,
+    4050-174 Porto"), a postcode, or a ZIP code after the town of a street ("7 Elm Street,
+    Springfield 62704")."""
+    start, end = match.start(), match.end()
+    house = bool(_STREET_NAME_BEFORE.search(text, 0, start)) and bool(
+        _POSTCODE_OR_TOWN.match(text, end)
     )
+    return house or _a_postcode(text, match) or bool(_TOWN_OF_A_STREET.search(text, 0, start))
 
 
 def _a_postcode(text: str, match: re.Match[str]) -> bool:
-    """ "Rua de Cedofeita 210, 4050-174 Porto": digits between a street and a town."""
-    before = text[: match.start()]
-    return bool(_STREET_BEFORE.search(before)) and bool(_TOWN_AFTER.match(text, match.end()))
+    """Digits between a street and its town: "Hauptstrasse 5, 10827 Berlin" (a phone's shape
+    too, so phones are checked for this alone)."""
+    return bool(_STREET_BEFORE.search(text, 0, match.start())) and bool(
+        _TOWN_AFTER.match(text, match.end())
+    )
 
 
 def _phone_spans(text: str) -> list[tuple[int, int]]:
@@ -324,7 +325,6 @@ def _answered_order_number(text: str) -> list[str]:
         for m in _LONE_NUMBER.finditer(masked)
         if not _part_of_an_address(text, m) and not _PRICED.search(text, 0, m.start())
     }
-
     return [normalise_order_number(lone.pop())] if len(lone) == 1 else []
 
 

@@ -1487,27 +1487,11 @@ def understand(text: str) -> Understanding:
     if wants_credit and (not needs or needs[0] == "order_status"):
         # Compensation asked for is the late-delivery rule's, where the parcel is included.
         needs, at = ["late_delivery", *needs[1:]], (0, *at[1:])
-    if not needs and kind is None and _FITS.search(line):
-        # "will the soundbar work with my TV?", "which cartridges fit it?": a product question
-        kind, needs, at = "product_compatibility", ["service_request"], (0,)
-    payment = _payment_matter(line)
-    if payment and set(needs) <= {"refund", "cancel", "order_status", "service_request"}:
-        # "charged twice", "can the refund go to my bank account instead": how money moved or
-        # moves, which the book's refunds and credits do not speak to.
-        kind, needs, at = payment, ["service_request"], (0,)
-    if _PARTIAL_REFUND.search(text.lower()) and set(needs) <= {"refund", "service_request"}:
-        # "refund me the 15%": part of the price back is no return of the item
-        kind, needs, at = "partial_refund", ["service_request"], (0,)
-    trouble = _code_trouble(line) if set(needs) <= {"refund", "order_status"} else None
-    if trouble and kind is None:
-        kind, needs, at = trouble, ["service_request"], (0,)  # a gift card with no balance
-    paperwork = _PAPERWORK.search(line) if kind is None else None
-    if paperwork and set(needs) <= {"order_status"}:
-        named = [w for w in paperwork.group("kind").split() if _known(w)]  # "a fattura/invoice"
-        kind, needs, at = "_".join(named), ["service_request"], (0,)
-    fee = _FEE_REFUND.search(line)
-    if fee and not needs and kind is None:
-        kind, needs, at = f"refund_{fee.group(1)}_{fee.group(2)}", ["service_request"], (0,)
+    for concept in _NAMED_CONCEPTS:
+        if (kind is None or concept.over_a_request) and set(needs) <= concept.replaces:
+            named = concept.kind_of(line, text)
+            if named:
+                kind, needs, at = named, ["service_request"], (0,)
     later_fault = False
     granted = _never_got(line)
     if granted and set(needs) <= {"order_status", "late_delivery"}:
@@ -1568,6 +1552,55 @@ _STATUS_QUESTION: Final = re.compile(rf"(?:{_STATUS})[^.!?]*\?")
 def _asks_where(line: str) -> bool:
     """A question where the order is or whether it came ("was it delivered or not?")."""
     return _STATUS_QUESTION.search(line) is not None
+
+
+@dataclass(frozen=True, slots=True)
+class _NamedConcept:
+    """A request the reader knows by its concept rather than by its frame, named for the book."""
+
+    kind_of: Callable[[str, str], str | None]  # (the reading, the raw text) -> its kind
+    replaces: frozenset[str]  # the needs it may stand in for (read as their words)
+    over_a_request: bool = False  # whether it names a request already read more truly
+
+
+def _fits_kind(line: str, _text: str) -> str | None:
+    # "will the soundbar work with my TV?", "which cartridges fit it?": a product question
+    return "product_compatibility" if _FITS.search(line) else None
+
+
+def _partial_refund_kind(_line: str, text: str) -> str | None:
+    # "refund me the 15%": part of the price back is no return of the item
+    return "partial_refund" if _PARTIAL_REFUND.search(text.lower()) else None
+
+
+def _paperwork_kind(line: str, _text: str) -> str | None:
+    found = _PAPERWORK.search(line)
+    named = [w for w in found.group("kind").split() if _known(w)] if found else []
+    return "_".join(named) or None  # "a fattura/invoice" is an invoice
+
+
+def _fee_kind(line: str, _text: str) -> str | None:
+    fee = _FEE_REFUND.search(line)
+    return f"refund_{fee.group(1)}_{fee.group(2)}" if fee else None
+
+
+# Tried in order; a later one replaces an earlier one where it may.
+_NAMED_CONCEPTS: Final = (
+    _NamedConcept(_fits_kind, frozenset()),
+    # "charged twice", "can the refund go to my bank account instead": how money moved or moves,
+    # which the book's refunds and credits do not speak to
+    _NamedConcept(
+        lambda line, _text: _payment_matter(line),
+        frozenset({"refund", "cancel", "order_status", "service_request"}),
+        over_a_request=True,
+    ),
+    _NamedConcept(
+        _partial_refund_kind, frozenset({"refund", "service_request"}), over_a_request=True
+    ),
+    _NamedConcept(lambda line, _text: _code_trouble(line), frozenset({"refund", "order_status"})),
+    _NamedConcept(_paperwork_kind, frozenset({"order_status"})),
+    _NamedConcept(_fee_kind, frozenset()),
+)
 
 
 def _only_moving_told(found: list[tuple[int, Intent]], line: str, text: str) -> bool:

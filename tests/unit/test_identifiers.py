@@ -156,3 +156,7 @@ def test_an_order_number_before_a_shouted_word_is_still_an_order() -> None:
 
 def test_a_price_that_picks_an_order_is_no_order_number() -> None:
     assert extract_identifiers("The one for 140.", expecting=("order_number",)).order_numbers == ()
+
+
+def test_a_phone_before_a_capitalised_word_is_still_a_phone() -> None:
+    assert extract_identifiers("this is Mary 0412 555 019, Thanks").phones == ("0412555019",)
