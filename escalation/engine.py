@@ -416,14 +416,16 @@ def _settle(state: ConversationState, proposal: Proposal, *, steps: int) -> Ruli
         proposal=proposal,
         overridden=action != proposal.action or reply != proposal.reply,
     )
-    # Every reply settled here works the customer's need (a handoff is never settled here):
-    # after an earlier wish for a person, it is the bot's offer of help.
+    # A resolution offered (or a documented no with what policy allows) after an earlier wish
+    # for a person is the chance the customer was given; a question or a menu is not one.
     return Ruling(
         decision=decision,
         state=replace(
             state,
             resolution_offered=state.resolution_offered or action in ("resolve", "decline"),
-            last_offer_turn=state.turn,
+            last_offer_turn=state.turn
+            if action in ("resolve", "decline")
+            else state.last_offer_turn,
             person_offered_turn=state.turn if PERSON_OFFER in reply else state.person_offered_turn,
             asked_for=ask_for,
         ),

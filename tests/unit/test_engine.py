@@ -292,16 +292,21 @@ def test_a_first_doubt_never_escalates_whatever_the_bot_said_before() -> None:
         assert screen_message(helped, text).decision is None, text
 
 
-def test_a_doubt_after_the_bot_asked_to_help_following_a_doubt_escalates() -> None:
-    # "after you offer help" (the rules): asking what the order number is offers help too
+def test_a_doubt_after_a_question_waits_for_a_resolution_before_it_escalates() -> None:
+    # DESIGN.md: a signal renews the wish "after a resolution was offered"; asking for the order
+    # number offers none yet, so the customer has not been given the chance to decline it
     state = screen_message(ConversationState(), "is anyone there? my parcel is late").state
     state = decide(
         state, Proposal(action="clarify", reply="What's your order number?", ask_for=())
     ).state
-    assert not state.resolution_offered
     screening = screen_message(state, "you're not helping")
-    assert screening.decision is not None
-    assert screening.decision.trigger == "explicit_request"
+    assert screening.decision is None
+    state = decide(
+        screening.state, Proposal(action="resolve", reply="Order 1042 arrives Friday.")
+    ).state
+    renewed = screen_message(state, "you're not helping")
+    assert renewed.decision is not None
+    assert renewed.decision.trigger == "explicit_request"
 
 
 def test_the_offer_state_survives_as_plain_values() -> None:

@@ -236,11 +236,16 @@ def test_a_first_doubt_after_a_plain_resolution_is_not_a_renewed_wish() -> None:
     assert screening.state.signals  # noted: the next doubt after an offer escalates
 
 
-def test_a_doubt_answered_by_a_question_then_doubted_again_is_renewed() -> None:
+def test_a_doubt_answered_by_a_question_then_doubted_again_is_not_yet_renewed() -> None:
+    # a menu or a question for details offers no resolution: the customer was given no chance
     first = turn_of("are you a bot?")
     asked = decide(first, Proposal(action="clarify", reply="What can I do?", ask_for=())).state
-    assert asked.last_offer_turn == first.turn
-    assert screen_message(asked, "are you a bot though").decision is not None
+    assert asked.last_offer_turn == 0
+    assert screen_message(asked, "are you a bot though").decision is None
+    resolved = decide(
+        replace(asked, turn=asked.turn + 1), Proposal(action="resolve", reply="Done.")
+    )
+    assert screen_message(resolved.state, "are you a bot though").decision is not None
 
 
 def test_a_renewed_doubt_the_model_quotes_is_accepted_after_an_offer() -> None:
@@ -261,8 +266,8 @@ def test_a_reopened_conversation_starts_the_count_again() -> None:
     assert screen_message(state, "are you a bot").decision is None
 
 
-@pytest.mark.parametrize("action", ["resolve", "decline", "clarify"])
-def test_the_offer_turn_is_remembered_for_every_reply_that_works_the_need(action: str) -> None:
+@pytest.mark.parametrize("action", ["resolve", "decline"])
+def test_the_offer_turn_is_remembered_for_every_reply_that_offers_a_resolution(action: str) -> None:
     state = ConversationState(turn=3, signals=(NotedSignal(1, "implicit", "a bot?"),))
     proposal = Proposal(action=action, reply="Here is what I can do.")  # type: ignore[arg-type]
     answered = decide(state, proposal).state
