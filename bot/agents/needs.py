@@ -582,6 +582,13 @@ _STATUS = (
     rf" (?:my|the|our|it|they|order|{_DIGITS})(?: \w+){{0,3}}? (?:arrives|comes|ships"
     r"|gets here|will (?:arrive|come|ship|be here))\b"
     r"|\b(?:any|an|some) (?:update|updates|news|progress)\b|\b(?:update|news|progress) (?:on|of)\b"
+    # not sent yet, told or asked: "my book has not shipped yet", "are they still not sent?"
+    r"|(?<!\bi )(?<!\bwe )(?<!\byou )\b(?:has|have|is|are|was|were|did)"
+    r" (?:(?:it|they|my \w+|the \w+) )?"
+    r"(?:still )?not (?:(?:it|they|my \w+|the \w+) )?(?:yet )?"
+    r"(?:been )?(?:shipped|dispatched|sent|sent out|posted|gone out|left|ship|dispatch|go out"
+    r"|leave)\b|\bstill (?:not|has not|have not|is not|are not) (?:been )?(?:shipped|dispatched"
+    r"|sent|posted|gone out|left)\b"
     r"|\bcheck (?:on |up on )?(?:my|the|an|this|order|if|whether)\b|\bwhat (?:is )?(?:happening"
     r"|going on|happened) (?:with|to)\b|\bdid (?:my|the|our) (?:\w+ )?order go through\b"
 )
@@ -1801,11 +1808,23 @@ def item_meant(text: str, items: Sequence[str]) -> int | None:
     after = " ".join(said)[: cue[-1]].count(" ") + 1 if cue else 0
     meant = [index for index, places in named.items() if any(p >= after for p in places)]
     if len(meant) > 1:
+        # "cancel my leash order, I'll buy one at the pet store": the leash's own noun is named,
+        # the feeder's "pet" belongs to another noun
+        heads = [index for index in meant if _head_named(said[after:], items[index])]
+        meant = heads or meant
+    if len(meant) > 1:
         # "the standing desk" names all of the standing desk and half of the desk mat
         share = {index: _share_named(said[after:], items[index]) for index in meant}
         best = max(share.values())
         meant = [index for index in meant if share[index] == best]
     return meant[0] if len(meant) == 1 else None
+
+
+def _head_named(said: list[str], item: str) -> bool:
+    """Whether the item's head noun ("leash" in "Retractable dog leash, 5 m") is named."""
+    name = re.split(r"[,(]", item.lower(), maxsplit=1)[0]
+    content = [w for w in re.findall(r"[a-z]{3,}", name) if w not in _FUNCTION]
+    return bool(content) and bool(_mentions(said, content[-1]))
 
 
 def _share_named(said: list[str], item: str) -> float:

@@ -362,7 +362,7 @@ class _Turn:
                 reason="the policy allows it",
             )
         if verdict == "violation":
-            return self._decline(explanation, reason="the policy says no")
+            return self._decline(explanation, reason="the policy says no", order=order)
         return self._clarify((), _LEADS["service_request"], reason="no verdict")
 
     def _policy_gap(self, kind: str, order: Order | None) -> Proposal:
@@ -437,6 +437,7 @@ class _Turn:
             return self._decline(
                 " ".join(filter(None, (str(answer.get("explanation") or ""), offer))),
                 reason=f"{tool} refused by policy {answer.get('rule')}",
+                order=order,
             )
         return self._ask_order_number(f"I couldn't find order {order['number']} on your account.")
 
@@ -583,6 +584,9 @@ class _Turn:
             named = self._meant(named)
         if len(named) == 1:
             return str(named[0]["number"])
+        focus = self._order_in_focus(orders)
+        if focus is not None and not named:
+            return focus
         earlier = self.tools.state.identifiers.order_numbers
         if earlier and not named:
             return earlier[-1]
@@ -602,6 +606,19 @@ class _Turn:
             raise _Stop(self._ask_order_number("Which order is this about?"))
         listed = _or_list([f"{o['number']} ({_item(o)})" for o in candidates])
         raise _Stop(self._ask_order_number(f"Which order is this about: {listed}?"))
+
+    def _order_in_focus(self, orders: list[Order]) -> str | None:
+        """The order our last reply was about ("cancel it then", "when is it arriving?"), or
+        with "the other one" the customer's one other order."""
+        shown = [
+            n for n in _listed_numbers(self.last_bot) if any(str(o["number"]) == n for o in orders)
+        ]
+        if len(shown) != 1:
+            return None
+        if any(_THE_OTHER.search(text) for text in self.need.texts):
+            others = [str(o["number"]) for o in orders if str(o["number"]) != shown[0]]
+            return others[0] if len(others) == 1 else None
+        return shown[0]
 
     def _by_description(self, candidates: list[Order]) -> str | None:
         """The listed order the answer describes: by status ("the one that hasn't shipped"), by
@@ -829,8 +846,9 @@ class _Turn:
     def _resolve(self, reply: str, *, reason: str) -> Proposal:
         return Proposal(action="resolve", reply=self._voice(reply), reason=reason)
 
-    def _decline(self, explanation: str, *, reason: str) -> Proposal:
-        reply = f"I'm sorry, I can't do that. {explanation}".strip()
+    def _decline(self, explanation: str, *, reason: str, order: Order | None = None) -> Proposal:
+        which = f" for order {order['number']} ({_item(order)})" if order else ""
+        reply = f"I'm sorry, I can't do that{which}. {explanation}".strip()
         return Proposal(action="decline", reply=self._voice(reply), reason=reason)
 
     def _voice(self, reply: str) -> str:
@@ -950,6 +968,7 @@ def _same_for_another_order(text: str) -> bool:
     return numbered or _THE_OTHER_ONE.search(text) is not None
 
 
+_THE_OTHER: Final = re.compile(r"\bthe other (?:one|order|parcel|item|thing)\b", re.I)
 _THE_OTHER_ONE: Final = re.compile(
     r"\b(?:and|what about|how about) (?:the|my) other (?:one|order|parcel|item|thing)\b", re.I
 )
