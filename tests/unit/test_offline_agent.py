@@ -1393,3 +1393,90 @@ def test_the_other_one_named_by_its_item_gets_the_same_answer() -> None:
     turn = chat.say("great. and the other one? the kettle")
     assert turn.decision.action == "resolve"
     assert "1043" in turn.decision.reply
+
+
+# --- the order the conversation is about --------------------------------------------------
+
+
+def _three_order_shop() -> InMemoryShop:
+    return InMemoryShop(
+        customers=(Customer("K-5", "Ines Duarte", "ines@example.org", "+351 21 555 0142"),),
+        orders=(
+            Order("7301", "K-5", "Cast iron skillet", "processing", 44.0, 1),
+            Order("7302", "K-5", "Linen apron, sage", "shipped", 19.0, 4, due_days_ago=-2),
+            Order("7303", "K-5", "Pepper mill", "delivered", 25.0, 40, delivered_days_ago=36),
+        ),
+    )
+
+
+@pytest.mark.parametrize(
+    "follow_up",
+    ["ok then please cancel it", "hm. cancel that one then", "fine, can you cancel it for me?"],
+)
+def test_it_after_a_reply_about_one_order_is_that_order(follow_up: str) -> None:
+    chat = Chat(shop=_three_order_shop())
+    chat.say("has my order shipped? ines@example.org")
+    picked = chat.say("the skillet")
+    assert "7301" in picked.decision.reply
+    turn = chat.say(follow_up)
+    assert turn.decision.action == "resolve", turn.decision.reply
+    assert_effect(turn, "cancel_order", order="7301")
+
+
+def test_a_question_after_an_action_is_about_the_order_acted_on() -> None:
+    chat = Chat(shop=_three_order_shop())
+    chat.say("please cancel my skillet order, ines@example.org")
+    turn = chat.say("thanks! and when will it be refunded to my card?")
+    assert "Which order" not in turn.decision.reply
+
+
+def test_a_decline_names_its_order_so_the_next_turn_can_refer_to_it() -> None:
+    chat = Chat(shop=_three_order_shop())
+    refused = chat.say("I'd like to return the pepper mill, ines@example.org")
+    assert refused.decision.action == "decline"
+    assert "7303" in refused.decision.reply
+    again = chat.say("can you at least send it back to me after a repair then")
+    assert "Which order" not in again.decision.reply
+
+
+def test_the_other_one_is_the_customers_one_other_order() -> None:
+    shop = InMemoryShop(
+        customers=(Customer("K-6", "Bo Lind", "bo@example.org", "+46 8 555 0101"),),
+        orders=(
+            Order("8101", "K-6", "Wool socks", "delivered", 12.0, 6, delivered_days_ago=2),
+            Order("8102", "K-6", "Rain jacket", "delivered", 90.0, 9, delivered_days_ago=5),
+        ),
+    )
+    chat = Chat(shop=shop)
+    chat.say("the socks came with a hole in them, bo@example.org")
+    turn = chat.say("and the other one, can I still send that back?")
+    assert turn.decision.action == "resolve", turn.decision.reply
+    assert_effect(turn, "issue_refund", order="8102")
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "cancel my skillet order, I'll get one from the linen shop in town",
+        "please cancel the skillet, my sister has a cast iron one from a linen market",
+    ],
+)
+def test_the_item_whose_own_noun_is_said_is_the_one_meant(text: str) -> None:
+    # "linen" is a word of the apron's name, but here it belongs to a shop or a market
+    turn = chat_once(f"{text} ines@example.org", shop=_three_order_shop())
+    assert turn.decision.action == "resolve", turn.decision.reply
+    assert_effect(turn, "cancel_order", order="7301")
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "my apron hasnt shipped yet?? ines@example.org",
+        "are they still not sent? order 7302",
+        "why has my skillet not been dispatched, ines@example.org",
+    ],
+)
+def test_not_sent_yet_is_a_status_question(text: str) -> None:
+    turn = chat_once(text, shop=_three_order_shop())
+    assert turn.decision.action == "resolve", turn.decision.reply
+    assert turn.effects == []
