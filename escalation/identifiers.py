@@ -50,6 +50,14 @@ _STREET_BEFORE = re.compile(r"[A-Z][^\W\d_]+ \d+[a-z]?,?\s+$")
 _TOWN_AFTER = re.compile(r"\s+[A-Z][^\W\d_]")
 _STREET_NAME_BEFORE = re.compile(r"[A-Z][a-z]+ $")
 _POSTCODE_OR_TOWN = re.compile(r", ?(?:\d{3}|[A-Z][a-z])")
+# "200 W Monroe St", "14 North Parade Road": a house number before the street's name and kind
+_STREET_AFTER = re.compile(
+    r"[a-z]?,? (?:(?!(?:to|at|in|on|for|and|or|from|via|the|my|your)\b)[A-Za-z][\w'.-]* ){1,3}?"
+    r"(?:street|st|road|rd|avenue|ave|lane|ln|drive|dr|way"
+    r"|court|ct|place|pl|boulevard|blvd|close|crescent|terrace|square|sq|parade|highway|hwy"
+    r"|parkway|pkwy|row|mews)\b",
+    re.I,
+)
 _TOWN_OF_A_STREET = re.compile(
     r"\b(?:street|st|road|rd|avenue|ave|lane|ln|drive|dr|way|court|place|apt|flat|unit|suite)\b"
     r"[^.!?\n]{0,40}, [A-Z][^\W\d_]+(?: [A-Z][^\W\d_]+)?,? $",
@@ -288,13 +296,18 @@ _PRICED = re.compile(
 
 def _part_of_an_address(text: str, match: re.Match[str]) -> bool:
     """Digits of a street address: a house number after the street's name ("Cedofeita 210,
-    4050-174 Porto"), a postcode, or a ZIP code after the town of a street ("7 Elm Street,
-    Springfield 62704")."""
+    4050-174 Porto") or before it ("200 W Monroe St"), a postcode, or a ZIP code after the town
+    of a street ("7 Elm Street, Springfield 62704")."""
     start, end = match.start(), match.end()
     house = bool(_STREET_NAME_BEFORE.search(text, 0, start)) and bool(
         _POSTCODE_OR_TOWN.match(text, end)
     )
-    return house or _a_postcode(text, match) or bool(_TOWN_OF_A_STREET.search(text, 0, start))
+    return (
+        house
+        or bool(_STREET_AFTER.match(text, end))
+        or _a_postcode(text, match)
+        or bool(_TOWN_OF_A_STREET.search(text, 0, start))
+    )
 
 
 def _a_postcode(text: str, match: re.Match[str]) -> bool:

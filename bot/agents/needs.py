@@ -429,6 +429,10 @@ _COMPETITOR = (
 )
 _LOWER = " now less lower"
 # Our own price went down: a price word near a drop word, or our site with a lower price.
+_SITE_SHOWS = (
+    r"\b(?:the|your) (?:site|website|web site|app|webshop|online shop|online store) (?:now )?"
+    r"(?:says|shows|lists|has|is)(?: it| them)?(?: (?:for|at|only|just))? [$£€]?\d\S*"
+)
 _PRICE_DROP = (
     r"\bprice (?:adjustment|protection|difference)\b|\bdifference (?:back|refunded)\b"
     r"|\b(?:refund|give|get|have|credit|receive) (?:me )?(?:back )?the (?:price |\S*\d\S* )?"
@@ -446,6 +450,8 @@ _PRICE_DROP = (
     r"|just )?\d\S*(?=(?: \S+){0,40}? paid \d)"
     r"|\bpaid \d\S*(?=(?: \S+){0,40}? sell(?:ing)? (?:it|them|the \w+) (?:for|at) (?:only "
     r"|just )?\d)"
+    # "I paid 29 and now the site says 24": the price our site shows today
+    rf"|\bpaid \d\S*(?={_SAME_MESSAGE}{_SITE_SHOWS})|{_SITE_SHOWS}(?={_SAME_MESSAGE}paid \d)"
     r"|\b(?:dropped|reduced|gone down|come down|down) by \S+(?: \S+)? (?:quid|pounds|dollars|euros"
     r"|bucks)\b"
     # cheaper now than it was bought for, no other seller named: "cheaper now than when I bought it"
@@ -1474,6 +1480,17 @@ def separate(understood: Understanding) -> tuple[Understanding, ...]:
     return tuple(out)
 
 
+# Told to choose among accounts: the rules never let the bot pick one, and no book covers it.
+_PICKS_A_CUSTOMER: Final = re.compile(
+    r"\b(?:pick|choose|select|guess|go with|use|take)(?: \w+){0,4}? (?:(?:latest|newest|most recent"
+    r"|oldest|whichever|whoever|one of us|one of them|accounts?|customers?|profiles?|persons?"
+    r"|the one)\b|(?:right|correct|first|last|real|actual) one\b"
+    # "pick the right daniel lol": a person's name after "right"; "the right size" is no name
+    r"|(?:right|correct|real|actual) (?!(?:size|colou?r|model|version|kind|type|item|thing|one)\b)"
+    r"\w+(?= (?:lol|haha|lmao|please|pls|then|already|obviously)\b| [,.!?]|$))"
+)
+
+
 def understand(text: str) -> Understanding:
     """What the customer needs, in what order, and in what tone (tone shapes wording only)."""
     reading = _reading(text)
@@ -1486,6 +1503,8 @@ def understand(text: str) -> Understanding:
         found = []  # "it leaked and tripped the circuit; I expect you to cover the bill"
     commanded = framed is None and not found and (framed := _imperative(rest)) is not None
     kind = framed[0] if framed else None
+    if kind is not None and _PICKS_A_CUSTOMER.search(line):
+        framed, kind = None, None  # "just pick the right daniel": which account is no request
     if framed is not None:
         found = sorted([*found, (framed[1], "service_request")])
     needs = [intent for _, intent in found]
@@ -1660,6 +1679,11 @@ _NAME_FRAMES: Final = tuple(
         rf"^\s*(?i:hi|hello|hey)?(?i: there)?[,!.\s]*{_FULL_NAME}\s+(?i:here|speaking)\b",
         rf"^\s*(?:(?i:hi|hello|hey|hiya|good\s+(?:morning|afternoon|evening))(?i:\s+there)?[,!.\s]+)?"
         rf"(?i:is\s+)?{_FULL_NAME}\s*[.,:;!-]",
+        # a greeting in any language, then the name: "hej! Maria Lindqvist."
+        rf"^\s*(?!(?i:thanks|thank|thx|cheers|ok|okay|yes|yeah|no|ugh|well|so|and)\b)[^\W\d_]+"
+        rf"[!,]\s+{_FULL_NAME}\s*[.,:;!-]",
+        # the name opening a later sentence: "THIS IS RIDICULOUS. Maria Lindqvist, my bag..."
+        rf"(?<=[.!?])\s+{_FULL_NAME}\s*,\s+(?i:my|i|i'm|im|our|we|order|here)\b",
         # one run of spaces at a time: "\s*-*\s*" over a long run of spaces is quadratic
         rf"(?i:thanks|thank\s+you|cheers|regards|best|sincerely)[,!.]?\s*(?:[-\u2013\u2014]+\s*)?"
         rf"{_ANY_NAME}\s*[.!]?$",
@@ -1718,8 +1742,8 @@ _ADDRESS = re.compile(
 # The street's name first, as much of Europe writes it: "Hauptstrasse 5, 10827 Berlin",
 # "Vasagatan 12, 411 24 Göteborg", "Rue Oberkampf 8, 75011 Paris".
 _NAME_FIRST_ADDRESS = re.compile(
-    r"\b[A-Z][^\W\d_][\w'-]*(?: [A-Z][\w'-]*| [a-z]{1,3}){0,3} \d+[a-z]?(?:, \w{1,4})?,?"
-    r" (?:\d{3} \d{2}|\d{4,5})"
+    r"\b[A-Z][^\W\d_][\w'-]*(?: [A-Z][\w'-]*| [a-z]{1,3}){0,3} \d+[A-Za-z]?(?:, \w{1,4})?,?"
+    r" (?:\d{3} \d{2}|\d{2}-\d{3}|\d{4}-\d{3}|\d{4,5})"
     r" [A-Z][^\W\d_]+(?: [A-Z][^\W\d_]+)?"
 )
 
