@@ -266,8 +266,29 @@ def _referenced_numbers(text: str) -> list[tuple[str, tuple[int, int]]]:
             continue  # an amount, a year, a measure, a flat, or a ZIP code after its state
         if _part_of_an_address(text, m) or _PRICED.search(text, 0, m.start()):
             continue  # "Hauptstrasse 5, 10827 Berlin", "Springfield 62704", "the one for 140"
+        if _digits_of_a_phone(text, m):
+            continue  # "sorry, the last digits are 8830. +46 73 555 8830"
         found.append((m.group(1), m.span()))
     return found
+
+
+_PHONE_DIGITS_TOLD = re.compile(
+    r"\b(?:digits?|numbers?)(?: (?:are|is|were|was|should be))?\s*:?\s*$"
+    r"|\b(?:ends?|ending|ended)(?: (?:in|with))?\s*:?\s*$",
+    re.I,
+)
+
+
+def _digits_of_a_phone(text: str, match: re.Match[str]) -> bool:
+    """Digits told as a phone's ("the last digits are 8830", "it ends in 0311"), or the end of
+    a phone number typed in the same message."""
+    if _PHONE_DIGITS_TOLD.search(text, max(0, match.start() - 30), match.start()):
+        return True
+    digits = normalise_phone(match.group(1))
+    return any(
+        normalise_phone(text[a:b]).endswith(digits) and (a, b) != match.span()
+        for a, b in _phone_spans(text)
+    )
 
 
 def _not_a_reference(before: list[str], number: str, *, opens: bool) -> bool:
@@ -336,7 +357,9 @@ def _answered_order_number(text: str) -> list[str]:
     lone = {
         m.group(1)
         for m in _LONE_NUMBER.finditer(masked)
-        if not _part_of_an_address(text, m) and not _PRICED.search(text, 0, m.start())
+        if not _part_of_an_address(text, m)
+        and not _PRICED.search(text, 0, m.start())
+        and not _digits_of_a_phone(text, m)
     }
     return [normalise_order_number(lone.pop())] if len(lone) == 1 else []
 

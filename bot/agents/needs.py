@@ -1648,6 +1648,12 @@ _CLAUSE_BREAK: Final = re.compile(
 )
 
 
+_LIST_MARK: Final = re.compile(
+    r"(?:^|\s)(?:\(?\d{1,2}[).]|[-*\u2022]|secondly|second|also|plus|and also)\s", re.I
+)
+_SENTENCE_END: Final = re.compile(r"[.;!?\n]+\s+")
+
+
 def need_clauses(text: str, understood: Understanding) -> tuple[str, ...]:
     """The part of the message each need was stated in (intent first, then `also`).
 
@@ -1659,8 +1665,15 @@ def need_clauses(text: str, understood: Understanding) -> tuple[str, ...]:
         return (text,) * max(1, len(at))
     cuts = [0]
     for here, following in itertools.pairwise(at):
+        # a list's marker ("1) cancel ... 2) the gravel, 20444, was due"), else a sentence's
+        # end, else the last clause break between them
+        marks = [m.start() for m in _LIST_MARK.finditer(text, here, following)]
+        ends = [m.start() for m in _SENTENCE_END.finditer(text, here, following)]
         breaks = [m.start() for m in _CLAUSE_BREAK.finditer(text, here, following)]
-        cuts.append(max(breaks[-1] if breaks else following, cuts[-1]))
+        cut = (marks or ends or breaks or [following])[-1]
+        while marks and cut > here and text[cut - 1] in " ,;.!?\n":
+            cut -= 1  # "broken; also where is ...": the mark's own clause break goes with it
+        cuts.append(max(cut, cuts[-1]))
     cuts.append(len(text))
     return tuple(text[a:b] for a, b in itertools.pairwise(cuts))
 

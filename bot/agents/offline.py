@@ -139,6 +139,9 @@ class _Turn:
         self.need = need or _find_need(self.now, text, earlier, self.last_bot)
         self.frustrated = self.now.frustrated or any(is_frustrated(t) for t in self.need.texts)
         self.orders: list[Order] | None = None
+        # the order the need before this one in the same message was about ("are the pencils
+        # sent? if not, can they go to ...")
+        self.carried: str | None = None
         self.voiced = need is None  # a further need's reply is part of the first one's
 
     # --- the turn ---------------------------------------------------------------------
@@ -155,7 +158,9 @@ class _Turn:
                 break  # a question for the book alone is asked even while details are missing
             further = _Turn(text=self.text, history=(), tools=self.tools, need=need)
             further.last_bot, further.orders = self.last_bot, self.orders
+            further.carried = self.carried
             proposals.append(further._settle(need))
+            self.carried = further.carried
         return _combine(proposals)
 
     def _settle(self, need: _Need) -> Proposal:
@@ -584,6 +589,8 @@ class _Turn:
             named = self._meant(named)
         if len(named) == 1:
             return str(named[0]["number"])
+        if self.carried is not None and not named:
+            return self.carried
         focus = self._order_in_focus(orders)
         if focus is not None and not named:
             return focus
@@ -715,6 +722,7 @@ class _Turn:
         answer = self._call("get_order", {"order_number": choice})
         if answer.get("status") == "ok":
             order: Order = answer["order"]
+            self.carried = str(order["number"])
             return order
         raise _Stop(self._ask_order_number(f"I couldn't find order {choice} on your account."))
 
@@ -965,9 +973,17 @@ def _same_for_another_order(text: str) -> bool:
     numbered = _SAME_AGAIN.search(text) is not None and bool(
         extract_identifiers(text).order_numbers
     )
-    return numbered or _THE_OTHER_ONE.search(text) is not None
+    return (
+        numbered
+        or _THE_OTHER_ONE.search(text) is not None
+        or _SAME_FOR_ANOTHER.search(text) is not None
+    )
 
 
+# "could you do the same for my chalk bag order?"
+_SAME_FOR_ANOTHER: Final = re.compile(
+    r"\b(?:the )?same (?:for|with|goes for|to) (?:my|the|order|that|this)\b", re.I
+)
 _THE_OTHER: Final = re.compile(r"\bthe other (?:one|order|parcel|item|thing)\b", re.I)
 _THE_OTHER_ONE: Final = re.compile(
     r"\b(?:and|what about|how about) (?:the|my) other (?:one|order|parcel|item|thing)\b", re.I

@@ -160,3 +160,31 @@ def test_a_price_that_picks_an_order_is_no_order_number() -> None:
 
 def test_a_phone_before_a_capitalised_word_is_still_a_phone() -> None:
     assert extract_identifiers("this is Mary 0412 555 019, Thanks").phones == ("0412555019",)
+
+
+@pytest.mark.parametrize(
+    ("text", "phone"),
+    [
+        ("sorry, the last digits are 8830. +46 73 555 8830", "46735558830"),
+        ("my bad, it ends in 0113: +44 20 7946 0113", "442079460113"),
+    ],
+)
+def test_digits_told_as_a_phones_are_no_order_number(text: str, phone: str) -> None:
+    found = extract_identifiers(text, expecting=("order_number",))
+    assert found.order_numbers == ()
+    assert found.phones == (phone,)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "please send it to 200 W Monroe St, Chicago instead",
+        "new address is 14 North Parade Road, Bath",
+    ],
+)
+def test_a_house_number_before_its_street_is_no_order_number(text: str) -> None:
+    assert extract_identifiers(text).order_numbers == ()
+
+
+def test_a_number_before_to_and_a_street_is_still_an_order() -> None:
+    assert extract_identifiers("please send 4410 to Elm Street").order_numbers == ("4410",)

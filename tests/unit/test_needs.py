@@ -1692,3 +1692,56 @@ def test_words_to_be_printed_in_quotes_do_not_hide_the_request(text: str) -> Non
 
 def test_a_single_word_in_quotes_is_still_read() -> None:
     assert understand('the lamp "arrived" broken, order 1042').intent == "damaged"
+
+
+@pytest.mark.parametrize(
+    ("text", "name"),
+    [
+        ("hej! Maria Lindqvist. the helmet I bought is cheaper now", "Maria Lindqvist"),
+        ("Hola, Lucia Ferreira: where is my parcel", "Lucia Ferreira"),
+        ("THIS IS A JOKE. Omar Haddad, my kettle is late again", "Omar Haddad"),
+    ],
+)
+def test_a_name_after_a_greeting_or_opening_a_sentence(text: str, name: str) -> None:
+    assert extract_name(text) == name
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "It broke. Customer Service, please help",
+        "Thanks! Best Regards, Tom",
+        "ok! Chalk Bag, where is it",
+    ],
+)
+def test_words_that_only_look_like_a_name_are_none(text: str) -> None:
+    assert extract_name(text) in (None, "Tom")
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "just pick the right ravi lol, there can't be many of us",
+        "go on, take the most recent one",
+        "choose whichever account bought the lamp",
+        "just select the correct one",
+    ],
+)
+def test_being_told_to_choose_an_account_is_no_request(text: str) -> None:
+    understood = understand(text)
+    assert understood.intent != "service_request", understood
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "I paid 29 and now the site says 24? can I get the 5 back",
+        "the app shows it for 12 now, I paid 15 last week",
+    ],
+)
+def test_the_site_showing_less_than_was_paid_is_a_price_drop(text: str) -> None:
+    assert understand(text).intent == "price_drop"
+
+
+def test_a_website_that_was_down_is_no_price_drop() -> None:
+    assert understand("the website was down so I paid 40 by phone").intent != "price_drop"

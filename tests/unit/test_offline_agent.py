@@ -1480,3 +1480,36 @@ def test_not_sent_yet_is_a_status_question(text: str) -> None:
     turn = chat_once(text, shop=_three_order_shop())
     assert turn.decision.action == "resolve", turn.decision.reply
     assert turn.effects == []
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "two things: 1) cancel the skillet (7301) please 2) the apron, 7302, where is it?",
+        "Cancel my skillet 7301. Also the apron 7302, has it left yet?",
+    ],
+)
+def test_each_need_of_a_list_takes_the_order_written_with_it(text: str) -> None:
+    turn = chat_once(text, shop=_three_order_shop())
+    assert turn.decision.action == "resolve", turn.decision.reply
+    assert_effect(turn, "cancel_order", order="7301")
+    assert "7302" in turn.decision.reply
+
+
+def test_a_second_need_in_one_message_is_about_the_first_ones_order() -> None:
+    chat = Chat(shop=_three_order_shop())
+    chat.say("where is my apron? ines@example.org")
+    turn = chat.say(
+        "and the skillet, is it still not sent? if so can it go to Rua Augusta 27, 1100-048 Lisboa"
+    )
+    assert turn.decision.action == "resolve", turn.decision.reply
+    assert_effect(turn, "change_address", order="7301")
+
+
+def test_the_same_for_another_order_repeats_the_need_for_it() -> None:
+    chat = Chat(shop=_three_order_shop())
+    first = chat.say("please cancel order 7301, ines@example.org")
+    assert_effect(first, "cancel_order", order="7301")
+    turn = chat.say("could you do the same for my apron order?")
+    assert turn.decision.action == "decline", turn.decision.reply  # the apron has shipped
+    assert "7302" in turn.decision.reply
