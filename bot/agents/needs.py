@@ -474,6 +474,8 @@ _WRONG_ITEM = (
     r"|\b(?:is|are|was|were) not (?:my|our) (?:order|item|parcel|package|stuff|things?)\b"
     # what the box holds, after what was ordered: "i order shoes 42, but in the box is size 38"
     # "inside is a set of resistance bands?? I ordered a mat"
+    r"|\b(?:box|package|parcel) (?:had|has|contained|contains|held) (?:a|an|some|just|only)\b"
+    r"(?=.*\b(?:i|we) (?:ordered|bought|paid for|wanted)\b)"
     r"|\binside (?:the (?:box|package|parcel) )?(?:is|was|are|were|there (?:is|was)) (?:a|an|some"
     r"|just|only)\b(?=.*\b(?:i|we) (?:ordered|bought|paid for|wanted)\b)"
     r"|\bbut (?:in|inside) (?:the |my |this )?(?:box|package|parcel)(?: there)?"
@@ -522,6 +524,7 @@ _LATE = (
     r"|\b(?:past|after|missed) (?:the |its )?(?:promised |due |expected |estimated )?"
     r"(?:delivery )?(?:date|day)(?: you (?:promised|gave))?(?<!the date)(?<!the day)"
     r"|\b(?:date|day) you (?:promised|gave)\b|\blater than (?:promised|you|expected)\b"
+    r"|\b(?:you )?promised(?: (?:delivery|it|them|to deliver))? (?:by|for|on|before)\b"
     r"|\b(?:been|waited|waiting) (?:for )?ages\b|\bno (?:parcel|package|delivery)\b"
     r"|\bnothing (?:came|arrived|turned up|showed up|was delivered)\b|\bbut there (?:was"
     r"|is) nothing\b"
@@ -595,6 +598,12 @@ _STATUS = (
     r"(?:been )?(?:shipped|dispatched|sent|sent out|posted|gone out|left|ship|dispatch|go out"
     r"|leave)\b|\bstill (?:not|has not|have not|is not|are not) (?:been )?(?:shipped|dispatched"
     r"|sent|posted|gone out|left)\b"
+    r"|\b(?:anything|something) (?:has )?happen(?:ed|ing)? (?:with|to) (?:my|the|our|order|it)\b"
+    r"|\bdid (?:you|you guys|you lot|anyone|they) (?:\w+ )?(?:send|ship|dispatch|post|mail)"
+    r" (?:it|them|my|the|order|out)\b"
+    rf"|\b(?:if|whether) {_ORDER}(?: \w+){{0,2}} (?:is|are|will be) (?:still )?(?:coming|arriving"
+    r"|on its way|on the way)\b"
+    r"|\bcheck(?:ing|ed)? in on\b"
     r"|\bcheck (?:on |up on )?(?:my|the|an|this|order|if|whether)\b|\bwhat (?:is )?(?:happening"
     r"|going on|happened) (?:with|to)\b|\bdid (?:my|the|our) (?:\w+ )?order go through\b"
 )
@@ -1048,6 +1057,17 @@ _VAGUE_THINGS: Final = words(
 )
 
 
+def _to_the_object(ws: list[str], verb: list[str], i: int) -> tuple[list[str], int]:
+    """Past the words between a verb and its object: a particle joins the verb."""
+    if i + 1 < len(ws) and ws[i] in _PRONOUNS and ws[i + 1] in _PARTICLES:
+        verb, i = [*verb, ws[i + 1]], i + 2  # "pick it up"
+    elif i < len(ws) and (ws[i] in _PRONOUNS or re.fullmatch(_DIGITS, ws[i])):
+        i += 1  # "send me an invoice", "gift wrap it", "upgrade 2051 to express"
+    if ws[i : i + 1] == ["for"] and ws[i + 1 : i + 2] and ws[i + 1] in _PRONOUNS:
+        i += 2  # "pay for it in three instalments": how, not what
+    return verb, i
+
+
 def _kind(ws: list[str], *, passive: bool, own_wish: bool) -> str | None:
     """Name a request from its verb and object ("could you add my loyalty points" ->
     add_loyalty_points); None when a word of it is unknown or it asks for a person."""
@@ -1076,10 +1096,7 @@ def _kind(ws: list[str], *, passive: bool, own_wish: bool) -> str | None:
         return None  # "wanna use it this weekend": what the customer will do with it
     if verb[0] in _VAGUE_VERBS and not _UNDER_TERMS.search(" ".join(ws)):
         return None  # "can you help", "can you fix it"; but "fix it under the warranty" asks
-    if i + 1 < len(ws) and ws[i] in _PRONOUNS and ws[i + 1] in _PARTICLES:
-        verb, i = [*verb, ws[i + 1]], i + 2  # "pick it up"
-    elif i < len(ws) and (ws[i] in _PRONOUNS or re.fullmatch(_DIGITS, ws[i])):
-        i += 1  # "send me an invoice", "gift wrap it", "upgrade 2051 to express"
+    verb, i = _to_the_object(ws, verb, i)
     obj, j, det = _content(ws, i)
     if not obj and j < len(ws) and ws[j].startswith("~"):
         return None  # "add the late credit": its object is a need already read

@@ -1745,3 +1745,31 @@ def test_the_site_showing_less_than_was_paid_is_a_price_drop(text: str) -> None:
 
 def test_a_website_that_was_down_is_no_price_drop() -> None:
     assert understand("the website was down so I paid 40 by phone").intent != "price_drop"
+
+
+@pytest.mark.parametrize(
+    ("text", "intent"),
+    [
+        ("has anything happened with my order yet", "order_status"),
+        ("did you guys even send it", "order_status"),
+        ("need to know if the rug is coming before friday", "order_status"),
+        ("just checking in on order 5512", "order_status"),
+        ("you promised delivery by the 3rd, it's the 6th", "late_delivery"),
+        ("the box had a toaster in it, I ordered a kettle", "wrong_item"),
+        ("could I pay for it in three instalments", "service_request"),
+    ],
+)
+def test_more_ways_of_stating_a_need(text: str, intent: str) -> None:
+    assert understand(text).intent == intent
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "did you guys get my email",
+        "I promised my son it would be here by friday",
+        "nothing happened to it, it works fine",
+    ],
+)
+def test_near_misses_of_those_needs_state_none(text: str) -> None:
+    assert understand(text).intent is None
