@@ -372,7 +372,8 @@ _NOT_POSTAL = r"(?<!email )(?<!mail )"
 _ELSEWHERE = (
     r"(?:a different|another|my new|a new|(?:my|our) (?!email|inbox|account)\w+(?: 's)?"
     r"(?: \w+){0,2} (?:[,;:.] )?(?:at )?\d|(?:my|our|her|his|their) (?:work|office|home|new|flat"
-    r"|house|place)\b|\d"
+    r"|house|place|job|workplace|studio|shop|school|uni|university|college|hotel|cabin|moms|mums"
+    r"|parents)\b|\d"
     r"|(?:my|our|her|his|their|a) \w+ 's\b"
     r"|the (?:new|other) (?:place|house|flat|home|office|address)\b"
     # street, number, postcode: "kungsgatan 4 , 111 43"
@@ -413,7 +414,14 @@ _WANTED_ELSEWHERE = (
 )
 # "order 5 should come to Nygatan 3, 211 45 Malmo": coming to a street address is where it goes.
 _COMING_TO_AN_ADDRESS = r"\bcomes? to (?=[a-z]+ \d+[a-z]? (?:[,;] )?\d{3})"
-_ADDRESS_CHANGE = rf"{_ADDRESS_ASKED}|{_MOVED}|{_COMING_TO_AN_ADDRESS}|{_WANTED_ELSEWHERE}"
+# "can you change where the cables are going": where it goes, asked to change
+_WHERE_IT_GOES = (
+    rf"{_any(_CHANGE_WORDS)} where (?:\w+ ){{0,4}}?(?:is|are|was|were|gets|get|will)"
+    r" (?:be )?(?:going|sent|delivered|shipped|headed|heading|go)\b"
+)
+_ADDRESS_CHANGE = (
+    rf"{_ADDRESS_ASKED}|{_MOVED}|{_COMING_TO_AN_ADDRESS}|{_WANTED_ELSEWHERE}|{_WHERE_IT_GOES}"
+)
 # Another seller's price: "price match", "match their price", or a seller with a price.
 _PRICE_OR_MATCH = (
     rf"(?:{_any(_PRICE_WORDS)}|\bmatch\w*|\bbeat|\bfor (?:only |just )?\d|\b(?:is|was|are"

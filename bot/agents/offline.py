@@ -951,8 +951,9 @@ _ARRIVAL: Final = re.compile(r"\b(?:deliver\w*|arriv\w*|came|come|got)\b", re.I)
 _ONE_OF_THEM: Final = re.compile(
     r"\b(?:one|either) of (?:them|these|those|the two|the orders|my orders|both)\b", re.I
 )
+# Several orders asked about by name; "my stuff" tells no more than "my order" does.
 _ALL_ORDERS: Final = re.compile(
-    r"\b(?:orders|parcels|packages|deliveries|items|things|stuff|all|both|everything)\b", re.I
+    r"\b(?:orders|parcels|packages|deliveries|items|all|both|everything|each)\b", re.I
 )
 _ABOUT_AN_ORDER: Final = re.compile(
     r"\b(?:my|an|our|the|this|one of my) (?:\w+ )?(?:order|orders|purchase|parcel|package"
@@ -1057,7 +1058,12 @@ def _find_need(now: Understanding, text: str, earlier: list[str], last_bot: str 
     for index in range(len(earlier) - 1, -1, -1):
         before = understand(earlier[index])
         if before.has_need:
-            texts = (*earlier[index:], text)
+            # "the earbuds are cheaper now" ... "can I get the difference back": one need said
+            # twice; the first saying names the item
+            first = index
+            while first > 0 and understand(earlier[first - 1]).intent == before.intent:
+                first -= 1
+            texts = (*earlier[first:], text)
             return _Need(_merge(before, now, texts), texts)
     if now.has_need:
         return _Need(now, (text,))
