@@ -49,6 +49,7 @@ REWRITES: Final[dict[str, str]] = COMMON_REWRITES | _table(
     " hv=have msg=message txt=text bk=back wen=when rn=right_now abt=about acct=account"
     " srvc=service svc=service xfer=transfer xfr=transfer hmn=human agt=agent irl=real tx=thanks"
     " btw=by_the_way tbh=to_be_honest imo=in_my_opinion diff=difference addr=address"
+    " adres=address adress=address addres=address adresse=address"
     " dmg=damaged dmgd=damaged pkg=package yall=you_all y'all=you_all wher=where whr=where"
     " trnsfr=transfer custmr=customer srvce=service"
     " exec=executive execs=executives frm=from po= naman= ko= ba= ma="

@@ -139,6 +139,7 @@ _SHIPPING_WORDS = (
 )
 _MONEY_WORDS = (
     "refund refunds refunded refunding money_back my_money reimburse reimbursed reimbursement"
+    " money_return money_returned"
     " pay_me_back paid_back chargeback charge_back"
 )
 _RETURN_WORDS = "return returns returned returning"
@@ -168,7 +169,7 @@ _CHANGE_WORDS = (
     "change changed changing update updated correct fix edit amend modify new different another"
     " wrong old moved switch redirect alter"
 )
-_SEND_WORDS = "ship send deliver post mail redirect forward reroute"
+_SEND_WORDS = "ship send deliver post mail redirect forward reroute bring"
 _PRICE_WORDS = (
     "price prices priced pricing cost costs cheaper cheap cheapest less lower sale dollars pounds"
     " euros bucks deal paid listed"
@@ -682,6 +683,11 @@ _PARTIAL_REFUND: Final = re.compile(
     r"\d+(?:[.,]\d+)? ?(?:%|percent\b|per cent\b)"
     r"|\b(?:refund|reimburse)\w* (?:me |us )?(?:back )?(?:the |a |my )?(?:\w+ )?(?:tax|vat|gst"
     r"|part|portion|share|half|rest|remainder|balance)\b"
+    # money back while the item stays: "give me back 40 euro and I keep it"
+    r"|\b(?:refund|money|give (?:me |us )?back|pay (?:me |us )?back|discount)\b[^.?!]{0,60}?"
+    r"\b(?:and|but|so|then) (?:i|we) (?:will |can |could |would |just )?keep (?:it|them|the)\b"
+    r"|\bkeep (?:it|them|the \w+) (?:and|but) (?:get|have|receive) (?:some|part|a bit|a partial"
+    r"|\d)"
 )
 
 
@@ -1276,7 +1282,8 @@ _GRANTED_THING: Final = re.compile(
 
 
 _REFUND_AMOUNT: Final = re.compile(
-    r"\b(?:refund|reimburse|pay back|give back)(?:ed)? (?:me |us )?(?:back )?(?:the |this |that "
+    r"\b(?:refund|reimburse|pay back|give back|(?:give|pay|send) (?:me|us) back)(?:ed)?"
+    r" (?:me |us )?(?:back )?(?:the |this |that "
     r"|my )?"
     r"(?:[$£€] ?)?(\d+(?:[.,]\d{1,2})?)(?! ?(?:%|percent|per cent|days?|weeks?|items?|of them)\b)"
 )
@@ -1430,17 +1437,26 @@ def _function_word(word: str) -> bool:
 
 _YES = _any(
     "yes yeah yep yup ya sure ok okay alright all_right please go_ahead do_it do_that sounds_good"
+    " perfecto perfeito parfait perfetto si sí ja oui"
     " that_works perfect great fine absolutely definitely of_course why_not that_would_be_great"
     " that_is_fine"
 )
 _THANKS_WORDS = (
     "thanks thank_you thx ty cheers appreciate_it that_is_all that_is_everything ta thanx thnx tysm"
     " many_thanks much_appreciated much_obliged god_bless"
+    # thanks in the languages customers mix in
+    " gracias danke dank merci grazie obrigado obrigada arigatou arigato dziekuje dziękuję"
+    " spasibo shukriya dhanyavaad dhanyawad tack takk kiitos tesekkurler teşekkürler"
+    " efharisto bedankt dankjewel asante shukran terima_kasih salamat mahalo"
 )
 _AFFIRM = re.compile(rf"{_YES}(?: (?:{_YES}|{_any(_THANKS_WORDS)}))*")
 _NEGATE = re.compile(r"^(?:no|nope|nah|not now|never mind|nevermind)\b")
 _THANKS = re.compile(_any(_THANKS_WORDS + " all_good bye goodbye"))
-_GREETING = re.compile(r"^(?:hi|hello|hey|hiya|yo|good (?:morning|afternoon|evening))\b")
+_GREETING = re.compile(
+    r"^(?:hi|hello|hey|hiya|yo|good (?:morning|afternoon|evening)|hallo|hola|ola|olá|bonjour"
+    r"|ciao|salut|hej|moin|namaste|konnichiwa|guten tag|buenos dias|buenas|bom dia|dzien dobry"
+    r"|dzień dobry|merhaba|servus)\b"
+)
 
 
 def _reaction(line: str) -> Reaction | None:
@@ -1630,6 +1646,21 @@ def _paperwork_kind(line: str, _text: str) -> str | None:
     return "_".join(named) or None  # "a fattura/invoice" is an invoice
 
 
+# Points or a loyalty scheme asked about: "do I collect points when I buy", "is there a point card"
+_LOYALTY: Final = re.compile(
+    r"\b(?:collect|earn|get|gain|receive|use|redeem|add|have|give) (?:\w+ ){0,2}?(?:points|stamps"
+    r"|reward points|bonus points|cashback|miles)\b"
+    r"|\b(?:point|points|loyalty|reward|rewards|bonus|membership|stamp|customer) (?:card|cards"
+    r"|program|programme|programs|scheme|club|system)\b"
+)
+
+
+def _loyalty_kind(line: str, _text: str) -> str | None:
+    if _never_got(line):
+        return None  # "I was told I'd earn points but my balance hasn't changed": asked about
+    return "loyalty_points" if _LOYALTY.search(line) else None
+
+
 def _fee_kind(line: str, _text: str) -> str | None:
     fee = _FEE_REFUND.search(line)
     return f"refund_{fee.group(1)}_{fee.group(2)}" if fee else None
@@ -1651,6 +1682,7 @@ _NAMED_CONCEPTS: Final = (
     _NamedConcept(lambda line, _text: _code_trouble(line), frozenset({"refund", "order_status"})),
     _NamedConcept(_paperwork_kind, frozenset({"order_status"})),
     _NamedConcept(_fee_kind, frozenset()),
+    _NamedConcept(_loyalty_kind, frozenset()),
 )
 
 
@@ -1695,8 +1727,8 @@ def need_clauses(text: str, understood: Understanding) -> tuple[str, ...]:
         marks = [m.start() for m in _LIST_MARK.finditer(text, here, following)]
         ends = [m.start() for m in _SENTENCE_END.finditer(text, here, following)]
         breaks = [m.start() for m in _CLAUSE_BREAK.finditer(text, here, following)]
-        cut = (marks or ends or breaks or [following])[-1]
-        while marks and cut > here and text[cut - 1] in " ,;.!?\n":
+        cut = (ends or marks or breaks or [following])[-1]
+        while not ends and marks and cut > here and text[cut - 1] in " ,;.!?\n":
             cut -= 1  # "broken; also where is ...": the mark's own clause break goes with it
         cuts.append(max(cut, cuts[-1]))
     cuts.append(len(text))
