@@ -519,7 +519,14 @@ _WRONG_ITEM = (
     r"|courier|driver) )\w+(?: \w+)? (?:is |was |has )?"
     r"(?:come|came|arrived|sent)\b(?! late| yet| on time)"
     rf"|\b(?:{_GOT}|get|receive|come)(?: \w+){{0,5}}? (?:different|another)"
-    r" (?!address|house|place|door|day|date|time)[a-z]"
+    r" (?!address|house|place|door|day|date|time|courier|driver|person|man|woman|guy|number|email"
+    r"|phone|call|message)[a-z]"
+    # what came differs in what it is: "a different colour came", "what arrived was a six piece
+    # set in a different pattern altogether"
+    r"|\b(?:different|another|other) (?:colou?r|size|pattern|model|design|style|version|shade"
+    r"|finish)s?(?: \w+)? (?:came|arrived|was sent|was delivered|turned up|showed up)\b"
+    rf"|\b{_GOT}(?: \w+){{0,9}}? (?:different|another|wrong) (?:colou?r|size|pattern|model"
+    r"|design|style|version|shade|finish)\b"
 )
 # The parcel is late or missing (not "too late to cancel": that is about the cancellation).
 _LATE = (
@@ -534,6 +541,8 @@ _LATE = (
     r"(?:delivery )?(?:date|day)(?: you (?:promised|gave))?(?<!the date)(?<!the day)"
     r"|\b(?:date|day) you (?:promised|gave)\b|\blater than (?:promised|you|expected)\b"
     r"|\b(?:you )?promised(?: (?:delivery|it|them|to deliver))? (?:by|for|on|before)\b"
+    r"|\b(?:would|should|was going to|were going to) (?:be )?(?:with (?:me|us)|here|delivered"
+    r"|arrive|come) by (?:the day before yesterday|yesterday|last \w+)\b"
     r"|\b(?:been|waited|waiting) (?:for )?ages\b|\bno (?:parcel|package|delivery)\b"
     r"|\bnothing (?:came|arrived|turned up|showed up|was delivered)\b|\bbut there (?:was"
     r"|is) nothing\b"
@@ -903,6 +912,11 @@ _ASK_FRAME = re.compile(
     # "it would be great if your driver could take the old one away"
     r"|\b(?:the|your) (?:delivery )?(?:driver|drivers|courier|fitter|installer|technician|crew"
     r"|team|staff) (?:can|could|would) (?:please )?"
+    # asked inside a question: "he asks whether you could send him an invoice", "whether your
+    # delivery men could take the old bench away"
+    r"|\b(?:whether|if) (?:you|u|(?:your|the) (?:\w+ ){0,2}?(?:men|people|driver|drivers|courier"
+    r"|couriers|team|staff|fitter|fitters|crew)) (?:could|can|would|will|might) (?:please |possibly"
+    r" |also )?"
     # "is gift wrapping available", "would next-day delivery be possible"
     r"|(?P<available>\b(?:is|are|would|will) (?=(?:[a-z]+ ){1,4}(?:be )?(?:available|possible"
     r"|an option|offered)\b))"
@@ -936,7 +950,7 @@ _DETERMINERS: Final = words(
 _OWNERS: Final = words("my our your")
 _DEFINITE: Final = _OWNERS | words("the this that these those his her their its")
 _ADVERBS: Final = words("please just also really kindly possibly maybe even only")
-_PRONOUNS: Final = words("it them me us one")
+_PRONOUNS: Final = words("it them me us one him her")
 _PLACE_PREPOSITIONS: Final = words("to by via in at on with under after before between")
 _MEANS_PREPOSITIONS: Final = words("with under")
 _MAX_KIND_WORDS: Final = 3
@@ -1036,6 +1050,8 @@ _SEND_SOMEONE = re.compile(
 _UNDER_TERMS = re.compile(r"\b(?:under|on) (?:the |my |its |a )?(?:warranty|guarantee)\b")
 _OVERRIDE: Final = words(
     "exception exceptions reconsider rethink override overrule waive overlook bend slide allowance"
+    # a complaint put on record ("I should like it noted") asks for nothing the book could cover
+    " noted logged recorded"
 )
 _TALK: Final = words("talk speak call ring phone contact chat email text message")
 
@@ -1537,8 +1553,12 @@ def understand(text: str) -> Understanding:
     reading = _reading(text)
     line = reading.line
     found, money, rest = _needs(line)
+    if {i for _, i in found} >= {"cancel", "refund"} and not re.search(_any(_CANCEL_WORDS), line):
+        # "I no longer need the set and would prefer my money back": why, not a cancellation
+        found = [(p, i) for p, i in found if i != "cancel"]
     framed = _framed_request(rest, beside_a_need=bool(found))
-    if framed is not None and _only_moving_told(found, line, text):
+    others = any(i != "address_change" for _, i in found)
+    if (framed is not None or others) and _only_moving_told(found, line, text):
         found = [(p, i) for p, i in found if i != "address_change"]  # the move is backstory
     if framed is not None and _only_backstory(found, line):
         found = []  # "it leaked and tripped the circuit; I expect you to cover the bill"
@@ -1661,6 +1681,25 @@ def _loyalty_kind(line: str, _text: str) -> str | None:
     return "loyalty_points" if _LOYALTY.search(line) else None
 
 
+# A discount asked about for who the customer is: "I am a pensioner ... do you offer anything
+# of that sort?", "is there a student discount"
+_DISCOUNT: Final = re.compile(r"\b(?:discount|discounts|reduction|concession|concessions)\b")
+_DISCOUNT_GROUP: Final = re.compile(
+    r"\b(pensioner|senior|student|military|veteran|nhs|teacher|trade|bulk|carer|disabled)s?\b"
+)
+_ASKS: Final = re.compile(
+    r"\b(?:do|can|could|would|will) you\b|\bis there\b|\bare there\b|\bany chance\b|\bcan (?:i|we)"
+    r" (?:get|have)\b|\?"
+)
+
+
+def _discount_kind(line: str, _text: str) -> str | None:
+    if not (_DISCOUNT.search(line) and _ASKS.search(line)):
+        return None
+    group = _DISCOUNT_GROUP.search(line)
+    return f"{group.group(1)}_discount" if group else "discount"
+
+
 def _fee_kind(line: str, _text: str) -> str | None:
     fee = _FEE_REFUND.search(line)
     return f"refund_{fee.group(1)}_{fee.group(2)}" if fee else None
@@ -1677,12 +1716,15 @@ _NAMED_CONCEPTS: Final = (
         over_a_request=True,
     ),
     _NamedConcept(
-        _partial_refund_kind, frozenset({"refund", "service_request"}), over_a_request=True
+        _partial_refund_kind,
+        frozenset({"refund", "service_request", "damaged", "wrong_item"}),
+        over_a_request=True,
     ),
     _NamedConcept(lambda line, _text: _code_trouble(line), frozenset({"refund", "order_status"})),
     _NamedConcept(_paperwork_kind, frozenset({"order_status"})),
     _NamedConcept(_fee_kind, frozenset()),
     _NamedConcept(_loyalty_kind, frozenset()),
+    _NamedConcept(_discount_kind, frozenset()),
 )
 
 
@@ -1853,6 +1895,13 @@ def looks_like_address(text: str) -> bool:
     return bool(re.search(_POSTCODE, stripped) and re.search(r"[A-Za-z]{3,}", stripped))
 
 
+# "two-seater" shares no more with "two and a half weeks" than "a set of 4" does with "4 days"
+_NUMBER_WORDS: Final = words(
+    "one two three four five six seven eight nine ten eleven twelve twenty hundred single double"
+    " triple pair"
+)
+
+
 def mentions_item(text: str, item: str) -> bool:
     """Whether the message names the item: any of its words, singular or plural, or one slip."""
     return bool(_mentions(_said(text), item))
@@ -1864,7 +1913,11 @@ def _said(text: str) -> list[str]:
 
 def _mentions(said: list[str], item: str) -> list[int]:
     """Where in `said` the item is named (word positions)."""
-    wanted = {_singular(w) for w in re.findall(r"[a-z]{3,}", item.lower()) if w not in _FUNCTION}
+    wanted = {
+        _singular(w)
+        for w in re.findall(r"[a-z]{3,}", item.lower())
+        if w not in _FUNCTION and w not in _NUMBER_WORDS
+    }
     return [
         i
         for i, s in enumerate(said)
@@ -1875,7 +1928,7 @@ def _mentions(said: list[str], item: str) -> list[int]:
 
 
 _CORRECTION: Final = re.compile(
-    r"\b(?:no wait|wait no|actually|i mean|i meant|sorry|scratch that|make that|rather"
+    r"\b(?:no wait|wait no|actually|i mean|i meant|sorry|scratch that|make that|or rather"
     r"|on second thought|not that one|my mistake|my bad)\b"
 )
 _KEPT: Final = words("keep not except leave")

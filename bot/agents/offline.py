@@ -137,6 +137,7 @@ class _Turn:
             text, history, past_decline=pushback or picked
         )
         self.need = need or _find_need(self.now, text, earlier, self.last_bot)
+        self.earlier_texts = [u.text for u in history if u.speaker == "customer" and u.text != text]
         self.frustrated = self.now.frustrated or any(is_frustrated(t) for t in self.need.texts)
         self.orders: list[Order] | None = None
         # the order the need before this one in the same message was about ("are the pencils
@@ -171,6 +172,9 @@ class _Turn:
             return stop.proposal
 
     def _work(self) -> Proposal:
+        answered = self._return_question()
+        if answered is not None:
+            return answered
         intent = self.need.intent
         if intent is None and self.now.asked_about:
             return self._asked_about(self.now.asked_about)
@@ -181,6 +185,29 @@ class _Turn:
         self._identify()
         order = self._get_order(self._choose_order())
         return self._act_on(order)
+
+    def _return_question(self) -> Proposal | None:
+        """ "Should I send the wrong one back?" after a wrong item was put right: the rule that
+        put it right answers, when it speaks to returning it."""
+        if not self.voiced or not _RETURN_QUESTION.search(self.text):
+            return None
+        if not any(understand(t).problem == "wrong_item" for t in self.earlier_texts):
+            return None
+        shown = _listed_numbers(self.last_bot)
+        if len(shown) != 1:
+            return None
+        self._identify()
+        order = self._get_order(shown[0])
+        answer = self._call(
+            "check_policy",
+            {"request": "replacement", "order_number": order["number"], "problem": "wrong_item"},
+        )
+        rule = str(answer.get("explanation") or "")
+        if answer.get("verdict") != "allowed" or "returned" not in rule.lower():
+            return None
+        return self._resolve(
+            f"You don't need to do anything with it. {rule}", reason="the wrong-item rule answers"
+        )
 
     def _act_on(self, order: Order) -> Proposal:
         if order["status"] == "delivered" and self.need.understanding.not_received:
@@ -981,6 +1008,14 @@ def _same_for_another_order(text: str) -> bool:
     )
 
 
+# What to do with the item sent: "should I send the lopper back?", "am I expected to post it
+# back?", "what do I do with the wrong one?"
+_RETURN_QUESTION: Final = re.compile(
+    r"\b(?:should|must|shall|do|am|have) i (?:\w+ ){0,3}?(?:send|post|return|ship|bring|mail)"
+    r"\b[^.!]{0,40}\?|\bwhat (?:should|do|shall|must) i do with\b|\bwhat to do with (?:it|them"
+    r"|the)\b|\b(?:do|should) you want (?:it|them|the \w+) back\b",
+    re.I,
+)
 # "could you do the same for my chalk bag order?"
 _SAME_FOR_ANOTHER: Final = re.compile(
     r"\b(?:the )?same (?:for|with|goes for|to) (?:my|the|order|that|this)\b", re.I
