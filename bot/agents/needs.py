@@ -525,7 +525,7 @@ _WRONG_ITEM = (
     # set in a different pattern altogether"
     r"|\b(?:different|another|other) (?:colou?r|size|pattern|model|design|style|version|shade"
     r"|finish)s?(?: \w+)? (?:came|arrived|was sent|was delivered|turned up|showed up)\b"
-    rf"|\b{_GOT}(?: \w+){{0,9}}? (?:different|another|wrong) (?:colou?r|size|pattern|model"
+    rf"|\b{_GOT}(?: \S+){{0,20}}? (?:different|another|wrong) (?:colou?r|size|pattern|model"
     r"|design|style|version|shade|finish)\b"
 )
 # The parcel is late or missing (not "too late to cancel": that is about the cancellation).
@@ -1553,7 +1553,12 @@ def understand(text: str) -> Understanding:
     reading = _reading(text)
     line = reading.line
     found, money, rest = _needs(line)
-    if {i for _, i in found} >= {"cancel", "refund"} and not re.search(_any(_CANCEL_WORDS), line):
+    stated = {i for _, i in found}
+    if (
+        "cancel" in stated
+        and stated & {"refund", "damaged", "wrong_item"}
+        and not re.search(_any(_CANCEL_WORDS), line)
+    ):
         # "I no longer need the set and would prefer my money back": why, not a cancellation
         found = [(p, i) for p, i in found if i != "cancel"]
     framed = _framed_request(rest, beside_a_need=bool(found))
@@ -1975,7 +1980,9 @@ def _head_named(said: list[str], item: str) -> bool:
 
 
 def _share_named(said: list[str], item: str) -> float:
-    words_of_item = [w for w in re.findall(r"[a-z]{3,}", item.lower()) if w not in _FUNCTION]
+    # the name, not its details: "Oak dining chairs (set of 4)" is named by "oak dining chairs"
+    name = re.split(r"[,(]", item.lower(), maxsplit=1)[0]
+    words_of_item = [w for w in re.findall(r"[a-z]{3,}", name) if w not in _FUNCTION]
     if not words_of_item:
         return 0.0
     return sum(bool(_mentions(said, w)) for w in words_of_item) / len(words_of_item)
