@@ -24,6 +24,7 @@ evidence is always a span of the original text.
 
 from __future__ import annotations
 
+import itertools
 import re
 from bisect import bisect_right
 from collections.abc import Iterator
@@ -96,7 +97,8 @@ _BOT_WORDS = (
     " llm language_model"
 )
 _TALK_WORDS = (
-    "talk talking speak speaking chat chatting converse communicate discuss deal dealing explain"
+    "talk talking speak speaking chat chatting converse communicate discuss discussing deal dealing"
+    " explain"
     " go_through go_over"
 )
 _REACH_WORDS = (
@@ -120,11 +122,16 @@ _TALK_NOUN = (
 _GOOD = "nice great good better preferred preferable appreciated helpful ideal best"
 _FOREIGN_TALK = (
     r"(?:hablar|baat|parler|falar|sprechen|makausap|kausapin|connect karo|connect kar do"
-    r"|transfer karo)\b"
+    r"|transfer karo|pásame con|pasame con|parlare|spreken|me rappeler|rappeler|verbinden|me llame"
+    r"|llamarme|llamar|falar com|me ligar|ligar|rozmawiać|rozmawiac|porozmawiać|konuşmak"
+    r"|görüşmek)\b"
 )
 _FOREIGN_PERSON = (
     r"(?:agent|agente|human|humano|humana|persona|real person|conseiller|atendente|mitarbeiter"
-    r"|mitarbeiterin|operador|asesor|insaan)\b"
+    r"|mitarbeiterin|operador|asesor|insaan|operatore|iemand|klantenservice|medewerker|persoon"
+    r"|quelqu'un|quelqu un|quelquun|menschen|mensch|alguien|pessoa|alguém|alguem|człowiekiem"
+    r"|konsultantem"
+    r"|temsilci)\b"
 )
 _TALK = _alt(_TALK_WORDS)
 _REACH, _PASS = _alt(_REACH_WORDS), _alt(_PASS_WORDS)
@@ -135,7 +142,8 @@ _ASK_PHRASES = (
     " may_i_get can_you_get could_you_get give_me find_me bring_me send_me can_i_have request_for"
     " fetch_me grab_me"
     " provide could_i_have may_i_have can_we_have let_me_have can_i_see arrange schedule book"
-    " set_up chance_of"
+    " set_up chance_of chance_of_getting mind_getting possible_to_get possibility_of_getting"
+    " way_to_get"
 )
 # a plea or an adverb may sit inside the frame: "can I pls have a person", "I'd still like one"
 _INSIDE_ASK = (
@@ -217,6 +225,8 @@ _TARGET = (
     # a role by what it heads: "your head of customer service", "the director of sales"
     r"|(?:the |your |a )?(?:head|director|chief|leader|lead|vp) of (?:the |your )?(?:\w+ ){0,2}?"
     rf"(?:{_alt(_DEPT_WORDS)}|department|team|support|service|services|sales|complaints|operations)"
+    # the one who helped before: "the same agent I had yesterday", "the same lady"
+    rf"|the same (?:{_NOUN}|lady|guy|man|woman|one|advisor)s?{_HEAD}"
     # someone of the shop, described: "a lady or gentleman from the shop"
     r"|(?:an? )?(?:lady|gentleman|man|woman|guy|girl|chap|bloke)(?: or (?:an? )?(?:lady|gentleman"
     r"|man|woman|guy|girl))? (?:from|at|in|of) (?:the|your) (?:shop|store|company|team|office"
@@ -436,11 +446,26 @@ _EXPLICIT: Final = (
         rf" (?P<t>{_TARGET}) (?:able to |available to |free to |to )?(?:jump|hop|get) on"
         rf" {_TALK_NOUN} with (?:me|us)\b"
     ),
+    # a person let in, or the case left for one: "let a staff member reply instead", "flag this
+    # for a human agent to pick up"
+    _C(
+        rf" let (?P<t>{_TARGET}) (?:reply|respond|answer|take over|take this|take it|handle|deal"
+        r" with|pick (?:this|it) up|step in|look at|have a look|sort)\b"
+        r"| (?:flag|leave|queue|mark|pass|send|forward|put|log|note) (?:this|it|my \w+)(?: \w+)?"
+        rf" for (?P<u>{_TARGET}) to (?:pick|look|review|handle|deal|check|see|read|answer|reply"
+        r"|take)\b"
+    ),
+    # back to the one who helped: "put me back through to him", "get me back to the lady who
+    # helped me last week"
+    _C(
+        r" (?:put|get|send|take|transfer|connect|bring) me back (?:through )?(?:to|with) (?:him|her"
+        r"|the (?:lady|guy|man|woman|person|agent|advisor|one) (?:who|that|from|i)\b)"
+    ),
     # a call from the shop's people asked for: "phone call from your staff please"
     _C(rf" {_CHANNEL} from (?P<t>{_TARGET})"),
     # the pass elided after another act: "get me out of this bot and over to an agent"
     _C(
-        rf" {_PASS} (?:me|us)\b(?: [\w']+){{1,6}}? and (?:over|across|through|on) to"
+        rf" {_PASS} (?:me|us)\b(?: [\w']+){{1,6}}? and (?:(?:over|across|through|on) to|onto)"
         rf" (?P<t>{_CONTACTABLE})"
     ),
     _AVAILABLE := _C(
@@ -788,6 +813,16 @@ _RELATIVE_ASKED: Final = _words(  # or acted on the customer's case: "the person
     " handled approved reviewed assessed decided made closed cancelled declined rejected dealt"
 )
 _ANAPHORS: Final = frozenset({"one", "them", "one of them"})
+# "the helpline number printed on the box is out of date"
+_FAULTY: Final = re.compile(
+    r"\b(?:is|are|was|seems|looks) (?:\w+ )?(?:out of date|outdated|wrong|incorrect|broken|dead"
+    r"|disconnected)\b"
+)
+# "a colleague who has the authority to approve it": the person asked for, described
+_POWER_HELD: Final = re.compile(
+    r"(?:has|have|holds?) (?:the |enough |some )?(?:authority|power|access|ability|rights?"
+    r"|permission|say)\b"
+)
 _ANTECEDENT: Final = re.compile(
     rf"(?<! my)(?<! our)(?<! his)(?<! her)(?<! their) (?:{_NOUN}|{_alt(_DEPT_WORDS)}|team"
     rf"|staff){_HEAD}| who (?:handles?|deals? with|looks? after|is in charge of|takes? care of)\b"
@@ -929,6 +964,11 @@ _TASK = "the words ask for someone to do a task, not to reach a person"
 _Veto = tuple[HumanRequestKind, str]
 
 
+def _opens_a_relative(span: str) -> bool:
+    """Whether a match ends where a relative clause about its person begins ("... the lady who")."""
+    return span.split()[-1:] in (["who"], ["that"])
+
+
 def _veto(norm: str, match: re.Match[str]) -> _Veto | None:
     # Why an explicit match does not count: "none" (negated, reported, someone else's, a name,
     # another sense) or "implicit" (a failed attempt, help asked of anyone), with a reason.
@@ -955,7 +995,12 @@ def _veto(norm: str, match: re.Match[str]) -> _Veto | None:
     ]
     if reported and not _REITERATED.search(" ".join(words)):
         return "none", _PAST
-    if (following[:1] and following[0] in _AFTER_PAST) or _BYGONE_TIME & set(following[:3]):
+    # "the same agent I had yesterday", "the lady who helped me last week": the past describes
+    # the one asked for
+    described = " same " in match.group() or _opens_a_relative(match.group())
+    if not described and (
+        (following[:1] and following[0] in _AFTER_PAST) or _BYGONE_TIME & set(following[:3])
+    ):
         return "none", _PAST  # "your agent was rude", "the line last night"
     if not words and set(following[:1]) & _AUXILIARIES and {"never", "not"} & set(following[:3]):
         return "none", _NEGATED  # the act as a subject: "talking to a person won't help"
@@ -986,8 +1031,13 @@ def _veto(norm: str, match: re.Match[str]) -> _Veto | None:
             and following[0] not in _AFTER_CALL_ME
         ):
             return "none", _NAME  # "call me Sam"
-        if not set(words).isdisjoint(_OTHER_SUBJECTS):
-            return "none", _THIRD  # "my wife will call me"
+        others = {
+            w
+            for i, w in enumerate(words)
+            if w in _OTHER_SUBJECTS and words[i - 1 : i] not in (["your"], ["ur"])
+        }
+        if others:
+            return "none", _THIRD  # "my wife will call me"; not "one of your people"
         if first not in {"call", "ring", "phone"} and following[:1] and following[0] in _SENT_THING:
             return "none", _OTHER_SENSE  # a thing sent: "email me a transcript", "text me the code"
         if _GIVEN.search(norm) or {"preferences", "settings", "only"} & set(words):
@@ -1007,6 +1057,9 @@ def _veto(norm: str, match: re.Match[str]) -> _Veto | None:
         )
     ):
         return "none", _OWN
+    clause_after = list(itertools.takewhile(lambda w: w not in {"?", ".", "!", ";"}, following))
+    if groups.get("number") and _FAULTY.search(" ".join(clause_after[:8])):
+        return "none", "the words report a fault in a number, they ask for none"
     if groups.get("number") and not (
         _NUMBER_CUES & set(words + match.group().split() + following[:1]) or "?" in following[:8]
     ):  # a support line is asked for by naming it; a bare phone number needs a question
@@ -1020,7 +1073,11 @@ def _veto(norm: str, match: re.Match[str]) -> _Veto | None:
         or (rest[:1] == ["to"] and groups.get("t", "").split()[-1:] in _PEOPLE_AT_LARGE)
     ):
         return "none", _OTHER_SENSE  # money sent to a person: "transfer the funds to someone"
-    if following[:1] in (["who"], ["that"]) and not set(following[1:2]) <= _RELATIVE_ASKED:
+    if (
+        following[:1] in (["who"], ["that"])
+        and not set(following[1:2]) <= _RELATIVE_ASKED
+        and not _POWER_HELD.match(" ".join(following[1:5]))
+    ):
         return "none", _THIRD  # "contact the person who sent me the money"
     target = groups.get("t")
     if target is None:

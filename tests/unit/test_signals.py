@@ -762,3 +762,50 @@ def test_a_person_named_as_the_subject_before_an_aside_asks_for_no_one() -> None
 
 def test_a_real_person_asked_for_in_mixed_spanish() -> None:
     assert detect_human_request("can I talk with una persona real please?").kind == "explicit"
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "pls pass my complaint over to a manager who has the authority to refund it",
+        "could one of your people ring me this evening?",
+        "any chance of getting a real person on this today",
+        "would you mind getting one of your supervisors",
+        "stop replying please and let someone from your team answer",
+        "can you flag this for a staff member to look at",
+        "move me off this chatbot and onto an actual agent",
+        "I'd honestly prefer discussing the refund with a human",
+        "can I talk to the same advisor as last time? she had all the details",
+        "get me back to the guy who sorted my return in march",
+        "¿puedo hablar con una persona? the order is wrong",
+        "est-ce que quelqu'un peut me rappeler, the parcel is lost",
+        "kann ich bitte mit einem Mitarbeiter sprechen, it's broken",
+        "kan iemand mij bellen? I mean can someone call me",
+    ],
+)
+def test_indirect_and_mixed_language_requests_are_explicit(text: str) -> None:
+    assert detect_human_request(text).kind == "explicit", text
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "I spoke to the same advisor last week and she was lovely",
+        "the support number on your invoice is out of date",
+        "my husband talked to one of your people yesterday, all sorted now",
+        "I was typing to my sister when the courier came",
+    ],
+)
+def test_their_near_misses_ask_for_no_one(text: str) -> None:
+    assert detect_human_request(text).kind != "explicit", text
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "I've no idea whether there is anybody at the other end of this",
+        "am I just typing to a machine here?",
+    ],
+)
+def test_wondering_who_is_at_the_other_end_is_implicit(text: str) -> None:
+    assert detect_human_request(text).kind == "implicit", text
