@@ -348,7 +348,8 @@ _DIGITS = r"\w*\d\w*"
 _NEAR = r"(?: \S+){0,6}? "  # within six words
 _SAME_MESSAGE = r"(?: \S+){0,40}? "  # later in the message (bounded: linear on long text)
 _ORDER = (
-    rf"(?:it|they|this|that|(?:my|the|our|this) (?:\w+ ){{0,2}}?\w+|order (?:number )?{_DIGITS})"
+    rf"(?:it|they|this|that|(?:my|the|our|this) (?:\w+ ){{0,2}}?\w+|order (?:number )?{_DIGITS}"
+    r"|\w+ 's (?:\w+ )?\w+)"  # "has lily's scooter gone out yet"
 )
 
 # A question about a request made earlier ("did my refund go through?") asks for a status.
@@ -1956,8 +1957,11 @@ def item_meant(text: str, items: Sequence[str]) -> int | None:
             for p in places
         ):
             named[index] = []
-    cue = [m.end() for m in _CORRECTION.finditer(" ".join(said))]
-    after = " ".join(said)[: cue[-1]].count(" ") + 1 if cue else 0
+    # the last correction that names an item after it ("sorry, I forgot" names none)
+    joined = " ".join(said)
+    cues = [joined[: m.end()].count(" ") + 1 for m in _CORRECTION.finditer(joined)]
+    named_after = [c for c in cues if any(p >= c for ps in named.values() for p in ps)]
+    after = named_after[-1] if named_after else 0
     meant = [index for index, places in named.items() if any(p >= after for p in places)]
     if len(meant) > 1:
         # "cancel my leash order, I'll buy one at the pet store": the leash's own noun is named,

@@ -1005,6 +1005,7 @@ def _same_for_another_order(text: str) -> bool:
         numbered
         or _THE_OTHER_ONE.search(text) is not None
         or _SAME_FOR_ANOTHER.search(text) is not None
+        or _AND_THE_ITEM.fullmatch(text.strip()) is not None
     )
 
 
@@ -1014,6 +1015,11 @@ _RETURN_QUESTION: Final = re.compile(
     r"\b(?:should|must|shall|do|am|have) i (?:\w+ ){0,3}?(?:send|post|return|ship|bring|mail)"
     r"\b[^.!]{0,40}\?|\bwhat (?:should|do|shall|must) i do with\b|\bwhat to do with (?:it|them"
     r"|the)\b|\b(?:do|should) you want (?:it|them|the \w+) back\b",
+    re.I,
+)
+# "and the easel?", "what about my rug": the need just settled, for another item
+_AND_THE_ITEM: Final = re.compile(
+    r"(?:and|what about|how about|also|ok and|same for)(?: for)? (?:the|my|our) [\w' -]{2,40}\??",
     re.I,
 )
 # "could you do the same for my chalk bag order?"
