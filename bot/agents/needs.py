@@ -486,6 +486,10 @@ _WRONG_ITEM = (
     # "inside is a set of resistance bands?? I ordered a mat"
     r"|\b(?:box|package|parcel) (?:had|has|contained|contains|held) (?:a|an|some|just|only)\b"
     r"(?=.*\b(?:i|we) (?:ordered|bought|paid for|wanted)\b)"
+    r"|\b(?:it is|they are|this is|that is|there was|there is|got) (?:a|an|some|just)"
+    r" (?:\w+ ){1,4}?"
+    r"(?:[,;] )?(?:not|instead of|rather than) (?:the|a|an|my|our) (?:\w+ ){0,5}?(?:i|we)"
+    r" (?:ordered|bought|wanted|paid for|chose)\b"
     r"|\binside (?:the (?:box|package|parcel) )?(?:is|was|are|were|there (?:is|was)) (?:a|an|some"
     r"|just|only)\b(?=.*\b(?:i|we) (?:ordered|bought|paid for|wanted)\b)"
     r"|\bbut (?:in|inside) (?:the |my |this )?(?:box|package|parcel)(?: there)?"
@@ -639,7 +643,8 @@ _NEED_PATTERNS: Final[tuple[tuple[Intent, str], ...]] = (
     ("wrong_item", _WRONG_ITEM),
     (
         "damaged",
-        rf"{_any(_DAMAGE_WORDS)}|{_NOT_WORKING}|\bin (?:\w+ ){{0,2}}(?:pieces|bits|shards)\b"
+        rf"(?!broke (?:me|my skin|him|her) out\b){_any(_DAMAGE_WORDS)}|{_NOT_WORKING}"
+        r"|\bin (?:\w+ ){0,2}(?:pieces|bits|shards)\b"
         r"|\b(?:an? |big |huge |little |small )+(?:rip|tear|hole|gash|stain)\b(?! ?off\b)"
         r"|\b(?:split|burst|ripped|torn) open\b",
     ),
@@ -693,6 +698,12 @@ _PARTIAL_REFUND: Final = re.compile(
     r"\d+(?:[.,]\d+)? ?(?:%|percent\b|per cent\b)"
     r"|\b(?:refund|reimburse)\w* (?:me |us )?(?:back )?(?:the |a |my )?(?:\w+ )?(?:tax|vat|gst"
     r"|part|portion|share|half|rest|remainder|balance)\b"
+    # a share of the price: "get a third of the money back", "half the price back"
+    r"|\b(?:half|a third|a quarter|a fraction|part|some) of (?:the|my) (?:money|price|cost|payment"
+    r"|total)\b|\bhalf (?:the|my) (?:money|price|cost) back\b"
+    # some of an order's items sent back: "send back only that one", "return just two of them"
+    r"|\b(?:send|return|post) (?:back )?(?:only|just) (?:that|this|one|two|the \w+) (?:one|of them"
+    r"|item|items|piece|pieces)?\b(?=.*\b(?:money|refund|back)\b)"
     # money back while the item stays: "give me back 40 euro and I keep it"
     r"|\b(?:refund|money|give (?:me |us )?back|pay (?:me |us )?back|discount)\b[^.?!]{0,60}?"
     r"\b(?:and|but|so|then) (?:i|we) (?:will |can |could |would |just )?keep (?:it|them|the)\b"
@@ -1538,6 +1549,22 @@ def separate(understood: Understanding) -> tuple[Understanding, ...]:
     return tuple(out)
 
 
+# "I want to cancel it. Actually no wait, scrap that, can you send it to my work instead?"
+_CHANGE_OF_MIND: Final = re.compile(
+    r"\b(?:actually no|no wait|wait no|scrap that|scratch that|on second thought|forget that"
+    r"|never mind that|ignore that|change of plan)\b"
+)
+
+
+def _after_a_change_of_mind(found: list[tuple[int, Intent]], line: str) -> list[tuple[int, Intent]]:
+    """The needs stated after the customer takes back the ones before."""
+    turns = [m.end() for m in _CHANGE_OF_MIND.finditer(line)]
+    if not turns:
+        return found
+    later = [(p, i) for p, i in found if p >= turns[-1]]
+    return later if later and len(later) < len(found) else found
+
+
 # Told to choose among accounts: the rules never let the bot pick one, and no book covers it.
 _PICKS_A_CUSTOMER: Final = re.compile(
     r"\b(?:pick|choose|select|guess|go with|use|take)(?: \w+){0,4}? (?:(?:latest|newest|most recent"
@@ -1554,6 +1581,7 @@ def understand(text: str) -> Understanding:
     reading = _reading(text)
     line = reading.line
     found, money, rest = _needs(line)
+    found = _after_a_change_of_mind(found, line)
     stated = {i for _, i in found}
     if (
         "cancel" in stated

@@ -627,7 +627,7 @@ class _Turn:
         candidates = named or orders
         if len(candidates) == 1:
             return str(candidates[0]["number"])
-        described = self._by_description(candidates)
+        described = self._by_description(candidates) or _by_price_rank(candidates, self.text)
         if described is not None:
             return described
         plausible = [o for o in candidates if self._plausible(o)]
@@ -969,6 +969,23 @@ _DAYS_AGO: Final = re.compile(r"\b(\d+|one|two|three|four|five|six|seven) days? 
 _NUMBER_WORDS: Final = {"one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "seven": 7}
 # Which of the listed orders, by age ("the older one", "the one that came this week").
 _NOT_THAT_ONE: Final = re.compile(r"\bnot the \w+(?: one)?\b", re.I)
+_CHEAPER: Final = re.compile(r"\b(?:cheaper|cheapest|less expensive|least expensive)\b", re.I)
+_DEARER: Final = re.compile(
+    r"\b(?:dearer|dearest|pricier|priciest|more expensive|most expensive)\b", re.I
+)
+
+
+def _by_price_rank(candidates: Sequence[Order], said: str) -> str | None:
+    """ "the cheaper one", "the more expensive one": of the orders in question, by total."""
+    cheaper, dearer = _CHEAPER.search(said), _DEARER.search(said)
+    if bool(cheaper) == bool(dearer) or len(candidates) < 2 or "whichever" in said.lower():
+        return None  # "whichever is cheaper" leaves the choice to us: it is theirs to make
+    ranked = sorted(candidates, key=lambda o: float(o.get("total") or 0.0), reverse=bool(dearer))
+    if float(ranked[0].get("total") or 0.0) == float(ranked[1].get("total") or 0.0):
+        return None
+    return str(ranked[0]["number"])
+
+
 _OLDER: Final = re.compile(r"\b(?:older|oldest|earlier|earliest)\b", re.I)
 _NEWER: Final = re.compile(
     r"\b(?:newer|newest|latest|later|(?:more|most) (?:recent|new)|this week|yesterday|today)\b",

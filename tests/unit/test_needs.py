@@ -1810,3 +1810,26 @@ def test_a_change_of_address_with_a_common_misspelling() -> None:
     assert understand(
         "I need change adres for delivery, new: ul. Długa 22/4, 80-831 Gdańsk"
     ).intent == ("address_change")
+
+
+@pytest.mark.parametrize(
+    ("text", "intent"),
+    [
+        ("opened the box and it's a hand cream, not the face serum I ordered", "wrong_item"),
+        ("can I send the mask back? it broke me out terribly", "refund"),
+        ("has tom's bike gone out yet", "order_status"),
+    ],
+)
+def test_more_needs_read_in_context(text: str, intent: str) -> None:
+    assert understand(text).intent == intent
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "two are fine, can I send back only that one and get a third of the money back?",
+        "could I have half the price back, it's a bit scratched but I'll keep it",
+    ],
+)
+def test_part_of_the_money_back_is_a_partial_refund(text: str) -> None:
+    assert understand(text).request_kind == "partial_refund"

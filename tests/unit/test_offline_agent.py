@@ -1513,3 +1513,29 @@ def test_the_same_for_another_order_repeats_the_need_for_it() -> None:
     turn = chat.say("could you do the same for my apron order?")
     assert turn.decision.action == "decline", turn.decision.reply  # the apron has shipped
     assert "7302" in turn.decision.reply
+
+
+def test_the_cheaper_one_picks_by_price() -> None:
+    chat = Chat(shop=_three_order_shop())
+    chat.say("I have a question about one of my orders, ines@example.org")
+    turn = chat.say("the cheaper one. where is it?")
+    assert turn.decision.action == "resolve", turn.decision.reply
+    assert "7302" in turn.decision.reply  # the apron, 19.00
+
+
+def test_a_need_taken_back_in_the_same_message_is_not_carried_out() -> None:
+    turn = chat_once(
+        "please cancel the skillet. actually no wait, scrap that, can you send it to "
+        "12 Harbour Road, Bristol BS1 5TT instead? ines@example.org",
+        shop=_three_order_shop(),
+    )
+    assert turn.decision.action == "resolve", turn.decision.reply
+    assert [e["tool"] for e in turn.effects] == ["change_address"]
+
+
+def test_and_the_item_asks_the_same_for_it() -> None:
+    chat = Chat(shop=_three_order_shop())
+    chat.say("has the apron shipped? ines@example.org")
+    turn = chat.say("and the skillet?")
+    assert turn.decision.action == "resolve", turn.decision.reply
+    assert "7301" in turn.decision.reply
