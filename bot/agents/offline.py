@@ -933,8 +933,15 @@ _ORDINALS: Final = {"first": 0, "second": 1, "third": 2, "fourth": 3, "last": -1
 
 # Orders asked about together ("where are my orders", "my stuff"), not one left unnamed.
 def _fits_status(said: str, order: Order) -> bool:
+    if _LATE_ONE.search(said):
+        late = order.get("days_past_promised_date")
+        return isinstance(late, int) and late > 0 and order["status"] != "cancelled"
     status = next((s for s, cue in _STATUS_CUES.items() if cue.search(said)), None)
     return status is not None and order["status"] == status
+
+
+# "the one that's late", "the overdue one"
+_LATE_ONE: Final = re.compile(r"\b(?:late|overdue|delayed|running late)\b", re.I)
 
 
 def _fits_price(said: str, order: Order) -> bool:
