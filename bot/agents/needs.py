@@ -1819,10 +1819,14 @@ _ANY_NAME = rf"((?:{_NAME_WORD})(?:\s+(?:{_NAME_WORD})){{0,2}})"
 _NAME_FRAMES: Final = tuple(
     re.compile(frame)
     for frame in (
-        rf"(?i:\b(?:this\s+is|my\s+name\s+is|my\s+name's|name\s*:))\s+{_ANY_NAME}",
+        rf"(?i:\b(?:this\s+is|(?:my\s+)?name\s+is|my\s+name's|name\s*:))\s+{_ANY_NAME}",
+        # "from Leo Marsh: ...", "Leo Marsh (customer) - ..."
+        rf"^\s*(?i:from)\s+{_FULL_NAME}\s*[:,.-]",
+        rf"^\s*{_FULL_NAME}\s*\((?i:customer|client|account holder|buyer)\)",
         rf"(?i:\b(?:i\s+am|i'm|it's|it\s+is))\s+{_FULL_NAME}",
         rf"{_FULL_NAME}\s+(?i:is\s+(?:the|my)\s+name)\b",
-        rf"^\s*(?i:hi|hello|hey)?(?i: there)?[,!.\s]*{_FULL_NAME}\s+(?i:here|speaking)\b",
+        rf"^\s*(?i:hi|hello|hey)?(?i: there)?[,!.\s]*{_FULL_NAME}(?:\s+(?i:from)\s+[A-Z]\w+)?"
+        rf"\s+(?i:here|speaking|writing)\b",
         rf"^\s*(?:(?i:hi|hello|hey|hiya|good\s+(?:morning|afternoon|evening))(?i:\s+there)?[,!.\s]+)?"
         rf"(?i:is\s+)?{_FULL_NAME}\s*[.,:;!-]",
         # a greeting in any language, then the name: "hej! Maria Lindqvist."
@@ -1846,9 +1850,12 @@ _LOWER_NAME = re.compile(
 )
 
 
+_TITLE: Final = re.compile(r"\b(?:Mr|Mrs|Ms|Miss|Mx|Dr|Prof)\.?\s+(?=[A-Z])")
+
+
 def extract_name(text: str) -> str | None:
     """A name the customer gives for themselves ("this is John Smith"), if any."""
-    text = text.rstrip()
+    text = _TITLE.sub("", text.rstrip())
     for frame in _NAME_FRAMES:
         match = frame.search(text)
         if match and _plausible_name(match.group(1)):

@@ -1833,3 +1833,25 @@ def test_more_needs_read_in_context(text: str, intent: str) -> None:
 )
 def test_part_of_the_money_back_is_a_partial_refund(text: str) -> None:
     assert understand(text).request_kind == "partial_refund"
+
+
+@pytest.mark.parametrize(
+    ("text", "name"),
+    [
+        ("hello, Rosa Delgado writing, the kettle leaks", "Rosa Delgado"),
+        ("name is Rosa Delgado", "Rosa Delgado"),
+        ("Hi there! Rosa Delgado from Leeds here.", "Rosa Delgado"),
+        ("from Rosa Delgado: kettle leaks", "Rosa Delgado"),
+        ("Mrs. Rosa Delgado here", "Rosa Delgado"),
+        ("Rosa Delgado (customer) - is my kettle on its way?", "Rosa Delgado"),
+    ],
+)
+def test_more_ways_of_giving_a_name(text: str, name: str) -> None:
+    assert extract_name(text) == name
+
+
+@pytest.mark.parametrize(
+    "text", ["Desk Lamp", "Good Morning", "Kind Regards", "Kitchen Scale (blue) arrived broken"]
+)
+def test_capitalised_words_alone_are_no_name(text: str) -> None:
+    assert extract_name(text) is None
