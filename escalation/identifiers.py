@@ -46,7 +46,10 @@ _LONE_NUMBER = re.compile(
 )
 _STATE = re.compile(r"[A-Z]{2}")
 # A street's name and house number before a postcode, and a town after it, as Europe writes them.
-_STREET_BEFORE = re.compile(r"[A-Z][^\W\d_]+ \d+[a-z]?,?\s+$")
+# "Hauptstrasse 5, ", "Lindenstraße 14, 2. OG, ", "Długa 22/4, ": a street, its number, a floor
+_STREET_BEFORE = re.compile(
+    r"[A-Z][^\W\d_]+ \d+(?:/\d+)?[A-Za-z]?(?:,? [\w.]{1,4}(?: [\w.]{1,4})?)?,?\s+$"
+)
 _TOWN_AFTER = re.compile(r"\s+[A-Z][^\W\d_]")
 _STREET_NAME_BEFORE = re.compile(r"[A-Z][a-z]+ $")
 _POSTCODE_OR_TOWN = re.compile(r", ?(?:\d{3}|[A-Z][a-z])")

@@ -1338,8 +1338,10 @@ def _code_trouble(line: str) -> str | None:
 
 # Paperwork asked for by or for someone: "my accountant needs a proper VAT invoice"
 _PAPERWORK: Final = re.compile(
-    r"\b(?:need|needs|want|wants|require|requires|asking for) (?:a |an |the )?(?:proper |new "
-    r"|corrected |correct |separate |full |business )?(?P<kind>(?:[a-z]+ )?(?:invoice|receipt))\b"
+    r"\b(?:need|needs|want|wants|require|requires|asking for)"
+    r"(?: (?:for|of) (?:the |my )?\w+(?: \w+){0,2})?"
+    r" (?:a |an |the )?(?:proper |new |corrected |correct |separate |full |business )?"
+    r"(?P<kind>(?:[a-z]+ )?(?:invoice|receipt|rechnung|factura|fattura|facture|faktura|fatura))\b"
 )
 
 
@@ -1694,10 +1696,19 @@ def _partial_refund_kind(_line: str, text: str) -> str | None:
     return "partial_refund" if _PARTIAL_REFUND.search(text.lower()) else None
 
 
+_INVOICE_WORDS: Final = dict.fromkeys(
+    ("rechnung", "factura", "fattura", "facture", "faktura", "fatura"), "invoice"
+)
+
+
 def _paperwork_kind(line: str, _text: str) -> str | None:
     found = _PAPERWORK.search(line)
-    named = [w for w in found.group("kind").split() if _known(w)] if found else []
-    return "_".join(named) or None  # "a fattura/invoice" is an invoice
+    named = [
+        _INVOICE_WORDS.get(w, w)
+        for w in (found.group("kind").split() if found else ())
+        if _known(w) or w in _INVOICE_WORDS
+    ]
+    return "_".join(dict.fromkeys(named)) or None  # "a fattura/invoice", "a Rechnung": invoice
 
 
 # Points or a loyalty scheme asked about: "do I collect points when I buy", "is there a point card"
@@ -1895,7 +1906,8 @@ _ADDRESS = re.compile(
 # The street's name first, as much of Europe writes it: "Hauptstrasse 5, 10827 Berlin",
 # "Vasagatan 12, 411 24 Göteborg", "Rue Oberkampf 8, 75011 Paris".
 _NAME_FIRST_ADDRESS = re.compile(
-    r"\b[A-Z][^\W\d_][\w'-]*(?: [A-Z][\w'-]*| [a-z]{1,3}){0,3} \d+[A-Za-z]?(?:, \w{1,4})?,?"
+    r"\b[A-Z][^\W\d_][\w'-]*(?: [A-Z][\w'-]*| [a-z]{1,3}){0,3} \d+(?:/\d+)?[A-Za-z]?"
+    r"(?:, [\w.]{1,4}(?: [\w.]{1,4})?)?,?"
     r" (?:\d{3} \d{2}|\d{2}-\d{3}|\d{4}-\d{3}|\d{4,5})"
     r" [A-Z][^\W\d_]+(?: [A-Z][^\W\d_]+)?"
 )
