@@ -122,6 +122,8 @@ _NOT_A_REFERENCE: Final = frozenset(
         "floor",
         "box",
         "not",  # "it's 2051 not 2015": the number written off
+        "now",  # "it is now 199 on your website": a price today
+        "says",  # "the site says 24"
     ]
 )
 _OPENS = re.compile(r"\s*[-:\u2013\u2014]\s+\w")  # "it's 7702 - the mat ..."

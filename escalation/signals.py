@@ -122,7 +122,9 @@ _TALK_NOUN = (
 _GOOD = "nice great good better preferred preferable appreciated helpful ideal best"
 _FOREIGN_TALK = (
     r"(?:hablar|baat|parler|falar|sprechen|makausap|kausapin|connect karo|connect kar do"
-    r"|transfer karo|pásame con|pasame con|parlare|spreken|me rappeler|rappeler|verbinden|me llame"
+    r"|transfer karo|pásame con|pasame con|me pasas con|me pasa con|me pase con|pasarme con"
+    r"|pass con|passes con"  # "¿me pasas con ...?" as the spelling reads it
+    r"|comunicarme con|me comunicas con|parlare|spreken|me rappeler|rappeler|verbinden|me llame"
     r"|llamarme|llamar|falar com|me ligar|ligar|rozmawiać|rozmawiac|porozmawiać|konuşmak"
     r"|görüşmek)\b"
 )

@@ -108,6 +108,8 @@ _DAMAGE_WORDS = (
     " mouldy moldy rotten malfunctioning dead_on_arrival doa in_pieces in_bits fell_apart"
     " falling_apart missing_parts missing_part missing_pieces missing_a_part water_damaged"
     " chip chips crumpled squished buckled splintered hanging_off hanging_out came_apart"
+    " peeled peeling peeled_off peeling_off came_off coming_off fell_off come_unstuck came_unstuck"
+    " unstitched frayed fraying"
 )
 # It does not work out of the box, whatever adverb sits in between ("doesn't even turn on").
 _NOT_WORKING = (
@@ -1745,6 +1747,24 @@ def _discount_kind(line: str, _text: str) -> str | None:
     return f"{group.group(1)}_discount" if group else "discount"
 
 
+# A gift service asked for: "can the loafers go out in gift packaging with a card?"
+_GIFT_SERVICE: Final = re.compile(
+    r"\bgift[ -]?(wrap|wrapped|wrapping|packaging|packaged|box|boxed|bag|message|note|receipt"
+    r"|tag)\b"
+)
+
+
+def _gift_kind(line: str, _text: str) -> str | None:
+    found = _GIFT_SERVICE.search(line)
+    if found is None or _NEGATED_NEAR.search(line, 0, found.start()) or _noun_question(line):
+        return None  # "gift receipt for 4410?" is asked about, against the order's own item
+    word = found.group(1)
+    return f"gift_{'wrapping' if word.startswith('wrap') else word}"
+
+
+_NEGATED_NEAR: Final = re.compile(r"\b(?:no|not|without|don't|do not)\b(?:\W+\w+){0,2}\W*$")
+
+
 def _fee_kind(line: str, _text: str) -> str | None:
     fee = _FEE_REFUND.search(line)
     return f"refund_{fee.group(1)}_{fee.group(2)}" if fee else None
@@ -1770,6 +1790,7 @@ _NAMED_CONCEPTS: Final = (
     _NamedConcept(_fee_kind, frozenset()),
     _NamedConcept(_loyalty_kind, frozenset()),
     _NamedConcept(_discount_kind, frozenset()),
+    _NamedConcept(_gift_kind, frozenset()),
 )
 
 

@@ -22,6 +22,7 @@ from bot.agents.needs import (
     separate,
     understand,
 )
+from escalation.identifiers import extract_identifiers
 from escalation.spelling import words
 
 NEEDS: dict[str, list[str]] = {
@@ -1855,3 +1856,25 @@ def test_more_ways_of_giving_a_name(text: str, name: str) -> None:
 )
 def test_capitalised_words_alone_are_no_name(text: str) -> None:
     assert extract_name(text) is None
+
+
+@pytest.mark.parametrize(
+    ("text", "kind"),
+    [
+        ("can the boots go out in gift packaging? it's a present", "gift_packaging"),
+        ("could you add a gift message to order 5111", "add_gift_message"),
+        ("I need for the blender a Rechnung with my company name", "invoice"),
+    ],
+)
+def test_gift_services_and_foreign_paperwork_are_named(text: str, kind: str) -> None:
+    assert understand(text).request_kind == kind
+
+
+def test_a_sole_peeled_off_is_damage() -> None:
+    assert understand("the sole of the left shoe came half peeled off").intent == "damaged"
+
+
+def test_a_price_now_is_no_order_number() -> None:
+    assert (
+        extract_identifiers("the coat is now 199 on your website, I paid 240").order_numbers == ()
+    )

@@ -809,3 +809,11 @@ def test_their_near_misses_ask_for_no_one(text: str) -> None:
 )
 def test_wondering_who_is_at_the_other_end_is_implicit(text: str) -> None:
     assert detect_human_request(text).kind == "implicit", text
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["gracias! oye, ¿me pasas con un agente? tengo otra pregunta", "me pasas con una persona"],
+)
+def test_spanish_pass_me_to_is_explicit(text: str) -> None:
+    assert detect_human_request(text).kind == "explicit"
