@@ -1715,7 +1715,8 @@ def _paperwork_kind(line: str, _text: str) -> str | None:
 
 # Points or a loyalty scheme asked about: "do I collect points when I buy", "is there a point card"
 _LOYALTY: Final = re.compile(
-    r"\b(?:collect|earn|get|gain|receive|use|redeem|add|have|give) (?:\w+ ){0,2}?(?:points|stamps"
+    r"\b(?:collect|earn|get|gain|receive|use|redeem|add|have|give|lose|keep|check|see|spend)"
+    r" (?:\w+ ){0,2}?(?:points|stamps"
     r"|reward points|bonus points|cashback|miles)\b"
     r"|\b(?:point|points|loyalty|reward|rewards|bonus|membership|stamp|customer) (?:card|cards"
     r"|program|programme|programs|scheme|club|system)\b"
