@@ -109,7 +109,7 @@ _DAMAGE_WORDS = (
     " falling_apart missing_parts missing_part missing_pieces missing_a_part water_damaged"
     " chip chips crumpled squished buckled splintered hanging_off hanging_out came_apart"
     " peeled peeling peeled_off peeling_off came_off coming_off fell_off come_unstuck came_unstuck"
-    " unstitched frayed fraying"
+    " unstitched frayed fraying bashed bashed_in caved_in dinged"
 )
 # It does not work out of the box, whatever adverb sits in between ("doesn't even turn on").
 _NOT_WORKING = (
@@ -228,7 +228,7 @@ _VAGUE_VERBS: Final = words(
     " reveal display select read repeat print"
 )
 _DELIVERY_VERBS: Final = words(_SEND_WORDS + " sent delivered shipped posted dispatch")
-_PURCHASE_VERBS: Final = words("buy order purchase get have")
+_PURCHASE_VERBS: Final = words("buy order purchase get have shop")
 _PAPERS: Final = words("invoice invoices receipt receipts")  # "I need the invoice in euros"
 _BUYING: Final = words("buy purchase")
 # What a customer does with their own thing: wished for with it, no request of the shop.
@@ -382,7 +382,8 @@ _ELSEWHERE = (
     r"|the (?:new|other) (?:place|house|flat|home|office|address)\b"
     # street, number, postcode: "kungsgatan 4 , 111 43"
     r"|(?:[a-z]+ ){1,3}\d+[a-z]?(?: [,;] \w{1,4})? (?:[,;] )?\d{3}"
-    r"|(?:flat|apartment|apt|unit|suite|house|number|no) \d)"
+    r"|(?:flat|apartment|apt|unit|suite|house|number|no) \d|somewhere else|elsewhere"
+    r"|a different (?:place|address|location))"
 )
 _GOING = " be_sent be_delivered be_shipped be_posted go goes went"
 _ADDRESS_ASKED = (
@@ -415,6 +416,8 @@ _WANTED_ELSEWHERE = (
     rf"|shipped|posted) (?:to|at) (?:{_ELSEWHERE}|{_KIN})"
     rf"|\b(?:send|deliver|ship|post|redirect|forward)(?: it| them| this| that| order \w+| the \w+)?"
     rf" to {_KIN}"
+    r"|\b(?:send|sent|deliver|delivered|ship|shipped|post|posted|redirect|forward)(?: it| them"
+    r"| this| that| order \w+| the \w+)? (?:somewhere else|elsewhere|to a different place)\b"
 )
 # "order 5 should come to Nygatan 3, 211 45 Malmo": coming to a street address is where it goes.
 _COMING_TO_AN_ADDRESS = r"\bcomes? to (?=[a-z]+ \d+[a-z]? (?:[,;] )?\d{3})"
@@ -528,6 +531,8 @@ _WRONG_ITEM = (
     rf"|\b(?:{_GOT}|get|receive|come)(?: \w+){{0,5}}? (?:different|another)"
     r" (?!address|house|place|door|day|date|time|courier|driver|person|man|woman|guy|number|email"
     r"|phone|call|message)[a-z]"
+    r"|\b(?:item|thing|product|one|what is|what was) in (?:the|my) (?:box|parcel|package)"
+    r" (?:is|was) (?:\w+ )?(?:different|not (?:it|mine|right))\b"
     # what came differs in what it is: "a different colour came", "what arrived was a six piece
     # set in a different pattern altogether"
     r"|\b(?:different|another|other) (?:colou?r|size|pattern|model|design|style|version|shade"
@@ -548,6 +553,8 @@ _LATE = (
     r"(?:delivery )?(?:date|day)(?: you (?:promised|gave))?(?<!the date)(?<!the day)"
     r"|\b(?:date|day) you (?:promised|gave)\b|\blater than (?:promised|you|expected)\b"
     r"|\b(?:you )?promised(?: (?:delivery|it|them|to deliver))? (?:by|for|on|before)\b"
+    r"|\b(?:delivery|due|promised|expected|estimated) (?:date|day) (?:has )?(?:passed|came and went"
+    r"|come and gone|is gone|went by)\b"
     r"|\b(?:would|should|was going to|were going to) (?:be )?(?:with (?:me|us)|here|delivered"
     r"|arrive|come) by (?:the day before yesterday|yesterday|last \w+)\b"
     r"|\b(?:been|waited|waiting) (?:for )?ages\b|\bno (?:parcel|package|delivery)\b"
@@ -624,6 +631,8 @@ _STATUS = (
     r"|leave)\b|\bstill (?:not|has not|have not|is not|are not) (?:been )?(?:shipped|dispatched"
     r"|sent|posted|gone out|left)\b"
     r"|\b(?:anything|something) (?:has )?happen(?:ed|ing)? (?:with|to) (?:my|the|our|order|it)\b"
+    r"|\b(?:any|no) sign of (?:my|the|our|it|order)\b|^ ?(?:is it |it is )?still processing\b"
+    rf"|\b(?:is|are) (?:it|they|my \w+|the \w+) going to {_any(_ARRIVE_WORDS)}"
     r"|\bdid (?:you|you guys|you lot|anyone|they) (?:\w+ )?(?:send|ship|dispatch|post|mail)"
     r" (?:it|them|my|the|order|out)\b"
     rf"|\b(?:if|whether) {_ORDER}(?: \w+){{0,2}} (?:is|are|will be) (?:still )?(?:coming|arriving"
