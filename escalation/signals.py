@@ -641,7 +641,8 @@ _IMPLICIT: Final = (
     ),
     # distrust of the bot: "not sure I trust a bot to have sorted that", "I don't trust this AI"
     _C(
-        r" (?:not sure (?:i|we)|(?:i|we) (?:do not|dont|can not|cannot|would not|really do not))"
+        r" (?:not sure (?:i|we)|(?:i|we) (?:still |just |really |honestly )?(?:do not|dont|can not"
+        r"|cannot|would not|really do not))"
         rf" (?:really |fully |quite )?trust (?:{_BOTNP}|you)\b"
     ),
     # the same judgement opening a longer message; words that judge an exchange, never a
@@ -708,7 +709,8 @@ _IMPLICIT: Final = (
         r"| at all)? (?:over )?(?:there"
         r"|here|out there"
         r"|listening|reading|alive|typing|writing|replying|answering|home|around|(?:on|at) the"
-        r" other (?:end|side)|working)\b| (?:anyone|anybody|somebody) (?:there|home|here"
+        r" other (?:end|side)|working|at (?:this|the|your) (?:company|shop|store|place|firm))\b"
+        r"| (?:anyone|anybody|somebody) (?:there|home|here"
         r"|out there|on"
         rf" the other (?:end|side)|awake)(?= [?!.]|$)|^ hel+o{{2,}} \?|^ (?:hel+o+|hi|hey) \? (?:i"
         r" am |been |still )*waiting\b| who (?:is|are) not (?:an? )?(?:program|bot|robot|machine"

@@ -109,7 +109,8 @@ _DAMAGE_WORDS = (
     " falling_apart missing_parts missing_part missing_pieces missing_a_part water_damaged"
     " chip chips crumpled squished buckled splintered hanging_off hanging_out came_apart"
     " peeled peeling peeled_off peeling_off came_off coming_off fell_off come_unstuck came_unstuck"
-    " unstitched frayed fraying bashed bashed_in caved_in dinged"
+    " unstitched frayed fraying bashed bashed_in caved_in dinged pulls snags snagged bleach_mark"
+    " bleach_marks discoloured discolored"
 )
 # It does not work out of the box, whatever adverb sits in between ("doesn't even turn on").
 _NOT_WORKING = (
@@ -489,8 +490,10 @@ _WRONG_ITEM = (
     r"|\b(?:is|are|was|were) not (?:my|our) (?:order|item|parcel|package|stuff|things?)\b"
     # what the box holds, after what was ordered: "i order shoes 42, but in the box is size 38"
     # "inside is a set of resistance bands?? I ordered a mat"
-    r"|\b(?:box|package|parcel) (?:had|has|contained|contains|held) (?:a|an|some|just|only)\b"
-    r"(?=.*\b(?:i|we) (?:ordered|bought|paid for|wanted)\b)"
+    r"|\b(?:box|package|parcel) (?:had|has|contained|contains|held) (?:a|an|some|just|only|two"
+    r"|three|\d+)\b(?=.*\b(?:i|we) (?:ordered|bought|paid for|wanted)\b)"
+    r"|\b(?:i|we) (?:ordered|bought|paid for) [^.?!]{1,80}? but (?:the |my )?(?:box|parcel|package"
+    r"|delivery) (?:had|has|contained|contains|held|was)\b"
     r"|\b(?:it is|they are|this is|that is|there was|there is|got) (?:a|an|some|just)"
     r" (?:\w+ ){1,4}?"
     r"(?:[,;] )?(?:not|instead of|rather than) (?:the|a|an|my|our) (?:\w+ ){0,5}?(?:i|we)"
@@ -632,6 +635,9 @@ _STATUS = (
     r"|sent|posted|gone out|left)\b"
     r"|\b(?:anything|something) (?:has )?happen(?:ed|ing)? (?:with|to) (?:my|the|our|order|it)\b"
     r"|\b(?:any|no) sign of (?:my|the|our|it|order)\b|^ ?(?:is it |it is )?still processing\b"
+    r"|\bwhat (?:day|date|time) (?:is |will |does )?(?:it|its|they|my \w+|the \w+|order \w+)"
+    r"(?: is| are)?"
+    r" (?:coming|arriving|arrive|come|due|get here|be delivered|be here)\b"
     rf"|\b(?:is|are) (?:it|they|my \w+|the \w+) going to {_any(_ARRIVE_WORDS)}"
     r"|\bdid (?:you|you guys|you lot|anyone|they) (?:\w+ )?(?:send|ship|dispatch|post|mail)"
     r" (?:it|them|my|the|order|out)\b"
@@ -656,7 +662,9 @@ _NEED_PATTERNS: Final[tuple[tuple[Intent, str], ...]] = (
         "damaged",
         rf"(?!broke (?:me|my skin|him|her) out\b){_any(_DAMAGE_WORDS)}|{_NOT_WORKING}"
         r"|\bin (?:\w+ ){0,2}(?:pieces|bits|shards)\b"
-        r"|\b(?:an? |big |huge |little |small )+(?:rip|tear|hole|gash|stain)\b(?! ?off\b)"
+        r"|\b(?:an? |big |huge |little |small )+(?:rip|tear|hole|gash|stain|split|crack)\b"
+        r"(?! ?off\b)"
+        r"|\b(?:will not|won't|does not|doesn't) (?:hold|keep) (?:air|water|charge|its shape)\b"
         r"|\b(?:split|burst|ripped|torn) open\b",
     ),
     ("late_delivery", _LATE),
@@ -743,6 +751,10 @@ _NO_ITEM_AT_FAULT: Final = re.compile(
 _A_HURT: Final = re.compile(
     r" (?:wrist|arm|leg|hand|ankle|foot|finger|toe|back|neck|knee|heart|nose|ribs?|tooth|teeth)\b"
 )
+_A_PRICE_TOLD: Final = re.compile(
+    r"\d|\b(?:cheaper|less|lower|drop\w*|reduc\w*|sale|down|discount\w*|difference|price\w*)\b"
+)
+_A_PERSON_BEFORE: Final = re.compile(r"\b(?:i|we|my|me|he|she|his|her|our|him)\b")
 # Where a thing "doesn't work" that suits nobody's taste: a room, a style, a person.
 _A_MATTER_OF_TASTE: Final = re.compile(
     r" (?:in|with) (?:the|my|our|this) (?:\w+ )?(?:room|space|kitchen|house|home|flat|decor"
@@ -835,10 +847,16 @@ def _needs(line: str) -> tuple[list[tuple[int, Intent]], bool, str]:
                 continue  # "the bank cancelled my card": done by someone else, nothing asked
             if intent == "refund" and _A_FEE.match(line, match.end()):
                 continue  # "refund the delivery charge": no item goes back
+            if intent == "price_drop" and not _A_PRICE_TOLD.search(said):
+                continue  # "I've ordered from your shop three times now": no price, no drop
             if intent == "damaged" and _NO_ITEM_AT_FAULT.search(line[: match.start()]):
                 continue  # "the discount code didn't work": no item is damaged
-            if intent == "damaged" and _A_HURT.match(line, match.end()):
-                continue  # "I have a broken wrist": a person hurt, no item damaged
+            if (
+                intent == "damaged"
+                and _A_HURT.match(line, match.end())
+                and _A_PERSON_BEFORE.search(line, max(0, match.start() - 30), match.start())
+            ):
+                continue  # "I have a broken wrist": a person hurt ("the chairs have a bent leg")
             if intent == "damaged" and _A_MATTER_OF_TASTE.match(line, match.end()):
                 continue  # "it doesn't work in the room": it does not suit, nothing is broken
             found.append((match.start(), intent))
@@ -1727,6 +1745,7 @@ _LOYALTY: Final = re.compile(
     r"\b(?:collect|earn|get|gain|receive|use|redeem|add|have|give|lose|keep|check|see|spend)"
     r" (?:\w+ ){0,2}?(?:points|stamps"
     r"|reward points|bonus points|cashback|miles)\b"
+    r"|\bhow many (?:\w+ )?(?:points|stamps|miles)\b|\b(?:points|stamps) balance\b"
     r"|\b(?:point|points|loyalty|reward|rewards|bonus|membership|stamp|customer) (?:card|cards"
     r"|program|programme|programs|scheme|club|system)\b"
 )

@@ -1041,6 +1041,7 @@ _RETURN_QUESTION: Final = re.compile(
     r"|the)\b|\b(?:do|should) you want (?:it|them|the \w+) back\b",
     re.I,
 )
+_STARTS_OVER: Final = re.compile(r"\b(?:sorry|typo|oops|my mistake|my bad|i meant)\b", re.I)
 # "and the easel?", "what about my rug": the need just settled, for another item
 _AND_THE_ITEM: Final = re.compile(
     r"(?:and|what about|how about|also|ok and|same for)(?: for)? (?:the|my|our) [\w' -]{2,40}\??",
@@ -1111,6 +1112,10 @@ def _asked_for_order(reply: str | None) -> bool:
 
 
 def _find_need(now: Understanding, text: str, earlier: list[str], last_bot: str | None) -> _Need:
+    restated = _restated(now, text, earlier)
+    if restated is not None:
+        texts = (*earlier[restated:], text)
+        return _Need(_merge(understand(earlier[restated]), now, texts), texts)
     if now.asked_about or (
         now.has_need and not (now.commanded and any(understand(t).has_need for t in earlier))
     ):
@@ -1133,6 +1138,25 @@ def _find_need(now: Understanding, text: str, earlier: list[str], last_bot: str 
     if now.has_need:
         return _Need(now, (text,))
     return _Need(now, (*earlier, text))
+
+
+def _restated(now: Understanding, text: str, earlier: list[str]) -> int | None:
+    """Where the open need this message says again began: "new address is 14 Larch Close"
+    after "need the shower head sent to the new place", or "just want my money back" after
+    "my duvet cover came torn" (the earlier saying names the item)."""
+    if not now.has_need or now.also or now.intent in ("service_request", None):
+        return None
+    if _STARTS_OVER.search(text) or extract_identifiers(text).order_numbers:
+        return None  # "sorry, typo. it's j.smith@..., the desk lamp": said afresh, in full
+    same = {now.intent} | ({"damaged", "wrong_item"} if now.intent == "refund" else set())
+    found = None
+    for index in range(len(earlier) - 1, -1, -1):
+        before = understand(earlier[index])
+        if before.intent in same and not before.also:
+            found = index
+        elif before.has_need:
+            break
+    return found
 
 
 def _separate(need: _Need) -> list[_Need]:

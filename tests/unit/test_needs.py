@@ -1977,3 +1977,28 @@ def test_a_price_now_is_no_order_number() -> None:
 )
 def test_everyday_phrasings_of_each_need(text: str, intent: str) -> None:
     assert understand(text).intent == intent
+
+
+@pytest.mark.parametrize(
+    ("text", "intent"),
+    [
+        ("ok fine, can you at least tell me what day its coming", "order_status"),
+        ("the chairs that did arrive have a bent leg", "damaged"),
+        ("the air mattress came with a split by the valve, won't hold air", "damaged"),
+        ("two of the towels have massive pulls and a bleach mark", "damaged"),
+        ("I ordered bath sheets but the parcel contained two hand towels", "wrong_item"),
+    ],
+)
+def test_needs_in_a_customers_own_words(text: str, intent: str) -> None:
+    assert understand(text).intent == intent
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "I've ordered from your shop three times now. do I have loyalty points?",
+        "how many loyalty points do I have??",
+    ],
+)
+def test_points_asked_about_are_no_price_drop(text: str) -> None:
+    assert understand(text).request_kind == "loyalty_points"

@@ -1539,3 +1539,11 @@ def test_and_the_item_asks_the_same_for_it() -> None:
     turn = chat.say("and the skillet?")
     assert turn.decision.action == "resolve", turn.decision.reply
     assert "7301" in turn.decision.reply
+
+
+def test_money_back_said_after_a_damaged_item_keeps_the_item_named_first() -> None:
+    chat = Chat(shop=_three_order_shop())
+    chat.say("my pepper mill came with a huge crack down the side")
+    turn = chat.say("ines@example.org . i dont want another one tbh, just want my money back")
+    assert turn.decision.action == "resolve", turn.decision.reply
+    assert_effect(turn, "issue_refund", order="7303")

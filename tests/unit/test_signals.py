@@ -817,3 +817,14 @@ def test_wondering_who_is_at_the_other_end_is_implicit(text: str) -> None:
 )
 def test_spanish_pass_me_to_is_explicit(text: str) -> None:
     assert detect_human_request(text).kind == "explicit"
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "yeah I still don't trust a bot to sort this out",
+        "is there actually anyone real at this company?",
+    ],
+)
+def test_a_doubt_said_in_passing_is_implicit(text: str) -> None:
+    assert detect_human_request(text).kind == "implicit"
