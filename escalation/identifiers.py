@@ -11,6 +11,8 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Final
 
+import phonenumbers
+
 from escalation.vocabulary import IdentifierKind
 
 # A phone typed without its country code still matches the international number on record.
@@ -152,17 +154,38 @@ def normalise_order_number(value: str) -> str:
 
 
 def phones_match(typed: str, on_record: str) -> bool:
-    """Same digits; or the customer left out the country code of an international record."""
+    """Same digits; or the customer left out the country code of an international record, or
+    wrote it the way their country dials it at home ("07700 900555" for "+44 7700 900555")."""
     x, y = normalise_phone(typed), normalise_phone(on_record)
     if len(x) < MIN_PHONE_DIGITS:
         return False
-    if x == y:
+    if x == y or _same_number_at_home(typed, on_record):
         return True
     omitted = len(y) - len(x)
     return (
         on_record.lstrip().startswith("+")
         and 0 < omitted <= MAX_COUNTRY_CODE_DIGITS
         and (y.endswith(x))
+    )
+
+
+def _same_number_at_home(typed: str, on_record: str) -> bool:
+    # phonenumbers knows each country's trunk prefix: typed in the record's own country
+    if not on_record.lstrip().startswith("+"):
+        return False
+    try:
+        record = phonenumbers.parse(on_record, None)
+        if record.country_code is None:
+            return False
+        # by country code: a made-up or reserved number ("+44 7700 900...") has no region
+        region = phonenumbers.region_code_for_country_code(record.country_code)
+        written = phonenumbers.parse(typed, region)
+    except phonenumbers.NumberParseException:
+        return False
+    return (
+        written.country_code == record.country_code
+        and written.national_number == record.national_number
+        and bool(written.italian_leading_zero) == bool(record.italian_leading_zero)
     )
 
 

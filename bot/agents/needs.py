@@ -110,7 +110,7 @@ _DAMAGE_WORDS = (
     " chip chips crumpled squished buckled splintered hanging_off hanging_out came_apart"
     " peeled peeling peeled_off peeling_off came_off coming_off fell_off come_unstuck came_unstuck"
     " unstitched frayed fraying bashed bashed_in caved_in dinged pulls snags snagged bleach_mark"
-    " bleach_marks discoloured discolored"
+    " bleach_marks discoloured discolored split_in_half split_in_two cracked_in_half"
 )
 # It does not work out of the box, whatever adverb sits in between ("doesn't even turn on").
 _NOT_WORKING = (

@@ -188,3 +188,19 @@ def test_a_house_number_before_its_street_is_no_order_number(text: str) -> None:
 
 def test_a_number_before_to_and_a_street_is_still_an_order() -> None:
     assert extract_identifiers("please send 4410 to Elm Street").order_numbers == ("4410",)
+
+
+@pytest.mark.parametrize(
+    ("typed", "on_record", "same"),
+    [
+        ("07700 900555", "+44 7700 900 555", True),  # the UK's trunk 0
+        ("06 12 34 56 78", "+33 6 12 34 56 78", True),
+        ("0151 23456789", "+49 151 23456789", True),
+        ("07700 900556", "+44 7700 900 555", False),
+        ("0412 555 019", "+1 412 555 019", False),  # a 0 the record's country does not dial
+    ],
+)
+def test_a_number_written_as_its_country_dials_it_at_home(
+    typed: str, on_record: str, same: bool
+) -> None:
+    assert phones_match(typed, on_record) is same

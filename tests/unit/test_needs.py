@@ -2002,3 +2002,7 @@ def test_needs_in_a_customers_own_words(text: str, intent: str) -> None:
 )
 def test_points_asked_about_are_no_price_drop(text: str) -> None:
     assert understand(text).request_kind == "loyalty_points"
+
+
+def test_split_in_half_is_damage() -> None:
+    assert understand("my chopping board split in half when I unpacked it").intent == "damaged"
