@@ -1925,7 +1925,19 @@ def extract_name(text: str) -> str | None:
     name = match and (match.group(1) or match.group(2) or match.group(3))
     if name and _plausible_name(name):
         return " ".join(w.capitalize() for w in name.split())
+    opening = _LOWER_OPENING.match(text)
+    if opening and _plausible_name(opening.group(1)) and _a_rare_word(opening.group(1)):
+        return " ".join(w.capitalize() for w in opening.group(1).split())
     return None
+
+
+# "daniel okafor. one of the things i ordered ...": two words opening the message, one of them a
+# word English rarely uses (a surname), neither one the reader knows
+_LOWER_OPENING: Final = re.compile(r"\s*([a-z][a-z'-]+ [a-z][a-z'-]+)\s*[.,:]\s")
+
+
+def _a_rare_word(words_: str) -> bool:
+    return any(not is_known_word(w) for w in words_.split())
 
 
 def _plausible_name(name: str) -> bool:

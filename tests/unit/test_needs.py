@@ -2006,3 +2006,17 @@ def test_points_asked_about_are_no_price_drop(text: str) -> None:
 
 def test_split_in_half_is_damage() -> None:
     assert understand("my chopping board split in half when I unpacked it").intent == "damaged"
+
+
+@pytest.mark.parametrize(
+    ("text", "name"),
+    [
+        ("daniel okafor. one of the things i ordered turned up broken", "Daniel Okafor"),
+        ("priya natarajan, order 5001 is late", "Priya Natarajan"),
+        ("quick question. where is my order", None),
+        ("desk lamp, it broke", None),
+        ("mixer broken. help", None),
+    ],
+)
+def test_a_lowercase_name_opening_a_message(text: str, name: str | None) -> None:
+    assert extract_name(text) == name
