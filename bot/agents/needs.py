@@ -352,7 +352,7 @@ _NEAR = r"(?: \S+){0,6}? "  # within six words
 _SAME_MESSAGE = r"(?: \S+){0,40}? "  # later in the message (bounded: linear on long text)
 _ORDER = (
     rf"(?:it|they|this|that|(?:my|the|our|this) (?:\w+ ){{0,2}}?\w+|order (?:number )?{_DIGITS}"
-    r"|\w+ 's (?:\w+ )?\w+)"  # "has lily's scooter gone out yet"
+    rf"|\w+ 's (?:\w+ )?\w+|{_DIGITS})"  # "has lily's scooter gone out yet", "has 5111 gone out"
 )
 
 # A question about a request made earlier ("did my refund go through?") asks for a status.
@@ -673,6 +673,8 @@ _NEED_PATTERNS: Final[tuple[tuple[Intent, str], ...]] = (
     ("order_status", _STATUS),
 )
 _NEEDS: Final = tuple((intent, re.compile(pattern)) for intent, pattern in _NEED_PATTERNS)
+# "the grades are all wrong for what I need": it does not suit, nothing wrong was sent
+_WRONG_FOR_ME = re.compile(r"\bwrong for (?:what |how )?(?:i|we|me|us|my|our)\b")
 _SELF_CHOSEN = re.compile(
     r"\b(?:i|we) (?:\w+ )?(?:ordered|chose|picked|bought|selected|clicked|typed|entered|gave"
     r"|used) (?:the |a |an )?(?:wrong|incorrect)\b"
@@ -828,7 +830,7 @@ def _needs(line: str) -> tuple[list[tuple[int, Intent]], bool, str]:
     money = False
     vetoed: set[Intent] = set()
     said = line  # before the needs' words are blanked out
-    if re.search(_SELF_SLIP, line) or _SELF_CHOSEN.search(line):
+    if re.search(_SELF_SLIP, line) or _SELF_CHOSEN.search(line) or _WRONG_FOR_ME.search(line):
         vetoed.add("wrong_item")  # the customer's own slip or choice, not the shop's
     if _LATER_FAULT.search(line):
         vetoed.add("damaged")  # a fault that came later is a warranty matter

@@ -137,6 +137,11 @@ class _Turn:
             text, history, past_decline=pushback or picked
         )
         self.need = need or _find_need(self.now, text, earlier, self.last_bot)
+        # "oh sorry, it's PRIYA@... and while you're at it, has my pen shipped?": the need we
+        # asked details for is answered first, then the new one
+        self.pending = (
+            _pending_need(self.now, text, earlier, self.last_bot) if need is None else None
+        )
         self.earlier_texts = [u.text for u in history if u.speaker == "customer" and u.text != text]
         self.frustrated = self.now.frustrated or any(is_frustrated(t) for t in self.need.texts)
         self.orders: list[Order] | None = None
@@ -150,6 +155,8 @@ class _Turn:
     def run(self) -> Proposal:
         """Each need the message states, in order, while the ones before it are settled."""
         needs = _separate(self.need)
+        if self.pending is not None:
+            needs = [self.pending, *needs]
         proposals = [self._settle(needs[0])]
         for need in needs[1:]:
             asking = proposals[-1].action == "clarify"
@@ -1138,6 +1145,25 @@ def _find_need(now: Understanding, text: str, earlier: list[str], last_bot: str 
     if now.has_need:
         return _Need(now, (text,))
     return _Need(now, (*earlier, text))
+
+
+def _pending_need(
+    now: Understanding, text: str, earlier: list[str], last_bot: str | None
+) -> _Need | None:
+    """The need our last question asked details for, when this message gives them beside a new
+    need of its own."""
+    if not (now.has_need and last_bot and _asked(last_bot) and extract_identifiers(text)):
+        return None
+    for index in range(len(earlier) - 1, -1, -1):
+        before = understand(earlier[index])
+        if before.has_need:
+            if before.intent in (now.intent, *now.also):
+                return None  # the same need said again
+            # its own words only: the new need's item is not this one's (the identifiers
+            # typed now are the conversation's already)
+            texts = tuple(earlier[index:])
+            return _Need(_merge(before, before, texts), texts)
+    return None
 
 
 def _restated(now: Understanding, text: str, earlier: list[str]) -> int | None:

@@ -2020,3 +2020,12 @@ def test_split_in_half_is_damage() -> None:
 )
 def test_a_lowercase_name_opening_a_message(text: str, name: str | None) -> None:
     assert extract_name(text) == name
+
+
+def test_wrong_for_what_i_need_is_no_wrong_item() -> None:
+    understood = understand("want to return the pencils, the grades are all wrong for what i need")
+    assert understood.intent == "refund"
+
+
+def test_a_bare_order_number_asked_after_is_a_status() -> None:
+    assert understand("hey has 5111 gone out yet").intent == "order_status"

@@ -1547,3 +1547,13 @@ def test_money_back_said_after_a_damaged_item_keeps_the_item_named_first() -> No
     turn = chat.say("ines@example.org . i dont want another one tbh, just want my money back")
     assert turn.decision.action == "resolve", turn.decision.reply
     assert_effect(turn, "issue_refund", order="7303")
+
+
+def test_details_given_beside_a_new_need_settle_the_asked_need_first() -> None:
+    chat = Chat(shop=_three_order_shop())
+    asked = chat.say("the pepper mill arrived cracked, can you send another?")
+    assert asked.decision.action == "clarify"
+    turn = chat.say("oh sorry, its INES@EXAMPLE.ORG. and while youre at it has my apron shipped?")
+    assert turn.decision.action == "resolve", turn.decision.reply
+    assert_effect(turn, "create_replacement", order="7303")
+    assert "7302" in turn.decision.reply
