@@ -546,7 +546,8 @@ _WRONG_ITEM = (
 # The parcel is late or missing (not "too late to cancel": that is about the cancellation).
 _LATE = (
     rf"\b(?<!too )late\b(?! to\b)|{_any(_LATE_WORDS)}|\bnot (?:yet )?(?:been )?"
-    rf"{_any(_ARRIVE_WORDS)}|\b(?:should|supposed to|suppose to|meant to|was due to|were due to)"
+    rf"{_any(_ARRIVE_WORDS)}(?! (?:back|up|out|off|loose|apart|through)\b)"
+    r"|\b(?:should|supposed to|suppose to|meant to|was due to|were due to)"
     rf" (?:have )?(?:be |been )?{_any(_ARRIVE_WORDS)}(?! (?:to|at) )"
     # nothing came where it should be: "nothing at my door", "no parcel on the porch"
     r"|\b(?:nothing|no (?:parcel|package|box)) (?:was |is |there )?(?:at|on|outside|in) (?:my|the"
@@ -676,8 +677,8 @@ _NEEDS: Final = tuple((intent, re.compile(pattern)) for intent, pattern in _NEED
 # "the grades are all wrong for what I need": it does not suit, nothing wrong was sent
 _WRONG_FOR_ME = re.compile(r"\bwrong for (?:what |how )?(?:i|we|me|us|my|our)\b")
 _SELF_CHOSEN = re.compile(
-    r"\b(?:i|we) (?:\w+ )?(?:ordered|chose|picked|bought|selected|clicked|typed|entered|gave"
-    r"|used) (?:the |a |an )?(?:wrong|incorrect)\b"
+    r"(?:\b(?:i|we) (?:\w+ )?|(?:^|[.,;:] ) ?)(?:ordered|chose|picked|bought|selected|clicked"
+    r"|typed|entered|gave|used) (?:the |a |an )?(?:wrong|incorrect)\b"
 )
 # "will it work with my TV", "which cartridges fit it": a question about the product.
 _FITS: Final = re.compile(
@@ -725,6 +726,9 @@ _PARTIAL_REFUND: Final = re.compile(
     # some of an order's items sent back: "send back only that one", "return just two of them"
     r"|\b(?:send|return|post) (?:back )?(?:only|just) (?:that|this|one|two|the \w+) (?:one|of them"
     r"|item|items|piece|pieces)?\b(?=.*\b(?:money|refund|back)\b)"
+    # "could you refund something like $40 of it", "not sending it back ... refund 30"
+    r"|\b(?:refund|give (?:me |us )?back|credit)\b[^.?!]{0,30}?[$£€]?\d+(?:[.,]\d+)?"
+    r"[^.?!]{0,12}?\bof it\b"
     # money back while the item stays: "give me back 40 euro and I keep it"
     r"|\b(?:refund|money|give (?:me |us )?back|pay (?:me |us )?back|discount)\b[^.?!]{0,60}?"
     r"\b(?:and|but|so|then) (?:i|we) (?:will |can |could |would |just )?keep (?:it|them|the)\b"
@@ -2020,8 +2024,14 @@ _NUMBER_WORDS: Final = words(
 
 
 def mentions_item(text: str, item: str) -> bool:
-    """Whether the message names the item: any of its words, singular or plural, or one slip."""
-    return bool(_mentions(_said(text), item))
+    """Whether the message names the item: any of its words, singular or plural, or one slip,
+    the end of a compound ("sticks" of "drumsticks"), or its model code ("5A", "SM58")."""
+    return bool(_mentions(_said(text), item)) or bool(_codes(text) & _codes(item))
+
+
+def _codes(text: str) -> set[str]:
+    # letters and digits in one token: a model or size code, never a plain number
+    return set(re.findall(r"\b(?=[a-z-]*\d)(?=[\d-]*[a-z])[a-z\d-]{2,}\b", text.lower()))
 
 
 def _said(text: str) -> list[str]:
@@ -2039,7 +2049,10 @@ def _mentions(said: list[str], item: str) -> list[int]:
         i
         for i, s in enumerate(said)
         if any(
-            s == w or (len(w) >= 5 and s[:1] == w[:1] and OSA.distance(s, w) <= 1) for w in wanted
+            s == w
+            or (len(w) >= 5 and s[:1] == w[:1] and OSA.distance(s, w) <= 1)
+            or (len(s) >= 5 and len(w) > len(s) + 2 and w.endswith(s))  # "sticks", "drumsticks"
+            for w in wanted
         )
     ]
 

@@ -595,6 +595,8 @@ class _Turn:
             described = self._by_description(self._customer_orders())
             if described is not None:
                 return described
+        if len(set(typed)) > 1 and _STARTS_OVER.search(self.text):
+            return typed[-1]  # "order 7150, sorry typo, 7105": the number written last
         if len(set(typed)) > 1:
             # "orders 1042 and 1043 ... the lamp is bent": the one whose item is named.
             named_typed = {str(o["number"]) for o in self._customer_orders() if self._names_item(o)}
@@ -822,12 +824,13 @@ class _Turn:
     def _no_need(self) -> Proposal:
         reaction = self.now.reaction
         offered = self.tools.state.resolution_offered
-        if reaction in ("thanks", "negate") and offered:
+        thanked = reaction == "affirm" and _THANKED.search(self.text) is not None  # "ok cheers"
+        if (reaction in ("thanks", "negate") or thanked) and offered:
             return self._resolve(
                 "You're welcome. If anything else comes up, I'm here to help.",
                 reason="the customer is done",
             )
-        if reaction == "affirm" and offered and "?" not in (self.last_bot or "?"):
+        if reaction == "affirm" and offered and not _asked(self.last_bot or "?"):
             # "yes please" to a reply that already did what was asked: nothing is pending.
             return self._resolve(
                 "Good, that's all taken care of. Is there anything else I can help with?",
@@ -1048,6 +1051,7 @@ _RETURN_QUESTION: Final = re.compile(
     r"|the)\b|\b(?:do|should) you want (?:it|them|the \w+) back\b",
     re.I,
 )
+_THANKED: Final = re.compile(r"\b(?:thanks|thank|thx|ty|cheers|ta|gracias|danke|merci)\b", re.I)
 _STARTS_OVER: Final = re.compile(r"\b(?:sorry|typo|oops|my mistake|my bad|i meant)\b", re.I)
 # "and the easel?", "what about my rug": the need just settled, for another item
 _AND_THE_ITEM: Final = re.compile(

@@ -2029,3 +2029,30 @@ def test_wrong_for_what_i_need_is_no_wrong_item() -> None:
 
 def test_a_bare_order_number_asked_after_is_a_status() -> None:
     assert understand("hey has 5111 gone out yet").intent == "order_status"
+
+
+@pytest.mark.parametrize(
+    ("text", "item", "named"),
+    [
+        ("ordered 5A sticks, you sent 7A", "Vic Firth 5A drumsticks (4 pairs)", True),
+        ("the SM58 hasn't shipped?", "Shure SM58 microphone", True),
+        ("the 2 sets arrived", "Ernie Ball strings (6 sets)", True),
+        ("order 4410 is late", "Desk lamp 40W", False),
+    ],
+)
+def test_a_model_code_or_a_compounds_end_names_the_item(text: str, item: str, named: bool) -> None:
+    assert mentions_item(text, item) is named
+
+
+@pytest.mark.parametrize(
+    ("text", "intent"),
+    [
+        ("the piano came with the corner smashed in and keys that won't come back up", "damaged"),
+        ("want to return the strings, bought the wrong gauge", "refund"),
+        ("not sending it back, but could you refund something like $40 of it?", "service_request"),
+    ],
+)
+def test_what_is_and_is_not_a_shop_fault(text: str, intent: str) -> None:
+    understood = understand(text)
+    assert understood.intent == intent
+    assert "late_delivery" not in understood.also  # "won't come back up" is no parcel late
