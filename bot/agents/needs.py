@@ -352,7 +352,7 @@ _NEAR = r"(?: \S+){0,6}? "  # within six words
 _SAME_MESSAGE = r"(?: \S+){0,40}? "  # later in the message (bounded: linear on long text)
 _ORDER = (
     rf"(?:it|they|this|that|(?:my|the|our|this) (?:\w+ ){{0,2}}?\w+|order (?:number )?{_DIGITS}"
-    rf"|\w+ 's (?:\w+ )?\w+|{_DIGITS})"  # "has lily's scooter gone out yet", "has 5111 gone out"
+    rf"|\w+ 's (?:\w+ )?\w+|(?:number |no |nr )?{_DIGITS})"  # "lily's scooter", "# 5111"
 )
 
 # A question about a request made earlier ("did my refund go through?") asks for a status.
@@ -1887,6 +1887,8 @@ _NAME_FRAMES: Final = tuple(
     re.compile(frame)
     for frame in (
         rf"(?i:\b(?:this\s+is|(?:my\s+)?name\s+is|my\s+name's|name\s*:))\s+{_ANY_NAME}",
+        # a name signing off after the message: "my curtains are late. Tomasz Nowak"
+        rf"(?<=[.!?])\s+{_FULL_NAME}\s*[.!]?\s*$",
         # "from Leo Marsh: ...", "Leo Marsh (customer) - ..."
         rf"^\s*(?i:from)\s+{_FULL_NAME}\s*[:,.-]",
         rf"^\s*{_FULL_NAME}\s*\((?i:customer|client|account holder|buyer)\)",
@@ -1909,7 +1911,8 @@ _NAME_FRAMES: Final = tuple(
 # Lower case: "my name is ravi", or a full name after "this is", "i'm" ("this is john smith").
 _LOWER_NAME = re.compile(
     r"\bmy\s+name\s+is\s+([a-z][a-z'-]+(?:\s+[a-z][a-z'-]+)?)"
-    r"|\b(?:this\s+is|i\s+am|i'm|im|it's|its|name\s*:)\s+([a-z][a-z'-]+\s+[a-z][a-z'-]+)\b"
+    r"|\b(?:this\s+is|i\s+am|i'm|im|it's|its|name\s*:|name's|name\s+is)\s+"
+    r"([a-z][a-z'-]+\s+[a-z][a-z'-]+)\b"
     r"(?=\s*$|\s*[^\w\s]|\s+(?:and|here|from|with|but|my|i|im|order|email|phone|again)\b)"
     # "declan murphy here": a full name opening the message, introduced by "here"
     r"|^\s*(?:(?:hi|hey|hello|hiya)\W+)?([a-z][a-z'-]+\s+[a-z][a-z'-]+)\s+here\b",

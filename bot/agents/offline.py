@@ -630,6 +630,15 @@ class _Turn:
         focus = self._order_in_focus(orders)
         if focus is not None and not named:
             return focus
+        shown = _listed_numbers(self.last_bot)
+        if len(shown) == 1 and any(_THE_OTHER.search(t) for t in self.need.texts):
+            # "and the other one?" among three: which other is theirs to say
+            others = [o for o in orders if str(o["number"]) != shown[0]]
+            listed = _or_list([f"{o['number']} ({_item(o)})" for o in others])
+            raise _Stop(self._ask_order_number(f"Which one do you mean: {listed}?"))
+        told = [o for o in orders if _fits_days_ago(self.text, o) or _fits_late(self.text, o)]
+        if len(told) == 1 and not named:
+            return str(told[0]["number"])  # "whatever I ordered yesterday", "the one that's late"
         earlier = self.tools.state.identifiers.order_numbers
         if earlier and not named:
             return earlier[-1]
@@ -732,8 +741,8 @@ class _Turn:
         if self.need.intent == "late_delivery":
             # "My parcel is late": of the orders still on their way, the one past its date.
             late = order.get("days_past_promised_date")
-            if isinstance(late, int) and late <= 0:
-                return False
+            if not (isinstance(late, int) and late > 0):
+                return False  # not yet due, or no date promised
         statuses = _PLAUSIBLE.get(str(self.need.intent))
         return statuses is not None and order["status"] in statuses
 
@@ -950,6 +959,19 @@ def _fits_status(said: str, order: Order) -> bool:
     return status is not None and order["status"] == status
 
 
+def _fits_late(said: str, order: Order) -> bool:
+    """ "the one that's late": an order past its promised date, named as the late one."""
+    if not _THE_LATE_ONE.search(said):
+        return False
+    late = order.get("days_past_promised_date")
+    return isinstance(late, int) and late > 0 and order["status"] != "cancelled"
+
+
+_THE_LATE_ONE: Final = re.compile(
+    r"\b(?:the|that) (?:one|order|parcel) (?:that(?:'s| is)|which is) (?:late|overdue|delayed)\b"
+    r"|\bthe (?:late|overdue|delayed) (?:one|order|parcel)\b",
+    re.I,
+)
 # "the one that's late", "the overdue one"
 _LATE_ONE: Final = re.compile(r"\b(?:late|overdue|delayed|running late)\b", re.I)
 
@@ -964,8 +986,10 @@ def _fits_days_ago(said: str, order: Order) -> bool:
     found = _DAYS_AGO.search(said)
     if found is None:
         return False
-    word = found.group(1).lower()
+    word = next(g for g in found.groups() if g).lower()
     days = int(word) if word.isdigit() else _NUMBER_WORDS.get(word)
+    if word in _NAMED_DAYS:
+        days = _NAMED_DAYS[word]
     return days is not None and days in (
         order.get("ordered_days_ago"),
         order.get("delivered_days_ago"),
@@ -982,7 +1006,12 @@ _STATUS_CUES: Final = {
     "delivered": re.compile(r"\b(?:arrived|delivered|came|got it|received)\b", re.I),
     "shipped": re.compile(r"\b(?:on (?:its|the) way|in transit|(?<!not )shipped)\b", re.I),
 }
-_DAYS_AGO: Final = re.compile(r"\b(\d+|one|two|three|four|five|six|seven) days? ago\b", re.I)
+_DAYS_AGO: Final = re.compile(
+    r"\b(?:(\d+|one|two|three|four|five|six|seven) days? ago|(?<=ordered )(yesterday|today)"
+    r"|(?<=bought )(yesterday|today)|(?<=placed )(yesterday|today))\b",
+    re.I,
+)
+_NAMED_DAYS: Final = {"yesterday": 1, "today": 0}
 _NUMBER_WORDS: Final = {"one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "seven": 7}
 # Which of the listed orders, by age ("the older one", "the one that came this week").
 _NOT_THAT_ONE: Final = re.compile(r"\bnot the \w+(?: one)?\b", re.I)

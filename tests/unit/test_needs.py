@@ -2056,3 +2056,19 @@ def test_what_is_and_is_not_a_shop_fault(text: str, intent: str) -> None:
     understood = understand(text)
     assert understood.intent == intent
     assert "late_delivery" not in understood.also  # "won't come back up" is no parcel late
+
+
+@pytest.mark.parametrize(
+    ("text", "name"),
+    [
+        ("need to cancel an order. name's priya raman", "Priya Raman"),
+        ("my curtains are late, the blackout ones. Tomasz Nowak", "Tomasz Nowak"),
+    ],
+)
+def test_a_name_given_in_passing_or_signed(text: str, name: str) -> None:
+    assert extract_name(text) == name
+
+
+def test_just_tell_me_if_a_numbered_order_has_shipped() -> None:
+    understood = understand("I don't need a human or anything, just tell me if #5120 has shipped")
+    assert understood.intent == "order_status"

@@ -1557,3 +1557,34 @@ def test_details_given_beside_a_new_need_settle_the_asked_need_first() -> None:
     assert turn.decision.action == "resolve", turn.decision.reply
     assert_effect(turn, "create_replacement", order="7303")
     assert "7302" in turn.decision.reply
+
+
+def test_the_other_one_among_three_is_asked_never_the_one_just_answered() -> None:
+    chat = Chat(shop=_three_order_shop())
+    chat.say("my pepper mill arrived cracked. ines@example.org")
+    turn = chat.say("thanks. and the other one, has it shipped yet?")
+    assert turn.decision.action == "clarify", turn.decision.reply
+    assert "7301" in turn.decision.reply
+    assert "7302" in turn.decision.reply
+    assert "7303" not in turn.decision.reply.split("Which one")[-1]
+
+
+@pytest.mark.parametrize(
+    ("text", "order"),
+    [
+        ("ines@example.org - cancel whatever I ordered yesterday please", "7301"),
+        ("ines@example.org. I'm writing about the one that's late, where is it?", "7302"),
+    ],
+)
+def test_an_order_told_by_when_or_by_being_late(text: str, order: str) -> None:
+    shop = InMemoryShop(
+        customers=(Customer("K-5", "Ines Duarte", "ines@example.org", "+351 21 555 0142"),),
+        orders=(
+            Order("7301", "K-5", "Cast iron skillet", "processing", 44.0, 1),
+            Order("7302", "K-5", "Linen apron, sage", "shipped", 19.0, 9, due_days_ago=2),
+            Order("7303", "K-5", "Pepper mill", "delivered", 25.0, 40, delivered_days_ago=36),
+        ),
+    )
+    turn = chat_once(text, shop=shop)
+    assert turn.decision.action == "resolve", turn.decision.reply
+    assert order in turn.decision.reply
