@@ -211,7 +211,8 @@ _POST = (
 _HEAD = rf"(?!'s)(?! {_MODIFIED}\b)(?! 's)"
 _TARGET = (
     rf"(?:(?:{_DET} (?:(?!(?:in|on|at|of|for|with|or|and|to) )\w+ ){{0,2}}?)?(?:{_QUAL}"
-    rf" ){{0,3}}(?:{_NOUN}|{_alt(_DEPT_WORDS)}){_HEAD}{_POST}|{_SOMEONE}(?: else| real| human|"
+    rf" (?:, )?){{0,3}}(?:{_NOUN}|{_alt(_DEPT_WORDS)}){_HEAD}{_POST}|"
+    rf"{_SOMEONE}(?: else| real| human|"
     r" (?:from|in|at|on) (?:your |the )?\w+(?: \w+)?(?= team| department)(?: team| department)?|"
     rf" (?:from|in|at|on) (?:your |the )?(?:{_alt(_DEPT_WORDS)}|\w+)| is in charge| in charge)?"
     rf"{_HEAD}"
@@ -408,7 +409,8 @@ _EXPLICIT: Final = (
     # "real person se baat karni hai", "parler a un conseiller" (as the normaliser reads them)
     _C(
         rf" {_TALK} (?:to|with) (?:una?|el|la|le|une?|ein|eine|einem|uma?|a) {_FOREIGN_PERSON}|"
-        rf" {_FOREIGN_TALK}(?: \S+){{0,4}}? {_FOREIGN_PERSON}| {_FOREIGN_PERSON}(?: \S+){{0,3}}?"
+        rf" {_FOREIGN_TALK}(?: \S+){{0,4}}? (?:{_FOREIGN_PERSON}|{_NOUN})| {_FOREIGN_PERSON}"
+        r"(?: \S+){0,5}?"
         rf" {_FOREIGN_TALK}"
     ),
     # ultimatums and routes: "either I get a real person or ...", "unless a person gets on this
@@ -456,6 +458,18 @@ _EXPLICIT: Final = (
         r"| (?:flag|leave|queue|mark|pass|send|forward|put|log|note) (?:this|it|my \w+)(?: \w+)?"
         rf" for (?P<u>{_TARGET}) to (?:pick|look|review|handle|deal|check|see|read|answer|reply"
         r"|take)\b"
+    ),
+    # slang and odd verbs for a handover: "hook me up w/ a rep", "summon a human", "holla at
+    # somebody who works there", "swap me for one of your colleagues"
+    _C(
+        r" (?:hook (?:me|us) up with|summon|holla at|bring in|swap (?:me|us|this) (?:over )?(?:for"
+        rf"|to|with)) (?P<t>{_TARGET})"
+    ),
+    # a person asked to take the chat over: "any chance a living, breathing employee could take
+    # over?"
+    _C(
+        rf" (?:any chance|could|can|would|will|please let) (?P<t>{_TARGET}) (?:could |can |would "
+        r"|please )?(?:take over|step in|jump in|pick (?:this|it) up|take this on)\b"
     ),
     # back to the one who helped: "put me back through to him", "get me back to the lady who
     # helped me last week"

@@ -828,3 +828,29 @@ def test_spanish_pass_me_to_is_explicit(text: str) -> None:
 )
 def test_a_doubt_said_in_passing_is_implicit(text: str) -> None:
     assert detect_human_request(text).kind == "implicit"
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "hook me up with a rep please",
+        "summon a human",
+        "any chance a real, qualified engineer could take over?",
+        "please swap me for one of your colleagues",
+        "posso parlare con un operatore?",
+        "quelqu'un de votre équipe peut me rappeler?",
+    ],
+)
+def test_slang_odd_verbs_and_more_languages_ask_for_a_person(text: str) -> None:
+    assert detect_human_request(text).kind == "explicit", text
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "the courier could take over the parcel from the depot",
+        "I swapped my old kettle for a new one",
+    ],
+)
+def test_their_near_misses_do_not(text: str) -> None:
+    assert detect_human_request(text).kind != "explicit", text
