@@ -301,7 +301,8 @@ def _referenced_numbers(text: str) -> list[tuple[str, tuple[int, int]]]:
 
 
 _PHONE_DIGITS_TOLD = re.compile(
-    r"\b(?:digits?|numbers?)(?: (?:are|is|were|was|should be))?\s*:?\s*$"
+    r"\b(?:digits?|(?:phone|mobile|cell|last|final) numbers?)(?: (?:are|is|were|was|should be))?"
+    r"\s*:?\s*$"
     r"|\b(?:ends?|ending|ended)(?: (?:in|with))?\s*:?\s*$",
     re.I,
 )

@@ -1373,8 +1373,8 @@ def _code_trouble(line: str) -> str | None:
 
 # Paperwork asked for by or for someone: "my accountant needs a proper VAT invoice"
 _PAPERWORK: Final = re.compile(
-    r"\b(?:need|needs|want|wants|require|requires|asking for)"
-    r"(?: (?:for|of) (?:the |my )?\w+(?: \w+){0,2})?"
+    r"\b(?:need|needs|want|wants|require|requires|asking for|(?:send|email|issue|provide|give)"
+    r"(?: me| us| him| her)?)(?: (?:for|of) (?:the |my )?\w+(?: \w+){0,2})?"
     r" (?:a |an |the )?(?:proper |new |corrected |correct |separate |full |business )?"
     r"(?P<kind>(?:[a-z]+ )?(?:invoice|receipt|rechnung|factura|fattura|facture|faktura|fatura))\b"
 )
@@ -1486,6 +1486,8 @@ def _imperative(line: str) -> tuple[str, int] | None:
             continue
         if rest[0] == "have" and rest[1:2] in (["a"], ["an"]) and rest[-1] in _TIME_SPANS:
             continue  # "have a nice day": a good wish, no command
+        if rest[:2] in (["take", "care"], ["stay", "safe"], ["be", "well"]):
+            continue  # "take care": a goodbye
         acts_on = len(rest) > 1 and (rest[1] in _PRONOUNS or not _function_word(rest[1]))
         kind = _kind(rest, passive=False, own_wish=False) if acts_on else None
         named = kind is not None and ("_" in kind or rest[1] in _PRONOUNS)

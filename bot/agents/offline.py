@@ -131,7 +131,7 @@ class _Turn:
         # that reply's need.
         last = next((u.text for u in reversed(history) if u.speaker != "customer"), None)
         picked = not self.now.has_need and (
-            len(_listed_numbers(last)) > 1 or _same_for_another_order(text)
+            (len(_listed_numbers(last)) > 1 and _asked(last or "")) or _same_for_another_order(text)
         )
         earlier, self.last_bot = _conversation_window(
             text, history, past_decline=pushback or picked

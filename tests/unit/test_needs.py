@@ -2072,3 +2072,22 @@ def test_a_name_given_in_passing_or_signed(text: str, name: str) -> None:
 def test_just_tell_me_if_a_numbered_order_has_shipped() -> None:
     understood = understand("I don't need a human or anything, just tell me if #5120 has shipped")
     assert understood.intent == "order_status"
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["Thank you so much for your help, I'll say goodbye now. Take care.", "cheers, stay safe"],
+)
+def test_a_goodbye_wish_is_no_request(text: str) -> None:
+    assert understand(text).intent is None
+
+
+def test_send_me_a_vat_invoice_is_named() -> None:
+    text = "Would you kindly be able to send me a proper VAT invoice for the air fryer?"
+    assert understand(text).request_kind == "vat_invoice"
+
+
+def test_its_number_n_is_an_order_number() -> None:
+    assert extract_identifiers("is my toaster on its way? It's number 50319").order_numbers == (
+        "50319",
+    )

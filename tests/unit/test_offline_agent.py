@@ -1588,3 +1588,11 @@ def test_an_order_told_by_when_or_by_being_late(text: str, order: str) -> None:
     turn = chat_once(text, shop=shop)
     assert turn.decision.action == "resolve", turn.decision.reply
     assert order in turn.decision.reply
+
+
+def test_thanks_after_an_answer_listing_two_orders_ends_the_conversation() -> None:
+    chat = Chat(shop=_three_order_shop())
+    chat.say("has the apron shipped? and please cancel the skillet. ines@example.org")
+    turn = chat.say("Thank you ever so much, I'll keep the old pan for now then. Bless you.")
+    assert turn.decision.action == "resolve", turn.decision.reply
+    assert "Which order" not in turn.decision.reply

@@ -854,3 +854,8 @@ def test_slang_odd_verbs_and_more_languages_ask_for_a_person(text: str) -> None:
 )
 def test_their_near_misses_do_not(text: str) -> None:
     assert detect_human_request(text).kind != "explicit", text
+
+
+def test_not_at_all_sure_a_machine_can_is_a_doubt() -> None:
+    text = "I'm not at all sure a machine can really have sorted that out properly"
+    assert detect_human_request(text).kind == "implicit"
