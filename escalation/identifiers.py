@@ -25,7 +25,8 @@ EMAIL_ADDRESS: Final = re.compile(
     r"(?<![\w.+-])[\w.+-]+@[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)*\.[A-Za-z]{2,}"
 )
 _ORDER_AFTER_WORD = re.compile(
-    r"\border(?:s)?\b\s*(?:number|num|no\.?|nr\.?|ref\.?|reference|id|#)?\s*(?:is|was|=)?\s*[:#]?\s*"
+    r"\border(?:s)?\b\s*(?:number|num|no\.?|nr\.?|ref\.?|reference|id|#)?"
+    r"(?:\s+on\s+(?:the|my)\s+\w+)?\s*(?:is|was|=)?\s*[:#]?\s*"
     r"(?P<first>[A-Za-z]{0,4}-?\d[\w-]*)(?!\s*(?:days?|weeks?|months?|years?|hours?|ago|"
     r"times?|items?|pieces?|units?|x)\b)"
     r"(?P<more>(?:\s*(?:,|and|&)\s*#?[A-Za-z]{0,4}-?\d[\w-]*)*)",
@@ -137,7 +138,8 @@ _BEFORE_A_YEAR: Final = frozenset(["in"])
 _YEAR = re.compile(r"(?:19|20)\d\d")
 _ORDER_LIST_ITEM = re.compile(r"#?([A-Za-z]{0,4}-?\d[\w-]*)")
 # "+1 555 0101", "(+49) 30/5550-0113", "0412-555-019"
-_PHONE = re.compile(r"(?<![\w@.#])\(?\+?\(?\d[\d\s()./-]{4,22}\d(?![\w@])")
+# a dot joins digits ("555.0101"), a dot and a space end a sentence ("... 900214. 2 things")
+_PHONE = re.compile(r"(?<![\w@.#])\(?\+?\(?\d(?:[\d\s()/-]|\.(?=\d)){4,22}\d(?![\w@])")
 _BARE_TOKEN = re.compile(r"^\s*#?([A-Za-z]{0,4}-?\d[\w-]*)\s*[.!]?\s*$")
 
 

@@ -486,6 +486,7 @@ _WRONG_ITEM = (
     rf"{_any(_WRONG_WORDS)} (?!{_any(_NOT_AN_ITEM)})[a-z]"
     rf"|\bthe (?!{_any(_NOT_AN_ITEM)})\w+ (?:is|are|was|were) (?:wrong|incorrect)\b"
     rf"|\bnot (?:what|the \w+(?: that)?) (?:i|we) (?:{_ORDERED}|order|buy|choose)"
+    rf"|\bnot (?:\w+ ){{1,3}}?(?:what|that|which) (?:i|we) (?:{_ORDERED}|order|buy|choose)\b"
     r"|\bis not (?:mine|ours)\b|\bnever ordered\b|\bdid not order\b"
     r"|\b(?:is|are|was|were) not (?:my|our) (?:order|item|parcel|package|stuff|things?)\b"
     # what the box holds, after what was ordered: "i order shoes 42, but in the box is size 38"
@@ -1750,8 +1751,8 @@ def _paperwork_kind(line: str, _text: str) -> str | None:
 
 # Points or a loyalty scheme asked about: "do I collect points when I buy", "is there a point card"
 _LOYALTY: Final = re.compile(
-    r"\b(?:collect|earn|get|gain|receive|use|redeem|add|have|give|lose|keep|check|see|spend)"
-    r" (?:\w+ ){0,2}?(?:points|stamps"
+    r"\b(?:collect|earn|get|gain|receive|use|redeem|add|have|give|lose|keep|check|see|spend"
+    r"|turn|convert|change|put)(?: \w+){0,3}? (?:into |to |as |in )?(?:\w+ )?(?:points|stamps"
     r"|reward points|bonus points|cashback|miles)\b"
     r"|\bhow many (?:\w+ )?(?:points|stamps|miles)\b|\b(?:points|stamps) balance\b"
     r"|\b(?:point|points|loyalty|reward|rewards|bonus|membership|stamp|customer) (?:card|cards"
@@ -2031,11 +2032,13 @@ _NUMBER_WORDS: Final = words(
 def mentions_item(text: str, item: str) -> bool:
     """Whether the message names the item: any of its words, singular or plural, or one slip,
     the end of a compound ("sticks" of "drumsticks"), or its model code ("5A", "SM58")."""
-    return bool(_mentions(_said(text), item)) or bool(_codes(text) & _codes(item))
+    return bool(_mentions(_said(text), item)) or bool(item_codes(text) & item_codes(item))
 
 
-def _codes(text: str) -> set[str]:
-    # letters and digits in one token: a model or size code, never a plain number
+def item_codes(text: str) -> set[str]:
+    """Model and size codes written in a text ("SM58", "4K", "27-inch")."""
+    # letters and digits in one token, never a plain number; "27 inch" is "27-inch"
+    text = re.sub(r"(\d) (inch|in|cm|mm|kg|l|ml|gb|tb|w)\b", r"\1-\2", text.lower())
     return set(re.findall(r"\b(?=[a-z-]*\d)(?=[\d-]*[a-z])[a-z\d-]{2,}\b", text.lower()))
 
 

@@ -21,6 +21,7 @@ from bot.agents.needs import (
     extract_address,
     extract_name,
     is_frustrated,
+    item_codes,
     item_meant,
     looks_like_address,
     mentions_item,
@@ -717,7 +718,11 @@ class _Turn:
         for text in reversed(self.need.texts):
             if any(mentions_item(text, str(o["item"])) for o in named):
                 meant = item_meant(text, [str(o["item"]) for o in named])
-                return [named[meant]] if meant is not None else named
+                if meant is not None:
+                    return [named[meant]]
+                # "the 27 inch 4K one": the one whose model or size code is written
+                coded = [o for o in named if item_codes(text) & item_codes(str(o["item"]))]
+                return coded if len(coded) == 1 else named
         return named
 
     def _nearest_to_need(self, typed: Sequence[str]) -> str | None:
@@ -838,6 +843,13 @@ class _Turn:
             return self._resolve(
                 "You're welcome. If anything else comes up, I'm here to help.",
                 reason="the customer is done",
+            )
+        if reaction is None and _CHECKING.search(self.text) and _acted_last_turn(self.tools):
+            # "so that's done? how much exactly", "so now it goes to Krakow, yes?": what was
+            # just done, said again
+            return self._resolve(
+                f"Yes. {_what_was_done(self.last_bot or '')}",
+                reason="the customer checked what was just done",
             )
         if reaction == "affirm" and offered and not _asked(self.last_bot or "?"):
             # "yes please" to a reply that already did what was asked: nothing is pending.
@@ -1076,6 +1088,7 @@ def _same_for_another_order(text: str) -> bool:
 # back?", "what do I do with the wrong one?"
 _RETURN_QUESTION: Final = re.compile(
     r"\b(?:should|must|shall|do|am|have) i (?:\w+ ){0,3}?(?:send|post|return|ship|bring|mail)"
+    r"\b[^.!]{0,40}\?|\bi (?:must|have to|need to|should) (?:\w+ ){0,2}?(?:send|post|return)"
     r"\b[^.!]{0,40}\?|\bwhat (?:should|do|shall|must) i do with\b|\bwhat to do with (?:it|them"
     r"|the)\b|\b(?:do|should) you want (?:it|them|the \w+) back\b",
     re.I,
@@ -1130,6 +1143,30 @@ def _the_declined_money_again(now: Understanding, text: str, tools: ToolBox) -> 
 _MONEY_REMEDIES: Final = frozenset({"price_adjustment", "shipping_credit", "late_delivery"})
 _RETURNING: Final = re.compile(
     r"\b(?:return|returning|returned|(?:send|take|bring|ship)(?: \w+){0,3} back)\b", re.I
+)
+
+
+def _acted_last_turn(tools: ToolBox) -> bool:
+    """Whether the bot's previous turn carried something out (a refund, a cancellation, ...)."""
+    state = tools.state
+    return any(
+        a.step in EFFECT_TOOLS and a.outcome == "ok" for a in state.ledger.in_turn(state.turn - 1)
+    )
+
+
+def _what_was_done(reply: str) -> str:
+    """The sentences of our last reply that say what was done, without its greeting or offer."""
+    for part in (PERSON_OFFER, PERSON_IF_PREFERRED, SIGNAL_ACK, FRUSTRATION_ACK):
+        reply = reply.replace(part, "")
+    return " ".join(reply.split())
+
+
+# A question checking what was just done: "so that's done?", "did it go through?", "that was
+# the 24-inch one, right?"
+_CHECKING: Final = re.compile(
+    r"\?|\b(?:right|yes|yeah|correct|innit|isn't it|is that right)\s*$"
+    r"|^\s*(?:so|and so|did|was|is|has|have|that was|it was)\b",
+    re.I,
 )
 
 

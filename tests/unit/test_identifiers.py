@@ -204,3 +204,12 @@ def test_a_number_written_as_its_country_dials_it_at_home(
     typed: str, on_record: str, same: bool
 ) -> None:
     assert phones_match(typed, on_record) is same
+
+
+def test_a_sentence_after_a_phone_is_not_part_of_it() -> None:
+    found = extract_identifiers("+44 7700 900214. 2 things: cancel the cable")
+    assert found.phones == ("447700900214",)
+
+
+def test_the_order_number_on_the_paper() -> None:
+    assert extract_identifiers("The order number on the paper is 7320.").order_numbers == ("7320",)

@@ -2091,3 +2091,18 @@ def test_its_number_n_is_an_order_number() -> None:
     assert extract_identifiers("is my toaster on its way? It's number 50319").order_numbers == (
         "50319",
     )
+
+
+@pytest.mark.parametrize(
+    ("text", "kind"),
+    [
+        ("could you at least turn them into loyalty points or something?", "loyalty_points"),
+    ],
+)
+def test_points_in_exchange_are_named(text: str, kind: str) -> None:
+    assert understand(text).request_kind == kind
+
+
+def test_it_is_not_x_what_i_order_is_a_wrong_item() -> None:
+    text = "I receive the keyboard but it is not Kord TKL what I order, it is full size one"
+    assert understand(text).intent == "wrong_item"

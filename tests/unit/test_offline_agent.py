@@ -1596,3 +1596,44 @@ def test_thanks_after_an_answer_listing_two_orders_ends_the_conversation() -> No
     turn = chat.say("Thank you ever so much, I'll keep the old pan for now then. Bless you.")
     assert turn.decision.action == "resolve", turn.decision.reply
     assert "Which order" not in turn.decision.reply
+
+
+@pytest.mark.parametrize(
+    "check",
+    [
+        "so thats done? how much exactly",
+        "did the skillet one actually go through or is it still gonna ship",
+        "That was the skillet, right? just making sure",
+    ],
+)
+def test_a_question_checking_what_was_just_done_is_answered_with_it(check: str) -> None:
+    chat = Chat(shop=_three_order_shop())
+    done = chat.say("cancel the skillet please, ines@example.org")
+    assert_effect(done, "cancel_order", order="7301")
+    turn = chat.say(check)
+    assert turn.decision.action == "resolve", turn.decision.reply
+    assert "7301" in turn.decision.reply
+    assert turn.effects == []
+
+
+def test_a_return_question_said_as_a_statement_after_a_wrong_item() -> None:
+    chat = Chat(shop=_three_order_shop())
+    chat.say("the pepper mill you sent is a salt grinder, not what I ordered. ines@example.org")
+    turn = chat.say("ok good. The wrong one, I must send it back to you or no?")
+    assert turn.decision.action == "resolve", turn.decision.reply
+    assert turn.effects == []  # no second replacement (this test book says nothing on returning)
+
+
+def test_a_size_code_picks_one_of_two_named_monitors() -> None:
+    shop = InMemoryShop(
+        customers=(Customer("K-7", "Ada Ng", "ada@example.org", "+1 415 555 0110"),),
+        orders=(
+            Order("8301", "K-7", "Lumen U27 27-inch 4K monitor", "processing", 399.0, 1),
+            Order("8302", "K-7", "Lumen U24 24-inch monitor", "processing", 199.0, 1),
+        ),
+    )
+    chat = Chat(shop=shop)
+    chat.say("I need to change the delivery address for my monitor. ada@example.org")
+    turn = chat.say("the 27 inch 4K one. new address 5 Elm Road, Leeds LS1 4AB")
+    assert turn.decision.action == "resolve", turn.decision.reply
+    assert_effect(turn, "change_address", order="8301")
