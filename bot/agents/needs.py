@@ -445,6 +445,12 @@ _COMPETITOR = (
 )
 _LOWER = " now less lower"
 # Our own price went down: a price word near a drop word, or our site with a lower price.
+_PRICE_NOW = (
+    r"(?:\b(?:is|are|it is|costs?|selling for|going for|priced at|down to) (?:only |just )?[$£€]?"
+    r"\d[\d.,]*(?: dollars| pounds| euros| bucks| quid)? now\b"
+    r"|\bnow (?:it is |is |costs |only |just |at |for |down to )"
+    r"(?:only |just )?[$£€]?\d)"
+)
 _SITE_SHOWS = (
     r"\b(?:the|your) (?:site|website|web site|app|webshop|online shop|online store) (?:now )?"
     r"(?:says|shows|lists|has|is)(?: it| them)?(?: (?:for|at|only|just))? [$£€]?\d\S*"
@@ -466,6 +472,9 @@ _PRICE_DROP = (
     r"|just )?\d\S*(?=(?: \S+){0,40}? paid \d)"
     r"|\bpaid \d\S*(?=(?: \S+){0,40}? sell(?:ing)? (?:it|them|the \w+) (?:for|at) (?:only "
     r"|just )?\d)"
+    # "the keyboard is 40 now and I paid 50", "I paid 20 and it's 15 now": a price today, lower
+    rf"|{_PRICE_NOW}(?={_SAME_MESSAGE}(?:i |we )?paid [$£€]?\d)"
+    rf"|\bpaid [$£€]?\d\S*(?={_SAME_MESSAGE}{_PRICE_NOW})"
     # "I paid 29 and now the site says 24": the price our site shows today
     rf"|\bpaid \d\S*(?={_SAME_MESSAGE}{_SITE_SHOWS})|{_SITE_SHOWS}(?={_SAME_MESSAGE}paid \d)"
     r"|\b(?:dropped|reduced|gone down|come down|down) by \S+(?: \S+)? (?:quid|pounds|dollars|euros"

@@ -2106,3 +2106,15 @@ def test_points_in_exchange_are_named(text: str, kind: str) -> None:
 def test_it_is_not_x_what_i_order_is_a_wrong_item() -> None:
     text = "I receive the keyboard but it is not Kord TKL what I order, it is full size one"
     assert understand(text).intent == "wrong_item"
+
+
+@pytest.mark.parametrize(
+    ("text", "intent"),
+    [
+        ("the keyboard is 40 now and I paid 50, difference please.", "price_drop"),
+        ("I paid 20 and now it's only 15!", "price_drop"),
+        ("it's 40 days now and I paid 50 for it, still not here", "late_delivery"),
+    ],
+)
+def test_a_price_today_below_what_was_paid(text: str, intent: str) -> None:
+    assert understand(text).intent == intent
