@@ -417,6 +417,9 @@ _WANTED_ELSEWHERE = (
     rf"|shipped|posted) (?:to|at) (?:{_ELSEWHERE}|{_KIN})"
     rf"|\b(?:send|deliver|ship|post|redirect|forward)(?: it| them| this| that| order \w+| the \w+)?"
     rf" to {_KIN}"
+    # "can the webcam be redirected to my office at 10 Park Row"
+    r"|\b(?:be|get|gets|have it|have them) (?:redirected|rerouted|forwarded|sent|delivered|shipped"
+    rf"|posted) (?:instead )?(?:to|at) (?:{_ELSEWHERE}|{_KIN})"
     r"|\b(?:send|sent|deliver|delivered|ship|shipped|post|posted|redirect|forward)(?: it| them"
     r"| this| that| order \w+| the \w+)? (?:somewhere else|elsewhere|to a different place)\b"
 )
@@ -590,6 +593,7 @@ _NOT_RECEIVED: Final = re.compile(
     r"|house|flat|building)\b"
 )
 _CANCEL = (
+    r"\bstop (?:the|my|this|that) (?:\w+ ){0,3}?(?:order|delivery|shipment)\b|"
     rf"{_any(_CANCEL_WORDS)}|\bnot (?:want|need)\b(?={_NEAR}(?:any ?more|any longer)\b)"
     r"|\bno longer (?:want|need)\b|\b(?:stop|halt|hold) (?:\S+ ){1,3}?before (?:it|they) (?:\w+ )?"
     r"(?:ships?|shipped|goes|go|leaves?|dispatched|sent|posted)\b"
@@ -767,6 +771,10 @@ _NO_ITEM_AT_FAULT: Final = re.compile(
 _A_HURT: Final = re.compile(
     r" (?:wrist|arm|leg|hand|ankle|foot|finger|toe|back|neck|knee|heart|nose|ribs?|tooth|teeth)\b"
 )
+_SOMETHING_OF_THE_ORDER: Final = re.compile(
+    r" (?:driver|drivers|guy|man|person|van|company|people|team|notifications?|emails?|texts?"
+    r"|messages?|updates?|calls?)\b"
+)
 _A_PRICE_TOLD: Final = re.compile(
     r"\d|\b(?:cheaper|less|lower|drop\w*|reduc\w*|sale|down|discount\w*|difference|price\w*)\b"
 )
@@ -859,6 +867,8 @@ def _needs(line: str) -> tuple[list[tuple[int, Intent]], bool, str]:
                 continue  # "we never got the reward points": no parcel is late
             if intent == "address_change" and _MONEY_SENT.search(match.group()):
                 continue  # "send the money to a different card": no parcel goes anywhere
+            if intent == "cancel" and _SOMETHING_OF_THE_ORDER.match(line, match.end()):
+                continue  # "stop the delivery driver ringing", "stop the order emails"
             if intent == "cancel" and _SOMEONE_ELSE_DID.search(said[: match.start()]):
                 continue  # "the bank cancelled my card": done by someone else, nothing asked
             if intent == "refund" and _A_FEE.match(line, match.end()):

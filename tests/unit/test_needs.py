@@ -2118,3 +2118,21 @@ def test_it_is_not_x_what_i_order_is_a_wrong_item() -> None:
 )
 def test_a_price_today_below_what_was_paid(text: str, intent: str) -> None:
     assert understand(text).intent == intent
+
+
+@pytest.mark.parametrize(
+    ("text", "intent"),
+    [
+        ("please stop the webcam order, I don't need it", "cancel"),
+        (
+            "can the webcam be redirected to my office at 10 Park Row, Leeds LS1 5HD?",
+            "address_change",
+        ),
+    ],
+)
+def test_a_cancellation_and_a_redirection_in_other_words(text: str, intent: str) -> None:
+    assert understand(text).intent == intent
+
+
+def test_stopping_the_delivery_driver_is_no_cancellation() -> None:
+    assert understand("can you stop the delivery driver from ringing the bell").intent != "cancel"
