@@ -460,6 +460,9 @@ _SITE_SHOWS = (
 )
 _PRICE_DROP = (
     r"\bprice (?:adjustment|protection|difference)\b|\bdifference (?:back|refunded)\b"
+    # "can you knock something off since it's cheaper on your site now"
+    r"|\b(?:knock|take) (?:something|a bit|a little|some money|some|the difference|\S+) off\b"
+    r"(?=.*\b(?:cheaper|price|sale|reduced|less|lower)\b)"
     r"|\b(?:refund|give|get|have|credit|receive) (?:me )?(?:back )?the (?:price |\S*\d\S* )?"
     r"(?:difference"
     r"|gap)"
@@ -594,6 +597,9 @@ _NOT_RECEIVED: Final = re.compile(
 )
 _CANCEL = (
     r"\bstop (?:the|my|this|that) (?:\w+ ){0,3}?(?:order|delivery|shipment)\b|"
+    # "can you undo my order", "put a stop on the blender order", "can I back out of the order"
+    r"\b(?:undo|pull|back out of|put a stop on|put a stop to|halt) (?:the |my |this |that )?"
+    r"(?:\w+ ){0,2}?(?:order|purchase)\b|"
     rf"{_any(_CANCEL_WORDS)}|\bnot (?:want|need)\b(?={_NEAR}(?:any ?more|any longer)\b)"
     r"|\bno longer (?:want|need)\b|\b(?:stop|halt|hold) (?:\S+ ){1,3}?before (?:it|they) (?:\w+ )?"
     r"(?:ships?|shipped|goes|go|leaves?|dispatched|sent|posted)\b"
@@ -650,6 +656,7 @@ _STATUS = (
     r"|sent|posted|gone out|left)\b"
     r"|\b(?:anything|something) (?:has )?happen(?:ed|ing)? (?:with|to) (?:my|the|our|order|it)\b"
     r"|\b(?:any|no) sign of (?:my|the|our|it|order)\b|^ ?(?:is it |it is )?still processing\b"
+    r"|\bchase (?:up )?(?:my|the|our|this|that|it|order)\b"
     r"|\bwhat (?:day|date|time) (?:is |will |does )?(?:it|its|they|my \w+|the \w+|order \w+)"
     r"(?: is| are)?"
     r" (?:coming|arriving|arrive|come|due|get here|be delivered|be here)\b"
