@@ -662,7 +662,8 @@ _IMPLICIT: Final = (
     # the same judgement opening a longer message; words that judge an exchange, never a
     # product ("this is pointless, a credit won't bring my parcel"; not "this is useless, it leaks")
     _C(
-        r"\A(?: (?:honestly|seriously|wow|ugh|omg|man|jeez|well|ok|okay|lol|just|sorry but))*"
+        r"\A(?: (?:honestly|seriously|wow|ugh|omg|man|jeez|well|ok|okay|lol|just|sorry but|yeah|yep"
+        r"|right|thought so|i thought so|figures|as expected|[.,!]))*"
         rf" (?:this|this chat|this conversation|this whole thing|all this)(?: is)?{_VERY}"
         r" (?:pointless|hopeless|a waste of (?:my )?time|going nowhere|getting nowhere) [.,;:!?]"
     ),

@@ -529,7 +529,9 @@ _WRONG_ITEM = (
     r"|you sent|they sent|it came|it is|this is|what came|(?:a|an|the) \w+ came"
     r"|what (?:is|was|'s) (?:in|inside) (?:the |my )?(?:box|package|parcel))\b"
     r"(?! (?:late|yet|on time|today|yesterday|this morning|at last|eventually|finally|early|fine"
-    r"|dropped|down|cheaper|reduced|now|less)\b| ~)"  # "~": a need already read follows
+    # "~": a need already read follows; a number: "I bought it at 65 and it is 55 now" is a
+    # price, not what came
+    r"|dropped|down|cheaper|reduced|now|less)\b| ~| [$£€]?\d+(?:[.,]\d+)?(?![\w.,]))"
     # what came, then what was ordered: "you sent the 12V drill. I paid for the 18V", "it came
     # in grey, I ordered black"
     rf"|\b(?:you sent|(?:came|arrived) in(?! (?:a|an|the|one|time|pieces|bits)\b)"
@@ -600,6 +602,10 @@ _CANCEL = (
     # "can you undo my order", "put a stop on the blender order", "can I back out of the order"
     r"\b(?:undo|pull|back out of|put a stop on|put a stop to|halt) (?:the |my |this |that )?"
     r"(?:\w+ ){0,2}?(?:order|purchase)\b|"
+    r"\bundo (?:the|my) (?!(?:last|change|changes|edit|address|email|message|that)\b)\w+\b|"
+    # "can you catch it before it leaves your warehouse?"
+    r"\bcatch (?:it|them|the \w+|my \w+) before (?:it|they) (?:leaves?|goes|go|ships?|is sent"
+    r"|are sent|gets sent|is dispatched)\b|"
     rf"{_any(_CANCEL_WORDS)}|\bnot (?:want|need)\b(?={_NEAR}(?:any ?more|any longer)\b)"
     r"|\bno longer (?:want|need)\b|\b(?:stop|halt|hold) (?:\S+ ){1,3}?before (?:it|they) (?:\w+ )?"
     r"(?:ships?|shipped|goes|go|leaves?|dispatched|sent|posted)\b"
@@ -741,6 +747,9 @@ _PARTIAL_REFUND: Final = re.compile(
     r"\d+(?:[.,]\d+)? ?(?:%|percent\b|per cent\b)"
     r"|\b(?:refund|reimburse)\w* (?:me |us )?(?:back )?(?:the |a |my )?(?:\w+ )?(?:tax|vat|gst"
     r"|part|portion|share|half|rest|remainder|balance)\b"
+    # "could you knock a tenner off?" with no lower price of ours in sight
+    r"|\b(?:knock|take) (?:a tenner|a fiver|\S+ (?:quid|pounds|dollars|euros|bucks)|[$£€]?\d+"
+    r"|some money|something|a bit|a little) off\b"
     # a share of the price: "get a third of the money back", "half the price back"
     r"|\b(?:half|a third|a quarter|a fraction|part|some) of (?:the|my) (?:money|price|cost|payment"
     r"|total)\b|\bhalf (?:the|my) (?:money|price|cost) back\b"
@@ -763,8 +772,10 @@ _FEE = (
     r"(?:me )?(?:the |my |a |for the |this |that )?(delivery|postage|shipping|import|customs)"
     r" (charge|fee|cost|duty|duties|tax)s?\b"
 )
-_A_FEE: Final = re.compile(rf" {_FEE}")
-_FEE_REFUND: Final = re.compile(rf"\b(?:refund|reimburse|money back for|back for) {_FEE}")
+_A_FEE: Final = re.compile(rf" (?:just |only )?{_FEE}")
+_FEE_REFUND: Final = re.compile(
+    rf"\b(?:refund|reimburse|money back for|back for) (?:me )?(?:just |only )?{_FEE}"
+)
 # What "doesn't work" may be said of that is no item bought: a code, the site, a payment.
 _NO_ITEM_AT_FAULT: Final = re.compile(
     r"\b(?:code|codes|voucher|coupon|discount|promo|link|website|site|app|checkout|payment|card"
@@ -980,12 +991,12 @@ _ASK_FRAME = re.compile(
     # the shop's people asked to act, wherever in the sentence: "... could the driver take it",
     # "could someone come out and fit it", "can your team assemble the sofa"
     r"|\b(?:can|could|would|will) (?:(?:the|your) (?:delivery )?(?:driver|drivers|courier|fitter"
-    r"|installer|technician|crew|team|staff|engineer|engineers)"
+    r"|installer|technician|crew|team|staff|engineer|engineers|lads|guys|men|people|folks)"
     r"|(?:someone|somebody)(?: from (?:your|the) \w+)?|you lot|u lot|they|he|she)"
     r" (?:(?:come|pop) (?:out |round |over |by )?(?:and |to ))?"
     # "it would be great if your driver could take the old one away"
     r"|\b(?:the|your) (?:delivery )?(?:driver|drivers|courier|fitter|installer|technician|crew"
-    r"|team|staff) (?:can|could|would) (?:please )?"
+    r"|team|staff|lads|guys|men|people|folks) (?:can|could|would) (?:please )?"
     # asked inside a question: "he asks whether you could send him an invoice", "whether your
     # delivery men could take the old bench away"
     r"|\b(?:whether|if) (?:you|u|(?:your|the) (?:\w+ ){0,2}?(?:men|people|driver|drivers|courier"
@@ -1631,6 +1642,12 @@ def _after_a_change_of_mind(found: list[tuple[int, Intent]], line: str) -> list[
     return later if later and len(later) < len(found) else found
 
 
+_MONEY_NEEDS: Final = frozenset({"price_drop", "refund", "damaged", "wrong_item", "late_delivery"})
+_MONEY_REMEDY: Final = re.compile(
+    r"\b(?:back|off|quid|bucks|pounds|dollars|euros|money|refund|difference|compensation)\b"
+)
+
+
 # Told to choose among accounts: the rules never let the bot pick one, and no book covers it.
 _PICKS_A_CUSTOMER: Final = re.compile(
     r"\b(?:pick|choose|select|guess|go with|use|take)(?: \w+){0,4}? (?:(?:latest|newest|most recent"
@@ -1666,6 +1683,12 @@ def understand(text: str) -> Understanding:
     kind = framed[0] if framed else None
     if kind is not None and _PICKS_A_CUSTOMER.search(line):
         framed, kind = None, None  # "just pick the right daniel": which account is no request
+    if (
+        framed is not None
+        and {i for _, i in found} & _MONEY_NEEDS
+        and _MONEY_REMEDY.search(framed[0].replace("_", " "))
+    ):
+        framed, kind = None, None  # "any chance of a few quid back?": the need's own remedy
     if framed is not None:
         found = sorted([*found, (framed[1], "service_request")])
     needs = [intent for _, intent in found]
@@ -1778,7 +1801,8 @@ def _paperwork_kind(line: str, _text: str) -> str | None:
 # Points or a loyalty scheme asked about: "do I collect points when I buy", "is there a point card"
 _LOYALTY: Final = re.compile(
     r"\b(?:collect|earn|get|gain|receive|use|redeem|add|have|give|lose|keep|check|see|spend"
-    r"|turn|convert|change|put)(?: \w+){0,3}? (?:into |to |as |in )?(?:\w+ )?(?:points|stamps"
+    r"|turn|convert|change|put)(?: \w+){0,4}? (?:into |to |as |in |on )?(?:\w+ ){0,2}?"
+    r"(?:points|stamps"
     r"|reward points|bonus points|cashback|miles)\b"
     r"|\bhow many (?:\w+ )?(?:points|stamps|miles)\b|\b(?:points|stamps) balance\b"
     r"|\b(?:point|points|loyalty|reward|rewards|bonus|membership|stamp|customer) (?:card|cards"
@@ -1829,6 +1853,18 @@ def _gift_kind(line: str, _text: str) -> str | None:
 _NEGATED_NEAR: Final = re.compile(r"\b(?:no|not|without|don't|do not)\b(?:\W+\w+){0,2}\W*$")
 
 
+# A cost of the customer's own beyond the order: "will you reimburse me for the classes I missed?"
+_OTHER_COST: Final = re.compile(
+    r"\b(?:reimburse|compensate|refund|pay)(?: me| us)? for (?:the |my |a |an )?(?:\w+ )?(\w+)"
+    r" (?:i|we) (?:missed|lost|paid for|had to|could not|can not)\b"
+)
+
+
+def _other_cost_kind(line: str, _text: str) -> str | None:
+    found = _OTHER_COST.search(line)
+    return f"reimburse_{found.group(1)}" if found else None
+
+
 def _fee_kind(line: str, _text: str) -> str | None:
     fee = _FEE_REFUND.search(line)
     return f"refund_{fee.group(1)}_{fee.group(2)}" if fee else None
@@ -1855,6 +1891,7 @@ _NAMED_CONCEPTS: Final = (
     _NamedConcept(_loyalty_kind, frozenset()),
     _NamedConcept(_discount_kind, frozenset()),
     _NamedConcept(_gift_kind, frozenset()),
+    _NamedConcept(_other_cost_kind, frozenset({"refund", "late_delivery"}), over_a_request=True),
 )
 
 

@@ -1088,8 +1088,10 @@ def _same_for_another_order(text: str) -> bool:
 # back?", "what do I do with the wrong one?"
 _RETURN_QUESTION: Final = re.compile(
     r"\b(?:should|must|shall|do|am|have) i (?:\w+ ){0,3}?(?:send|post|return|ship|bring|mail)"
-    r"\b[^.!]{0,40}\?|\bi (?:must|have to|need to|should) (?:\w+ ){0,2}?(?:send|post|return)"
-    r"\b[^.!]{0,40}\?|\bwhat (?:should|do|shall|must) i do with\b|\bwhat to do with (?:it|them"
+    r"\b[^.!]{0,40}(?:\?|\bor (?:what|not|no)\b)"
+    r"|\bi (?:must|have to|need to|should) (?:\w+ ){0,2}?"
+    r"(?:send|post|return)\b[^.!]{0,40}(?:\?|\bor (?:what|not|no)\b)"
+    r"|\bwhat (?:should|do|shall|must) i do with\b|\bwhat to do with (?:it|them"
     r"|the)\b|\b(?:do|should) you want (?:it|them|the \w+) back\b",
     re.I,
 )

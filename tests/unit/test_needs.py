@@ -2159,3 +2159,49 @@ def test_stopping_the_delivery_driver_is_no_cancellation() -> None:
 )
 def test_covered_needs_in_roundabout_words_are_no_gap(text: str, intent: str) -> None:
     assert understand(text).intent == intent
+
+
+@pytest.mark.parametrize(
+    ("text", "intent", "kind"),
+    [
+        (
+            "the lifting belt I bought was 65 and it's 55 on your site now. can I get the 10 back?",
+            "price_drop",
+            None,
+        ),
+        (
+            "any chance of a few quid back? the trimmer is 74 on your website now, I paid 89",
+            "price_drop",
+            None,
+        ),
+        ("can you catch it before it leaves your warehouse? order 3114", "cancel", None),
+        ("can I undo the bench, found one cheaper locally", "cancel", None),
+        (
+            "the wood is paler than the photos, not sending it back, could you knock a tenner off?",
+            "service_request",
+            "partial_refund",
+        ),
+        (
+            "could your delivery lads put it together when they drop it off?",
+            "service_request",
+            "put_together",
+        ),
+        (
+            "the mat is fine, I'm keeping it. can you refund just the shipping fee?",
+            "service_request",
+            "refund_shipping_fee",
+        ),
+        ("will you reimburse me for the classes I missed?", "service_request", "reimburse_classes"),
+        (
+            "ok then put the difference on my loyalty points instead",
+            "service_request",
+            "loyalty_points",
+        ),
+    ],
+)
+def test_remedies_asked_in_passing_and_costs_the_book_does_not_cover(
+    text: str, intent: str, kind: str | None
+) -> None:
+    understood = understand(text)
+    assert understood.intent == intent, understood
+    assert understood.request_kind == kind

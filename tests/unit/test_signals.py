@@ -859,3 +859,7 @@ def test_their_near_misses_do_not(text: str) -> None:
 def test_not_at_all_sure_a_machine_can_is_a_doubt() -> None:
     text = "I'm not at all sure a machine can really have sorted that out properly"
     assert detect_human_request(text).kind == "implicit"
+
+
+def test_a_judgement_after_a_short_lead_in_is_implicit() -> None:
+    assert detect_human_request("yeah thought so. this is pointless.").kind == "implicit"
