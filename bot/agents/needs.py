@@ -787,7 +787,8 @@ _NO_ITEM_AT_FAULT: Final = re.compile(
 )
 # A damage word that hurts a person: "a broken wrist"
 _A_HURT: Final = re.compile(
-    r" (?:wrist|arm|leg|hand|ankle|foot|finger|toe|back|neck|knee|heart|nose|ribs?|tooth|teeth)\b"
+    r" (?:(?:my|his|her|their|our) )?(?:wrist|arm|leg|hand|ankle|foot|finger|toe|back|neck|knee"
+    r"|heart|nose|ribs?|tooth|teeth)\b"
 )
 _SOMETHING_OF_THE_ORDER: Final = re.compile(
     r" (?:driver|drivers|guy|man|person|van|company|people|team|notifications?|emails?|texts?"
@@ -808,6 +809,9 @@ _LATER_FAULT = re.compile(
     # an accident at home: "my cat knocked it off the desk", "I dropped it", "the kids sat on it"
     r"|\b(?:i|we|my \w+|the (?:cat|dog|kids?|children|baby|toddler)) (?:accidentally |then )?"
     r"(?:dropped|knocked|sat on|stepped on|spilled|spilt|stood on|ran over|threw|broke)\b"
+    # "I broke my leg": the customer hurt, nothing bought is at fault
+    r"(?! (?:my|his|her|their|our) (?:wrist|arm|leg|hand|ankle|foot|finger|toe|back|neck|knee"
+    r"|nose|ribs?|tooth|teeth)\b)"
 )
 _CLAUSE_END: Final = words('. , ; : ! ? " but and so just though however')
 
@@ -1953,8 +1957,6 @@ _NAME_FRAMES: Final = tuple(
     re.compile(frame)
     for frame in (
         rf"(?i:\b(?:this\s+is|(?:my\s+)?name\s+is|my\s+name's|name\s*:))\s+{_ANY_NAME}",
-        # a name signing off after the message: "my curtains are late. Tomasz Nowak"
-        rf"(?<=[.!?])\s+{_FULL_NAME}\s*[.!]?\s*$",
         # "from Leo Marsh: ...", "Leo Marsh (customer) - ..."
         rf"^\s*(?i:from)\s+{_FULL_NAME}\s*[:,.-]",
         rf"^\s*{_FULL_NAME}\s*\((?i:customer|client|account holder|buyer)\)",
@@ -2000,12 +2002,18 @@ def extract_name(text: str) -> str | None:
     name = match and (match.group(1) or match.group(2) or match.group(3))
     if name and _plausible_name(name):
         return " ".join(w.capitalize() for w in name.split())
+    signed = _SIGNED.search(text)
+    if signed and _plausible_name(signed.group(1)) and _a_rare_word(signed.group(1).lower()):
+        return " ".join(signed.group(1).split())  # "my curtains are late. Tomasz Nowak"
     opening = _LOWER_OPENING.match(text)
     if opening and _plausible_name(opening.group(1)) and _a_rare_word(opening.group(1)):
         return " ".join(w.capitalize() for w in opening.group(1).split())
     return None
 
 
+# A name signing off after the message, one of its words one English rarely uses ("Desk Lamp"
+# after "the lamp broke." is no signature)
+_SIGNED: Final = re.compile(rf"(?<=[.!?])\s+{_FULL_NAME}\s*[.!]?\s*$")
 # "daniel okafor. one of the things i ordered ...": two words opening the message, one of them a
 # word English rarely uses (a surname), neither one the reader knows
 _LOWER_OPENING: Final = re.compile(r"\s*([a-z][a-z'-]+ [a-z][a-z'-]+)\s*[.,:]\s")

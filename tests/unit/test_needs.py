@@ -2205,3 +2205,15 @@ def test_remedies_asked_in_passing_and_costs_the_book_does_not_cover(
     understood = understand(text)
     assert understood.intent == intent, understood
     assert understood.request_kind == kind
+
+
+@pytest.mark.parametrize(
+    ("text", "name"),
+    [("The lamp broke. Desk Lamp", None), ("my curtains are late. Tomasz Nowak", "Tomasz Nowak")],
+)
+def test_a_signed_name_has_a_word_english_rarely_uses(text: str, name: str | None) -> None:
+    assert extract_name(text) == name
+
+
+def test_a_broken_leg_of_the_customer_is_no_fault_of_an_item() -> None:
+    assert understand("I broke my leg so I can't carry it upstairs").intent is None
