@@ -15,7 +15,7 @@ from dataclasses import dataclass, replace
 from typing import Final, Literal
 
 from escalation.handoff import UNIDENTIFIED, Handoff, Utterance, one_sentence, summarise
-from escalation.identifiers import Identifiers, extract_identifiers
+from escalation.identifiers import OWNS_A_SLIP, Identifiers, extract_identifiers
 from escalation.ledger import Attempt
 from escalation.matching import CustomerCandidate, MatchResult, match_customer
 from escalation.policy import humanise
@@ -273,18 +273,10 @@ def identify_customer(
         latest = extract_identifiers(
             message, expecting=(*state.pending_disambiguation, *state.asked_for)
         )
-        corrected = _replaces(latest, state.identifiers) or _OWNS_A_SLIP.search(message)
+        corrected = _replaces(latest, state.identifiers) or OWNS_A_SLIP.search(message)
         if latest and latest != state.identifiers and corrected:
             result = match_customer(candidates, given=latest)
     return result, state.record_match(result)
-
-
-_OWNS_A_SLIP: Final = re.compile(
-    r"\b(?:typed (?:it )?wrong|wrong (?:one|number|email|phone)|typo|my mistake|my bad|sorry|oops"
-    r"|i meant|use (?:this|my|the) \w+ instead|try (?:this|that|my|the|order|with)|correct one"
-    r"|(?:number|email|phone) (?:is|was) (?:old|wrong|outdated)|old (?:number|email|phone))\b",
-    re.I,
-)
 
 
 def _replaces(latest: Identifiers, typed: Identifiers) -> bool:

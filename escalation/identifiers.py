@@ -132,6 +132,14 @@ _NOT_A_REFERENCE: Final = frozenset(
 _OPENS = re.compile(r"\s*[-:\u2013\u2014]\s+\w")  # "it's 7702 - the mat ..."
 _COPULAS: Final = frozenset(["is", "are", "was", "were", "be", "s"])
 # Words that own up to a slip: the number after them corrects it.
+# A slip owned in words: the identifier or number after it replaces the one before ("sorry,
+# typo, it's 7105", "use my email instead", "that number is old").
+OWNS_A_SLIP: Final = re.compile(
+    r"\b(?:typed (?:it )?wrong|wrong (?:one|number|email|phone)|typo|my mistake|my bad|sorry|oops"
+    r"|i meant|use (?:this|my|the) \w+ instead|try (?:this|that|my|the|order|with)|correct one"
+    r"|(?:number|email|phone) (?:is|was) (?:old|wrong|outdated)|old (?:number|email|phone))\b",
+    re.I,
+)
 _SLIP_OWNED: Final = frozenset(["mistake", "sorry", "oops", "whoops", "correction", "typo", "bad"])
 _ASKING_WHICH: Final = frozenset(["where", "what", "how", "when", "whats", "wheres", "hows"])
 _BEFORE_A_YEAR: Final = frozenset(["in"])

@@ -1568,6 +1568,11 @@ _GREETING = re.compile(
 )
 
 
+def says_thanks(text: str) -> bool:
+    """Whether the message thanks us, in any of the languages the reader knows ("ok cheers")."""
+    return _THANKS.search(_reading(text).line) is not None
+
+
 def _reaction(line: str) -> Reaction | None:
     plain = " ".join(w for w in line.split() if w.isalnum() or "_" in w)
     if _AFFIRM.fullmatch(plain):

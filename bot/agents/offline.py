@@ -26,13 +26,14 @@ from bot.agents.needs import (
     looks_like_address,
     mentions_item,
     need_clauses,
+    says_thanks,
     separate,
     understand,
 )
 from bot.tools import ACTION_REQUEST, ToolBox
 from escalation.engine import PERSON_IF_PREFERRED, PERSON_OFFER, Proposal
 from escalation.handoff import Utterance
-from escalation.identifiers import extract_identifiers
+from escalation.identifiers import OWNS_A_SLIP, extract_identifiers
 from escalation.policy import humanise
 from escalation.vocabulary import EFFECT_TOOLS, IdentifierKind, ToolName
 
@@ -596,7 +597,7 @@ class _Turn:
             described = self._by_description(self._customer_orders())
             if described is not None:
                 return described
-        if len(set(typed)) > 1 and _STARTS_OVER.search(self.text):
+        if len(set(typed)) > 1 and OWNS_A_SLIP.search(self.text):
             return typed[-1]  # "order 7150, sorry typo, 7105": the number written last
         if len(set(typed)) > 1:
             # "orders 1042 and 1043 ... the lamp is bent": the one whose item is named.
@@ -838,7 +839,7 @@ class _Turn:
     def _no_need(self) -> Proposal:
         reaction = self.now.reaction
         offered = self.tools.state.resolution_offered
-        thanked = reaction == "affirm" and _THANKED.search(self.text) is not None  # "ok cheers"
+        thanked = reaction == "affirm" and says_thanks(self.text)  # "ok cheers"
         if (reaction in ("thanks", "negate") or thanked) and offered:
             return self._resolve(
                 "You're welcome. If anything else comes up, I'm here to help.",
@@ -1095,8 +1096,6 @@ _RETURN_QUESTION: Final = re.compile(
     r"|the)\b|\b(?:do|should) you want (?:it|them|the \w+) back\b",
     re.I,
 )
-_THANKED: Final = re.compile(r"\b(?:thanks|thank|thx|ty|cheers|ta|gracias|danke|merci)\b", re.I)
-_STARTS_OVER: Final = re.compile(r"\b(?:sorry|typo|oops|my mistake|my bad|i meant)\b", re.I)
 # "and the easel?", "what about my rug": the need just settled, for another item
 _AND_THE_ITEM: Final = re.compile(
     r"(?:and|what about|how about|also|ok and|same for)(?: for)? (?:the|my|our) [\w' -]{2,40}\??",
@@ -1244,7 +1243,7 @@ def _restated(now: Understanding, text: str, earlier: list[str]) -> int | None:
     "my duvet cover came torn" (the earlier saying names the item)."""
     if not now.has_need or now.also or now.intent in ("service_request", None):
         return None
-    if _STARTS_OVER.search(text) or extract_identifiers(text).order_numbers:
+    if OWNS_A_SLIP.search(text) or extract_identifiers(text).order_numbers:
         return None  # "sorry, typo. it's j.smith@..., the desk lamp": said afresh, in full
     same = {now.intent} | ({"damaged", "wrong_item"} if now.intent == "refund" else set())
     found = None

@@ -1637,3 +1637,12 @@ def test_a_size_code_picks_one_of_two_named_monitors() -> None:
     turn = chat.say("the 27 inch 4K one. new address 5 Elm Road, Leeds LS1 4AB")
     assert turn.decision.action == "resolve", turn.decision.reply
     assert_effect(turn, "change_address", order="8301")
+
+
+@pytest.mark.parametrize("thanks", ["ok cheers", "ok thanks a lot", "perfecto, gracias"])
+def test_an_agreeing_thanks_after_an_answer_ends_the_conversation(thanks: str) -> None:
+    chat = Chat(shop=_three_order_shop())
+    chat.say("am I talking to a bot? has the apron shipped? ines@example.org")
+    turn = chat.say(thanks)
+    assert turn.decision.action == "resolve", turn.decision.reply
+    assert "What can I help you with?" not in turn.decision.reply
