@@ -242,6 +242,10 @@ class ToolBox:
             return ToolResult("refused", "needs an order"), {
                 "status": "needs_order",
                 "detail": "The rules on this depend on the order: ask for its order number.",
+                "rules": [
+                    {"id": r.id, "title": r.title, "text": r.text}
+                    for r in self.book.speaking_to(request, _problem(args))
+                ],
             }
         self.state = self.state.record_verdict(verdict)
         return ToolResult("ok", f"{verdict.kind}"), {

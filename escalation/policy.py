@@ -63,6 +63,15 @@ class PolicyBook:
         kind = normalise_request_kind(request_kind)
         return tuple(r for r in self.rules if kind in r.covers)
 
+    def speaking_to(self, request_kind: str, problem: str | None = None) -> tuple[PolicyRule, ...]:
+        """The rules that answer a general question about a request: those covering it for the
+        problem told (or, with none told, the rules that ask for no problem)."""
+        return tuple(
+            r
+            for r in self.covering(request_kind)
+            if (problem in r.conditions.problem_in if problem else not r.conditions.problem_in)
+        )
+
     def rule(self, rule_id: str) -> PolicyRule | None:
         return next((r for r in self.rules if r.id == rule_id), None)
 

@@ -75,6 +75,7 @@ class Understanding:
     not_received: bool = False  # the parcel never reached them: "never came", "nothing at my door"
     refund_amount: float | None = None  # a sum asked back: "please refund me this 23"
     reaction: Reaction | None = None
+    about_the_rules: bool = False  # how the shop's rules work, asked in general: no request
     also: tuple[Intent, ...] = ()  # further needs stated in the same message, in order
     at: tuple[int, ...] = ()  # where each need (intent, then also) starts in the text
 
@@ -115,8 +116,9 @@ _DAMAGE_WORDS = (
 # It does not work out of the box, whatever adverb sits in between ("doesn't even turn on").
 _NOT_WORKING = (
     r"\b(?:does|do|did|is|are|was|were|will|would|can) not (?:even |really |actually |properly"
-    r" |ever |fully )?(?:work|working|turn on|switch on|power on|start|charge|boot|heat up"
-    r"|light up)\b|\bnot working\b|\barrived dead\b"
+    # "if it doesn't work out" is no fault ("doesn't work out of the box" is)
+    r" |ever |fully )?(?:work(?! out\b(?! of\b))|working|turn on|switch on|power on|start|charge"
+    r"|boot|heat up|light up)\b|\bnot working\b|\barrived dead\b"
 )
 _WRONG_WORDS = "wrong incorrect"
 _WORKING_WORDS = "work working turn switch power start charge boot"
@@ -396,6 +398,9 @@ _ADDRESS_ASKED = (
     r"|"
     rf"{_any(_CHANGE_WORDS)} (?:\w+ ){{0,4}}?{_NOT_POSTAL}{_any(_ADDRESS_WORDS)}"
     rf"|{_NOT_POSTAL}{_any(_ADDRESS_WORDS)} (?:\w+ ){{0,3}}?(?:is wrong|changed)"
+    # "address change pls", "change of address for 5512"
+    rf"|{_NOT_POSTAL}{_any(_ADDRESS_WORDS)} (?:change|update|correction)\b"
+    rf"|\bchange of {_any(_ADDRESS_WORDS)}"
     rf"|{_any(_SEND_WORDS + _GOING)}(?: (?:it|them"
     rf"|this|that|(?:my|the|this) (?:\w+ )?\w+|(?:order (?:number )?)?{_DIGITS}))?"
     rf"(?: ; (?:order (?:number )?)?{_DIGITS} ;| (?:from|in|on) (?:order )?{_DIGITS})? (?:to|at)"
@@ -424,7 +429,12 @@ _WANTED_ELSEWHERE = (
     r"| this| that| order \w+| the \w+)? (?:somewhere else|elsewhere|to a different place)\b"
 )
 # "order 5 should come to Nygatan 3, 211 45 Malmo": coming to a street address is where it goes.
-_COMING_TO_AN_ADDRESS = r"\bcomes? to (?=[a-z]+ \d+[a-z]? (?:[,;] )?\d{3})"
+_COMING_TO_AN_ADDRESS = (
+    r"\bcomes? to (?=[a-z]+ \d+[a-z]? (?:[,;] )?\d{3})"
+    # "can it come to the new place instead?"
+    r"|\b(?:comes?|go|goes) (?:to|at) (?:the (?:new|other)|my new|our new|a different|another)"
+    r" (?:place|house|flat|home|office|address|apartment)\b"
+)
 # "can you change where the cables are going": where it goes, asked to change
 _WHERE_IT_GOES = (
     rf"{_any(_CHANGE_WORDS)} where (?:\w+ ){{0,4}}?(?:is|are|was|were|gets|get|will)"
@@ -675,6 +685,50 @@ _STATUS = (
     r"|\bcheck (?:on |up on )?(?:my|the|an|this|order|if|whether)\b|\bwhat (?:is )?(?:happening"
     r"|going on|happened) (?:with|to)\b|\bdid (?:my|the|our) (?:\w+ )?order go through\b"
 )
+
+# Where it is, in few words ("my order 7390 when arrive", "7460 already ship?", "wer is my
+# order"): a question word or a word of waiting beside a word of arriving, read only when no
+# need was read in full. An unknown word one slip from an arriving verb ("not cme yet") is one.
+_ARRIVING_VERBS: Final = (
+    "arrive arrived arriving arrives come came coming comes reach reached reaching reaches ship"
+    " shipped ships dispatch dispatched deliver delivered land landed leave left send"
+    " sent post posted"
+)
+_WH: Final = r"\b(?:where|wer|whr|wher|when|wen|whn|wheres)\b"
+_WAITING: Final = r"\b(?:yet|already|or not|still)\b"
+_ORDER_THINGS: Final = r"\b(?:order|orders|parcel|parcels|package|packages|delivery|shipment)\b"
+_FEW_WORDS_STATUS: Final = re.compile(
+    # never the shop's own ways: "where do you ship from?"
+    rf"{_WH}(?! (?:do|does|did) (?:you|your|u)\b)(?: \S+){{0,5}}? ARRIVING\b"
+    rf"|\bARRIVING\b(?: \S+){{0,1}} (?:{_WAITING}|\?)"
+    rf"|{_WAITING} (?:\S+ )?ARRIVING\b|{_ORDER_THINGS}(?: \S+){{0,2}} {_WH}"
+    rf"|{_WH} (?:is|are|s|r) (?:my|the|our|it|they|order)\b"
+    rf"|{_ORDER_THINGS}(?: \S+){{0,2}} not (?:\S+ )?yet\b"
+)
+
+
+# what the question is about: their order, by number, pronoun or noun
+_SOMETHING_OF_THEIRS: Final = re.compile(rf"\d|\b(?:my|our|it|they|them)\b|{_ORDER_THINGS}")
+
+
+def _status_in_few_words(line: str) -> int | None:
+    """Where a status question told in few words starts, if the line asks one."""
+    arriving = words(_ARRIVING_VERBS)
+    tokens_ = ["ARRIVING" if w in arriving or _slip_of(w, arriving) else w for w in line.split(" ")]
+    found = _FEW_WORDS_STATUS.search(" ".join(tokens_))
+    if found is None or not _SOMETHING_OF_THEIRS.search(line):
+        return None
+    return found.start()
+
+
+def _slip_of(word: str, known: frozenset[str]) -> bool:
+    return (
+        len(word) >= 3
+        and word.isalpha()
+        and not is_known_word(word)
+        and any(OSA.distance(word, k, score_cutoff=1) <= 1 for k in known if len(k) >= 4)
+    )
+
 
 _IN_PIECES = r"\bin (?:\w+ ){0,2}(?:pieces|bits|shards)\b"
 # Each need's pattern, tried in this order: a span read as one need is not read again (a
@@ -1711,6 +1765,8 @@ def understand(text: str) -> Understanding:
             named = concept.kind_of(line, text)
             if named:
                 kind, needs, at = named, ["service_request"], (0,)
+    if not needs and kind is None and (status_at := _status_in_few_words(line)) is not None:
+        needs, at = ["order_status"], (reading.offset(status_at),)
     later_fault = False
     granted = _never_got(line)
     if granted and set(needs) <= {"order_status", "late_delivery"}:
@@ -1722,6 +1778,10 @@ def understand(text: str) -> Understanding:
             kind, needs, at = "warranty_repair", ["service_request"], (0,)
         else:
             needs, at, later_fault = ["refund"], (0,), True
+    about_the_rules = kind is None and _RULES_ASKED.search(line) is not None
+    if about_the_rules:
+        needs, at = _with_the_rules_named(line, needs, at)
+        about_the_rules = bool(needs)
     intent = needs[0] if needs else None
     asked_about = _noun_question(rest) or _offer_asked(rest) or granted if intent is None else None
     problem = intent in ("damaged", "wrong_item")
@@ -1743,9 +1803,62 @@ def understand(text: str) -> Understanding:
         and re.search(_EARLIER_REQUEST, line) is None
         and _NOT_RECEIVED.search(line) is not None,
         reaction=_reaction(line) if intent is None else None,
+        about_the_rules=about_the_rules,
         also=tuple(needs[1:]),
         at=at,
     )
+
+
+# How the rules work, asked in general rather than as a request: "how long do I have to send
+# something back?", "if the price drops after I buy, do I get the difference?", "can an order
+# still be cancelled if it hasn't shipped?", "what happens if it's delivered late?"
+_RULES_ASKED: Final = re.compile(
+    r"\bhow (?:long|many days|much time) (?:do|does|would|will|did|have) (?:i|we|you|one"
+    r"|customers?|people|someone|they) (?:have|get|got)\b"
+    r"|\bwhat (?:is|are|s) (?:your|the) (?:\w+ ){0,2}?(?:policy|policies|rules?|time limit"
+    r"|window|deadline)\b"
+    r"|\b(?:your|the) (?:\w+ )?(?:policy|policies|rules?) (?:on|for|about|with)\b[^.!]*\?"
+    r"|\bwhat (?:happens|would happen|will happen|do you do|would you do|do i do|then)\b"
+    r"(?: \w+){0,3}? (?:if|when)\b"
+    r"|\b(?:if|when|once) (?!(?:not|so|possible|you can|you could)\b)[^.!?]{3,80}?"
+    r"(?:,|then)? (?:what happens|do you|does it|do i|would i|will i|am i|is it|are you"
+    r"|would you|do we|will we|can i|i can|could i|i could|may i|i may|i am|i will)\b[^.!]*\?"
+    r"|\bhow (?:long|soon|many days) (?:after|before|from) \w+ (?:can|could|may|do|should)"
+    r" (?:i|we|you)\b"
+    r"|\b(?:am i|are we|i am|we are|is one) (?:\w+ )?(?:allowed|entitled|eligible|able)\b[^.!]*\?"
+    r"|\b(?:can|could|may) (?:i|we|you) (?:still )?\w+ (?:back )?(?:something|anything|things"
+    r"|an order|an item|stuff)\b"
+    r"|\b(?:if|when) (?:\w+ ){2,12}?what happens\b"
+    r"|\b(?:can|could|may) (?:an?|any|orders?|items?|things|something|stuff) (?:\w+ )?"
+    r"(?:still )?(?:be|get) (?:cancelled|canceled|returned|changed|refunded|exchanged|sent back"
+    r"|redirected|replaced)\b"
+    r"|\bis (?:there|it) (?:a|any) (?:time limit|deadline|window|limit|cut ?off)\b"
+    r"|\bdo you (?:guys )?(?:do|offer|give|allow|accept) (?:\w+ )?(?:refunds|returns"
+    r"|cancellations|replacements|price adjustments|credits)\b"
+)
+
+_RULE_TOPIC_PATTERNS: Final[tuple[tuple[Intent, str], ...]] = (
+    ("refund", r"\b(?:returns?|refunds?|money back|send(?:ing)? (?:\w+ )?back)\b"),
+    ("cancel", r"\b(?:cancel\w*)\b"),
+    ("address_change", r"\baddress\w*\b"),
+    ("price_drop", r"\b(?:price|prices|pricing)\b"),
+    ("late_delivery", r"\b(?:late|delay\w*)\b"),
+    ("damaged", r"\b(?:damage\w*|broken)\b"),
+)
+_RULE_TOPICS: Final = tuple((i, re.compile(p)) for i, p in _RULE_TOPIC_PATTERNS)
+
+
+def _with_the_rules_named(
+    line: str, needs: list[Intent], at: tuple[int, ...]
+) -> tuple[list[Intent], tuple[int, ...]]:
+    """Each rule a general question names ("do I get the difference back? and how long do I
+    have to return it?"), read apart from the needs' remedies, in the order written."""
+    named = [(m.start(), i) for i, p in _RULE_TOPICS if (m := p.search(line)) is not None]
+    first: dict[Intent, int] = {}
+    for position, intent in sorted([*named, *zip(at, needs, strict=True)]):
+        first.setdefault(intent, position)
+    ordered = sorted(first.items(), key=lambda item: item[1])
+    return [i for i, _ in ordered], tuple(p for _, p in ordered)
 
 
 _PROBLEMS: Final = frozenset({"damaged", "wrong_item"})

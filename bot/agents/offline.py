@@ -156,6 +156,10 @@ class _Turn:
 
     def run(self) -> Proposal:
         """Each need the message states, in order, while the ones before it are settled."""
+        if self.now.about_the_rules and self.pending is None:
+            answered = self._settle_rules_question()
+            if answered is not None:
+                return answered
         needs = _separate(self.need)
         if self.pending is not None:
             needs = [self.pending, *needs]
@@ -172,6 +176,34 @@ class _Turn:
             proposals.append(further._settle(need))
             self.carried = further.carried
         return _combine(proposals)
+
+    def _settle_rules_question(self) -> Proposal | None:
+        try:
+            return self._rules_answer()
+        except _Stop as stop:
+            return stop.proposal
+
+    def _rules_answer(self) -> Proposal | None:
+        """ "How long do I have to send something back?": the book's own words, no lookup."""
+        texts: list[str] = []
+        for intent in (self.now.intent, *self.now.also):
+            request = _RULE_REQUESTS.get(str(intent))
+            if request is None:
+                continue
+            kind, problem = request
+            answer = self._call("check_policy", {"request": kind, "problem": problem})
+            if answer.get("verdict") == "allowed":
+                found = [str(answer.get("explanation") or "")]
+            else:
+                found = [str(rule.get("text") or "") for rule in answer.get("rules") or ()]
+            texts.extend(t for t in found if t and t not in texts)
+        if not texts:
+            return None
+        return self._resolve(
+            f"Here is how it works: {' '.join(texts)} If you'd like me to look at one of your "
+            "orders, just send me its order number.",
+            reason="a question about the rules, answered from the policy book",
+        )
 
     def _settle(self, need: _Need) -> Proposal:
         self.need = need
@@ -1268,6 +1300,16 @@ def _separate(need: _Need) -> list[_Need]:
     ]
 
 
+# The request each need asks the book about, and the problem it reports.
+_RULE_REQUESTS: Final[dict[str, tuple[str, str | None]]] = {
+    "refund": ("refund", None),
+    "damaged": ("replacement", "damaged"),
+    "wrong_item": ("replacement", "wrong_item"),
+    "late_delivery": ("late_delivery", None),
+    "price_drop": ("price_adjustment", None),
+    "cancel": ("cancellation", None),
+    "address_change": ("address_change", None),
+}
 _POLICY_QUESTIONS: Final = ("service_request", "competitor_price_match")
 _OPENNESS: Final[dict[str, int]] = {"escalate": 3, "clarify": 2, "resolve": 1, "decline": 0}
 

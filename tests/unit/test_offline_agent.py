@@ -1646,3 +1646,72 @@ def test_an_agreeing_thanks_after_an_answer_ends_the_conversation(thanks: str) -
     turn = chat.say(thanks)
     assert turn.decision.action == "resolve", turn.decision.reply
     assert "What can I help you with?" not in turn.decision.reply
+
+
+# --- status in few words, and questions about the rules -------------------------------------
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "1043 when it come??",
+        "order 1043 shipd already?",
+        "my parcel 1043 not reach yet",
+        "wer is my order 1043",
+        "kettle order 1043 where is",
+        "1043 arrived or not",
+        "pls tell me when 1043 gonna land",
+    ],
+)
+def test_a_status_question_in_few_words_is_answered(text: str) -> None:
+    turn = chat_once(text)
+    assert turn.decision.action == "resolve", turn.decision.reply
+    assert turn.effects == []
+    assert "1043" in turn.decision.reply
+    assert "shipped" in turn.decision.reply
+
+
+@pytest.mark.parametrize("text", ["where do you ship from?", "when did you open the shop?"])
+def test_a_question_about_the_shop_is_no_status_question(text: str) -> None:
+    turn = chat_once(text)
+    assert turn.decision.action == "clarify"
+    assert turn.calls == []
+
+
+@pytest.mark.parametrize(
+    ("text", "rule_words"),
+    [
+        ("how many days do I get to send stuff back?", ["30 days of delivery"]),
+        ("whats ur refund policy", ["30 days of delivery"]),
+        ("If a price goes down after I order, do I get anything back?", ["14 days of ordering"]),
+        ("can an item still be cancelled once I've paid?", ["until it is dispatched"]),
+        ("what happens if something turns up smashed?", ["arrived damaged"]),
+        (
+            "before I buy: if it's late do you compensate, and how long do I have to return it?",
+            ["shipping credit", "30 days of delivery"],
+        ),
+        ("so when it arrives, I can still send it back and get my money?", ["30 days"]),
+    ],
+)
+def test_a_question_about_the_rules_is_answered_from_the_book(
+    text: str, rule_words: list[str]
+) -> None:
+    turn = chat_once(text)
+    assert turn.decision.action == "resolve", turn.decision.reply
+    assert turn.effects == []
+    assert set(turn.calls) == {"check_policy"}  # no lookup, nothing asked
+    for words_ in rule_words:
+        assert words_ in turn.decision.reply
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "if it hasn't shipped yet can you cancel order 2051? john.smith@example.net",
+        "order 2051 please cancel it if it's not gone out, john.smith@example.net",
+    ],
+)
+def test_a_conditional_request_is_carried_out_not_explained(text: str) -> None:
+    turn = chat_once(text)
+    assert turn.decision.action == "resolve"
+    assert_effect(turn, "cancel_order", order="2051")
