@@ -526,7 +526,7 @@ _WRONG_ITEM = (
     r" (?:ordered|bought|wanted|paid for|chose)\b"
     r"|\binside (?:the (?:box|package|parcel) )?(?:is|was|are|were|there (?:is|was)) (?:a|an|some"
     r"|just|only)\b(?=.*\b(?:i|we) (?:ordered|bought|paid for|wanted)\b)"
-    r"|\bbut (?:in|inside) (?:the |my |this )?(?:box|package|parcel)(?: there)?"
+    r"|\bbut (?:in|inside) (?:the |my |this )?(?:box|package|parcel|bag|packet|envelope)(?: there)?"
     r" (?:is|was|are|were)\b"
     r"|\b(?:someone|somebody) else 's\b|\bmix(?:ed)? ?up\b"
     r"|\b(?:send|give|get|have|need|want|arrange|ship|deliver)(?: me| us)? (?:the |a )?(?:correct"
@@ -570,6 +570,10 @@ _WRONG_ITEM = (
     r"|finish)s?(?: \w+)? (?:came|arrived|was sent|was delivered|turned up|showed up)\b"
     rf"|\b{_GOT}(?: \S+){{0,20}}? (?:different|another|wrong) (?:colou?r|size|pattern|model"
     r"|design|style|version|shade|finish)\b"
+    # "I did not choose this colour", "came in grey, not sage green like I ordered"
+    r"|\b(?:did|do) not (?:choose|order|pick|select|want|ask for) (?:this|that|these|those|the)"
+    r" (?:colou?r|size|one|model|item|pattern|style|version|shade|design)\b"
+    rf"|\bnot (?:the )?(?:\w+ ){{0,2}}?\w+ (?:like|as) (?:i|we) {_ORDERED}\b"
 )
 # The parcel is late or missing (not "too late to cancel": that is about the cancellation).
 _LATE = (
@@ -627,6 +631,9 @@ _REFUND = (
     r"|window|period|deadline|date|limit))"
     r"|\b(?:send|take|ship|bring|give) (?:(?!(?:when|i|we|am|till|until|once|after|before) )\w+ )"
     r"{0,5}?back\b(?! to me)"
+    # the money itself put back: "just put the 189 back on my card", "put the 59 back"
+    r"|\b(?:put|pay|transfer) (?:the |my |that |this )?(?:\d+(?: [.,] \d\d)?|money|cash|amount"
+    r"|funds|payment) back\b"
     # "can the rug from 5102 go back too?"
     r"|\b(?:can|could|may) (?:it|they|this|that|(?:the|my) (?:\w+ ){0,4}?\w+) (?:go|be sent"
     r"|be taken)"
@@ -844,6 +851,11 @@ _A_HURT: Final = re.compile(
     r" (?:(?:my|his|her|their|our) )?(?:wrist|arm|leg|hand|ankle|foot|finger|toe|back|neck|knee"
     r"|heart|nose|ribs?|tooth|teeth)\b"
 )
+_A_BODY_HURT: Final = re.compile(
+    r"\b(?:my|his|her|their|our) (?:wrist|arm|leg|hand|ankle|foot|feet|finger|toe|back|neck|knee"
+    r"|nose|rib|tooth|teeth|head|heel)s? (?:is |are |was |were |got |get |feel |feels )?"
+    r"(?:all |really |so |completely |totally )?$"
+)
 _SOMETHING_OF_THE_ORDER: Final = re.compile(
     r" (?:driver|drivers|guy|man|person|van|company|people|team|notifications?|emails?|texts?"
     r"|messages?|updates?|calls?)\b"
@@ -921,6 +933,20 @@ def _of_another_order(line: str, start: int) -> bool:
     return bool(own) and bool(earlier) and not own & earlier
 
 
+def _no_damage_after_all(line: str, match: re.Match[str]) -> bool:
+    start, end = match.start(), match.end()
+    return bool(
+        # "the discount code didn't work": no item is damaged
+        _NO_ITEM_AT_FAULT.search(line[:start])
+        # "I have a broken wrist": a person hurt ("the chairs have a bent leg")
+        or (_A_HURT.match(line, end) and _A_PERSON_BEFORE.search(line, max(0, start - 30), start))
+        # "my toes are squashed": the customer hurts, nothing came damaged
+        or _A_BODY_HURT.search(line, 0, start)
+        # "it doesn't work in the room": it does not suit, nothing is broken
+        or _A_MATTER_OF_TASTE.match(line, end)
+    )
+
+
 def _needs(line: str) -> tuple[list[tuple[int, Intent]], bool, str]:
     """The needs in the order written (with where each starts in `line`), whether money back
     is asked for (not negated), and the line with the needs' words blanked out."""
@@ -951,16 +977,8 @@ def _needs(line: str) -> tuple[list[tuple[int, Intent]], bool, str]:
                 continue  # "refund the delivery charge": no item goes back
             if intent == "price_drop" and not _A_PRICE_TOLD.search(said):
                 continue  # "I've ordered from your shop three times now": no price, no drop
-            if intent == "damaged" and _NO_ITEM_AT_FAULT.search(line[: match.start()]):
-                continue  # "the discount code didn't work": no item is damaged
-            if (
-                intent == "damaged"
-                and _A_HURT.match(line, match.end())
-                and _A_PERSON_BEFORE.search(line, max(0, match.start() - 30), match.start())
-            ):
-                continue  # "I have a broken wrist": a person hurt ("the chairs have a bent leg")
-            if intent == "damaged" and _A_MATTER_OF_TASTE.match(line, match.end()):
-                continue  # "it doesn't work in the room": it does not suit, nothing is broken
+            if intent == "damaged" and _no_damage_after_all(line, match):
+                continue
             found.append((match.start(), intent))
             money |= intent == "refund" and re.search(_any(_MONEY_WORDS), match.group()) is not None
             if intent == "competitor_price_match":
@@ -1227,7 +1245,12 @@ def _causative_undone(ws: list[str], *, passive: bool) -> tuple[list[str], bool]
 
 _VAGUE_THINGS: Final = words(
     "problem problems issue issues way reason update news something anything everything thing same"
+    # a subject raised, nothing asked yet: "I want to make a complaint", "a question"
+    " complaint complaints query queries question questions enquiry enquiries inquiry concern"
+    " concerns matter"
 )
+# help asked for in a noun: "I need a hand with some paperwork", "some assistance with"
+_HELP_NOUNS: Final = words("hand help assistance support advice guidance")
 
 
 def _to_the_object(ws: list[str], verb: list[str], i: int) -> tuple[list[str], int]:
@@ -1267,6 +1290,8 @@ def _kind(ws: list[str], *, passive: bool, own_wish: bool) -> str | None:
         return None  # "I want to buy 40 lamps": the customer's own purchase
     if own_wish and verb[0] in _OWN_ACTS and ws[i : i + 1] and ws[i] in _PRONOUNS:
         return None  # "wanna use it this weekend": what the customer will do with it
+    if verb[0] in _HELP_NOUNS or (own_wish and _lemma(verb[0]) in _VAGUE_VERBS):
+        return None  # "I need a hand with some paperwork", "a dud purchase I'd like sorted"
     if verb[0] in _VAGUE_VERBS and not _UNDER_TERMS.search(" ".join(ws)):
         return None  # "can you help", "can you fix it"; but "fix it under the warranty" asks
     verb, i = _to_the_object(ws, verb, i)
@@ -1306,7 +1331,11 @@ def _kind(ws: list[str], *, passive: bool, own_wish: bool) -> str | None:
     prep = obj[:1] if obj and obj[0] in _PLACE_PREPOSITIONS else []
     room = _MAX_KIND_WORDS - len(verb)
     parts = [*verb, *(prep + obj[len(prep) :][-room:] if room > 0 else [])]
-    if all(w in _VAGUE_THINGS for w in parts) or parts[-2:] == ["on", "time"]:
+    if (
+        all(w in _VAGUE_THINGS for w in parts)
+        or parts[-2:] == ["on", "time"]
+        or (parts[:1] and parts[0] in _HELP_NOUNS)
+    ):
         return None  # "is there a problem?", "deliver it on time": nothing of its own is asked
     if not parts or not _understood(verb, obj) or all(_needs_word(w) for w in parts):
         return None  # an unknown word, or a need the classes above know without its details
@@ -1895,6 +1924,25 @@ class _NamedConcept:
     over_a_request: bool = False  # whether it names a request already read more truly
 
 
+# Another size, colour or model for the one that came, with no fault told: an exchange, which
+# the book does not cover ("can I swap them for a 40?", "change them for the brown model")
+_EXCHANGE: Final = re.compile(
+    r"\b(?:exchange|swap|change|switch|trade)(?: (?:it|them|this|that|these|those|(?:the|my)"
+    r" (?:\w+ ){0,2}?\w+))?(?: over| out)? (?:for|to|into|with)"
+    r" (?:a |an |the |one |another |some )?(?:\w+ ){0,3}?"
+    r"(?:size|sizes|colou?rs?|model|version|style|pair|shade|fit|length|one|ones|\d+)\b"
+    r"|\b(?:a|the|size) (?:\w+ )?\d+ instead of (?:the |a |my )?(?:size )?\d+\b"
+    r"|\b(?:bigger|smaller|larger|different) (?:size|one|pair|colou?r)\b[^.!?]{0,40}"
+    r"\b(?:swap|exchange|switch|change)\b"
+    r"|\b(?:swap|exchange|switch|change)\b[^.!?]{0,40}\b(?:bigger|smaller|larger|different)"
+    r" (?:size|one|pair|colou?r)\b"
+)
+
+
+def _exchange_kind(line: str, _text: str) -> str | None:
+    return "exchange" if _EXCHANGE.search(line) else None
+
+
 def _fits_kind(line: str, _text: str) -> str | None:
     # "will the soundbar work with my TV?", "which cartridges fit it?": a product question
     return "product_compatibility" if _FITS.search(line) else None
@@ -1995,6 +2043,7 @@ def _fee_kind(line: str, _text: str) -> str | None:
 # Tried in order; a later one replaces an earlier one where it may.
 _NAMED_CONCEPTS: Final = (
     _NamedConcept(_fits_kind, frozenset()),
+    _NamedConcept(_exchange_kind, frozenset({"refund", "order_status", "service_request"})),
     # "charged twice", "can the refund go to my bank account instead": how money moved or moves,
     # which the book's refunds and credits do not speak to
     _NamedConcept(

@@ -2217,3 +2217,70 @@ def test_a_signed_name_has_a_word_english_rarely_uses(text: str, name: str | Non
 
 def test_a_broken_leg_of_the_customer_is_no_fault_of_an_item() -> None:
     assert understand("I broke my leg so I can't carry it upstairs").intent is None
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "hey, got a small disaster of an order I'd like sorted",
+        "I need a hand with something about a purchase",
+        "i wanna make a complaint about the courier",
+        "I have a question about an order",
+        "could I get some help with a query",
+    ],
+)
+def test_a_subject_raised_with_nothing_asked_is_no_request(text: str) -> None:
+    understood = understand(text)
+    assert understood.request_kind is None
+    assert understood.service_kind is None
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "it's going back to you, just put the 74.50 back on my card",
+        "please pay the money back, I'm returning it",
+        "transfer the amount back please, it doesn't suit",
+    ],
+)
+def test_the_money_put_back_is_a_refund(text: str) -> None:
+    assert understand(text).intent == "refund"
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "the rug says navy on the label but inside the bag is a mustard one. I didn't pick this"
+        " colour",
+        "the mittens came in red, not the navy like I ordered",
+        "we did not order these sizes, they're all XL",
+    ],
+)
+def test_what_came_is_not_what_was_chosen(text: str) -> None:
+    assert understand(text).intent == "wrong_item"
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "can I exchange the jacket for a bigger size?",
+        "they pinch a bit, could I have a 41 instead of the 40?",
+        "Could u swap them over for the grey colour",
+        "my heels are so squashed in these, can you change them for a larger size",
+    ],
+)
+def test_another_size_or_colour_for_a_fault_free_item_is_an_exchange(text: str) -> None:
+    understood = understand(text)
+    assert understood.intent == "service_request"
+    assert understood.request_kind == "exchange"
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "the kettle is cracked, can you swap it for a new one",
+        "you sent the wrong size, please exchange it for the right one",
+    ],
+)
+def test_a_swap_for_a_fault_is_the_fault_s_own_remedy(text: str) -> None:
+    assert understand(text).intent in ("damaged", "wrong_item")
