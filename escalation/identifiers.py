@@ -51,7 +51,11 @@ _STATE = re.compile(r"[A-Z]{2}")
 # A street's name and house number before a postcode, and a town after it, as Europe writes them.
 # "Hauptstrasse 5, ", "Lindenstraße 14, 2. OG, ", "Długa 22/4, ": a street, its number, a floor
 _STREET_BEFORE = re.compile(
-    r"[A-Z][^\W\d_]+ \d+(?:/\d+)?[A-Za-z]?(?:,? [\w.]{1,4}(?: [\w.]{1,4})?)?,?\s+$"
+    # "Hauptstrasse 5, ", "Lindenstr. 8, ", or the number first: "14 rue des Lilas, "
+    r"(?:[A-Z][^\W\d_]+\.? \d+(?:/\d+)?[A-Za-z]?(?:,? [\w.]{1,4}(?: [\w.]{1,4})?)?"
+    # (with a word of its kind in lower case between: "2 Blue Mugs, 4410" is no address)
+    r"|\b\d+[A-Za-z]?,? (?:[A-Z][\w'.-]* ){0,2}[a-z][\w'.-]* (?:[A-Za-z][\w'.-]* ){0,2}"
+    r"[A-Z][\w'.-]*),?\s+$"
 )
 _TOWN_AFTER = re.compile(r"\s+[A-Z][^\W\d_]")
 _STREET_NAME_BEFORE = re.compile(r"[A-Z][a-z]+ $")

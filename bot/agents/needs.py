@@ -754,7 +754,7 @@ _NEED_PATTERNS: Final[tuple[tuple[Intent, str], ...]] = (
         r"|\b(?:an? |big |huge |little |small )+(?:rip|tear|hole|gash|stain|split|crack)\b"
         r"(?! ?off\b)"
         r"|\b(?:will not|won't|does not|doesn't) (?:hold|keep) (?:air|water|charge|its shape)\b"
-        r"|\b(?:split|burst|ripped|torn) open\b",
+        r"|\b(?:split|burst|ripped|torn) (?:completely |right |wide |all the way )?open\b",
     ),
     ("late_delivery", _LATE),
     ("cancel", _CANCEL),
@@ -2267,6 +2267,10 @@ _NUMBER_WORDS: Final = words(
 )
 
 
+# Words of an item's name that name nothing of it ("Pour-Over Scale": "over the years")
+_PARTICLES_OF_NAMES: Final = words("over off out up down after before around through without")
+
+
 def mentions_item(text: str, item: str) -> bool:
     """Whether the message names the item: any of its words, singular or plural, or one slip,
     the end of a compound ("sticks" of "drumsticks"), or its model code ("5A", "SM58")."""
@@ -2289,7 +2293,7 @@ def _mentions(said: list[str], item: str) -> list[int]:
     wanted = {
         _singular(w)
         for w in re.findall(r"[a-z]{3,}", item.lower())
-        if w not in _FUNCTION and w not in _NUMBER_WORDS
+        if w not in _FUNCTION and w not in _NUMBER_WORDS and w not in _PARTICLES_OF_NAMES
     }
     return [
         i

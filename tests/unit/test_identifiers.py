@@ -213,3 +213,19 @@ def test_a_sentence_after_a_phone_is_not_part_of_it() -> None:
 
 def test_the_order_number_on_the_paper() -> None:
     assert extract_identifiers("The order number on the paper is 7320.").order_numbers == ("7320",)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "new one is Birkenweg. 14, 60311 Frankfurt please",
+        "send it to 9 avenue des Tilleuls, 69003 Lyon",
+        "it should go to 31 strada Lunga, 10121 Torino",
+    ],
+)
+def test_postcodes_of_addresses_written_their_own_way_are_no_order_numbers(text: str) -> None:
+    assert extract_identifiers(text).order_numbers == ()
+
+
+def test_a_capitalised_item_list_before_a_number_still_leaves_the_number() -> None:
+    assert extract_identifiers("I got 2 Tea Towels, 5120 Thanks").order_numbers == ("5120",)

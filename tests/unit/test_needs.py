@@ -2284,3 +2284,13 @@ def test_another_size_or_colour_for_a_fault_free_item_is_an_exchange(text: str) 
 )
 def test_a_swap_for_a_fault_is_the_fault_s_own_remedy(text: str) -> None:
     assert understand(text).intent in ("damaged", "wrong_item")
+
+
+def test_a_word_of_grammar_in_an_item_s_name_names_nothing() -> None:
+    text = "come on, I've shopped with you over the years, make an exception"
+    assert not mentions_item(text, "Pour-Over Coffee Dripper")
+    assert mentions_item("the dripper is fine", "Pour-Over Coffee Dripper")
+
+
+def test_a_seam_split_wide_open_is_damage() -> None:
+    assert understand("the cushion's seam has split wide open").intent == "damaged"
