@@ -145,6 +145,38 @@ OWNS_A_SLIP: Final = re.compile(
     re.I,
 )
 _SLIP_OWNED: Final = frozenset(["mistake", "sorry", "oops", "whoops", "correction", "typo", "bad"])
+# What a number after "is" measures, when it is no order: "the total is 1200"
+_SOMETHING_COUNTED: Final = frozenset(
+    [
+        "price",
+        "total",
+        "cost",
+        "amount",
+        "bill",
+        "charge",
+        "fee",
+        "fees",
+        "postcode",
+        "zip",
+        "code",
+        "number",
+        "phone",
+        "mobile",
+        "balance",
+        "it",
+        "that",
+        "this",
+        "which",
+        "there",
+        "here",
+        "sum",
+        "weight",
+        "size",
+        "height",
+        "width",
+        "length",
+    ]
+)
 _ASKING_WHICH: Final = frozenset(["where", "what", "how", "when", "whats", "wheres", "hows"])
 _BEFORE_A_YEAR: Final = frozenset(["in"])
 _YEAR = re.compile(r"(?:19|20)\d\d")
@@ -263,7 +295,8 @@ def extract_identifiers(text: str, *, expecting: Iterable[IdentifierKind] = ()) 
     orders, order_spans = _order_numbers(without_emails)
     if not orders and "order_number" in set(expecting):
         orders.extend(_answered_order_number(without_emails))
-    referenced = _referenced_numbers(_mask(without_emails, order_spans))
+    told = re.search(r"\border\b", without_emails, re.I) is not None
+    referenced = _referenced_numbers(_mask(without_emails, order_spans), order_told=told)
     orders.extend(normalise_order_number(n) for n, _ in referenced)
     order_spans.extend(span for _, span in referenced)
     masked = _mask(without_emails, order_spans)
@@ -294,7 +327,7 @@ def _order_numbers(text: str) -> tuple[list[str], list[tuple[int, int]]]:
     return found, spans
 
 
-def _referenced_numbers(text: str) -> list[tuple[str, tuple[int, int]]]:
+def _referenced_numbers(text: str, *, order_told: bool) -> list[tuple[str, tuple[int, int]]]:
     """Numbers given as a reference ("4410: the jug is cracked", "stop 2051", "the kettle on
     1043"), not as an amount, a year or a measure ("paid 120", "since 2019", "300 points")."""
     masked = _mask(text, _phone_spans(text))
@@ -304,7 +337,7 @@ def _referenced_numbers(text: str) -> list[tuple[str, tuple[int, int]]]:
         # "has it shipped yet? it's 21003": a later sentence opening with the number
         later = re.search(r"[.?!]\s+(?:it'?s|it is)\s+#?$", masked[: m.start()], re.I) is not None
         opens = later or (_OPENS.match(masked, m.end()) is not None and len(before) <= 3)
-        if before and _not_a_reference(before, m.group(1), opens=opens):
+        if before and _not_a_reference(before, m.group(1), opens=opens, order_told=order_told):
             continue  # an amount, a year, a measure, a flat, or a ZIP code after its state
         if _part_of_an_address(text, m) or _PRICED.search(text, 0, m.start()):
             continue  # "Hauptstrasse 5, 10827 Berlin", "Springfield 62704", "the one for 140"
@@ -334,7 +367,7 @@ def _digits_of_a_phone(text: str, match: re.Match[str]) -> bool:
     )
 
 
-def _not_a_reference(before: list[str], number: str, *, opens: bool) -> bool:
+def _not_a_reference(before: list[str], number: str, *, opens: bool, order_told: bool) -> bool:
     word = before[-1].lower()
     if _STATE.fullmatch(before[-1]):
         return True
@@ -347,6 +380,14 @@ def _not_a_reference(before: list[str], number: str, *, opens: bool) -> bool:
     if word in ("s", "is") and before[-2:-1] == ["it"] and (opening or ordered):
         # "it's 7702 - the mat is cheaper now", "cancel my blender order, it's 71288"
         return False
+    if (
+        word in ("s", "is")
+        and order_told
+        and len(number) >= 4
+        and before[-2].lower().isalpha()
+        and before[-2].lower() not in _SOMETHING_COUNTED
+    ):
+        return False  # "order 7111, no wait, the uke is 7110" (but "the total is 7110")
     if word in _BEFORE_A_YEAR:
         return _YEAR.fullmatch(number) is not None  # "since 2019", but "the lamp in 7701"
     return word in _NOT_A_REFERENCE

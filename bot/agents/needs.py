@@ -380,7 +380,8 @@ _ELSEWHERE = (
     r"(?:a different|another|my new|a new|(?:my|our) (?!email|inbox|account)\w+(?: 's)?"
     r"(?: \w+){0,2} (?:[,;:.] )?(?:at )?\d|(?:my|our|her|his|their) (?:work|office|home|new|flat"
     r"|house|place|job|workplace|studio|shop|school|uni|university|college|hotel|cabin|moms|mums"
-    r"|parents)\b|\d"
+    r"|parents)\b|(?:my|our|her|his|their) (?:\w+ )?(?:warehouse|depot|branch|premises"
+    r"|headquarters|hq|site|office|store|unit)\b|\d"
     r"|(?:my|our|her|his|their|a) \w+ 's\b"
     r"|the (?:new|other) (?:place|house|flat|home|office|address)\b"
     # street, number, postcode: "kungsgatan 4 , 111 43"
@@ -418,7 +419,7 @@ _KIN = (
 # "I want it delivered to my sister": a wish for where it goes
 _WANTED_ELSEWHERE = (
     r"\b(?:want|need|like|have|get) (?:it|them|this|that|(?:the|my) (?:\w+ ){0,5}?\w+|order \w+)"
-    r" (?:delivered|sent"
+    r" (?:delivered|sent|redirected|rerouted|forwarded|diverted"
     rf"|shipped|posted) (?:to|at) (?:{_ELSEWHERE}|{_KIN})"
     rf"|\b(?:send|deliver|ship|post|redirect|forward)(?: it| them| this| that| order \w+| the \w+)?"
     rf" to {_KIN}"
@@ -534,8 +535,11 @@ _WRONG_ITEM = (
     r" (?!address|email|number|account|amount|price|date|time|person)\w+"
     r"|\b(?:inside|in it|in the (?:box|package|parcel)) (?:there )?(?:is|was|are|were) not\b"
     rf"|\bis not (?:the|a|an|my) \w+(?: \w+)? (?:i|we) (?:{_ORDERED}|order|buy)\b"
-    r"|\b(?:sent|gave|shipped|packed|mailed|posted|got|received|came|arrived)(?: \w+){0,6}"
-    rf" instead\b|\b{_ORDERED} (?:\S+ ){{1,6}}?(?:but |and |yet |, )(?:i |we )?(?:{_GOT}"
+    r"|\b(?:sent|gave|shipped|packed|mailed|posted|got|received|came|arrived|showed up|turned up"
+    r"|shown up|landed)(?: \w+){0,6}"
+    # (a day instead of another is no item: "it came late instead of monday")
+    r" instead\b(?! of (?:on )?(?:the )?(?:\w+day|\d|time|date|week|weekend)\b)"
+    rf"|\b{_ORDERED} (?:\S+ ){{1,6}}?(?:but |and |yet |, )(?:i |we )?(?:{_GOT}"
     r"|you sent|they sent|it came|it is|this is|what came|(?:a|an|the) \w+ came"
     r"|what (?:is|was|'s) (?:in|inside) (?:the |my )?(?:box|package|parcel))\b"
     r"(?! (?:late|yet|on time|today|yesterday|this morning|at last|eventually|finally|early|fine"
@@ -1018,7 +1022,8 @@ _ASKING: Final = (
     r"(?:are|would) you (?:be )?able to |(?:can|could|would|will) you (?:guys )?|(?:can|could|may)"
     r" (?:i|we) |(?:is|would) (?:it |there )?(?:be )?"
     r"(?:possible|any way|a way|an option|any chance)"
-    r" (?:for (?:you|me) )?(?:to )?|is there (?:any |a |an |some )?"
+    r" (?:for (?:you|me) |(?:that )?you (?!(?:could|can|would|will|might|guys)\b))?(?:to )?"
+    r"|is there (?:any |a |an |some )?"
     r"|do you (?:guys |lot |folks |people |all )?|does (?:your"
     r"|the) \w+ (?!come with)|(?:any|what are the) chances? (?:of )?(?:that )?(?:you )?"
     r"(?:could |can |would )?"
@@ -1296,6 +1301,8 @@ def _kind(ws: list[str], *, passive: bool, own_wish: bool) -> str | None:
         return None  # "can you help", "can you fix it"; but "fix it under the warranty" asks
     verb, i = _to_the_object(ws, verb, i)
     obj, j, det = _content(ws, i)
+    if j < len(ws) and ws[j] in ("one", "ones"):
+        j += 1  # "send the new one by express courier": "one" stands for the thing
     if not obj and j < len(ws) and ws[j].startswith("~"):
         return None  # "add the late credit": its object is a need already read
     # The purchase itself ("the order", "my bookshelf") is what a request acts on, not its name;
@@ -1311,16 +1318,10 @@ def _kind(ws: list[str], *, passive: bool, own_wish: bool) -> str | None:
     if not obj:
         j = _past_the_purchase(ws, j)
     if not obj and j < len(ws) and ws[j] in _PLACE_PREPOSITIONS:
-        place, _, place_det = _content(ws, j + 1)
-        if place_det in ("a", "an") and place[:1] and place[0] in _WEEKDAYS:
-            place_det = ""  # "on a saturday" is a day, not a thing
-        bought = any(w in _PURCHASE for w in place)
-        if place and not bought and (not place_det or ws[j] in _MEANS_PREPOSITIONS):
-            # "ship to canada", "pay in installments", "pay with a gift card", "repair it
-            # under the warranty"
-            obj = [ws[j], *place]
-        elif place and ws[j] == "in" and not any(w in _PURCHASE for w in place):
-            obj = place  # a phrasal verb: "throw in a spare jug"
+        placed = _object_of_a_place(ws, j)
+        if placed is None:
+            return None
+        obj = placed
     if verb[0] in _LIGHT_VERBS and not (verb[0] in _BUYING and det in _DEFINITE):
         verb = verb[1:]  # "do you offer assembly" -> assembly; "can you do something" -> None
         if not verb and obj[:1] and obj[0] in _PLACE_PREPOSITIONS:
@@ -1344,6 +1345,22 @@ def _kind(ws: list[str], *, passive: bool, own_wish: bool) -> str | None:
     ):
         return None  # "put it on my account": what "it" is, the words do not say
     return "_".join(parts)
+
+
+def _object_of_a_place(ws: list[str], j: int) -> list[str] | None:
+    """What a request names after a preposition ("ship to canada", "pay in installments", "pay
+    with a gift card", "repair it under the warranty", "throw in a spare jug"); None when it
+    names only how anything goes ("ship the new one with a courier")."""
+    place, _, place_det = _content(ws, j + 1)
+    if place_det in ("a", "an") and place[:1] and place[0] in _WEEKDAYS:
+        place_det = ""  # "on a saturday" is a day, not a thing
+    if place_det in ("a", "an", "the") and place in (["courier"], ["post"], ["mail"]):
+        return None
+    if not place or any(w in _PURCHASE for w in place):
+        return []
+    if not place_det or ws[j] in _MEANS_PREPOSITIONS:
+        return [ws[j], *place]
+    return place if ws[j] == "in" else []  # a phrasal verb: "throw in a spare jug"
 
 
 def _understood(verb: list[str], obj: list[str]) -> bool:
@@ -1498,10 +1515,11 @@ def _code_trouble(line: str) -> str | None:
 
 # Paperwork asked for by or for someone: "my accountant needs a proper VAT invoice"
 _PAPERWORK: Final = re.compile(
-    r"\b(?:need|needs|want|wants|require|requires|asking for|(?:send|email|issue|provide|give)"
+    r"\b(?:need|needs|want|wants|like|require|requires|asking for|(?:send|email|issue|provide|give)"
     r"(?: me| us| him| her)?)(?: (?:for|of) (?:the |my )?\w+(?: \w+){0,2})?"
-    r" (?:a |an |the )?(?:proper |new |corrected |correct |separate |full |business )?"
-    r"(?P<kind>(?:[a-z]+ )?(?:invoice|receipt|rechnung|factura|fattura|facture|faktura|fatura))\b"
+    r" (?:a |an |the |both |our |my |two |all |the two )?(?:proper |new |corrected |correct "
+    r"|separate |full |business )?"
+    r"(?P<kind>(?:[a-z]+ )?(?:invoice|receipt|rechnung|factura|fattura|facture|faktura|fatura)s?)\b"
 )
 
 

@@ -229,3 +229,9 @@ def test_postcodes_of_addresses_written_their_own_way_are_no_order_numbers(text:
 
 def test_a_capitalised_item_list_before_a_number_still_leaves_the_number() -> None:
     assert extract_identifiers("I got 2 Tea Towels, 5120 Thanks").order_numbers == ("5120",)
+
+
+def test_a_number_the_item_is_after_an_order_was_told_is_an_order_number() -> None:
+    text = "order 5120, no sorry, that's the towels. The blender is 5121"
+    assert "5121" in extract_identifiers(text).order_numbers
+    assert extract_identifiers("order 5120: the total is 1500").order_numbers == ("5120",)

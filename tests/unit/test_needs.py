@@ -2294,3 +2294,36 @@ def test_a_word_of_grammar_in_an_item_s_name_names_nothing() -> None:
 
 def test_a_seam_split_wide_open_is_damage() -> None:
     assert understand("the cushion's seam has split wide open").intent == "damaged"
+
+
+@pytest.mark.parametrize(
+    ("text", "kind"),
+    [
+        ("Lovely, thanks! Could you send the new one by overnight courier?", "courier"),
+        ("thank you. is it possible you mail me a few colour swatches first?", "swatches"),
+        ("Cheers. We'd like both receipts reissued to the company please", "receipts"),
+    ],
+)
+def test_a_request_after_thanks_is_read_not_taken_for_a_goodbye(text: str, kind: str) -> None:
+    understood = understand(text)
+    assert understood.intent == "service_request"
+    assert kind in str(understood.service_kind)
+    assert understood.reaction is None
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "we need order 6120 redirected to our Bristol depot rather than the shop",
+        "I'd like it forwarded to our new premises",
+    ],
+)
+def test_sent_somewhere_of_theirs_is_an_address_change(text: str) -> None:
+    assert understand(text).intent == "address_change"
+
+
+def test_something_else_turning_up_instead_is_a_wrong_item() -> None:
+    assert understand("I ordered the oak one and a pine one turned up instead").intent == (
+        "wrong_item"
+    )
+    assert understand("it turned up late instead of friday").intent == "late_delivery"
