@@ -581,7 +581,9 @@ _WRONG_ITEM = (
 )
 # The parcel is late or missing (not "too late to cancel": that is about the cancellation).
 _LATE = (
-    rf"\b(?<!too )late\b(?! to\b)|{_any(_LATE_WORDS)}|\bnot (?:yet )?(?:been )?"
+    # (a lateness foretold is no late parcel: "it will be late for sure")
+    r"\b(?<!too )(?<!will be )(?<!going to be )(?<!might be )(?<!gonna be )late\b(?! to\b)"
+    rf"|{_any(_LATE_WORDS)}|\bnot (?:yet )?(?:been )?"
     rf"{_any(_ARRIVE_WORDS)}(?! (?:back|up|out|off|loose|apart|through)\b)"
     r"|\b(?:should|supposed to|suppose to|meant to|was due to|were due to)"
     rf" (?:have )?(?:be |been )?{_any(_ARRIVE_WORDS)}(?! (?:to|at) )"
@@ -711,7 +713,7 @@ _ORDER_THINGS: Final = r"\b(?:order|orders|parcel|parcels|package|packages|deliv
 _FEW_WORDS_STATUS: Final = re.compile(
     # never the shop's own ways: "where do you ship from?"
     rf"{_WH}(?! (?:do|does|did) (?:you|your|u)\b)(?: \S+){{0,5}}? ARRIVING\b"
-    rf"|\bARRIVING\b(?: \S+){{0,1}} (?:{_WAITING}|\?)"
+    rf"|\bARRIVING\b(?: \S+){{0,2}} (?:{_WAITING}|\?)"
     rf"|{_WAITING} (?:\S+ )?ARRIVING\b|{_ORDER_THINGS}(?: \S+){{0,2}} {_WH}"
     rf"|{_WH} (?:is|are|s|r) (?:my|the|our|it|they|order)\b"
     rf"|{_ORDER_THINGS}(?: \S+){{0,2}} not (?:\S+ )?yet\b"
@@ -793,8 +795,20 @@ _DUPLICATE_CHARGE: Final = re.compile(
 _ANOTHER_WAY_TO_PAY: Final = re.compile(
     r"\b(?:refund|money|payment|amount|it)\b(?: [\w']+){0,4}? (?:to|into|onto|via|by|through)"
     r" (?:my |a |an |another |a different |the )?(?:new |other |different |own )?(?:bank account"
-    r"|bank transfer|transfer|iban|paypal|card|account)\b(?: [\w']+){0,5}? (?:instead|rather)\b"
+    r"|bank transfer|transfer|iban|paypal|card|account)\b(?: \S+){0,5}? (?:instead|rather)\b"
     r"|\b(?:to|into|onto) (?:a |another |a different |my new |a new )(?:card|bank account)\b"
+)
+
+
+# Paying otherwise than the shop's checkout: "can I pay a different way", "split it into 3
+# monthly payments", "pay in instalments"
+_PAYMENT_ARRANGEMENT: Final = re.compile(
+    r"\bpay (?:for (?:it|them|this|that) )?(?:in |by |with |a |another )?(?:a )?"
+    r"(?:different|another|other) (?:way|method|card)\b"
+    r"|\b(?:split|spread|break) (?:it|the (?:payment|cost|price|bill)|them|that)"
+    r" (?:up )?(?:into|over|across)\b"
+    r"|\b(?:monthly|weekly) (?:payments|instalments|installments)\b|\binstal+ments?\b"
+    r"|\bpay (?:it )?(?:later|in parts|in part|bit by bit)\b"
 )
 
 
@@ -937,11 +951,16 @@ def _of_another_order(line: str, start: int) -> bool:
     return bool(own) and bool(earlier) and not own & earlier
 
 
+_A_HITCH: Final = re.compile(r"\b(?:one|a|the|only|small|slight|little) $")
+
+
 def _no_damage_after_all(line: str, match: re.Match[str]) -> bool:
     start, end = match.start(), match.end()
     return bool(
         # "the discount code didn't work": no item is damaged
         _NO_ITEM_AT_FAULT.search(line[:start])
+        # "one snag: the card was closed": a snag is a hitch here, nothing torn
+        or (match.group() in ("snag", "snags") and _A_HITCH.search(line, max(0, start - 8), start))
         # "I have a broken wrist": a person hurt ("the chairs have a bent leg")
         or (_A_HURT.match(line, end) and _A_PERSON_BEFORE.search(line, max(0, start - 30), start))
         # "my toes are squashed": the customer hurts, nothing came damaged
@@ -1023,7 +1042,7 @@ _ASKING: Final = (
     r" (?:i|we) |(?:is|would) (?:it |there )?(?:be )?"
     r"(?:possible|any way|a way|an option|any chance)"
     r" (?:for (?:you|me) |(?:that )?you (?!(?:could|can|would|will|might|guys)\b))?(?:to )?"
-    r"|is there (?:any |a |an |some )?"
+    r"|is there (?:any |a |an |some )?|is possible (?:for you )?to "
     r"|do you (?:guys |lot |folks |people |all )?|does (?:your"
     r"|the) \w+ (?!come with)|(?:any|what are the) chances? (?:of )?(?:that )?(?:you )?"
     r"(?:could |can |would )?"
@@ -1869,7 +1888,8 @@ _RULES_ASKED: Final = re.compile(
     r"(?: \w+){0,3}? (?:if|when)\b"
     r"|\b(?:if|when|once) (?!(?:not|so|possible|you can|you could)\b)[^.!?]{3,80}?"
     r"(?:,|then)? (?:what happens|do you|does it|do i|would i|will i|am i|is it|are you"
-    r"|would you|do we|will we|can i|i can|could i|i could|may i|i may|i am|i will)\b[^.!]*\?"
+    r"|would you|do we|will we|can i|i can|could i|i could|may i|i may|i am|i will)\b"
+    r"(?:[^.!]| \.(?= \d))*\?"
     r"|\bhow (?:long|soon|many days) (?:after|before|from) \w+ (?:can|could|may|do|should)"
     r" (?:i|we|you)\b"
     r"|\b(?:am i|are we|i am|we are|is one) (?:\w+ )?(?:allowed|entitled|eligible|able)\b[^.!]*\?"
@@ -1955,6 +1975,29 @@ _EXCHANGE: Final = re.compile(
     r"|\b(?:swap|exchange|switch|change)\b[^.!?]{0,40}\b(?:bigger|smaller|larger|different)"
     r" (?:size|one|pair|colou?r)\b"
 )
+
+
+# How the parcels are made up, asked for: "send the bookcase now and the boxes later,
+# separately", "pop them in the same parcel", "combine my two orders"
+_SHIPMENT_ARRANGEMENT: Final = re.compile(
+    # (how they came is no request: "they came separately", "arrived in the same box")
+    r"(?<!came )(?<!arrived )(?<!came in )(?<!arrived in )(?<!were sent )(?<!was sent )"
+    r"(?<!shipped )(?<!delivered )\b(?:separately"
+    r"|separate (?:deliveries|parcels|shipments|packages)|in two (?:deliveries"
+    r"|parcels|shipments|packages)|(?:the same|one) (?:parcel|box|package|shipment|delivery)"
+    r"|combine (?:the |my |both |them|these )?(?:orders|parcels|deliveries|shipments)?"
+    r"|(?:ship|send|deliver) (?:them|both|everything|it all) together)\b"
+)
+_ARRANGING_ASKED: Final = re.compile(r"\?|\b(?:can|could|would|will|please|pls|possible)\b")
+
+
+def _payment_arrangement_kind(line: str, _text: str) -> str | None:
+    return "payment_arrangement" if _PAYMENT_ARRANGEMENT.search(line) else None
+
+
+def _shipment_kind(line: str, _text: str) -> str | None:
+    asked = _SHIPMENT_ARRANGEMENT.search(line) and _ARRANGING_ASKED.search(line)
+    return "shipment_arrangement" if asked else None
 
 
 def _exchange_kind(line: str, _text: str) -> str | None:
@@ -2062,6 +2105,10 @@ def _fee_kind(line: str, _text: str) -> str | None:
 _NAMED_CONCEPTS: Final = (
     _NamedConcept(_fits_kind, frozenset()),
     _NamedConcept(_exchange_kind, frozenset({"refund", "order_status", "service_request"})),
+    _NamedConcept(
+        _shipment_kind, frozenset({"order_status", "service_request"}), over_a_request=True
+    ),
+    _NamedConcept(_payment_arrangement_kind, frozenset({"refund", "order_status"})),
     # "charged twice", "can the refund go to my bank account instead": how money moved or moves,
     # which the book's refunds and credits do not speak to
     _NamedConcept(

@@ -645,12 +645,9 @@ class _Turn:
             if nearest is not None:
                 return nearest
         if typed and self.need.texts[0] != self.text and not extract_identifiers(self.text):
-            # "and the other one? the kettle": an item named now wins over a number typed before
-            named_now = [
-                o for o in self._customer_orders() if mentions_item(self.text, str(o["item"]))
-            ]
-            if len(named_now) == 1 and str(named_now[0]["number"]) not in typed:
-                return str(named_now[0]["number"])
+            named_now = self._named_now()
+            if named_now is not None and named_now not in typed:
+                return named_now
         if typed:
             return typed[-1]
         orders = self._customer_orders()
@@ -692,6 +689,15 @@ class _Turn:
             raise _Stop(self._ask_order_number("Which order is this about?"))
         listed = _or_list([f"{o['number']} ({_item(o)})" for o in candidates])
         raise _Stop(self._ask_order_number(f"Which order is this about: {listed}?"))
+
+    def _named_now(self) -> str | None:
+        """ "and the other one? the kettle": an item named now wins over a number typed before
+        (of several items named, the one named most fully)."""
+        named = [o for o in self._customer_orders() if mentions_item(self.text, str(o["item"]))]
+        if len(named) > 1:
+            meant = item_meant(self.text, [str(o["item"]) for o in named])
+            named = [named[meant]] if meant is not None else named
+        return str(named[0]["number"]) if len(named) == 1 else None
 
     def _order_in_focus(self, orders: list[Order]) -> str | None:
         """The order our last reply was about ("cancel it then", "when is it arriving?"), or
@@ -1135,7 +1141,11 @@ _AND_THE_ITEM: Final = re.compile(
 )
 # "could you do the same for my chalk bag order?"
 _SAME_FOR_ANOTHER: Final = re.compile(
-    r"\b(?:the )?same (?:for|with|goes for|to) (?:my|the|order|that|this)\b", re.I
+    r"\b(?:the )?same (?:deal |thing |again |treatment )?(?:for|with|goes for|to)"
+    r" (?:my|the|order|that|this|\d)"
+    # "and the bottle too while we're at it"
+    r"|^\W*(?:and|also|plus|oh and|ok and) (?:the|my|our) [\w' -]{2,40}? (?:too|as well)\b",
+    re.I,
 )
 _THE_OTHER: Final = re.compile(r"\bthe other (?:one|order|parcel|item|thing)\b", re.I)
 _THE_OTHER_ONE: Final = re.compile(

@@ -2327,3 +2327,55 @@ def test_something_else_turning_up_instead_is_a_wrong_item() -> None:
         "wrong_item"
     )
     assert understand("it turned up late instead of friday").intent == "late_delivery"
+
+
+@pytest.mark.parametrize(
+    ("text", "kind"),
+    [
+        (
+            "ta! oh, can I pay for it another way? maybe 4 monthly instalments",
+            "payment_arrangement",
+        ),
+        ("could the refund go to my PayPal (me@example.org) instead please", "by_another_payment"),
+        ("Is possible to send the sofa now and the cushions later, separately?", "shipment"),
+        ("can you put both orders in one parcel and charge postage once?", "shipment"),
+    ],
+)
+def test_payments_and_parcels_made_up_otherwise_are_named_requests(text: str, kind: str) -> None:
+    understood = understand(text)
+    assert understood.intent == "service_request"
+    assert kind in str(understood.service_kind)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "the bowls and the lids came separately, where are the lids?",
+        "they arrived in the same box and the jar broke, please replace it",
+    ],
+)
+def test_how_the_parcels_came_is_no_request(text: str) -> None:
+    assert understand(text).service_kind is None
+
+
+def test_a_snag_told_as_a_hitch_is_no_damage() -> None:
+    assert understand("One snag: my card was closed, can the refund go elsewhere?").intent != (
+        "damaged"
+    )
+    assert understand("the jumper arrived with snags all over").intent == "damaged"
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "ok. and 5120, the towels, have those at least left the depot yet?",
+        "has the kettle even left yet?",
+    ],
+)
+def test_left_yet_asks_where_it_is(text: str) -> None:
+    assert understand(text).intent == "order_status"
+
+
+def test_a_rules_question_with_a_sum_in_it_is_still_a_question() -> None:
+    text = "When it turns up on friday, can I return it and get my 24.99 back?"
+    assert understand(text).about_the_rules

@@ -1715,3 +1715,12 @@ def test_a_conditional_request_is_carried_out_not_explained(text: str) -> None:
     turn = chat_once(text)
     assert turn.decision.action == "resolve"
     assert_effect(turn, "cancel_order", order="2051")
+
+
+def test_the_same_need_for_another_order_named_by_its_item() -> None:
+    chat = Chat()
+    first = chat.say("the kettle is cheaper on your site now, order 1043, j.smith@example.com")
+    assert_effect(first, "adjust_price", order="1043")
+    again = chat.say("and the desk lamp too while you're at it")
+    assert again.decision.action == "decline"  # the lamp's price has not dropped
+    assert "1042" in again.decision.reply
