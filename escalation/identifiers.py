@@ -306,6 +306,7 @@ def extract_identifiers(text: str, *, expecting: Iterable[IdentifierKind] = ()) 
         if MIN_PHONE_DIGITS <= len(digits := normalise_phone(m.group(0))) <= MAX_PHONE_DIGITS
         and not _looks_like_date(m.group(0))
         and not _a_postcode(without_emails, m)
+        and not _a_dashed_postcode(without_emails, m)
     ]
     return Identifiers(
         emails=_union((), emails), phones=_union((), phones), order_numbers=_union((), orders)
@@ -457,3 +458,24 @@ def _mask(text: str, spans: list[tuple[int, int]]) -> str:
 
 def _looks_like_date(value: str) -> bool:
     return re.fullmatch(r"\s*\d{1,4}[-./]\d{1,2}[-./]\d{1,4}\s*", value) is not None
+
+
+# "4050-262 Porto", "01310-100 Sao Paulo": a postcode of four or five digits, a dash, three,
+# before its town
+_DASHED_POSTCODE = re.compile(r"\d{4,5}-\d{3}(?=\s+[A-Z][^\W\d_])")
+
+
+def _a_dashed_postcode(text: str, match: re.Match[str]) -> bool:
+    start = match.start() + len(match.group(0)) - len(match.group(0).lstrip())
+    found = _DASHED_POSTCODE.match(text, start)
+    told_as_a_phone = _A_PHONE_TOLD.search(text, max(0, start - 30), start) is not None
+    return (
+        found is not None
+        and found.end() >= len(match.group(0).rstrip()) + match.start()
+        and not told_as_a_phone
+    )
+
+
+_A_PHONE_TOLD = re.compile(
+    r"\b(?:phone|number|mobile|cell|tel|call|ring|whatsapp|text)\b[^.!?\d]{0,15}$", re.I
+)

@@ -150,6 +150,9 @@ _MONEY_WORDS = (
 _RETURN_WORDS = "return returns returned returning"
 _CREDIT_WORDS = "credit compensation compensate compensated voucher goodwill"
 _CREDIT_ASKED = (
+    # (never one thanked for or received: "thank you for the credit", "got the credit")
+    r"(?<!thanks for the )(?<!thank you for the )(?<!thanks for )(?<!thank you for )"
+    r"(?<!got the )(?<!received the )(?<!for the )"
     rf"(?<!store )(?<!shop )(?<!account )(?<!site )(?<!gift ){_any(_CREDIT_WORDS)}(?! card)"
     r"|\b(?:something|anything|what \w+ \w+ give me) for"
     r" (?:the|my|all the|this) (?:wait|waiting|delay|trouble|inconvenience|hassle)\b"
@@ -186,6 +189,7 @@ _DROP_WORDS = (
 _OWN_SITE_WORDS = (
     "your_site your_website your_web_site your_store your_shop your_page your_app your_own_site"
     " your_own_website your_own_store your_own_shop your_own_page your_own_app on_sale on_offer"
+    " your_homepage your_home_page your_own_homepage your_own_home_page your_front_page"
 )
 _SELLER_WORDS = "shop store site website retailer seller vendor company place supplier outlet"
 # A placeholder the reader writes for a capitalised name read as a seller (see _reading).
@@ -306,6 +310,8 @@ def _reading(text: str) -> _Reading:
                 j = i + 1
                 while j < len(found) and _capitalised(plain, found[j]):
                     j += 1
+                if j < len(found) - 1 and found[j].word in ("online", "now", "currently"):
+                    j += 1  # "KitchenCorner online sells the same cooker for 109"
                 after = found[j].word if j < len(found) else ""
                 named = (
                     plain[token.start].isupper()
@@ -402,13 +408,14 @@ _ADDRESS_ASKED = (
     # "address change pls", "change of address for 5512"
     rf"|{_NOT_POSTAL}{_any(_ADDRESS_WORDS)} (?:change|update|correction)\b"
     rf"|\bchange of {_any(_ADDRESS_WORDS)}"
-    rf"|{_any(_SEND_WORDS + _GOING)}(?: (?:it|them"
+    rf"|{_any(_SEND_WORDS + _GOING)}(?: (?:it|them|(?:that|this|the other) one"
     rf"|this|that|(?:my|the|this) (?:\w+ )?\w+|(?:order (?:number )?)?{_DIGITS}))?"
+    r"(?: ; [^;]{1,60}? ;)?"
     rf"(?: ; (?:order (?:number )?)?{_DIGITS} ;| (?:from|in|on) (?:order )?{_DIGITS})? (?:to|at)"
     rf" {_ELSEWHERE}"
 )
 # Moving house told: an address change, unless the message asks for something else.
-_MOVED = r"\b(?:i|we) (?:have |had |just |recently |only )*moved\b|\bmoved house\b"
+_MOVED = r"\b(?:i|we) (?:have |had |just |recently |only )*moved\b|\b(?:moved|moving) house\b"
 # Someone of the customer's as where it should go: "send it to my sister" (never a report of
 # where it went: "the parcel went to my neighbour")
 _KIN = (
@@ -438,8 +445,8 @@ _COMING_TO_AN_ADDRESS = (
 )
 # "can you change where the cables are going": where it goes, asked to change
 _WHERE_IT_GOES = (
-    rf"{_any(_CHANGE_WORDS)} where (?:\w+ ){{0,4}}?(?:is|are|was|were|gets|get|will)"
-    r" (?:be )?(?:going|sent|delivered|shipped|headed|heading|go)\b"
+    rf"{_any(_CHANGE_WORDS)} where (?:\w+ ){{0,4}}?(?:(?:is|are|was|were|gets|get|will)"
+    r" (?:be )?(?:going|sent|delivered|shipped|headed|heading|go)|goes|go)\b"
 )
 _ADDRESS_CHANGE = (
     rf"{_ADDRESS_ASKED}|{_MOVED}|{_COMING_TO_AN_ADDRESS}|{_WANTED_ELSEWHERE}|{_WHERE_IT_GOES}"
@@ -574,6 +581,9 @@ _WRONG_ITEM = (
     r"|finish)s?(?: \w+)? (?:came|arrived|was sent|was delivered|turned up|showed up)\b"
     rf"|\b{_GOT}(?: \S+){{0,20}}? (?:different|another|wrong) (?:colou?r|size|pattern|model"
     r"|design|style|version|shade|finish)\b"
+    # "could the pen I actually ordered be sent?": what came was something else
+    r"|\b(?:the|my) (?:\w+ ){1,3}?(?:i|we) (?:actually|originally|really) (?:ordered|paid for"
+    r"|bought|chose)\b"
     # "I did not choose this colour", "came in grey, not sage green like I ordered"
     r"|\b(?:did|do) not (?:choose|order|pick|select|want|ask for) (?:this|that|these|those|the)"
     r" (?:colou?r|size|one|model|item|pattern|style|version|shade|design)\b"
@@ -686,9 +696,10 @@ _STATUS = (
     r"|\b(?:anything|something) (?:has )?happen(?:ed|ing)? (?:with|to) (?:my|the|our|order|it)\b"
     r"|\b(?:any|no) sign of (?:my|the|our|it|order)\b|^ ?(?:is it |it is )?still processing\b"
     r"|\bchase (?:up )?(?:my|the|our|this|that|it|order)\b"
-    r"|\bwhat (?:day|date|time) (?:is |will |does )?(?:it|its|they|my \w+|the \w+|order \w+)"
-    r"(?: is| are)?"
-    r" (?:coming|arriving|arrive|come|due|get here|be delivered|be here)\b"
+    r"|\b(?:what|which) (?:day|date|time) (?:is |will |does |was )?(?:it|its|they|my \w+"
+    r"|the \w+|order \w+)(?: is| are| was| were)?"
+    r" (?:coming|arriving|arrive|come|due|get here|be delivered|be here|promised|expected"
+    r"|scheduled)\b"
     rf"|\b(?:is|are) (?:it|they|my \w+|the \w+) going to {_any(_ARRIVE_WORDS)}"
     r"|\bdid (?:you|you guys|you lot|anyone|they) (?:\w+ )?(?:send|ship|dispatch|post|mail)"
     r" (?:it|them|my|the|order|out)\b"
@@ -918,10 +929,11 @@ _NEVER_GOT: Final = re.compile(
 
 
 def _negated(line: str, start: int) -> bool:
-    """Whether a negator stands in the three words before `start`, within its clause."""
+    """Whether a negator stands in the four words before `start`, within its clause ("I am not
+    asking for a refund")."""
     before: list[str] = []
     for word in reversed(line[max(0, start - 200) : start].split()):
-        if word in _CLAUSE_END or len(before) == 3:
+        if word in _CLAUSE_END or len(before) == 4:
             break
         before.append(word)
     return any(w in _NEGATORS for w in before) or bool(_TURNED_DOWN.search(line, 0, start))
@@ -961,6 +973,11 @@ def _no_damage_after_all(line: str, match: re.Match[str]) -> bool:
         _NO_ITEM_AT_FAULT.search(line[:start])
         # "one snag: the card was closed": a snag is a hitch here, nothing torn
         or (match.group() in ("snag", "snags") and _A_HITCH.search(line, max(0, start - 8), start))
+        # "that is the real damage here": a harm of the customer's, said of a loss
+        or (
+            match.group() == "damage"
+            and re.search(r"\b(?:real|only|actual|true|bigger) $", line[max(0, start - 8) : start])
+        )
         # "I have a broken wrist": a person hurt ("the chairs have a bent leg")
         or (_A_HURT.match(line, end) and _A_PERSON_BEFORE.search(line, max(0, start - 30), start))
         # "my toes are squashed": the customer hurts, nothing came damaged
@@ -1019,7 +1036,11 @@ def _needs(line: str) -> tuple[list[tuple[int, Intent]], bool, str]:
     # shop's price is the reason, and no match is asked for.
     price_as_reason = (
         "cancel" in intents or ("refund" in intents and returning)
-    ) and not re.search(r"\b(?:match|beat)\w*\b", said)
+    ) and not re.search(
+        r"\b(?:match|beat)\w*\b|\b(?:lower|reduce|drop|adjust|bring)\b[^.?!]{0,30}?"
+        r"\b(?:their|its|that|the same|his|her) price\b",
+        said,
+    )
     if intents & {"damaged", "wrong_item", "price_drop"} or (
         "competitor_price_match" in intents and not price_as_reason
     ):
@@ -1460,6 +1481,13 @@ def service_request_kind(line: str) -> str | None:
     return found[0] if found else None
 
 
+# "can I have the throw I actually paid for": the customer's own thing, no service asked
+_THEIR_OWN_THING: Final = re.compile(
+    r"^(?:\w+ ){0,2}(?:the|my|our) (?:\w+ ){1,4}?(?:i|we) (?:actually |originally |really )?"
+    r"(?:paid for|ordered|bought|chose)\b"
+)
+
+
 def _framed_request(line: str, *, beside_a_need: bool = False) -> tuple[str, int] | None:
     """The first framed request the reader understands (beside a need, the first that is no
     detail of it): its kind and where its frame starts."""
@@ -1485,6 +1513,8 @@ def _framed_request(line: str, *, beside_a_need: bool = False) -> tuple[str, int
             continue  # "trying to figure out if I need to take friday off": no wish of ours
         if beside_a_need and frame.group("self") and rest[:1] and rest[0] in ("a", "an"):
             continue  # "it came in a small, I need a medium": the thing the need puts right
+        if _THEIR_OWN_THING.search(" ".join(rest)):
+            continue
         passive = bool(frame.group("passive") or frame.group("after"))
         kind = _kind(rest, passive=passive, own_wish=bool(frame.group("self")))
         if kind is None and rest[:1] and rest[0] in _PLACING_VERBS and rest[1:2] in _THEM:
@@ -1788,6 +1818,24 @@ _PICKS_A_CUSTOMER: Final = re.compile(
 )
 
 
+def _with_the_request(
+    found: list[tuple[int, Intent]], *, line: str, rest: str, text: str
+) -> tuple[list[tuple[int, Intent]], tuple[str, int] | None, bool]:
+    """The needs, the request framed or commanded beside them (if any), and whether it was a
+    bare command."""
+    framed = _framed_request(rest, beside_a_need=bool(found))
+    rules_asked = _RULES_ASKED.search(line)
+    if framed is not None and rules_asked and rules_asked.start() <= framed[1] <= rules_asked.end():
+        framed = None  # "do I get the whole 68 back?", "is there any fee?": the rules asked about
+    others = any(i != "address_change" for _, i in found)
+    if (framed is not None or others) and _only_moving_told(found, line, text):
+        found = [(p, i) for p, i in found if i != "address_change"]  # the move is backstory
+    if framed is not None and _only_backstory(found, line):
+        found = []  # "it leaked and tripped the circuit; I expect you to cover the bill"
+    commanded = framed is None and not found and (framed := _imperative(rest)) is not None
+    return found, framed, commanded
+
+
 def understand(text: str) -> Understanding:
     """What the customer needs, in what order, and in what tone (tone shapes wording only)."""
     reading = _reading(text)
@@ -1802,13 +1850,7 @@ def understand(text: str) -> Understanding:
     ):
         # "I no longer need the set and would prefer my money back": why, not a cancellation
         found = [(p, i) for p, i in found if i != "cancel"]
-    framed = _framed_request(rest, beside_a_need=bool(found))
-    others = any(i != "address_change" for _, i in found)
-    if (framed is not None or others) and _only_moving_told(found, line, text):
-        found = [(p, i) for p, i in found if i != "address_change"]  # the move is backstory
-    if framed is not None and _only_backstory(found, line):
-        found = []  # "it leaked and tripped the circuit; I expect you to cover the bill"
-    commanded = framed is None and not found and (framed := _imperative(rest)) is not None
+    found, framed, commanded = _with_the_request(found, line=line, rest=rest, text=text)
     kind = framed[0] if framed else None
     if kind is not None and _PICKS_A_CUSTOMER.search(line):
         framed, kind = None, None  # "just pick the right daniel": which account is no request
@@ -1899,7 +1941,10 @@ _RULES_ASKED: Final = re.compile(
     r"|\b(?:can|could|may) (?:an?|any|orders?|items?|things|something|stuff) (?:\w+ )?"
     r"(?:still )?(?:be|get) (?:cancelled|canceled|returned|changed|refunded|exchanged|sent back"
     r"|redirected|replaced)\b"
-    r"|\bis (?:there|it) (?:a|any) (?:time limit|deadline|window|limit|cut ?off)\b"
+    r"|\bis (?:there|it) (?:a|any|some) (?:time limit|deadline|window|limit|cut ?off)\b"
+    r"|\bdo (?:i|we) get (?:the |my )?(?:whole|full|entire|all (?:of )?(?:the|my)) (?:\w+ ){0,2}?"
+    r"(?:back|refund|refunded|money)\b"
+    r"|\bis there (?:a|any|some) (?:\w+ )?(?:fee|fees|charge|charges|penalty|cost)\b"
     r"|\bdo you (?:guys )?(?:do|offer|give|allow|accept) (?:\w+ )?(?:refunds|returns"
     r"|cancellations|replacements|price adjustments|credits)\b"
 )
@@ -1934,6 +1979,9 @@ _REMEDY_ASKED: Final = re.compile(
     r"\b(?:replace\w*|exchange\w*|swap\w*|new one|another one|refund\w*|money back|fix\w*"
     r"|repair\w*|credit\w*|compensat\w*|send (?:me |us )?(?:a |an |another |the right )"
     r"|return\w*)\b"
+    # "can I have the throw I actually paid for"
+    r"|\b(?:have|get|send|want|need) (?:me |us )?(?:the|my) (?:\w+ ){0,3}?(?:i|we)"
+    r" (?:actually |originally |really )?(?:paid for|ordered|bought|chose)\b"
 )
 
 
@@ -2088,12 +2136,18 @@ _NEGATED_NEAR: Final = re.compile(r"\b(?:no|not|without|don't|do not)\b(?:\W+\w+
 _OTHER_COST: Final = re.compile(
     r"\b(?:reimburse|compensate|refund|pay)(?: me| us)? for (?:the |my |a |an )?(?:\w+ )?(\w+)"
     r" (?:i|we) (?:missed|lost|paid for|had to|could not|can not)\b"
+    # the customer's own earnings: "I want those wages paid back", "pay me for the day off"
+    r"|\b(wages|salary|earnings|income)\b(?: \w+){0,2} (?:paid back|back|reimbursed|compensated"
+    r"|covered|refunded|made up)\b"
+    r"|\b(?:reimburse|compensate|cover|refund|pay)(?: me| us)?(?: for)? (?:my |the |those |a )?"
+    r"(?:lost |missed )?(wages|salary|earnings|day off|time off|days off|leave|lost pay)\b"
 )
 
 
 def _other_cost_kind(line: str, _text: str) -> str | None:
     found = _OTHER_COST.search(line)
-    return f"reimburse_{found.group(1)}" if found else None
+    what = next((g for g in found.groups() if g), None) if found else None
+    return f"reimburse_{what.replace(' ', '_')}" if what else None
 
 
 def _fee_kind(line: str, _text: str) -> str | None:

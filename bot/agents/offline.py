@@ -128,7 +128,12 @@ class _Turn:
         if _the_declined_money_again(self.now, text, tools):
             self.now = replace(self.now, intent=None, also=(), at=(), wants_refund=False)
         # Pushing back on a "no" ("they're basically new!") is about the need just declined.
-        pushback = not self.now.has_need and self.now.reaction is None and _declined(tools)
+        pushback = _declined(tools) and (
+            (not self.now.has_need and self.now.reaction is None)
+            or _ASKED_WHY.search(text) is not None
+        )
+        if pushback and self.now.has_need:
+            self.now = replace(self.now, intent=None, also=(), at=())  # "why?? it hasn't..."
         # "the second one", "the candle one", after a reply that listed orders, picks from
         # that reply's need.
         last = next((u.text for u in reversed(history) if u.speaker != "customer"), None)
@@ -1106,6 +1111,14 @@ _ABOUT_AN_ORDER: Final = re.compile(
 
 _SAME_AGAIN: Final = re.compile(
     r"\b(?:as well|too|also|same (?:for|with|goes for)|likewise)\b", re.I
+)
+
+
+# Pushing back on a "no" by asking why: "why?? it hasn't even arrived yet", "how come?"
+_ASKED_WHY: Final = re.compile(
+    r"^\W*(?:but |ok but |so )?(?:why|how come|what difference|what does it matter|that makes no"
+    r" sense|seriously)\b",
+    re.I,
 )
 
 

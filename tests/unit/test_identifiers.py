@@ -235,3 +235,9 @@ def test_a_number_the_item_is_after_an_order_was_told_is_an_order_number() -> No
     text = "order 5120, no sorry, that's the towels. The blender is 5121"
     assert "5121" in extract_identifiers(text).order_numbers
     assert extract_identifiers("order 5120: the total is 1500").order_numbers == ("5120",)
+
+
+def test_a_dashed_postcode_before_its_town_is_no_phone() -> None:
+    found = extract_identifiers("new address: Rua Nova 5, 2o andar, 4050-262 Porto. a@b.pt")
+    assert found.phones == ()
+    assert extract_identifiers("my number is 5550-123").phones == ("5550123",)

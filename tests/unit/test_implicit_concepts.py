@@ -134,3 +134,18 @@ def test_a_whole_message_judging_the_chat_is_a_doubt_about_the_bot(text: str) ->
 )
 def test_the_same_judgement_of_a_product_is_no_doubt(text: str) -> None:
     assert detect_human_request(text).kind == "none", text
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["yeah no, still not convinced a bot got this right", "I doubt the bot did it properly"],
+)
+def test_doubting_what_the_bot_did_is_an_implicit_signal(text: str) -> None:
+    assert detect_human_request(text).kind == "implicit"
+
+
+@pytest.mark.parametrize(
+    "text", ["I'm not sure you got my email right, it's a@b.com", "I don't think you did wrong"]
+)
+def test_doubting_a_detail_is_no_signal(text: str) -> None:
+    assert detect_human_request(text).kind == "none"

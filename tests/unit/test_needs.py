@@ -706,7 +706,7 @@ def test_a_full_name_opening_the_message_is_the_customers_name() -> None:
 @pytest.mark.parametrize(
     ("text", "intent", "kind"),
     [
-        ("I need the teapot I actually paid for", None, None),
+        ("I need the teapot I actually paid for", "wrong_item", None),
         (
             "need the receipt for 1042 reissued in my partner's name",
             "service_request",
@@ -2378,4 +2378,37 @@ def test_left_yet_asks_where_it_is(text: str) -> None:
 
 def test_a_rules_question_with_a_sum_in_it_is_still_a_question() -> None:
     text = "When it turns up on friday, can I return it and get my 24.99 back?"
+    assert understand(text).about_the_rules
+
+
+@pytest.mark.parametrize(
+    ("text", "intent"),
+    [
+        ("Could the lamp I actually ordered be sent out to me?", "wrong_item"),
+        ("my other order 5121 hasn't gone out, send that one to 3 Mill Road, Ely CB7 4AA", None),
+        ("Please send order 5121 (the towels) to 3 Mill Road, Ely CB7 4AA instead", None),
+        ("we're moving house next week, can 5121 go to the new place?", None),
+        ("can you still change where it goes? 3 Mill Road, Ely", None),
+        ("the kettle I paid 40 for is showing 31 on your own homepage now", "price_drop"),
+    ],
+)
+def test_needs_in_roundabout_words(text: str, intent: str | None) -> None:
+    understood = understand(text)
+    assert (intent or "address_change") in (understood.intent, *understood.also)
+
+
+def test_thanks_for_a_credit_asks_for_none() -> None:
+    understood = understand("ok thanks for the credit. and the rug, where is it? late too?")
+    assert not understood.wants_credit
+    assert understood.intent in ("order_status", "late_delivery")
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "do i get the whole 68 back or is there some cancellation fee",
+        "is there any fee if I send it back?",
+    ],
+)
+def test_asking_what_comes_back_is_a_rules_question(text: str) -> None:
     assert understand(text).about_the_rules

@@ -1724,3 +1724,13 @@ def test_the_same_need_for_another_order_named_by_its_item() -> None:
     again = chat.say("and the desk lamp too while you're at it")
     assert again.decision.action == "decline"  # the lamp's price has not dropped
     assert "1042" in again.decision.reply
+
+
+def test_asking_why_after_a_no_hears_the_rule_again() -> None:
+    chat = Chat()
+    first = chat.say("please send order 1043 to 9 Low Street, Leeds LS1 2AB, j.smith@example.com")
+    assert first.decision.action == "decline"  # the kettle has shipped
+    again = chat.say("why?? it hasn't even arrived yet, what difference does it make")
+    assert again.decision.action == "decline"
+    assert again.effects == []
+    assert "dispatched" in again.decision.reply
