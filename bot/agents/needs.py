@@ -158,6 +158,9 @@ _CREDIT_ASKED = (
     r" (?:the|my|all the|this) (?:wait|waiting|delay|trouble|inconvenience|hassle)\b"
     r"|\bdeserve (?:\w+ ){0,3}?(?:dollars|pounds|euros|bucks|quid|credit|compensation|something)\b"
     r"|\bfor (?:waiting|the wait)(?: so| this| that)? long\b"
+    # "can you put the 5 on the cushions order too": the credit, on another order
+    r"|\bput (?:the |a |that |those )?(?:[$£€] ?)?(?:\d+(?: [.,] \d\d)?|fiver|five) (?:\w+ )?"
+    r"(?:on|onto) (?:the |my |that |this )?(?:\w+ ){0,2}?(?:order|account|one)\b"
 )
 _CANCEL_WORDS = (
     "cancel cancels cancelled canceled cancelling canceling cancellation call_off called_off"
@@ -2337,8 +2340,9 @@ _ADDRESS = re.compile(
 # The street's name first, as much of Europe writes it: "Hauptstrasse 5, 10827 Berlin",
 # "Vasagatan 12, 411 24 Göteborg", "Rue Oberkampf 8, 75011 Paris".
 _NAME_FIRST_ADDRESS = re.compile(
-    r"\b[A-Z][^\W\d_][\w'-]*(?: [A-Z][\w'-]*| [a-z]{1,3}){0,3} \d+(?:/\d+)?[A-Za-z]?"
-    r"(?:, [\w.]{1,4}(?: [\w.]{1,4})?)?,?"
+    r"\b[A-Z][^\W\d_][\w'-]*\.?(?: [A-Z][\w'-]*| [a-z]{1,3}){0,3} \d+(?:/\d+)?[A-Za-z]?"
+    # the flat or floor between: "3B", "3º esq", "apartamento 4"
+    r"(?:, [\w.º°ª]{1,12}(?: [\w.º°ª]{1,6}){0,2})?,?"
     r" (?:\d{3} \d{2}|\d{2}-\d{3}|\d{4}-\d{3}|\d{4,5})"
     r" [A-Z][^\W\d_]+(?: [A-Z][^\W\d_]+)?"
 )

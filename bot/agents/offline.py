@@ -627,6 +627,10 @@ class _Turn:
         """The order meant: typed, named by its item, the only one, or several (status)."""
         if self.need.offered_order:
             return self.need.offered_order
+        if self.need.texts[0] != self.text and _same_for_another_order(self.text):
+            typed_now = extract_identifiers(self.text).order_numbers
+            if len(typed_now) == 1:
+                return typed_now[0]  # "same for 1042 please": the need settled, on 1042
         typed = self._typed_order_numbers()
         shown = _listed_numbers(self.last_bot)
         if len(shown) > 1 and typed and not set(typed) & set(shown):
@@ -634,21 +638,9 @@ class _Turn:
             described = self._by_description(self._customer_orders())
             if described is not None:
                 return described
-        if len(set(typed)) > 1 and OWNS_A_SLIP.search(self.text):
-            return typed[-1]  # "order 7150, sorry typo, 7105": the number written last
-        if len(set(typed)) > 1:
-            # "orders 1042 and 1043 ... the lamp is bent": the one whose item is named.
-            named_typed = {str(o["number"]) for o in self._customer_orders() if self._names_item(o)}
-            chosen = [n for n in typed if n in named_typed]
-            if len(set(chosen)) == 1:
-                return chosen[0]
-            if any(_ONE_OF_THEM.search(text) for text in self.need.texts):
-                # "orders 5101 and 5104 ... send one of them back": which one is theirs to say.
-                listed = _or_list([f"order {n}" for n in dict.fromkeys(typed)])
-                raise _Stop(self._ask_order_number(f"Which one is this about: {listed}?"))
-            nearest = self._nearest_to_need(typed)
-            if nearest is not None:
-                return nearest
+        among = self._among_typed(typed) if len(set(typed)) > 1 else None
+        if among is not None:
+            return among
         if typed and self.need.texts[0] != self.text and not extract_identifiers(self.text):
             named_now = self._named_now()
             if named_now is not None and named_now not in typed:
@@ -694,6 +686,21 @@ class _Turn:
             raise _Stop(self._ask_order_number("Which order is this about?"))
         listed = _or_list([f"{o['number']} ({_item(o)})" for o in candidates])
         raise _Stop(self._ask_order_number(f"Which order is this about: {listed}?"))
+
+    def _among_typed(self, typed: tuple[str, ...]) -> str | None:
+        """Which of several order numbers typed is meant, if the words say."""
+        if OWNS_A_SLIP.search(self.text):
+            return typed[-1]  # "order 7150, sorry typo, 7105": the number written last
+        # "orders 1042 and 1043 ... the lamp is bent": the one whose item is named.
+        named_typed = {str(o["number"]) for o in self._customer_orders() if self._names_item(o)}
+        chosen = [n for n in typed if n in named_typed]
+        if len(set(chosen)) == 1:
+            return chosen[0]
+        if any(_ONE_OF_THEM.search(text) for text in self.need.texts):
+            # "orders 5101 and 5104 ... send one of them back": which one is theirs to say.
+            listed = _or_list([f"order {n}" for n in dict.fromkeys(typed)])
+            raise _Stop(self._ask_order_number(f"Which one is this about: {listed}?"))
+        return self._nearest_to_need(typed)
 
     def _named_now(self) -> str | None:
         """ "and the other one? the kettle": an item named now wins over a number typed before
@@ -993,6 +1000,8 @@ def _conversation_window(
             earlier.append(utterance.text)
         elif past_decline and utterance.text == last_bot:
             continue
+        elif past_decline and earlier and all(_only_the_same_again(t) for t in earlier):
+            continue  # "same for 5561" was declined: its need is the one settled before it
         elif not _asked(utterance.text):
             break
     return earlier[::-1], last_bot
@@ -1120,6 +1129,10 @@ _ASKED_WHY: Final = re.compile(
     r" sense|seriously)\b",
     re.I,
 )
+
+
+def _only_the_same_again(text: str) -> bool:
+    return _same_for_another_order(text) and not understand(text).has_need
 
 
 def _same_for_another_order(text: str) -> bool:

@@ -2412,3 +2412,20 @@ def test_thanks_for_a_credit_asks_for_none() -> None:
 )
 def test_asking_what_comes_back_is_a_rules_question(text: str) -> None:
     assert understand(text).about_the_rules
+
+
+@pytest.mark.parametrize(
+    ("text", "address"),
+    [
+        ("Correct is: Rua Nova 7, apartamento 2, 4000-123 Porto.", "apartamento 2"),
+        ("new one: Bergstr. 11, 80331 Muenchen please", "Bergstr. 11"),
+    ],
+)
+def test_a_street_first_address_with_its_flat_is_read_whole(text: str, address: str) -> None:
+    found = extract_address(text)
+    assert found is not None
+    assert address in found
+
+
+def test_the_credit_put_on_another_order_is_asked_for() -> None:
+    assert understand("can you put the 5 on the rug order too, I'm waiting anyway").wants_credit

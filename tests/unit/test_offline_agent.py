@@ -1734,3 +1734,13 @@ def test_asking_why_after_a_no_hears_the_rule_again() -> None:
     assert again.decision.action == "decline"
     assert again.effects == []
     assert "dispatched" in again.decision.reply
+
+
+def test_pushing_back_after_a_same_again_no_hears_that_rule() -> None:
+    chat = Chat()
+    chat.say("the kettle is cheaper on your site now, order 1043, j.smith@example.com")
+    declined = chat.say("same for 1042 please")
+    assert declined.decision.action == "decline"
+    again = chat.say("hmm, really nothing possible for the lamp?")
+    assert again.decision.action == "decline"
+    assert again.effects == []
