@@ -59,7 +59,11 @@ _STREET_BEFORE = re.compile(
 )
 _TOWN_AFTER = re.compile(r"\s+[A-Z][^\W\d_]")
 _STREET_NAME_BEFORE = re.compile(r"[A-Z][a-z]+ $")
-_POSTCODE_OR_TOWN = re.compile(r", ?(?:\d{3}|[A-Z][a-z])")
+_POSTCODE_OR_TOWN = re.compile(
+    r", ?(?:\d{3}|[A-Z][a-z]|(?:piso|planta|andar|etage|floor|flat|apt|apartment|unit|suite"
+    r"|stock|esc|escalera|puerta|interior|depto|dpto)\b)",
+    re.I,
+)
 # "200 W Monroe St", "14 North Parade Road": a house number before the street's name and kind
 _STREET_AFTER = re.compile(
     r"[a-z]?,? (?:(?!(?:to|at|in|on|for|and|or|from|via|the|my|your)\b)[A-Za-z][\w'.-]* ){1,3}?"
@@ -177,6 +181,7 @@ _SOMETHING_COUNTED: Final = frozenset(
         "length",
     ]
 )
+_MOVED_BY: Final = frozenset(["down", "up", "went", "gone", "dropped", "fell", "rose", "reduced"])
 _ASKING_WHICH: Final = frozenset(["where", "what", "how", "when", "whats", "wheres", "hows"])
 _BEFORE_A_YEAR: Final = frozenset(["in"])
 _YEAR = re.compile(r"(?:19|20)\d\d")
@@ -389,6 +394,8 @@ def _not_a_reference(before: list[str], number: str, *, opens: bool, order_told:
         and before[-2].lower() not in _SOMETHING_COUNTED
     ):
         return False  # "order 7111, no wait, the uke is 7110" (but "the total is 7110")
+    if word in ("to", "from") and len(before) > 1 and before[-2].lower() in _MOVED_BY:
+        return True  # "went from 149 down to 129": prices, not orders
     if word in _BEFORE_A_YEAR:
         return _YEAR.fullmatch(number) is not None  # "since 2019", but "the lamp in 7701"
     return word in _NOT_A_REFERENCE

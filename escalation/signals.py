@@ -779,7 +779,8 @@ _IMPLICIT: Final = (
         r" (?:would|could)(?: have)? (?:\w+ )?\w+"
         # nobody there: "anyone alive over there?", "so nobody is actually there"
         r"| (?:anyone|anybody|someone|somebody) (?:alive|awake)\b| (?:nobody|no one|noone)"
-        r" (?:is |'s )?(?:actually |really |even )*(?:there|here|home|around)\b"
+        # ("nobody is home" is the customer's house: "I'm at work and nobody is home")
+        r" (?:is |'s )?(?:actually |really |even )*(?:there|here|around)\b"
         rf"| stuck (?:with|talking to|chatting (?:to|with)) (?:an? |this |the |some )?{_BOT}"
     ),
 )

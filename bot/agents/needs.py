@@ -428,7 +428,8 @@ _KIN = (
 )
 # "I want it delivered to my sister": a wish for where it goes
 _WANTED_ELSEWHERE = (
-    r"\b(?:want|need|like|have|get) (?:it|them|this|that|(?:the|my) (?:\w+ ){0,5}?\w+|order \w+)"
+    r"\b(?:want|need|like|have|get) (?:it|them|this|that|(?:the|my) (?:\w+ ){0,5}?\w+|order \w+"
+    r"|an order)"
     r" (?:delivered|sent|redirected|rerouted|forwarded|diverted"
     rf"|shipped|posted) (?:to|at) (?:{_ELSEWHERE}|{_KIN})"
     rf"|\b(?:send|deliver|ship|post|redirect|forward)(?: it| them| this| that| order \w+| the \w+)?"
@@ -449,7 +450,7 @@ _COMING_TO_AN_ADDRESS = (
 # "can you change where the cables are going": where it goes, asked to change
 _WHERE_IT_GOES = (
     rf"{_any(_CHANGE_WORDS)} where (?:\w+ ){{0,4}}?(?:(?:is|are|was|were|gets|get|will)"
-    r" (?:be )?(?:going|sent|delivered|shipped|headed|heading|go)|goes|go)\b"
+    r" (?:be |being )?(?:going|sent|delivered|shipped|headed|heading|go)|goes|go)\b"
 )
 _ADDRESS_CHANGE = (
     rf"{_ADDRESS_ASKED}|{_MOVED}|{_COMING_TO_AN_ADDRESS}|{_WANTED_ELSEWHERE}|{_WHERE_IT_GOES}"
@@ -481,6 +482,9 @@ _SITE_SHOWS = (
 )
 _PRICE_DROP = (
     r"\bprice (?:adjustment|protection|difference)\b|\bdifference (?:back|refunded)\b"
+    # "went from 149 down to 129", "dropped from 40 to 32"
+    r"|\b(?:went|gone|come|came) (?:down from (?:\S+ ){1,3}?to|from (?:\S+ ){1,3}?down to)\b"
+    r"|\b(?:dropped|fell|reduced|cut|lowered|slashed) from (?:\S+ ){1,3}?to\b"
     # "can you knock something off since it's cheaper on your site now"
     r"|\b(?:knock|take) (?:something|a bit|a little|some money|some|the difference|\S+) off\b"
     r"(?=.*\b(?:cheaper|price|sale|reduced|less|lower)\b)"
@@ -731,11 +735,16 @@ _FEW_WORDS_STATUS: Final = re.compile(
     rf"|{_WAITING} (?:\S+ )?ARRIVING\b|{_ORDER_THINGS}(?: \S+){{0,2}} {_WH}"
     rf"|{_WH} (?:is|are|s|r) (?:my|the|our|it|they|order)\b"
     rf"|{_ORDER_THINGS}(?: \S+){{0,2}} not (?:\S+ )?yet\b"
+    # asked in the words of a statement: "it will arrive this week at least?"
+    r"|\b(?:it|they|order|parcel|\d+) (?:will|gonna|going to|is going to) ARRIVING\b[^.!]*\?"
 )
 
 
 # what the question is about: their order, by number, pronoun or noun
-_SOMETHING_OF_THEIRS: Final = re.compile(rf"\d|\b(?:my|our|it|they|them)\b|{_ORDER_THINGS}")
+_SOMETHING_OF_THEIRS: Final = re.compile(
+    rf"\d|\b(?:my|our|it|they|them|the (?!(?:shop|store|site|website|company)\b)\w+)\b"
+    rf"|{_ORDER_THINGS}"
+)
 
 
 def _status_in_few_words(line: str) -> int | None:
@@ -1294,7 +1303,7 @@ def _causative_undone(ws: list[str], *, passive: bool) -> tuple[list[str], bool]
 _VAGUE_THINGS: Final = words(
     "problem problems issue issues way reason update news something anything everything thing same"
     # a subject raised, nothing asked yet: "I want to make a complaint", "a question"
-    " complaint complaints query queries question questions enquiry enquiries inquiry concern"
+    " complaint complaints query queries question questions enquiry enquiries inquiry concern deal"
     " concerns matter"
 )
 # help asked for in a noun: "I need a hand with some paperwork", "some assistance with"
@@ -1645,8 +1654,8 @@ def _noun_question(line: str) -> str | None:
         or w in _PURCHASE
         or not _known(w)
         for i, w in enumerate(ws)
-    ):
-        return None
+    ) or all(w in _VAGUE_THINGS for w in ws):
+        return None  # "same deal?": the need just settled, asked again
     return "_".join(ws)
 
 
@@ -1712,8 +1721,14 @@ _THANKS_WORDS = (
     " efharisto bedankt dankjewel asante shukran terima_kasih salamat mahalo"
 )
 _AFFIRM = re.compile(rf"{_YES}(?: (?:{_YES}|{_any(_THANKS_WORDS)}))*")
-_NEGATE = re.compile(r"^(?:no|nope|nah|not now|never mind|nevermind)\b")
-_THANKS = re.compile(_any(_THANKS_WORDS + " all_good bye goodbye"))
+_NEGATE = re.compile(r"^(?:no|nope|nah|not now|never mind|nevermind)\b(?! (?:worries|problem)\b)")
+_THANKS = re.compile(
+    _any(
+        _THANKS_WORDS + " all_good bye goodbye no_worries no_problem never_mind nevermind take_care"
+        " have_a_good_day have_a_nice_day have_a_great_day have_a_good_one have_a_nice_one"
+        " have_a_good_weekend have_a_nice_weekend have_a_good_evening"
+    )
+)
 _GREETING = re.compile(
     r"^(?:hi|hello|hey|hiya|yo|good (?:morning|afternoon|evening)|hallo|hola|ola|olá|bonjour"
     r"|ciao|salut|hej|moin|namaste|konnichiwa|guten tag|buenos dias|buenas|bom dia|dzien dobry"
@@ -1933,7 +1948,8 @@ _RULES_ASKED: Final = re.compile(
     r"(?: \w+){0,3}? (?:if|when)\b"
     r"|\b(?:if|when|once) (?!(?:not|so|possible|you can|you could)\b)[^.!?]{3,80}?"
     r"(?:,|then)? (?:what happens|do you|does it|do i|would i|will i|am i|is it|are you"
-    r"|would you|do we|will we|can i|i can|could i|i could|may i|i may|i am|i will)\b"
+    r"|would you|do we|will we|can i|i can|could i|i could|may i|i may|i am|i will|i get"
+    r"|we get|i would get|i will get)\b"
     r"(?:[^.!]| \.(?= \d))*\?"
     r"|\bhow (?:long|soon|many days) (?:after|before|from) \w+ (?:can|could|may|do|should)"
     r" (?:i|we|you)\b"
@@ -1945,6 +1961,14 @@ _RULES_ASKED: Final = re.compile(
     r"(?:still )?(?:be|get) (?:cancelled|canceled|returned|changed|refunded|exchanged|sent back"
     r"|redirected|replaced)\b"
     r"|\bis (?:there|it) (?:a|any|some) (?:time limit|deadline|window|limit|cut ?off)\b"
+    # a case put in general: "if something gets cheaper after I buy it?", "and if some day a
+    # thing arrives broken, ...?", "what do you guys do when a delivery shows up late?"
+    r"|\bif (?:something|anything|an item|a thing|things|items|the price|prices|a price"
+    r"|a delivery|a parcel|an order|some day|someday|one day|it ever|ever)\b"
+    r"(?:(?!\b(?:can|could|will|would) you\b|\bplease\b)[^.!])*\?"
+    r"|\bwhat do (?:you|u)(?: guys| lot| folks| people)? do (?:if|when)\b"
+    r"|\b(?:the|your) (?:\w+ )?(?:window|deadline|time limit|period) (?:is |are )?(?:counted"
+    r"|calculated|measured|starts?|begins?|from)\b"
     r"|\bdo (?:i|we) get (?:the |my )?(?:whole|full|entire|all (?:of )?(?:the|my)) (?:\w+ ){0,2}?"
     r"(?:back|refund|refunded|money)\b"
     r"|\bis there (?:a|any|some) (?:\w+ )?(?:fee|fees|charge|charges|penalty|cost)\b"
@@ -1956,7 +1980,7 @@ _RULE_TOPIC_PATTERNS: Final[tuple[tuple[Intent, str], ...]] = (
     ("refund", r"\b(?:returns?|refunds?|money back|send(?:ing)? (?:\w+ )?back)\b"),
     ("cancel", r"\b(?:cancel\w*)\b"),
     ("address_change", r"\baddress\w*\b"),
-    ("price_drop", r"\b(?:price|prices|pricing)\b"),
+    ("price_drop", r"\b(?:price|prices|pricing|cheaper)\b"),
     ("late_delivery", r"\b(?:late|delay\w*)\b"),
     ("damaged", r"\b(?:damage\w*|broken)\b"),
 )
@@ -2025,6 +2049,9 @@ _EXCHANGE: Final = re.compile(
     r"\b(?:swap|exchange|switch|change)\b"
     r"|\b(?:swap|exchange|switch|change)\b[^.!?]{0,40}\b(?:bigger|smaller|larger|different)"
     r" (?:size|one|pair|colou?r)\b"
+    # "change it to the silver stand instead of the black one"
+    r"|\b(?:swap|exchange|switch|change)\b[^.!?]{0,40}\binstead of (?:the|a|my) (?:\w+ ){0,2}?"
+    r"(?:one|colou?r|size|model|version)\b"
 )
 
 

@@ -130,7 +130,11 @@ class _Turn:
         # Pushing back on a "no" ("they're basically new!") is about the need just declined.
         pushback = _declined(tools) and (
             (not self.now.has_need and self.now.reaction is None)
-            or _ASKED_WHY.search(text) is not None
+            or (
+                _ASKED_WHY.search(text) is not None
+                and self.now.intent in (None, "order_status", *_declined_needs(tools))
+            )
+            or _the_declined_need_again(self.now, text, tools)
         )
         if pushback and self.now.has_need:
             self.now = replace(self.now, intent=None, also=(), at=())  # "why?? it hasn't..."
@@ -1156,6 +1160,8 @@ _RETURN_QUESTION: Final = re.compile(
     r"\b[^.!]{0,40}(?:\?|\bor (?:what|not|no)\b)"
     r"|\bi (?:must|have to|need to|should) (?:\w+ ){0,2}?"
     r"(?:send|post|return)\b[^.!]{0,40}(?:\?|\bor (?:what|not|no)\b)"
+    r"|\b(?:should|must|shall|do|am|have) i (?:\w+ ){0,3}?(?:send|post|return|ship|bring|mail)"
+    r"\b[^.!?]{0,40}\bor\s*$"  # "do i have to send the short one back or"
     r"|\bwhat (?:should|do|shall|must) i do with\b|\bwhat to do with (?:it|them"
     r"|the)\b|\b(?:do|should) you want (?:it|them|the \w+) back\b",
     re.I,
@@ -1237,6 +1243,30 @@ _CHECKING: Final = re.compile(
     r"|^\s*(?:so|and so|did|was|is|has|have|that was|it was)\b",
     re.I,
 )
+
+
+def _declined_needs(tools: ToolBox) -> set[str]:
+    """The needs whose rule said no in the bot's previous turn."""
+    declined = {
+        c.request_kind
+        for c in tools.state.checks_in_turn(tools.state.turn - 1)
+        if c.verdict == "violation"
+    }
+    return {
+        intent
+        for intent, (kind, _) in _RULE_REQUESTS.items()
+        if kind in declined or declined & _SAME_RULE.get(kind, set())
+    }
+
+
+def _the_declined_need_again(now: Understanding, text: str, tools: ToolBox) -> bool:
+    """ "so I get NOTHING?? it's been almost a week, that is late in my book": the need just
+    declined, said again with no new order and nothing new asked."""
+    if not now.has_need or now.also or now.about_the_rules:
+        return False
+    if extract_identifiers(text).order_numbers:
+        return False
+    return now.intent in _declined_needs(tools)
 
 
 def _declined(tools: ToolBox) -> bool:
@@ -1336,6 +1366,8 @@ def _separate(need: _Need) -> list[_Need]:
     ]
 
 
+# Kinds one rule answers together: a late parcel's credit is the late-delivery rule's.
+_SAME_RULE: Final[dict[str, set[str]]] = {"late_delivery": {"shipping_credit"}}
 # The request each need asks the book about, and the problem it reports.
 _RULE_REQUESTS: Final[dict[str, tuple[str, str | None]]] = {
     "refund": ("refund", None),

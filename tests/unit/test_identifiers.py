@@ -241,3 +241,11 @@ def test_a_dashed_postcode_before_its_town_is_no_phone() -> None:
     found = extract_identifiers("new address: Rua Nova 5, 2o andar, 4050-262 Porto. a@b.pt")
     assert found.phones == ()
     assert extract_identifiers("my number is 5550-123").phones == ("5550123",)
+
+
+def test_sums_a_price_moved_between_are_no_order_numbers() -> None:
+    assert extract_identifiers("5121 went from 149 down to 129").order_numbers == ("5121",)
+
+
+def test_a_house_number_before_the_floor_is_no_order_number() -> None:
+    assert extract_identifiers("to Calle Reforma 220, piso 4, Ciudad de Mexico").order_numbers == ()

@@ -149,3 +149,8 @@ def test_doubting_what_the_bot_did_is_an_implicit_signal(text: str) -> None:
 )
 def test_doubting_a_detail_is_no_signal(text: str) -> None:
     assert detect_human_request(text).kind == "none"
+
+
+def test_nobody_at_the_customers_home_is_no_signal() -> None:
+    text = "could the courier come on Saturday? on weekdays I'm at work and nobody is home"
+    assert detect_human_request(text).kind == "none"

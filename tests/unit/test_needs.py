@@ -2429,3 +2429,56 @@ def test_a_street_first_address_with_its_flat_is_read_whole(text: str, address: 
 
 def test_the_credit_put_on_another_order_is_asked_for() -> None:
     assert understand("can you put the 5 on the rug order too, I'm waiting anyway").wants_credit
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "quick one before I order: do you give money back if something gets cheaper after?",
+        "what do you guys do when a parcel turns up late?",
+        "and if one day a thing arrives broken, do I also have only 30 days to say?",
+        "if the price goes down next month, is it still possible?",
+        "so if I send it back once it arrives I get the full refund, right?",
+    ],
+)
+def test_cases_put_in_general_are_rules_questions(text: str) -> None:
+    assert understand(text).about_the_rules
+
+
+def test_a_case_with_a_request_for_an_order_is_a_request() -> None:
+    assert not understand("if something is broken can you replace order 4410?").about_the_rules
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["the mat went from 49 down to 39 too", "the jacket dropped from 120 to 95 on your site"],
+)
+def test_a_price_gone_down_from_one_sum_to_another_is_a_drop(text: str) -> None:
+    assert understand(text).intent == "price_drop"
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Ah ok, never mind then. Have a good day!",
+        "no worries, have a nice weekend",
+    ],
+)
+def test_goodbyes_are_thanks(text: str) -> None:
+    assert understand(text).reaction == "thanks"
+
+
+def test_same_deal_asks_no_new_thing() -> None:
+    assert understand("same deal?").asked_about is None
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "So when the lamp arrive to Leeds?",
+        "Last thing, it will arrive this week at least?",
+        "hi i need to change where my bowls are being delivered",
+    ],
+)
+def test_more_status_and_address_shapes(text: str) -> None:
+    assert understand(text).intent in ("order_status", "address_change")

@@ -1744,3 +1744,19 @@ def test_pushing_back_after_a_same_again_no_hears_that_rule() -> None:
     again = chat.say("hmm, really nothing possible for the lamp?")
     assert again.decision.action == "decline"
     assert again.effects == []
+
+
+def test_insisting_on_the_credit_just_refused_hears_the_rule_again() -> None:
+    chat = Chat()
+    first = chat.say("order 2051 is taking forever, I want the late credit. john.smith@example.net")
+    assert first.decision.action == "decline"  # not past its promised date
+    again = chat.say("so I get NOTHING?? it's been ages, that is late in my book")
+    assert again.decision.action == "decline"
+    assert again.effects == []
+
+
+def test_a_return_after_a_refused_price_difference_is_a_return() -> None:
+    chat = Chat()
+    chat.say("the blender is cheaper on your site now, 4410, maria.garcia@example.com")
+    again = chat.say("seriously? ok then I'm returning it for a full refund, go ahead")
+    assert_effect(again, "issue_refund", order="4410")
