@@ -69,7 +69,8 @@ _STREET_AFTER = re.compile(
     r"[a-z]?,? (?:(?!(?:to|at|in|on|for|and|or|from|via|the|my|your)\b)[A-Za-z][\w'.-]* ){1,3}?"
     r"(?:street|st|road|rd|avenue|ave|lane|ln|drive|dr|way"
     r"|court|ct|place|pl|boulevard|blvd|close|crescent|terrace|square|sq|parade|highway|hwy"
-    r"|parkway|pkwy|row|mews)\b",
+    r"|parkway|pkwy|row|mews|plaza|circle|cir|trail|walk|green|grove|gardens|hill|park"
+    r"|wharf|quay|alley|loop|crescent|terrace)\b",
     re.I,
 )
 _TOWN_OF_A_STREET = re.compile(

@@ -174,6 +174,8 @@ _HANDLE = _alt(
         " investigate examine get_back_to_me reach_out take_care_of sort fix do"
         " take_it_from_here take_this_from_here"
     )
+    # "if a human double-checked it", "can someone look?"
+    + " double_check double_checks double_checked double_checking"
 )
 _HELP_WORDS: Final = _words(
     "help assist explain advise guide answer tell show fix solve let find figure"
@@ -541,6 +543,11 @@ _EXPLICIT: Final = (
         rf"|would |will |might )?(?:{_HANDLE}{_OBJECT}|(?:{_REACH}|{_TALK} (?:to|with)) (?:me|us|my"
         r" (?:\w+ )?(?:phone|mobile|landline|number|cell))\b|give (?:me|us) an? (?:bell|ring|call"
         r"|buzz)\b|(?:help|assist|answer)(?: me| us)?\b)"
+    ),
+    # "can someone look?": a person asked to look, with nothing after
+    _C(
+        r" (?:can|could|will|would) (?P<t>someone|somebody|a human|a person|a real person"
+        r"|an actual person)(?: please)? (?:look|take a look|have a look)(?= [?!.]|$)"
     ),
     # the customer repeating an earlier request: "I've asked three times for a human"
     _C(

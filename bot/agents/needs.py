@@ -235,7 +235,7 @@ _LIGHT_VERBS: Final = words(
 _VAGUE_VERBS: Final = words(
     "help assist check look find see tell know explain let sort fix resolve handle deal answer"
     " respond reply confirm verify understand wait hurry go try say think list show mean"
-    " reveal display select read repeat print"
+    " reveal display select read repeat print save spare"
 )
 _DELIVERY_VERBS: Final = words(_SEND_WORDS + " sent delivered shipped posted dispatch")
 _PURCHASE_VERBS: Final = words("buy order purchase get have shop")
@@ -2069,6 +2069,22 @@ _SHIPMENT_ARRANGEMENT: Final = re.compile(
 _ARRANGING_ASKED: Final = re.compile(r"\?|\b(?:can|could|would|will|please|pls|possible)\b")
 
 
+# A day or time asked for the delivery: "is possible that the courier brings it only on
+# Saturday?", "could you deliver it on a Sunday?", "can it come in the evening?" (never when it
+# will come: "will it arrive on saturday?" asks where it is)
+_DELIVERY_DAY: Final = re.compile(
+    r"\b(?:possible|can you|could you|can the \w+|could the \w+|can it|could it|can they"
+    r"|please|would you)\b(?: \w+){0,6}? (?:bring|brings|deliver|delivers|delivered|come|comes"
+    r"|arrive|arrives|drop|drops) (?:\w+ ){0,3}?(?:only )?(?:on (?:a |the )?(?:monday|tuesday"
+    r"|wednesday|thursday|friday|saturday|sunday|weekend)s?|at (?:the )?weekend|in the (?:evening"
+    r"|morning|afternoon)|after \d|before \d)\b"
+)
+
+
+def _delivery_day_kind(line: str, _text: str) -> str | None:
+    return "delivery_day" if _DELIVERY_DAY.search(line) else None
+
+
 def _payment_arrangement_kind(line: str, _text: str) -> str | None:
     return "payment_arrangement" if _PAYMENT_ARRANGEMENT.search(line) else None
 
@@ -2193,6 +2209,7 @@ _NAMED_CONCEPTS: Final = (
         _shipment_kind, frozenset({"order_status", "service_request"}), over_a_request=True
     ),
     _NamedConcept(_payment_arrangement_kind, frozenset({"refund", "order_status"})),
+    _NamedConcept(_delivery_day_kind, frozenset({"order_status", "service_request"})),
     # "charged twice", "can the refund go to my bank account instead": how money moved or moves,
     # which the book's refunds and credits do not speak to
     _NamedConcept(

@@ -249,3 +249,7 @@ def test_sums_a_price_moved_between_are_no_order_numbers() -> None:
 
 def test_a_house_number_before_the_floor_is_no_order_number() -> None:
     assert extract_identifiers("to Calle Reforma 220, piso 4, Ciudad de Mexico").order_numbers == ()
+
+
+def test_a_house_number_before_a_plaza_is_no_order_number() -> None:
+    assert extract_identifiers("send it to 1400 Main Plaza, Suite 300").order_numbers == ()

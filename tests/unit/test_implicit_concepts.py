@@ -154,3 +154,19 @@ def test_doubting_a_detail_is_no_signal(text: str) -> None:
 def test_nobody_at_the_customers_home_is_no_signal() -> None:
     text = "could the courier come on Saturday? on weekdays I'm at work and nobody is home"
     assert detect_human_request(text).kind == "none"
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "it says cancelled but I'd feel better if a human double-checked it",
+        "can someone look?",
+        "could a real person please have a look?",
+    ],
+)
+def test_a_person_asked_to_check_or_look_is_explicit(text: str) -> None:
+    assert detect_human_request(text).kind == "explicit"
+
+
+def test_someone_to_look_at_a_car_is_no_request_for_our_staff() -> None:
+    assert detect_human_request("i need someone to look at my car").kind != "explicit"

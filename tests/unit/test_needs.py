@@ -2482,3 +2482,26 @@ def test_same_deal_asks_no_new_thing() -> None:
 )
 def test_more_status_and_address_shapes(text: str) -> None:
     assert understand(text).intent in ("order_status", "address_change")
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "is possible that the courier brings it only on Saturday?",
+        "could you deliver the desk in the evening? I work days",
+    ],
+)
+def test_a_delivery_day_asked_for_is_a_request(text: str) -> None:
+    understood = understand(text)
+    assert understood.intent == "service_request"
+    assert "deliver" in str(understood.service_kind)
+
+
+def test_when_it_will_come_on_a_day_asks_where_it_is() -> None:
+    assert understand("will it arrive on saturday?").intent == "order_status"
+
+
+def test_a_reason_after_a_credit_asked_is_no_request() -> None:
+    understood = understand("can you pop the late credit on my account now, save me chasing it")
+    assert understood.wants_credit
+    assert understood.service_kind is None
