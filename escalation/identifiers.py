@@ -60,7 +60,7 @@ _STREET_BEFORE = re.compile(
 _TOWN_AFTER = re.compile(r"\s+[A-Z][^\W\d_]")
 _STREET_NAME_BEFORE = re.compile(r"[A-Z][a-z]+ $")
 _POSTCODE_OR_TOWN = re.compile(
-    r", ?(?:\d{3}|[A-Z][a-z]|(?:piso|planta|andar|etage|floor|flat|apt|apartment|unit|suite"
+    r", ?(?:\d{3}|[A-Z][^\W\d_]|(?:piso|planta|andar|etage|floor|flat|apt|apartment|unit|suite"
     r"|stock|esc|escalera|puerta|interior|depto|dpto)\b)",
     re.I,
 )

@@ -36,7 +36,7 @@ import lemminflect
 from rapidfuzz.distance import OSA
 
 from escalation import spelling
-from escalation.identifiers import EMAIL_ADDRESS
+from escalation.identifiers import EMAIL_ADDRESS, extract_identifiers
 from escalation.spelling import Lexicon, Token, is_known_word, tokens, words
 
 Intent = Literal[
@@ -235,7 +235,7 @@ _LIGHT_VERBS: Final = words(
 _VAGUE_VERBS: Final = words(
     "help assist check look find see tell know explain let sort fix resolve handle deal answer"
     " respond reply confirm verify understand wait hurry go try say think list show mean"
-    " reveal display select read repeat print save spare"
+    " reveal display select read repeat print save spare process approve accept allow grant"
 )
 _DELIVERY_VERBS: Final = words(_SEND_WORDS + " sent delivered shipped posted dispatch")
 _PURCHASE_VERBS: Final = words("buy order purchase get have shop")
@@ -405,6 +405,10 @@ _ADDRESS_ASKED = (
     rf"|(?:order )?{_DIGITS}) )?to \d+[a-z]?"
     r" (?:\w+ ){1,3}(?:street|st|road|rd|lane|ln|avenue|ave|drive|dr|way|close|court|place"
     r"|crescent|terrace|square|gardens|grove|hill|park|row|mews|boulevard|blvd|wharf|quay)\b"
+    # a number, words, a comma and more of the place: "change it to 45 Tran Hung Dao, District 1"
+    rf"|{_any(_CHANGE_WORDS)} (?:it|this|that|(?:my|the|this) (?:\w+ )?\w+|(?:order )?{_DIGITS})"
+    r" to \d+[a-z]? (?:[a-z]+ ){1,3}[a-z]+ , (?!(?:please|pls|thanks|thank|and|if|as|because"
+    r"|instead|so|but|or)\b)[a-z]+"
     r"|"
     rf"{_any(_CHANGE_WORDS)} (?:\w+ ){{0,4}}?{_NOT_POSTAL}{_any(_ADDRESS_WORDS)}"
     rf"|{_NOT_POSTAL}{_any(_ADDRESS_WORDS)} (?:\w+ ){{0,3}}?(?:is wrong|changed)"
@@ -862,7 +866,8 @@ _PARTIAL_REFUND: Final = re.compile(
     r"|\b(?:refund|give (?:me |us )?back|credit)\b[^.?!]{0,30}?[$£€]?\d+(?:[.,]\d+)?"
     r"[^.?!]{0,12}?\bof it\b"
     # money back while the item stays: "give me back 40 euro and I keep it"
-    r"|\b(?:refund|money|give (?:me |us )?back|pay (?:me |us )?back|discount)\b[^.?!]{0,60}?"
+    r"|\b(?:refund|money|give (?:me |us )?(?:\S+ ){0,2}back|pay (?:me |us )?back|discount)\b"
+    r"[^.?!]{0,60}?"
     r"\b(?:and|but|so|then) (?:i|we) (?:will |can |could |would |just )?keep (?:it|them|the)\b"
     r"|\bkeep (?:it|them|the \w+) (?:and|but) (?:get|have|receive) (?:some|part|a bit|a partial"
     r"|\d)"
@@ -1557,7 +1562,9 @@ _REFUND_AMOUNT: Final = re.compile(
 
 def _refund_amount(text: str) -> float | None:
     found = _REFUND_AMOUNT.search(text.lower())
-    return float(found.group(1).replace(",", ".")) if found else None
+    if found is None or found.group(1) in extract_identifiers(text).order_numbers:
+        return None  # "refund 5401": the order, not a sum
+    return float(found.group(1).replace(",", "."))
 
 
 # Codes and cards that failed: "the gift card says balance 0.00", "my promo code didn't apply".
@@ -1967,7 +1974,10 @@ _RULES_ASKED: Final = re.compile(
     r"|a delivery|a parcel|an order|some day|someday|one day|it ever|ever)\b"
     r"(?:(?!\b(?:can|could|will|would) you\b|\bplease\b)[^.!])*\?"
     r"|\bwhat do (?:you|u)(?: guys| lot| folks| people)? do (?:if|when)\b"
-    r"|\b(?:the|your) (?:\w+ )?(?:window|deadline|time limit|period) (?:is |are )?(?:counted"
+    # weighing it up: "before I decide anything, can I still send it back if I want to?"
+    r"|\bif (?:i|we) (?:want|decide|choose|need|wanted|decided) to\b[^.!]*\?"
+    r"|\bbefore (?:i|we) decide\b[^.!]*\?"
+    r"|\b(?:the|your) (?:\w+ )?(?:window|deadline|time limit|period|days) (?:is |are )?(?:counted"
     r"|calculated|measured|starts?|begins?|from)\b"
     r"|\bdo (?:i|we) get (?:the |my )?(?:whole|full|entire|all (?:of )?(?:the|my)) (?:\w+ ){0,2}?"
     r"(?:back|refund|refunded|money)\b"
@@ -1981,7 +1991,7 @@ _RULE_TOPIC_PATTERNS: Final[tuple[tuple[Intent, str], ...]] = (
     ("cancel", r"\b(?:cancel\w*)\b"),
     ("address_change", r"\baddress\w*\b"),
     ("price_drop", r"\b(?:price|prices|pricing|cheaper)\b"),
-    ("late_delivery", r"\b(?:late|delay\w*)\b"),
+    ("late_delivery", r"\b(?:late|delay\w*|after (?:that|the|this) (?:date|day)|promised)\b"),
     ("damaged", r"\b(?:damage\w*|broken)\b"),
 )
 _RULE_TOPICS: Final = tuple((i, re.compile(p)) for i, p in _RULE_TOPIC_PATTERNS)
@@ -2043,7 +2053,8 @@ _EXCHANGE: Final = re.compile(
     r"\b(?:exchange|swap|change|switch|trade)(?: (?:it|them|this|that|these|those|(?:the|my)"
     r" (?:\w+ ){0,2}?\w+))?(?: over| out)? (?:for|to|into|with)"
     r" (?:a |an |the |one |another |some )?(?:\w+ ){0,3}?"
-    r"(?:size|sizes|colou?rs?|model|version|style|pair|shade|fit|length|one|ones|\d+)\b"
+    r"(?:size|sizes|colou?rs?|model|version|style|pair|shade|fit|length|one|ones|\d+|xxs|xs|s|m"
+    r"|l|xl|xxl|xxxl)\b"
     r"|\b(?:a|the|size) (?:\w+ )?\d+ instead of (?:the |a |my )?(?:size )?\d+\b"
     r"|\b(?:bigger|smaller|larger|different) (?:size|one|pair|colou?r)\b[^.!?]{0,40}"
     r"\b(?:swap|exchange|switch|change)\b"

@@ -253,3 +253,7 @@ def test_a_house_number_before_the_floor_is_no_order_number() -> None:
 
 def test_a_house_number_before_a_plaza_is_no_order_number() -> None:
     assert extract_identifiers("send it to 1400 Main Plaza, Suite 300").order_numbers == ()
+
+
+def test_a_house_number_before_a_town_with_an_accent_is_no_order_number() -> None:
+    assert extract_identifiers("Rua Augusta 1500, São Paulo").order_numbers == ()

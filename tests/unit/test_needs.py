@@ -2505,3 +2505,56 @@ def test_a_reason_after_a_credit_asked_is_no_request() -> None:
     understood = understand("can you pop the late credit on my account now, save me chasing it")
     assert understood.wants_credit
     assert understood.service_kind is None
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "It's ONE day over. Just process it please.",
+        "please just approve it, I'm begging",
+    ],
+)
+def test_insisting_in_a_bare_command_names_no_request(text: str) -> None:
+    assert understand(text).service_kind is None
+
+
+def test_an_order_number_after_refund_is_no_sum() -> None:
+    assert understand("go ahead and refund 5401, I'll post it back").refund_amount is None
+    assert understand("please refund me this 23, order 5401").refund_amount == 23.0
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "order 5901, can you change it to 45 Tran Hung Dao, District 1, HCMC please?",
+        "change the bike to 12 Kampung Baru, Kuala Lumpur",
+    ],
+)
+def test_a_change_to_a_numbered_place_is_an_address_change(text: str) -> None:
+    assert understand(text).intent == "address_change"
+
+
+def test_a_change_to_a_count_of_things_is_no_address() -> None:
+    assert understand("change it to 2 large boxes, please").intent != "address_change"
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Before I decide anything, can I still send it back if I want to?",
+        "for returns, are the 30 days counted from when I order or when it arrives?",
+        "And if it comes after that date, do I get anything?",
+    ],
+)
+def test_weighing_it_up_is_a_rules_question(text: str) -> None:
+    assert understand(text).about_the_rules
+
+
+def test_a_swap_for_a_letter_size_is_an_exchange() -> None:
+    text = "it's an M, I would prefer to swap it for an L rather than get the money back"
+    assert understand(text).service_kind == "exchange"
+
+
+def test_some_money_back_to_keep_it_is_a_partial_refund() -> None:
+    text = "Would you give me 25 back and I keep it? Saves us both the courier hassle."
+    assert understand(text).service_kind == "partial_refund"
