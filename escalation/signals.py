@@ -172,7 +172,8 @@ _HANDLE = _alt(
         "have_a_look take_a_look have_a_quick_look take_a_quick_look look_at look_into look_over"
         " go_over look_through step_in check handle deal_with review take_over sort_out"
         " investigate examine get_back_to_me reach_out take_care_of sort fix do"
-        " take_it_from_here take_this_from_here"
+        " take_it_from_here take_this_from_here look_this_over look_it_over check_this_over"
+        " go_over_this"
     )
     # "if a human double-checked it", "can someone look?"
     + " double_check double_checks double_checked double_checking"

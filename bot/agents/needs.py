@@ -481,8 +481,11 @@ _PRICE_NOW = (
     r"(?:only |just )?[$£€]?\d)"
 )
 _SITE_SHOWS = (
-    r"\b(?:the|your) (?:site|website|web site|app|webshop|online shop|online store) (?:now )?"
+    r"(?:\b(?:the|your) (?:site|website|web site|app|webshop|online shop|online store) (?:now )?"
     r"(?:says|shows|lists|has|is)(?: it| them)?(?: (?:for|at|only|just))? [$£€]?\d\S*"
+    # "it's sitting on your own site at 95"
+    r"|\bon (?:your|the) (?:own )?(?:site|website|web site|app|webshop|homepage|page) (?:now )?"
+    r"(?:at|for) (?:only |just )?[$£€]?\d)"
 )
 _PRICE_DROP = (
     r"\bprice (?:adjustment|protection|difference)\b|\bdifference (?:back|refunded)\b"
@@ -512,6 +515,8 @@ _PRICE_DROP = (
     rf"|\bpaid [$£€]?\d\S*(?={_SAME_MESSAGE}{_PRICE_NOW})"
     # "I paid 29 and now the site says 24": the price our site shows today
     rf"|\bpaid \d\S*(?={_SAME_MESSAGE}{_SITE_SHOWS})|{_SITE_SHOWS}(?={_SAME_MESSAGE}paid \d)"
+    # "I bought the jacket last week for 120 and today it's on your own site at 95"
+    rf"|\b(?:bought|ordered|got) (?:\S+ ){{0,6}}?for \d\S*(?={_SAME_MESSAGE}{_SITE_SHOWS})"
     r"|\b(?:dropped|reduced|gone down|come down|down) by \S+(?: \S+)? (?:quid|pounds|dollars|euros"
     r"|bucks)\b"
     # cheaper now than it was bought for, no other seller named: "cheaper now than when I bought it"
@@ -592,6 +597,8 @@ _WRONG_ITEM = (
     r"|finish)s?(?: \w+)? (?:came|arrived|was sent|was delivered|turned up|showed up)\b"
     rf"|\b{_GOT}(?: \S+){{0,20}}? (?:different|another|wrong) (?:colou?r|size|pattern|model"
     r"|design|style|version|shade|finish)\b"
+    # "the label says 42, but the boots inside are 38s"
+    r"|\bbut (?:the |my )?\w+ (?:inside|in the box|in the bag|in the parcel) (?:is|are|was|were)\b"
     # "could the pen I actually ordered be sent?": what came was something else
     r"|\b(?:the|my) (?:\w+ ){1,3}?(?:i|we) (?:actually|originally|really) (?:ordered|paid for"
     r"|bought|chose)\b"
@@ -639,6 +646,7 @@ _NOT_RECEIVED: Final = re.compile(
     r"|house|flat|building)\b"
 )
 _CANCEL = (
+    r"\bpull the plug\b|"
     r"\bstop (?:the|my|this|that) (?:\w+ ){0,3}?(?:order|delivery|shipment)\b|"
     # "can you undo my order", "put a stop on the blender order", "can I back out of the order"
     r"\b(?:undo|pull|back out of|put a stop on|put a stop to|halt) (?:the |my |this |that )?"
@@ -739,6 +747,8 @@ _FEW_WORDS_STATUS: Final = re.compile(
     rf"|{_WAITING} (?:\S+ )?ARRIVING\b|{_ORDER_THINGS}(?: \S+){{0,2}} {_WH}"
     rf"|{_WH} (?:is|are|s|r) (?:my|the|our|it|they|order)\b"
     rf"|{_ORDER_THINGS}(?: \S+){{0,2}} not (?:\S+ )?yet\b"
+    # "whether my shoes are still on the road, or have they sprouted legs?"
+    r"|\b(?:on the road|in transit|on (?:its|their|the) way|out for delivery)\b[^.!]*\?"
     # asked in the words of a statement: "it will arrive this week at least?"
     r"|\b(?:it|they|order|parcel|\d+) (?:will|gonna|going to|is going to) ARRIVING\b[^.!]*\?"
 )
@@ -1917,6 +1927,8 @@ def understand(text: str) -> Understanding:
         about_the_rules = bool(needs)
     intent = needs[0] if needs else None
     asked_about = _noun_question(rest) or _offer_asked(rest) or granted if intent is None else None
+    if asked_about and "email" in asked_about.split("_") and EMAIL_ADDRESS.search(text):
+        asked_about = None  # "try maria@...?": an address offered, no thing asked about
     problem = intent in ("damaged", "wrong_item")
     return Understanding(
         intent=intent,

@@ -170,3 +170,8 @@ def test_a_person_asked_to_check_or_look_is_explicit(text: str) -> None:
 
 def test_someone_to_look_at_a_car_is_no_request_for_our_staff() -> None:
     assert detect_human_request("i need someone to look at my car").kind != "explicit"
+
+
+def test_rather_a_person_looked_this_over_is_explicit() -> None:
+    text = "Fine, thank you, but I'd still rather a real human looked this over."
+    assert detect_human_request(text).kind == "explicit"

@@ -2558,3 +2558,25 @@ def test_a_swap_for_a_letter_size_is_an_exchange() -> None:
 def test_some_money_back_to_keep_it_is_a_partial_refund() -> None:
     text = "Would you give me 25 back and I keep it? Saves us both the courier hassle."
     assert understand(text).service_kind == "partial_refund"
+
+
+@pytest.mark.parametrize(
+    ("text", "intent"),
+    [
+        ("order 5120, I've had a change of heart, please pull the plug on it", "cancel"),
+        ("any idea whether my shoes are still on the road, or have they run off?", "order_status"),
+        ("I ordered size 42, the box says 42, but the boots inside are 38s", "wrong_item"),
+        (
+            "I bought the coat last week for 120 and it's sitting on your own site at 95",
+            "price_drop",
+        ),
+    ],
+)
+def test_needs_in_idioms_and_asides(text: str, intent: str) -> None:
+    assert understand(text).intent == intent
+
+
+def test_an_email_offered_as_a_question_asks_about_nothing() -> None:
+    understood = understand("try maria.lopez@example.net?")
+    assert understood.asked_about is None
+    assert understood.service_kind is None
