@@ -475,7 +475,10 @@ _COMPETITOR = (
 _LOWER = " now less lower"
 # Our own price went down: a price word near a drop word, or our site with a lower price.
 _PRICE_NOW = (
-    r"(?:\b(?:is|are|it is|costs?|selling for|going for|priced at|down to) (?:only |just )?[$£€]?"
+    # "you are selling the same thermometer for 27 now"
+    r"(?:\byou (?:are|were) (?:now )?(?:selling|listing|offering) (?:\S+ ){0,4}?for"
+    r" (?:only |just )?[$£€]?\d[\d.,]*(?: now)?\b|"
+    r"\b(?:is|are|it is|costs?|selling for|going for|priced at|down to) (?:only |just )?[$£€]?"
     r"\d[\d.,]*(?: dollars| pounds| euros| bucks| quid)? now\b"
     r"|\bnow (?:it is |is |costs |only |just |at |for |down to )"
     r"(?:only |just )?[$£€]?\d)"

@@ -2580,3 +2580,9 @@ def test_an_email_offered_as_a_question_asks_about_nothing() -> None:
     understood = understand("try maria.lopez@example.net?")
     assert understood.asked_about is None
     assert understood.service_kind is None
+
+
+def test_we_sell_it_for_less_now_is_our_price_dropping() -> None:
+    text = "One, it's 3 days late. Two, you're selling the same one for 27 now and I paid 34"
+    understood = understand(text)
+    assert [understood.intent, *understood.also] == ["late_delivery", "price_drop"]
