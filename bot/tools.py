@@ -330,7 +330,9 @@ class ToolBox:
         order = self._own_order(args)
         if isinstance(order, dict):
             return ToolResult("refused", order["detail"]), order
-        if self._done_before(tool, order.number):
+        # An address set is that address: a corrected one is a new change, the same one is not.
+        done_key = f"{tool} {order.number}" + (f" {detail}" if tool == "change_address" else "")
+        if self._done_before(tool, done_key, order.number, detail):
             return ToolResult("refused", "already done"), {
                 "status": "already_done",
                 "detail": f"{tool} was already carried out for order {order.number} in this "
@@ -356,18 +358,24 @@ class ToolBox:
             detail=detail,
         )
         self.effects.append(effect)
-        return ToolResult("ok", f"{tool} {order.number}"), {
+        return ToolResult("ok", done_key), {
             "status": "done",
             "rule": verdict.rule.id,
             "effect": effect.as_dict(),
         }
 
-    def _done_before(self, tool: ToolName, order_number: str) -> bool:
-        done = f"{tool} {order_number}"
+    def _done_before(
+        self, tool: ToolName, done: str, order_number: str, detail: str | None
+    ) -> bool:
         return any(
             a.step == tool and a.outcome == "ok" and a.detail == done
             for a in self.state.ledger.attempts
-        ) or any(e.tool == tool and e.order == order_number for e in self.effects)
+        ) or any(
+            e.tool == tool
+            and e.order == order_number
+            and (tool != "change_address" or e.detail == detail)
+            for e in self.effects
+        )
 
     def _own_order(self, args: Mapping[str, Any]) -> Order | dict[str, Any]:
         number = _text(args, "order_number")

@@ -144,6 +144,10 @@ class _Turn:
         picked = not self.now.has_need and (
             (len(_listed_numbers(last)) > 1 and _asked(last or "")) or _same_for_another_order(text)
         )
+        corrected = _corrected_address(self.now, text, last)
+        if corrected is not None:
+            # "typo, it's 72 Kingfisher Way, not 27": the address just set, put right
+            self.now = replace(self.now, intent="address_change", new_address=corrected, at=(0,))
         earlier, self.last_bot = _conversation_window(
             text, history, past_decline=pushback or picked
         )
@@ -1133,6 +1137,26 @@ _ASKED_WHY: Final = re.compile(
     r" sense|seriously)\b",
     re.I,
 )
+
+
+_ADDRESS_SET: Final = re.compile(r"I've changed the delivery address for order \S+ to (.+?)\.$")
+_SLIP_IN_ADDRESS: Final = re.compile(
+    r"\bnot \d+|\btypo|\btyped it wrong\b|\bwrong (?:number|house|street)\b|\bmistake\b",
+    re.I,
+)
+
+
+def _corrected_address(now: Understanding, text: str, last_bot: str | None) -> str | None:
+    """The address just set, corrected by the customer: the street told now, with the rest of
+    the address set before when only the street is told ("same postcode")."""
+    earlier = _ADDRESS_SET.search(last_bot or "")
+    if earlier is None or now.has_need or not _SLIP_IN_ADDRESS.search(text):
+        return None
+    street = extract_address(text)
+    if street is None:
+        return None
+    _, comma, rest = earlier.group(1).partition(",")
+    return street if "," in street or not comma else f"{street},{rest}"
 
 
 def _only_the_same_again(text: str) -> bool:

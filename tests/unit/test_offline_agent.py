@@ -1760,3 +1760,24 @@ def test_a_return_after_a_refused_price_difference_is_a_return() -> None:
     chat.say("the blender is cheaper on your site now, 4410, maria.garcia@example.com")
     again = chat.say("seriously? ok then I'm returning it for a full refund, go ahead")
     assert_effect(again, "issue_refund", order="4410")
+
+
+def test_a_typo_in_the_address_just_set_is_put_right() -> None:
+    chat = Chat()
+    first = chat.say(
+        "please send order 2051 to 27 Kingfisher Way, Norwich NR3 1AB instead, "
+        "john.smith@example.net"
+    )
+    assert_effect(first, "change_address", order="2051")
+    fixed = chat.say("Oh no, I typo'd. It's 72 Kingfisher Way, not 27. Same postcode. Sorry!")
+    assert fixed.decision.action == "resolve"
+    assert_effect(fixed, "change_address", order="2051")
+    assert "72 Kingfisher Way, Norwich NR3 1AB" in fixed.decision.reply
+
+
+def test_the_same_address_asked_again_is_not_changed_twice() -> None:
+    chat = Chat()
+    text = "please send order 2051 to 27 Kingfisher Way, Norwich NR3 1AB, john.smith@example.net"
+    chat.say(text)
+    again = chat.say(text)
+    assert again.effects == []
