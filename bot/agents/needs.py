@@ -393,6 +393,7 @@ _ELSEWHERE = (
     r"|headquarters|hq|site|office|store|unit)\b|\d"
     r"|(?:my|our|her|his|their|a) \w+ 's\b"
     r"|the (?:new|other) (?:place|house|flat|home|office|address)\b"
+    r"|the (?:job|work|building|construction) site\b"
     # street, number, postcode: "kungsgatan 4 , 111 43"
     r"|(?:[a-z]+ ){1,3}\d+[a-z]?(?: [,;] \w{1,4})? (?:[,;] )?\d{3}"
     r"|(?:flat|apartment|apt|unit|suite|house|number|no) \d|somewhere else|elsewhere"
@@ -589,7 +590,8 @@ _WRONG_ITEM = (
     r"|they|this|that|i|we|he|she|you|someone|somebody|parcel|package|order|delivery|box"
     r"|courier|driver) )\w+(?: \w+)? (?:is |was |has )?"
     r"(?:come|came|arrived|sent)\b(?! late| yet| on time)"
-    rf"|\b(?:{_GOT}|get|receive|come)(?: \w+){{0,5}}? (?:different|another)"
+    # ("arrived within days of one another" is no other thing)
+    rf"|\b(?:{_GOT}|get|receive|come)(?: \w+){{0,5}}? (?:different|(?<!one )another)"
     r" (?!address|house|place|door|day|date|time|courier|driver|person|man|woman|guy|number|email"
     r"|phone|call|message)[a-z]"
     r"|\b(?:item|thing|product|one|what is|what was) in (?:the|my) (?:box|parcel|package)"
@@ -740,7 +742,7 @@ _ARRIVING_VERBS: Final = (
     " shipped ships dispatch dispatched deliver delivered land landed leave left send"
     " sent post posted"
 )
-_WH: Final = r"\b(?:where|wer|whr|wher|when|wen|whn|wheres)\b"
+_WH: Final = r"\b(?:where|wer|whr|wher|when|wen|whn|wheres|what (?:day|date|time))\b"
 _WAITING: Final = r"\b(?:yet|already|or not|still)\b"
 _ORDER_THINGS: Final = r"\b(?:order|orders|parcel|parcels|package|packages|delivery|shipment)\b"
 _FEW_WORDS_STATUS: Final = re.compile(
@@ -996,6 +998,11 @@ def _of_another_order(line: str, start: int) -> bool:
 _A_HITCH: Final = re.compile(r"\b(?:one|a|the|only|small|slight|little) $")
 
 
+_WHEN_ASKED: Final = re.compile(
+    r"\b(?:when|what (?:day|date|time)|which (?:day|date)) (?:\w+ ){0,4}$"
+)
+
+
 def _no_damage_after_all(line: str, match: re.Match[str]) -> bool:
     start, end = match.start(), match.end()
     return bool(
@@ -1037,6 +1044,9 @@ def _needs(line: str) -> tuple[list[tuple[int, Intent]], bool, str]:
                 continue
             if intent == "late_delivery" and _NOT_A_PARCEL.match(line, match.end()):
                 continue  # "we never got the reward points": no parcel is late
+            if intent == "late_delivery" and _WHEN_ASKED.search(line, 0, match.start()):
+                found.append((match.start(), "order_status"))
+                continue  # "what day is it actually meant to arrive?": when, not how late
             if intent == "address_change" and _MONEY_SENT.search(match.group()):
                 continue  # "send the money to a different card": no parcel goes anywhere
             if intent == "cancel" and _SOMETHING_OF_THE_ORDER.match(line, match.end()):
@@ -1402,6 +1412,8 @@ def _kind(ws: list[str], *, passive: bool, own_wish: bool) -> str | None:
     prep = obj[:1] if obj and obj[0] in _PLACE_PREPOSITIONS else []
     room = _MAX_KIND_WORDS - len(verb)
     parts = [*verb, *(prep + obj[len(prep) :][-room:] if room > 0 else [])]
+    if obj and all(w in _VAGUE_THINGS for w in obj) and verb[:1] in (["ask"], ["request"]):
+        return None  # "may I also ask the same for the compost bin?": the need just settled
     if (
         all(w in _VAGUE_THINGS for w in parts)
         or parts[-2:] == ["on", "time"]
@@ -1961,8 +1973,8 @@ def understand(text: str) -> Understanding:
 # something back?", "if the price drops after I buy, do I get the difference?", "can an order
 # still be cancelled if it hasn't shipped?", "what happens if it's delivered late?"
 _RULES_ASKED: Final = re.compile(
-    r"\bhow (?:long|many days|much time) (?:do|does|would|will|did|have) (?:i|we|you|one"
-    r"|customers?|people|someone|they) (?:have|get|got)\b"
+    r"\bhow (?:long|many days|much time|many weeks) (?:(?:do|does|would|will|did|have) )?(?:i|we"
+    r"|you|one|customers?|people|someone|they) (?:still )?(?:have|get|got)\b"
     r"|\bwhat (?:is|are|s) (?:your|the) (?:\w+ ){0,2}?(?:policy|policies|rules?|time limit"
     r"|window|deadline)\b"
     r"|\b(?:your|the) (?:\w+ )?(?:policy|policies|rules?) (?:on|for|about|with)\b[^.!]*\?"
@@ -2111,6 +2123,48 @@ def _delivery_day_kind(line: str, _text: str) -> str | None:
     return "delivery_day" if _DELIVERY_DAY.search(line) else None
 
 
+# Compensation for the bother, with no lateness told: "chuck a tenner voucher on my account for
+# the hassle" (the late-delivery credit is the book's only compensation, for a late parcel)
+_FOR_THE_BOTHER: Final = re.compile(
+    r"\bfor (?:the|all the|my|this|that) (?:hassle|inconvenience|trouble|bother|stress|chasing"
+    r"|aggravation|headache)\b"
+)
+_LATENESS_TOLD: Final = re.compile(
+    r"\b(?:late|delay\w*|wait\w*|still not|not (?:yet )?(?:here|arrived|come))\b"
+)
+
+
+def _goodwill_kind(line: str, _text: str) -> str | None:
+    bother = _FOR_THE_BOTHER.search(line) and not _LATENESS_TOLD.search(line)
+    return "goodwill_credit" if bother and re.search(_CREDIT_ASKED, line) else None
+
+
+# Who pays to send it back: "the postage for sending back, is it paid by the shop?"
+_RETURN_POSTAGE: Final = re.compile(
+    r"\b(?:postage|shipping|courier|delivery) (?:cost |costs |fee |fees |charge )?(?:for |of )"
+    r"(?:sending (?:it |them )?back|returning|the return|returns)\b"
+    r"|\b(?:return|returns) (?:postage|shipping|label|labels|courier)\b"
+    r"|\b(?:who|do you|will you|does the shop) (?:pays?|cover) (?:for )?(?:the )?(?:return )?"
+    r"(?:postage|shipping)\b"
+)
+
+
+def _return_postage_kind(line: str, _text: str) -> str | None:
+    return "return_postage" if _RETURN_POSTAGE.search(line) else None
+
+
+# A cancellation undone: "could you undo the cancellation and put the order back through?"
+_REINSTATE: Final = re.compile(
+    r"\b(?:undo|reverse|revert|cancel) (?:the |my |that |this )?cancel\w*|\bun-? ?cancel\w*"
+    r"|\breinstate\w*|\bput (?:the |my |it )?(?:order )?back through\b"
+    r"|\brestore (?:the |my )?order\b"
+)
+
+
+def _reinstate_kind(line: str, _text: str) -> str | None:
+    return "reinstate_order" if _REINSTATE.search(line) else None
+
+
 def _payment_arrangement_kind(line: str, _text: str) -> str | None:
     return "payment_arrangement" if _PAYMENT_ARRANGEMENT.search(line) else None
 
@@ -2236,6 +2290,9 @@ _NAMED_CONCEPTS: Final = (
     ),
     _NamedConcept(_payment_arrangement_kind, frozenset({"refund", "order_status"})),
     _NamedConcept(_delivery_day_kind, frozenset({"order_status", "service_request"})),
+    _NamedConcept(_goodwill_kind, frozenset({"late_delivery", "order_status", "service_request"})),
+    _NamedConcept(_return_postage_kind, frozenset({"refund", "order_status", "service_request"})),
+    _NamedConcept(_reinstate_kind, frozenset({"cancel", "order_status", "service_request"})),
     # "charged twice", "can the refund go to my bank account instead": how money moved or moves,
     # which the book's refunds and credits do not speak to
     _NamedConcept(

@@ -2586,3 +2586,38 @@ def test_we_sell_it_for_less_now_is_our_price_dropping() -> None:
     text = "One, it's 3 days late. Two, you're selling the same one for 27 now and I paid 34"
     understood = understand(text)
     assert [understood.intent, *understood.also] == ["late_delivery", "price_drop"]
+
+
+@pytest.mark.parametrize(
+    ("text", "kind"),
+    [
+        (
+            "seeing as I had to chase it, could you chuck a tenner voucher on for the hassle?",
+            "goodwill_credit",
+        ),
+        ("the postage for sending back, is it paid by the shop?", "return_postage"),
+        ("could you undo the cancellation and put the order back through?", "reinstate_order"),
+    ],
+)
+def test_requests_near_a_rule_that_no_rule_covers(text: str, kind: str) -> None:
+    assert understand(text).service_kind == kind
+
+
+def test_a_credit_for_the_hassle_of_a_late_parcel_is_the_late_rule_s() -> None:
+    understood = understand("it is 5 days late, I want a credit for the hassle")
+    assert understood.intent == "late_delivery"
+    assert understood.wants_credit
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "how many days I still have to return it?",
+        "so what day is it actually meant to arrive?",
+        "The two parcels arrived within days of one another and both are fine",
+        "may I also ask the same for the compost bin?",
+    ],
+)
+def test_questions_and_asides_that_ask_for_no_action(text: str) -> None:
+    understood = understand(text)
+    assert understood.intent not in ("wrong_item", "late_delivery", "service_request")
