@@ -182,6 +182,7 @@ _SOMETHING_COUNTED: Final = frozenset(
         "length",
     ]
 )
+_ABOUT_AN_ORDER: Final = frozenset(["status", "update", "progress", "tracking", "whereabouts"])
 _MOVED_BY: Final = frozenset(["down", "up", "went", "gone", "dropped", "fell", "rose", "reduced"])
 _ASKING_WHICH: Final = frozenset(["where", "what", "how", "when", "whats", "wheres", "hows"])
 _BEFORE_A_YEAR: Final = frozenset(["in"])
@@ -395,6 +396,8 @@ def _not_a_reference(before: list[str], number: str, *, opens: bool, order_told:
         and before[-2].lower() not in _SOMETHING_COUNTED
     ):
         return False  # "order 7111, no wait, the uke is 7110" (but "the total is 7110")
+    if word == "of" and len(before) > 1 and before[-2].lower() in _ABOUT_AN_ORDER:
+        return False  # "status of 7132 please"
     if word in ("to", "from") and len(before) > 1 and before[-2].lower() in _MOVED_BY:
         return True  # "went from 149 down to 129": prices, not orders
     if word in _BEFORE_A_YEAR:

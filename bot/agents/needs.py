@@ -411,6 +411,9 @@ _ADDRESS_ASKED = (
     r" to \d+[a-z]? (?:[a-z]+ ){1,3}[a-z]+ , (?!(?:please|pls|thanks|thank|and|if|as|because"
     r"|instead|so|but|or)\b)[a-z]+"
     r"|"
+    # "can it go straight to the club instead?"
+    r"\b(?:can|could) (?:it|they|(?:the|my) \w+) (?:go|be sent|be delivered|be shipped|come)"
+    r"(?: \w+){0,4}? (?:to|at) (?:\w+ ){0,3}?\w+ instead\b|"
     rf"{_any(_CHANGE_WORDS)} (?:\w+ ){{0,4}}?{_NOT_POSTAL}{_any(_ADDRESS_WORDS)}"
     rf"|{_NOT_POSTAL}{_any(_ADDRESS_WORDS)} (?:\w+ ){{0,3}}?(?:is wrong|changed)"
     # "address change pls", "change of address for 5512"
@@ -2497,7 +2500,13 @@ def extract_address(text: str) -> str | None:
         return None
     # The lines after the street ("Unit 4, San Francisco CA 94111") run to its postcode.
     rest = _TO_POSTCODE.match(plain, match.end())
-    return (match.group() + (rest.group() if rest else "")).rstrip(" .")
+    # ... and a flat written before it belongs to it: "Flat 2, 3 Elm Road"
+    flat = _FLAT_BEFORE.search(plain, 0, match.start())
+    start = flat.start() if flat else match.start()
+    return (plain[start : match.end()] + (rest.group() if rest else "")).rstrip(" .")
+
+
+_FLAT_BEFORE: Final = re.compile(r"\b(?:flat|apt|apartment|unit|suite) \w{1,4},? $", re.I)
 
 
 def looks_like_address(text: str) -> bool:

@@ -1141,7 +1141,8 @@ _ASKED_WHY: Final = re.compile(
 
 _ADDRESS_SET: Final = re.compile(r"I've changed the delivery address for order \S+ to (.+?)\.$")
 _SLIP_IN_ADDRESS: Final = re.compile(
-    r"\bnot \d+|\btypo|\btyped it wrong\b|\bwrong (?:number|house|street)\b|\bmistake\b",
+    r"\bnot \d+|\btypo|\btyped it wrong\b|\bwrong (?:number|house|street)\b|\bmistake\b"
+    r"|\bforg[eo]t\w*|\bleft out\b|\bmissed (?:out )?the\b",
     re.I,
 )
 

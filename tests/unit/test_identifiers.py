@@ -257,3 +257,8 @@ def test_a_house_number_before_a_plaza_is_no_order_number() -> None:
 
 def test_a_house_number_before_a_town_with_an_accent_is_no_order_number() -> None:
     assert extract_identifiers("Rua Augusta 1500, São Paulo").order_numbers == ()
+
+
+def test_the_status_of_a_number_asks_about_that_order() -> None:
+    assert extract_identifiers("status of 7132 please").order_numbers == ("7132",)
+    assert extract_identifiers("a set of 4 mugs").order_numbers == ()

@@ -2621,3 +2621,14 @@ def test_a_credit_for_the_hassle_of_a_late_parcel_is_the_late_rule_s() -> None:
 def test_questions_and_asides_that_ask_for_no_action(text: str) -> None:
     understood = understand(text)
     assert understood.intent not in ("wrong_item", "late_delivery", "service_request")
+
+
+def test_a_flat_written_before_the_street_belongs_to_the_address() -> None:
+    assert extract_address("it's Flat 2, 3 Elm Road, Bristol BS2 8QT") == (
+        "Flat 2, 3 Elm Road, Bristol BS2 8QT"
+    )
+
+
+def test_going_straight_somewhere_else_instead_is_an_address_change() -> None:
+    text = "can it go straight to the club instead? Riverside FC, 22 Mill Street, Manchester M4 6JP"
+    assert understand(text).intent == "address_change"

@@ -1781,3 +1781,11 @@ def test_the_same_address_asked_again_is_not_changed_twice() -> None:
     chat.say(text)
     again = chat.say(text)
     assert again.effects == []
+
+
+def test_a_flat_number_forgotten_is_added_to_the_address_just_set() -> None:
+    chat = Chat()
+    chat.say("send order 2051 to 3 Elm Road, Bristol BS2 8QT please, john.smith@example.net")
+    fixed = chat.say("wait I forgot the flat number, it's Flat 2, 3 Elm Road, Bristol BS2 8QT")
+    assert_effect(fixed, "change_address", order="2051")
+    assert "Flat 2, 3 Elm Road" in fixed.decision.reply
