@@ -178,7 +178,7 @@ _ADDRESS_WORDS = (
 )
 _CHANGE_WORDS = (
     "change changed changing update updated correct fix edit amend modify new different another"
-    " wrong old moved switch redirect alter"
+    " wrong old moved switch redirect alter swap"
 )
 _SEND_WORDS = "ship send deliver post mail redirect forward reroute bring"
 _PRICE_WORDS = (
@@ -235,7 +235,7 @@ _LIGHT_VERBS: Final = words(
 _VAGUE_VERBS: Final = words(
     "help assist check look find see tell know explain let sort fix resolve handle deal answer"
     " respond reply confirm verify understand wait hurry go try say think list show mean"
-    " reveal display select read repeat print save spare process approve accept allow grant"
+    " reveal display select read repeat print save spare process approve accept allow grant need"
 )
 _DELIVERY_VERBS: Final = words(_SEND_WORDS + " sent delivered shipped posted dispatch")
 _PURCHASE_VERBS: Final = words("buy order purchase get have shop")
@@ -757,6 +757,8 @@ _FEW_WORDS_STATUS: Final = re.compile(
     rf"|{_ORDER_THINGS}(?: \S+){{0,2}} not (?:\S+ )?yet\b"
     # "whether my shoes are still on the road, or have they sprouted legs?"
     r"|\b(?:on the road|in transit|on (?:its|their|the) way|out for delivery)\b[^.!]*\?"
+    # whether it will be late: "are those going to be late too??"
+    r"|\b(?:is|are|will) (?:it|they|those|these|that|this|the \w+) (?:going to |gonna )?be late\b"
     # asked in the words of a statement: "it will arrive this week at least?"
     r"|\b(?:it|they|order|parcel|\d+) (?:will|gonna|going to|is going to) ARRIVING\b[^.!]*\?"
 )

@@ -1198,7 +1198,8 @@ _AND_THE_ITEM: Final = re.compile(
 )
 # "could you do the same for my chalk bag order?"
 _SAME_FOR_ANOTHER: Final = re.compile(
-    r"\b(?:the )?same (?:deal |thing |again |treatment )?(?:for|with|goes for|to)"
+    r"\b(?:the )?same (?:deal |thing |again |treatment |address |one |please )?(?:for|with"
+    r"|goes for|to)"
     r" (?:my|the|order|that|this|\d)"
     # "and the bottle too while we're at it"
     r"|^\W*(?:and|also|plus|oh and|ok and) (?:the|my|our) [\w' -]{2,40}? (?:too|as well)\b",

@@ -175,3 +175,8 @@ def test_someone_to_look_at_a_car_is_no_request_for_our_staff() -> None:
 def test_rather_a_person_looked_this_over_is_explicit() -> None:
     text = "Fine, thank you, but I'd still rather a real human looked this over."
     assert detect_human_request(text).kind == "explicit"
+
+
+def test_feeling_better_not_dealing_with_a_bot_is_a_signal() -> None:
+    text = "Thanks, but honestly I'd feel better not dealing with a bot about this."
+    assert detect_human_request(text).kind == "implicit"

@@ -2632,3 +2632,20 @@ def test_a_flat_written_before_the_street_belongs_to_the_address() -> None:
 def test_going_straight_somewhere_else_instead_is_an_address_change() -> None:
     text = "can it go straight to the club instead? Riverside FC, 22 Mill Street, Manchester M4 6JP"
     assert understand(text).intent == "address_change"
+
+
+def test_whether_they_will_be_late_asks_where_they_are() -> None:
+    assert understand("and the chews, 5201. are THOSE going to be late too??").intent == (
+        "order_status"
+    )
+
+
+def test_which_number_do_you_need_asks_no_service() -> None:
+    understood = understand("Please cancel one of them, which number do you need from me?")
+    assert understood.service_kind is None
+    assert understood.intent == "cancel"
+
+
+def test_swapping_the_address_is_an_address_change() -> None:
+    text = "can you swap the address on that one to her flat: Flat 3, 22 Mill Lane, Leeds LS1 4AB"
+    assert understand(text).intent == "address_change"
