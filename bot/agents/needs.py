@@ -76,6 +76,7 @@ class Understanding:
     refund_amount: float | None = None  # a sum asked back: "please refund me this 23"
     reaction: Reaction | None = None
     about_the_rules: bool = False  # how the shop's rules work, asked in general: no request
+    tentative: bool = False  # a return only weighed ("I might send it back"): offered, not done
     also: tuple[Intent, ...] = ()  # further needs stated in the same message, in order
     at: tuple[int, ...] = ()  # where each need (intent, then also) starts in the text
 
@@ -672,8 +673,8 @@ _REFUND = (
     r"(?<!do i need to )(?<!do i have to )(?<!should i )(?<!must i )"
     rf"(?:{_any(_MONEY_WORDS)}|{_any(_RETURN_WORDS)}(?! (?:policy|address|label|customer|time"
     r"|window|period|deadline|date|limit))"
-    r"|\b(?:send|take|ship|bring|give) (?:(?!(?:when|i|we|am|till|until|once|after|before) )\w+ )"
-    r"{0,5}?back\b(?! to me)"
+    r"|\b(?:send|take|ship|bring|give|post|mail)"
+    r" (?:(?!(?:when|i|we|am|till|until|once|after|before) )\w+ ){0,5}?back\b(?! to me)"
     # the money itself put back: "just put the 189 back on my card", "put the 59 back"
     r"|\b(?:put|pay|transfer) (?:the |my |that |this )?(?:\d+(?: [.,] \d\d)?|money|cash|amount"
     r"|funds|payment) back\b"
@@ -1969,6 +1970,7 @@ def understand(text: str) -> Understanding:
         and _NOT_RECEIVED.search(line) is not None,
         reaction=_reaction(line) if intent is None else None,
         about_the_rules=about_the_rules,
+        tentative=intent == "refund" and _TENTATIVE.search(line) is not None,
         also=tuple(needs[1:]),
         at=at,
     )
@@ -2040,6 +2042,16 @@ def _with_the_rules_named(
         first.setdefault(intent, position)
     ordered = sorted(first.items(), key=lambda item: item[1])
     return [i for i, _ in ordered], tuple(p for _, p in ordered)
+
+
+# A return weighed, not asked for: "I might send the blender back", "thinking about returning it"
+_TENTATIVE: Final = re.compile(
+    r"\b(?:i|we) (?:might|may|could) (?:\w+ )?(?:send|return|post|bring)\b"
+    r"|\b(?:thinking|thought) (?:about|of) (?:sending|returning|posting)\b"
+    r"|\b(?:considering|debating|wondering (?:if|whether) (?:i|we) should) (?:sending|returning"
+    r"|to return|send|return)\b|\bnot sure (?:if|whether) (?:i|we) (?:want to |should )?"
+    r"(?:return|send|keep)\b"
+)
 
 
 _PROBLEMS: Final = frozenset({"damaged", "wrong_item"})

@@ -341,6 +341,17 @@ class _Turn:
                 " and I'll arrange it.",
                 reason="a later fault: the refund the returns rule allows is offered",
             )
+        if self.need.understanding.tentative and self.voiced:
+            # A return only weighed: what the returns rule allows is offered, not done.
+            verdict = self._check("refund", order)
+            if verdict.get("verdict") != "allowed":
+                return self._after_verdict(verdict, order)
+            return self._resolve(
+                f"It's within our returns window, so I can take back order {order['number']} "
+                f"({_item(order)}) for a full refund whenever you decide. Just reply yes and I'll"
+                " arrange it.",
+                reason="a return only weighed: the refund the returns rule allows is offered",
+            )
         asked = self.need.understanding.refund_amount
         total = order.get("total")
         if (

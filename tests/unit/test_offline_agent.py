@@ -1789,3 +1789,21 @@ def test_a_flat_number_forgotten_is_added_to_the_address_just_set() -> None:
     fixed = chat.say("wait I forgot the flat number, it's Flat 2, 3 Elm Road, Bristol BS2 8QT")
     assert_effect(fixed, "change_address", order="2051")
     assert "Flat 2, 3 Elm Road" in fixed.decision.reply
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "I might send the blender back, 4410, maria.garcia@example.com",
+        "thinking about returning 4410 - maria.garcia@example.com",
+        "we may post the blender back, not sure yet. 4410, maria.garcia@example.com",
+    ],
+)
+def test_a_return_only_weighed_is_offered_and_done_on_yes(text: str) -> None:
+    chat = Chat()
+    weighed = chat.say(text)
+    assert weighed.decision.action == "resolve"
+    assert weighed.effects == []  # no money moves on a maybe
+    assert "Just reply yes" in weighed.decision.reply
+    agreed = chat.say("yes please")
+    assert_effect(agreed, "issue_refund", order="4410")
