@@ -914,13 +914,12 @@ _NO_ITEM_AT_FAULT: Final = re.compile(
     r"| have been)(?: \w+)? $"
 )
 # A damage word that hurts a person: "a broken wrist"
-_A_HURT: Final = re.compile(
-    r" (?:(?:my|his|her|their|our) )?(?:wrist|arm|leg|hand|ankle|foot|finger|toe|back|neck|knee"
-    r"|heart|nose|ribs?|tooth|teeth)\b"
-)
+# A person's body, hurt: "a broken wrist", "my toes are squashed"
+_BODY_PARTS: Final = "wrist arm leg hand ankle foot finger toe back neck knee nose rib tooth teeth"
+_A_HURT: Final = re.compile(rf" (?:(?:my|his|her|their|our) )?{_any(_BODY_PARTS + ' heart ribs')}")
 _A_BODY_HURT: Final = re.compile(
-    r"\b(?:my|his|her|their|our) (?:wrist|arm|leg|hand|ankle|foot|feet|finger|toe|back|neck|knee"
-    r"|nose|rib|tooth|teeth|head|heel)s? (?:is |are |was |were |got |get |feel |feels )?"
+    rf"\b(?:my|his|her|their|our) {_any(_BODY_PARTS + ' feet head heels toes fingers')}"
+    r" (?:is |are |was |were |got |get |feel |feels )?"
     r"(?:all |really |so |completely |totally )?$"
 )
 _SOMETHING_OF_THE_ORDER: Final = re.compile(
@@ -2136,10 +2135,6 @@ _DELIVERY_DAY: Final = re.compile(
 )
 
 
-def _delivery_day_kind(line: str, _text: str) -> str | None:
-    return "delivery_day" if _DELIVERY_DAY.search(line) else None
-
-
 # Compensation for the bother, with no lateness told: "chuck a tenner voucher on my account for
 # the hassle" (the late-delivery credit is the book's only compensation, for a late parcel)
 _FOR_THE_BOTHER: Final = re.compile(
@@ -2166,10 +2161,6 @@ _RETURN_POSTAGE: Final = re.compile(
 )
 
 
-def _return_postage_kind(line: str, _text: str) -> str | None:
-    return "return_postage" if _RETURN_POSTAGE.search(line) else None
-
-
 # A cancellation undone: "could you undo the cancellation and put the order back through?"
 _REINSTATE: Final = re.compile(
     r"\b(?:undo|reverse|revert|cancel) (?:the |my |that |this )?cancel\w*|\bun-? ?cancel\w*"
@@ -2178,21 +2169,14 @@ _REINSTATE: Final = re.compile(
 )
 
 
-def _reinstate_kind(line: str, _text: str) -> str | None:
-    return "reinstate_order" if _REINSTATE.search(line) else None
-
-
-def _payment_arrangement_kind(line: str, _text: str) -> str | None:
-    return "payment_arrangement" if _PAYMENT_ARRANGEMENT.search(line) else None
-
-
 def _shipment_kind(line: str, _text: str) -> str | None:
     asked = _SHIPMENT_ARRANGEMENT.search(line) and _ARRANGING_ASKED.search(line)
     return "shipment_arrangement" if asked else None
 
 
-def _exchange_kind(line: str, _text: str) -> str | None:
-    return "exchange" if _EXCHANGE.search(line) else None
+def _named_when(pattern: re.Pattern[str], kind: str) -> Callable[[str, str], str | None]:
+    """A concept read by one pattern on the reading: its kind where the pattern is found."""
+    return lambda line, _text: kind if pattern.search(line) else None
 
 
 def _fits_kind(line: str, _text: str) -> str | None:
@@ -2301,15 +2285,28 @@ def _fee_kind(line: str, _text: str) -> str | None:
 # Tried in order; a later one replaces an earlier one where it may.
 _NAMED_CONCEPTS: Final = (
     _NamedConcept(_fits_kind, frozenset()),
-    _NamedConcept(_exchange_kind, frozenset({"refund", "order_status", "service_request"})),
+    _NamedConcept(
+        _named_when(_EXCHANGE, "exchange"), frozenset({"refund", "order_status", "service_request"})
+    ),
     _NamedConcept(
         _shipment_kind, frozenset({"order_status", "service_request"}), over_a_request=True
     ),
-    _NamedConcept(_payment_arrangement_kind, frozenset({"refund", "order_status"})),
-    _NamedConcept(_delivery_day_kind, frozenset({"order_status", "service_request"})),
+    _NamedConcept(
+        _named_when(_PAYMENT_ARRANGEMENT, "payment_arrangement"),
+        frozenset({"refund", "order_status"}),
+    ),
+    _NamedConcept(
+        _named_when(_DELIVERY_DAY, "delivery_day"), frozenset({"order_status", "service_request"})
+    ),
     _NamedConcept(_goodwill_kind, frozenset({"late_delivery", "order_status", "service_request"})),
-    _NamedConcept(_return_postage_kind, frozenset({"refund", "order_status", "service_request"})),
-    _NamedConcept(_reinstate_kind, frozenset({"cancel", "order_status", "service_request"})),
+    _NamedConcept(
+        _named_when(_RETURN_POSTAGE, "return_postage"),
+        frozenset({"refund", "order_status", "service_request"}),
+    ),
+    _NamedConcept(
+        _named_when(_REINSTATE, "reinstate_order"),
+        frozenset({"cancel", "order_status", "service_request"}),
+    ),
     # "charged twice", "can the refund go to my bank account instead": how money moved or moves,
     # which the book's refunds and credits do not speak to
     _NamedConcept(

@@ -329,29 +329,25 @@ class _Turn:
 
         return self._act(tool, order, extra={"problem": problem}, done=done)
 
+    def _offer_return(self, order: Order, *, lead: str, why: str) -> Proposal:
+        """What the returns rule allows, offered (done on a yes), or its "no" explained."""
+        verdict = self._check("refund", order)
+        if verdict.get("verdict") != "allowed":
+            return self._after_verdict(verdict, order)
+        return self._resolve(
+            f"{lead} within our returns window, so I can take back order {order['number']} "
+            f"({_item(order)}) for a full refund. Just reply yes and I'll arrange it.",
+            reason=f"{why}: the refund the returns rule allows is offered",
+        )
+
     def _refund(self, order: Order) -> Proposal:
         if self.need.understanding.later_fault:
             # A fault told, no refund asked: the returns rule's answer is offered, not done.
-            verdict = self._check("refund", order)
-            if verdict.get("verdict") != "allowed":
-                return self._after_verdict(verdict, order)
-            return self._resolve(
-                f"I'm sorry it stopped working. It's still within our returns window, so I can take"
-                f" back order {order['number']} ({_item(order)}) for a full refund. Just reply yes"
-                " and I'll arrange it.",
-                reason="a later fault: the refund the returns rule allows is offered",
+            return self._offer_return(
+                order, lead="I'm sorry it stopped working. It's still", why="a later fault"
             )
         if self.need.understanding.tentative and self.voiced:
-            # A return only weighed: what the returns rule allows is offered, not done.
-            verdict = self._check("refund", order)
-            if verdict.get("verdict") != "allowed":
-                return self._after_verdict(verdict, order)
-            return self._resolve(
-                f"It's within our returns window, so I can take back order {order['number']} "
-                f"({_item(order)}) for a full refund whenever you decide. Just reply yes and I'll"
-                " arrange it.",
-                reason="a return only weighed: the refund the returns rule allows is offered",
-            )
+            return self._offer_return(order, lead="It's", why="a return only weighed")
         asked = self.need.understanding.refund_amount
         total = order.get("total")
         if (
