@@ -2050,6 +2050,15 @@ _TENTATIVE: Final = re.compile(
     r"|\b(?:considering|debating|wondering (?:if|whether) (?:i|we) should) (?:sending|returning"
     r"|to return|send|return)\b|\bnot sure (?:if|whether) (?:i|we) (?:want to |should )?"
     r"(?:return|send|keep)\b"
+    # Whether a return is still possible, asked rather than requested: "can I still return the
+    # lamp?", "is it too late to send it back?", "am I able to return it?"; told, not done.
+    r"|\b(?:can|could|may) (?:i|we) still (?:\w+ )?(?:return|send|post|bring)\b[^.!]*\?"
+    r"|\bis it (?:still )?(?:possible|ok|okay|allowed|too late) (?:for (?:me|us) )?to "
+    r"(?:\w+ )?(?:return|send|post|bring)\b"
+    r"|\b(?:am i|are we) (?:still )?(?:able|allowed|eligible|in time) to (?:\w+ )?"
+    r"(?:return|send|post|bring)\b"
+    r"|\b(?:can|could) (?:it|this|they|these|that|the \w+) (?:still )?be (?:returned|sent back)\b"
+    r"|\bdo you (?:accept|take) (?:returns|it back|them back)\b"
 )
 
 

@@ -1451,7 +1451,10 @@ def test_the_other_one_is_the_customers_one_other_order() -> None:
     chat.say("the socks came with a hole in them, bo@example.org")
     turn = chat.say("and the other one, can I still send that back?")
     assert turn.decision.action == "resolve", turn.decision.reply
-    assert_effect(turn, "issue_refund", order="8102")
+    assert "8102" in turn.decision.reply
+    assert turn.effects == []  # asked whether it can: told, no money moves yet
+    agreed = chat.say("yes please")
+    assert_effect(agreed, "issue_refund", order="8102")
 
 
 @pytest.mark.parametrize(
@@ -1797,6 +1800,10 @@ def test_a_flat_number_forgotten_is_added_to_the_address_just_set() -> None:
         "I might send the blender back, 4410, maria.garcia@example.com",
         "thinking about returning 4410 - maria.garcia@example.com",
         "we may post the blender back, not sure yet. 4410, maria.garcia@example.com",
+        "can I still return the blender? 4410 maria.garcia@example.com",
+        "is it too late to send back order 4410? maria.garcia@example.com",
+        "maria.garcia@example.com - am I still allowed to return 4410",
+        "could the blender still be returned? order 4410, maria.garcia@example.com",
     ],
 )
 def test_a_return_only_weighed_is_offered_and_done_on_yes(text: str) -> None:
@@ -1807,3 +1814,15 @@ def test_a_return_only_weighed_is_offered_and_done_on_yes(text: str) -> None:
     assert "Just reply yes" in weighed.decision.reply
     agreed = chat.say("yes please")
     assert_effect(agreed, "issue_refund", order="4410")
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "I want to return the blender for a refund, 4410, maria.garcia@example.com",
+        "please refund order 4410, maria.garcia@example.com",
+        "sending the blender back, refund me please. 4410 maria.garcia@example.com",
+    ],
+)
+def test_a_return_asked_for_is_refunded_at_once(text: str) -> None:
+    assert_effect(chat_once(text), "issue_refund", order="4410")
