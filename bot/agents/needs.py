@@ -495,6 +495,11 @@ _SITE_SHOWS = (
     r"|\bon (?:your|the) (?:own )?(?:site|website|web site|app|webshop|homepage|page) (?:now )?"
     r"(?:at|for) (?:only |just )?[$£€]?\d)"
 )
+# an amount of money, not a count of days: "249", "$19.99", "45€"
+_A_PRICE: Final = (
+    r"[$£€]?\d[\d.,]*(?: ?(?:eur|euros?|usd|dollars?|quid|bucks|pounds?)|[$£€])?"
+    r"(?! ?(?:days?|weeks?|months?|hours?|am|pm|st|nd|rd|th|x|pcs)\b)"
+)
 _PRICE_DROP = (
     r"\bprice (?:adjustment|protection|difference)\b|\bdifference (?:back|refunded)\b"
     # "went from 149 down to 129", "dropped from 40 to 32"
@@ -513,6 +518,16 @@ _PRICE_DROP = (
     rf"|{_any(_DROP_WORDS + _LOWER)}(?={_SAME_MESSAGE}{_any(_OWN_SITE_WORDS)})"
     rf"|{_any(_OWN_SITE_WORDS)}(?={_SAME_MESSAGE}(?:paid|pay) \d)"
     rf"|\b(?:paid|pay) \d\S*(?={_SAME_MESSAGE}{_any(_OWN_SITE_WORDS)})"
+    # two prices told, today's and the one paid: "it's now 249, I paid 299", "bought it for 140
+    # and it's 115 on your site today"
+    rf"|\b(?:now|today|currently) (?:at |for |only |just )?{_A_PRICE}"
+    rf"(?=(?: \S+){{0,25}}? (?:paid|pay|payed) {_A_PRICE})"
+    rf"|\b(?:is|it's|its|it is|costs?|they're|are) (?:now |only |just )?{_A_PRICE}"
+    rf"(?=(?: \S+){{0,4}}? (?:now|today|currently|on (?:your|the) (?:web)?site)\b)"
+    rf"(?=(?: \S+){{0,25}}? (?:paid|pay|payed) {_A_PRICE})"
+    rf"|\b(?:paid|pay|payed|bought (?:\S+ ){{0,8}}?for|ordered (?:\S+ ){{0,8}}?for) {_A_PRICE}"
+    rf"(?=(?: \S+){{0,30}}? (?:is|it's|its|it is|costs?|now|only) (?:now |only |just )?"
+    rf"{_A_PRICE}(?: \S+){{0,4}}? (?:now|today|currently|on (?:your|the) (?:web)?site)\b)"
     # "you're selling it for 21 now. I paid 25": our own price, lower
     r"|\bsell(?:ing)? (?:it|them|the \w+) (?:for|at) (?:only "
     r"|just )?\d\S*(?=(?: \S+){0,40}? paid \d)"
@@ -552,8 +567,11 @@ _WRONG_ITEM = (
     r"|three|\d+)\b(?=.*\b(?:i|we) (?:ordered|bought|paid for|wanted)\b)"
     r"|\b(?:i|we) (?:ordered|bought|paid for) [^.?!]{1,80}? but (?:the |my )?(?:box|parcel|package"
     r"|delivery) (?:had|has|contained|contains|held|was)\b"
-    r"|\b(?:it is|they are|this is|that is|there was|there is|got) (?:a|an|some|just)"
-    r" (?:\w+ ){1,4}?"
+    rf"|\b(?:i|we) (?:{_ORDERED}|orderd|ordred|bought|paid for) [^.?!]{{1,80}}? (?:and|but)"
+    r" (?:i |we )?(?:got|received|they sent|you sent|you guys sent) (?:a|an|some)\b"
+    r"|\b(?:it is|they are|this is|that is|there was|there is|got)"
+    r" (?:(?:a|an|some|just) |(?!(?:fine|ok|okay|good|great|nice|lovely|alright|not|really|so"
+    r"|very|too|still|also|just)\b))(?:\w+ ){1,4}?"
     r"(?:[,;] )?(?:not|instead of|rather than) (?:the|a|an|my|our) (?:\w+ ){0,5}?(?:i|we)"
     r" (?:ordered|bought|wanted|paid for|chose)\b"
     r"|\binside (?:the (?:box|package|parcel) )?(?:is|was|are|were|there (?:is|was)) (?:a|an|some"
@@ -562,7 +580,7 @@ _WRONG_ITEM = (
     r" (?:is|was|are|were)\b"
     r"|\b(?:someone|somebody) else 's\b|\bmix(?:ed)? ?up\b"
     r"|\b(?:send|give|get|have|need|want|arrange|ship|deliver)(?: me| us)? (?:the |a )?(?:correct"
-    r"|right)"
+    r"|right|rite)"
     r" (?!address|email|number|account|amount|price|date|time|person)\w+"
     r"|\b(?:inside|in it|in the (?:box|package|parcel)) (?:there )?(?:is|was|are|were) not\b"
     rf"|\bis not (?:the|a|an|my) \w+(?: \w+)? (?:i|we) (?:{_ORDERED}|order|buy)\b"
@@ -1858,7 +1876,9 @@ def _after_a_change_of_mind(found: list[tuple[int, Intent]], line: str) -> list[
 
 _MONEY_NEEDS: Final = frozenset({"price_drop", "refund", "damaged", "wrong_item", "late_delivery"})
 _MONEY_REMEDY: Final = re.compile(
-    r"\b(?:back|off|quid|bucks|pounds|dollars|euros|money|refund|difference|compensation)\b"
+    r"\b(?:back|off|quid|bucks|pounds|dollars?|euros?|money|refund|difference|compensation"
+    # "is there some gesture / policy for this?": the need's remedy asked about, no new request
+    r"|gesture|policy|something|anything|credit|add|added|adjust|adjusted)\b"
 )
 
 
@@ -1969,7 +1989,7 @@ def understand(text: str) -> Understanding:
         and _NOT_RECEIVED.search(line) is not None,
         reaction=_reaction(line) if intent is None else None,
         about_the_rules=about_the_rules,
-        tentative=intent == "refund" and _TENTATIVE.search(line) is not None,
+        tentative=_only_asked(intent, line),
         also=tuple(needs[1:]),
         at=at,
     )
@@ -2060,6 +2080,28 @@ _TENTATIVE: Final = re.compile(
     r"|\b(?:can|could) (?:it|this|they|these|that|the \w+) (?:still )?be (?:returned|sent back)\b"
     r"|\bdo you (?:accept|take) (?:returns|it back|them back)\b"
 )
+
+
+# Said to be only a question, not yet a request: "just checking", "I ask only", "not asking
+# you to cancel yet", "I don't know yet what I prefer", "just curious tbh"
+_ONLY_ASKING: Final = re.compile(
+    r"\b(?:just|only) (?:checking|asking|curious|a question|want(?:ed)? to know)\b"
+    r"|\bi (?:only )?ask only\b|\b(?:i'?m|i am) (?:only|just) asking\b|\bcurious tbh\b"
+    r"|\bnot asking (?:you )?(?:to (?:\w+ ){1,2})?yet\b|\bgeneral question\b"
+    r"|\b(?:i'?m|i am|we'?re|we are) not (?:sure|decided) yet\b"
+    r"|\b(?:i|we) (?:don'?t|do not) (?:know|decide) yet\b|\bbefore (?:i|we) decide\b"
+    r"|\b(?:i|we) (?:don'?t|do not) (?:demand|ask for) anything\b|\bhypothetically\b"
+)
+# What can be offered and done on a yes (an address needs the address itself).
+_OFFERABLE: Final = frozenset(
+    {"refund", "cancel", "price_drop", "late_delivery", "damaged", "wrong_item"}
+)
+
+
+def _only_asked(intent: Intent | None, line: str) -> bool:
+    if intent == "refund" and _TENTATIVE.search(line):
+        return True
+    return intent in _OFFERABLE and _ONLY_ASKING.search(line) is not None
 
 
 _PROBLEMS: Final = frozenset({"damaged", "wrong_item"})

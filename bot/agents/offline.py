@@ -78,7 +78,17 @@ _PLAUSIBLE: Final[dict[str, tuple[str, ...]]] = {
     "late_delivery": ("processing", "shipped"),
 }
 LOST_PARCEL: Final = "lost_parcel"
-_OFFER = re.compile(r"I can (cancel|take back) order #?([\w-]+)\b[^.]*\.\s*Just reply yes", re.I)
+_OFFER = re.compile(
+    r"I can (cancel|take back|refund the price difference on|add a shipping credit to your "
+    r"account for) order #?([\w-]+)\b[^.]*\.\s*Just reply yes",
+    re.I,
+)
+_OFFERED_NEED: Final[dict[str, Intent]] = {
+    "cancel": "cancel",
+    "take back": "refund",
+    "refund the price difference on": "price_drop",
+    "add a shipping credit to your account for": "late_delivery",
+}
 _MAX_ORDERS_LISTED: Final = 3
 
 
@@ -268,6 +278,10 @@ class _Turn:
             # Marked delivered, never received: a lost parcel, which no rule of the book covers,
             # whatever remedy is asked for (no refund or credit for a parcel that may be lost).
             return self._after_verdict(self._check(LOST_PARCEL, order), order)
+        if self.need.understanding.tentative and self.voiced:
+            offered = self._offer_only(order)
+            if offered is not None:
+                return offered
         handlers: dict[str, Callable[[Order], Proposal]] = {
             "order_status": self._status,
             "late_delivery": self._late,
@@ -338,6 +352,49 @@ class _Turn:
             f"{lead} within our returns window, so I can take back order {order['number']} "
             f"({_item(order)}) for a full refund. Just reply yes and I'll arrange it.",
             reason=f"{why}: the refund the returns rule allows is offered",
+        )
+
+    def _offer_only(self, order: Order) -> Proposal | None:
+        """Asked whether it can be done, not asked to do it ("is it still possible to cancel?
+        just checking"): what the rule allows is told and offered, done on a yes."""
+        intent = str(self.need.intent)
+        number, item = order["number"], _item(order)
+        if intent == "refund":
+            return self._offer_return(order, lead="It's", why="a return only asked about")
+        if intent in ("damaged", "wrong_item"):
+            problem = self.need.understanding.problem
+            verdict = self._call(
+                "check_policy",
+                {"request": "replacement", "order_number": number, "problem": problem},
+            )
+            if verdict.get("verdict") != "allowed":
+                return None
+            return self._resolve(
+                f"Yes, both are possible for order {number} ({item}): I can send you a free "
+                "replacement, or refund it in full. Which would you prefer?",
+                reason="remedies only asked about: both offered",
+            )
+        offers = {
+            "cancel": ("cancellation", f"I can cancel order {number} ({item}) free of charge"),
+            "price_drop": (
+                "price_adjustment",
+                f"I can refund the price difference on order {number} ({item})",
+            ),
+            "late_delivery": (
+                "late_delivery",
+                f"I can add a shipping credit to your account for order {number} ({item})",
+            ),
+        }
+        if intent not in offers or order["status"] == "cancelled":
+            return None
+        kind, offer = offers[intent]
+        verdict = self._check(kind, order)
+        if verdict.get("verdict") != "allowed":
+            return self._after_verdict(verdict, order)
+        rule = str(verdict.get("explanation") or "")
+        return self._resolve(
+            f"Yes. {rule} {offer}. Just reply yes and I'll do it.".replace("Yes.  ", "Yes. "),
+            reason=f"{intent} only asked about: what the rule allows is offered",
         )
 
     def _refund(self, order: Order) -> Proposal:
@@ -1332,7 +1389,7 @@ def _find_need(now: Understanding, text: str, earlier: list[str], last_bot: str 
         return _Need(now, (text,))
     offer = _OFFER.search(last_bot or "") if now.reaction == "affirm" else None
     if offer is not None:
-        intent: Intent = "cancel" if offer.group(1).lower() == "cancel" else "refund"
+        intent = _OFFERED_NEED[offer.group(1).lower()]
         return _Need(replace(now, intent=intent), (text,), offered_order=offer.group(2))
     for index in range(len(earlier) - 1, -1, -1):
         before = understand(earlier[index])
@@ -1437,6 +1494,8 @@ def _merge(need: Understanding, now: Understanding, texts: tuple[str, ...]) -> U
         wants_refund=need.wants_refund or any(u.wants_refund for u in later),
         wants_credit=need.wants_credit or any(u.wants_credit for u in later),
         name=now.name or need.name or next((u.name for u in later if u.name), None),
+        # only asked, or now asked for: the latest saying decides ("a refund please")
+        tentative=now.tentative if later else need.tentative,
     )
 
 

@@ -2649,3 +2649,27 @@ def test_which_number_do_you_need_asks_no_service() -> None:
 def test_swapping_the_address_is_an_address_change() -> None:
     text = "can you swap the address on that one to her flat: Flat 3, 22 Mill Lane, Leeds LS1 4AB"
     assert understand(text).intent == "address_change"
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "i ordered the blue scarf and got a yellow beanie, order 88",
+        "we bought a queen duvet but got a single sheet set",
+        "got my parcel, it is garden gloves, not the oven gloves I ordered",
+    ],
+)
+def test_what_came_beside_what_was_ordered_is_a_wrong_item(text: str) -> None:
+    assert understand(text).intent == "wrong_item"
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "my parcel is late, is there some gesture for the wait?",
+        "the fan is cheaper on your site now, I paid 30 and it's 24 today. any policy for that?",
+    ],
+)
+def test_a_remedy_asked_about_beside_a_need_is_no_second_request(text: str) -> None:
+    assert "service_request" not in understand(text).also
+    assert understand(text).intent != "service_request"

@@ -1826,3 +1826,75 @@ def test_a_return_only_weighed_is_offered_and_done_on_yes(text: str) -> None:
 )
 def test_a_return_asked_for_is_refunded_at_once(text: str) -> None:
     assert_effect(chat_once(text), "issue_refund", order="4410")
+
+
+@pytest.mark.parametrize(
+    ("text", "yes", "tool", "order"),
+    [
+        (
+            "could 2051 still be cancelled? not asking you to do it yet, just checking. "
+            "john.smith@example.net",
+            "ok yes go ahead",
+            "cancel_order",
+            "2051",
+        ),
+        (
+            "kettle 1043 is 21 now and I paid 25, is there some policy for that? only asking. "
+            "j.smith@example.com",
+            "yes please",
+            "adjust_price",
+            "1043",
+        ),
+        (
+            "my kettle 1043 is late. do you do anything for that? just curious. "
+            "j.smith@example.com",
+            "yes do it",
+            "issue_credit",
+            "1043",
+        ),
+    ],
+)
+def test_a_remedy_only_asked_about_is_offered_and_done_on_yes(
+    text: str, yes: str, tool: str, order: str
+) -> None:
+    chat = Chat()
+    asked = chat.say(text)
+    assert asked.decision.action == "resolve", asked.decision.reply
+    assert asked.effects == []  # a question moves nothing
+    assert order in asked.decision.reply
+    assert_effect(chat.say(yes), tool, order=order)
+
+
+def test_which_remedy_not_decided_yet_gets_both_offered() -> None:
+    chat = Chat()
+    asked = chat.say(
+        "the desk lamp 1042 came with a cracked shade. could I get a refund or only a new one? "
+        "I'm not sure yet. j.smith@example.com"
+    )
+    assert asked.decision.action == "resolve"
+    assert asked.effects == []
+    assert "replacement" in asked.decision.reply
+    assert "refund" in asked.decision.reply
+    assert_effect(chat.say("a refund please"), "issue_refund", order="1042")
+
+
+def test_a_remedy_only_asked_about_that_the_rule_refuses_is_declined() -> None:
+    turn = chat_once("is it still possible to cancel 1043? just checking, j.smith@example.com")
+    assert turn.decision.action == "decline"
+    assert turn.effects == []
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "kettle 1043: it's 21 on your site today, I paid 25. can I have the 4 back? "
+        "j.smith@example.com",
+        "j.smith@example.com the kettle (1043) is now 21, i pay 25, refund diference pls",
+        "bought the kettle for 25 on order 1043 and it's 21 on your website now. refund me the 4 "
+        "please, j.smith@example.com",
+    ],
+)
+def test_two_prices_told_make_a_price_drop_not_a_refund(text: str) -> None:
+    turn = chat_once(text)
+    assert_effect(turn, "adjust_price", order="1043", amount=4.0)
+    assert not any(e["tool"] == "issue_refund" for e in turn.effects)
