@@ -150,6 +150,7 @@ _MONEY_WORDS = (
 )
 _RETURN_WORDS = "return returns returned returning"
 _CREDIT_WORDS = "credit compensation compensate compensated voucher goodwill"
+_LATENESS: Final = re.compile(r"\b(?:late|promised|delay\w*|overdue|past (?:the|its) due)\b")
 _CREDIT_ASKED = (
     # (never one thanked for or received: "thank you for the credit", "got the credit")
     r"(?<!thanks for the )(?<!thank you for the )(?<!thanks for )(?<!thank you for )"
@@ -506,6 +507,8 @@ _PRICE_DROP = (
     r"|\b(?:went|gone|come|came) (?:down from (?:\S+ ){1,3}?to|from (?:\S+ ){1,3}?down to)\b"
     r"|\b(?:dropped|fell|reduced|cut|lowered|slashed) from (?:\S+ ){1,3}?to\b"
     # "can you knock something off since it's cheaper on your site now"
+    r"|\b(?:adjust|lower|reduce|correct) (?:the |my )?price (?:on|of|for) (?:my|the|this|that|it"
+    r"|order)\b"
     r"|\b(?:knock|take) (?:something|a bit|a little|some money|some|the difference|\S+) off\b"
     r"(?=.*\b(?:cheaper|price|sale|reduced|less|lower)\b)"
     r"|\b(?:refund|give|get|have|credit|receive) (?:me )?(?:back )?the (?:price |\S*\d\S* )?"
@@ -1014,8 +1017,16 @@ def _of_another_order(line: str, start: int) -> bool:
     """A need whose own words name an order that no earlier words did ("8201 is cracked, and
     I'd like to return 8202 too"): a need of its own, not the earlier one's remedy."""
     own = set(re.findall(r"\b\d{3,}\b", line[start : start + 60]))
-    earlier = set(re.findall(r"\b\d{3,}\b", line[:start]))
+    earlier = set(re.findall(_NOT_A_PRICE, line[:start]))
     return bool(own) and bool(earlier) and not own & earlier
+
+
+# a number that is no amount: "is now 99, I paid 120" names no order
+_NOT_A_PRICE: Final = re.compile(
+    r"(?<![$£€])(?<!\bnow )(?<!\bpaid )(?<!\bwas )(?<!\bfor )(?<!\bat )(?<!\bpay )(?<!\bis )"
+    r"(?<!\bcost )(?<!\bcosts )"
+    r"\b(\d{3,})\b(?! ?(?:[$£€]|eur|euros?|usd|dollars?|quid|bucks|pounds?)\b)"
+)
 
 
 _A_HITCH: Final = re.compile(r"\b(?:one|a|the|only|small|slight|little) $")
@@ -1943,6 +1954,14 @@ def understand(text: str) -> Understanding:
     if wants_credit and (not needs or needs[0] == "order_status"):
         # Compensation asked for is the late-delivery rule's, where the parcel is included.
         needs, at = ["late_delivery", *needs[1:]], (0, *at[1:])
+    elif wants_credit and "late_delivery" not in needs and _LATENESS.search(line):
+        # "add the late delivery credit and cancel the order": the credit first, then the rest
+        needs, at = ["late_delivery", *needs], (0, *at)
+    elif not wants_credit and "late_delivery" in needs and {"cancel", "refund"} & set(needs):
+        # "it's 6 days late. cancel it and give me my money back": the lateness is the reason
+        # for what is asked; no credit was asked for
+        kept = [(n, a) for n, a in zip(needs, at, strict=True) if n != "late_delivery"]
+        needs, at = [n for n, _ in kept], tuple(a for _, a in kept)
     for concept in _NAMED_CONCEPTS:
         if (kind is None or concept.over_a_request) and set(needs) <= concept.replaces:
             named = concept.kind_of(line, text)

@@ -1898,3 +1898,36 @@ def test_two_prices_told_make_a_price_drop_not_a_refund(text: str) -> None:
     turn = chat_once(text)
     assert_effect(turn, "adjust_price", order="1043", amount=4.0)
     assert not any(e["tool"] == "issue_refund" for e in turn.effects)
+
+
+def test_prices_told_before_the_order_number_leave_one_need() -> None:
+    turn = chat_once(
+        "the kettle is now 21 on your site, I paid 25. give me back the difference. "
+        "order 1043, j.smith@example.com"
+    )
+    assert_effect(turn, "adjust_price", order="1043")
+    assert not any(e["tool"] == "issue_refund" for e in turn.effects)
+
+
+def test_lateness_given_as_the_reason_for_another_request_pays_no_credit() -> None:
+    turn = chat_once("kettle 1043 is 2 days late. cancel it and refund me. j.smith@example.com")
+    assert turn.decision.action == "decline"
+    assert turn.effects == []
+
+
+def test_a_late_credit_asked_beside_another_request_is_paid() -> None:
+    shop = InMemoryShop(
+        customers=(Customer("K-9", "Ada Ruiz", "ada@example.org", "+1 555 0177"),),
+        orders=(Order("9101", "K-9", "Patio chair", "processing", 70.0, 9, due_days_ago=3),),
+    )
+    turn = Chat(shop=shop).say(
+        "9101 was promised 3 days ago and still nothing. add the late delivery credit and "
+        "cancel it please, ada@example.org"
+    )
+    assert_effect(turn, "issue_credit", order="9101")
+    assert_effect(turn, "cancel_order", order="9101")
+
+
+def test_adjusting_the_price_asked_is_the_price_rule_not_a_gap() -> None:
+    turn = chat_once("can you adjust the price on my order 4410? maria.garcia@example.com")
+    assert turn.decision.action == "decline"  # 4410 costs today what was paid
