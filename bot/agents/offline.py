@@ -41,7 +41,7 @@ Order = Mapping[str, Any]  # an order as the tools show it (bot.tools.order_view
 
 FRUSTRATION_ACK: Final = "I'm sorry, I understand how frustrating this is."
 SIGNAL_ACK: Final = "I'm the shop's support assistant, and I can take care of this right here."
-DEFAULT_ASK: Final[tuple[IdentifierKind, ...]] = ("order_number", "email")
+DEFAULT_ASK: Final[tuple[IdentifierKind, ...]] = ("order_number", "email", "phone")
 _ID_NAMES: Final[dict[str, str]] = {
     "order_number": "your order number",
     "email": "the email address on your account",
@@ -1560,5 +1560,10 @@ def _or_list(items: Sequence[str]) -> str:
 def _question(ask_for: Sequence[IdentifierKind], *, joined: bool) -> str:
     if not ask_for:
         return ""
-    wanted = _or_list([_ID_NAMES[k] for k in ask_for])
+    if {"email", "phone"} <= set(ask_for):
+        # one "on your account" for both: "the email address or phone number on your account"
+        rest = [_ID_NAMES[k] for k in ask_for if k not in ("email", "phone")]
+        wanted = ", or ".join([*rest, "the email address or phone number on your account"])
+    else:
+        wanted = _or_list([_ID_NAMES[k] for k in ask_for])
     return f"could you give me {wanted}?" if joined else f"Could you give me {wanted}?"

@@ -472,7 +472,9 @@ def test_status_after_identification_covers_the_customers_own_orders() -> None:
 def test_with_nothing_to_search_by_the_agent_asks(text: str) -> None:
     turn = chat_once(text)
     assert turn.decision.action == "clarify"
-    assert set(turn.decision.ask_for) == {"order_number", "email"}
+    # any one of them would identify the customer, so all of them are asked for
+    assert set(turn.decision.ask_for) == {"order_number", "email", "phone"}
+    assert "phone number" in turn.decision.reply
     assert turn.calls == []
 
 
@@ -1025,7 +1027,7 @@ def test_an_item_named_after_a_listing_picks_that_order() -> None:
 def test_an_order_mentioned_with_no_need_asks_for_the_need_and_the_order(text: str) -> None:
     turn = chat_once(text)
     assert turn.decision.action == "clarify"
-    assert set(turn.decision.ask_for) == {"email", "order_number"}
+    assert set(turn.decision.ask_for) == {"email", "order_number", "phone"}
     assert "What can I help you with?" in turn.decision.reply
 
 
