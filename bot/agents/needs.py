@@ -521,6 +521,9 @@ _PRICE_DROP = (
     rf"|{_any(_DROP_WORDS + _LOWER)}(?={_SAME_MESSAGE}{_any(_OWN_SITE_WORDS)})"
     rf"|{_any(_OWN_SITE_WORDS)}(?={_SAME_MESSAGE}(?:paid|pay) \d)"
     rf"|\b(?:paid|pay) \d\S*(?={_SAME_MESSAGE}{_any(_OWN_SITE_WORDS)})"
+    # a difference told: "it's 30 cheaper now", "20 less on your site today"
+    rf"|{_A_PRICE} (?:cheaper|less|lower)(?: \S+){{0,3}}?"
+    r" (?:now|today|on (?:your|the) (?:web)?site)\b"
     # two prices told, today's and the one paid: "it's now 249, I paid 299", "bought it for 140
     # and it's 115 on your site today"
     rf"|\b(?:now|today|currently) (?:at |for |only |just )?{_A_PRICE}"
@@ -1922,11 +1925,54 @@ def _with_the_request(
     return found, framed, commanded
 
 
+# Where it goes, beside an address: "please deliver to Rua das Flores 21, 4050-262 Porto",
+# "I made a typo in my address ... it should be 71 Harbour Street"
+_ADDRESS_TOLD: Final = re.compile(
+    r"\b(?:deliver|send|ship|redirect|forward|post|bring)(?: (?:it|them|this|that|order \w+"
+    r"|the \w+|my \w+))? (?:over |instead )?to\b[^.!?]*"
+    r"|\b(?:typo|mistake|error|wrong) in (?:my|the) (?:delivery |shipping )?address\b"
+    r"|\b(?:my|the) (?:delivery |shipping )?address (?:should|must|needs to) (?:be|read|say)\b"
+    r"|\binstead of (?:my|the) (?:old|previous|current|first) address\b"
+)
+
+
+def _with_an_address_told(
+    found: list[tuple[int, Intent]], line: str, rest: str, text: str
+) -> tuple[list[tuple[int, Intent]], str]:
+    if any(i == "address_change" for _, i in found):
+        return found, rest
+    told = _ADDRESS_TOLD.search(rest)
+    if told is None or extract_address(text) is None:
+        return found, rest
+    return sorted([*found, (told.start(), "address_change")]), _blank(
+        rest, told.start(), told.end()
+    )
+
+
+def _with_the_credit(
+    needs: list[Intent], at: tuple[int, ...], *, wants_credit: bool, line: str
+) -> tuple[list[Intent], tuple[int, ...]]:
+    """Where a late-delivery credit stands among the needs: asked for, or only a reason."""
+    if wants_credit and (not needs or needs[0] == "order_status"):
+        # Compensation asked for is the late-delivery rule's, where the parcel is included.
+        return ["late_delivery", *needs[1:]], (0, *at[1:])
+    if wants_credit and "late_delivery" not in needs and _LATENESS.search(line):
+        # "add the late delivery credit and cancel the order": the credit first, then the rest
+        return ["late_delivery", *needs], (0, *at)
+    if not wants_credit and "late_delivery" in needs and {"cancel", "refund"} & set(needs):
+        # "it's 6 days late. cancel it and give me my money back": the lateness is the reason
+        # for what is asked; no credit was asked for
+        kept = [(n, a) for n, a in zip(needs, at, strict=True) if n != "late_delivery"]
+        return [n for n, _ in kept], tuple(a for _, a in kept)
+    return needs, at
+
+
 def understand(text: str) -> Understanding:
     """What the customer needs, in what order, and in what tone (tone shapes wording only)."""
     reading = _reading(text)
     line = reading.line
     found, money, rest = _needs(line)
+    found, rest = _with_an_address_told(found, line, rest, text)
     found = _after_a_change_of_mind(found, line)
     stated = {i for _, i in found}
     if (
@@ -1951,17 +1997,7 @@ def understand(text: str) -> Understanding:
     needs = [intent for _, intent in found]
     at = tuple(reading.offset(position) for position, _ in found)
     wants_credit = any(not _negated(line, m.start()) for m in re.finditer(_CREDIT_ASKED, line))
-    if wants_credit and (not needs or needs[0] == "order_status"):
-        # Compensation asked for is the late-delivery rule's, where the parcel is included.
-        needs, at = ["late_delivery", *needs[1:]], (0, *at[1:])
-    elif wants_credit and "late_delivery" not in needs and _LATENESS.search(line):
-        # "add the late delivery credit and cancel the order": the credit first, then the rest
-        needs, at = ["late_delivery", *needs], (0, *at)
-    elif not wants_credit and "late_delivery" in needs and {"cancel", "refund"} & set(needs):
-        # "it's 6 days late. cancel it and give me my money back": the lateness is the reason
-        # for what is asked; no credit was asked for
-        kept = [(n, a) for n, a in zip(needs, at, strict=True) if n != "late_delivery"]
-        needs, at = [n for n, _ in kept], tuple(a for _, a in kept)
+    needs, at = _with_the_credit(needs, at, wants_credit=wants_credit, line=line)
     for concept in _NAMED_CONCEPTS:
         if (kind is None or concept.over_a_request) and set(needs) <= concept.replaces:
             named = concept.kind_of(line, text)
@@ -2028,7 +2064,7 @@ _RULES_ASKED: Final = re.compile(
     r"|\b(?:if|when|once) (?!(?:not|so|possible|you can|you could)\b)[^.!?]{3,80}?"
     r"(?:,|then)? (?:what happens|do you|does it|do i|would i|will i|am i|is it|are you"
     r"|would you|do we|will we|can i|i can|could i|i could|may i|i may|i am|i will|i get"
-    r"|we get|i would get|i will get)\b"
+    r"|we get|i would get|i will get|must i|should i|shall i|need i|do i need|do i have)\b"
     r"(?:[^.!]| \.(?= \d))*\?"
     r"|\bhow (?:long|soon|many days) (?:after|before|from) \w+ (?:can|could|may|do|should)"
     r" (?:i|we|you)\b"
@@ -2043,7 +2079,8 @@ _RULES_ASKED: Final = re.compile(
     # a case put in general: "if something gets cheaper after I buy it?", "and if some day a
     # thing arrives broken, ...?", "what do you guys do when a delivery shows up late?"
     r"|\bif (?:something|anything|an item|a thing|things|items|the price|prices|a price"
-    r"|a delivery|a parcel|an order|some day|someday|one day|it ever|ever)\b"
+    r"|a delivery|a parcel|an order|some day|someday|one day|it ever|ever|the thing|the item"
+    r"|the product|stuff)\b"
     r"(?:(?!\b(?:can|could|will|would) you\b|\bplease\b)[^.!])*\?"
     r"|\bwhat do (?:you|u)(?: guys| lot| folks| people)? do (?:if|when)\b"
     # weighing it up: "before I decide anything, can I still send it back if I want to?"

@@ -179,6 +179,9 @@ class _Turn:
 
     def run(self) -> Proposal:
         """Each need the message states, in order, while the ones before it are settled."""
+        instead = self._what_policy_allows_instead()
+        if instead is not None:
+            return instead
         if self.now.about_the_rules and self.pending is None:
             answered = self._settle_rules_question()
             if answered is not None:
@@ -223,7 +226,7 @@ class _Turn:
         if not texts:
             return None
         return self._resolve(
-            f"Here is how it works: {' '.join(texts)} If you'd like me to look at one of your "
+            f"{_RULES_ANSWER} {' '.join(texts)} If you'd like me to look at one of your "
             "orders, just send me its order number.",
             reason="a question about the rules, answered from the policy book",
         )
@@ -590,6 +593,15 @@ class _Turn:
                 order=order,
             )
         return self._ask_order_number(f"I couldn't find order {order['number']} on your account.")
+
+    def _what_policy_allows_instead(self) -> Proposal | None:
+        """ "Then what can I do?" after a "no" that offered what policy allows: that offer."""
+        if self.now.has_need or not _WHAT_INSTEAD.search(self.text) or not _declined(self.tools):
+            return None
+        offered = _ALTERNATIVE.search(self.last_bot or "")
+        if offered is None:
+            return None
+        return self._resolve(offered.group(), reason="what policy allows instead, told again")
 
     def _offer(self, tool: ToolName, order: Order) -> str:
         """What policy does allow when the request is refused, if something obvious does."""
@@ -1074,8 +1086,8 @@ def _conversation_window(
             continue
         elif past_decline and earlier and all(_only_the_same_again(t) for t in earlier):
             continue  # "same for 5561" was declined: its need is the one settled before it
-        elif not _asked(utterance.text):
-            break
+        elif not _asked(utterance.text) and not utterance.text.startswith(_RULES_ANSWER):
+            break  # (a rules question answered settled no need: "then send me the right one")
     return earlier[::-1], last_bot
 
 
@@ -1200,6 +1212,21 @@ _ASKED_WHY: Final = re.compile(
     r"^\W*(?:but |ok but |so )?(?:why|how come|what difference|what does it matter|that makes no"
     r" sense|seriously)\b",
     re.I,
+)
+
+
+_RULES_ANSWER: Final = "Here is how it works:"
+# "then what can I do?", "what are my options?", "so what now": after a "no"
+_WHAT_INSTEAD: Final = re.compile(
+    r"\bwhat (?:else )?(?:can|could|should|do) (?:i|we) do\b|\bwhat (?:are|r) (?:my|our) options\b"
+    r"|^\W*(?:so |ok |okay |then )?what now\b|\b(?:any|other|another) (?:other )?"
+    r"(?:options?|alternatives?|way)\b",
+    re.I,
+)
+# What policy allows instead, as a "no" offers it (see _offer)
+_ALTERNATIVE: Final = re.compile(
+    r"(?:Once it's delivered|It hasn't been dispatched yet|As it's already been delivered)[^.]*\."
+    r"(?: Just reply yes[^.]*\.)?"
 )
 
 

@@ -1933,3 +1933,50 @@ def test_a_late_credit_asked_beside_another_request_is_paid() -> None:
 def test_adjusting_the_price_asked_is_the_price_rule_not_a_gap() -> None:
     turn = chat_once("can you adjust the price on my order 4410? maria.garcia@example.com")
     assert turn.decision.action == "decline"  # 4410 costs today what was paid
+
+
+@pytest.mark.parametrize("ask", ["so what can I do then?", "what are my options?", "ok what now"])
+def test_what_to_do_after_a_no_is_told_what_policy_allows(ask: str) -> None:
+    chat = Chat()
+    chat.say("please cancel order 1043, j.smith@example.com")
+    turn = chat.say(ask)
+    assert turn.decision.action == "resolve"
+    assert "return it for a refund" in turn.decision.reply
+    assert turn.effects == []
+
+
+def test_a_rules_answer_leaves_the_need_open_for_the_next_message() -> None:
+    chat = Chat()
+    chat.say(
+        "a mug came instead of my desk lamp (1042). if you send the right one, must I post the "
+        "mug back? j.smith@example.com"
+    )
+    assert_effect(chat.say("great, then send me the lamp please"), "create_replacement")
+
+
+def test_a_case_put_about_the_thing_is_a_rules_question() -> None:
+    chat = Chat()
+    chat.say("how long have I got to send something back?")
+    turn = chat.say("and if the item turns up broken, same thing?")
+    assert turn.decision.action == "resolve"
+    assert "damaged" in turn.decision.reply
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "order 2051: please deliver to Avenida da Liberdade 110, 1269-046 Lisboa instead. "
+        "john.smith@example.net",
+        "typo in my address on 2051, it should be 44 Quay Street, Bristol BS1 4DJ. "
+        "john.smith@example.net",
+    ],
+)
+def test_an_address_told_with_where_it_goes_changes_it(text: str) -> None:
+    turn = chat_once(text)
+    assert_effect(turn, "change_address", order="2051")
+    assert turn.decision.action == "resolve"
+
+
+def test_a_difference_told_is_a_price_drop() -> None:
+    turn = chat_once("the kettle from 1043 is 4 cheaper now, refund me the 4? j.smith@example.com")
+    assert_effect(turn, "adjust_price", order="1043", amount=4.0)

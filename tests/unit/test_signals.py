@@ -863,3 +863,19 @@ def test_not_at_all_sure_a_machine_can_is_a_doubt() -> None:
 
 def test_a_judgement_after_a_short_lead_in_is_implicit() -> None:
     assert detect_human_request("yeah thought so. this is pointless.").kind == "implicit"
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "should I buy now or wait for sales?",
+        "I'll just wait for the sales in january",
+        "honestly waiting for sales before I order more",
+    ],
+)
+def test_waiting_for_sales_is_waiting_for_a_price_cut(text: str) -> None:
+    assert detect_human_request(text).kind == "none"
+
+
+def test_waiting_for_the_sales_team_is_a_person_asked_for() -> None:
+    assert detect_human_request("happy to hold for the sales team").kind == "explicit"
