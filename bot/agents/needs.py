@@ -2126,15 +2126,22 @@ _TENTATIVE: Final = re.compile(
     r"|\b(?:considering|debating|wondering (?:if|whether) (?:i|we) should) (?:sending|returning"
     r"|to return|send|return)\b|\bnot sure (?:if|whether) (?:i|we) (?:want to |should )?"
     r"(?:return|send|keep)\b"
-    # Whether a return is still possible, asked rather than requested: "can I still return the
-    # lamp?", "is it too late to send it back?", "am I able to return it?"; told, not done.
-    r"|\b(?:can|could|may) (?:i|we) still (?:\w+ )?(?:return|send|post|bring)\b[^.!]*\?"
-    r"|\bis it (?:still )?(?:possible|ok|okay|allowed|too late) (?:for (?:me|us) )?to "
-    r"(?:\w+ )?(?:return|send|post|bring)\b"
-    r"|\b(?:am i|are we) (?:still )?(?:able|allowed|eligible|in time) to (?:\w+ )?"
-    r"(?:return|send|post|bring)\b"
+    # whether a return is possible at all: "can the lamp be returned?", "do you take returns?"
     r"|\b(?:can|could) (?:it|this|they|these|that|the \w+) (?:still )?be (?:returned|sent back)\b"
     r"|\bdo you (?:accept|take) (?:returns|it back|them back)\b"
+)
+# Whether a remedy is still possible, asked rather than requested: "can I still cancel 4410?",
+# "is it too late to send it back?", "am I still able to get the difference?"; told, not done.
+_STILL_POSSIBLE: Final = re.compile(
+    r"\b(?:can|could|may) (?:i|we) still (?:\w+ ){1,3}?[^.!]*\?"
+    r"|\bis it (?:still )?(?:possible|ok|okay|allowed|too late) (?:for (?:me|us) )?to\b"
+    r"(?<!\bis it possible to)(?<!\bis it ok to)(?<!\bis it okay to)(?<!\bis it allowed to)"
+    r"|\bis it still (?:possible|ok|okay|allowed) (?:for (?:me|us) )?to\b"
+    r"|\b(?:am i|are we) (?:still )?(?:able|allowed|eligible|entitled|in time) to\b"
+    r"|\b(?:can|could) (?:it|this|they|these|that|the \w+|order \w+|\d+) still be"
+    r" (?:cancel+ed|returned|sent back|refunded|changed|redirected)\b"
+    r"|\bdo (?:i|we) (?:still )?(?:qualify|get|have the right)\b[^.!]*\?"
+    r"|\bis (?:it|this|that|order \w+|\d+) still (?:cancel+able|returnable|refundable)\b"
 )
 
 
@@ -2157,7 +2164,9 @@ _OFFERABLE: Final = frozenset(
 def _only_asked(intent: Intent | None, line: str) -> bool:
     if intent == "refund" and _TENTATIVE.search(line):
         return True
-    return intent in _OFFERABLE and _ONLY_ASKING.search(line) is not None
+    if intent not in _OFFERABLE:
+        return False
+    return _ONLY_ASKING.search(line) is not None or _STILL_POSSIBLE.search(line) is not None
 
 
 _PROBLEMS: Final = frozenset({"damaged", "wrong_item"})

@@ -1980,3 +1980,27 @@ def test_an_address_told_with_where_it_goes_changes_it(text: str) -> None:
 def test_a_difference_told_is_a_price_drop() -> None:
     turn = chat_once("the kettle from 1043 is 4 cheaper now, refund me the 4? j.smith@example.com")
     assert_effect(turn, "adjust_price", order="1043", amount=4.0)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "can I still cancel 2051? john.smith@example.net",
+        "is it too late to cancel order 2051? john.smith@example.net",
+        "john.smith@example.net - could 2051 still be cancelled",
+    ],
+)
+def test_whether_a_cancel_is_still_possible_is_told_and_offered(text: str) -> None:
+    chat = Chat()
+    asked = chat.say(text)
+    assert asked.decision.action == "resolve"
+    assert asked.effects == []
+    assert_effect(chat.say("yes please"), "cancel_order", order="2051")
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["please cancel 2051, john.smith@example.net", "can you cancel 2051? john.smith@example.net"],
+)
+def test_a_cancel_asked_for_is_done_at_once(text: str) -> None:
+    assert_effect(chat_once(text), "cancel_order", order="2051")
