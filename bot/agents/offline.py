@@ -225,9 +225,14 @@ class _Turn:
             texts.extend(t for t in found if t and t not in texts)
         if not texts:
             return None
+        typed = self._typed_order_numbers()
+        next_step = (
+            f"If you'd like me to go ahead with order {typed[-1]}, just say so."
+            if typed
+            else "If you'd like me to look at one of your orders, just send me its order number."
+        )
         return self._resolve(
-            f"{_RULES_ANSWER} {' '.join(texts)} If you'd like me to look at one of your "
-            "orders, just send me its order number.",
+            f"{_RULES_ANSWER} {' '.join(texts)} {next_step}",
             reason="a question about the rules, answered from the policy book",
         )
 

@@ -2004,3 +2004,10 @@ def test_whether_a_cancel_is_still_possible_is_told_and_offered(text: str) -> No
 )
 def test_a_cancel_asked_for_is_done_at_once(text: str) -> None:
     assert_effect(chat_once(text), "cancel_order", order="2051")
+
+
+def test_a_rules_answer_about_a_named_order_offers_to_go_ahead_with_it() -> None:
+    turn = chat_once("how long do I have to return 1042? j.smith@example.com")
+    assert turn.decision.action == "resolve"
+    assert "order 1042" in turn.decision.reply
+    assert "send me its order number" not in turn.decision.reply
