@@ -1787,6 +1787,7 @@ _THANKS_WORDS = (
     # thanks in the languages customers mix in
     " gracias danke dank merci grazie obrigado obrigada arigatou arigato dziekuje dziękuję"
     " spasibo shukriya dhanyavaad dhanyawad tack takk kiitos tesekkurler teşekkürler"
+    " dzieki dzięki"
     " efharisto bedankt dankjewel asante shukran terima_kasih salamat mahalo"
 )
 _AFFIRM = re.compile(rf"{_YES}(?: (?:{_YES}|{_any(_THANKS_WORDS)}))*")
@@ -2149,6 +2150,9 @@ _STILL_POSSIBLE: Final = re.compile(
 # you to cancel yet", "I don't know yet what I prefer", "just curious tbh"
 _ONLY_ASKING: Final = re.compile(
     r"\b(?:just|only) (?:checking|asking|curious|a question|want(?:ed)? to know)\b"
+    # the choice left to the bot: "what are my options?", "what can you do for me?"
+    r"|\bwhat (?:are|r) (?:my|the) options\b|\bwhat can (?:you|u) (?:do|offer)(?: for me"
+    r"| about (?:it|this|that))?\s*\?"
     r"|\bi (?:only )?ask only\b|\b(?:i'?m|i am) (?:only|just) asking\b|\bcurious tbh\b"
     r"|\bnot asking (?:you )?(?:to (?:\w+ ){1,2})?yet\b|\bgeneral question\b"
     r"|\b(?:i'?m|i am|we'?re|we are) not (?:sure|decided) yet\b"
@@ -2613,7 +2617,14 @@ _NUMBERED_TO_POSTCODE = re.compile(
 )
 
 
-_TO_POSTCODE = re.compile(rf"(?<!\d)[^?!\n.;]{{0,60}}?{_POSTCODE}")
+# after a town, more countries' postcodes: "Cape Town 8001", "Toronto ON M5V 2T6",
+# "Amsterdam 1012 AB"
+_TOWN_POSTCODE = (
+    rf"(?:{_POSTCODE}|(?<=[A-Za-z] )(?<![Oo]rder )(?<![Nn]o )(?<![Nn]umber )\d{{4}}"
+    r"(?: ?[A-Z]{2})?\b(?![-/.,]?\d)"
+    r"|\b[A-Z]\d[A-Z] ?\d[A-Z]\d\b)"
+)
+_TO_POSTCODE = re.compile(rf"(?<!\d)[^?!\n.;]{{0,60}}?{_TOWN_POSTCODE}")
 
 
 def extract_address(text: str) -> str | None:

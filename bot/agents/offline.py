@@ -142,7 +142,9 @@ class _Turn:
             (not self.now.has_need and self.now.reaction is None)
             or (
                 _ASKED_WHY.search(text) is not None
-                and self.now.intent in (None, "order_status", *_declined_needs(tools))
+                # ("why you cannot stop it? it is not arrived yet": not a late parcel)
+                and self.now.intent
+                in (None, "order_status", "late_delivery", *_declined_needs(tools))
             )
             or _the_declined_need_again(self.now, text, tools)
         )
@@ -378,7 +380,7 @@ class _Turn:
             if verdict.get("verdict") != "allowed":
                 return None
             return self._resolve(
-                f"Yes, both are possible for order {number} ({item}): I can send you a free "
+                f"Both are possible for order {number} ({item}): I can send you a free "
                 "replacement, or refund it in full. Which would you prefer?",
                 reason="remedies only asked about: both offered",
             )
@@ -967,8 +969,9 @@ class _Turn:
             found = extract_address(text)
             if found:
                 return found
-        asked = bool(self.last_bot and "address" in self.last_bot.lower())
-        if asked and looks_like_address(self.text):
+        # asked for the new address itself (not "the email address on your account")
+        asked = bool(self.last_bot and "new delivery address" in self.last_bot.lower())
+        if asked and looks_like_address(self.text) and not _AN_ORDER_NAMED.search(self.text):
             return " ".join(self.text.split()).strip(" .")
         return None
 
@@ -1215,12 +1218,16 @@ _SAME_AGAIN: Final = re.compile(
 # Pushing back on a "no" by asking why: "why?? it hasn't even arrived yet", "how come?"
 _ASKED_WHY: Final = re.compile(
     r"^\W*(?:but |ok but |so )?(?:why|how come|what difference|what does it matter|that makes no"
-    r" sense|seriously)\b",
+    r" sense|seriously)\b"
+    # "it is not arrived yet. why you cannot stop it?"
+    r"|\bwhy (?:you |u |do you |can you |is it |it )?(?:can ?not|can'?t|won'?t|not|will not"
+    r"|refuse)\b",
     re.I,
 )
 
 
 _RULES_ANSWER: Final = "Here is how it works:"
+_AN_ORDER_NAMED: Final = re.compile(r"\border (?:no\.? |number |#)?#?\w*\d", re.I)
 # "then what can I do?", "what are my options?", "so what now": after a "no"
 _WHAT_INSTEAD: Final = re.compile(
     r"\bwhat (?:else )?(?:can|could|should|do) (?:i|we) do\b|\bwhat (?:are|r) (?:my|our) options\b"
@@ -1289,7 +1296,9 @@ _RETURN_QUESTION: Final = re.compile(
 )
 # "and the easel?", "what about my rug": the need just settled, for another item
 _AND_THE_ITEM: Final = re.compile(
-    r"(?:and|what about|how about|also|ok and|same for)(?: for)? (?:the|my|our) [\w' -]{2,40}\??",
+    r"(?:and|what about|how about|also|ok and|same for)(?: for)? (?:(?:the|my|our) [\w' -]{2,40}"
+    # "and 62301?", "what about order #5512"
+    r"|(?:order |no\.? |number )?#?\s?[\w-]*\d[\w-]*)\s*\??",
     re.I,
 )
 # "could you do the same for my chalk bag order?"

@@ -2011,3 +2011,39 @@ def test_a_rules_answer_about_a_named_order_offers_to_go_ahead_with_it() -> None
     assert turn.decision.action == "resolve"
     assert "order 1042" in turn.decision.reply
     assert "send me its order number" not in turn.decision.reply
+
+
+def test_a_bare_order_number_after_a_status_asks_the_same_for_it() -> None:
+    chat = Chat()
+    chat.say("status of 1043 please, j.smith@example.com")
+    turn = chat.say("and 1042?")
+    assert turn.decision.action == "resolve"
+    assert "1042" in turn.decision.reply
+
+
+@pytest.mark.parametrize("ask", ["what are my options?", "what can you do for me?"])
+def test_the_choice_of_remedy_left_to_the_bot_is_offered_not_made(ask: str) -> None:
+    chat = Chat()
+    turn = chat.say(f"the lamp from 1042 came cracked. {ask} j.smith@example.com")
+    assert turn.decision.action == "resolve"
+    assert turn.effects == []
+    assert_effect(chat.say("a new one please"), "create_replacement", order="1042")
+
+
+def test_asking_why_a_shipped_order_cannot_be_stopped_hears_the_rule_again() -> None:
+    chat = Chat()
+    chat.say("please cancel 1043, j.smith@example.com")
+    turn = chat.say("it is not arrived yet. why you cannot stop it?")
+    assert turn.decision.action == "decline"
+    assert turn.effects == []
+
+
+def test_asking_for_the_address_itself_is_not_asking_for_an_account_detail() -> None:
+    chat = Chat()
+    chat.say("need to change the delivery address on my order")
+    named = chat.say("order 2051, the bookshelf")
+    assert named.effects == []  # the order told is no address
+    assert named.decision.action == "clarify"
+    moved = chat.say("22 Kloof Street, Gardens, Cape Town 8001")
+    assert_effect(moved, "change_address", order="2051")
+    assert "Cape Town 8001" in moved.decision.reply
