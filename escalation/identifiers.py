@@ -184,7 +184,9 @@ _SOMETHING_COUNTED: Final = frozenset(
 )
 _ABOUT_AN_ORDER: Final = frozenset(["status", "update", "progress", "tracking", "whereabouts"])
 _MOVED_BY: Final = frozenset(["down", "up", "went", "gone", "dropped", "fell", "rose", "reduced"])
-_ASKING_WHICH: Final = frozenset(["where", "what", "how", "when", "whats", "wheres", "hows"])
+_ASKING_WHICH: Final = frozenset(
+    ["where", "what", "how", "when", "whats", "wheres", "hows", "whr", "wher", "wat", "wht"]
+)
 _BEFORE_A_YEAR: Final = frozenset(["in"])
 _YEAR = re.compile(r"(?:19|20)\d\d")
 _ORDER_LIST_ITEM = re.compile(r"#?([A-Za-z]{0,4}-?\d[\w-]*)")

@@ -578,6 +578,8 @@ _TERSE: Final = _C(
     r"(?! dear\b)(?! (?:hi|hello|hey|hiya|greetings|good (?:morning|afternoon|evening))"
     r" (?:the |dear )?"
     r"(?:team|support team|support|customer service|customer care|all|everyone|guys|folks)\b)"
+    # "anyone here?" asks whether someone is there (implicit, below), it asks for no one
+    r"(?! (?:anyone|anybody|someone|somebody) (?:here|there|around)(?: \?|$))"
     rf" (?:(?:{_FILLER}) )*(?:{_TARGET}|{_CHANNEL}|{_NUMBER}|e ?mail(?: address| id)?)"
     rf"(?: (?:{_FILLER}|{_TARGET}|chat|talk|call|support|help|contact|available|needed|required"
     r"|link|address|details|info|request|wanted|to (?:talk|speak|chat|answer|call)))*"
@@ -738,7 +740,7 @@ _IMPLICIT: Final = (
         r"|here|out there"
         r"|listening|reading|alive|typing|writing|replying|answering|home|around|(?:on|at) the"
         r" other (?:end|side)|working|at (?:this|the|your) (?:company|shop|store|place|firm))\b"
-        r"| (?:anyone|anybody|somebody) (?:there|home|here"
+        r"| (?:anyone|anybody|somebody|someone) (?:there|home|here"
         r"|out there|on"
         rf" the other (?:end|side)|awake)(?= [?!.]|$)|^ hel+o{{2,}} \?|^ (?:hel+o+|hi|hey) \? (?:i"
         r" am |been |still )*waiting\b| who (?:is|are) not (?:an? )?(?:program|bot|robot|machine"

@@ -560,6 +560,10 @@ _NOT_AN_ITEM = (
     "address email number account name phone postcode details card way time person price amount"
     " total charge date with about and but or so here there again though too then now please"
 )
+_COLOURS = (
+    r"(?:black|white|red|blue|green|grey|gray|pink|brown|beige|navy|yellow|purple|orange|silver"
+    r"|gold|cream|khaki|olive|teal|burgundy)"
+)
 _WRONG_ITEM = (
     rf"{_any(_WRONG_WORDS)} (?!{_any(_NOT_AN_ITEM)})[a-z]"
     rf"|\bthe (?!{_any(_NOT_AN_ITEM)})\w+ (?:is|are|was|were) (?:wrong|incorrect)\b"
@@ -585,6 +589,10 @@ _WRONG_ITEM = (
     r"|\bbut (?:in|inside) (?:the |my |this )?(?:box|package|parcel|bag|packet|envelope)(?: there)?"
     r" (?:is|was|are|were)\b"
     r"|\b(?:someone|somebody) else 's\b|\bmix(?:ed)? ?up\b"
+    # one colour ordered, another came: "I order the jacket black, arrive white"
+    rf"|\b(?:order|ordered|orderd|buy|bought|chose) (?:the |a |an )?(?:\w+ ){{0,3}}?(?:in )?"
+    rf"(?P<ordered_colour>{_COLOURS})\b[^.?!]{{0,20}}? (?:arrive[sd]?|came|come|comes|got"
+    rf"|received|delivered|sent) (?:in |as |a |an )?(?:\w+ )?(?!(?P=ordered_colour)\b){_COLOURS}\b"
     r"|\b(?:send|give|get|have|need|want|arrange|ship|deliver)(?: me| us)? (?:the |a )?(?:correct"
     r"|right|rite)"
     r" (?!address|email|number|account|amount|price|date|time|person)\w+"
@@ -881,6 +889,8 @@ _PAYMENT_ARRANGEMENT: Final = re.compile(
     r" (?:up )?(?:into|over|across)\b"
     r"|\b(?:monthly|weekly) (?:payments|instalments|installments)\b|\binstal+ments?\b"
     r"|\bpay (?:it )?(?:later|in parts|in part|bit by bit)\b"
+    r"|\bpay (?:it |for it )?in (?:\d+|two|three|four|five|six|several) (?:parts|payments"
+    r"|instal+ments|months|goes|chunks)\b"
 )
 
 
@@ -2055,7 +2065,7 @@ def understand(text: str) -> Understanding:
 # something back?", "if the price drops after I buy, do I get the difference?", "can an order
 # still be cancelled if it hasn't shipped?", "what happens if it's delivered late?"
 _RULES_ASKED: Final = re.compile(
-    r"\bhow (?:long|many days|much time|many weeks) (?:(?:do|does|would|will|did|have) )?(?:i|we"
+    r"\bhow (?:long|many days?|much time|many weeks?) (?:(?:do|does|would|will|did|have) )?(?:i|we"
     r"|you|one|customers?|people|someone|they) (?:still )?(?:have|get|got)\b"
     r"|\bwhat (?:is|are|s) (?:your|the) (?:\w+ ){0,2}?(?:policy|policies|rules?|time limit"
     r"|window|deadline)\b"
@@ -2080,7 +2090,7 @@ _RULES_ASKED: Final = re.compile(
     # a case put in general: "if something gets cheaper after I buy it?", "and if some day a
     # thing arrives broken, ...?", "what do you guys do when a delivery shows up late?"
     r"|\bif (?:something|anything|an item|a thing|things|items|the price|prices|a price"
-    r"|a delivery|a parcel|an order|some day|someday|one day|it ever|ever|the thing|the item"
+    r"|a delivery|a parcel|an order|some day|someday|one day|it ever|ever|the thing|the item|price"
     r"|the product|stuff)\b"
     r"(?:(?!\b(?:can|could|will|would) you\b|\bplease\b)[^.!])*\?"
     r"|\bwhat do (?:you|u)(?: guys| lot| folks| people)? do (?:if|when)\b"
@@ -2151,6 +2161,8 @@ _STILL_POSSIBLE: Final = re.compile(
 _ONLY_ASKING: Final = re.compile(
     r"\b(?:just|only) (?:checking|asking|curious|a question|want(?:ed)? to know)\b"
     # the choice left to the bot: "what are my options?", "what can you do for me?"
+    r"|\bwhat (?:is|s|'s) possible\b|\bstill (?:thinking|deciding)\b|\bi (?:will )?think first\b"
+    r"|\blet me think\b|\bhaven'?t decided\b"
     r"|\bwhat (?:are|r) (?:my|the) options\b|\bwhat can (?:you|u) (?:do|offer)(?: for me"
     r"| about (?:it|this|that))?\s*\?"
     r"|\bi (?:only )?ask only\b|\b(?:i'?m|i am) (?:only|just) asking\b|\bcurious tbh\b"
@@ -2260,15 +2272,23 @@ _DELIVERY_DAY: Final = re.compile(
 _FOR_THE_BOTHER: Final = re.compile(
     r"\bfor (?:the|all the|my|this|that) (?:hassle|inconvenience|trouble|bother|stress|chasing"
     r"|aggravation|headache)\b"
+    # how someone treated them: "compensation for this behaviour", "for his rudeness"
+    r"|\bfor (?:the|this|that|his|her|their|such) (?:\w+ )?(?:behaviour|behavior|rudeness"
+    r"|attitude|conduct|treatment)\b"
 )
+_CONDUCT: Final = re.compile(r"\b(?:behaviour|behavior|rudeness|attitude|conduct)\b")
 _LATENESS_TOLD: Final = re.compile(
     r"\b(?:late|delay\w*|wait\w*|still not|not (?:yet )?(?:here|arrived|come))\b"
 )
 
 
 def _goodwill_kind(line: str, _text: str) -> str | None:
-    bother = _FOR_THE_BOTHER.search(line) and not _LATENESS_TOLD.search(line)
-    return "goodwill_credit" if bother and re.search(_CREDIT_ASKED, line) else None
+    conduct = _CONDUCT.search(line) is not None
+    bother = _FOR_THE_BOTHER.search(line) and (not _LATENESS_TOLD.search(line) or conduct)
+    asked = re.search(_CREDIT_ASKED, line) or (
+        conduct and re.search(r"\b(?:something|anything|compensation|money)\b", line)
+    )
+    return "goodwill_credit" if bother and asked else None
 
 
 # Who pays to send it back: "the postage for sending back, is it paid by the shop?"
@@ -2413,7 +2433,8 @@ _NAMED_CONCEPTS: Final = (
     ),
     _NamedConcept(
         _named_when(_PAYMENT_ARRANGEMENT, "payment_arrangement"),
-        frozenset({"refund", "order_status"}),
+        frozenset({"refund", "order_status", "service_request"}),
+        over_a_request=True,
     ),
     _NamedConcept(
         _named_when(_DELIVERY_DAY, "delivery_day"), frozenset({"order_status", "service_request"})

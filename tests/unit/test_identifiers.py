@@ -262,3 +262,7 @@ def test_a_house_number_before_a_town_with_an_accent_is_no_order_number() -> Non
 def test_the_status_of_a_number_asks_about_that_order() -> None:
     assert extract_identifiers("status of 7132 please").order_numbers == ("7132",)
     assert extract_identifiers("a set of 4 mugs").order_numbers == ()
+
+
+def test_a_number_asked_about_in_text_speak_is_an_order_number() -> None:
+    assert extract_identifiers("whr is 9105").order_numbers == ("9105",)

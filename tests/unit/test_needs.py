@@ -327,7 +327,7 @@ SERVICES = {
     "is there any student discount on your kettles?": "student_discount",
     "Do you offer assembly for the bookshelf?": "assembly",
     "Hello, do you ship to Canada?": "ship_to_canada",
-    "Can I pay in installments?": "pay_in_installments",
+    "Can I pay in installments?": "payment_arrangement",
     "can I pick it up in store": "pick_up_in_store",
     "Could it be delivered on Saturday the 14th?": "deliver_on_saturday",
     "can you upgrade my order to express delivery": "upgrade_to_express_delivery",
@@ -913,7 +913,7 @@ def test_a_code_that_does_not_work_is_no_damaged_item() -> None:
         ("ok then can I get store credit for it instead?", "store_credit"),
         ("I'd like to add the matching trivet to that order", "add_matching_trivet"),
         ("could you guys send someone to wall-mount it?", "wall_mount"),
-        ("can I pay for a sofa in 4 instalments?", "pay_in_instalments"),
+        ("can I pay for a sofa in 4 instalments?", "payment_arrangement"),
         ("it would be great if your driver could take the old bed away", "take_bed_away"),
     ],
 )
@@ -2673,3 +2673,48 @@ def test_what_came_beside_what_was_ordered_is_a_wrong_item(text: str) -> None:
 def test_a_remedy_asked_about_beside_a_need_is_no_second_request(text: str) -> None:
     assert "service_request" not in understand(text).also
     assert understand(text).intent != "service_request"
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "the blender i want to pay in 4 parts, is that ok?",
+        "could i pay for it in three payments",
+    ],
+)
+def test_paying_in_parts_is_a_payment_arrangement(text: str) -> None:
+    assert understand(text).request_kind == "payment_arrangement"
+
+
+def test_compensation_for_how_the_courier_behaved_is_no_late_credit() -> None:
+    said = understand(
+        "parcel not here yet, fine, but the driver was so rude on the phone. "
+        "i want something for his attitude"
+    )
+    assert said.request_kind == "goodwill_credit"
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["how many day i got for send back?", "and if price drop after i buy, i get difference?"],
+)
+def test_broken_english_rules_questions_are_rules_questions(text: str) -> None:
+    assert understand(text).about_the_rules
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "wrong kettle came in 5510, what is possible for me?",
+        "if I cancel 5510 do I pay a fee? still thinking",
+        "damaged lamp in 5510, refund or new one... let me think",
+    ],
+)
+def test_a_choice_still_open_is_only_asked(text: str) -> None:
+    assert understand(text).tentative
+
+
+def test_another_colour_than_ordered_is_a_wrong_item() -> None:
+    assert (
+        understand("i order the coat navy, it arrive beige. send navy pls").intent == "wrong_item"
+    )

@@ -879,3 +879,13 @@ def test_waiting_for_sales_is_waiting_for_a_price_cut(text: str) -> None:
 
 def test_waiting_for_the_sales_team_is_a_person_asked_for() -> None:
     assert detect_human_request("happy to hold for the sales team").kind == "explicit"
+
+
+@pytest.mark.parametrize("text", ["somebody here?", "hello? anyone here? i want to cancel"])
+def test_asking_whether_anyone_is_here_is_a_doubt_not_a_request(text: str) -> None:
+    assert detect_human_request(text).kind == "implicit"
+
+
+@pytest.mark.parametrize("text", ["someone here please", "agent here now"])
+def test_a_person_summoned_here_is_asked_for(text: str) -> None:
+    assert detect_human_request(text).kind == "explicit"
