@@ -26,7 +26,7 @@ EMAIL_ADDRESS: Final = re.compile(
 )
 _ORDER_AFTER_WORD = re.compile(
     r"\border(?:s)?\b\s*(?:number|num|no\.?|nr\.?|ref\.?|reference|id|#)?"
-    r"(?:\s+on\s+(?:the|my)\s+\w+)?\s*(?:is|was|=)?\s*[:#]?\s*"
+    r"(?:\s+on\s+(?:the|my)\s+\w+)?\s*(?:is|was|=)?\s*[:#]?\s*(?:(?:no|nr)\.\s*)?"
     r"(?P<first>[A-Za-z]{0,4}-?\d[\w-]*)(?!\s*(?:days?|weeks?|months?|years?|hours?|ago|"
     r"times?|items?|pieces?|units?|x)\b)"
     r"(?P<more>(?:\s*(?:,|and|&)\s*#?[A-Za-z]{0,4}-?\d[\w-]*)*)",

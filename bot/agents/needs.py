@@ -1767,6 +1767,8 @@ def _imperative(line: str) -> tuple[str, int] | None:
         rest = _until_clause_end(line, start.end())
         if not rest or rest[0] in _NOT_A_COMMAND or not _base_verb(rest[0]):
             continue
+        if _an_aside(line, start.start(), start.end()):
+            continue  # "(surprise ruined lol)", "(bath mat)": words in brackets, no command
         if rest[0] == "have" and rest[1:2] in (["a"], ["an"]) and rest[-1] in _TIME_SPANS:
             continue  # "have a nice day": a good wish, no command
         if rest[:2] in (["take", "care"], ["stay", "safe"], ["be", "well"]):
@@ -1777,6 +1779,17 @@ def _imperative(line: str) -> tuple[str, int] | None:
         if kind is not None and named and not _part_of_a_need(kind):
             return kind, start.end()
     return None
+
+
+def _an_aside(line: str, start: int, end: int) -> bool:
+    """A few words between two ";" (brackets read as clause marks): an aside."""
+    if not line.startswith("; ", start):
+        return False
+    close = line.find(" ;", end)
+    return close != -1 and len(line[end:close].split()) <= _ASIDE_WORDS
+
+
+_ASIDE_WORDS: Final = 4
 
 
 def _function_word(word: str) -> bool:
@@ -1888,6 +1901,30 @@ _CHANGE_OF_MIND: Final = re.compile(
     r"\b(?:actually no|no wait|wait no|scrap that|scratch that|on second thought|forget that"
     r"|never mind that|ignore that|change of plan)\b"
 )
+
+
+# A need taken back: "wait, actually dont cancel", "no need to refund it", "forget the return"
+_TAKEN_BACK: Final = re.compile(
+    r"\b(?:don'?t|do not|dont|no need to|not|never ?mind|forget|stop)(?: (?:the|that|my|it|to))?"
+    r" (?P<verb>cancel\w*|refund\w*|return\w*|send\w* (?:it )?back|replace\w*|change\w*)"
+)
+_TAKEN_BACK_NEEDS: Final[dict[str, tuple[Intent, ...]]] = {
+    "cancel": ("cancel",),
+    "refund": ("refund",),
+    "return": ("refund",),
+    "send": ("refund",),
+    "replace": ("damaged", "wrong_item"),
+    "change": ("address_change",),
+}
+
+
+def taken_back(text: str) -> frozenset[Intent]:
+    """The needs this message takes back ("actually don't cancel it")."""
+    needs: set[Intent] = set()
+    for match in _TAKEN_BACK.finditer(_reading(text).line):
+        verb = match.group("verb")
+        needs.update(next((v for k, v in _TAKEN_BACK_NEEDS.items() if verb.startswith(k)), ()))
+    return frozenset(needs)
 
 
 def _after_a_change_of_mind(found: list[tuple[int, Intent]], line: str) -> list[tuple[int, Intent]]:

@@ -28,6 +28,7 @@ from bot.agents.needs import (
     need_clauses,
     says_thanks,
     separate,
+    taken_back,
     understand,
 )
 from bot.tools import ACTION_REQUEST, ToolBox
@@ -1457,8 +1458,8 @@ def _pending_need(
     for index in range(len(earlier) - 1, -1, -1):
         before = understand(earlier[index])
         if before.has_need:
-            if before.intent in (now.intent, *now.also):
-                return None  # the same need said again
+            if before.intent in (now.intent, *now.also) or before.intent in taken_back(text):
+                return None  # the same need said again, or taken back ("actually don't cancel")
             # its own words only: the new need's item is not this one's (the identifiers
             # typed now are the conversation's already)
             texts = tuple(earlier[index:])

@@ -266,3 +266,7 @@ def test_the_status_of_a_number_asks_about_that_order() -> None:
 
 def test_a_number_asked_about_in_text_speak_is_an_order_number() -> None:
     assert extract_identifiers("whr is 9105").order_numbers == ("9105",)
+
+
+def test_an_order_number_written_with_no_dot_after_is() -> None:
+    assert extract_identifiers("my order number is no.61920").order_numbers == ("61920",)

@@ -2047,3 +2047,16 @@ def test_asking_for_the_address_itself_is_not_asking_for_an_account_detail() -> 
     moved = chat.say("22 Kloof Street, Gardens, Cape Town 8001")
     assert_effect(moved, "change_address", order="2051")
     assert "Cape Town 8001" in moved.decision.reply
+
+
+def test_a_need_taken_back_while_details_are_given_is_not_carried_out() -> None:
+    chat = Chat()
+    chat.say("I am Maria Garcia, I want to cancel my blender order")
+    turn = chat.say("wait, actually dont cancel it. order 4410, maria.garcia@example.com")
+    assert not any(e["tool"] == "cancel_order" for e in turn.effects)
+
+
+def test_words_in_brackets_are_an_aside_not_a_request() -> None:
+    turn = chat_once("order 1043 (surprise gift lol) - when does it arrive? j.smith@example.com")
+    assert turn.decision.action == "resolve"
+    assert "1043" in turn.decision.reply
