@@ -1799,7 +1799,8 @@ def _function_word(word: str) -> bool:
 # -- Reactions and tone ----------------------------------------------------------------------
 
 _YES = _any(
-    "yes yeah yep yup ya sure ok okay alright all_right please go_ahead do_it do_that sounds_good"
+    "yes yeah yep yup ya y yh sure ok okay alright all_right please go_ahead do_it do_that"
+    " sounds_good"
     " perfecto perfeito parfait perfetto si sí ja oui"
     " that_works perfect great fine absolutely definitely of_course why_not that_would_be_great"
     " that_is_fine"
@@ -1901,6 +1902,18 @@ _CHANGE_OF_MIND: Final = re.compile(
     r"\b(?:actually no|no wait|wait no|scrap that|scratch that|on second thought|forget that"
     r"|never mind that|ignore that|change of plan)\b"
 )
+
+
+def _money_still_wanted(line: str) -> bool:
+    """Not after a change of mind to something else: "I think refund... no wait, actually send
+    a new set"."""
+    turns = [m.end() for m in _CHANGE_OF_MIND.finditer(line)]
+    if not turns:
+        return True
+    tail = line[turns[-1] :]
+    return re.search(_any(_MONEY_WORDS), tail) is not None or not re.search(
+        r"\b(?:new|another|replace\w*|exchange)\b", tail
+    )
 
 
 # A need taken back: "wait, actually dont cancel", "no need to refund it", "forget the return"
@@ -2079,7 +2092,7 @@ def understand(text: str) -> Understanding:
         service_kind=kind,
         commanded=commanded,
         asked_about=asked_about,
-        wants_refund=money or (problem and "cancel" in needs),
+        wants_refund=_money_still_wanted(line) and (money or (problem and "cancel" in needs)),
         wants_credit=wants_credit,
         new_address=extract_address(text) if "address_change" in needs else None,
         name=extract_name(text),

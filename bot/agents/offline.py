@@ -164,6 +164,8 @@ class _Turn:
         earlier, self.last_bot = _conversation_window(
             text, history, past_decline=pushback or picked
         )
+        if (self.last_bot or "").startswith(_RULES_ANSWER) and _NOT_GOING_AHEAD.search(text):
+            earlier = []  # told the rule, they decide against it: "nah, I'll keep it. thanks!"
         self.need = need or _find_need(self.now, text, earlier, self.last_bot)
         # "oh sorry, it's PRIYA@... and while you're at it, has my pen shipped?": the need we
         # asked details for is answered first, then the new one
@@ -404,7 +406,7 @@ class _Turn:
             return self._after_verdict(verdict, order)
         rule = str(verdict.get("explanation") or "")
         return self._resolve(
-            f"Yes. {rule} {offer}. Just reply yes and I'll do it.".replace("Yes.  ", "Yes. "),
+            " ".join(filter(None, (rule, f"{offer}. Just reply yes and I'll do it."))),
             reason=f"{intent} only asked about: what the rule allows is offered",
         )
 
@@ -1228,6 +1230,12 @@ _ASKED_WHY: Final = re.compile(
 
 
 _RULES_ANSWER: Final = "Here is how it works:"
+_NOT_GOING_AHEAD: Final = re.compile(
+    r"^\W*(?:(?:ok|okay|k|great|good|cool)\W+)?(?:no|nah|nope|thanks|thank you|thx|ty|cheers"
+    r"|got it|i see)\b"
+    r"|\b(?:i'?ll|i will|gonna|going to|i'?d rather) keep\b|\bnot now\b|\bnever ?mind\b",
+    re.I,
+)
 _AN_ORDER_NAMED: Final = re.compile(r"\border (?:no\.? |number |#)?#?\w*\d", re.I)
 # "then what can I do?", "what are my options?", "so what now": after a "no"
 _WHAT_INSTEAD: Final = re.compile(

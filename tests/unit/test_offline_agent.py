@@ -2060,3 +2060,30 @@ def test_words_in_brackets_are_an_aside_not_a_request() -> None:
     turn = chat_once("order 1043 (surprise gift lol) - when does it arrive? j.smith@example.com")
     assert turn.decision.action == "resolve"
     assert "1043" in turn.decision.reply
+
+
+@pytest.mark.parametrize(
+    "answer", ["nah I'll keep it, thanks", "no thanks, all good", "ok thx", "never mind then"]
+)
+def test_deciding_against_it_after_a_rules_answer_moves_nothing(answer: str) -> None:
+    chat = Chat()
+    chat.say(
+        "could I send the lamp from 1042 back if I wanted to? just weighing it up. "
+        "j.smith@example.com"
+    )
+    turn = chat.say(answer)
+    assert turn.effects == []
+
+
+def test_a_change_of_mind_from_money_to_a_new_one_sends_a_new_one() -> None:
+    chat = Chat()
+    chat.say("the lamp from 1042 came cracked. what are my options? j.smith@example.com")
+    turn = chat.say("hmm refund I guess... no wait, actually send a new one please")
+    assert_effect(turn, "create_replacement", order="1042")
+    assert not any(e["tool"] == "issue_refund" for e in turn.effects)
+
+
+def test_a_one_letter_yes_takes_the_offer() -> None:
+    chat = Chat()
+    chat.say("can I still cancel 2051? john.smith@example.net")
+    assert_effect(chat.say("y do it"), "cancel_order", order="2051")
