@@ -756,6 +756,14 @@ class _Turn:
         if len(shown) == 1 and any(_THE_OTHER.search(t) for t in self.need.texts):
             # "and the other one?" among three: which other is theirs to say
             others = [o for o in orders if str(o["number"]) != shown[0]]
+            if not others:
+                # nothing else on this account: the other may be on another one
+                raise _Stop(
+                    self._ask_order_number(
+                        f"I can only see order {shown[0]} on this account. If the other one was "
+                        "placed another way, what is its order number?"
+                    )
+                )
             listed = _or_list([f"{o['number']} ({_item(o)})" for o in others])
             raise _Stop(self._ask_order_number(f"Which one do you mean: {listed}?"))
         told = [o for o in orders if _fits_days_ago(self.text, o) or _fits_late(self.text, o)]

@@ -2087,3 +2087,11 @@ def test_a_one_letter_yes_takes_the_offer() -> None:
     chat = Chat()
     chat.say("can I still cancel 2051? john.smith@example.net")
     assert_effect(chat.say("y do it"), "cancel_order", order="2051")
+
+
+def test_the_other_one_when_the_account_has_only_one_order_is_asked_not_a_crash() -> None:
+    chat = Chat()
+    chat.say("where is my order? maria.garcia@example.com")
+    turn = chat.say("what about the other order?")  # it had raised IndexError
+    assert turn.decision.action == "clarify"
+    assert "4410" in turn.decision.reply
