@@ -15,7 +15,12 @@ from dataclasses import dataclass, replace
 from typing import Final, Literal
 
 from escalation.handoff import UNIDENTIFIED, Handoff, Utterance, one_sentence, summarise
-from escalation.identifiers import OWNS_A_SLIP, Identifiers, extract_identifiers
+from escalation.identifiers import (
+    OWNS_A_SLIP,
+    Identifiers,
+    extract_identifiers,
+    split_identifiers,
+)
 from escalation.ledger import Attempt
 from escalation.matching import CustomerCandidate, MatchResult, match_customer
 from escalation.policy import humanise
@@ -109,6 +114,13 @@ class Ruling:
     state: ConversationState
 
 
+def _previous_customer_text(history: Sequence[Utterance], text: str) -> str:
+    said = [u.text for u in history if u.speaker == "customer"]
+    if said and said[-1] == text:
+        said.pop()
+    return said[-1] if said else ""
+
+
 def screen_message(
     state: ConversationState, text: str, *, history: Sequence[Utterance] = ()
 ) -> Screening:
@@ -120,7 +132,10 @@ def screen_message(
         return Screening(state=state, signal=HumanRequest(kind="none"), relay=True)
     if state.status == "resolved":
         state = state.reopened()
-    typed = extract_identifiers(text, expecting=(*state.pending_disambiguation, *state.asked_for))
+    joined, taken = split_identifiers(_previous_customer_text(history, text), text)
+    expecting = (*state.pending_disambiguation, *state.asked_for)
+    # (the end of a split phone is no bare order number: "0144 sorry, pressed send")
+    typed = joined.merged(extract_identifiers(text[taken:], expecting=expecting))
     state = replace(state, turn=state.turn + 1, identifiers=state.identifiers.merged(typed))
     signal = detect_human_request(text)
     consent = consent_words(text) if state.person_offered_last_turn() else None

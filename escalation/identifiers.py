@@ -7,7 +7,7 @@ given (surrounding whitespace and a leading "#" are not part of it).
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import Final
 
@@ -320,6 +320,46 @@ def extract_identifiers(text: str, *, expecting: Iterable[IdentifierKind] = ()) 
     return Identifiers(
         emails=_union((), emails), phones=_union((), phones), order_numbers=_union((), orders)
     )
+
+
+# An identifier cut in two by an early send: "my email is katrin.vogel@" / "posteo.de",
+# "my phone is +971 50" / "555 0177 sorry, pressed send"
+_EMAIL_HEAD: Final = re.compile(r"([\w.+-]+@)\s*$")
+_EMAIL_TAIL: Final = re.compile(r"^\s*([\w-]+(?:\.[\w-]+)+)\b")
+_PHONE_HEAD: Final = re.compile(
+    r"(?:phone|mobile|number|tel|cell)\b[^\d+]{0,12}(\+?[\d][\d ()-]{1,10})\s*$", re.I
+)
+_PHONE_TAIL: Final = re.compile(r"^\s*(\d[\d -]{2,12}\d)\b")
+
+
+def split_identifiers(previous: str, text: str) -> tuple[Identifiers, int]:
+    """An email or phone begun at the end of the previous message and ended at the start of
+    this one, and how much of this message its end took."""
+    email_head, email_tail = _EMAIL_HEAD.search(previous), _EMAIL_TAIL.match(text)
+    if email_head and email_tail:
+        email = extract_identifiers(email_head.group(1) + email_tail.group(1))
+        return email, email_tail.end()
+    phone_head, phone_tail = _PHONE_HEAD.search(previous), _PHONE_TAIL.match(text)
+    if phone_head and phone_tail:
+        phone = f"phone {phone_head.group(1).strip()} {phone_tail.group(1)}"
+        phones = extract_identifiers(phone).phones
+        return Identifiers(phones=phones), phone_tail.end() if phones else 0
+    return Identifiers(), 0
+
+
+def without_split_parts(texts: Sequence[str]) -> list[str]:
+    """Messages with the halves of an identifier split over two of them blanked out, so that
+    neither half is read as something else (the "555" of "+1 555" / "0144" as an order)."""
+    out = list(texts)
+    for i in range(1, len(out)):
+        joined, taken = split_identifiers(texts[i - 1], texts[i])
+        if not joined:
+            continue
+        head = _EMAIL_HEAD.search(texts[i - 1]) or _PHONE_HEAD.search(texts[i - 1])
+        if head is not None:
+            out[i - 1] = out[i - 1][: head.start(1)]
+        out[i] = " " * taken + out[i][taken:]
+    return out
 
 
 def _order_numbers(text: str) -> tuple[list[str], list[tuple[int, int]]]:

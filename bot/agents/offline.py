@@ -34,7 +34,7 @@ from bot.agents.needs import (
 from bot.tools import ACTION_REQUEST, ToolBox
 from escalation.engine import PERSON_IF_PREFERRED, PERSON_OFFER, Proposal
 from escalation.handoff import Utterance
-from escalation.identifiers import OWNS_A_SLIP, extract_identifiers
+from escalation.identifiers import OWNS_A_SLIP, extract_identifiers, without_split_parts
 from escalation.policy import humanise
 from escalation.vocabulary import EFFECT_TOOLS, IdentifierKind, ToolName
 
@@ -133,7 +133,12 @@ class _Turn:
         tools: ToolBox,
         need: _Need | None = None,
     ) -> None:
-        self.text = text
+        said = text
+        # the end of an identifier split over two messages was read with its start
+        previous = [u.text for u in history if u.speaker == "customer" and u.text != said]
+        if previous:
+            text = without_split_parts([previous[-1], text])[1]
+        self.text, self.said = text, said
         self.tools = tools
         self.now = understand(text)
         if _the_declined_money_again(self.now, text, tools):
@@ -162,7 +167,7 @@ class _Turn:
             # "typo, it's 72 Kingfisher Way, not 27": the address just set, put right
             self.now = replace(self.now, intent="address_change", new_address=corrected, at=(0,))
         earlier, self.last_bot = _conversation_window(
-            text, history, past_decline=pushback or picked
+            said, history, past_decline=pushback or picked
         )
         if (self.last_bot or "").startswith(_RULES_ANSWER) and _NOT_GOING_AHEAD.search(text):
             earlier = []  # told the rule, they decide against it: "nah, I'll keep it. thanks!"
@@ -172,7 +177,7 @@ class _Turn:
         self.pending = (
             _pending_need(self.now, text, earlier, self.last_bot) if need is None else None
         )
-        self.earlier_texts = [u.text for u in history if u.speaker == "customer" and u.text != text]
+        self.earlier_texts = previous
         self.frustrated = self.now.frustrated or any(is_frustrated(t) for t in self.need.texts)
         self.orders: list[Order] | None = None
         # the order the need before this one in the same message was about ("are the pencils
@@ -909,7 +914,9 @@ class _Turn:
             ("order_number",) if _asked_for_order(self.last_bot) else ()
         )
         found: list[str] = []
-        for text in self.need.texts:
+        # (the halves of a phone split over two messages are no order numbers)
+        texts = [self.said if t == self.text else t for t in self.need.texts]
+        for text in without_split_parts(texts):
             found.extend(extract_identifiers(text, expecting=expecting).order_numbers)
         listed = _listed_order(self.text, self.last_bot)
         return tuple(found) + ((listed,) if listed and listed not in found else ())

@@ -4,7 +4,12 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from escalation.identifiers import Identifiers, extract_identifiers, phones_match
+from escalation.identifiers import (
+    Identifiers,
+    extract_identifiers,
+    phones_match,
+    split_identifiers,
+)
 
 
 @pytest.mark.parametrize(
@@ -270,3 +275,20 @@ def test_a_number_asked_about_in_text_speak_is_an_order_number() -> None:
 
 def test_an_order_number_written_with_no_dot_after_is() -> None:
     assert extract_identifiers("my order number is no.61920").order_numbers == ("61920",)
+
+
+@pytest.mark.parametrize(
+    ("previous", "text", "wanted"),
+    [
+        ("my email is lena.k@", "mailbox.org sorry", Identifiers(emails=("lena.k@mailbox.org",))),
+        ("pls refund, my phone is +44 7700", "900 123 oops", Identifiers(phones=("447700900123",))),
+    ],
+)
+def test_an_identifier_split_over_two_messages_is_joined(
+    previous: str, text: str, wanted: Identifiers
+) -> None:
+    assert split_identifiers(previous, text)[0] == wanted
+
+
+def test_a_whole_message_joins_nothing() -> None:
+    assert not split_identifiers("my email is lena.k@mailbox.org", "thanks")[0]

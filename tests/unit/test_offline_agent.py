@@ -2095,3 +2095,10 @@ def test_the_other_one_when_the_account_has_only_one_order_is_asked_not_a_crash(
     turn = chat.say("what about the other order?")  # it had raised IndexError
     assert turn.decision.action == "clarify"
     assert "4410" in turn.decision.reply
+
+
+def test_a_phone_sent_in_two_halves_identifies_the_customer() -> None:
+    chat = Chat()
+    chat.say("the blender came broken, refund please. my phone is +1 555")
+    turn = chat.say("0144 sorry, pressed send too early")
+    assert_effect(turn, "issue_refund", customer_id="C-4", order="4410")
