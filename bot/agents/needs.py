@@ -717,6 +717,10 @@ _REFUND = (
 )
 # Where it is, whether it shipped, when it comes, any news.
 _STATUS = (
+    # in time for a day: "if they will get here before saturday", "will it arrive by friday?"
+    r"\b(?:if|whether|will) (?:it|they|(?:the|my|our|her|his) \w+)(?: will)? (?:get here|get there"
+    r"|arrive|come|be here|be there|make it|reach (?:me|us|her|him))(?: in time)? (?:before|by)"
+    r" (?:\w+day|tomorrow|the weekend|next \w+|the \d+\w*|christmas|xmas)\b|"
     r"\bwhere (?:on earth |the hell |the heck |exactly )?(?:is|are) (?!you\b)"
     rf"|\bwhere (?:my|our|it|they)\b|\bwhere (?:order )?{_DIGITS} (?:is|are)\b"
     r"|\bwhere (?:the|order) (?:\w+ ){0,3}"
@@ -2698,9 +2702,20 @@ _TOWN_POSTCODE = (
 _TO_POSTCODE = re.compile(rf"(?<!\d)[^?!\n.;]{{0,60}}?{_TOWN_POSTCODE}")
 
 
+# An address given under its label: "New address: 3-5-12 Kamimeguro, Meguro-ku, Tokyo 153-0051"
+_LABELLED_ADDRESS: Final = re.compile(
+    r"\b(?:new |delivery |shipping )?address(?: is)?\s*:\s*(?P<address>[^\n]*?\d[^\n]*?)"
+    r"(?=\s*(?:[!?]|\.\s|\.$|\n|$| (?:thanks|thank you|please|pls)\b))",
+    re.I,
+)
+
+
 def extract_address(text: str) -> str | None:
     """The new delivery address in a request to change it, when it has an address's shape."""
     plain = EMAIL_ADDRESS.sub(" ", text)
+    labelled = _LABELLED_ADDRESS.search(plain)
+    if labelled and len(labelled.group("address")) >= _SHORTEST_ADDRESS:
+        return labelled.group("address").strip(" .,")
     european = _NAME_FIRST_ADDRESS.search(plain)
     match = _ADDRESS.search(plain) or _NUMBERED_TO_POSTCODE.search(plain)
     if european and (match is None or european.start() < match.end()):
@@ -2715,6 +2730,7 @@ def extract_address(text: str) -> str | None:
     return (plain[start : match.end()] + (rest.group() if rest else "")).rstrip(" .")
 
 
+_SHORTEST_ADDRESS: Final = 8
 _FLAT_BEFORE: Final = re.compile(r"\b(?:flat|apt|apartment|unit|suite) \w{1,4},? $", re.I)
 
 

@@ -2718,3 +2718,16 @@ def test_another_colour_than_ordered_is_a_wrong_item() -> None:
     assert (
         understand("i order the coat navy, it arrive beige. send navy pls").intent == "wrong_item"
     )
+
+
+def test_an_address_under_its_label_is_taken_whatever_its_country() -> None:
+    text = "pls move my order. New address: 2-14-7 Nishiazabu, Minato-ku, Tokyo 106-0031"
+    assert understand(text).new_address == "2-14-7 Nishiazabu, Minato-ku, Tokyo 106-0031"
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["will the scarf get here by friday?", "my mum wants to know if it will arrive before sunday"],
+)
+def test_in_time_for_a_day_is_a_status_question(text: str) -> None:
+    assert understand(text).intent == "order_status"
