@@ -169,8 +169,10 @@ class _Turn:
         earlier, self.last_bot = _conversation_window(
             said, history, past_decline=pushback or picked
         )
-        if (self.last_bot or "").startswith(_RULES_ANSWER) and _NOT_GOING_AHEAD.search(text):
-            earlier = []  # told the rule, they decide against it: "nah, I'll keep it. thanks!"
+        if (self.last_bot or "").startswith(_RULES_ANSWER) and not _going_ahead(self.now, text):
+            # told the rule, only a yes or a request carries the need on: "nah, I'll keep it",
+            # "ok and 1042?" move nothing
+            earlier = []
         self.need = need or _find_need(self.now, text, earlier, self.last_bot)
         # "oh sorry, it's PRIYA@... and while you're at it, has my pen shipped?": the need we
         # asked details for is answered first, then the new one
@@ -1245,12 +1247,26 @@ _ASKED_WHY: Final = re.compile(
 
 
 _RULES_ANSWER: Final = "Here is how it works:"
+# After a rules answer, what carries the need on: "then send me the right one please", "do it"
+_GO_AHEAD: Final = re.compile(
+    r"\b(?:please|pls|plz|go ahead|do it|do that|send (?:me|it|them|a|the)|cancel (?:it|that|the)"
+    r"|refund (?:it|me|that)|return it|replace it|change it|arrange it|start the return)\b",
+    re.I,
+)
 _NOT_GOING_AHEAD: Final = re.compile(
     r"^\W*(?:(?:ok|okay|k|great|good|cool)\W+)?(?:no|nah|nope|thanks|thank you|thx|ty|cheers"
     r"|got it|i see)\b"
     r"|\b(?:i'?ll|i will|gonna|going to|i'?d rather) keep\b|\bnot now\b|\bnever ?mind\b",
     re.I,
 )
+
+
+def _going_ahead(now: Understanding, text: str) -> bool:
+    if _NOT_GOING_AHEAD.search(text):
+        return False
+    return now.reaction == "affirm" or now.has_need or _GO_AHEAD.search(text) is not None
+
+
 _AN_ORDER_NAMED: Final = re.compile(r"\border (?:no\.? |number |#)?#?\w*\d", re.I)
 # "then what can I do?", "what are my options?", "so what now": after a "no"
 _WHAT_INSTEAD: Final = re.compile(

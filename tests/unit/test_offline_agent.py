@@ -2102,3 +2102,10 @@ def test_a_phone_sent_in_two_halves_identifies_the_customer() -> None:
     chat.say("the blender came broken, refund please. my phone is +1 555")
     turn = chat.say("0144 sorry, pressed send too early")
     assert_effect(turn, "issue_refund", customer_id="C-4", order="4410")
+
+
+@pytest.mark.parametrize("follow_up", ["ok and 1042?", "what about 1042", "hm ok. 1042"])
+def test_an_order_named_after_a_rules_answer_moves_no_money(follow_up: str) -> None:
+    chat = Chat()
+    chat.say("how long do I have to return things? j.smith@example.com")
+    assert chat.say(follow_up).effects == []
