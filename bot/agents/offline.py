@@ -764,12 +764,12 @@ class _Turn:
             # "and the other one?" among three: which other is theirs to say
             others = [o for o in orders if str(o["number"]) != shown[0]]
             if not others:
-                # nothing else on this account: the other may be on another one
+                # nothing else on this account (or no account found yet): its number is asked,
+                # and only an order of theirs is named
+                own = any(str(o["number"]) == shown[0] for o in orders)
+                lead = f"I can only see order {shown[0]} on this account. " if own else ""
                 raise _Stop(
-                    self._ask_order_number(
-                        f"I can only see order {shown[0]} on this account. If the other one was "
-                        "placed another way, what is its order number?"
-                    )
+                    self._ask_order_number(f"{lead}What is the order number of the other one?")
                 )
             listed = _or_list([f"{o['number']} ({_item(o)})" for o in others])
             raise _Stop(self._ask_order_number(f"Which one do you mean: {listed}?"))
