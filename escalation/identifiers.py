@@ -327,7 +327,7 @@ def extract_identifiers(text: str, *, expecting: Iterable[IdentifierKind] = ()) 
 _EMAIL_HEAD: Final = re.compile(r"([\w.+-]+@)\s*$")
 _EMAIL_TAIL: Final = re.compile(r"^\s*([\w-]+(?:\.[\w-]+)+)\b")
 _PHONE_HEAD: Final = re.compile(
-    r"(?:phone|mobile|number|tel|cell)\b[^\d+]{0,12}(\+?[\d][\d ()-]{1,10})\s*$", re.I
+    r"(?:phone|mobile|tel|cell)(?: number| no\.?)?\b[^\d+]{0,12}(\+?[\d][\d ()-]{1,10})\s*$", re.I
 )
 _PHONE_TAIL: Final = re.compile(r"^\s*(\d[\d -]{2,12}\d)\b")
 
@@ -338,7 +338,7 @@ def split_identifiers(previous: str, text: str) -> tuple[Identifiers, int]:
     email_head, email_tail = _EMAIL_HEAD.search(previous), _EMAIL_TAIL.match(text)
     if email_head and email_tail:
         email = extract_identifiers(email_head.group(1) + email_tail.group(1))
-        return email, email_tail.end()
+        return email, email_tail.end() if email else 0
     phone_head, phone_tail = _PHONE_HEAD.search(previous), _PHONE_TAIL.match(text)
     if phone_head and phone_tail:
         phone = f"phone {phone_head.group(1).strip()} {phone_tail.group(1)}"

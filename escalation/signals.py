@@ -508,7 +508,7 @@ _EXPLICIT: Final = (
         r" (?:wait|hold|queue|hang on|stay on the line|in the queue|in line)(?: me| us)?"
         r"(?: as long as (?:it takes|needed|necessary|i have to))? for"
         # ("wait for sales" is waiting for a price cut, unless the sales team is named)
-        r"(?! (?:the )?sales\b(?! (?:team|department|dept|reps?|people|staff|desk)\b))"
+        r"(?!(?<=wait for) (?:the )?sales\b(?! (?:team|department|dept|reps?|people|staff|desk)\b))"
         rf" (?P<t>{_TALKABLE})| (?:take|accept|want|need) (?:the|that|a|your) (?:transfer|handover"
         r"|hand off|call back)\b"
     ),

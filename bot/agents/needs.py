@@ -150,7 +150,7 @@ _MONEY_WORDS = (
 )
 _RETURN_WORDS = "return returns returned returning"
 _CREDIT_WORDS = "credit compensation compensate compensated voucher goodwill"
-_LATENESS: Final = re.compile(r"\b(?:late|promised|delay\w*|overdue|past (?:the|its) due)\b")
+_LATENESS: Final = re.compile(r"\b(?:late|delay\w*|overdue|past (?:the|its) due)\b")
 _CREDIT_ASKED = (
     # (never one thanked for or received: "thank you for the credit", "got the credit")
     r"(?<!thanks for the )(?<!thank you for the )(?<!thanks for )(?<!thank you for )"
@@ -499,7 +499,7 @@ _SITE_SHOWS = (
 # an amount of money, not a count of days: "249", "$19.99", "45€"
 _A_PRICE: Final = (
     r"[$£€]?\d[\d.,]*(?: ?(?:eur|euros?|usd|dollars?|quid|bucks|pounds?)|[$£€])?"
-    r"(?! ?(?:days?|weeks?|months?|hours?|am|pm|st|nd|rd|th|x|pcs)\b)"
+    r"(?! ?(?:days?|weeks?|months?|hours?|am|pm|st|nd|rd|th|x|pcs|of|items?|pieces?)\b)"
 )
 _PRICE_DROP = (
     r"\bprice (?:adjustment|protection|difference)\b|\bdifference (?:back|refunded)\b"
@@ -2225,6 +2225,13 @@ _ONLY_ASKING: Final = re.compile(
     r"|\b(?:i|we) (?:don'?t|do not) (?:know|decide) yet\b|\bbefore (?:i|we) decide\b"
     r"|\b(?:i|we) (?:don'?t|do not) (?:demand|ask for) anything\b|\bhypothetically\b"
 )
+# A remedy asked for in so many words, whatever questions come with it
+_ASKED_FOR_PLAINLY: Final = re.compile(
+    r"\b(?:please|pls|plz|kindly) (?:\w+ ){0,2}?(?:cancel|refund|return|replace|send|adjust|credit"
+    r"|change)\b|\b(?:cancel|refund|return|replace)\w* (?:\w+ ){0,3}?(?:please|pls|plz)\b"
+    r"|\b(?:i|we) (?:want|would like|'d like|need|demand) (?:to (?:cancel|return|send)|a refund"
+    r"|my money|a replacement|a new one|the difference)\b"
+)
 # What can be offered and done on a yes (an address needs the address itself).
 _OFFERABLE: Final = frozenset(
     {"refund", "cancel", "price_drop", "late_delivery", "damaged", "wrong_item"}
@@ -2232,6 +2239,8 @@ _OFFERABLE: Final = frozenset(
 
 
 def _only_asked(intent: Intent | None, line: str) -> bool:
+    if _ASKED_FOR_PLAINLY.search(line):
+        return False  # "please cancel 2051 if I still can", "I want a refund, what are my options?"
     if intent == "refund" and _TENTATIVE.search(line):
         return True
     if intent not in _OFFERABLE:
@@ -2695,7 +2704,8 @@ _NUMBERED_TO_POSTCODE = re.compile(
 # after a town, more countries' postcodes: "Cape Town 8001", "Toronto ON M5V 2T6",
 # "Amsterdam 1012 AB"
 _TOWN_POSTCODE = (
-    rf"(?:{_POSTCODE}|(?<=[A-Za-z] )(?<![Oo]rder )(?<![Nn]o )(?<![Nn]umber )\d{{4}}"
+    rf"(?:{_POSTCODE}|(?<=[A-Za-z] )(?<![Oo]rder )(?<![Nn]o )(?<![Nn]umber )"
+    r"(?!(?:19|20)\d\d\b)\d{4}"
     r"(?: ?[A-Z]{2})?\b(?![-/.,]?\d)"
     r"|\b[A-Z]\d[A-Z] ?\d[A-Z]\d\b)"
 )
@@ -2704,7 +2714,8 @@ _TO_POSTCODE = re.compile(rf"(?<!\d)[^?!\n.;]{{0,60}}?{_TOWN_POSTCODE}")
 
 # An address given under its label: "New address: 3-5-12 Kamimeguro, Meguro-ku, Tokyo 153-0051"
 _LABELLED_ADDRESS: Final = re.compile(
-    r"\b(?:new |delivery |shipping )?address(?: is)?\s*:\s*(?P<address>[^\n]*?\d[^\n]*?)"
+    r"(?<!email )(?<!e-mail )(?<!old )(?<!previous )(?<!current )"
+    r"\b(?:new |delivery |shipping )?address(?: is)?\s*:\s*(?P<address>(?!order\b)[^\n]*?\d[^\n]*?)"
     r"(?=\s*(?:[!?]|\.\s|\.$|\n|$| (?:thanks|thank you|please|pls)\b))",
     re.I,
 )
@@ -2714,7 +2725,7 @@ def extract_address(text: str) -> str | None:
     """The new delivery address in a request to change it, when it has an address's shape."""
     plain = EMAIL_ADDRESS.sub(" ", text)
     labelled = _LABELLED_ADDRESS.search(plain)
-    if labelled and len(labelled.group("address")) >= _SHORTEST_ADDRESS:
+    if labelled and len(labelled.group("address")) >= _SHORTEST_ADDRESS and "," in labelled.group():
         return labelled.group("address").strip(" .,")
     european = _NAME_FIRST_ADDRESS.search(plain)
     match = _ADDRESS.search(plain) or _NUMBERED_TO_POSTCODE.search(plain)

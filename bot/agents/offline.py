@@ -169,6 +169,9 @@ class _Turn:
         earlier, self.last_bot = _conversation_window(
             said, history, past_decline=pushback or picked
         )
+        if _OFFER.search(self.last_bot or "") and text.rstrip().endswith("?"):
+            # a question about the offer ("is it free to send back?") takes nothing up
+            self.now = replace(self.now, tentative=True)
         if (self.last_bot or "").startswith(_RULES_ANSWER) and not _going_ahead(self.now, text):
             # told the rule, only a yes or a request carries the need on: "nah, I'll keep it",
             # "ok and 1042?" move nothing
@@ -1264,7 +1267,9 @@ _NOT_GOING_AHEAD: Final = re.compile(
 def _going_ahead(now: Understanding, text: str) -> bool:
     if _NOT_GOING_AHEAD.search(text):
         return False
-    return now.reaction == "affirm" or now.has_need or _GO_AHEAD.search(text) is not None
+    return (
+        now.has_need or _GO_AHEAD.search(text) is not None or _A_CLEAR_YES.search(text) is not None
+    )
 
 
 _AN_ORDER_NAMED: Final = re.compile(r"\border (?:no\.? |number |#)?#?\w*\d", re.I)
@@ -1458,7 +1463,23 @@ def _asked_for_order(reply: str | None) -> bool:
     return bool(reply and re.search(r"\border number\b|\bwhich order\b", reply, re.I))
 
 
+def _takes_the_offer(now: Understanding, text: str) -> bool:
+    """A yes to "Just reply yes": not a thanks ("ok thanks", "perfect, thanks!"), not a
+    question ("y?")."""
+    if now.reaction != "affirm" or text.rstrip().endswith("?"):
+        return False
+    return not says_thanks(text) or _A_CLEAR_YES.search(text) is not None
+
+
+_A_CLEAR_YES: Final = re.compile(
+    r"\b(?:yes|yeah|yep|yup|please|pls|go ahead|do it|do that|sure)\b", re.I
+)
+
+
 def _find_need(now: Understanding, text: str, earlier: list[str], last_bot: str | None) -> _Need:
+    if {understand(t).intent for t in earlier} & taken_back(text):
+        # "wait, actually dont cancel it. order 2051": the need taken back is not carried out
+        earlier = []
     restated = _restated(now, text, earlier)
     if restated is not None:
         texts = (*earlier[restated:], text)
@@ -1468,7 +1489,7 @@ def _find_need(now: Understanding, text: str, earlier: list[str], last_bot: str 
     ):
         # A bare command inside an open need ("send a new one") is that need's detail.
         return _Need(now, (text,))
-    offer = _OFFER.search(last_bot or "") if now.reaction == "affirm" else None
+    offer = _OFFER.search(last_bot or "") if _takes_the_offer(now, text) else None
     if offer is not None:
         intent = _OFFERED_NEED[offer.group(1).lower()]
         return _Need(replace(now, intent=intent), (text,), offered_order=offer.group(2))
@@ -1568,6 +1589,12 @@ def _combine(proposals: Sequence[Proposal]) -> Proposal:
     )
 
 
+def _asks_for_it(now: Understanding, text: str) -> bool:
+    if now.tentative or text.rstrip().endswith("?") or _NOT_GOING_AHEAD.search(text):
+        return False
+    return now.has_need or now.commanded or _GO_AHEAD.search(text) is not None
+
+
 def _merge(need: Understanding, now: Understanding, texts: tuple[str, ...]) -> Understanding:
     later = [understand(t) for t in texts[1:]]
     return replace(
@@ -1575,8 +1602,9 @@ def _merge(need: Understanding, now: Understanding, texts: tuple[str, ...]) -> U
         wants_refund=need.wants_refund or any(u.wants_refund for u in later),
         wants_credit=need.wants_credit or any(u.wants_credit for u in later),
         name=now.name or need.name or next((u.name for u in later if u.name), None),
-        # only asked, or now asked for: the latest saying decides ("a refund please")
-        tentative=now.tentative if later else need.tentative,
+        # only asked, until a later saying asks for it ("a refund please"); a further question
+        # ("is it free to send back?") or a thanks asks for nothing
+        tentative=need.tentative and not (later and _asks_for_it(now, texts[-1])),
     )
 
 

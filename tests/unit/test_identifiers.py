@@ -292,3 +292,7 @@ def test_an_identifier_split_over_two_messages_is_joined(
 
 def test_a_whole_message_joins_nothing() -> None:
     assert not split_identifiers("my email is lena.k@mailbox.org", "thanks")[0]
+
+
+def test_an_order_number_then_another_is_no_split_phone() -> None:
+    assert not split_identifiers("my order number is 1043", "2051 is also late")[0]

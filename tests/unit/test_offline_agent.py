@@ -2109,3 +2109,50 @@ def test_an_order_named_after_a_rules_answer_moves_no_money(follow_up: str) -> N
     chat = Chat()
     chat.say("how long do I have to return things? j.smith@example.com")
     assert chat.say(follow_up).effects == []
+
+
+@pytest.mark.parametrize(
+    "reply", ["ok thanks", "perfect, thanks!", "y?", "is it free to send back?", "how long?"]
+)
+def test_a_thanks_or_a_question_after_an_offer_takes_nothing_up(reply: str) -> None:
+    chat = Chat()
+    chat.say("can I still return the lamp from 1042? j.smith@example.com")
+    assert chat.say(reply).effects == []
+
+
+@pytest.mark.parametrize("reply", ["ok", "great", "good to know", "makes sense"])
+def test_a_nod_after_a_rules_answer_moves_no_money(reply: str) -> None:
+    chat = Chat()
+    chat.say("could I send the lamp from 1042 back if I wanted to? j.smith@example.com")
+    assert chat.say(reply).effects == []
+
+
+@pytest.mark.parametrize("reply", ["ok thanks, I'll think about it", "good to know"])
+def test_no_remedy_is_chosen_for_the_customer(reply: str) -> None:
+    chat = Chat()
+    chat.say("my lamp 1042 arrived broken, what are my options? j.smith@example.com")
+    assert chat.say(reply).effects == []
+
+
+def test_a_cancel_taken_back_with_the_order_number_is_not_done() -> None:
+    chat = Chat()
+    chat.say("I want to cancel my bookshelf order")
+    turn = chat.say("wait, actually dont cancel it. order 2051, john.smith@example.net")
+    assert turn.effects == []
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "please cancel 2051 if I still can, john.smith@example.net",
+        "I want to cancel order 2051, can I still do that? john.smith@example.net",
+        "cancel order 2051 please. john.smith@example.net, just checking it's done",
+    ],
+)
+def test_a_plain_request_with_a_question_beside_it_is_done(text: str) -> None:
+    assert_effect(chat_once(text), "cancel_order", order="2051")
+
+
+def test_a_promise_mentioned_pays_no_late_credit() -> None:
+    turn = chat_once("my lamp 1042 arrived broken and I was promised a credit, j.smith@example.com")
+    assert not any(e["tool"] == "issue_credit" for e in turn.effects)

@@ -889,3 +889,8 @@ def test_asking_whether_anyone_is_here_is_a_doubt_not_a_request(text: str) -> No
 @pytest.mark.parametrize("text", ["someone here please", "agent here now"])
 def test_a_person_summoned_here_is_asked_for(text: str) -> None:
     assert detect_human_request(text).kind == "explicit"
+
+
+@pytest.mark.parametrize("text", ["I'll hold for sales", "put me in the queue for sales"])
+def test_holding_for_the_sales_team_still_asks_for_people(text: str) -> None:
+    assert detect_human_request(text).kind == "explicit"
