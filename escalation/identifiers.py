@@ -301,6 +301,10 @@ def extract_identifiers(text: str, *, expecting: Iterable[IdentifierKind] = ()) 
     """
     emails = [normalise_email(m.group(0)) for m in EMAIL_ADDRESS.finditer(text)]
     without_emails = EMAIL_ADDRESS.sub(" ", text)
+    begun = _PHONE_HEAD.search(without_emails)
+    if begun is not None and len(normalise_phone(begun.group(1))) < MIN_PHONE_DIGITS:
+        # "my phone is +1 555": a phone begun, its end in the next message; no order number
+        without_emails = _mask(without_emails, [begun.span(1)])
     orders, order_spans = _order_numbers(without_emails)
     if not orders and "order_number" in set(expecting):
         orders.extend(_answered_order_number(without_emails))

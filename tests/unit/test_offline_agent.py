@@ -2156,3 +2156,12 @@ def test_a_plain_request_with_a_question_beside_it_is_done(text: str) -> None:
 def test_a_promise_mentioned_pays_no_late_credit() -> None:
     turn = chat_once("my lamp 1042 arrived broken and I was promised a credit, j.smith@example.com")
     assert not any(e["tool"] == "issue_credit" for e in turn.effects)
+
+
+def test_a_phone_begun_in_one_message_is_no_order_number() -> None:
+    chat = Chat()
+    chat.say("where's my blender?")
+    chat.say("phone +1 555")
+    turn = chat.say("0144")
+    assert turn.decision.action == "resolve"
+    assert "4410" in turn.decision.reply
