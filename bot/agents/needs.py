@@ -1030,20 +1030,21 @@ _SOMEONE_ELSE_DID: Final = re.compile(
 )
 
 
-def _of_another_order(line: str, start: int) -> bool:
-    """A need whose own words name an order that no earlier words did ("8201 is cracked, and
-    I'd like to return 8202 too"): a need of its own, not the earlier one's remedy."""
-    own = set(re.findall(r"\b\d{3,}\b", line[start : start + 60]))
-    earlier = set(re.findall(_NOT_A_PRICE, line[:start]))
-    return bool(own) and bool(earlier) and not own & earlier
-
-
-# a number that is no amount: "is now 99, I paid 120" names no order
-_NOT_A_PRICE: Final = re.compile(
+# A number that may be an order's, not an amount: "is now 99, I paid 120" names no order.
+_ORDER_LIKE_NUMBER: Final = re.compile(
     r"(?<![$£€])(?<!\bnow )(?<!\bpaid )(?<!\bwas )(?<!\bfor )(?<!\bat )(?<!\bpay )(?<!\bis )"
     r"(?<!\bcost )(?<!\bcosts )"
     r"\b(\d{3,})\b(?! ?(?:[$£€]|eur|euros?|usd|dollars?|quid|bucks|pounds?)\b)"
 )
+
+
+def _of_another_order(line: str, start: int) -> bool:
+    """A need whose own words name an order that no earlier words did ("8201 is cracked, and
+    I'd like to return 8202 too"): a need of its own, not the earlier one's remedy."""
+    own = set(re.findall(r"\b\d{3,}\b", line[start : start + 60]))
+    # (prices told before the order number make no earlier order: "it's 99 now, I paid 120")
+    earlier = set(_ORDER_LIKE_NUMBER.findall(line[:start]))
+    return bool(own) and bool(earlier) and not own & earlier
 
 
 _A_HITCH: Final = re.compile(r"\b(?:one|a|the|only|small|slight|little) $")
