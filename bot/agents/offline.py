@@ -1017,6 +1017,21 @@ class _Turn:
                 f"Yes. {_what_was_done(self.last_bot or '')}",
                 reason="the customer checked what was just done",
             )
+        withdrawn = taken_back(self.text)
+        if withdrawn:
+            # "wait, actually dont cancel it": said back, so they know nothing was done
+            return self._resolve(
+                f"Understood, I won't go ahead with the {_TAKEN_BACK_NAMES[min(withdrawn)]}. "
+                "Is there anything else I can help with?",
+                reason="the customer took the request back",
+            )
+        if _OFFER.search(self.last_bot or "") or (self.last_bot or "").startswith(_RULES_ANSWER):
+            # an offer or a rule told, and no yes to it: nothing was done, and they are told so
+            return self._resolve(
+                "No problem, nothing has been changed. If you'd like me to go ahead later, "
+                "just say so.",
+                reason="an offer left open: nothing done",
+            )
         if reaction == "affirm" and offered and not _asked(self.last_bot or "?"):
             # "yes please" to a reply that already did what was asked: nothing is pending.
             return self._resolve(
@@ -1250,6 +1265,13 @@ _ASKED_WHY: Final = re.compile(
 
 
 _RULES_ANSWER: Final = "Here is how it works:"
+_TAKEN_BACK_NAMES: Final[dict[str, str]] = {
+    "cancel": "cancellation",
+    "refund": "refund",
+    "damaged": "replacement",
+    "wrong_item": "replacement",
+    "address_change": "address change",
+}
 # After a rules answer, what carries the need on: "then send me the right one please", "do it"
 _GO_AHEAD: Final = re.compile(
     r"\b(?:please|pls|plz|go ahead|do it|do that|send (?:me|it|them|a|the)|cancel (?:it|that|the)"

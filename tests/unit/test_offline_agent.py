@@ -2165,3 +2165,26 @@ def test_a_phone_begun_in_one_message_is_no_order_number() -> None:
     turn = chat.say("0144")
     assert turn.decision.action == "resolve"
     assert "4410" in turn.decision.reply
+
+
+@pytest.mark.parametrize(
+    ("first", "reply"),
+    [
+        ("can I still cancel 2051? john.smith@example.net", "y?"),
+        ("how long do I have to return 1042? j.smith@example.com", "ok"),
+    ],
+)
+def test_an_offer_not_taken_up_is_said_to_have_changed_nothing(first: str, reply: str) -> None:
+    chat = Chat()
+    chat.say(first)
+    turn = chat.say(reply)
+    assert "nothing has been changed" in turn.decision.reply
+    assert "taken care of" not in turn.decision.reply
+
+
+def test_a_request_taken_back_is_acknowledged_not_answered_with_the_menu() -> None:
+    chat = Chat()
+    chat.say("I want to cancel my bookshelf order")
+    turn = chat.say("wait, actually dont cancel it. order 2051, john.smith@example.net")
+    assert "won't go ahead with the cancellation" in turn.decision.reply
+    assert turn.effects == []
