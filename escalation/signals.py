@@ -795,6 +795,13 @@ _IMPLICIT: Final = (
         # ("nobody is home" is the customer's house: "I'm at work and nobody is home")
         r" (?:is |'s )?(?:actually |really |even )*(?:there|here|around)\b"
         rf"| stuck (?:with|talking to|chatting (?:to|with)) (?:an? |this |the |some )?{_BOT}"
+        # whether anyone reads at all: "anybody real reading this?", "anyone human out there?"
+        r"| (?:anyone|anybody)(?: real| human| actual| actually| even| alive| at all)*"
+        r" (?:reading|seeing|watching|monitoring|out there|on the other (?:end|side))\b"
+        # the bot turned down: "I'm not sorting this out with a machine", "won't deal with a bot"
+        r"| (?:not|never|won't|wont|refuse to|not going to|done)(?: even)? (?:deal|dealing|talk"
+        r"|talking|chat|chatting|sort(?:ing)? (?:this|it) out|arguing|argue|speak|speaking)"
+        rf" (?:any (?:more|longer) )?(?:with|to) (?:an? |this |the |some |your )?{_BOT}"
     ),
 )
 

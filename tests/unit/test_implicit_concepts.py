@@ -180,3 +180,29 @@ def test_rather_a_person_looked_this_over_is_explicit() -> None:
 def test_feeling_better_not_dealing_with_a_bot_is_a_signal() -> None:
     text = "Thanks, but honestly I'd feel better not dealing with a bot about this."
     assert detect_human_request(text).kind == "implicit"
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "hey is anybody even reading my messages",
+        "anyone human on the other side of this?",
+        "hello?? any actual human out there",
+        "anyone real monitoring this chat",
+    ],
+)
+def test_asking_whether_anyone_reads_at_all_is_an_implicit_signal(text: str) -> None:
+    assert kind(text) == "implicit"
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "I'm not sorting it out with a robot",
+        "i refuse to argue with a bot about my own money",
+        "not going to chat with a machine any longer",
+        "done talking to this AI",
+    ],
+)
+def test_turning_the_bot_down_is_an_implicit_signal_not_a_request(text: str) -> None:
+    assert kind(text) == "implicit"
