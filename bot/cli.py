@@ -7,7 +7,6 @@ import signal
 import sys
 from pathlib import Path
 
-from bot.demo import run_demo
 from bot.settings import Settings
 
 
@@ -17,7 +16,6 @@ def build_parser() -> argparse.ArgumentParser:
         description="A Slack support bot that escalates to a human only for a valid reason.",
     )
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
-    commands.add_parser("demo", help="play the four seed scenarios through the decision core")
     console = commands.add_parser("console", help="chat with the bot in this terminal")
     console.add_argument("--demo", action="store_true", help="play the built-in conversations")
     console.add_argument("--db", type=Path, help="keep the database in this SQLite file")
@@ -39,10 +37,8 @@ def main(argv: list[str] | None = None) -> int:
     # Piping a report into `head` ends quietly, as other command-line tools do.
     signal.signal(signal.SIGPIPE, signal.SIG_DFL)
     args = build_parser().parse_args(argv)
-    if args.command == "demo":
-        return run_demo(sys.stdout)
     if args.command == "console":
-        from bot.console import run_console  # noqa: PLC0415
+        from bot.console.console import run_console  # noqa: PLC0415
 
         return run_console(demo=args.demo, database=args.db, settings=Settings())
     if args.command == "serve":
@@ -50,7 +46,7 @@ def main(argv: list[str] | None = None) -> int:
     if args.command == "db":
         return _upgrade_database(Settings())
     if args.command == "eval":
-        from bot.evaluate import run_eval  # noqa: PLC0415 - heavy imports only when needed
+        from bot.evaluation.evaluate import run_eval  # noqa: PLC0415 - heavy imports only when needed
 
         return run_eval(
             args.files, agent=args.agent, as_json=args.json, only=args.only, settings=Settings()
@@ -61,7 +57,7 @@ def main(argv: list[str] | None = None) -> int:
 def _serve(host: str, port: int) -> int:
     import logging  # noqa: PLC0415
 
-    from bot.serve import MissingSetting, serve  # noqa: PLC0415
+    from bot.composition import MissingSetting, serve  # noqa: PLC0415
 
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s %(message)s")
     try:
@@ -75,7 +71,7 @@ def _serve(host: str, port: int) -> int:
 
 
 def _upgrade_database(settings: Settings) -> int:
-    from sqlalchemy.exc import SQLAlchemyError  # noqa: PLC0415 - keep `demo` start-up light
+    from sqlalchemy.exc import SQLAlchemyError  # noqa: PLC0415 - keep start-up light
 
     from db.engine import make_engine  # noqa: PLC0415
     from db.migrate import upgrade  # noqa: PLC0415

@@ -1,18 +1,47 @@
-"""The composition root: builds the product's parts from settings, in one place."""
+"""The composition root: the one place that builds the product from settings and adapters.
+
+Tests pass a clock or an agent of their own; everything else comes from settings.
+"""
 
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import UTC, datetime
 
 import anthropic
+from slack_bolt import App
+from slack_sdk import WebClient
+from sqlalchemy import Engine
+from sqlalchemy.orm import Session, sessionmaker
 
+from bot.agents import needs
 from bot.agents.base import Agent
 from bot.agents.claude import DEFAULT_MODEL, ClaudeAgent
 from bot.agents.offline import OfflineAgent
+from bot.desk.admin import AdminCommands
+from bot.desk.handoffs import HandoffDesk
+from bot.policies import book_from_document, default_policy_document
 from bot.settings import Settings
+from bot.shop.memory import DEMO_CUSTOMERS, DEMO_ORDERS
+from bot.turns.processor import TurnProcessor
+from bot.workers.inbox import InboxWorker, SqlEventInbox
+from bot.workers.outbox import OutboxDrainer
+from db.engine import make_engine, make_session_factory
+from db.migrate import upgrade
+from db.uow import SqlUnitOfWork
 from escalation.policy import PolicyBook
+from handlers.slack.app import build_slack_app
+from handlers.slack.events import route
+from handlers.slack.sender import SlackSender, make_web_client
+from handlers.slack.server import run_http, run_socket_mode
 
 log = logging.getLogger(__name__)
+
+
+def utcnow() -> datetime:
+    return datetime.now(UTC)
 
 
 class AgentUnavailable(RuntimeError):
@@ -44,3 +73,134 @@ def build_agent(settings: Settings, book: PolicyBook, *, kind: str | None = None
         fallback=offline,
         model=settings.anthropic_model or DEFAULT_MODEL,
     )
+
+
+@dataclass
+class Product:
+    app: App
+    client: WebClient
+    engine: Engine
+    sessions: sessionmaker[Session]
+    processor: TurnProcessor
+    inbox_workers: list[InboxWorker]
+    drainer: OutboxDrainer
+
+    @property
+    def inbox_worker(self) -> InboxWorker:
+        return self.inbox_workers[0]
+
+    def wake_inbox(self) -> None:
+        for worker in self.inbox_workers:
+            worker.wake()
+
+    def start_workers(self) -> None:
+        needs.load()  # the first customer's turn should not pay for it
+        for worker in self.inbox_workers:
+            worker.start()
+        self.drainer.start()
+
+    def stop(self) -> None:
+        for worker in self.inbox_workers:
+            worker.stop()
+        self.drainer.stop()
+        self.engine.dispose()
+
+
+def build_product(
+    settings: Settings,
+    *,
+    clock: Callable[[], datetime] = utcnow,
+    agent: Agent | None = None,
+    token_verification: bool = True,
+    worker_interval: float = 1.0,
+    inbox_workers: int = 4,
+) -> Product:
+    """Everything the bot runs, wired once; tests pass a clock or an agent of their own."""
+    engine = make_engine(settings.database_url)
+    upgrade(engine)
+    sessions = make_session_factory(engine)
+    book = active_policy_book(sessions, clock=clock)
+    seed_demo_store_if_empty(sessions)
+    processor = TurnProcessor(
+        sessions=sessions,
+        agent=agent or build_agent(settings, book),
+        book=book,
+        clock=clock,
+    )
+    client = make_web_client(token=settings.slack_bot_token, base_url=settings.slack_api_url)
+    drainer = OutboxDrainer(
+        sessions=sessions, sender=SlackSender(client), clock=clock, interval=worker_interval
+    )
+    # Several turns run at once (a model call mostly waits); each conversation's turns still
+    # run one at a time and in order (the inbox claims one event per conversation).
+    workers = [
+        InboxWorker(
+            sessions=sessions,
+            processor=processor,
+            read_event=route,
+            clock=clock,
+            on_output=drainer.wake,
+            interval=worker_interval,
+        )
+        for _ in range(max(1, inbox_workers))
+    ]
+
+    def wake_inbox() -> None:
+        for worker in workers:
+            worker.wake()
+
+    app = build_slack_app(
+        signing_secret=settings.slack_signing_secret,
+        client=client,
+        inbox=SqlEventInbox(sessions=sessions, clock=clock, wake=wake_inbox),
+        desk=HandoffDesk(sessions=sessions, clock=clock),
+        admin_commands=AdminCommands(
+            sessions=sessions, book=book, processor=processor, clock=clock
+        ),
+        token_verification=token_verification,
+    )
+    return Product(app, client, engine, sessions, processor, workers, drainer)
+
+
+class MissingSetting(RuntimeError):
+    """`serve` cannot start: the message names the settings to set."""
+
+
+def serve(settings: Settings, *, host: str, port: int) -> None:
+    """`escalation-bot serve`: Socket Mode with SLACK_APP_TOKEN, else HTTP on /slack/events."""
+    required = ["SLACK_BOT_TOKEN"] + ([] if settings.slack_app_token else ["SLACK_SIGNING_SECRET"])
+    missing = [name for name in required if not getattr(settings, name.lower())]
+    if missing:
+        raise MissingSetting(f"set {', '.join(missing)} (see the README)")
+    product = build_product(settings)
+    product.start_workers()
+    try:
+        if settings.slack_app_token:
+            run_socket_mode(product.app, app_token=settings.slack_app_token)
+        else:
+            run_http(product.app, host=host, port=port)
+    finally:
+        product.stop()
+
+
+def seed_demo_store_if_empty(sessions: sessionmaker[Session]) -> None:
+    """A fresh database gets the demo shop's customers and orders, so the bot has a store."""
+    with SqlUnitOfWork(sessions) as uow:
+        if uow.shop.has_customers():
+            return
+        uow.shop.load(DEMO_CUSTOMERS, DEMO_ORDERS)
+        uow.commit()
+    log.info("empty store: loaded the demo shop's customers and orders")
+
+
+def active_policy_book(
+    sessions: sessionmaker[Session], *, clock: Callable[[], datetime]
+) -> PolicyBook:
+    """The book kept in the database; the shipped default is installed on first start."""
+    with SqlUnitOfWork(sessions) as uow:
+        document = uow.policy_books.active_document()
+        if document is None:
+            document = default_policy_document()
+            uow.policy_books.install(str(document.get("name", "default")), document, now=clock())
+            uow.commit()
+    return book_from_document(document, source="the policy book in the database")

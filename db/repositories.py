@@ -512,6 +512,7 @@ class InboxItem:
     event_id: str
     payload: dict[str, Any]
     attempts: int
+    workspace_id: str = ""
 
 
 @dataclass(frozen=True, slots=True)
@@ -593,7 +594,11 @@ class SqlInbox:
             row.claimed_by = worker
             row.claimed_until = now + lease
             row.attempts += 1
-            items.append(InboxItem(row.id, row.event_id, dict(row.payload), row.attempts))
+            items.append(
+                InboxItem(
+                    row.id, row.event_id, dict(row.payload), row.attempts, row.workspace_id or ""
+                )
+            )
         self.session.flush()
         return items
 

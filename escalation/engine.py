@@ -572,8 +572,8 @@ def _done_first(state: ConversationState, reply: str) -> str:
 
 
 def _for_order(detail: str) -> str:
-    # An action's detail is "<tool> <order number>[ <what was set>]" (bot.tools); anything else
-    # names no order.
+    # An action's detail is "<tool> <order number>[ <what was set>]" (bot.turns.tools);
+    # anything else names no order.
     parts = detail.split()
     return f" for order {parts[1]}" if len(parts) >= 2 and parts[0] in EFFECT_TOOLS else ""
 

@@ -29,8 +29,8 @@ from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
 
 from bot.agents.offline import OfflineAgent
-from bot.application import build_product
-from bot.local_slack import TEAM, LocalSlackWebAPI
+from bot.composition import build_product
+from bot.console.local_slack import TEAM, LocalSlackWebAPI
 from bot.settings import Settings
 
 SECRET = "bench-secret"

@@ -6,7 +6,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Protocol
 
-from bot.tools import ToolBox
+from bot.turns.tools import ToolBox
 from escalation.engine import Proposal
 from escalation.handoff import Utterance
 

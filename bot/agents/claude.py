@@ -17,7 +17,7 @@ from typing import Any, Final
 import anthropic
 
 from bot.agents.base import Agent, AgentTurn, Usage
-from bot.tools import ToolBox
+from bot.turns.tools import ToolBox
 from escalation.engine import Proposal
 from escalation.handoff import Utterance
 from escalation.ledger import model_failure

@@ -31,14 +31,14 @@ from bot.agents.needs import (
     taken_back,
     understand,
 )
-from bot.tools import ACTION_REQUEST, ToolBox
+from bot.turns.tools import ACTION_REQUEST, ToolBox
 from escalation.engine import PERSON_IF_PREFERRED, PERSON_OFFER, Proposal
 from escalation.handoff import Utterance
 from escalation.identifiers import OWNS_A_SLIP, extract_identifiers, without_split_parts
 from escalation.policy import humanise
 from escalation.vocabulary import EFFECT_TOOLS, IdentifierKind, ToolName
 
-Order = Mapping[str, Any]  # an order as the tools show it (bot.tools.order_view)
+Order = Mapping[str, Any]  # an order as the tools show it (bot.turns.tools.order_view)
 
 FRUSTRATION_ACK: Final = "I'm sorry, I understand how frustrating this is."
 SIGNAL_ACK: Final = "I'm the shop's support assistant, and I can take care of this right here."

@@ -14,8 +14,8 @@ from urllib.parse import urlencode
 
 from slack_sdk.signature import SignatureVerifier
 
-from bot.local_slack import TEAM, Fault
-from bot.local_slack import LocalSlackWebAPI as MockSlackAPI
+from bot.console.local_slack import TEAM, Fault
+from bot.console.local_slack import LocalSlackWebAPI as MockSlackAPI
 
 __all__ = ["Fault", "MockSlackAPI", "SlackSender"]
 

@@ -14,9 +14,9 @@ from bot.agents.base import AgentTurn
 from bot.agents.claude import DEFAULT_MODEL, TOOL_SPECS, ClaudeAgent
 from bot.agents.offline import OfflineAgent
 from bot.policies import default_policy_book
-from bot.shop import DEMO_CUSTOMERS, DEMO_ORDERS, demo_shop
-from bot.tools import ToolBox
-from bot.turns import IncomingMessage, TurnOutcome, TurnProcessor
+from bot.shop.memory import DEMO_CUSTOMERS, DEMO_ORDERS, demo_shop
+from bot.turns.processor import IncomingMessage, TurnOutcome, TurnProcessor
+from bot.turns.tools import ToolBox
 from db.engine import make_engine, make_session_factory
 from db.repositories import ConversationKey
 from db.uow import SqlUnitOfWork

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from bot.scenarios import ScenarioFileError, load_scenario_file
+from bot.evaluation.scenarios import ScenarioFileError, load_scenario_file
 
 VALID = """
 store:

@@ -15,11 +15,11 @@ from slack_bolt.adapter.wsgi import SlackRequestHandler
 from waitress import wasyncore
 
 from bot.agents.offline import OfflineAgent
-from bot.application import Product, build_product
-from bot.cards import CLAIM, RESOLVE, RETURN
-from bot.desk import BACK_WITH_BOT
+from bot.composition import Product, build_product
+from bot.desk.handoffs import BACK_WITH_BOT
 from bot.settings import Settings
 from db.uow import SqlUnitOfWork
+from handlers.slack.cards import CLAIM, RESOLVE, RETURN
 from tests.integration.mock_slack import Fault, MockSlackAPI, SlackSender
 
 SECRET = "test-signing-secret"
@@ -507,8 +507,8 @@ def test_odd_messages_get_a_clear_answer_and_are_kept(
 def test_a_turn_whose_lease_expired_writes_nothing_the_second_time(
     sender: SlackSender, product: Product, slack: MockSlackAPI, clock: Clock
 ) -> None:
-    from bot.turns import InboxClaim  # noqa: PLC0415
-    from bot.workers import LEASE  # noqa: PLC0415
+    from bot.turns.processor import InboxClaim  # noqa: PLC0415
+    from bot.workers.loop import LEASE  # noqa: PLC0415
     from db.repositories import StaleState  # noqa: PLC0415
 
     sender.dm(CUSTOMER, "where is order 1043? j.smith@example.com")
@@ -519,7 +519,7 @@ def test_a_turn_whose_lease_expired_writes_nothing_the_second_time(
     settle(product)  # another worker takes it over and answers
     assert len(replies_to(slack)) == 1
     with pytest.raises(StaleState, match="no longer held"):
-        product.inbox_worker._handle(slow.payload, InboxClaim(slow.id, "slow"))
+        product.inbox_worker._handle(slow, InboxClaim(slow.id, "slow"))
     settle(product)
     assert len(replies_to(slack)) == 1
     with SqlUnitOfWork(product.sessions) as uow:
@@ -536,7 +536,7 @@ class BrokenAgent:
 def test_an_event_that_keeps_failing_backs_off_then_the_customer_is_told(
     sender: SlackSender, product: Product, slack: MockSlackAPI, clock: Clock
 ) -> None:
-    from bot.workers import MAX_EVENT_ATTEMPTS, SORRY  # noqa: PLC0415
+    from bot.workers.inbox import MAX_EVENT_ATTEMPTS, SORRY  # noqa: PLC0415
 
     product.processor.agent = BrokenAgent()  # type: ignore[assignment]
     sender.dm(CUSTOMER, "where is order 1043?")

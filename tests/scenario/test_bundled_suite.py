@@ -1,8 +1,8 @@
 """The bundled scenario suite (scenarios/*.yaml) with the offline agent: every turn must pass.
 
 Each conversation runs through the production path (engine, offline agent, tools, database)
-via `bot.runner.ScenarioRunner`, as `escalation-bot eval` does. A failure lists every failed
-turn with what was expected, what happened and any rule violation.
+via `bot.evaluation.runner.ScenarioRunner`, as `escalation-bot eval` does. A failure lists every
+failed turn with what was expected, what happened and any rule violation.
 """
 
 from __future__ import annotations
@@ -13,8 +13,8 @@ from pathlib import Path
 import pytest
 
 from bot.agents.offline import OfflineAgent
-from bot.runner import ScenarioResult, ScenarioRunner, TurnResult
-from bot.scenarios import ScenarioFile, load_scenario_file
+from bot.evaluation.runner import ScenarioResult, ScenarioRunner, TurnResult
+from bot.evaluation.scenarios import ScenarioFile, load_scenario_file
 
 SCENARIO_DIR = Path(__file__).resolve().parents[2] / "scenarios"
 MIN_SCENARIOS = 80

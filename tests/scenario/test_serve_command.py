@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from bot.local_slack import LocalSlackWebAPI
+from bot.console.local_slack import LocalSlackWebAPI
 from tests.integration.mock_slack import SlackSender
 
 SECRET = "serve-test-secret"

@@ -10,8 +10,8 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from bot.policies import default_policy_book
-from bot.shop import demo_shop
-from bot.tools import ToolBox
+from bot.shop.memory import demo_shop
+from bot.turns.tools import ToolBox
 from escalation.engine import (
     Proposal,
     decide,

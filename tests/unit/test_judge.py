@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from bot.runner import Earlier, Judge, compare
-from bot.scenarios import ExpectedTurn
-from bot.shop import DEMO_CUSTOMERS, DEMO_ORDERS
-from bot.turns import TurnOutcome
+from bot.evaluation.runner import Earlier, Judge, compare
+from bot.evaluation.scenarios import ExpectedTurn
+from bot.shop.memory import DEMO_CUSTOMERS, DEMO_ORDERS
+from bot.turns.processor import TurnOutcome
 from escalation.engine import Decision
 from escalation.identifiers import Identifiers
 from escalation.records import Effect

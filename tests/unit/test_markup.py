@@ -4,7 +4,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from handlers.markup import plain_text
+from handlers.slack.markup import plain_text
 
 
 @pytest.mark.parametrize(
@@ -44,8 +44,8 @@ def test_any_text_converts_without_error(text: str) -> None:
 
 
 def test_a_thread_message_mentioning_the_bot_is_left_to_its_app_mention_event() -> None:
-    from bot.slack_events import route  # noqa: PLC0415
     from db.repositories import WorkspaceSettings  # noqa: PLC0415
+    from handlers.slack.events import route  # noqa: PLC0415
 
     event = {
         "type": "message",

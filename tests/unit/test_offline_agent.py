@@ -17,8 +17,8 @@ from hypothesis import strategies as st
 from bot.agents.base import AgentTurn
 from bot.agents.offline import FRUSTRATION_ACK, OfflineAgent
 from bot.policies import parse_policy_book
-from bot.shop import InMemoryShop, demo_shop
-from bot.tools import Fault, FaultPlan, ToolBox
+from bot.shop.memory import InMemoryShop, demo_shop
+from bot.turns.tools import Fault, FaultPlan, ToolBox
 from escalation.engine import PERSON_OFFER, Decision, decide, screen_message
 from escalation.handoff import Utterance
 from escalation.records import Customer, Order
@@ -725,8 +725,8 @@ def test_a_status_question_about_dispatch_is_answered() -> None:
 
 def test_the_same_action_on_the_same_order_is_done_once_per_conversation() -> None:
     from bot.policies import default_policy_book  # noqa: PLC0415
-    from bot.shop import demo_shop  # noqa: PLC0415
-    from bot.tools import ToolBox  # noqa: PLC0415
+    from bot.shop.memory import demo_shop  # noqa: PLC0415
+    from bot.turns.tools import ToolBox  # noqa: PLC0415
     from escalation.engine import screen_message  # noqa: PLC0415
     from escalation.state import ConversationState  # noqa: PLC0415
 
@@ -744,8 +744,8 @@ def test_the_same_action_on_the_same_order_is_done_once_per_conversation() -> No
 
 def test_check_policy_refuses_moods_confidence_and_people_as_request_kinds() -> None:
     from bot.policies import default_policy_book  # noqa: PLC0415
-    from bot.shop import demo_shop  # noqa: PLC0415
-    from bot.tools import ToolBox  # noqa: PLC0415
+    from bot.shop.memory import demo_shop  # noqa: PLC0415
+    from bot.turns.tools import ToolBox  # noqa: PLC0415
     from escalation.engine import escalation_refusal, screen_message  # noqa: PLC0415
     from escalation.state import ConversationState  # noqa: PLC0415
 

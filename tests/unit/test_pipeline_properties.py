@@ -6,8 +6,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from bot.agents.offline import OfflineAgent
-from bot.shop import demo_shop
-from bot.tools import ToolBox
+from bot.shop.memory import demo_shop
+from bot.turns.tools import ToolBox
 from escalation.engine import decide, escalation_refusal, screen_message
 from escalation.handoff import Utterance
 from escalation.state import ConversationState

@@ -10,9 +10,9 @@ from pathlib import Path
 from typing import TextIO
 
 from bot.composition import AgentUnavailable, build_agent
-from bot.report import document, failed, print_report
-from bot.runner import ScenarioResult, ScenarioRunner
-from bot.scenarios import Scenario, ScenarioFile, ScenarioFileError, load_scenario_file
+from bot.evaluation.report import document, failed, print_report
+from bot.evaluation.runner import ScenarioResult, ScenarioRunner
+from bot.evaluation.scenarios import Scenario, ScenarioFile, ScenarioFileError, load_scenario_file
 from bot.settings import Settings
 
 PROGRESS_AFTER_SECONDS = 2.0

@@ -18,9 +18,9 @@ from pathlib import Path
 from typing import Any
 
 from bot.agents.base import Agent, Usage
-from bot.scenarios import ExpectedTurn, Scenario, ScenarioFile
-from bot.tools import FaultPlan
-from bot.turns import IncomingMessage, TurnOutcome, TurnProcessor
+from bot.evaluation.scenarios import ExpectedTurn, Scenario, ScenarioFile
+from bot.turns.processor import IncomingMessage, TurnOutcome, TurnProcessor
+from bot.turns.tools import FaultPlan
 from db.engine import make_engine, make_session_factory
 from db.migrate import upgrade
 from db.repositories import ConversationKey

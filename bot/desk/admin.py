@@ -13,7 +13,7 @@ from datetime import datetime, timedelta
 
 from sqlalchemy.orm import Session, sessionmaker
 
-from bot.turns import TurnProcessor
+from bot.turns.processor import TurnProcessor
 from db.repositories import WorkspaceSettings
 from db.uow import SqlUnitOfWork
 from escalation.policy import PolicyBook

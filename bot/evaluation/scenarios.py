@@ -14,8 +14,8 @@ from typing import Any, cast
 import yaml
 
 from bot.policies import PolicyBookError, default_policy_book, load_policy_book
-from bot.shop import DEMO_CUSTOMERS, DEMO_ORDERS
-from bot.tools import Fault
+from bot.shop.memory import DEMO_CUSTOMERS, DEMO_ORDERS
+from bot.turns.tools import Fault
 from escalation.policy import PolicyBook
 from escalation.records import Customer, Order
 from escalation.vocabulary import (

@@ -18,7 +18,7 @@ from typing import Any
 from sqlalchemy.orm import Session, sessionmaker
 
 from bot.agents.base import Agent, AgentTurn, Usage
-from bot.tools import FaultPlan, ToolBox
+from bot.turns.tools import FaultPlan, ToolBox
 from db.repositories import ConversationKey, StaleState, TurnUsage
 from db.store import SqlShop
 from db.uow import SqlUnitOfWork

@@ -21,13 +21,13 @@ from urllib.parse import urlencode
 from slack_bolt.request import BoltRequest
 from slack_sdk.signature import SignatureVerifier
 
-from bot.admin import AdminCommands
-from bot.application import Product, build_product
-from bot.cards import CLAIM, RESOLVE, RETURN
-from bot.local_slack import TEAM, LocalSlackWebAPI
+from bot.composition import Product, build_product
+from bot.console.local_slack import TEAM, LocalSlackWebAPI
+from bot.desk.admin import AdminCommands
 from bot.settings import Settings
 from db.repositories import WorkspaceSettings
 from db.uow import SqlUnitOfWork
+from handlers.slack.cards import CLAIM, RESOLVE, RETURN
 
 SECRET = "console-signing-secret"
 CUSTOMER = "U0CUSTOMER"

@@ -12,7 +12,7 @@ from slack_bolt import Ack, App, Respond
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 
-from bot.admin import AdminCommands
+from bot.desk.admin import AdminCommands
 
 
 def register(app: App, *, admin: AdminCommands) -> None:

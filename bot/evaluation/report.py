@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any, TextIO
 
-from bot.runner import ScenarioResult, TurnResult
+from bot.evaluation.runner import ScenarioResult, TurnResult
 from escalation.vocabulary import TRIGGERS
 
 

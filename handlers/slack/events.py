@@ -1,29 +1,16 @@
-"""What a stored Slack event is to the bot: a customer's turn, an agent's reply, or nothing."""
+"""Reading Slack events: which are people's, what each is to the bot, and its ordering key."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from typing import Any, Literal
+from typing import Any
 
+from bot.workers.inbox import EventRole, RoutedEvent
 from db.repositories import ConversationKey, WorkspaceSettings
-from handlers.markup import plain_text
+from handlers.slack.markup import plain_text
 
-EventRole = Literal["customer", "thread_followup", "agent_reply", "ignore"]
 # Plain messages and file shares are people writing; every other subtype (edits, deletes,
 # joins, bot messages, topic changes ...) is not a customer's turn.
 PERSON_SUBTYPES = frozenset({None, "file_share"})
-
-
-@dataclass(frozen=True, slots=True)
-class RoutedEvent:
-    role: EventRole
-    text: str = ""
-    key: ConversationKey | None = None
-    reply_to: dict[str, Any] | None = None
-    ts: str | None = None
-    thread_ts: str | None = None
-    channel: str | None = None
-    user: str | None = None
 
 
 def is_customer_authored(event: dict[str, Any]) -> bool:
@@ -43,8 +30,12 @@ def conversation_key_text(body: dict[str, Any]) -> str | None:
     channel, user = event.get("channel"), event.get("user")
     if not channel or not user:
         return None
-    team = body.get("team_id") or event.get("team") or ""
-    return "/".join((team, channel, _thread_key(event), user))
+    return "/".join((workspace_of(body), channel, _thread_key(event), user))
+
+
+def workspace_of(body: dict[str, Any]) -> str:
+    """The Slack team an event came from."""
+    return str(body.get("team_id") or (body.get("event") or {}).get("team") or "")
 
 
 def route(body: dict[str, Any], settings: WorkspaceSettings) -> RoutedEvent:
@@ -53,7 +44,7 @@ def route(body: dict[str, Any], settings: WorkspaceSettings) -> RoutedEvent:
     if not is_customer_authored(event):
         return RoutedEvent("ignore")
     kind, channel = event.get("type"), event.get("channel", "")
-    team = body.get("team_id") or event.get("team") or settings.workspace_id
+    team = workspace_of(body) or settings.workspace_id
     thread_ts = event.get("thread_ts")
     common = {
         "ts": event.get("ts"),

@@ -9,7 +9,7 @@ from slack_bolt.middleware import Middleware
 from slack_bolt.request import BoltRequest
 from slack_bolt.response import BoltResponse
 
-from bot.slack_events import is_customer_authored
+from handlers.slack.events import is_customer_authored
 
 log = logging.getLogger(__name__)
 

@@ -8,8 +8,8 @@ from typing import Any
 from slack_bolt import Ack, App
 from slack_sdk import WebClient
 
-from bot.cards import CLAIM, RESOLVE, RETURN
-from bot.desk import DeskResult, HandoffDesk
+from bot.desk.handoffs import DeskResult, HandoffDesk
+from handlers.slack.cards import CLAIM, RESOLVE, RETURN
 
 
 def register(app: App, *, desk: HandoffDesk) -> None:

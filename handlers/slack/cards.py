@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from datetime import datetime
 from typing import Any
 
 from slack_sdk.models.blocks import (
@@ -16,6 +14,7 @@ from slack_sdk.models.blocks import (
     SectionBlock,
 )
 
+from bot.workers.outbox import CardContext
 from db.repositories import HandoffRecord
 
 CLAIM = "handoff_claim"
@@ -27,18 +26,6 @@ TRIGGER_TITLES = {
     "no_progress": "Bot could not make progress",
 }
 MAX_FIELD = 1900  # Slack allows 2000 characters per text object
-
-
-@dataclass(frozen=True, slots=True)
-class CardContext:
-    """Where the customer's conversation is, and what happened to the handoff since."""
-
-    workspace_id: str
-    channel_id: str
-    customer_user_id: str
-    thread_ts: str | None = None
-    acted_by: str | None = None
-    acted_at: datetime | None = None
 
 
 def handoff_blocks(record: HandoffRecord, context: CardContext) -> list[Block]:

@@ -1,0 +1,73 @@
+"""The loop every background worker runs, and the lease its claims hold.
+
+Workers claim rows with a lease, so several processes can share one database, and a crashed
+worker's rows are taken again once its lease runs out.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import socket
+import threading
+import uuid
+from datetime import timedelta
+
+log = logging.getLogger(__name__)
+
+# Longer than the slowest turn (up to 7 model rounds x 3 tries x 60 s, about 21 min), so a live
+# worker never loses its event; a crashed worker's event is taken again after this.
+LEASE = timedelta(minutes=30)
+
+
+def worker_name(role: str) -> str:
+    """Unique per worker object: a claim is released or finished only by its own holder."""
+    return f"{role}-{uuid.uuid4().hex[:8]}@{socket.gethostname()}:{os.getpid()}"
+
+
+class Worker:
+    """A loop that runs `work_once` until stopped; `wake` skips the wait after new work."""
+
+    def __init__(self, *, name: str, interval: float) -> None:
+        self.name = name
+        self.interval = interval
+        self._stop = threading.Event()
+        self._wake = threading.Event()
+        self._thread: threading.Thread | None = None
+
+    def work_once(self) -> int:
+        raise NotImplementedError
+
+    def run_until_idle(self, *, limit: int = 100) -> int:
+        """Work until nothing is left (tests and the console use this)."""
+        done = 0
+        for _ in range(limit):
+            count = self.work_once()
+            if not count:
+                break
+            done += count
+        return done
+
+    def wake(self) -> None:
+        self._wake.set()
+
+    def start(self) -> None:
+        self._thread = threading.Thread(target=self._loop, name=self.name, daemon=True)
+        self._thread.start()
+
+    def stop(self) -> None:
+        self._stop.set()
+        self._wake.set()
+        if self._thread is not None:
+            self._thread.join(timeout=10)
+
+    def _loop(self) -> None:
+        while not self._stop.is_set():
+            try:
+                busy = self.work_once()
+            except Exception:
+                log.exception("%s: unexpected error; carrying on", self.name)
+                busy = 0
+            if not busy:
+                self._wake.wait(self.interval)
+                self._wake.clear()

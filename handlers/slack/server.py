@@ -1,0 +1,24 @@
+"""How `serve` meets Slack: Socket Mode with an app token, else HTTP on POST /slack/events."""
+
+from __future__ import annotations
+
+import logging
+
+from slack_bolt import App
+
+log = logging.getLogger(__name__)
+
+
+def run_socket_mode(app: App, *, app_token: str) -> None:
+    from slack_bolt.adapter.socket_mode import SocketModeHandler  # noqa: PLC0415
+
+    log.info("connecting to Slack in Socket Mode")
+    SocketModeHandler(app, app_token).start()  # type: ignore[no-untyped-call]
+
+
+def run_http(app: App, *, host: str, port: int) -> None:
+    import waitress  # noqa: PLC0415
+    from slack_bolt.adapter.wsgi import SlackRequestHandler  # noqa: PLC0415
+
+    log.info("serving Slack requests on http://%s:%s/slack/events", host, port)
+    waitress.serve(SlackRequestHandler(app, path="/slack/events"), host=host, port=port)
