@@ -24,7 +24,10 @@ from bot.desk.admin import AdminCommands
 from bot.desk.handoffs import HandoffDesk
 from bot.policies import book_from_document, default_policy_document
 from bot.settings import Settings
+from bot.shop.database import DatabaseShop
+from bot.shop.http import HttpShop
 from bot.shop.memory import DEMO_CUSTOMERS, DEMO_ORDERS
+from bot.shop.port import Shop
 from bot.turns.processor import TurnProcessor
 from bot.workers.inbox import InboxWorker, SqlEventInbox
 from bot.workers.outbox import OutboxDrainer
@@ -42,6 +45,10 @@ log = logging.getLogger(__name__)
 
 def utcnow() -> datetime:
     return datetime.now(UTC)
+
+
+class MissingSetting(RuntimeError):
+    """The product cannot start: the message names the settings to set."""
 
 
 class AgentUnavailable(RuntimeError):
@@ -120,9 +127,10 @@ def build_product(
     upgrade(engine)
     sessions = make_session_factory(engine)
     book = active_policy_book(sessions, clock=clock)
-    seed_demo_store_if_empty(sessions)
+    shop = build_shop(settings, sessions, clock=clock)
     processor = TurnProcessor(
         sessions=sessions,
+        shop=shop,
         agent=agent or build_agent(settings, book),
         book=book,
         clock=clock,
@@ -162,16 +170,14 @@ def build_product(
     return Product(app, client, engine, sessions, processor, workers, drainer)
 
 
-class MissingSetting(RuntimeError):
-    """`serve` cannot start: the message names the settings to set."""
-
-
 def serve(settings: Settings, *, host: str, port: int) -> None:
     """`escalation-bot serve`: Socket Mode with SLACK_APP_TOKEN, else HTTP on /slack/events."""
     required = ["SLACK_BOT_TOKEN"] + ([] if settings.slack_app_token else ["SLACK_SIGNING_SECRET"])
     missing = [name for name in required if not getattr(settings, name.lower())]
     if missing:
         raise MissingSetting(f"set {', '.join(missing)} (see the README)")
+    if not (settings.shop_api_url or settings.shop == "demo"):
+        raise ShopNotConfigured(NO_SHOP)
     product = build_product(settings)
     product.start_workers()
     try:
@@ -181,6 +187,33 @@ def serve(settings: Settings, *, host: str, port: int) -> None:
             run_http(product.app, host=host, port=port)
     finally:
         product.stop()
+
+
+class ShopNotConfigured(MissingSetting):
+    pass
+
+
+NO_SHOP = (
+    "no shop is configured: set SHOP_API_URL (and SHOP_API_TOKEN) to your shop's API "
+    "(docs/shop-api.yaml), or SHOP=demo to try the bot on the demo shop"
+)
+
+
+def build_shop(
+    settings: Settings, sessions: sessionmaker[Session], *, clock: Callable[[], datetime]
+) -> Shop:
+    """The shop's own API when SHOP_API_URL is set; the demo shop only when asked (SHOP=demo)."""
+    if settings.shop_api_url:
+        return HttpShop(
+            base_url=settings.shop_api_url,
+            token=settings.shop_api_token,
+            clock=clock,
+            timeout=settings.shop_api_timeout,
+        )
+    if settings.shop == "demo":
+        seed_demo_store_if_empty(sessions)
+        return DatabaseShop(sessions, clock=clock)
+    raise ShopNotConfigured(NO_SHOP)
 
 
 def seed_demo_store_if_empty(sessions: sessionmaker[Session]) -> None:

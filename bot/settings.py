@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Literal
+
 from pydantic import Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
@@ -19,3 +21,8 @@ class Settings(BaseSettings):
     anthropic_api_key: str | None = Field(default=None, alias="ANTHROPIC_API_KEY")
     anthropic_base_url: str | None = Field(default=None, alias="ANTHROPIC_BASE_URL")
     anthropic_model: str | None = Field(default=None, alias="ANTHROPIC_MODEL")
+    # The shop: a shop's own service (docs/shop-api.yaml), or the demo shop kept in the database.
+    shop: Literal["demo"] | None = Field(default=None, alias="SHOP")
+    shop_api_url: str | None = Field(default=None, alias="SHOP_API_URL")
+    shop_api_token: str | None = Field(default=None, alias="SHOP_API_TOKEN")
+    shop_api_timeout: float = Field(default=10.0, alias="SHOP_API_TIMEOUT", gt=0)

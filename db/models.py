@@ -256,6 +256,22 @@ class OrderRow(Base):
     current_price: Mapped[float | None] = mapped_column(Float)
 
 
+class ShopActionRow(Base):
+    """An action the demo shop carried out, kept by its idempotency key: a call again with the
+    same key (a retry after a timeout, a retried turn) does nothing more."""
+
+    __tablename__ = "shop_actions"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    idempotency_key: Mapped[str] = mapped_column(String(255), unique=True)
+    tool: Mapped[str] = mapped_column(String(32))
+    customer_id: Mapped[str] = mapped_column(String(64))
+    order_number: Mapped[str | None] = mapped_column(String(64))
+    amount: Mapped[float | None] = mapped_column(Float)
+    detail: Mapped[str | None] = mapped_column(Text)
+    created_at: Mapped[datetime]
+
+
 class PolicyBookRow(Base):
     """The policy book the bot uses, as its parsed document (the active one is used)."""
 

@@ -1,4 +1,4 @@
-"""The demo shop's customers and orders, and the policy book, kept in the database."""
+"""The demo shop's customers, orders and actions, and the policy book, kept in the database."""
 
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ from typing import Any, cast
 from sqlalchemy import delete, false, or_, select, update
 from sqlalchemy.orm import Session
 
-from db.models import CustomerRow, EffectRow, OrderRow, PolicyBookRow
+from db.models import CustomerRow, EffectRow, OrderRow, PolicyBookRow, ShopActionRow
 from escalation.identifiers import normalise_email, normalise_order_number, normalise_phone
 from escalation.matching import CustomerCandidate
 from escalation.records import Customer, Effect, Order
@@ -24,6 +24,7 @@ class SqlShop:
 
     def load(self, customers: Iterable[Customer], orders: Iterable[Order]) -> None:
         """Replace the store's contents (fixtures and the demo data)."""
+        self.session.execute(delete(ShopActionRow))
         self.session.execute(delete(OrderRow))
         self.session.execute(delete(CustomerRow))
         self.session.add_all(
@@ -75,14 +76,26 @@ class SqlShop:
         ).all()
         return [self.candidate(row.id) for row in rows]
 
-    def record_effect(
-        self, effect: Effect, *, conversation_id: int, turn: int, now: datetime
-    ) -> None:
-        """Keep the record of an action, and change the order where the action does."""
+    def carry_out(self, effect: Effect, *, idempotency_key: str, now: datetime) -> Effect:
+        """Do the action once per key: change the order where the action does, and keep it.
+
+        A key seen before answers what was done then (the caller's transaction must be its
+        own: a concurrent first call with the same key fails the unique key, and is retried).
+        """
+        done = self.session.scalars(
+            select(ShopActionRow).where(ShopActionRow.idempotency_key == idempotency_key)
+        ).first()
+        if done is not None:
+            return Effect(
+                tool=cast(ToolName, done.tool),
+                customer_id=done.customer_id,
+                order=done.order_number,
+                amount=done.amount,
+                detail=done.detail,
+            )
         self.session.add(
-            EffectRow(
-                conversation_id=conversation_id,
-                turn=turn,
+            ShopActionRow(
+                idempotency_key=idempotency_key,
                 tool=effect.tool,
                 customer_id=effect.customer_id,
                 order_number=effect.order,
@@ -95,6 +108,25 @@ class SqlShop:
             self.session.execute(
                 update(OrderRow).where(OrderRow.number == effect.order).values(status="cancelled")
             )
+        self.session.flush()
+        return effect
+
+    def record_effect(
+        self, effect: Effect, *, conversation_id: int, turn: int, now: datetime
+    ) -> None:
+        """Keep the bot's record of an action it had carried out (the audit, and `eval`)."""
+        self.session.add(
+            EffectRow(
+                conversation_id=conversation_id,
+                turn=turn,
+                tool=effect.tool,
+                customer_id=effect.customer_id,
+                order_number=effect.order,
+                amount=effect.amount,
+                detail=effect.detail,
+                created_at=now,
+            )
+        )
         self.session.flush()
 
     def effects(self, conversation_id: int) -> list[Effect]:

@@ -64,6 +64,7 @@ def run(label: str, database_url: str, *, conversations: int, events: int) -> No
         SLACK_BOT_TOKEN="xoxb-bench",
         SLACK_SIGNING_SECRET=SECRET,
         SLACK_API_URL=slack.url,
+        SHOP="demo",
     )
     product = build_product(settings, agent=OfflineAgent(), worker_interval=0.05)
     product.start_workers()

@@ -78,6 +78,7 @@ class Console:
                     "slack_bot_token": "xoxb-console",
                     "slack_signing_secret": SECRET,
                     "slack_api_url": self.slack.url,
+                    "shop": "demo",  # unless SHOP_API_URL names a shop's own API
                 }
             )
         )

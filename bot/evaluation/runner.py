@@ -11,14 +11,18 @@ import re
 import shutil
 import tempfile
 from collections.abc import Callable, Iterator, Sequence
-from contextlib import contextmanager
+from contextlib import AbstractContextManager, contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+from sqlalchemy.orm import Session, sessionmaker
+
 from bot.agents.base import Agent, Usage
 from bot.evaluation.scenarios import ExpectedTurn, Scenario, ScenarioFile
+from bot.shop.database import DatabaseShop
+from bot.shop.port import Shop
 from bot.turns.processor import IncomingMessage, TurnOutcome, TurnProcessor
 from bot.turns.tools import FaultPlan
 from db.engine import make_engine, make_session_factory
@@ -41,6 +45,14 @@ from escalation.vocabulary import IDENTIFIER_KINDS
 
 FIXED_NOW = datetime(2026, 1, 15, 12, 0, tzinfo=UTC)
 AgentFactory = Callable[[PolicyBook], Agent]
+# The shop a scenario runs against, given its file and its fresh database (which holds the
+# file's store): the database itself by default; tests pass a loopback HTTP shop.
+ShopFactory = Callable[[ScenarioFile, "sessionmaker[Session]"], AbstractContextManager[Shop]]
+
+
+@contextmanager
+def database_shop(file: ScenarioFile, sessions: sessionmaker[Session]) -> Iterator[Shop]:
+    yield DatabaseShop(sessions, clock=lambda: FIXED_NOW)
 
 
 @dataclass(frozen=True, slots=True)
@@ -93,6 +105,7 @@ class ScenarioRunner:
     """Runs scenarios with agents from `agent_factory`; use as a context manager."""
 
     agent_factory: AgentFactory
+    shop_factory: ShopFactory = database_shop
     _workdir: Path | None = field(default=None, init=False)
     _template: Path | None = field(default=None, init=False)
     _count: int = field(default=0, init=False)
@@ -110,9 +123,10 @@ class ScenarioRunner:
         self._tmp.cleanup()
 
     def run(self, file: ScenarioFile, scenario: Scenario) -> ScenarioResult:
-        with self._database(file) as sessions:
+        with self._database(file) as sessions, self.shop_factory(file, sessions) as shop:
             processor = TurnProcessor(
                 sessions=sessions,
+                shop=shop,
                 agent=self.agent_factory(file.book),
                 book=file.book,
                 clock=lambda: FIXED_NOW,

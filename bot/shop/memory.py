@@ -1,20 +1,22 @@
-"""The demo shop's data and an in-memory store that serves it."""
+"""The demo shop's data, and a shop held in memory (unit tests and the console's data)."""
 
 from __future__ import annotations
 
 from collections.abc import Iterable
+from dataclasses import replace
 
 from escalation.identifiers import normalise_email, normalise_order_number, phones_match
 from escalation.matching import CustomerCandidate
-from escalation.records import Customer, Order
+from escalation.records import Customer, Effect, Order
 
 
 class InMemoryShop:
-    """Customers and orders held in memory (the demo; the database store comes later)."""
+    """A `Shop` over customers and orders held in memory; actions are kept by key."""
 
     def __init__(self, customers: Iterable[Customer], orders: Iterable[Order]) -> None:
         self.customers = {c.id: c for c in customers}
         self.orders = {o.number: o for o in orders}
+        self.done: dict[str, Effect] = {}
 
     def search_customers(self, query: str) -> list[CustomerCandidate]:
         """Customers whose name, email, phone or order number matches `query`."""
@@ -45,6 +47,14 @@ class InMemoryShop:
 
     def order(self, number: str) -> Order | None:
         return self.orders.get(normalise_order_number(number))
+
+    def carry_out(self, effect: Effect, *, idempotency_key: str) -> Effect:
+        if idempotency_key in self.done:
+            return self.done[idempotency_key]
+        self.done[idempotency_key] = effect
+        if effect.tool == "cancel_order" and effect.order in self.orders:
+            self.orders[effect.order] = replace(self.orders[effect.order], status="cancelled")
+        return effect
 
 
 DEMO_CUSTOMERS: tuple[Customer, ...] = (

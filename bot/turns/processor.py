@@ -1,16 +1,15 @@
 """One customer message, end to end (DESIGN.md §3 steps 3-7), over the database.
 
 Three phases so that no transaction is held open while a model thinks: read the conversation;
-work (stage 1, the agent with its tools, stage 2), touching the shop only through short reads;
-then write everything the turn produced in one transaction, checking that nobody else moved
-the conversation meanwhile.
+work (stage 1, the agent with its tools, stage 2), calling the shop through its port (actions
+carried out there once, by idempotency key); then write everything the turn produced in one
+transaction, checking that nobody else moved the conversation meanwhile.
 """
 
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
@@ -18,15 +17,14 @@ from typing import Any
 from sqlalchemy.orm import Session, sessionmaker
 
 from bot.agents.base import Agent, AgentTurn, Usage
+from bot.shop.port import DryRunShop, Shop
 from bot.turns.tools import FaultPlan, ToolBox
 from db.repositories import ConversationKey, StaleState, TurnUsage
-from db.store import SqlShop
 from db.uow import SqlUnitOfWork
 from escalation.engine import Decision, Screening, decide, screen_message
 from escalation.handoff import Utterance
-from escalation.matching import CustomerCandidate
 from escalation.policy import PolicyBook
-from escalation.records import Effect, Order
+from escalation.records import Effect
 from escalation.state import ConversationState
 
 log = logging.getLogger(__name__)
@@ -66,30 +64,6 @@ class TurnOutcome:
     state: ConversationState = field(default_factory=ConversationState)
 
 
-class SessionShop:
-    """The shop for the tools: each read in its own short transaction."""
-
-    def __init__(self, sessions: sessionmaker[Session]) -> None:
-        self._sessions = sessions
-
-    @contextmanager
-    def _shop(self) -> Iterator[SqlShop]:
-        with self._sessions() as session:
-            yield SqlShop(session)
-
-    def search_customers(self, query: str) -> list[CustomerCandidate]:
-        with self._shop() as shop:
-            return shop.search_customers(query)
-
-    def candidate(self, customer_id: str) -> CustomerCandidate:
-        with self._shop() as shop:
-            return shop.candidate(customer_id)
-
-    def order(self, number: str) -> Order | None:
-        with self._shop() as shop:
-            return shop.order(number)
-
-
 class TurnProcessor:
     """Runs customer turns through the engine and an agent, and persists what they decide."""
 
@@ -97,17 +71,18 @@ class TurnProcessor:
         self,
         *,
         sessions: sessionmaker[Session],
+        shop: Shop,
         agent: Agent,
         book: PolicyBook,
         clock: Callable[[], datetime],
         faults: FaultPlan | None = None,
     ) -> None:
         self.sessions = sessions
+        self.shop = shop
         self.agent = agent
         self.book = book
         self.clock = clock
         self.faults = faults or FaultPlan()
-        self.shop = SessionShop(sessions)
 
     def handle(self, message: IncomingMessage, *, claim: InboxClaim | None = None) -> TurnOutcome:
         conversation_id, state, version, history = self._read(message)
@@ -120,7 +95,8 @@ class TurnProcessor:
         if screening.decision is not None:
             decision, state = screening.decision, screening.state
         else:
-            tools, work = self._work(screening, message, history)
+            scope = f"conversation-{conversation_id}/turn-{screening.state.turn}"
+            tools, work = self._work(screening, message, history, shop=self.shop, scope=scope)
             ruling = decide(tools.state, work.proposal, history=history)
             decision, state = ruling.decision, ruling.state
         return self._write(
@@ -143,7 +119,7 @@ class TurnProcessor:
                 conversation_id=0, decision=screening.decision, state=screening.state
             )
         message = IncomingMessage(key=ConversationKey("preview", "", "", ""), text=text)
-        tools, work = self._work(screening, message, history)
+        tools, work = self._work(screening, message, history, shop=DryRunShop(self.shop))
         ruling = decide(tools.state, work.proposal, history=history)
         return TurnOutcome(
             conversation_id=0,
@@ -166,14 +142,21 @@ class TurnProcessor:
         return conversation.id, loaded.state, loaded.version, history
 
     def _work(
-        self, screening: Screening, message: IncomingMessage, history: tuple[Utterance, ...]
+        self,
+        screening: Screening,
+        message: IncomingMessage,
+        history: tuple[Utterance, ...],
+        *,
+        shop: Shop,
+        scope: str = "",
     ) -> tuple[ToolBox, AgentTurn]:
         tools = ToolBox(
-            shop=self.shop,
+            shop=shop,
             book=self.book,
             state=screening.state,
             message=message.text,
             faults=self.faults,
+            scope=scope,
         )
         work = self.agent.take_turn(text=message.text, history=history, tools=tools)
         return tools, work

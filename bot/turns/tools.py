@@ -12,8 +12,9 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
-from typing import Any, Final, Protocol
+from typing import Any, Final
 
+from bot.shop.port import Shop
 from escalation.engine import escalation_refusal, hear_customer_words, identify_customer
 from escalation.ledger import ToolError, ToolResult, run_tool
 from escalation.matching import CustomerCandidate
@@ -63,16 +64,6 @@ ACTION_REQUEST: Final[dict[ToolName, str]] = {
 }
 
 
-class ShopReader(Protocol):
-    """What the tools read from the shop's records."""
-
-    def search_customers(self, query: str) -> list[CustomerCandidate]: ...
-
-    def candidate(self, customer_id: str) -> CustomerCandidate: ...
-
-    def order(self, number: str) -> Order | None: ...
-
-
 @dataclass(frozen=True, slots=True)
 class Fault:
     """Fail the next `times` calls of `tool` with `error` (counted across a whole scenario)."""
@@ -114,13 +105,15 @@ class ToolBox:
     """One turn's tools over a shop, a policy book and the conversation's state.
 
     `message` is the customer's current message: the words an escalation quotes are checked
-    against it.
+    against it. `scope` names the conversation and turn: with an action's own key it makes the
+    idempotency key the shop sees, so a retried call (or a retried turn) acts once.
     """
 
-    shop: ShopReader
+    shop: Shop
     book: PolicyBook
     state: ConversationState
     message: str
+    scope: str = ""
     faults: FaultPlan = field(default_factory=FaultPlan)
     effects: list[Effect] = field(default_factory=list)
     escalation: EscalationRequest | None = None
@@ -350,12 +343,15 @@ class ToolBox:
                 "explanation": verdict.explanation,
             }
         value = amount(order, verdict.rule.amount)
-        effect = Effect(
-            tool=tool,
-            customer_id=order.customer_id,
-            order=order.number,
-            amount=value,
-            detail=detail,
+        effect = self.shop.carry_out(
+            Effect(
+                tool=tool,
+                customer_id=order.customer_id,
+                order=order.number,
+                amount=value,
+                detail=detail,
+            ),
+            idempotency_key=f"{self.scope}/{done_key}",
         )
         self.effects.append(effect)
         return ToolResult("ok", done_key), {

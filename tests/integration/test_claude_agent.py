@@ -14,6 +14,7 @@ from bot.agents.base import AgentTurn
 from bot.agents.claude import DEFAULT_MODEL, TOOL_SPECS, ClaudeAgent
 from bot.agents.offline import OfflineAgent
 from bot.policies import default_policy_book
+from bot.shop.database import DatabaseShop
 from bot.shop.memory import DEMO_CUSTOMERS, DEMO_ORDERS, demo_shop
 from bot.turns.processor import IncomingMessage, TurnOutcome, TurnProcessor
 from bot.turns.tools import ToolBox
@@ -59,7 +60,13 @@ def api() -> FakeMessagesAPI:
 def processor(api: FakeMessagesAPI, sessions: sessionmaker[Session]) -> TurnProcessor:
     book = default_policy_book()
     agent = ClaudeAgent(client=api.client(), book=book, fallback=OfflineAgent())
-    return TurnProcessor(sessions=sessions, agent=agent, book=book, clock=lambda: NOW)
+    return TurnProcessor(
+        sessions=sessions,
+        shop=DatabaseShop(sessions, clock=lambda: NOW),
+        agent=agent,
+        book=book,
+        clock=lambda: NOW,
+    )
 
 
 def say(processor: TurnProcessor, message: str) -> TurnOutcome:

@@ -65,6 +65,7 @@ def product(slack: MockSlackAPI, clock: Clock, tmp_path: Path) -> Iterator[Produ
         SLACK_BOT_TOKEN="xoxb-test",
         SLACK_SIGNING_SECRET=SECRET,
         SLACK_API_URL=slack.url,
+        SHOP="demo",
     )
     built = build_product(settings, clock=clock, agent=OfflineAgent())
     yield built
@@ -641,3 +642,16 @@ def test_on_a_fresh_install_the_workspace_admins_are_told(
     (notice,) = slack.messages_in("U0ADMIN")  # a workspace admin; nobody configured yet
     assert "no handoff channel is set" in notice["text"]
     assert slack.messages_in("U0AGENT1") == []
+
+
+def test_a_dry_run_of_a_request_that_would_move_money_carries_nothing_out(
+    sender: SlackSender, product: Product, slack: MockSlackAPI
+) -> None:
+    sender.command("U0ADMIN", "test please cancel order 2051, john.smith@example.net")
+    answer = lazy_answers(slack, 1)[-1]
+    assert "Dry run" in answer
+    assert "cancel_order" in answer  # what it would do ...
+    with SqlUnitOfWork(product.sessions) as uow:  # ... and nothing done
+        order = uow.shop.order("2051")
+        assert order is not None
+        assert order.status == "processing"

@@ -1,4 +1,5 @@
-"""The bundled scenario suite (scenarios/*.yaml) with the offline agent: every turn must pass.
+"""The bundled scenario suite (scenarios/*.yaml) with the offline agent: every turn must pass,
+on the demo store in the database and on the HTTP shop (a shop API on 127.0.0.1).
 
 Each conversation runs through the production path (engine, offline agent, tools, database)
 via `bot.evaluation.runner.ScenarioRunner`, as `escalation-bot eval` does. A failure lists every
@@ -8,13 +9,26 @@ failed turn with what was expected, what happened and any rule violation.
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
+from sqlalchemy.orm import Session, sessionmaker
 
 from bot.agents.offline import OfflineAgent
-from bot.evaluation.runner import ScenarioResult, ScenarioRunner, TurnResult
+from bot.evaluation.runner import (
+    FIXED_NOW,
+    ScenarioResult,
+    ScenarioRunner,
+    ShopFactory,
+    TurnResult,
+    database_shop,
+)
 from bot.evaluation.scenarios import ScenarioFile, load_scenario_file
+from bot.shop.http import HttpShop
+from bot.shop.port import Shop
+from tests.loopback_shop import TOKEN, LoopbackShop
 
 SCENARIO_DIR = Path(__file__).resolve().parents[2] / "scenarios"
 MIN_SCENARIOS = 80
@@ -31,9 +45,24 @@ def files() -> list[ScenarioFile]:
     return _files()
 
 
-@pytest.fixture(scope="module")
-def results(files: list[ScenarioFile]) -> list[ScenarioResult]:
-    with ScenarioRunner(lambda book: OfflineAgent()) as runner:
+@contextmanager
+def http_shop(file: ScenarioFile, sessions: sessionmaker[Session]) -> Iterator[Shop]:
+    """The file's store served by a shop API on 127.0.0.1, read through the real client."""
+    with LoopbackShop(file.customers, file.orders, now=FIXED_NOW) as server:
+        client = HttpShop(base_url=server.url, token=TOKEN, clock=lambda: FIXED_NOW)
+        try:
+            yield client
+        finally:
+            client.close()
+
+
+SHOPS: dict[str, ShopFactory] = {"database": database_shop, "http": http_shop}
+
+
+@pytest.fixture(scope="module", params=sorted(SHOPS))
+def results(request: pytest.FixtureRequest, files: list[ScenarioFile]) -> list[ScenarioResult]:
+    """Every scenario, once on the demo store in the database and once on the HTTP shop."""
+    with ScenarioRunner(lambda book: OfflineAgent(), shop_factory=SHOPS[request.param]) as runner:
         return [runner.run(file, scenario) for file in files for scenario in file.scenarios]
 
 

@@ -29,7 +29,7 @@ def clean_env() -> dict[str, str]:
     return {
         k: v
         for k, v in os.environ.items()
-        if not k.startswith(("ANTHROPIC_", "SLACK_", "DATABASE_URL"))
+        if not k.startswith(("ANTHROPIC_", "SLACK_", "DATABASE_URL", "SHOP"))
     }
 
 
@@ -50,6 +50,7 @@ def test_serve_answers_signed_requests_and_replies_through_the_web_api(
         "SLACK_SIGNING_SECRET": SECRET,
         "SLACK_API_URL": slack.url,
         "DATABASE_URL": f"sqlite:///{tmp_path / 'bot.db'}",
+        "SHOP": "demo",
     }
     script = Path(sys.executable).parent / "escalation-bot"
     process = subprocess.Popen(
@@ -103,3 +104,29 @@ def test_serve_without_tokens_says_what_is_missing(tmp_path: Path) -> None:
     assert done.returncode == 2
     assert "SLACK_BOT_TOKEN" in done.stderr
     assert "Traceback" not in done.stderr
+
+
+def test_serve_with_no_shop_configured_says_what_to_set_and_invents_no_customers(
+    tmp_path: Path,
+) -> None:
+    script = Path(sys.executable).parent / "escalation-bot"
+    database = tmp_path / "bot.db"
+    done = subprocess.run(
+        [str(script), "serve"],
+        env={
+            **clean_env(),
+            "SLACK_BOT_TOKEN": "xoxb-test",
+            "SLACK_SIGNING_SECRET": SECRET,
+            "DATABASE_URL": f"sqlite:///{database}",
+        },
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+    assert done.returncode == 2
+    assert done.stderr.count("\n") == 1, done.stderr  # one line
+    assert "SHOP_API_URL" in done.stderr
+    assert "SHOP=demo" in done.stderr
+    assert not database.exists()  # nothing was created, let alone customers
