@@ -7,6 +7,8 @@ import signal
 import sys
 from pathlib import Path
 
+from pydantic import ValidationError
+
 from bot.settings import Settings
 
 
@@ -37,31 +39,44 @@ def main(argv: list[str] | None = None) -> int:
     # Piping a report into `head` ends quietly, as other command-line tools do.
     signal.signal(signal.SIGPIPE, signal.SIG_DFL)
     args = build_parser().parse_args(argv)
+    try:
+        settings = Settings()
+    except ValidationError as error:
+        print(f"escalation-bot: {_first_problem(error)}", file=sys.stderr)
+        return 2
     if args.command == "console":
         from bot.console.console import run_console  # noqa: PLC0415
 
-        return run_console(demo=args.demo, database=args.db, settings=Settings())
+        return run_console(demo=args.demo, database=args.db, settings=settings)
     if args.command == "serve":
-        return _serve(args.host, args.port)
+        return _serve(settings, args.host, args.port)
     if args.command == "db":
-        return _upgrade_database(Settings())
+        return _upgrade_database(settings)
     if args.command == "eval":
         from bot.evaluation.evaluate import run_eval  # noqa: PLC0415 - heavy imports only when needed
 
         return run_eval(
-            args.files, agent=args.agent, as_json=args.json, only=args.only, settings=Settings()
+            args.files, agent=args.agent, as_json=args.json, only=args.only, settings=settings
         )
     return 2  # pragma: no cover - argparse rejects unknown commands
 
 
-def _serve(host: str, port: int) -> int:
+def _first_problem(error: ValidationError) -> str:
+    """One line for a bad setting: its name and what is wrong with it."""
+    problem = error.errors()[0]
+    name = ".".join(str(part) for part in problem.get("loc", ())) or "setting"
+    message = str(problem.get("msg", "invalid")).removeprefix("Value error, ")
+    return f"bad setting {name}: {message}"
+
+
+def _serve(settings: Settings, host: str, port: int) -> int:
     import logging  # noqa: PLC0415
 
     from bot.composition import MissingSetting, serve  # noqa: PLC0415
 
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s %(message)s")
     try:
-        serve(Settings(), host=host, port=port)
+        serve(settings, host=host, port=port)
     except MissingSetting as error:
         print(f"escalation-bot serve: {error}", file=sys.stderr)
         return 2

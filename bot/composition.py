@@ -134,6 +134,7 @@ def build_product(
         agent=agent or build_agent(settings, book),
         book=book,
         clock=clock,
+        currency=settings.currency,
     )
     client = make_web_client(token=settings.slack_bot_token, base_url=settings.slack_api_url)
     drainer = OutboxDrainer(
@@ -211,17 +212,18 @@ def build_shop(
             timeout=settings.shop_api_timeout,
         )
     if settings.shop == "demo":
-        seed_demo_store_if_empty(sessions)
+        seed_demo_store_if_empty(sessions, now=clock())
         return DatabaseShop(sessions, clock=clock)
     raise ShopNotConfigured(NO_SHOP)
 
 
-def seed_demo_store_if_empty(sessions: sessionmaker[Session]) -> None:
-    """A fresh database gets the demo shop's customers and orders, so the bot has a store."""
+def seed_demo_store_if_empty(sessions: sessionmaker[Session], *, now: datetime) -> None:
+    """With SHOP=demo, an empty store gets the demo shop's customers and orders, dated back
+    from `now` (they age from then on)."""
     with SqlUnitOfWork(sessions) as uow:
         if uow.shop.has_customers():
             return
-        uow.shop.load(DEMO_CUSTOMERS, DEMO_ORDERS)
+        uow.shop.load(DEMO_CUSTOMERS, DEMO_ORDERS, now=now)
         uow.commit()
     log.info("empty store: loaded the demo shop's customers and orders")
 

@@ -10,6 +10,7 @@ from typing import Any
 
 import yaml
 
+from escalation.money import money
 from escalation.policy import Conditions, PolicyBook, PolicyRule, normalise_request_kind
 from escalation.vocabulary import ORDER_STATUSES
 
@@ -84,7 +85,7 @@ def _rule(raw: Any, *, where: str) -> PolicyRule:
         covers=tuple(normalise_request_kind(c) for c in covers),
         text=" ".join(_text(raw, "text", where=where).split()),
         conditions=_conditions(raw.get("when") or {}, where=f"{where}: when"),
-        amount=float(amount) if amount is not None else None,
+        amount=money(amount) if amount is not None else None,
     )
 
 

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from typing import Literal
 
-from pydantic import Field
+from babel.numbers import is_currency
+from pydantic import Field, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 DEFAULT_DATABASE_URL = "sqlite:///escalation-bot.db"
@@ -26,3 +27,13 @@ class Settings(BaseSettings):
     shop_api_url: str | None = Field(default=None, alias="SHOP_API_URL")
     shop_api_token: str | None = Field(default=None, alias="SHOP_API_TOKEN")
     shop_api_timeout: float = Field(default=10.0, alias="SHOP_API_TIMEOUT", gt=0)
+    # The shop's currency (ISO 4217), shown with every amount the bot tells a customer.
+    currency: str = Field(default="USD", alias="CURRENCY")
+
+    @field_validator("currency")
+    @classmethod
+    def _known_currency(cls, value: str) -> str:
+        code = value.strip().upper()
+        if not is_currency(code):
+            raise ValueError(f"{value!r} is not an ISO 4217 currency code (e.g. USD, EUR, GBP)")
+        return code

@@ -4,6 +4,7 @@ workspace settings, and the demo shop's store and policy book."""
 from __future__ import annotations
 
 from datetime import datetime
+from decimal import Decimal
 from typing import Any, ClassVar
 
 from sqlalchemy import (
@@ -11,18 +12,22 @@ from sqlalchemy import (
     Boolean,
     DateTime,
     Enum,
-    Float,
     ForeignKey,
     Index,
     Integer,
     MetaData,
+    Numeric,
     String,
     Text,
+    TypeDecorator,
     UniqueConstraint,
 )
 from sqlalchemy.dialects.postgresql import JSONB
+from sqlalchemy.engine import Dialect
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
+from sqlalchemy.types import TypeEngine
 
+from escalation.money import maybe_money, money
 from escalation.vocabulary import ACTIONS, CONVERSATION_STATUSES, ORDER_STATUSES, TRIGGERS
 
 NAMING_CONVENTION = {
@@ -44,12 +49,35 @@ def _enum(values: tuple[str, ...], name: str) -> Enum:
     return Enum(*values, name=name, native_enum=False, create_constraint=True, length=32)
 
 
+class Money(TypeDecorator[Decimal]):
+    """An amount: NUMERIC(12, 2) on PostgreSQL, exact; SQLite has no decimal type, so it keeps
+    the number and every read is rounded back to whole cents."""
+
+    impl = Numeric(12, 2)
+    cache_ok = True
+
+    def load_dialect_impl(self, dialect: Dialect) -> TypeEngine[Any]:
+        if dialect.name == "postgresql":
+            return dialect.type_descriptor(Numeric(12, 2, asdecimal=True))
+        return dialect.type_descriptor(Numeric(12, 2, asdecimal=False))
+
+    def process_bind_param(self, value: Decimal | None, dialect: Dialect) -> Any:
+        if value is None:
+            return None
+        amount = money(value)
+        return amount if dialect.name == "postgresql" else float(amount)
+
+    def process_result_value(self, value: Any, dialect: Dialect) -> Decimal | None:
+        return maybe_money(value)
+
+
 class Base(DeclarativeBase):
     metadata = MetaData(naming_convention=NAMING_CONVENTION)
     type_annotation_map: ClassVar[dict[Any, Any]] = {
         dict[str, Any]: JsonDocument,
         list[Any]: JsonDocument,
         datetime: DateTime(timezone=True),
+        Decimal: Money(),
     }
 
 
@@ -241,7 +269,7 @@ class CustomerRow(Base):
 
 
 class OrderRow(Base):
-    """The demo shop's orders; dates are stored as days before the store's clock."""
+    """The demo shop's orders: when they were placed, delivered and due, and what they cost."""
 
     __tablename__ = "orders"
 
@@ -249,11 +277,11 @@ class OrderRow(Base):
     customer_id: Mapped[str] = mapped_column(ForeignKey("customers.id"), index=True)
     item: Mapped[str] = mapped_column(String(255))
     status: Mapped[str] = mapped_column(_enum(ORDER_STATUSES, "order_status"))
-    total: Mapped[float] = mapped_column(Float)
-    ordered_days_ago: Mapped[int]
-    delivered_days_ago: Mapped[int | None]
-    due_days_ago: Mapped[int | None]
-    current_price: Mapped[float | None] = mapped_column(Float)
+    total: Mapped[Decimal]
+    ordered_at: Mapped[datetime]
+    delivered_at: Mapped[datetime | None]
+    due_at: Mapped[datetime | None]
+    current_price: Mapped[Decimal | None]
 
 
 class ShopActionRow(Base):
@@ -267,7 +295,7 @@ class ShopActionRow(Base):
     tool: Mapped[str] = mapped_column(String(32))
     customer_id: Mapped[str] = mapped_column(String(64))
     order_number: Mapped[str | None] = mapped_column(String(64))
-    amount: Mapped[float | None] = mapped_column(Float)
+    amount: Mapped[Decimal | None]
     detail: Mapped[str | None] = mapped_column(Text)
     created_at: Mapped[datetime]
 
@@ -298,6 +326,6 @@ class EffectRow(Base):
     tool: Mapped[str] = mapped_column(String(32))
     customer_id: Mapped[str] = mapped_column(String(64))
     order_number: Mapped[str | None] = mapped_column(String(64))
-    amount: Mapped[float | None] = mapped_column(Float)
+    amount: Mapped[Decimal | None]
     detail: Mapped[str | None] = mapped_column(Text)
     created_at: Mapped[datetime]

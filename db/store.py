@@ -12,7 +12,7 @@ from sqlalchemy.orm import Session
 from db.models import CustomerRow, EffectRow, OrderRow, PolicyBookRow, ShopActionRow
 from escalation.identifiers import normalise_email, normalise_order_number, normalise_phone
 from escalation.matching import CustomerCandidate
-from escalation.records import Customer, Effect, Order
+from escalation.records import Customer, Effect, Order, days_ago, days_back
 from escalation.vocabulary import OrderStatus, ToolName
 
 
@@ -22,8 +22,11 @@ class SqlShop:
     def __init__(self, session: Session) -> None:
         self.session = session
 
-    def load(self, customers: Iterable[Customer], orders: Iterable[Order]) -> None:
-        """Replace the store's contents (fixtures and the demo data)."""
+    def load(
+        self, customers: Iterable[Customer], orders: Iterable[Order], *, now: datetime
+    ) -> None:
+        """Replace the store's contents (fixtures and the demo data); orders' days back from
+        `now` become their dates, so they age from then on."""
         self.session.execute(delete(ShopActionRow))
         self.session.execute(delete(OrderRow))
         self.session.execute(delete(CustomerRow))
@@ -45,9 +48,9 @@ class SqlShop:
                 item=o.item,
                 status=o.status,
                 total=o.total,
-                ordered_days_ago=o.ordered_days_ago,
-                delivered_days_ago=o.delivered_days_ago,
-                due_days_ago=o.due_days_ago,
+                ordered_at=days_ago(o.ordered_days_ago, now=now),
+                delivered_at=days_ago(o.delivered_days_ago, now=now),
+                due_at=days_ago(o.due_days_ago, now=now),
                 current_price=o.current_price,
             )
             for o in orders
@@ -160,7 +163,8 @@ class SqlShop:
             order_numbers=tuple(numbers),
         )
 
-    def order(self, number: str) -> Order | None:
+    def order(self, number: str, *, now: datetime) -> Order | None:
+        """The order as of `now` (its dates counted back in days)."""
         row = self.session.get(OrderRow, normalise_order_number(number))
         if row is None:
             return None
@@ -170,11 +174,15 @@ class SqlShop:
             item=row.item,
             status=cast(OrderStatus, row.status),
             total=row.total,
-            ordered_days_ago=row.ordered_days_ago,
-            delivered_days_ago=row.delivered_days_ago,
-            due_days_ago=row.due_days_ago,
+            ordered_days_ago=days_back(row.ordered_at, now=now),
+            delivered_days_ago=_days_back(row.delivered_at, now=now),
+            due_days_ago=_days_back(row.due_at, now=now),
             current_price=row.current_price,
         )
+
+
+def _days_back(moment: datetime | None, *, now: datetime) -> int | None:
+    return None if moment is None else days_back(moment, now=now)
 
 
 class SqlPolicyBooks:

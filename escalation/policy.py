@@ -8,8 +8,10 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from decimal import Decimal
 from typing import Literal
 
+from escalation.money import maybe_money
 from escalation.vocabulary import OrderStatus
 
 VerdictKind = Literal["allowed", "violation", "gap"]
@@ -43,7 +45,10 @@ class PolicyRule:
     covers: tuple[str, ...]
     text: str
     conditions: Conditions = field(default_factory=Conditions)
-    amount: float | None = None
+    amount: Decimal | None = None
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "amount", maybe_money(self.amount))
 
 
 @dataclass(frozen=True, slots=True)
@@ -90,8 +95,12 @@ class OrderFacts:
     days_since_order: int
     days_since_delivery: int | None = None
     days_past_due: int | None = None
-    paid: float | None = None
-    current_price: float | None = None
+    paid: Decimal | None = None
+    current_price: Decimal | None = None
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "paid", maybe_money(self.paid))
+        object.__setattr__(self, "current_price", maybe_money(self.current_price))
 
 
 @dataclass(frozen=True, slots=True)

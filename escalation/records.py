@@ -3,8 +3,11 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import datetime, timedelta
+from decimal import Decimal
 from typing import Any
 
+from escalation.money import maybe_money, money
 from escalation.policy import OrderFacts
 from escalation.vocabulary import OrderStatus, ToolName
 
@@ -19,17 +22,22 @@ class Customer:
 
 @dataclass(frozen=True, slots=True)
 class Order:
-    """An order; days are counted back from the shop's fixed "now"."""
+    """An order as of "now": the shop's dates are counted back in days by whoever read them
+    (the core keeps no clock). Amounts are exact (Decimal cents), however they were given."""
 
     number: str
     customer_id: str
     item: str
     status: OrderStatus
-    total: float
+    total: Decimal
     ordered_days_ago: int
     delivered_days_ago: int | None = None
     due_days_ago: int | None = None
-    current_price: float | None = None
+    current_price: Decimal | None = None
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "total", money(self.total))
+        object.__setattr__(self, "current_price", maybe_money(self.current_price))
 
     def facts(self) -> OrderFacts:
         return OrderFacts(
@@ -49,6 +57,16 @@ class Order:
         return self.due_days_ago
 
 
+def days_back(moment: datetime, *, now: datetime) -> int:
+    """Whole calendar days from `moment` to `now`, in `now`'s time zone (negative: ahead)."""
+    return (now.date() - moment.astimezone(now.tzinfo).date()).days
+
+
+def days_ago(days: int | None, *, now: datetime) -> datetime | None:
+    """The moment `days` days before `now` (fixtures and the demo shop count in days)."""
+    return None if days is None else now - timedelta(days=days)
+
+
 @dataclass(frozen=True, slots=True)
 class Effect:
     """A state-changing action carried out for a customer."""
@@ -56,15 +74,19 @@ class Effect:
     tool: ToolName
     customer_id: str
     order: str | None = None
-    amount: float | None = None
+    amount: Decimal | None = None
     detail: str | None = None
 
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "amount", maybe_money(self.amount))
+
     def as_dict(self) -> dict[str, Any]:
+        """JSON-ready (an amount as a JSON number of cents' precision)."""
         out: dict[str, Any] = {"tool": self.tool, "customer_id": self.customer_id}
         if self.order is not None:
             out["order"] = self.order
         if self.amount is not None:
-            out["amount"] = round(self.amount, 2)
+            out["amount"] = float(self.amount)
         if self.detail is not None:
             out["detail"] = self.detail
         return out

@@ -333,7 +333,7 @@ class _Turn:
                 order,
                 done=lambda effect: (
                     "I'm sorry it's late. I've added a shipping credit of "
-                    f"{_money(effect.get('amount'))} to your account for the delay. {status}"
+                    f"{_money(effect)} to your account for the delay. {status}"
                 ),
             )
         if self.need.understanding.wants_credit:
@@ -359,9 +359,7 @@ class _Turn:
         def done(effect: Mapping[str, Any]) -> str:
             number = order["number"]
             if tool == "issue_refund":
-                return (
-                    f"I've refunded {_money(effect.get('amount'))} for the {item} (order {number})."
-                )
+                return f"I've refunded {_money(effect)} for the {item} (order {number})."
             return f"I've arranged a free replacement {item} for order {number}."
 
         return self._act(tool, order, extra={"problem": problem}, done=done)
@@ -441,8 +439,7 @@ class _Turn:
             "issue_refund",
             order,
             done=lambda effect: (
-                f"I've refunded {_money(effect.get('amount'))} for order {order['number']} "
-                f"({_item(order)})."
+                f"I've refunded {_money(effect)} for order {order['number']} ({_item(order)})."
             ),
         )
 
@@ -451,7 +448,7 @@ class _Turn:
             "adjust_price",
             order,
             done=lambda effect: (
-                f"I've refunded the price difference of {_money(effect.get('amount'))} on order "
+                f"I've refunded the price difference of {_money(effect)} on order "
                 f"{order['number']} ({_item(order)})."
             ),
         )
@@ -1674,8 +1671,10 @@ def _item(order: Order) -> str:
     return item if item[:2].isupper() else item[:1].lower() + item[1:]
 
 
-def _money(amount: Any) -> str:
-    return f"{float(amount):.2f}" if isinstance(amount, int | float) else "the amount due"
+def _money(effect: Mapping[str, Any]) -> str:
+    """The amount of an action as the tools wrote it for the customer ("$5.00")."""
+    text = effect.get("amount_text")
+    return str(text) if text else "the amount due"
 
 
 def _kinds(values: Any) -> tuple[IdentifierKind, ...]:

@@ -167,7 +167,7 @@ class ScenarioRunner:
         sessions = make_session_factory(engine)
         try:
             with SqlUnitOfWork(sessions) as uow:
-                uow.shop.load(file.customers, file.orders)
+                uow.shop.load(file.customers, file.orders, now=FIXED_NOW)
                 uow.commit()
             yield sessions
         finally:

@@ -37,7 +37,7 @@ class DatabaseShop:
 
     def order(self, number: str) -> Order | None:
         with self._shop() as shop:
-            return shop.order(number)
+            return shop.order(number, now=self._clock())
 
     def carry_out(self, effect: Effect, *, idempotency_key: str) -> Effect:
         for _ in range(2):  # a concurrent first call with the same key wins; read what it did

@@ -19,7 +19,8 @@ import httpx2
 from escalation.identifiers import MIN_PHONE_DIGITS, normalise_phone
 from escalation.ledger import ToolError
 from escalation.matching import CustomerCandidate
-from escalation.records import Effect, Order
+from escalation.money import money
+from escalation.records import Effect, Order, days_back
 from escalation.vocabulary import ORDER_STATUSES, ToolName
 
 # The contract's action kinds, by the tool that asks for them.
@@ -91,7 +92,7 @@ class HttpShop:
         body = {
             "kind": ACTION_KINDS[effect.tool],
             "customer_id": effect.customer_id,
-            "amount": None if effect.amount is None else f"{effect.amount:.2f}",
+            "amount": None if effect.amount is None else str(effect.amount),
             "new_address": effect.detail if effect.tool == "change_address" else None,
         }
         with _as_tool_errors():
@@ -123,11 +124,11 @@ class HttpShop:
                 customer_id=str(entry["customer_id"]),
                 item=str(entry["item"]),
                 status=status,
-                total=float(entry["total"]),
+                total=money(entry["total"]),
                 ordered_days_ago=self._days_back(entry["ordered_at"]),
                 delivered_days_ago=_maybe(entry.get("delivered_at"), self._days_back),
                 due_days_ago=_maybe(entry.get("due_at"), self._days_back),
-                current_price=_maybe(entry.get("current_price"), float),
+                current_price=_maybe(entry.get("current_price"), money),
             )
         except (KeyError, TypeError, ValueError) as error:
             raise ToolError("bug", f"order breaks the shop API contract: {error!r}") from error
@@ -136,7 +137,7 @@ class HttpShop:
         moment = datetime.fromisoformat(str(stamp))
         if moment.tzinfo is None:
             raise ContractBroken(f"a date without a time zone: {stamp!r}")
-        return (self._clock().date() - moment.astimezone(self._clock().tzinfo).date()).days
+        return days_back(moment, now=self._clock())
 
 
 def lookups_for(query: str) -> list[tuple[str, str]]:
@@ -212,7 +213,7 @@ def _effect(action: dict[str, Any], *, order: str) -> Effect:
             tool=TOOLS_BY_KIND[str(action["kind"])],
             customer_id=str(action["customer_id"]),
             order=order,
-            amount=_maybe(action.get("amount"), float),
+            amount=_maybe(action.get("amount"), money),
             detail=_maybe(action.get("new_address"), str),
         )
     except (KeyError, TypeError, ValueError) as error:

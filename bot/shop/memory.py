@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import replace
+from decimal import Decimal
 
 from escalation.identifiers import normalise_email, normalise_order_number, phones_match
 from escalation.matching import CustomerCandidate
@@ -64,22 +65,47 @@ DEMO_CUSTOMERS: tuple[Customer, ...] = (
     Customer("C-4", "Maria Garcia", "maria.garcia@example.com", "+1 555 0144"),
 )
 DEMO_ORDERS: tuple[Order, ...] = (
-    Order("1042", "C-1", "Desk lamp", "delivered", 39.0, 6, delivered_days_ago=3, due_days_ago=4),
-    Order("1043", "C-1", "Kettle", "shipped", 25.0, 9, due_days_ago=2, current_price=21.0),
-    Order("2051", "C-2", "Bookshelf", "processing", 120.0, 1, due_days_ago=-5),
     Order(
-        "3307", "C-3", "Headphones", "delivered", 89.0, 60, delivered_days_ago=45, due_days_ago=47
+        "1042",
+        "C-1",
+        "Desk lamp",
+        "delivered",
+        Decimal("39.00"),
+        6,
+        delivered_days_ago=3,
+        due_days_ago=4,
+    ),
+    Order(
+        "1043",
+        "C-1",
+        "Kettle",
+        "shipped",
+        Decimal("25.00"),
+        9,
+        due_days_ago=2,
+        current_price=Decimal("21.00"),
+    ),
+    Order("2051", "C-2", "Bookshelf", "processing", Decimal("120.00"), 1, due_days_ago=-5),
+    Order(
+        "3307",
+        "C-3",
+        "Headphones",
+        "delivered",
+        Decimal("89.00"),
+        60,
+        delivered_days_ago=45,
+        due_days_ago=47,
     ),
     Order(
         "4410",
         "C-4",
         "Blender",
         "delivered",
-        64.0,
+        Decimal("64.00"),
         10,
         delivered_days_ago=7,
         due_days_ago=8,
-        current_price=64.0,
+        current_price=Decimal("64.00"),
     ),
 )
 

@@ -18,7 +18,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from bot.agents.base import Agent, AgentTurn, Usage
 from bot.shop.port import DryRunShop, Shop
-from bot.turns.tools import FaultPlan, ToolBox
+from bot.turns.tools import DEFAULT_CURRENCY, FaultPlan, ToolBox
 from db.repositories import ConversationKey, StaleState, TurnUsage
 from db.uow import SqlUnitOfWork
 from escalation.engine import Decision, Screening, decide, screen_message
@@ -76,8 +76,10 @@ class TurnProcessor:
         book: PolicyBook,
         clock: Callable[[], datetime],
         faults: FaultPlan | None = None,
+        currency: str = DEFAULT_CURRENCY,
     ) -> None:
         self.sessions = sessions
+        self.currency = currency
         self.shop = shop
         self.agent = agent
         self.book = book
@@ -157,6 +159,7 @@ class TurnProcessor:
             message=message.text,
             faults=self.faults,
             scope=scope,
+            currency=self.currency,
         )
         work = self.agent.take_turn(text=message.text, history=history, tools=tools)
         return tools, work

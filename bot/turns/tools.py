@@ -12,7 +12,10 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
+from decimal import Decimal
 from typing import Any, Final
+
+from babel.numbers import format_currency
 
 from bot.shop.port import Shop
 from escalation.engine import escalation_refusal, hear_customer_words, identify_customer
@@ -29,6 +32,7 @@ from escalation.records import Effect, Order
 from escalation.state import ConversationState
 from escalation.vocabulary import TOOL_NAMES, TRIGGERS, ToolErrorKind, ToolName, Trigger
 
+DEFAULT_CURRENCY = "USD"
 # Questions any customer may ask about their own order: no policy speaks to them, and they are
 # not gaps either.
 INFORMATIONAL_REQUESTS: Final = frozenset(
@@ -114,6 +118,7 @@ class ToolBox:
     state: ConversationState
     message: str
     scope: str = ""
+    currency: str = DEFAULT_CURRENCY
     faults: FaultPlan = field(default_factory=FaultPlan)
     effects: list[Effect] = field(default_factory=list)
     escalation: EscalationRequest | None = None
@@ -204,7 +209,10 @@ class ToolBox:
         order = self._own_order(args)
         if isinstance(order, dict):
             return ToolResult("refused", order["detail"]), order
-        return ToolResult("ok", order.number), {"status": "ok", "order": order_view(order)}
+        return ToolResult("ok", order.number), {
+            "status": "ok",
+            "order": order_view(order, currency=self.currency),
+        }
 
     def _check_policy(self, args: Mapping[str, Any]) -> tuple[ToolResult, dict[str, Any]]:
         request = _text(args, "request")
@@ -246,7 +254,7 @@ class ToolBox:
             "verdict": verdict.kind,
             "rule": verdict.rule.id if verdict.rule else None,
             "explanation": verdict.explanation,
-            "amount": verdict.rule.amount if verdict.rule else None,
+            **self._amount(verdict.rule.amount if verdict.rule else None),
         }
 
     def _create_replacement(self, args: Mapping[str, Any]) -> tuple[ToolResult, dict[str, Any]]:
@@ -317,7 +325,7 @@ class ToolBox:
         tool: ToolName,
         args: Mapping[str, Any],
         *,
-        amount: Callable[[Order, float | None], float | None],
+        amount: Callable[[Order, Decimal | None], Decimal | None],
         detail: str | None = None,
     ) -> tuple[ToolResult, dict[str, Any]]:
         order = self._own_order(args)
@@ -357,7 +365,7 @@ class ToolBox:
         return ToolResult("ok", done_key), {
             "status": "done",
             "rule": verdict.rule.id,
-            "effect": effect.as_dict(),
+            "effect": {**effect.as_dict(), **self._amount(effect.amount)},
         }
 
     def _done_before(
@@ -387,28 +395,45 @@ class ToolBox:
             return {"status": "not_found", "detail": f"No order {number} on this account."}
         return order
 
+    def _amount(self, amount: Decimal | None) -> dict[str, Any]:
+        """An amount for an answer: the number, and as the customer should read it."""
+        if amount is None:
+            return {"amount": None}
+        return {"amount": float(amount), "amount_text": format_money(amount, self.currency)}
+
     def _customer_view(self, customer_id: str) -> dict[str, Any]:
         candidate = self.shop.candidate(customer_id)
         orders = [self.shop.order(n) for n in candidate.order_numbers]
         return {
             "status": "matched",
             "customer_id": customer_id,
-            "orders": [order_view(o) for o in orders if o is not None],
+            "orders": [order_view(o, currency=self.currency) for o in orders if o is not None],
         }
 
 
-def order_view(order: Order) -> dict[str, Any]:
+def order_view(order: Order, *, currency: str = DEFAULT_CURRENCY) -> dict[str, Any]:
+    """An order as the agents see it (JSON: amounts as numbers, with the currency)."""
     facts = order.facts()
     return {
         "number": order.number,
         "item": order.item,
         "status": order.status,
-        "total": order.total,
+        "total": float(order.total),
+        "total_text": format_money(order.total, currency),
         "ordered_days_ago": facts.days_since_order,
         "delivered_days_ago": facts.days_since_delivery,
         "days_past_promised_date": facts.days_past_due,
-        "current_price_on_our_site": order.current_price,
+        "current_price_on_our_site": _number(order.current_price),
     }
+
+
+def format_money(amount: Decimal, currency: str) -> str:
+    """ "$5.00", "€12.50", "CHF 3.00": an amount as a customer reads it, with its currency."""
+    return format_currency(amount, currency, locale="en_US")
+
+
+def _number(amount: Decimal | None) -> float | None:
+    return None if amount is None else float(amount)
 
 
 def _text(args: Mapping[str, Any], key: str) -> str:

@@ -45,7 +45,7 @@ def sessions(tmp_path: Path, sqlite_template: Path) -> Iterator[sessionmaker[Ses
     engine = make_engine(f"sqlite:///{path}")
     factory = make_session_factory(engine)
     with SqlUnitOfWork(factory) as uow:
-        uow.shop.load(DEMO_CUSTOMERS, DEMO_ORDERS)
+        uow.shop.load(DEMO_CUSTOMERS, DEMO_ORDERS, now=NOW)
         uow.commit()
     yield factory
     engine.dispose()

@@ -20,7 +20,7 @@ NOW = datetime(2026, 1, 15, 12, 0, tzinfo=UTC)
 
 def _shop(sessions: sessionmaker[Session]) -> DatabaseShop:
     with SqlUnitOfWork(sessions) as uow:
-        uow.shop.load(DEMO_CUSTOMERS, DEMO_ORDERS)
+        uow.shop.load(DEMO_CUSTOMERS, DEMO_ORDERS, now=NOW)
         uow.commit()
     return DatabaseShop(sessions, clock=lambda: NOW)
 

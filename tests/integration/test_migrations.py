@@ -118,3 +118,48 @@ def test_conversations_under_way_keep_their_offer_through_revision_0002(
         assert rows == {offered.id: 3, plain.id: 0}
     finally:
         engine.dispose()
+
+
+def test_orders_kept_in_days_get_dates_and_exact_amounts_through_revision_0005(
+    empty_database_url: str,
+) -> None:
+    from datetime import UTC, datetime  # noqa: PLC0415
+    from decimal import Decimal  # noqa: PLC0415
+
+    from db.engine import make_session_factory  # noqa: PLC0415
+    from db.uow import SqlUnitOfWork  # noqa: PLC0415
+
+    engine = make_engine(empty_database_url)
+    try:
+        upgrade(engine, "0004")
+        with engine.begin() as connection:
+            connection.execute(
+                text(
+                    "INSERT INTO customers (id, name, email, phone, phone_digits) VALUES "
+                    "('C-9', 'Ada', 'ada@example.com', '+1 555 0199', '15550199')"
+                )
+            )
+            connection.execute(
+                text(
+                    "INSERT INTO orders (number, customer_id, item, status, total, "
+                    "ordered_days_ago, delivered_days_ago, due_days_ago, current_price) VALUES "
+                    "('9001', 'C-9', 'Lamp', 'delivered', 19.99, 6, 3, 4, 17.49)"
+                )
+            )
+        upgrade(engine)
+        now = datetime.now(UTC)
+        with SqlUnitOfWork(make_session_factory(engine)) as uow:
+            order = uow.shop.order("9001", now=now)
+        assert order is not None
+        assert (order.ordered_days_ago, order.delivered_days_ago, order.due_days_ago) == (6, 3, 4)
+        assert order.total == Decimal("19.99")
+        assert order.current_price == Decimal("17.49")
+        downgrade(engine, "0004")  # and back, days again
+        with engine.connect() as connection:
+            row = connection.execute(
+                text("SELECT ordered_days_ago, delivered_days_ago, due_days_ago, total FROM orders")
+            ).one()
+        assert tuple(row[:3]) == (6, 3, 4)
+        assert abs(float(row[3]) - 19.99) < 1e-9
+    finally:
+        engine.dispose()

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
+from decimal import Decimal
 
 import pytest
 from sqlalchemy.orm import Session, sessionmaker
@@ -317,6 +318,7 @@ def test_the_shop_store_searches_without_guessing(sessions: sessionmaker[Session
                 Customer("C-3", "Ana_Lima", "ana@example.org", "+351 21 000 0000"),
             ],
             [Order("1042", "C-1", "Lamp", "delivered", 39.0, 6, delivered_days_ago=3)],
+            now=NOW,
         )
         uow.commit()
     with SqlUnitOfWork(sessions) as uow:
@@ -327,10 +329,40 @@ def test_the_shop_store_searches_without_guessing(sessions: sessionmaker[Session
         assert uow.shop.search_customers("Ana%") == []  # LIKE wildcards are literal
         assert uow.shop.search_customers("Ana_Lima")[0].customer_id == "C-3"
         assert uow.shop.candidate("C-1").order_numbers == ("1042",)
-        order = uow.shop.order("1042")
+        order = uow.shop.order("1042", now=NOW)
         assert order is not None
         assert order.facts().days_since_delivery == 3
-        assert uow.shop.order("nope") is None
+        assert uow.shop.order("nope", now=NOW) is None
+        # the order ages: its dates are kept, not its days
+        older = uow.shop.order("1042", now=NOW + timedelta(days=10))
+        assert older is not None
+        assert older.facts().days_since_delivery == 13
+
+
+def test_amounts_come_back_exact_to_the_cent(sessions: sessionmaker[Session]) -> None:
+    with SqlUnitOfWork(sessions) as uow:
+        uow.shop.load(
+            [Customer("C-1", "Ada", "ada@example.com", "+1 555 0101")],
+            [
+                Order(
+                    "7",
+                    "C-1",
+                    "Lamp",
+                    "delivered",
+                    Decimal("0.10") + Decimal("0.20"),
+                    1,
+                    current_price=Decimal("1234567.89"),
+                )
+            ],
+            now=NOW,
+        )
+        uow.commit()
+    with SqlUnitOfWork(sessions) as uow:
+        order = uow.shop.order("7", now=NOW)
+    assert order is not None
+    assert order.total == Decimal("0.30")
+    assert order.current_price == Decimal("1234567.89")
+    assert isinstance(order.total, Decimal)
 
 
 def test_the_active_policy_book_is_the_newest_installed(sessions: sessionmaker[Session]) -> None:

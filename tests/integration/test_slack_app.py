@@ -652,6 +652,6 @@ def test_a_dry_run_of_a_request_that_would_move_money_carries_nothing_out(
     assert "Dry run" in answer
     assert "cancel_order" in answer  # what it would do ...
     with SqlUnitOfWork(product.sessions) as uow:  # ... and nothing done
-        order = uow.shop.order("2051")
+        order = uow.shop.order("2051", now=datetime.now(UTC))
         assert order is not None
         assert order.status == "processing"

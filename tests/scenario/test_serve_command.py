@@ -29,7 +29,7 @@ def clean_env() -> dict[str, str]:
     return {
         k: v
         for k, v in os.environ.items()
-        if not k.startswith(("ANTHROPIC_", "SLACK_", "DATABASE_URL", "SHOP"))
+        if not k.startswith(("ANTHROPIC_", "SLACK_", "DATABASE_URL", "SHOP", "CURRENCY"))
     }
 
 
@@ -130,3 +130,21 @@ def test_serve_with_no_shop_configured_says_what_to_set_and_invents_no_customers
     assert "SHOP_API_URL" in done.stderr
     assert "SHOP=demo" in done.stderr
     assert not database.exists()  # nothing was created, let alone customers
+
+
+def test_a_bad_setting_is_named_in_one_line(tmp_path: Path) -> None:
+    script = Path(sys.executable).parent / "escalation-bot"
+    done = subprocess.run(
+        [str(script), "serve"],
+        env={**clean_env(), "CURRENCY": "euro"},
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+    assert done.returncode == 2
+    assert done.stderr.strip() == (
+        "escalation-bot: bad setting CURRENCY: 'euro' is not an ISO 4217 currency code "
+        "(e.g. USD, EUR, GBP)"
+    )

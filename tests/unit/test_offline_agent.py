@@ -103,6 +103,7 @@ class Chat:
     faults: Sequence[Fault] = ()
     state: ConversationState = field(default_factory=ConversationState)
     history: list[Utterance] = field(default_factory=list)
+    currency: str = "USD"
 
     def __post_init__(self) -> None:
         self.plan = FaultPlan(self.faults)
@@ -116,7 +117,14 @@ class Chat:
         return self._agent_turn(text, screening.state)
 
     def _agent_turn(self, text: str, state: ConversationState) -> Turn:
-        tools = ToolBox(shop=self.shop, book=BOOK, state=state, message=text, faults=self.plan)
+        tools = ToolBox(
+            shop=self.shop,
+            book=BOOK,
+            state=state,
+            message=text,
+            faults=self.plan,
+            currency=self.currency,
+        )
         agent_turn = OfflineAgent().take_turn(text=text, history=tuple(self.history), tools=tools)
         ruling = decide(
             tools.state,
@@ -2188,3 +2196,27 @@ def test_a_request_taken_back_is_acknowledged_not_answered_with_the_menu() -> No
     turn = chat.say("wait, actually dont cancel it. order 2051, john.smith@example.net")
     assert "won't go ahead with the cancellation" in turn.decision.reply
     assert turn.effects == []
+
+
+@pytest.mark.parametrize(
+    ("currency", "shown"),
+    [("USD", "$4.00"), ("EUR", "€4.00"), ("GBP", "£4.00"), ("CHF", "CHF4.00")],
+)
+def test_every_amount_told_to_the_customer_carries_the_shops_currency(
+    currency: str, shown: str
+) -> None:
+    turn = chat_once(
+        "the kettle is 21 now and I paid 25, please refund the difference. order 1043, "
+        "j.smith@example.com",
+        currency=currency,
+    )
+    assert_effect(turn, "adjust_price", order="1043", amount=4.0)
+    assert shown in turn.decision.reply
+
+
+def test_a_late_delivery_credit_is_told_with_its_currency() -> None:
+    turn = chat_once(
+        "order 1043 is late, it was due two days ago. j.smith@example.com", currency="EUR"
+    )
+    assert_effect(turn, "issue_credit", order="1043")
+    assert "€5.00" in turn.decision.reply
