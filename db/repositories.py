@@ -80,17 +80,6 @@ class ConversationKey:
     customer_user_id: str
     thread_key: str = ""
 
-    def as_text(self) -> str:
-        return "/".join(
-            (
-                self.platform,
-                self.workspace_id,
-                self.channel_id,
-                self.thread_key,
-                self.customer_user_id,
-            )
-        )
-
 
 @dataclass(frozen=True, slots=True)
 class TurnUsage:
@@ -218,14 +207,6 @@ class SqlConversationStore:
         conversation.updated_at = now
         self.session.flush()
         return version + 1
-
-    def set_status(
-        self, conversation_id: int, status: ConversationStatus, *, now: datetime
-    ) -> None:
-        row = self._row(conversation_id)
-        row.status = status
-        row.updated_at = now
-        self.session.flush()
 
     def add_message(
         self,

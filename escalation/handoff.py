@@ -47,24 +47,6 @@ class Handoff:
     def attempt_lines(self) -> tuple[str, ...]:
         return tuple(a.describe() for a in self.attempts)
 
-    def as_text(self) -> str:
-        """A plain-text rendering (logs, the terminal, notifications)."""
-        customer = self.customer_id
-        if not self.identified and self.identifiers_typed:
-            customer += f" (typed {self.identifiers_typed.describe()})"
-        attempts = "; ".join(self.attempt_lines()) or "none"
-        return "\n".join(
-            (
-                f"Trigger: {self.trigger}",
-                f"Customer: {customer}",
-                f"Root cause: {self.root_cause}",
-                f"Recommended action: {self.recommended_action}",
-                f"Attempts: {attempts}",
-                f"Policy cited: {self.policy_cited or 'none'}",
-                f"Summary: {self.summary}",
-            )
-        )
-
 
 def one_sentence(text: str, *, limit: int = 240) -> str:
     """The first sentence of `text`, on one line, cut to `limit` characters."""

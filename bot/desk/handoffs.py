@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass, replace
 from datetime import datetime
+from typing import Literal
 
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -17,13 +18,22 @@ BACK_WITH_BOT = (
 )
 
 
+DeskOutcome = Literal["claimed", "resolved", "returned", "held_by_another", "already", "unknown"]
+
+
 @dataclass(frozen=True, slots=True)
 class DeskResult:
-    """What the agent who clicked is told (ephemeral), and whether anything changed."""
+    """What came of an agent's click, for the platform to tell them: `claimed`, `resolved` or
+    `returned` (changed); `held_by_another` (`holder` has it), `already` (the handoff is
+    `status` already) or `unknown` (no such handoff): nothing changed."""
 
-    changed: bool
-    message: str
+    outcome: DeskOutcome
     status: HandoffStatus | None = None
+    holder: str | None = None
+
+    @property
+    def changed(self) -> bool:
+        return self.outcome in ("claimed", "resolved", "returned")
 
 
 class HandoffDesk:
@@ -37,22 +47,15 @@ class HandoffDesk:
             try:
                 result = uow.handoffs.claim(handoff_id, agent_id=agent_id, now=now)
             except UnknownHandoff:
-                return DeskResult(False, "That handoff no longer exists.")
+                return DeskResult("unknown")
             if result.won:
                 self._update_card(uow, handoff_id, agent_id=agent_id, now=now)
             uow.commit()
         if result.won:
-            return DeskResult(
-                True,
-                "You have this conversation. Reply in the card's thread; "
-                "your replies go to the customer.",
-                result.status,
-            )
+            return DeskResult("claimed", result.status, agent_id)
         if result.status == "claimed":
-            return DeskResult(
-                False, f"<@{result.holder}> already has this conversation.", result.status
-            )
-        return DeskResult(False, f"This handoff is already {result.status}.", result.status)
+            return DeskResult("held_by_another", result.status, result.holder)
+        return DeskResult("already", result.status)
 
     def resolve(self, handoff_id: int, *, agent_id: str) -> DeskResult:
         return self._finish(handoff_id, agent_id=agent_id, back_to_bot=False)
@@ -66,13 +69,13 @@ class HandoffDesk:
             try:
                 record = uow.handoffs.get(handoff_id)
             except UnknownHandoff:
-                return DeskResult(False, "That handoff no longer exists.")
+                return DeskResult("unknown")
             if back_to_bot:
                 done = uow.handoffs.return_to_bot(handoff_id, now=now)
             else:
                 done = uow.handoffs.resolve(handoff_id, now=now)
             if not done:
-                return DeskResult(False, f"This handoff is already {record.status}.", record.status)
+                return DeskResult("already", record.status)
             self._update_card(uow, handoff_id, agent_id=agent_id, now=now)
             if back_to_bot:
                 loaded = uow.conversations.load_state(record.conversation_id)
@@ -96,8 +99,7 @@ class HandoffDesk:
                     conversation_id=record.conversation_id,
                 )
             uow.commit()
-        verb = "returned to the bot" if back_to_bot else "resolved"
-        return DeskResult(True, f"Handoff {verb}.", "returned" if back_to_bot else "resolved")
+        return DeskResult("returned") if back_to_bot else DeskResult("resolved")
 
     @staticmethod
     def _update_card(uow: SqlUnitOfWork, handoff_id: int, *, agent_id: str, now: datetime) -> None:

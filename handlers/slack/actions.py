@@ -19,10 +19,28 @@ def register(app: App, *, desk: HandoffDesk) -> None:
             user = body["user"]["id"]
             handoff_id = int(body["actions"][0]["value"])
             result = act(handoff_id, user)
-            client.chat_postEphemeral(channel=body["channel"]["id"], user=user, text=result.message)
+            client.chat_postEphemeral(
+                channel=body["channel"]["id"], user=user, text=desk_answer(result)
+            )
 
         return handle
 
     app.action(CLAIM)(listener(lambda h, u: desk.claim(h, agent_id=u)))
     app.action(RESOLVE)(listener(lambda h, u: desk.resolve(h, agent_id=u)))
     app.action(RETURN)(listener(lambda h, u: desk.return_to_bot(h, agent_id=u)))
+
+
+def desk_answer(result: DeskResult) -> str:
+    """What the agent who clicked is told, privately."""
+    if result.outcome == "claimed":
+        return (
+            "You have this conversation. Reply in the card's thread; "
+            "your replies go to the customer."
+        )
+    if result.outcome == "held_by_another":
+        return f"<@{result.holder}> already has this conversation."
+    if result.outcome == "already":
+        return f"This handoff is already {result.status}."
+    if result.outcome == "unknown":
+        return "That handoff no longer exists."
+    return "Handoff returned to the bot." if result.outcome == "returned" else "Handoff resolved."

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 
@@ -208,7 +209,10 @@ def test_return_to_bot_hands_the_conversation_back(sessions: sessionmaker[Sessio
     conversation_id = new_conversation(sessions)
     with SqlUnitOfWork(sessions) as uow:
         handoff_id = uow.handoffs.open(conversation_id, handoff(), now=NOW, decision_id=None)
-        uow.conversations.set_status(conversation_id, "escalated", now=NOW)
+        loaded = uow.conversations.load_state(conversation_id)
+        escalated = replace(loaded.state, status="escalated")
+        uow.conversations.save_state(conversation_id, escalated, version=loaded.version, now=NOW)
+        assert uow.conversations.get(conversation_id).status == "escalated"
         assert uow.handoffs.return_to_bot(handoff_id, now=NOW)
         uow.commit()
     with SqlUnitOfWork(sessions) as uow:

@@ -547,17 +547,6 @@ def test_every_escalation_carries_a_complete_handoff(book: PolicyBook) -> None:
     assert handoff.attempt_lines() == ("get_order call 1: ok",)
     assert handoff.policy_cited is None  # a gap cites no rule
     assert handoff.summary.startswith("Customer: order 1042")
-    text = handoff.as_text()
-    for field in (
-        "Trigger:",
-        "Customer:",
-        "Root cause:",
-        "Recommended action:",
-        "Attempts:",
-        "Policy cited:",
-        "Summary:",
-    ):
-        assert field in text
 
 
 def decisions_for(
