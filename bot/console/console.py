@@ -9,6 +9,7 @@ unless `--db` is given; the offline agent unless ANTHROPIC_API_KEY is set.
 from __future__ import annotations
 
 import contextlib
+import html
 import json
 import sys
 import tempfile
@@ -271,7 +272,8 @@ class Console:
             self.say(f"  (only the agent sees this) {params.get('text')}")
 
     def say(self, text: str) -> None:
-        print(text, file=self.out, flush=True)
+        # Slack shows its escaped entities as the characters they stand for; so does the console.
+        print(html.unescape(text), file=self.out, flush=True)
 
 
 def render_card(blocks: Any, *, title: str) -> str:

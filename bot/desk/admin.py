@@ -6,14 +6,16 @@ may change settings, and a refused change changes nothing.
 
 from __future__ import annotations
 
+import html
 import re
 from collections.abc import Callable
 from dataclasses import replace
 from datetime import datetime, timedelta
+from typing import Protocol
 
 from sqlalchemy.orm import Session, sessionmaker
 
-from bot.turns.processor import TurnProcessor
+from bot.turns.processor import TurnOutcome
 from db.repositories import WorkspaceSettings
 from db.uow import SqlUnitOfWork
 from escalation.policy import PolicyBook
@@ -34,13 +36,19 @@ _CHANNEL = re.compile(r"<#([CG][A-Z0-9]+)(?:\|[^>]*)?>")
 _USER = re.compile(r"<@([UW][A-Z0-9]+)(?:\|[^>]*)?>")
 
 
+class Previewer(Protocol):
+    def preview(self, text: str) -> TurnOutcome:
+        """A dry run of a customer's message: the decision and why, nothing stored or done."""
+        ...
+
+
 class AdminCommands:
     def __init__(
         self,
         *,
         sessions: sessionmaker[Session],
         book: PolicyBook,
-        processor: TurnProcessor,
+        processor: Previewer,
         clock: Callable[[], datetime],
     ) -> None:
         self.sessions = sessions
@@ -167,9 +175,11 @@ class AdminCommands:
         assert decision is not None
         trigger = f" ({decision.trigger})" if decision.trigger else ""
         effects = ", ".join(e.tool for e in outcome.effects) or "none"
+        # The answer is markup; the reason and reply may quote the message, shown as typed.
         return (
-            f"*Dry run*: {decision.action}{trigger}\n*Why*: {decision.reason}\n"
-            f"*Reply*: {decision.reply}\n*Would change*: {effects} (nothing was stored)"
+            f"*Dry run*: {decision.action}{trigger}\n*Why*: {html.escape(decision.reason, False)}\n"
+            f"*Reply*: {html.escape(decision.reply, False)}\n"
+            f"*Would change*: {effects} (nothing was stored)"
         )
 
 

@@ -16,6 +16,7 @@ from slack_sdk.models.blocks import (
 
 from bot.workers.outbox import CardContext
 from db.repositories import HandoffRecord
+from handlers.slack.markup import as_slack_text
 
 CLAIM = "handoff_claim"
 RESOLVE = "handoff_resolve"
@@ -29,11 +30,13 @@ MAX_FIELD = 1900  # Slack allows 2000 characters per text object
 
 
 def handoff_blocks(record: HandoffRecord, context: CardContext) -> list[Block]:
+    # Everything from the conversation (the customer's words, what they typed, the model's
+    # reasons) is escaped: only the card's own markup is read as markup.
     handoff = record.handoff
-    customer = handoff.customer_id
+    customer = as_slack_text(handoff.customer_id)
     if not handoff.identified and handoff.identifiers_typed:
-        customer += f" (typed: {handoff.identifiers_typed.describe()})"
-    attempts = "\n".join(f"• {line}" for line in handoff.attempt_lines()) or "none"
+        customer += f" (typed: {as_slack_text(handoff.identifiers_typed.describe())})"
+    attempts = "\n".join(f"• {as_slack_text(line)}" for line in handoff.attempt_lines()) or "none"
     blocks: list[Block] = [
         HeaderBlock(text=TRIGGER_TITLES.get(handoff.trigger, "Handoff")[:150]),
         SectionBlock(
@@ -44,12 +47,15 @@ def handoff_blocks(record: HandoffRecord, context: CardContext) -> list[Block]:
                 _field("Conversation", _conversation_link(context)),
             ]
         ),
-        SectionBlock(text=_md(f"*Root cause*\n{handoff.root_cause}")),
-        SectionBlock(text=_md(f"*Recommended action*\n{handoff.recommended_action}")),
+        SectionBlock(text=_md(f"*Root cause*\n{as_slack_text(handoff.root_cause)}")),
+        SectionBlock(
+            text=_md(f"*Recommended action*\n{as_slack_text(handoff.recommended_action)}")
+        ),
         SectionBlock(text=_md(f"*Attempts made*\n{attempts}")),
         SectionBlock(
             text=_md(
-                f"*Policy cited*: {handoff.policy_cited or 'none'}\n*Summary*\n{handoff.summary}"
+                f"*Policy cited*: {as_slack_text(handoff.policy_cited or 'none')}\n"
+                f"*Summary*\n{as_slack_text(handoff.summary)}"
             )
         ),
         ContextBlock(elements=[_md(status_line(record, context))]),
@@ -63,7 +69,9 @@ def handoff_blocks(record: HandoffRecord, context: CardContext) -> list[Block]:
 def handoff_text(record: HandoffRecord) -> str:
     """The notification text that goes with the card (and what screen readers read)."""
     handoff = record.handoff
-    return f"Handoff ({handoff.trigger}) for customer {handoff.customer_id}: {handoff.root_cause}"
+    return as_slack_text(
+        f"Handoff ({handoff.trigger}) for customer {handoff.customer_id}: {handoff.root_cause}"
+    )
 
 
 def status_line(record: HandoffRecord, context: CardContext) -> str:

@@ -1,11 +1,14 @@
-"""Slack message markup to the plain text the core reads.
+"""Slack message markup to the plain text the core reads, and plain text back to Slack.
 
 Mentions are removed, `&gt;` quotes become lines starting "> ", links are unwrapped to their
-label and address, and the HTML entities Slack escapes are restored.
+label and address, and the HTML entities Slack escapes are restored. Going out, plain text is
+escaped again (`as_slack_text`), so a customer's "<!channel>" or "<https://x|your invoice>" is
+shown as typed, never read as a mention or a disguised link.
 """
 
 from __future__ import annotations
 
+import html
 import re
 
 _USER_MENTION = re.compile(r"<@[UW][A-Z0-9]+(?:\|[^>]*)?>")
@@ -43,3 +46,8 @@ def _quote_line(line: str) -> str:
     if stripped.startswith(">") and not stripped.startswith("> "):
         return "> " + stripped[1:].lstrip()
     return line
+
+
+def as_slack_text(plain: str) -> str:
+    """Plain text as literal Slack message text: `&`, `<` and `>` escaped, as Slack asks."""
+    return html.escape(plain, quote=False)

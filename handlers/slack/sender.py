@@ -17,6 +17,7 @@ from slack_sdk.http_retry.builtin_handlers import (
 from bot.workers.outbox import CardContext, Posted, SendFailed
 from db.repositories import HandoffRecord
 from handlers.slack.cards import blocks_as_dicts, handoff_blocks, handoff_text
+from handlers.slack.markup import as_slack_text
 
 DEFAULT_SLACK_API_URL = "https://slack.com/api/"
 # Slack errors that retrying cannot fix until an admin changes something, said for the admins.
@@ -47,8 +48,11 @@ class SlackSender:
         self.client = client
 
     def post_message(self, *, channel: str, text: str, thread_ts: str | None = None) -> Posted:
+        """Post plain text, shown literally (a customer's "<!channel>" pings nobody)."""
         with _as_send_failed():
-            response = self.client.chat_postMessage(channel=channel, text=text, thread_ts=thread_ts)
+            response = self.client.chat_postMessage(
+                channel=channel, text=as_slack_text(text), thread_ts=thread_ts
+            )
         return {"channel": response.get("channel"), "ts": response.get("ts")}
 
     def post_card(self, *, channel: str, record: HandoffRecord, context: CardContext) -> Posted:

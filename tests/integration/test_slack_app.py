@@ -16,9 +16,13 @@ from waitress import wasyncore
 
 from bot.agents.offline import OfflineAgent
 from bot.composition import Product, build_product
+from bot.desk.admin import AdminCommands, Previewer
 from bot.desk.handoffs import BACK_WITH_BOT
+from bot.policies import default_policy_book
 from bot.settings import Settings
+from bot.turns.processor import TurnOutcome
 from db.uow import SqlUnitOfWork
+from escalation.engine import Decision
 from handlers.slack.cards import CLAIM, RESOLVE, RETURN
 from tests.integration.mock_slack import Fault, MockSlackAPI, SlackSender
 
@@ -655,3 +659,54 @@ def test_a_dry_run_of_a_request_that_would_move_money_carries_nothing_out(
         order = uow.shop.order("2051", now=datetime.now(UTC))
         assert order is not None
         assert order.status == "processing"
+
+
+# What Slack sends when a person types these characters: its client escapes &, < and >.
+HOSTILE_TYPED = [
+    ("<!channel>", "&lt;!channel&gt;"),
+    ("<@U0AGENT1>", "&lt;@U0AGENT1&gt;"),
+    ("<https://evil.example|your invoice>", "&lt;https://evil.example|your invoice&gt;"),
+    ("<!subteam^S0ALL>", "&lt;!subteam^S0ALL&gt;"),
+]
+
+
+@pytest.mark.parametrize(("typed", "as_slack_sends_it"), HOSTILE_TYPED)
+def test_markup_a_customer_types_reaches_the_card_and_relay_as_literal_text(
+    sender: SlackSender, product: Product, slack: MockSlackAPI, typed: str, as_slack_sends_it: str
+) -> None:
+    configure(sender, product)
+    sender.dm(CUSTOMER, f"I want to talk to a human now {as_slack_sends_it} please")
+    settle(product)
+    (card,) = cards(slack)
+    posted = json.dumps(card["blocks"]) + card["text"]
+    assert typed not in posted  # never read as a mention or a link ...
+    assert as_slack_sends_it in posted  # ... but shown, as typed (in the summary)
+    assert sender.action("U0AGENT1", CLAIM, button_value(card, CLAIM), AGENTS) == 200
+    settle(product)
+    sender.dm(CUSTOMER, f"still here {as_slack_sends_it}")
+    settle(product)
+    relayed = [m["text"] for m in slack.messages_in(AGENTS) if m.get("thread_ts")]
+    assert relayed[-1] == f"Customer: still here {as_slack_sends_it}"
+
+
+class QuotingPreview(Previewer):
+    """A turn whose reply quotes the customer's words verbatim (as a model's reply may)."""
+
+    def preview(self, text: str) -> TurnOutcome:
+        reply = f"I've changed the delivery address to {text}."
+        return TurnOutcome(0, Decision("resolve", reply, reason=f"asked: {text}"))
+
+
+def test_a_dry_run_shows_the_words_it_quotes_as_literal_text(product: Product) -> None:
+    admin = AdminCommands(
+        sessions=product.sessions,
+        book=default_policy_book(),
+        processor=QuotingPreview(),
+        clock=lambda: datetime(2026, 1, 1, tzinfo=UTC),
+    )
+    answer = admin.handle(
+        workspace_id="T1", user_id="U0ADMIN", text="test 5 <!channel> Road", workspace_admin=True
+    )
+    assert "Dry run" in answer
+    assert "<!channel>" not in answer
+    assert "5 &lt;!channel&gt; Road" in answer
