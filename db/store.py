@@ -79,23 +79,27 @@ class SqlShop:
         ).all()
         return [self.candidate(row.id) for row in rows]
 
-    def carry_out(self, effect: Effect, *, idempotency_key: str, now: datetime) -> Effect:
+    def carry_out(
+        self, effect: Effect, *, idempotency_key: str, now: datetime
+    ) -> tuple[Effect, datetime, bool]:
         """Do the action once per key: change the order where the action does, and keep it.
 
-        A key seen before answers what was done then (the caller's transaction must be its
-        own: a concurrent first call with the same key fails the unique key, and is retried).
+        Answers the effect, when it was done, and whether it was done before (a key seen
+        before: nothing is done again). The caller's transaction must be its own: a concurrent
+        first call with the same key fails the unique key, and is retried.
         """
         done = self.session.scalars(
             select(ShopActionRow).where(ShopActionRow.idempotency_key == idempotency_key)
         ).first()
         if done is not None:
-            return Effect(
+            earlier = Effect(
                 tool=cast(ToolName, done.tool),
                 customer_id=done.customer_id,
                 order=done.order_number,
                 amount=done.amount,
                 detail=done.detail,
             )
+            return earlier, done.created_at, True
         self.session.add(
             ShopActionRow(
                 idempotency_key=idempotency_key,
@@ -112,7 +116,7 @@ class SqlShop:
                 update(OrderRow).where(OrderRow.number == effect.order).values(status="cancelled")
             )
         self.session.flush()
-        return effect
+        return effect, now, False
 
     def record_effect(
         self, effect: Effect, *, conversation_id: int, turn: int, now: datetime

@@ -26,10 +26,13 @@ _EMPTY: Mapping[str, object] = MappingProxyType({})
 class ToolError(Exception):
     """Raised by a tool adapter when a call fails; `kind` says whether a retry can help."""
 
-    def __init__(self, kind: ToolErrorKind, message: str = "") -> None:
+    def __init__(
+        self, kind: ToolErrorKind, message: str = "", *, retry_after: float | None = None
+    ) -> None:
         super().__init__(message or kind)
         self.kind: ToolErrorKind = kind
         self.message = message or kind
+        self.retry_after = retry_after  # the system asked to wait that long before a retry
 
 
 @dataclass(frozen=True, slots=True)

@@ -12,7 +12,7 @@ import threading
 import time
 from collections.abc import Iterable
 from dataclasses import dataclass, replace
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 from urllib.parse import parse_qs, unquote, urlsplit
@@ -21,6 +21,10 @@ from escalation.identifiers import normalise_email, normalise_order_number, phon
 from escalation.records import Customer, Order
 
 TOKEN = "shop-token-for-tests"
+
+
+def _now() -> str:
+    return datetime.now(UTC).isoformat()
 
 
 @dataclass
@@ -32,6 +36,7 @@ class ShopFault:
     hang: float = 0.0
     after_performing: bool = False  # the action is carried out, then the answer fails
     times: int = 1
+    retry_after: str | None = None  # the Retry-After header sent with the failure
 
 
 class LoopbackShop:
@@ -130,18 +135,18 @@ class LoopbackShop:
         with self._lock:
             if key in self.actions:
                 done = self.actions[key]
-                same = {k: done[k] for k in body} == body if isinstance(body, dict) else False
+                same = isinstance(body, dict) and all(done.get(k) == v for k, v in body.items())
                 return (200, {"action": done}) if same else (409, {"error": "key reused"})
             order = self.orders.get(number)
             if order is None:
                 return 404, {"error": "not_found"}
             if not isinstance(body, dict) or body.get("customer_id") != order.customer_id:
                 return 422, {"error": "not this customer's order"}
-            action = {**body, "id": f"A-{len(self.actions) + 1}"}
+            action = {**body, "id": f"A-{len(self.actions) + 1}", "created_at": _now()}
             self.actions[key] = action
             if body.get("kind") == "cancellation":
                 self.orders[number] = replace(order, status="cancelled")
-        return 200, {"action": action}
+        return 201, {"action": action}
 
     # --- HTTP -----------------------------------------------------------------------------
 
@@ -193,12 +198,17 @@ class LoopbackShop:
             def _fail(self, fault: ShopFault) -> None:
                 if fault.hang:
                     time.sleep(fault.hang)
-                self._send(fault.status or 500, {"error": "injected"})
+                headers = {"Retry-After": fault.retry_after} if fault.retry_after else {}
+                self._send(fault.status or 500, {"error": "injected"}, headers)
 
-            def _send(self, status: int, document: dict[str, Any]) -> None:
+            def _send(
+                self, status: int, document: dict[str, Any], headers: dict[str, str] | None = None
+            ) -> None:
                 data = json.dumps(document).encode()
                 try:
                     self.send_response(status)
+                    for name, value in (headers or {}).items():
+                        self.send_header(name, value)
                     self.send_header("Content-Type", "application/json")
                     self.send_header("Content-Length", str(len(data)))
                     self.end_headers()

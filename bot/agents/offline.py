@@ -12,6 +12,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, replace
+from datetime import date
 from typing import Any, Final
 
 from bot.agents.base import AgentTurn
@@ -595,9 +596,10 @@ class _Turn:
         if status == "done":
             return self._resolve(done(answer.get("effect") or {}), reason=f"{tool} done")
         if status == "already_done":
+            when = _day(answer.get("done_at")) or "earlier in our conversation"
             return self._resolve(
-                f"That's already been taken care of for order {order['number']} earlier in our "
-                "conversation, so there's nothing more to do there.",
+                f"That's already been taken care of for order {order['number']} {when}, so "
+                "there's nothing more to do there.",
                 reason=f"{tool} already done for {order['number']}",
             )
         if status == "refused" and answer.get("verdict") == "gap":
@@ -1669,6 +1671,15 @@ def _days_ago(days: Any) -> str:
 def _item(order: Order) -> str:
     item = str(order.get("item") or "item").strip()
     return item if item[:2].isupper() else item[:1].lower() + item[1:]
+
+
+def _day(iso: Any) -> str | None:
+    """ "on 5 December 2026" for a date the tools gave."""
+    try:
+        day = date.fromisoformat(str(iso))
+    except ValueError:
+        return None
+    return f"on {day.day} {day:%B %Y}"
 
 
 def _money(effect: Mapping[str, Any]) -> str:

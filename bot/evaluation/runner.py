@@ -131,6 +131,7 @@ class ScenarioRunner:
                 book=file.book,
                 clock=lambda: FIXED_NOW,
                 faults=FaultPlan(scenario.faults),
+                pause=lambda seconds: None,  # the runner's clock stands still: so do retries
             )
             judge = Judge(scenario.id, file.customers, file.orders)
             key = ConversationKey("eval", "W-EVAL", f"D-{scenario.id}", "U-CUSTOMER")

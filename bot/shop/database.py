@@ -10,6 +10,7 @@ from datetime import datetime
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
 
+from bot.shop.port import ActionDone
 from db.store import SqlShop
 from escalation.matching import CustomerCandidate
 from escalation.records import Effect, Order
@@ -39,16 +40,16 @@ class DatabaseShop:
         with self._shop() as shop:
             return shop.order(number, now=self._clock())
 
-    def carry_out(self, effect: Effect, *, idempotency_key: str) -> Effect:
+    def carry_out(self, effect: Effect, *, idempotency_key: str) -> ActionDone:
         for _ in range(2):  # a concurrent first call with the same key wins; read what it did
             with self._sessions() as session:
                 try:
-                    done = SqlShop(session).carry_out(
+                    done, at, before = SqlShop(session).carry_out(
                         effect, idempotency_key=idempotency_key, now=self._clock()
                     )
                     session.commit()
                 except IntegrityError:
                     session.rollback()
                     continue
-                return done
+                return ActionDone(done, at=at, before=before)
         raise RuntimeError(f"action {idempotency_key!r} could not be stored")

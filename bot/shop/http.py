@@ -10,12 +10,13 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any, TypeVar
 from urllib.parse import quote
 
 import httpx2
 
+from bot.shop.port import ActionDone
 from escalation.identifiers import MIN_PHONE_DIGITS, normalise_phone
 from escalation.ledger import ToolError
 from escalation.matching import CustomerCandidate
@@ -77,18 +78,23 @@ class HttpShop:
         return list(found.values())
 
     def candidate(self, customer_id: str) -> CustomerCandidate:
-        answer = self._get(f"customers/{_segment(customer_id)}")
+        segment = _segment(customer_id)
+        answer = None if segment is None else self._get(f"customers/{segment}")
         if answer is None:
             raise ToolError("bug", f"customer {customer_id} vanished from the shop")
         return _candidate(answer)
 
     def order(self, number: str) -> Order | None:
-        answer = self._get(f"orders/{_segment(number)}")
+        segment = _segment(number)
+        if segment is None:
+            return None  # "..", "/" and the like name no order
+        answer = self._get(f"orders/{segment}")
         return None if answer is None else self._order(answer)
 
-    def carry_out(self, effect: Effect, *, idempotency_key: str) -> Effect:
-        if effect.order is None:
-            raise ToolError("bug", f"{effect.tool} needs an order")
+    def carry_out(self, effect: Effect, *, idempotency_key: str) -> ActionDone:
+        segment = _segment(effect.order or "")
+        if segment is None:
+            raise ToolError("bug", f"{effect.tool} needs an order number the API can carry")
         body = {
             "kind": ACTION_KINDS[effect.tool],
             "customer_id": effect.customer_id,
@@ -97,7 +103,7 @@ class HttpShop:
         }
         with _as_tool_errors():
             response = self._client.post(
-                f"orders/{_segment(effect.order)}/actions",
+                f"orders/{segment}/actions",
                 json=body,
                 headers={"Idempotency-Key": idempotency_key},
             )
@@ -107,7 +113,10 @@ class HttpShop:
         action = document.get("action")
         if not isinstance(action, dict):
             raise ToolError("bug", "the shop's answer has no 'action'")
-        return _effect(action, order=effect.order)
+        done = _effect(action, order=effect.order or "")
+        # 201: done now; 200: done before under this key (its first result, and when)
+        before = response.status_code == 200
+        return ActionDone(done, at=self._moment(action.get("created_at")), before=before)
 
     def _get(self, path: str, *, params: dict[str, str] | None = None) -> dict[str, Any] | None:
         with _as_tool_errors():
@@ -130,8 +139,15 @@ class HttpShop:
                 due_days_ago=_maybe(entry.get("due_at"), self._days_back),
                 current_price=_maybe(entry.get("current_price"), money),
             )
-        except (KeyError, TypeError, ValueError) as error:
+        except (KeyError, TypeError, ValueError, ArithmeticError) as error:
             raise ToolError("bug", f"order breaks the shop API contract: {error!r}") from error
+
+    def _moment(self, stamp: Any) -> datetime:
+        try:
+            moment = datetime.fromisoformat(str(stamp))
+        except ValueError:
+            return self._clock()  # the contract asks for it; without one, "now" is honest enough
+        return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
 
     def _days_back(self, stamp: Any) -> int:
         moment = datetime.fromisoformat(str(stamp))
@@ -165,6 +181,8 @@ def _as_tool_errors() -> Iterator[None]:
         raise ToolError("timeout", f"the shop did not answer in time: {error!r}") from error
     except httpx2.TransportError as error:
         raise ToolError("unavailable", f"the shop could not be reached: {error!r}") from error
+    except httpx2.HTTPError as error:  # an answer that cannot be read (a bad encoding ...)
+        raise ToolError("bug", f"the shop's answer could not be read: {error!r}") from error
 
 
 def _document(response: httpx2.Response) -> dict[str, Any] | None:
@@ -174,18 +192,29 @@ def _document(response: httpx2.Response) -> dict[str, Any] | None:
     if status in (401, 403):
         raise ToolError("forbidden", f"the shop refused: HTTP {status}")
     if status == 429 or status >= 500:
-        raise ToolError("unavailable", f"the shop is unavailable: HTTP {status}")
+        raise ToolError(
+            "unavailable",
+            f"the shop is unavailable: HTTP {status}",
+            retry_after=_seconds(response.headers.get("Retry-After")),
+        )
     if status >= 400:
         raise ToolError(
             "bug", f"the shop rejected the request: HTTP {status} {response.text[:200]}"
         )
     try:
         document = response.json()
-    except ValueError as error:
+    except (ValueError, httpx2.HTTPError) as error:
         raise ToolError("bug", "the shop answered something that is not JSON") from error
     if not isinstance(document, dict):
         raise ToolError("bug", "the shop's answer is not a JSON object")
     return document
+
+
+def _seconds(value: str | None) -> float | None:
+    try:
+        return max(0.0, float(value)) if value is not None else None
+    except ValueError:
+        return None  # an HTTP date: the default pause will do
 
 
 def _list(document: dict[str, Any] | None, key: str) -> list[dict[str, Any]]:
@@ -216,7 +245,7 @@ def _effect(action: dict[str, Any], *, order: str) -> Effect:
             amount=_maybe(action.get("amount"), money),
             detail=_maybe(action.get("new_address"), str),
         )
-    except (KeyError, TypeError, ValueError) as error:
+    except (KeyError, TypeError, ValueError, ArithmeticError) as error:
         raise ToolError("bug", f"action breaks the shop API contract: {error!r}") from error
 
 
@@ -224,5 +253,9 @@ def _maybe(value: Any, convert: Callable[[Any], _T]) -> _T | None:
     return None if value is None else convert(value)
 
 
-def _segment(value: str) -> str:
-    return quote(value.strip().removeprefix("#").strip(), safe="")
+def _segment(value: str) -> str | None:
+    """One path segment, escaped; None for what would change the path ("", ".", "..")."""
+    cleaned = value.strip().removeprefix("#").strip()
+    if cleaned in ("", ".", ".."):
+        return None
+    return quote(cleaned, safe="")

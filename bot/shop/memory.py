@@ -4,8 +4,10 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import replace
+from datetime import UTC, datetime
 from decimal import Decimal
 
+from bot.shop.port import ActionDone
 from escalation.identifiers import normalise_email, normalise_order_number, phones_match
 from escalation.matching import CustomerCandidate
 from escalation.records import Customer, Effect, Order
@@ -17,7 +19,7 @@ class InMemoryShop:
     def __init__(self, customers: Iterable[Customer], orders: Iterable[Order]) -> None:
         self.customers = {c.id: c for c in customers}
         self.orders = {o.number: o for o in orders}
-        self.done: dict[str, Effect] = {}
+        self.done: dict[str, ActionDone] = {}
 
     def search_customers(self, query: str) -> list[CustomerCandidate]:
         """Customers whose name, email, phone or order number matches `query`."""
@@ -49,13 +51,13 @@ class InMemoryShop:
     def order(self, number: str) -> Order | None:
         return self.orders.get(normalise_order_number(number))
 
-    def carry_out(self, effect: Effect, *, idempotency_key: str) -> Effect:
+    def carry_out(self, effect: Effect, *, idempotency_key: str) -> ActionDone:
         if idempotency_key in self.done:
-            return self.done[idempotency_key]
-        self.done[idempotency_key] = effect
+            return replace(self.done[idempotency_key], before=True)
+        done = self.done[idempotency_key] = ActionDone(effect, at=datetime.now(UTC))
         if effect.tool == "cancel_order" and effect.order in self.orders:
             self.orders[effect.order] = replace(self.orders[effect.order], status="cancelled")
-        return effect
+        return done
 
 
 DEMO_CUSTOMERS: tuple[Customer, ...] = (

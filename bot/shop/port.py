@@ -7,10 +7,34 @@ raises `escalation.ledger.ToolError` whose kind says whether retrying can help.
 
 from __future__ import annotations
 
+import hashlib
+from dataclasses import dataclass
+from datetime import datetime
 from typing import Protocol
 
 from escalation.matching import CustomerCandidate
 from escalation.records import Effect, Order
+
+
+@dataclass(frozen=True, slots=True)
+class ActionDone:
+    """What the shop did for an action: now, or `before` (an earlier request with the same key,
+    at `at`; nothing was done again)."""
+
+    effect: Effect
+    at: datetime
+    before: bool = False
+
+
+def action_key(effect: Effect) -> str:
+    """The idempotency key of an action: once per order and kind (an address change once per
+    address), wherever it is asked, so a retried call, a retried turn or a later conversation
+    never does it twice. ASCII and short, whatever the order number or address holds."""
+    parts = [effect.tool, effect.order or "", effect.customer_id]
+    if effect.tool == "change_address":
+        parts.append(" ".join((effect.detail or "").split()).casefold())
+    digest = hashlib.sha256("\x1f".join(parts).encode()).hexdigest()
+    return f"{effect.tool}-{digest[:40]}"
 
 
 class Shop(Protocol):
@@ -22,9 +46,9 @@ class Shop(Protocol):
 
     def order(self, number: str) -> Order | None: ...
 
-    def carry_out(self, effect: Effect, *, idempotency_key: str) -> Effect:
+    def carry_out(self, effect: Effect, *, idempotency_key: str) -> ActionDone:
         """Do the action once: a call again with the same key does nothing more and answers
-        what was done the first time."""
+        what was done the first time (`before`)."""
         ...
 
 
@@ -43,5 +67,5 @@ class DryRunShop:
     def order(self, number: str) -> Order | None:
         return self._shop.order(number)
 
-    def carry_out(self, effect: Effect, *, idempotency_key: str) -> Effect:
-        return effect
+    def carry_out(self, effect: Effect, *, idempotency_key: str) -> ActionDone:
+        return ActionDone(effect, at=datetime.min)

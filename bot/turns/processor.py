@@ -9,6 +9,7 @@ transaction, checking that nobody else moved the conversation meanwhile.
 from __future__ import annotations
 
 import logging
+import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -77,9 +78,11 @@ class TurnProcessor:
         clock: Callable[[], datetime],
         faults: FaultPlan | None = None,
         currency: str = DEFAULT_CURRENCY,
+        pause: Callable[[float], None] = time.sleep,
     ) -> None:
         self.sessions = sessions
         self.currency = currency
+        self.pause = pause  # between retries of a failing tool call
         self.shop = shop
         self.agent = agent
         self.book = book
@@ -97,8 +100,7 @@ class TurnProcessor:
         if screening.decision is not None:
             decision, state = screening.decision, screening.state
         else:
-            scope = f"conversation-{conversation_id}/turn-{screening.state.turn}"
-            tools, work = self._work(screening, message, history, shop=self.shop, scope=scope)
+            tools, work = self._work(screening, message, history, shop=self.shop)
             ruling = decide(tools.state, work.proposal, history=history)
             decision, state = ruling.decision, ruling.state
         return self._write(
@@ -150,7 +152,6 @@ class TurnProcessor:
         history: tuple[Utterance, ...],
         *,
         shop: Shop,
-        scope: str = "",
     ) -> tuple[ToolBox, AgentTurn]:
         tools = ToolBox(
             shop=shop,
@@ -158,8 +159,8 @@ class TurnProcessor:
             state=screening.state,
             message=message.text,
             faults=self.faults,
-            scope=scope,
             currency=self.currency,
+            pause=self.pause,
         )
         work = self.agent.take_turn(text=message.text, history=history, tools=tools)
         return tools, work

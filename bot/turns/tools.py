@@ -17,7 +17,7 @@ from typing import Any, Final
 
 from babel.numbers import format_currency
 
-from bot.shop.port import Shop
+from bot.shop.port import Shop, action_key
 from escalation.engine import escalation_refusal, hear_customer_words, identify_customer
 from escalation.ledger import ToolError, ToolResult, run_tool
 from escalation.matching import CustomerCandidate
@@ -33,6 +33,9 @@ from escalation.state import ConversationState
 from escalation.vocabulary import TOOL_NAMES, TRIGGERS, ToolErrorKind, ToolName, Trigger
 
 DEFAULT_CURRENCY = "USD"
+# Before a retry (the rule allows two): 0.5 s, then 1 s, or what the system asked, at most 5 s.
+RETRY_PAUSE: Final = 0.5
+MAX_RETRY_PAUSE: Final = 5.0
 # Questions any customer may ask about their own order: no policy speaks to them, and they are
 # not gaps either.
 INFORMATIONAL_REQUESTS: Final = frozenset(
@@ -109,19 +112,20 @@ class ToolBox:
     """One turn's tools over a shop, a policy book and the conversation's state.
 
     `message` is the customer's current message: the words an escalation quotes are checked
-    against it. `scope` names the conversation and turn: with an action's own key it makes the
-    idempotency key the shop sees, so a retried call (or a retried turn) acts once.
+    against it. Actions reach the shop with their idempotency key (`action_key`: once per order
+    and kind), so a retried call, a retried turn or a later conversation never acts twice.
     """
 
     shop: Shop
     book: PolicyBook
     state: ConversationState
     message: str
-    scope: str = ""
     currency: str = DEFAULT_CURRENCY
     faults: FaultPlan = field(default_factory=FaultPlan)
     effects: list[Effect] = field(default_factory=list)
     escalation: EscalationRequest | None = None
+    pause: Callable[[float], None] = field(default=lambda seconds: None, repr=False)
+    _tried_keys: set[str] = field(default_factory=set, init=False, repr=False)
 
     def call(self, name: str, arguments: Mapping[str, Any]) -> dict[str, Any]:
         """Run tool `name`; the answer is a JSON-ready document for the agent."""
@@ -139,12 +143,20 @@ class ToolBox:
             self, f"_{tool}"
         )
         answer: dict[str, Any] = {}
+        calls = 0
+        wait = 0.0
 
         def attempt() -> ToolResult:
-            nonlocal answer
-            self.faults.raise_if_due(tool)
+            nonlocal answer, calls, wait
+            if calls:  # a retry: give a busy or rate-limited system a moment first
+                self.pause(min(wait or RETRY_PAUSE * 2 ** (calls - 1), MAX_RETRY_PAUSE))
+            calls += 1
             try:
+                self.faults.raise_if_due(tool)
                 result, answer = handler(arguments)
+            except ToolError as error:
+                wait = error.retry_after or 0.0
+                raise
             except BadArguments as error:
                 result, answer = (
                     ToolResult("refused", str(error)),
@@ -351,16 +363,25 @@ class ToolBox:
                 "explanation": verdict.explanation,
             }
         value = amount(order, verdict.rule.amount)
-        effect = self.shop.carry_out(
-            Effect(
-                tool=tool,
-                customer_id=order.customer_id,
-                order=order.number,
-                amount=value,
-                detail=detail,
-            ),
-            idempotency_key=f"{self.scope}/{done_key}",
+        wanted = Effect(
+            tool=tool,
+            customer_id=order.customer_id,
+            order=order.number,
+            amount=value,
+            detail=detail,
         )
+        key = action_key(wanted)
+        retrying = key in self._tried_keys  # a call of this turn that failed may have acted
+        self._tried_keys.add(key)
+        done = self.shop.carry_out(wanted, idempotency_key=key)
+        if done.before and not retrying:
+            return ToolResult("refused", "already done"), {
+                "status": "already_done",
+                "done_at": done.at.date().isoformat(),
+                "detail": f"{tool} was already carried out for order {order.number} on "
+                f"{done.at:%d %B %Y}; it is not repeated.",
+            }
+        effect = done.effect
         self.effects.append(effect)
         return ToolResult("ok", done_key), {
             "status": "done",

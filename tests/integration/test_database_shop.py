@@ -11,6 +11,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from bot.shop.database import DatabaseShop
 from bot.shop.memory import DEMO_CUSTOMERS, DEMO_ORDERS
+from bot.shop.port import ActionDone
 from db.models import ShopActionRow
 from db.uow import SqlUnitOfWork
 from escalation.records import Effect
@@ -33,8 +34,10 @@ def _actions(sessions: sessionmaker[Session]) -> int:
 def test_a_cancel_is_done_once_and_the_order_is_cancelled(sessions: sessionmaker[Session]) -> None:
     shop = _shop(sessions)
     effect = Effect("cancel_order", "C-2", "2051")
-    assert shop.carry_out(effect, idempotency_key="conversation-1/turn-1/cancel") == effect
-    assert shop.carry_out(effect, idempotency_key="conversation-1/turn-1/cancel") == effect
+    first = shop.carry_out(effect, idempotency_key="cancel-2051")
+    again = shop.carry_out(effect, idempotency_key="cancel-2051")
+    assert (first.effect, first.before) == (effect, False)
+    assert (again.effect, again.before) == (effect, True)
     assert _actions(sessions) == 1
     order = shop.order("2051")
     assert order is not None
@@ -45,7 +48,8 @@ def test_a_repeated_key_answers_the_first_result(sessions: sessionmaker[Session]
     shop = _shop(sessions)
     first = shop.carry_out(Effect("issue_refund", "C-4", "4410", 64.0), idempotency_key="k")
     again = shop.carry_out(Effect("issue_refund", "C-4", "4410", 99.0), idempotency_key="k")
-    assert again == first
+    assert again.effect == first.effect
+    assert again.before
     assert _actions(sessions) == 1
 
 
@@ -55,7 +59,7 @@ def test_the_same_action_at_the_same_moment_from_eight_threads_is_done_once(
     shop = _shop(sessions)
     effect = Effect("issue_credit", "C-1", "1043", 5.0)
     start = threading.Barrier(8)
-    answers: list[Effect] = []
+    answers: list[ActionDone] = []
     failures: list[BaseException] = []
 
     def act() -> None:
@@ -71,5 +75,35 @@ def test_the_same_action_at_the_same_moment_from_eight_threads_is_done_once(
     for thread in threads:
         thread.join(timeout=60)
     assert failures == []
-    assert answers == [effect] * 8
+    assert [a.effect for a in answers] == [effect] * 8
+    assert sorted(a.before for a in answers) == [False] + [True] * 7
+    assert _actions(sessions) == 1
+
+
+def test_the_same_refund_asked_in_a_second_conversation_is_told_done_not_paid_again(
+    sessions: sessionmaker[Session],
+) -> None:
+    from bot.agents.offline import OfflineAgent  # noqa: PLC0415
+    from bot.policies import default_policy_book  # noqa: PLC0415
+    from bot.turns.processor import IncomingMessage, TurnProcessor  # noqa: PLC0415
+    from db.repositories import ConversationKey  # noqa: PLC0415
+
+    processor = TurnProcessor(
+        sessions=sessions,
+        shop=_shop(sessions),
+        agent=OfflineAgent(),
+        book=default_policy_book(),
+        clock=lambda: NOW,
+    )
+    ask = "the blender from order 4410 arrived cracked, please refund it. maria.garcia@example.com"
+    first = processor.handle(
+        IncomingMessage(key=ConversationKey("slack", "T1", "D1", "U1"), text=ask)
+    )
+    again = processor.handle(
+        IncomingMessage(key=ConversationKey("slack", "T1", "C9", "U1", "1.2"), text=ask)
+    )
+    assert [e.tool for e in first.effects] == ["issue_refund"]
+    assert again.effects == ()
+    assert again.decision is not None
+    assert "already been taken care of for order 4410 on 15 January 2026" in again.decision.reply
     assert _actions(sessions) == 1

@@ -9,6 +9,7 @@ from dataclasses import replace
 from datetime import UTC, datetime
 from pathlib import Path
 
+import httpx2
 import pytest
 import yaml
 
@@ -62,7 +63,6 @@ def test_an_action_retried_after_a_timeout_is_carried_out_once(
         book=default_policy_book(),
         state=replace(ConversationState(), customer_id="C-4"),
         message="please refund order 4410",
-        scope="conversation-1/turn-1",
     )
     answer = tools.call("issue_refund", {"order_number": "4410", "problem": "damaged"})
     assert answer["status"] == "done"
@@ -76,8 +76,10 @@ def test_the_same_key_answers_what_was_done_and_does_nothing_more(
     server: LoopbackShop, shop: HttpShop
 ) -> None:
     effect = Effect("cancel_order", "C-2", "2051")
-    assert shop.carry_out(effect, idempotency_key="k-1") == effect
-    assert shop.carry_out(effect, idempotency_key="k-1") == effect
+    first = shop.carry_out(effect, idempotency_key="k-1")
+    again = shop.carry_out(effect, idempotency_key="k-1")
+    assert (first.effect, first.before) == (effect, False)
+    assert (again.effect, again.before, again.at) == (effect, True, first.at)
     assert len(server.actions) == 1
     order = shop.order("2051")
     assert order is not None
@@ -148,3 +150,95 @@ def test_every_path_the_client_calls_is_in_the_contract() -> None:
     templated = {re.sub(r"\{[^}]*\}", "{}", "/" + path) for path in called}
     documented = {re.sub(r"\{[^}]*\}", "{}", path) for path in contract["paths"]}
     assert templated <= documented
+
+
+def test_an_address_of_any_script_and_length_reaches_the_shop_once(
+    server: LoopbackShop, shop: HttpShop
+) -> None:
+    address = "Rue de l'Église 7, Montréal H2X 1Y4 — 二階\nside door " + "x" * 300
+    tools = ToolBox(
+        shop=shop,
+        book=default_policy_book(),
+        state=replace(ConversationState(), customer_id="C-2"),
+        message="please send it to my new address",
+    )
+    answer = tools.call("change_address", {"order_number": "2051", "new_address": address})
+    assert answer["status"] == "done"
+    (key,) = server.actions
+    assert key.isascii()
+    assert len(key) <= 255
+
+
+@pytest.mark.parametrize("typed", ["..", ".", "/", "#..", " ", "../customers"])
+def test_an_order_number_that_would_change_the_path_names_no_order(
+    server: LoopbackShop, shop: HttpShop, typed: str
+) -> None:
+    assert shop.order(typed) is None
+    assert all(path.startswith("/bot-api/orders/") for _, path in server.requests)
+
+
+@pytest.mark.parametrize(
+    "broken",
+    [
+        {"total": "abc"},
+        {"total": "1e400000"},
+        {"total": [1]},
+        {"status": "lost"},
+        {"ordered_at": "yesterday"},
+        {"ordered_at": "2026-01-01T00:00:00"},  # no time zone
+    ],
+)
+def test_an_order_that_breaks_the_contract_is_a_bug_not_a_crash(broken: dict) -> None:
+    good = {
+        "number": "1",
+        "customer_id": "C-1",
+        "item": "Lamp",
+        "status": "delivered",
+        "total": "39.00",
+        "ordered_at": "2026-01-10T12:00:00+00:00",
+    }
+
+    def answer(request: httpx2.Request) -> httpx2.Response:
+        return httpx2.Response(200, json={**good, **broken})
+
+    client = HttpShop(
+        base_url="http://shop.test/api",
+        token=TOKEN,
+        clock=lambda: NOW,
+        transport=httpx2.MockTransport(answer),
+    )
+    with pytest.raises(ToolError) as raised:
+        client.order("1")
+    assert raised.value.kind == "bug"
+
+
+def test_an_answer_that_cannot_be_decoded_is_a_bug_not_a_crash() -> None:
+    def answer(request: httpx2.Request) -> httpx2.Response:
+        return httpx2.Response(200, content=b"\x00not gzip", headers={"Content-Encoding": "gzip"})
+
+    client = HttpShop(
+        base_url="http://shop.test/api",
+        token=TOKEN,
+        clock=lambda: NOW,
+        transport=httpx2.MockTransport(answer),
+    )
+    with pytest.raises(ToolError) as raised:
+        client.order("1")
+    assert raised.value.kind == "bug"
+
+
+def test_retries_pause_first_and_honour_what_the_shop_asked(server: LoopbackShop) -> None:
+    server.faults.append(ShopFault("/orders/1043", status=503, times=1))
+    server.faults.append(ShopFault("/orders/1043", status=429, times=1, retry_after="3"))
+    pauses: list[float] = []
+    client = HttpShop(base_url=server.url, token=TOKEN, clock=lambda: NOW, timeout=0.5)
+    tools = ToolBox(
+        shop=client,
+        book=default_policy_book(),
+        state=replace(ConversationState(), customer_id="C-1"),
+        message="where is 1043",
+        pause=pauses.append,
+    )
+    answer = tools.call("get_order", {"order_number": "1043"})
+    assert answer["status"] == "ok"  # the third call got through
+    assert pauses == [0.5, 3.0]  # the default first; then the 3 s the 429 asked for
