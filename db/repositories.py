@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any, Literal, cast
 
-from sqlalchemy import and_, exists, func, insert, or_, select, update
+from sqlalchemy import ColumnElement, and_, exists, func, insert, or_, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session, aliased
 
@@ -437,11 +437,17 @@ class SqlHandoffStore:
             status=record.status,
         )
 
-    def resolve(self, handoff_id: int, *, now: datetime) -> bool:
-        return self._finish(handoff_id, "resolved", conversation_status="resolved", now=now)
+    def resolve(self, handoff_id: int, *, now: datetime, holder: str | None = None) -> bool:
+        """Close an open or claimed handoff; with `holder`, only if nobody else has claimed it
+        (checked in the same statement, so a claim in between is not overridden)."""
+        return self._finish(
+            handoff_id, "resolved", conversation_status="resolved", now=now, holder=holder
+        )
 
-    def return_to_bot(self, handoff_id: int, *, now: datetime) -> bool:
-        return self._finish(handoff_id, "returned", conversation_status="bot", now=now)
+    def return_to_bot(self, handoff_id: int, *, now: datetime, holder: str | None = None) -> bool:
+        return self._finish(
+            handoff_id, "returned", conversation_status="bot", now=now, holder=holder
+        )
 
     def set_card(self, handoff_id: int, *, channel: str, ts: str) -> None:
         self.session.execute(
@@ -458,10 +464,14 @@ class SqlHandoffStore:
         *,
         conversation_status: ConversationStatus,
         now: datetime,
+        holder: str | None = None,
     ) -> bool:
+        live: ColumnElement[bool] = HandoffRow.status.in_(("open", "claimed"))
+        if holder is not None:
+            live = and_(live, or_(HandoffRow.claimed_by.is_(None), HandoffRow.claimed_by == holder))
         done = self.session.execute(
             update(HandoffRow)
-            .where(HandoffRow.id == handoff_id, HandoffRow.status.in_(("open", "claimed")))
+            .where(HandoffRow.id == handoff_id, live)
             .values(status=status, resolved_at=now)
             .execution_options(synchronize_session=False)
         )

@@ -18,14 +18,27 @@ BACK_WITH_BOT = (
 )
 
 
-DeskOutcome = Literal["claimed", "resolved", "returned", "held_by_another", "already", "unknown"]
+DeskOutcome = Literal[
+    "claimed", "resolved", "returned", "held_by_another", "already", "unknown", "wrong_place"
+]
+
+
+@dataclass(frozen=True, slots=True)
+class Click:
+    """An agent's press of a card's button: which handoff, who, and where (workspace, channel)."""
+
+    handoff_id: int
+    agent_id: str
+    workspace_id: str
+    channel_id: str
 
 
 @dataclass(frozen=True, slots=True)
 class DeskResult:
     """What came of an agent's click, for the platform to tell them: `claimed`, `resolved` or
     `returned` (changed); `held_by_another` (`holder` has it), `already` (the handoff is
-    `status` already) or `unknown` (no such handoff): nothing changed."""
+    `status` already), `unknown` (no such handoff) or `wrong_place` (not this workspace's
+    agents' card): nothing changed."""
 
     outcome: DeskOutcome
     status: HandoffStatus | None = None
@@ -37,69 +50,92 @@ class DeskResult:
 
 
 class HandoffDesk:
+    """Claim, resolve, return: only from the card in the workspace's agents' channel; a claimed
+    handoff is closed by the one who claimed it, or by an admin."""
+
     def __init__(self, *, sessions: sessionmaker[Session], clock: Callable[[], datetime]) -> None:
         self.sessions = sessions
         self.clock = clock
 
-    def claim(self, handoff_id: int, *, agent_id: str) -> DeskResult:
+    def claim(self, click: Click) -> DeskResult:
         now = self.clock()
         with SqlUnitOfWork(self.sessions) as uow:
-            try:
-                result = uow.handoffs.claim(handoff_id, agent_id=agent_id, now=now)
-            except UnknownHandoff:
-                return DeskResult("unknown")
+            refusal = self._refusal(uow, click)
+            if refusal is not None:
+                return refusal
+            result = uow.handoffs.claim(click.handoff_id, agent_id=click.agent_id, now=now)
             if result.won:
-                self._update_card(uow, handoff_id, agent_id=agent_id, now=now)
+                self._update_card(uow, click.handoff_id, agent_id=click.agent_id, now=now)
             uow.commit()
         if result.won:
-            return DeskResult("claimed", result.status, agent_id)
+            return DeskResult("claimed", result.status, click.agent_id)
         if result.status == "claimed":
             return DeskResult("held_by_another", result.status, result.holder)
         return DeskResult("already", result.status)
 
-    def resolve(self, handoff_id: int, *, agent_id: str) -> DeskResult:
-        return self._finish(handoff_id, agent_id=agent_id, back_to_bot=False)
+    def resolve(self, click: Click, *, admin: bool = False) -> DeskResult:
+        return self._finish(click, admin=admin, back_to_bot=False)
 
-    def return_to_bot(self, handoff_id: int, *, agent_id: str) -> DeskResult:
-        return self._finish(handoff_id, agent_id=agent_id, back_to_bot=True)
+    def return_to_bot(self, click: Click, *, admin: bool = False) -> DeskResult:
+        return self._finish(click, admin=admin, back_to_bot=True)
 
-    def _finish(self, handoff_id: int, *, agent_id: str, back_to_bot: bool) -> DeskResult:
+    def _finish(self, click: Click, *, admin: bool, back_to_bot: bool) -> DeskResult:
         now = self.clock()
+        handoff_id = click.handoff_id
         with SqlUnitOfWork(self.sessions) as uow:
-            try:
-                record = uow.handoffs.get(handoff_id)
-            except UnknownHandoff:
-                return DeskResult("unknown")
+            refusal = self._refusal(uow, click)
+            if refusal is not None:
+                return refusal
+            record = uow.handoffs.get(handoff_id)
+            settings = uow.workspaces.get(click.workspace_id)
+            anyone = admin or click.agent_id in settings.admin_user_ids
+            holder = None if anyone else click.agent_id
             if back_to_bot:
-                done = uow.handoffs.return_to_bot(handoff_id, now=now)
+                done = uow.handoffs.return_to_bot(handoff_id, now=now, holder=holder)
             else:
-                done = uow.handoffs.resolve(handoff_id, now=now)
+                done = uow.handoffs.resolve(handoff_id, now=now, holder=holder)
             if not done:
-                return DeskResult("already", record.status)
-            self._update_card(uow, handoff_id, agent_id=agent_id, now=now)
+                current = uow.handoffs.get(handoff_id)
+                if current.status == "claimed":
+                    return DeskResult("held_by_another", current.status, current.claimed_by)
+                return DeskResult("already", current.status)
+            self._update_card(uow, handoff_id, agent_id=click.agent_id, now=now)
             if back_to_bot:
-                loaded = uow.conversations.load_state(record.conversation_id)
-                uow.conversations.save_state(
-                    record.conversation_id,
-                    replace(loaded.state.reopened(), status="bot"),
-                    version=loaded.version,
-                    now=now,
-                )
-                conversation = uow.conversations.get(record.conversation_id)
-                reply_to = {"channel": conversation.key.channel_id}
-                if conversation.key.thread_key:
-                    reply_to["thread_ts"] = conversation.key.thread_key
-                uow.conversations.add_message(
-                    record.conversation_id, speaker="bot", text=BACK_WITH_BOT, now=now
-                )
-                uow.outbox.enqueue(
-                    "reply",
-                    {**reply_to, "text": BACK_WITH_BOT},
-                    now=now,
-                    conversation_id=record.conversation_id,
-                )
+                self._hand_back(uow, record.conversation_id, now=now)
             uow.commit()
         return DeskResult("returned") if back_to_bot else DeskResult("resolved")
+
+    @staticmethod
+    def _refusal(uow: SqlUnitOfWork, click: Click) -> DeskResult | None:
+        """Why this click may not act on this handoff, if it may not."""
+        try:
+            record = uow.handoffs.get(click.handoff_id)
+        except UnknownHandoff:
+            return DeskResult("unknown")
+        conversation = uow.conversations.get(record.conversation_id)
+        settings = uow.workspaces.get(click.workspace_id)
+        card_channel = record.card_channel or settings.handoff_channel
+        if conversation.key.workspace_id != click.workspace_id or card_channel != click.channel_id:
+            return DeskResult("wrong_place")
+        return None
+
+    @staticmethod
+    def _hand_back(uow: SqlUnitOfWork, conversation_id: int, *, now: datetime) -> None:
+        loaded = uow.conversations.load_state(conversation_id)
+        uow.conversations.save_state(
+            conversation_id,
+            replace(loaded.state.reopened(), status="bot"),
+            version=loaded.version,
+            now=now,
+        )
+        conversation = uow.conversations.get(conversation_id)
+        reply_to = {"channel": conversation.key.channel_id}
+        if conversation.key.thread_key:
+            reply_to["thread_ts"] = conversation.key.thread_key
+        uow.conversations.add_message(conversation_id, speaker="bot", text=BACK_WITH_BOT, now=now)
+        uow.outbox.enqueue(
+            "reply", {**reply_to, "text": BACK_WITH_BOT}, now=now, conversation_id=conversation_id
+        )
 
     @staticmethod
     def _update_card(uow: SqlUnitOfWork, handoff_id: int, *, agent_id: str, now: datetime) -> None:

@@ -8,6 +8,7 @@ from slack_sdk.models.blocks import (
     ActionsBlock,
     Block,
     ButtonElement,
+    ConfirmObject,
     ContextBlock,
     HeaderBlock,
     MarkdownTextObject,
@@ -99,11 +100,35 @@ def _buttons(record: HandoffRecord) -> list[ButtonElement]:
             ButtonElement(text="Return to bot", action_id=RETURN, value=value),
         ]
     if record.status == "claimed":
+        # Only the claimer or an admin may close it: an admin confirms first.
         return [
-            ButtonElement(text="Resolve", action_id=RESOLVE, value=value, style="primary"),
-            ButtonElement(text="Return to bot", action_id=RETURN, value=value),
+            ButtonElement(
+                text="Resolve",
+                action_id=RESOLVE,
+                value=value,
+                style="primary",
+                confirm=_confirm("Resolve", record.claimed_by),
+            ),
+            ButtonElement(
+                text="Return to bot",
+                action_id=RETURN,
+                value=value,
+                confirm=_confirm("Return to the bot", record.claimed_by),
+            ),
         ]
     return []
+
+
+def _confirm(verb: str, holder: str | None) -> ConfirmObject:
+    return ConfirmObject(
+        title=f"{verb}?"[:100],
+        text=_md(
+            f"<@{holder}> has this conversation. Only they or an admin can do this; "
+            "anyone else is told who has it and nothing changes."
+        ),
+        confirm=verb[:30],
+        deny="Cancel",
+    )
 
 
 def _conversation_link(context: CardContext) -> str:

@@ -76,15 +76,23 @@ class SlackSender:
         status, body = self.post(form, "application/x-www-form-urlencoded", {})
         return status, body
 
-    def action(self, user: str, action_id: str, value: str, channel: str) -> int:
-        payload = {
+    def action(
+        self,
+        user: str,
+        action_id: str,
+        value: str,
+        channel: str,
+        override: dict[str, Any] | None = None,
+    ) -> int:
+        """Press a button; `override` replaces top-level payload fields (to forge or break it)."""
+        payload: dict[str, Any] = {
             "type": "block_actions",
             "user": {"id": user},
             "team": {"id": TEAM},
             "channel": {"id": channel},
             "container": {"type": "message", "channel_id": channel},
             "trigger_id": "t",
-            "response_url": "http://127.0.0.1:9/unused",
+            "response_url": self.response_url,
             "actions": [
                 {
                     "action_id": action_id,
@@ -95,6 +103,7 @@ class SlackSender:
                 }
             ],
         }
+        payload.update(override or {})
         return self.post(
             urlencode({"payload": json.dumps(payload)}), "application/x-www-form-urlencoded", {}
         )[0]

@@ -710,3 +710,65 @@ def test_a_dry_run_shows_the_words_it_quotes_as_literal_text(product: Product) -
     assert "Dry run" in answer
     assert "<!channel>" not in answer
     assert "5 &lt;!channel&gt; Road" in answer
+
+
+def test_a_claimed_handoff_is_closed_only_by_its_claimer_or_an_admin(
+    sender: SlackSender, product: Product, slack: MockSlackAPI
+) -> None:
+    handoff_id = escalate(sender, product, slack)
+    assert sender.action("U0AGENT1", CLAIM, handoff_id, AGENTS) == 200
+    settle(product)
+    claimed_card = json.dumps(slack.to("chat.update")[-1]["blocks"])
+    assert "<@U0AGENT1> has this conversation. Only they or an admin" in claimed_card  # confirm
+    assert sender.action("U0AGENT2", RESOLVE, handoff_id, AGENTS) == 200
+    settle(product)
+    told = slack.to("chat.postEphemeral")[-1]
+    assert told["user"] == "U0AGENT2"
+    assert "<@U0AGENT1> already has this conversation" in told["text"]
+    with SqlUnitOfWork(product.sessions) as uow:
+        assert uow.handoffs.get(int(handoff_id)).status == "claimed"  # nothing changed
+    assert sender.action("U0ADMIN", RETURN, handoff_id, AGENTS) == 200  # an admin may
+    settle(product)
+    with SqlUnitOfWork(product.sessions) as uow:
+        assert uow.handoffs.get(int(handoff_id)).status == "returned"
+
+
+@pytest.mark.parametrize(
+    "elsewhere",
+    [
+        {"team": {"id": "T0OTHER"}},  # another workspace
+        {"channel": {"id": "C0RANDOM"}},  # not the agents' channel
+    ],
+)
+def test_a_button_pressed_from_elsewhere_changes_nothing(
+    sender: SlackSender, product: Product, slack: MockSlackAPI, elsewhere: dict
+) -> None:
+    handoff_id = escalate(sender, product, slack)
+    assert sender.action("U0AGENT1", CLAIM, handoff_id, AGENTS, elsewhere) == 200
+    settle(product)
+    with SqlUnitOfWork(product.sessions) as uow:
+        assert uow.handoffs.get(int(handoff_id)).status == "open"
+    assert "not on a card in this workspace" in slack.to("chat.postEphemeral")[-1]["text"]
+
+
+@pytest.mark.parametrize(
+    "broken",
+    [
+        {"actions": [{"action_id": CLAIM, "value": "not-a-number"}]},
+        {"actions": [{"action_id": CLAIM}]},
+        {"channel": None, "container": {}},
+        {"user": {}},
+    ],
+)
+def test_a_malformed_button_press_is_refused_and_changes_nothing(
+    sender: SlackSender, product: Product, slack: MockSlackAPI, broken: dict
+) -> None:
+    handoff_id = escalate(sender, product, slack)
+    status = sender.action("U0AGENT1", CLAIM, handoff_id, AGENTS, broken)
+    assert status == 200
+    settle(product)
+    with SqlUnitOfWork(product.sessions) as uow:
+        assert uow.handoffs.get(int(handoff_id)).status == "open"
+    assert slack.to("chat.postEphemeral") == []
+    (note,) = slack.to("respond")
+    assert "could not be read" in note["text"]
