@@ -29,6 +29,10 @@ class Fault:
 @dataclass
 class LocalSlackWebAPI:
     users: dict[str, dict[str, Any]] = field(default_factory=dict)
+    # conversations.info: a channel listed here answers as given ("is_member", "is_archived");
+    # one in `missing_channels` is not found; any other exists and has the bot in it.
+    channels: dict[str, dict[str, Any]] = field(default_factory=dict)
+    missing_channels: set[str] = field(default_factory=set)
     calls: list[tuple[str, dict[str, Any]]] = field(default_factory=list)  # every call
     delivered: list[tuple[str, dict[str, Any]]] = field(default_factory=list)  # answered ok
     faults: dict[str, list[Fault]] = field(default_factory=dict)
@@ -123,6 +127,12 @@ class LocalSlackWebAPI:
         if method == "users.info":
             user = self.users.get(str(params.get("user")))
             return {"ok": True, "user": user} if user else {"ok": False, "error": "user_not_found"}
+        if method == "conversations.info":
+            channel = str(params.get("channel"))
+            if channel in self.missing_channels:
+                return {"ok": False, "error": "channel_not_found"}
+            found = {"id": channel, "is_member": True, **self.channels.get(channel, {})}
+            return {"ok": True, "channel": found}
         return {"ok": True}
 
     def _handler_class(self) -> type[BaseHTTPRequestHandler]:

@@ -11,7 +11,7 @@ import re
 from collections.abc import Callable
 from dataclasses import replace
 from datetime import datetime, timedelta
-from typing import Protocol
+from typing import Literal, Protocol
 
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -32,8 +32,29 @@ HELP = """\
   admins only, as it reads customers' records)
 • `help`: this list"""
 
+CHANNEL_PROBLEMS: dict[ChannelProblem, str] = {
+    "not_found": "I can't find <#{channel}>: check the channel name.",
+    "not_member": "I'm not in <#{channel}> yet: invite me there (`/invite @escalation-bot`), "
+    "then set it again.",
+    "archived": "<#{channel}> is archived: choose a channel in use.",
+    "unknown": "I couldn't check <#{channel}> just now: try again in a moment.",
+}
 _CHANNEL = re.compile(r"<#([CG][A-Z0-9]+)(?:\|[^>]*)?>")
 _USER = re.compile(r"<@([UW][A-Z0-9]+)(?:\|[^>]*)?>")
+
+
+ChannelProblem = Literal["not_found", "not_member", "archived", "unknown"]
+MAX_STATS_DAYS = 3650
+
+
+class ChannelCheck(Protocol):
+    """Whether the bot can post in a channel: None when it can, else what stands in the way."""
+
+    def __call__(self, channel_id: str) -> ChannelProblem | None: ...
+
+
+def _no_check(channel_id: str) -> ChannelProblem | None:
+    return None
 
 
 class Previewer(Protocol):
@@ -62,8 +83,17 @@ class AdminCommands:
         words = text.strip().split(maxsplit=1)
         return bool(words) and words[0].lower() == "test"
 
-    def handle(self, *, workspace_id: str, user_id: str, text: str, workspace_admin: bool) -> str:
-        """The ephemeral answer to `/escalation <text>`."""
+    def handle(
+        self,
+        *,
+        workspace_id: str,
+        user_id: str,
+        text: str,
+        workspace_admin: bool,
+        channel_check: ChannelCheck = _no_check,
+    ) -> str:
+        """The ephemeral answer to `/escalation <text>`; `channel_check` asks the platform
+        whether a handoff channel being set can take the bot's cards."""
         words = text.strip().split(maxsplit=1)
         command = words[0].lower() if words else "help"
         rest = words[1] if len(words) > 1 else ""
@@ -85,14 +115,19 @@ class AdminCommands:
                 )
             if command == "test":
                 return self._test(rest)
-            return self._change(settings, command, rest)
+            return self._change(settings, command, rest, channel_check=channel_check)
         return f"I don't know `{command}`.\n{HELP}"
 
-    def _change(self, settings: WorkspaceSettings, command: str, rest: str) -> str:
+    def _change(
+        self, settings: WorkspaceSettings, command: str, rest: str, *, channel_check: ChannelCheck
+    ) -> str:
         if command == "channel":
             channel = _one(_CHANNEL, rest)
             if channel is None:
                 return "Usage: `/escalation channel #channel`"
+            problem = channel_check(channel)
+            if problem is not None:
+                return CHANNEL_PROBLEMS[problem].format(channel=channel) + " Nothing was changed."
             return self._save(
                 replace(settings, handoff_channel=channel),
                 release_cards=True,
@@ -150,7 +185,10 @@ class AdminCommands:
         return "Usage: `/escalation policy list` or `/escalation policy show ID`"
 
     def _stats(self, workspace_id: str, rest: str) -> str:
-        days = int(rest) if rest.strip().isdigit() and int(rest) > 0 else 7
+        asked = rest.strip()
+        if asked and not (asked.isdigit() and 1 <= int(asked) <= MAX_STATS_DAYS):
+            return f"Usage: `/escalation stats [days]`, days from 1 to {MAX_STATS_DAYS}."
+        days = int(asked) if asked else 7
         since = self.clock() - timedelta(days=days)
         with SqlUnitOfWork(self.sessions) as uow:
             stats = uow.stats.workspace(workspace_id, since=since)

@@ -12,7 +12,7 @@ from slack_bolt import Ack, App, Respond
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 
-from bot.desk.admin import AdminCommands
+from bot.desk.admin import AdminCommands, ChannelProblem
 
 
 def register(app: App, *, admin: AdminCommands) -> None:
@@ -22,6 +22,7 @@ def register(app: App, *, admin: AdminCommands) -> None:
             user_id=command["user_id"],
             text=command.get("text") or "",
             workspace_admin=is_workspace_admin(client, command["user_id"]),
+            channel_check=lambda channel: channel_problem(client, channel),
         )
 
     def acknowledge(ack: Ack, command: dict[str, Any], client: WebClient) -> None:
@@ -43,3 +44,17 @@ def is_workspace_admin(client: WebClient, user_id: str) -> bool:
     except SlackApiError:
         return False  # unknown: treat as not an admin, so nothing changes
     return bool(user.get("is_admin") or user.get("is_owner") or user.get("is_primary_owner"))
+
+
+def channel_problem(client: WebClient, channel_id: str) -> ChannelProblem | None:
+    """What keeps the bot from posting in a channel (`conversations.info`), if anything."""
+    try:
+        channel = client.conversations_info(channel=channel_id).get("channel") or {}
+    except SlackApiError as error:
+        code = error.response.get("error") if error.response is not None else None
+        return "not_found" if code == "channel_not_found" else "unknown"
+    if channel.get("is_archived"):
+        return "archived"
+    if not channel.get("is_member"):
+        return "not_member"
+    return None

@@ -772,3 +772,48 @@ def test_a_malformed_button_press_is_refused_and_changes_nothing(
     assert slack.to("chat.postEphemeral") == []
     (note,) = slack.to("respond")
     assert "could not be read" in note["text"]
+
+
+@pytest.mark.parametrize(
+    ("channel", "setup", "told"),
+    [
+        ("C0GONE", "missing", "I can't find <#C0GONE>"),
+        ("C0NOTIN", {"is_member": False}, "invite me there"),
+        ("C0OLD", {"is_member": True, "is_archived": True}, "is archived"),
+    ],
+)
+def test_a_handoff_channel_the_bot_cannot_post_in_is_refused_with_what_to_do(
+    sender: SlackSender,
+    product: Product,
+    *,
+    slack: MockSlackAPI,
+    channel: str,
+    setup: object,
+    told: str,
+) -> None:
+    if setup == "missing":
+        slack.missing_channels.add(channel)
+    else:
+        assert isinstance(setup, dict)
+        slack.channels[channel] = setup
+    status, body = sender.command("U0ADMIN", f"channel <#{channel}|somewhere>")
+    assert status == 200
+    assert told in body
+    assert "Nothing was changed" in body
+    with SqlUnitOfWork(product.sessions) as uow:
+        assert uow.workspaces.get("T1").handoff_channel is None
+
+
+@pytest.mark.parametrize("days", ["99999999999", "0", "-3", "lots"])
+def test_stats_for_an_impossible_number_of_days_says_what_it_takes(
+    sender: SlackSender, days: str
+) -> None:
+    status, body = sender.command("U0ADMIN", f"stats {days}")
+    assert status == 200
+    assert "days from 1 to 3650" in body
+
+
+def test_stats_for_a_year_answers(sender: SlackSender) -> None:
+    status, body = sender.command("U0ADMIN", "stats 365")
+    assert status == 200
+    assert "Last 365 days" in body
