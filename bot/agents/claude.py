@@ -8,6 +8,7 @@ retries, the failure goes into the ledger and the offline agent takes the turn.
 
 from __future__ import annotations
 
+import copy
 import json
 import logging
 import re
@@ -17,7 +18,7 @@ from typing import Any, Final
 import anthropic
 
 from bot.agents.base import Agent, AgentTurn, Usage
-from bot.turns.tools import ToolBox
+from bot.turns.tools import ToolBox, request_kinds
 from escalation.engine import Proposal
 from escalation.handoff import Utterance
 from escalation.ledger import model_failure
@@ -52,6 +53,16 @@ def _tool(
     }
 
 
+def tool_specs(book: PolicyBook) -> list[dict[str, Any]]:
+    """The tools as the model sees them; `check_policy` takes only the book's request kinds,
+    `order_status` or `other` (an enum the API enforces)."""
+    specs = copy.deepcopy(TOOL_SPECS)
+    for spec in specs:
+        if spec["name"] == "check_policy":
+            spec["input_schema"]["properties"]["request"]["enum"] = list(request_kinds(book))
+    return specs
+
+
 TOOL_SPECS: Final[list[dict[str, Any]]] = [
     _tool(
         "find_customer",
@@ -74,13 +85,17 @@ TOOL_SPECS: Final[list[dict[str, Any]]] = [
     _tool(
         "check_policy",
         "The policy book's verdict on a request: allowed, violation (a documented no) or gap "
-        "(no rule covers it: escalate as policy_gap).",
+        "(no rule covers it: escalate as policy_gap). Only `other` can be a gap.",
         {
             "request": {
                 "type": "string",
-                "description": "snake_case request kind, e.g. refund, replacement, "
-                "shipping_credit, price_adjustment, cancellation, address_change, "
-                "competitor_price_match, gift_wrapping",
+                "description": "what the customer asks for: one of the book's request kinds, "
+                "order_status for where an order is, or other (then say what in other_request)",
+            },
+            "other_request": {
+                "type": "string",
+                "description": "with request=other: what the customer asks for, in a few "
+                "snake_case words (e.g. competitor_price_match, gift_wrapping)",
             },
             "order_number": _ORDER,
             "problem": _PROBLEM,
@@ -172,6 +187,7 @@ class ClaudeAgent:
         self.model = model
         self.fallback = fallback
         self.max_rounds = max_rounds
+        self.tools = tool_specs(book)
         self.system = [
             {
                 "type": "text",
@@ -241,7 +257,7 @@ class ClaudeAgent:
             model=self.model,
             max_tokens=MAX_TOKENS,
             system=self.system,  # type: ignore[arg-type]
-            tools=TOOL_SPECS,  # type: ignore[arg-type]
+            tools=self.tools,  # type: ignore[arg-type]
             messages=messages,  # type: ignore[arg-type]
             **options,
         )

@@ -32,7 +32,7 @@ from bot.agents.needs import (
     taken_back,
     understand,
 )
-from bot.turns.tools import ACTION_REQUEST, ToolBox
+from bot.turns.tools import ACTION_REQUEST, OTHER_REQUEST, ToolBox, request_kinds
 from escalation.engine import PERSON_IF_PREFERRED, PERSON_OFFER, Proposal
 from escalation.handoff import Utterance
 from escalation.identifiers import OWNS_A_SLIP, extract_identifiers, without_split_parts
@@ -958,6 +958,9 @@ class _Turn:
     # --- tools and replies -------------------------------------------------------------
 
     def _call(self, tool: ToolName, args: Mapping[str, Any]) -> Mapping[str, Any]:
+        if tool == "check_policy" and args["request"] not in request_kinds(self.tools.book):
+            # a request the reader understood that the book does not name: `other`, said
+            args = {**args, "request": OTHER_REQUEST, "other_request": args["request"]}
         answer = self.tools.call(tool, args)
         if answer.get("status") == "error" and "error" in answer and tool != "escalate_to_human":
             raise _Stop(self._no_progress(tool, str(answer["error"]), int(answer.get("calls", 1))))

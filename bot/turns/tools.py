@@ -33,6 +33,7 @@ from escalation.state import ConversationState
 from escalation.vocabulary import TOOL_NAMES, TRIGGERS, ToolErrorKind, ToolName, Trigger
 
 DEFAULT_CURRENCY = "USD"
+OTHER_REQUEST: Final = "other"
 # Before a retry (the rule allows two): 0.5 s, then 1 s, or what the system asked, at most 5 s.
 RETRY_PAUSE: Final = 0.5
 MAX_RETRY_PAUSE: Final = 5.0
@@ -227,7 +228,7 @@ class ToolBox:
         }
 
     def _check_policy(self, args: Mapping[str, Any]) -> tuple[ToolResult, dict[str, Any]]:
-        request = _text(args, "request")
+        request = self._request_kind(args)
         if _NOT_A_REQUEST.search(request):
             raise BadArguments(
                 "'request' names what the customer asks for (e.g. refund, gift_wrapping), never "
@@ -268,6 +269,21 @@ class ToolBox:
             "explanation": verdict.explanation,
             **self._amount(verdict.rule.amount if verdict.rule else None),
         }
+
+    def _request_kind(self, args: Mapping[str, Any]) -> str:
+        """A kind the book covers, a question about an order, or `other` with what is asked:
+        only `other` can come back a gap, so a word the book uses differently ("cancel" for
+        "cancellation") is refused, never taken for a request no rule covers."""
+        request = normalise_request_kind(_text(args, "request"))
+        if request == OTHER_REQUEST:
+            # What the book covers is checked as such even when named as other: no gap.
+            return normalise_request_kind(_text(args, "other_request"))
+        if request in self.book.covered_kinds() or request in INFORMATIONAL_REQUESTS:
+            return request
+        raise BadArguments(
+            f"'request' must be one of {', '.join(request_kinds(self.book))}; for anything "
+            "else use 'other' and say in 'other_request' what the customer asks for"
+        )
 
     def _create_replacement(self, args: Mapping[str, Any]) -> tuple[ToolResult, dict[str, Any]]:
         return self._act("create_replacement", args, amount=lambda order, rule_amount: None)
@@ -446,6 +462,11 @@ def order_view(order: Order, *, currency: str = DEFAULT_CURRENCY) -> dict[str, A
         "days_past_promised_date": facts.days_past_due,
         "current_price_on_our_site": _number(order.current_price),
     }
+
+
+def request_kinds(book: PolicyBook) -> tuple[str, ...]:
+    """What `check_policy` takes as `request`: the book's kinds, a status question, `other`."""
+    return (*book.covered_kinds(), "order_status", OTHER_REQUEST)
 
 
 def format_money(amount: Decimal, currency: str) -> str:

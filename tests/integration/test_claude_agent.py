@@ -11,7 +11,7 @@ import pytest
 from sqlalchemy.orm import Session, sessionmaker
 
 from bot.agents.base import AgentTurn
-from bot.agents.claude import DEFAULT_MODEL, TOOL_SPECS, ClaudeAgent
+from bot.agents.claude import DEFAULT_MODEL, TOOL_SPECS, ClaudeAgent, tool_specs
 from bot.agents.offline import OfflineAgent
 from bot.policies import default_policy_book
 from bot.shop.database import DatabaseShop
@@ -271,7 +271,7 @@ def test_a_real_gap_found_by_check_policy_is_escalated(
     api: FakeMessagesAPI, processor: TurnProcessor
 ) -> None:
     api.script(
-        tool("check_policy", request="competitor_price_match"),
+        tool("check_policy", request="other", other_request="competitor_price_match"),
         tool(
             "escalate_to_human",
             trigger="policy_gap",
@@ -287,6 +287,36 @@ def test_a_real_gap_found_by_check_policy_is_escalated(
     assert decision.handoff is not None
     assert decision.handoff.recommended_action == "Decide whether to match the price."
     assert outcome.handoff_id is not None
+
+
+@pytest.mark.parametrize("word", ["cancel", "exchange", "late_delivery_credit"])
+def test_a_request_kind_the_book_names_otherwise_cannot_force_a_gap(
+    api: FakeMessagesAPI, processor: TurnProcessor, word: str
+) -> None:
+    api.script(
+        tool("check_policy", request=word, order_number="2051"),
+        tool(
+            "escalate_to_human",
+            trigger="policy_gap",
+            root_cause=f"No rule covers {word}.",
+            recommended_action="Decide.",
+        ),
+        text({"action": "escalate", "reply": "A colleague will decide."}),
+    )
+    outcome = say(processor, "please cancel 2051, john.smith@example.net")
+    decision = outcome.decision
+    assert decision is not None
+    assert decision.trigger != "policy_gap"
+    assert outcome.handoff_id is None
+
+
+def test_the_request_kinds_the_model_may_name_are_the_books_own() -> None:
+    book = default_policy_book()
+    (spec,) = [t for t in tool_specs(book) if t["name"] == "check_policy"]
+    kinds = spec["input_schema"]["properties"]["request"]["enum"]
+    assert set(book.covered_kinds()) <= set(kinds)
+    assert {"other", "order_status"} <= set(kinds)
+    assert "cancel" not in kinds
 
 
 def test_acting_on_a_customer_never_singled_out_is_stopped(

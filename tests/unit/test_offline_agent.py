@@ -763,13 +763,35 @@ def test_check_policy_refuses_moods_confidence_and_people_as_request_kinds() -> 
     )
     for kind in ("customer_is_angry", "low_confidence", "talk_to_human", "escalation"):
         assert tools.call("check_policy", {"request": kind})["status"] == "error"
+        other = {"request": "other", "other_request": kind}
+        assert tools.call("check_policy", other)["status"] == "error"
     status = tools.call("check_policy", {"request": "order_status"})
     assert status["verdict"] == "not_a_policy_matter"
     assert escalation_refusal(tools.state, "policy_gap") is not None
     assert tools.state.policy_checks == ()
     # whole words only: a request whose words merely contain a mood or a role is a request
     for kind in ("personalise_mug", "reagent_kit_swap", "personalized_engraving"):
-        assert "verdict" in tools.call("check_policy", {"request": kind}), kind
+        answer = tools.call("check_policy", {"request": "other", "other_request": kind})
+        assert answer["verdict"] == "gap", kind
+
+
+@pytest.mark.parametrize(
+    "near_miss", ["cancel", "exchange", "late_delivery_credit", "refunds", "return_item", "money"]
+)
+def test_a_request_kind_the_book_does_not_name_is_refused_never_a_gap(near_miss: str) -> None:
+    state = screen_message(ConversationState(), "cancel order 2051").state
+    tools = ToolBox(shop=demo_shop(), book=BOOK, state=state, message="cancel order 2051")
+    answer = tools.call("check_policy", {"request": near_miss})
+    assert answer["status"] == "error"
+    assert "must be one of" in answer["detail"]
+    assert tools.state.policy_checks == ()  # no gap verdict, so no ground for policy_gap
+
+
+def test_a_covered_kind_named_as_other_is_checked_as_that_kind_not_a_gap() -> None:
+    state = screen_message(ConversationState(), "can I return it").state
+    tools = ToolBox(shop=demo_shop(), book=BOOK, state=state, message="can I return it")
+    answer = tools.call("check_policy", {"request": "other", "other_request": "refund"})
+    assert answer["status"] == "needs_order"  # the refund rules, asked for the order: no gap
 
 
 # --- several needs, pushback, the book first ---------------------------------------------
