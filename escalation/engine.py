@@ -470,7 +470,7 @@ def _escalate(
 ) -> Ruling:
     handoff = Handoff(
         customer_id=state.customer_id or UNIDENTIFIED,
-        identifiers_typed=state.identifiers if state.customer_id is None else Identifiers(),
+        identifiers_typed=state.identifiers,
         trigger=trigger,
         root_cause=root_cause or _root_cause(state, trigger),
         recommended_action=_recommended_action(state, trigger, proposal),
@@ -528,16 +528,22 @@ def _recommended_action(
     if trigger == "no_progress":
         tools = ", ".join(sorted({a.step for a in state.ledger.blocked()})) or "the failed step"
         return f"Complete {tools} by hand or check that system, then tell the customer."
-    if state.ledger.investigation_steps(state.turn):
+    declined = _latest(state.policy_checks, verdict="violation")
+    if declined is not None:
+        return (
+            f"Take over now: the customer asked for a person after the bot declined "
+            f"{humanise(declined.request_kind)} under {declined.rule_id}; review that and reply."
+        )
+    if any(a.step != "escalate_to_human" for a in state.ledger.attempts):
         return "Take over now: the customer asked for a person; see the attempts for what was done."
     return "Take over now: greet the customer and ask how you can help; nothing was investigated."
 
 
 def _policy_cited(state: ConversationState, trigger: Trigger) -> str | None:
-    if trigger == "explicit_request":
+    """The latest rule the bot applied in this conversation (a gap cites none)."""
+    if trigger == "policy_gap":
         return None
-    cited = next((c.rule_id for c in reversed(state.policy_checks) if c.rule_id), None)
-    return cited
+    return next((c.rule_id for c in reversed(state.policy_checks) if c.rule_id), None)
 
 
 def _handoff_reply(state: ConversationState, trigger: Trigger) -> str:

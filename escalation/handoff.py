@@ -56,16 +56,25 @@ def one_sentence(text: str, *, limit: int = 240) -> str:
 
 
 def summarise(history: Sequence[Utterance], *, limit: int = SUMMARY_LIMIT) -> str:
-    """The latest lines of the conversation that fit in `limit` characters, oldest first."""
+    """The latest lines of the conversation that fit in `limit` characters, oldest first, one
+    per message, each cut after a whole word."""
     lines: list[str] = []
     used = 0
     for utterance in reversed(history):
-        text = " ".join(utterance.text.split())
-        if len(text) > _LINE_LIMIT:
-            text = text[: _LINE_LIMIT - 1].rstrip() + "…"
-        line = f"{utterance.speaker.capitalize()}: {text}"
-        if lines and used + len(line) + 3 > limit:
+        line = f"{utterance.speaker.capitalize()}: {_cut_at_a_word(utterance.text, _LINE_LIMIT)}"
+        if lines and used + len(line) + 1 > limit:
             break
         lines.append(line)
-        used += len(line) + 3
-    return " | ".join(reversed(lines)) if lines else "No messages yet."
+        used += len(line) + 1
+    return "\n".join(reversed(lines)) if lines else "No messages yet."
+
+
+def _cut_at_a_word(text: str, limit: int) -> str:
+    """`text` on one line, at most `limit` characters, cut after a whole word ("…")."""
+    flat = " ".join(text.split())
+    if len(flat) <= limit:
+        return flat
+    cut = flat[: limit - 1]
+    if " " in cut and not flat[limit - 1].isspace():
+        cut = cut.rsplit(" ", 1)[0]
+    return cut.rstrip(" ,;:") + "…"

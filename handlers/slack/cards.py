@@ -35,8 +35,9 @@ def handoff_blocks(record: HandoffRecord, context: CardContext) -> list[Block]:
     # reasons) is escaped: only the card's own markup is read as markup.
     handoff = record.handoff
     customer = as_slack_text(handoff.customer_id)
-    if not handoff.identified and handoff.identifiers_typed:
-        customer += f" (typed: {as_slack_text(handoff.identifiers_typed.describe())})"
+    if handoff.identifiers_typed:
+        gave = "typed" if not handoff.identified else "gave"
+        customer += f" ({gave}: {as_slack_text(handoff.identifiers_typed.describe())})"
     attempts = "\n".join(f"• {as_slack_text(line)}" for line in handoff.attempt_lines()) or "none"
     blocks: list[Block] = [
         HeaderBlock(text=TRIGGER_TITLES.get(handoff.trigger, "Handoff")[:150]),

@@ -30,4 +30,17 @@ def test_summaries_stay_short(history: list[Utterance]) -> None:
     summary = summarise(history)
     assert summary
     assert len(summary) <= SUMMARY_LIMIT + 200  # one over-long line is cut, never dropped
-    assert "\n" not in summary
+    assert len(summary.split("\n")) <= max(1, len(history))  # a line per message at most
+
+
+def test_a_long_message_is_cut_after_a_whole_word() -> None:
+    words = "the parcel arrived with the lid cracked and the base dented " * 10
+    (line,) = summarise([Utterance("customer", words)]).split("\n")
+    assert line.endswith("…")
+    kept = line.removeprefix("Customer: ").removesuffix("…").split(" ")
+    assert all(word in words.split() for word in kept)  # no word cut in half
+
+
+def test_each_message_is_its_own_line() -> None:
+    summary = summarise([Utterance("customer", "hi there"), Utterance("bot", "hello")])
+    assert summary == "Customer: hi there\nBot: hello"

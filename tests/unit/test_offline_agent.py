@@ -2242,3 +2242,22 @@ def test_a_late_delivery_credit_is_told_with_its_currency() -> None:
     )
     assert_effect(turn, "issue_credit", order="1043")
     assert "€5.00" in turn.decision.reply
+
+
+def test_a_card_after_a_refused_refund_says_what_was_refused_and_cites_the_rule() -> None:
+    chat = Chat()
+    first = chat.say("I want a refund for the headphones, order 3307, jsmith77@example.org")
+    assert first.decision.action == "decline"
+    handoff = chat.say("get me a manager").decision.handoff
+    assert handoff is not None
+    assert "nothing was investigated" not in handoff.recommended_action
+    assert "declined refund" in handoff.recommended_action
+    assert handoff.policy_cited == "returns-30-days"
+    assert handoff.identifiers_typed.emails == ("jsmith77@example.org",)  # what they gave
+
+
+def test_a_card_for_a_first_message_asking_for_a_person_says_nothing_was_investigated() -> None:
+    handoff = chat_once("I need to speak to a human").decision.handoff
+    assert handoff is not None
+    assert "nothing was investigated" in handoff.recommended_action
+    assert handoff.policy_cited is None
