@@ -18,7 +18,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from bot.agents import needs
 from bot.agents.base import Agent
-from bot.agents.claude import DEFAULT_MODEL, ClaudeAgent
+from bot.agents.claude import DEFAULT_MODEL, ClaudeAgent, describe_api_error, is_transient
 from bot.agents.offline import OfflineAgent
 from bot.desk.admin import AdminCommands
 from bot.desk.handoffs import HandoffDesk
@@ -51,14 +51,18 @@ class MissingSetting(RuntimeError):
     """The product cannot start: the message names the settings to set."""
 
 
-class AgentUnavailable(RuntimeError):
+class AgentUnavailable(MissingSetting):
     """The agent asked for cannot be built with these settings."""
 
 
-def build_agent(settings: Settings, book: PolicyBook, *, kind: str | None = None) -> Agent:
+def build_agent(
+    settings: Settings, book: PolicyBook, *, kind: str | None = None, check: bool = True
+) -> Agent:
     """Claude when a key is set (the offline agent as its fallback), else the offline agent.
 
-    `kind` forces one: "offline", or "claude" (which then needs ANTHROPIC_API_KEY).
+    `kind` forces one: "offline", or "claude" (which then needs ANTHROPIC_API_KEY). With
+    `check`, one request asks the API for the model: a rejected key or an unknown model stops
+    the start with one line, rather than every turn falling back in silence.
     """
     offline = OfflineAgent()
     wants_claude = kind == "claude" or (kind is None and settings.anthropic_api_key)
@@ -71,15 +75,30 @@ def build_agent(settings: Settings, book: PolicyBook, *, kind: str | None = None
     client = anthropic.Anthropic(
         api_key=settings.anthropic_api_key,
         base_url=settings.anthropic_base_url or None,
-        timeout=60.0,  # a turn must end well within the inbox lease (bot/workers.py)
+        timeout=settings.anthropic_timeout,
         max_retries=2,
     )
+    model = settings.anthropic_model or DEFAULT_MODEL
+    if check:
+        check_model(client, model)
     return ClaudeAgent(
         client=client,
         book=book,
         fallback=offline,
-        model=settings.anthropic_model or DEFAULT_MODEL,
+        model=model,
+        max_tokens=settings.anthropic_max_tokens,
     )
+
+
+def check_model(client: anthropic.Anthropic, model: str) -> None:
+    """One request for the model: a key or model the API refuses is a bad setting."""
+    try:
+        client.models.retrieve(model)
+    except anthropic.APIError as error:
+        if is_transient(error):
+            log.warning("could not check the model now (%s); going on", type(error).__name__)
+            return
+        raise AgentUnavailable(f"{describe_api_error(error)}; model {model!r}") from error
 
 
 @dataclass

@@ -54,13 +54,13 @@ def _tool(
 
 
 def tool_specs(book: PolicyBook) -> list[dict[str, Any]]:
-    """The tools as the model sees them; `check_policy` takes only the book's request kinds,
-    `order_status` or `other` (an enum the API enforces)."""
+    """The tools as the model sees them, and `finish_turn`, which ends a turn with a structured
+    answer; `check_policy` takes only the book's request kinds, `order_status` or `other`."""
     specs = copy.deepcopy(TOOL_SPECS)
     for spec in specs:
         if spec["name"] == "check_policy":
             spec["input_schema"]["properties"]["request"]["enum"] = list(request_kinds(book))
-    return specs
+    return [*specs, FINISH_TURN]
 
 
 TOOL_SPECS: Final[list[dict[str, Any]]] = [
@@ -158,13 +158,29 @@ TOOL_SPECS: Final[list[dict[str, Any]]] = [
     ),
 ]
 
+FINISH = "finish_turn"
+FINISH_TURN: Final[dict[str, Any]] = _tool(
+    FINISH,
+    "End the turn: what the customer reads, and what kind of answer it is. Call it alone, "
+    "after the tools you needed.",
+    {
+        "action": {"type": "string", "enum": ["resolve", "clarify", "decline", "escalate"]},
+        "reply": {"type": "string", "description": "the message the customer reads"},
+        "ask_for": {
+            "type": "array",
+            "items": {"type": "string", "enum": ["email", "phone", "order_number"]},
+            "description": "with clarify: the identifiers the reply asks for",
+        },
+    },
+    ["action", "reply"],
+)
+
 FINAL_ANSWER_RULE: Final = """\
 ## How to finish a turn
 
-When you are done with tools, answer with one JSON object and nothing else:
-{"action": "resolve" | "clarify" | "decline" | "escalate", "reply": "<what the customer reads>",
- "ask_for": ["email" | "phone" | "order_number", ...]}
-Use "escalate" only after calling escalate_to_human. "ask_for" lists what a clarify asks for."""
+When you are done with tools, call finish_turn (alone) with the action ("resolve", "clarify",
+"decline" or "escalate"), the reply the customer reads, and for a clarify the identifiers it
+asks for. Use "escalate" only after calling escalate_to_human."""
 
 _JSON_OBJECT = re.compile(r"\{.*\}", re.S)
 
@@ -182,9 +198,11 @@ class ClaudeAgent:
         fallback: Agent,
         model: str = DEFAULT_MODEL,
         max_rounds: int = MAX_TOOL_ROUNDS,
+        max_tokens: int = MAX_TOKENS,
     ) -> None:
         self.client = client
         self.model = model
+        self.max_tokens = max_tokens
         self.fallback = fallback
         self.max_rounds = max_rounds
         self.tools = tool_specs(book)
@@ -204,6 +222,8 @@ class ClaudeAgent:
             try:
                 response = self._create(messages, final_round=final_round)
             except anthropic.APIError as error:
+                if not is_transient(error):
+                    raise ModelMisconfigured(describe_api_error(error)) from error
                 return self._fall_back(
                     text=text,
                     history=history,
@@ -214,7 +234,33 @@ class ClaudeAgent:
                 )
             requests = round_number + 1
             usage = usage + usage_of(response)
-            tool_uses = [b for b in response.content if b.type == "tool_use"]
+            if response.stop_reason in UNFINISHED:
+                # A reply cut off (or refused) is no answer: never send it to the customer.
+                log.warning(
+                    "the model stopped with %s; the offline agent takes the turn",
+                    response.stop_reason,
+                )
+                return self._offline_turn(
+                    text,
+                    history,
+                    tools,
+                    requests=requests,
+                    usage=usage,
+                    why=f"model stopped: {response.stop_reason}",
+                )
+            tool_uses = [b for b in response.content if b.type == "tool_use" and b.name != FINISH]
+            finish = next(
+                (b for b in response.content if b.type == "tool_use" and b.name == FINISH), None
+            )
+            if finish is not None and not tool_uses:
+                proposal = answer_proposal(dict(finish.input or {}), tools, fallback_text="")
+                if proposal.action == "escalate" and tools.escalation is None:
+                    return self._answer_after_refused_handoff(
+                        text=text, history=history, tools=tools, requests=requests, usage=usage
+                    )
+                return AgentTurn(
+                    proposal=proposal, model_requests=requests, usage=usage, agent=self.name
+                )
             if response.stop_reason != "tool_use" or not tool_uses or final_round:
                 proposal = final_proposal(response_text(response), tools)
                 if proposal.action == "escalate" and tools.escalation is None:
@@ -233,9 +279,19 @@ class ClaudeAgent:
                     "type": "tool_result",
                     "tool_use_id": use.id,
                     "content": json.dumps(answers[use.id]),
+                    "is_error": answers[use.id].get("status") == "error",
                 }
                 for use in tool_uses
             ]
+            if finish is not None:  # a finish beside other tools answered before their results
+                results.append(
+                    {
+                        "type": "tool_result",
+                        "tool_use_id": finish.id,
+                        "content": "Not finished: read the other tools' results first.",
+                        "is_error": True,
+                    }
+                )
             if tools.escalation is not None:
                 # The handoff was accepted and its reply is the engine's: asking the model
                 # again would only delay a customer who is waiting for a person.
@@ -252,10 +308,10 @@ class ClaudeAgent:
     def _create(self, messages: list[dict[str, Any]], *, final_round: bool) -> Any:
         options: dict[str, Any] = {}
         if final_round:
-            options["tool_choice"] = {"type": "none"}
+            options["tool_choice"] = {"type": "tool", "name": FINISH}
         return self.client.messages.create(
             model=self.model,
-            max_tokens=MAX_TOKENS,
+            max_tokens=self.max_tokens,
             system=self.system,  # type: ignore[arg-type]
             tools=self.tools,  # type: ignore[arg-type]
             messages=messages,  # type: ignore[arg-type]
@@ -366,10 +422,42 @@ def state_note(state: ConversationState) -> str:
     )
 
 
+class ModelMisconfigured(RuntimeError):
+    """The API refused the request for a reason retrying cannot fix (key, model id, request):
+    no silent fallback; the turn fails, is retried, and the admins are told."""
+
+
+# Stop reasons that leave no usable answer.
+UNFINISHED: Final = frozenset({"max_tokens", "refusal", "model_context_window_exceeded"})
+
+
+def is_transient(error: anthropic.APIError) -> bool:
+    """Overload, rate limits, timeouts, lost connections and 5xx: the offline agent stands in."""
+    if isinstance(error, anthropic.APIConnectionError | anthropic.RateLimitError):
+        return True  # APITimeoutError is an APIConnectionError
+    status = getattr(error, "status_code", None)
+    return isinstance(status, int) and status >= 500
+
+
+def describe_api_error(error: anthropic.APIError) -> str:
+    status = getattr(error, "status_code", None)
+    what = {
+        401: "the API key was rejected (ANTHROPIC_API_KEY)",
+        403: "the API key may not use this model",
+        404: "the model was not found (ANTHROPIC_MODEL)",
+    }.get(status if isinstance(status, int) else 0, "the Anthropic API refused the request")
+    return f"{what}: HTTP {status} {type(error).__name__}"
+
+
 def final_proposal(text: str, tools: ToolBox) -> Proposal:
-    """The model's final answer as a proposal; anything unparseable is a plain reply."""
-    answer = _parse_answer(text)
-    reply = str(answer.get("reply") or text).strip() or "How can I help?"
+    """A final answer written as text (a model that did not call finish_turn): its JSON object
+    when there is one, else the text as a plain reply."""
+    return answer_proposal(_parse_answer(text), tools, fallback_text=text)
+
+
+def answer_proposal(answer: dict[str, Any], tools: ToolBox, *, fallback_text: str) -> Proposal:
+    """The model's final answer (finish_turn's input, or parsed text) as a proposal."""
+    reply = str(answer.get("reply") or fallback_text).strip() or "How can I help?"
     ask_for: tuple[IdentifierKind, ...] = tuple(
         k for k in IDENTIFIER_KINDS if k in (answer.get("ask_for") or [])
     )

@@ -135,12 +135,24 @@ class InboxWorker(Worker):
             uow.commit()
 
     def _give_up(self, item: InboxItem, error: str) -> None:
-        """Keep the event (failed, with its error, for an admin) and tell the customer."""
+        """Keep the event (failed, with its error), tell the customer, and tell the admins
+        (a model that rejects the key fails every turn: someone must hear of it)."""
         with SqlUnitOfWork(self.sessions) as uow:
             routed = self.read_event(item.payload, uow.workspaces.get(item.workspace_id))
             failed = uow.inbox.fail(item.id, worker=self.name, now=self.clock(), error=error)
             if failed and routed.role == "customer" and routed.reply_to is not None:
                 uow.outbox.enqueue("reply", {**routed.reply_to, "text": SORRY}, now=self.clock())
+            if failed:
+                uow.outbox.enqueue(
+                    "admin_notice",
+                    {
+                        "workspace_id": item.workspace_id,
+                        "text": f"A customer's message could not be handled after "
+                        f"{item.attempts} tries ({error[:300]}); they were asked to send it "
+                        "again or ask for a person.",
+                    },
+                    now=self.clock(),
+                )
             uow.commit()
 
     def _handle(self, item: InboxItem, claim: InboxClaim) -> None:

@@ -23,6 +23,11 @@ def text(body: str | dict[str, Any], **usage: int) -> Step:
     return _message([{"type": "text", "text": content}], "end_turn", usage)
 
 
+def cut_off(body: str, stop: str = "max_tokens") -> Step:
+    """A message the API ended early (`max_tokens`, `refusal`): its text is no answer."""
+    return _message([{"type": "text", "text": body}], stop, {})
+
+
 def tool(name: str, **arguments: Any) -> Step:
     """One tool-use request."""
     return tools((name, arguments))

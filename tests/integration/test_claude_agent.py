@@ -6,12 +6,19 @@ from __future__ import annotations
 from collections.abc import Iterator
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
 import pytest
 from sqlalchemy.orm import Session, sessionmaker
 
 from bot.agents.base import AgentTurn
-from bot.agents.claude import DEFAULT_MODEL, TOOL_SPECS, ClaudeAgent, tool_specs
+from bot.agents.claude import (
+    DEFAULT_MODEL,
+    TOOL_SPECS,
+    ClaudeAgent,
+    ModelMisconfigured,
+    tool_specs,
+)
 from bot.agents.offline import OfflineAgent
 from bot.policies import default_policy_book
 from bot.shop.database import DatabaseShop
@@ -27,6 +34,8 @@ from escalation.state import ConversationState
 from escalation.vocabulary import TOOL_NAMES
 from tests.integration.fake_messages_api import (
     FakeMessagesAPI,
+    Step,
+    cut_off,
     status,
     text,
     timeout,
@@ -119,8 +128,68 @@ def test_a_tool_use_round_trip_resolves_with_the_effect(
     assert api.tool_results(3)[0]["status"] == "done"
     first = api.requests[0]
     assert first["model"] == DEFAULT_MODEL
-    assert sorted(t["name"] for t in first["tools"]) == sorted(TOOL_NAMES)
+    assert sorted(t["name"] for t in first["tools"]) == sorted([*TOOL_NAMES, "finish_turn"])
     assert "My lamp (order 1042) arrived smashed" in str(first["messages"][-1])
+
+
+def finish(**answer: Any) -> Step:
+    """The model ends its turn with the finish_turn tool."""
+    return tool("finish_turn", **answer)
+
+
+def test_a_turn_ends_with_the_structured_final_answer(
+    api: FakeMessagesAPI, processor: TurnProcessor
+) -> None:
+    api.script(
+        tool("find_customer", email="j.smith@example.com"),
+        finish(action="clarify", reply="Which order do you mean?", ask_for=["order_number"]),
+    )
+    outcome = say(processor, "where is my order? j.smith@example.com")
+    decision = outcome.decision
+    assert decision is not None
+    assert (decision.action, decision.reply) == ("clarify", "Which order do you mean?")
+
+
+@pytest.mark.parametrize("stop", ["max_tokens", "refusal"])
+def test_a_reply_cut_off_or_refused_never_reaches_the_customer(
+    api: FakeMessagesAPI, processor: TurnProcessor, stop: str
+) -> None:
+    api.script(cut_off('{"action": "resolve", "reply": "Your order 1043 is on it', stop))
+    outcome = say(processor, "where is order 1043? j.smith@example.com")
+    decision = outcome.decision
+    assert decision is not None
+    assert "{" not in decision.reply  # no raw JSON
+    assert "1043" in decision.reply  # the offline agent answered the question
+    assert outcome.agent is not None
+    assert outcome.agent.startswith("offline")
+
+
+def test_a_tool_error_goes_back_marked_as_an_error(
+    api: FakeMessagesAPI, processor: TurnProcessor
+) -> None:
+    api.script(
+        tool("check_policy", request="cancel"),
+        finish(action="clarify", reply="What would you like me to do?"),
+    )
+    say(processor, "cancel please")
+    (result,) = [
+        block
+        for block in api.requests[1]["messages"][-1]["content"]
+        if block.get("type") == "tool_result"
+    ]
+    assert result["is_error"] is True
+
+
+@pytest.mark.parametrize(
+    ("code", "error_type"),
+    [(400, "invalid_request_error"), (401, "authentication_error"), (404, "not_found_error")],
+)
+def test_a_request_the_api_refuses_for_good_is_no_silent_fallback(
+    api: FakeMessagesAPI, processor: TurnProcessor, code: int, error_type: str
+) -> None:
+    api.script(status(code, error_type))
+    with pytest.raises(ModelMisconfigured):
+        say(processor, "where is order 1043? j.smith@example.com")
 
 
 def test_the_system_prompt_is_sent_with_cache_control_and_read_from_cache(

@@ -553,6 +553,8 @@ def test_an_event_that_keeps_failing_backs_off_then_the_customer_is_told(
     assert replies_to(slack) == [SORRY]
     with SqlUnitOfWork(product.sessions) as uow:
         assert uow.inbox.counts() == {"failed": 1}
+    (notice,) = slack.messages_in("U0ADMIN")  # the workspace's admin hears of it
+    assert "could not be handled after 5 tries" in notice["text"]
 
 
 def test_a_reply_in_a_mentions_thread_continues_without_a_new_mention(
