@@ -161,6 +161,7 @@ class SqlShop:
             select(OrderRow.number).where(OrderRow.customer_id == customer_id)
         ).all()
         return CustomerCandidate(
+            name=row.name,
             customer_id=row.id,
             emails=(row.email,),
             phones=(row.phone,),

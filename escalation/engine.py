@@ -470,6 +470,7 @@ def _escalate(
 ) -> Ruling:
     handoff = Handoff(
         customer_id=state.customer_id or UNIDENTIFIED,
+        customer_name=state.customer_name if state.customer_id else "",
         identifiers_typed=state.identifiers,
         trigger=trigger,
         root_cause=root_cause or _root_cause(state, trigger),

@@ -39,6 +39,7 @@ class Handoff:
     policy_cited: str | None
     summary: str
     identifiers_typed: Identifiers = Identifiers()
+    customer_name: str = ""  # the shop's name for an identified customer, for the card
 
     @property
     def identified(self) -> bool:

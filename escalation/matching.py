@@ -30,6 +30,7 @@ class CustomerCandidate:
     emails: tuple[str, ...] = ()
     phones: tuple[str, ...] = ()
     order_numbers: tuple[str, ...] = ()
+    name: str = ""  # for the agents' card only: never shown to the customer or the model
 
     def has(self, kind: IdentifierKind, value: str) -> bool:
         if kind == "email":
@@ -54,6 +55,7 @@ class MatchResult:
     kind: MatchKind
     customer_id: str | None = None
     ask_for: tuple[IdentifierKind, ...] = ()
+    customer_name: str = ""  # the matched record's name, kept for the agents' card
 
 
 def match_customer(candidates: Sequence[CustomerCandidate], *, given: Identifiers) -> MatchResult:
@@ -69,7 +71,8 @@ def match_customer(candidates: Sequence[CustomerCandidate], *, given: Identifier
         return MatchResult(kind="ambiguous", ask_for=distinguishing_kinds(unique, given=given))
     survivors = [c for c in unique if _carries_all(c, given)]
     if len(survivors) == 1:
-        return MatchResult(kind="matched", customer_id=survivors[0].customer_id)
+        (found,) = survivors
+        return MatchResult(kind="matched", customer_id=found.customer_id, customer_name=found.name)
     if not survivors:
         return MatchResult(kind="not_found")
     return MatchResult(kind="ambiguous", ask_for=distinguishing_kinds(survivors, given=given))

@@ -41,6 +41,7 @@ class ConversationState:
     status: ConversationStatus = "bot"
     turn: int = 0
     customer_id: str | None = None
+    customer_name: str = ""  # as the shop names the identified customer (the card shows it)
     identifiers: Identifiers = Identifiers()
     signals: tuple[NotedSignal, ...] = ()
     resolution_offered: bool = False
@@ -93,7 +94,12 @@ class ConversationState:
 
     def record_match(self, result: MatchResult) -> ConversationState:
         if result.kind == "matched":
-            return replace(self, customer_id=result.customer_id, pending_disambiguation=())
+            return replace(
+                self,
+                customer_id=result.customer_id,
+                customer_name=result.customer_name,
+                pending_disambiguation=(),
+            )
         if result.kind == "ambiguous" and self.customer_id is None:
             return replace(self, pending_disambiguation=result.ask_for)
         return self

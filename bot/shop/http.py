@@ -227,6 +227,7 @@ def _list(document: dict[str, Any] | None, key: str) -> list[dict[str, Any]]:
 def _candidate(entry: dict[str, Any]) -> CustomerCandidate:
     try:
         return CustomerCandidate(
+            name=str(entry.get("name") or ""),
             customer_id=str(entry["id"]),
             emails=tuple(str(e) for e in entry.get("emails") or ()),
             phones=tuple(str(p) for p in entry.get("phones") or ()),

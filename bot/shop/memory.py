@@ -40,6 +40,7 @@ class InMemoryShop:
     def candidate(self, customer_id: str) -> CustomerCandidate:
         customer = self.customers[customer_id]
         return CustomerCandidate(
+            name=customer.name,
             customer_id=customer.id,
             emails=(customer.email,),
             phones=(customer.phone,),

@@ -34,7 +34,11 @@ def handoff_blocks(record: HandoffRecord, context: CardContext) -> list[Block]:
     # Everything from the conversation (the customer's words, what they typed, the model's
     # reasons) is escaped: only the card's own markup is read as markup.
     handoff = record.handoff
-    customer = as_slack_text(handoff.customer_id)
+    customer = as_slack_text(
+        f"{handoff.customer_name} ({handoff.customer_id})"
+        if handoff.customer_name
+        else handoff.customer_id
+    )
     if handoff.identifiers_typed:
         gave = "typed" if not handoff.identified else "gave"
         customer += f" ({gave}: {as_slack_text(handoff.identifiers_typed.describe())})"

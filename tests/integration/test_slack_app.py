@@ -819,3 +819,17 @@ def test_stats_for_a_year_answers(sender: SlackSender) -> None:
     status, body = sender.command("U0ADMIN", "stats 365")
     assert status == 200
     assert "Last 365 days" in body
+
+
+def test_the_card_names_an_identified_customer_and_what_they_gave(
+    sender: SlackSender, product: Product, slack: MockSlackAPI
+) -> None:
+    configure(sender, product)
+    sender.dm(CUSTOMER, "where is order 4410? maria.garcia@example.com")
+    settle(product)
+    sender.dm(CUSTOMER, "thanks, but I want to talk to a human about it")
+    settle(product)
+    (card,) = cards(slack)
+    posted = json.dumps(card["blocks"])
+    assert "Maria Garcia (C-4)" in posted
+    assert "maria.garcia@example.com" in posted  # what they gave
