@@ -107,3 +107,31 @@ def test_the_same_refund_asked_in_a_second_conversation_is_told_done_not_paid_ag
     assert again.decision is not None
     assert "already been taken care of for order 4410 on 15 January 2026" in again.decision.reply
     assert _actions(sessions) == 1
+
+
+def test_a_late_delivery_credit_is_paid_once_across_four_conversations(
+    sessions: sessionmaker[Session],
+) -> None:
+    from bot.agents.offline import OfflineAgent  # noqa: PLC0415
+    from bot.policies import default_policy_book  # noqa: PLC0415
+    from bot.turns.processor import IncomingMessage, TurnProcessor  # noqa: PLC0415
+    from db.repositories import ConversationKey  # noqa: PLC0415
+
+    processor = TurnProcessor(
+        sessions=sessions,
+        shop=_shop(sessions),
+        agent=OfflineAgent(),
+        book=default_policy_book(),
+        clock=lambda: NOW,
+        pause=lambda seconds: None,
+    )
+    ask = "order 1043 is late, I want the credit for the delay. j.smith@example.com"
+    credits = [
+        e.tool
+        for thread in range(4)
+        for e in processor.handle(
+            IncomingMessage(key=ConversationKey("slack", "T1", "C1", "U1", f"{thread}.1"), text=ask)
+        ).effects
+    ]
+    assert credits == ["issue_credit"]
+    assert _actions(sessions) == 1
