@@ -24,7 +24,7 @@ class Settings(BaseSettings):
     anthropic_model: str | None = Field(default=None, alias="ANTHROPIC_MODEL")
     anthropic_max_tokens: int = Field(default=1024, alias="ANTHROPIC_MAX_TOKENS", ge=256)
     # Seconds per request; a turn must end well within the inbox lease (bot/workers/loop.py).
-    anthropic_timeout: float = Field(default=60.0, alias="ANTHROPIC_TIMEOUT", gt=0, le=300)
+    anthropic_timeout: float = Field(default=60.0, alias="ANTHROPIC_TIMEOUT", gt=0, le=60)
     # The shop: a shop's own service (docs/shop-api.yaml), or the demo shop kept in the database.
     shop: Literal["demo"] | None = Field(default=None, alias="SHOP")
     shop_api_url: str | None = Field(default=None, alias="SHOP_API_URL")

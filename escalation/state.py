@@ -109,7 +109,10 @@ class ConversationState:
         customer is stays known; signals, offers, attempts and policy checks do not carry over
         (they were grounds for the escalation that already happened)."""
         return ConversationState(
-            turn=self.turn, customer_id=self.customer_id, identifiers=self.identifiers
+            turn=self.turn,
+            customer_id=self.customer_id,
+            customer_name=self.customer_name,
+            identifiers=self.identifiers,
         )
 
     def may_act_on(self, customer_id: str) -> bool:

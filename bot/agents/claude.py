@@ -431,12 +431,16 @@ class ModelMisconfigured(RuntimeError):
 UNFINISHED: Final = frozenset({"max_tokens", "refusal", "model_context_window_exceeded"})
 
 
+# What only a person can fix: a bad request, key, permission or model id.
+_NOT_TRANSIENT: Final = frozenset({400, 401, 403, 404})
+
+
 def is_transient(error: anthropic.APIError) -> bool:
-    """Overload, rate limits, timeouts, lost connections and 5xx: the offline agent stands in."""
-    if isinstance(error, anthropic.APIConnectionError | anthropic.RateLimitError):
-        return True  # APITimeoutError is an APIConnectionError
+    """Anything but a refused request, key, permission or model: overload, rate limits,
+    timeouts (408 too), conflicts, lost connections, 5xx and unreadable answers. The offline
+    agent stands in for those."""
     status = getattr(error, "status_code", None)
-    return isinstance(status, int) and status >= 500
+    return not (isinstance(status, int) and status in _NOT_TRANSIENT)
 
 
 def describe_api_error(error: anthropic.APIError) -> str:

@@ -38,12 +38,15 @@ CHANNEL_PROBLEMS: dict[ChannelProblem, str] = {
     "then set it again.",
     "archived": "<#{channel}> is archived: choose a channel in use.",
     "unknown": "I couldn't check <#{channel}> just now: try again in a moment.",
+    "no_permission": "I may not look channels up (the app lacks channels:read and "
+    "groups:read): reinstall it from manifest.yml.",
 }
+_DAYS = re.compile(r"[0-9]{1,4}")  # ASCII digits only: "²" is a digit to str.isdigit
 _CHANNEL = re.compile(r"<#([CG][A-Z0-9]+)(?:\|[^>]*)?>")
 _USER = re.compile(r"<@([UW][A-Z0-9]+)(?:\|[^>]*)?>")
 
 
-ChannelProblem = Literal["not_found", "not_member", "archived", "unknown"]
+ChannelProblem = Literal["not_found", "not_member", "archived", "no_permission", "unknown"]
 MAX_STATS_DAYS = 3650
 
 
@@ -186,7 +189,7 @@ class AdminCommands:
 
     def _stats(self, workspace_id: str, rest: str) -> str:
         asked = rest.strip()
-        if asked and not (asked.isdigit() and 1 <= int(asked) <= MAX_STATS_DAYS):
+        if asked and not (_DAYS.fullmatch(asked) and 1 <= int(asked) <= MAX_STATS_DAYS):
             return f"Usage: `/escalation stats [days]`, days from 1 to {MAX_STATS_DAYS}."
         days = int(asked) if asked else 7
         since = self.clock() - timedelta(days=days)

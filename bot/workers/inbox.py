@@ -140,16 +140,22 @@ class InboxWorker(Worker):
         with SqlUnitOfWork(self.sessions) as uow:
             routed = self.read_event(item.payload, uow.workspaces.get(item.workspace_id))
             failed = uow.inbox.fail(item.id, worker=self.name, now=self.clock(), error=error)
-            if failed and routed.role == "customer" and routed.reply_to is not None:
+            told = failed and routed.role == "customer" and routed.reply_to is not None
+            if told and routed.reply_to is not None:
                 uow.outbox.enqueue("reply", {**routed.reply_to, "text": SORRY}, now=self.clock())
             if failed:
+                what = "A customer's message" if routed.role == "customer" else "A Slack event"
+                after = (
+                    "; they were asked to send it again or ask for a person."
+                    if told
+                    else "; it is kept with its error."
+                )
                 uow.outbox.enqueue(
                     "admin_notice",
                     {
                         "workspace_id": item.workspace_id,
-                        "text": f"A customer's message could not be handled after "
-                        f"{item.attempts} tries ({error[:300]}); they were asked to send it "
-                        "again or ask for a person.",
+                        "text": f"{what} could not be handled after {item.attempts} tries "
+                        f"({error[:300]}){after}",
                     },
                     now=self.clock(),
                 )

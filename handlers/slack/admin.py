@@ -13,6 +13,7 @@ from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 
 from bot.desk.admin import AdminCommands, ChannelProblem
+from handlers.slack.markup import plain_text
 
 
 def register(app: App, *, admin: AdminCommands) -> None:
@@ -20,7 +21,7 @@ def register(app: App, *, admin: AdminCommands) -> None:
         return admin.handle(
             workspace_id=command["team_id"],
             user_id=command["user_id"],
-            text=command.get("text") or "",
+            text=_command_text(command),
             workspace_admin=is_workspace_admin(client, command["user_id"]),
             channel_check=lambda channel: channel_problem(client, channel),
         )
@@ -52,9 +53,21 @@ def channel_problem(client: WebClient, channel_id: str) -> ChannelProblem | None
         channel = client.conversations_info(channel=channel_id).get("channel") or {}
     except SlackApiError as error:
         code = error.response.get("error") if error.response is not None else None
+        if code == "missing_scope":
+            return "no_permission"
         return "not_found" if code == "channel_not_found" else "unknown"
     if channel.get("is_archived"):
         return "archived"
     if not channel.get("is_member"):
         return "not_member"
     return None
+
+
+def _command_text(command: dict[str, Any]) -> str:
+    """The command's words; a dry run's message is read as a customer's would be (entities and
+    links made plain), while settings keep Slack's <#C...> and <@U...> references."""
+    text = str(command.get("text") or "")
+    words = text.strip().split(maxsplit=1)
+    if words and words[0].lower() == "test":
+        return f"test {plain_text(words[1])}" if len(words) > 1 else "test"
+    return text

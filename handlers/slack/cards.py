@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 from slack_sdk.models.blocks import (
@@ -148,4 +149,7 @@ def _field(title: str, value: str) -> MarkdownTextObject:
 
 
 def _md(text: str) -> MarkdownTextObject:
-    return MarkdownTextObject(text=text[:MAX_FIELD])
+    cut = text[:MAX_FIELD]
+    if len(text) > MAX_FIELD:
+        cut = re.sub(r"&[a-z]{0,3}$", "", cut)  # never half an escaped "&lt;"
+    return MarkdownTextObject(text=cut)

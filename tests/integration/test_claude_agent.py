@@ -247,8 +247,14 @@ def test_rate_limits_are_retried_by_the_sdk(api: FakeMessagesAPI, processor: Tur
 
 @pytest.mark.parametrize(
     "failure",
-    [status(529, "overloaded_error"), status(429, "rate_limit_error"), timeout()],
-    ids=["overloaded", "rate-limited", "timeout"],
+    [
+        status(529, "overloaded_error"),
+        status(429, "rate_limit_error"),
+        timeout(),
+        status(408, "timeout_error"),
+        status(409, "conflict_error"),
+    ],
+    ids=["overloaded", "rate-limited", "timeout", "request-timeout", "conflict"],
 )
 def test_a_model_outage_falls_back_to_the_offline_agent(
     api: FakeMessagesAPI, processor: TurnProcessor, failure: object

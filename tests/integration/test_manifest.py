@@ -24,6 +24,8 @@ def test_the_manifest_declares_the_events_scopes_and_command_the_app_handles() -
     assert command["command"] == "/escalation"
     assert command["should_escape"] is True
     assert set(manifest["oauth_config"]["scopes"]["bot"]) == {
+        "channels:read",
+        "groups:read",
         "chat:write",
         "im:history",
         "im:write",

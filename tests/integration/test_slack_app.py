@@ -782,6 +782,7 @@ def test_a_malformed_button_press_is_refused_and_changes_nothing(
         ("C0GONE", "missing", "I can't find <#C0GONE>"),
         ("C0NOTIN", {"is_member": False}, "invite me there"),
         ("C0OLD", {"is_member": True, "is_archived": True}, "is archived"),
+        ("C0NOSCOPE", "missing_scope", "reinstall it from manifest.yml"),
     ],
 )
 def test_a_handoff_channel_the_bot_cannot_post_in_is_refused_with_what_to_do(
@@ -795,6 +796,8 @@ def test_a_handoff_channel_the_bot_cannot_post_in_is_refused_with_what_to_do(
 ) -> None:
     if setup == "missing":
         slack.missing_channels.add(channel)
+    elif setup == "missing_scope":
+        slack.fail("conversations.info", Fault("missing_scope"))
     else:
         assert isinstance(setup, dict)
         slack.channels[channel] = setup
@@ -806,7 +809,7 @@ def test_a_handoff_channel_the_bot_cannot_post_in_is_refused_with_what_to_do(
         assert uow.workspaces.get("T1").handoff_channel is None
 
 
-@pytest.mark.parametrize("days", ["99999999999", "0", "-3", "lots"])
+@pytest.mark.parametrize("days", ["99999999999", "0", "-3", "lots", "²", "9" * 5000])
 def test_stats_for_an_impossible_number_of_days_says_what_it_takes(
     sender: SlackSender, days: str
 ) -> None:
@@ -833,3 +836,27 @@ def test_the_card_names_an_identified_customer_and_what_they_gave(
     posted = json.dumps(card["blocks"])
     assert "Maria Garcia (C-4)" in posted
     assert "maria.garcia@example.com" in posted  # what they gave
+
+
+def test_a_dry_run_reads_the_message_as_a_customer_would_have_sent_it(
+    sender: SlackSender, slack: MockSlackAPI
+) -> None:
+    sender.command("U0ADMIN", "test do you do gift wrap &amp; ribbons for order 2051?")
+    answer = lazy_answers(slack, 1)[-1]
+    assert "amp" not in answer.replace("&amp;", "&")  # "&" was read as "&", shown once
+
+
+def test_the_name_stays_on_the_card_after_the_bot_had_the_case_back(
+    sender: SlackSender, product: Product, slack: MockSlackAPI
+) -> None:
+    configure(sender, product)
+    sender.dm(CUSTOMER, "where is order 4410? maria.garcia@example.com")
+    settle(product)
+    sender.dm(CUSTOMER, "I want to talk to a human")
+    settle(product)
+    handoff_id = button_value(cards(slack)[0], RETURN)
+    assert sender.action("U0ADMIN", RETURN, handoff_id, AGENTS) == 200
+    settle(product)
+    sender.dm(CUSTOMER, "a human please")
+    settle(product)
+    assert "Maria Garcia (C-4)" in json.dumps(cards(slack)[-1]["blocks"])

@@ -787,6 +787,38 @@ def test_a_request_kind_the_book_does_not_name_is_refused_never_a_gap(near_miss:
     assert tools.state.policy_checks == ()  # no gap verdict, so no ground for policy_gap
 
 
+@pytest.mark.parametrize(
+    "said_otherwise",
+    ["cancel", "cancel_order", "refunds", "refund_for_damaged_item", "late_delivery_credit"],
+)
+def test_a_covered_kind_said_otherwise_as_other_is_refused_never_a_gap(said_otherwise: str) -> None:
+    state = screen_message(ConversationState(), "cancel order 2051").state
+    tools = ToolBox(shop=demo_shop(), book=BOOK, state=state, message="cancel order 2051")
+    answer = tools.call("check_policy", {"request": "other", "other_request": said_otherwise})
+    assert answer["status"] == "error"
+    assert "what the book calls" in answer["detail"]
+    assert tools.state.policy_checks == ()
+
+
+@pytest.mark.parametrize(
+    "not_named",
+    [
+        "partial_refund",
+        "return_postage",
+        "undo_cancellation",
+        "competitor_price_match",
+        "gift_wrap",
+        "refund_to_bank_account",
+        "exchange",
+    ],
+)
+def test_what_the_book_does_not_name_is_still_a_gap(not_named: str) -> None:
+    state = screen_message(ConversationState(), "hello").state
+    tools = ToolBox(shop=demo_shop(), book=BOOK, state=state, message="hello")
+    answer = tools.call("check_policy", {"request": "other", "other_request": not_named})
+    assert answer["verdict"] == "gap"
+
+
 def test_a_covered_kind_named_as_other_is_checked_as_that_kind_not_a_gap() -> None:
     state = screen_message(ConversationState(), "can I return it").state
     tools = ToolBox(shop=demo_shop(), book=BOOK, state=state, message="can I return it")
