@@ -72,7 +72,7 @@ def _first_problem(error: ValidationError) -> str:
 def _serve(settings: Settings, host: str, port: int) -> int:
     import logging  # noqa: PLC0415
 
-    from bot.composition import MissingSetting, serve  # noqa: PLC0415
+    from bot.composition import MissingSetting, StopServing, serve  # noqa: PLC0415
 
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s %(message)s")
     try:
@@ -80,7 +80,7 @@ def _serve(settings: Settings, host: str, port: int) -> int:
     except MissingSetting as error:
         print(f"escalation-bot serve: {error}", file=sys.stderr)
         return 2
-    except KeyboardInterrupt:
+    except (KeyboardInterrupt, StopServing):
         return 0
     return 0
 

@@ -6,9 +6,11 @@ Tests pass a clock or an agent of their own; everything else comes from settings
 from __future__ import annotations
 
 import logging
+import signal
+import time
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 import anthropic
 from slack_bolt import App
@@ -30,6 +32,7 @@ from bot.shop.memory import DEMO_CUSTOMERS, DEMO_ORDERS
 from bot.shop.port import Shop
 from bot.turns.processor import TurnProcessor
 from bot.workers.inbox import InboxWorker, SqlEventInbox
+from bot.workers.loop import GRACE
 from bot.workers.outbox import OutboxDrainer
 from db.engine import make_engine, make_session_factory
 from db.migrate import upgrade
@@ -125,10 +128,15 @@ class Product:
             worker.start()
         self.drainer.start()
 
-    def stop(self) -> None:
+    def stop(self, *, grace: timedelta = GRACE) -> None:
+        """All workers stop taking work at once; turns in hand get `grace` to finish (what
+        does not is given back to be taken again), then the drainer stops."""
+        deadline = time.monotonic() + grace.total_seconds()
         for worker in self.inbox_workers:
-            worker.stop()
-        self.drainer.stop()
+            worker.request_stop()
+        for worker in self.inbox_workers:
+            worker.finish(grace=timedelta(seconds=deadline - time.monotonic()))
+        self.drainer.stop(grace=timedelta(seconds=5))
         self.engine.dispose()
 
 
@@ -200,13 +208,25 @@ def serve(settings: Settings, *, host: str, port: int) -> None:
         raise ShopNotConfigured(NO_SHOP)
     product = build_product(settings)
     product.start_workers()
+    # A deploy's SIGTERM: stop taking work, finish or give back what is in hand, then exit.
+    signal.signal(signal.SIGTERM, _stop_serving)
     try:
         if settings.slack_app_token:
             run_socket_mode(product.app, app_token=settings.slack_app_token)
         else:
             run_http(product.app, host=host, port=port)
     finally:
+        log.info("stopping: finishing the work in hand, giving back the rest")
         product.stop()
+        log.info("stopped")
+
+
+class StopServing(Exception):
+    """SIGTERM arrived: serve's blocking loop ends and the product stops in order."""
+
+
+def _stop_serving(signum: int, frame: object) -> None:
+    raise StopServing
 
 
 class ShopNotConfigured(MissingSetting):

@@ -604,6 +604,20 @@ class SqlInbox:
         """Give up on an event for good (it stays stored, with the error, for an admin)."""
         return self._finish(item_id, worker=worker, status="failed", now=now, error=error)
 
+    def renew(self, item_id: int, *, worker: str, now: datetime, lease: timedelta) -> bool:
+        """Extend the holder's lease (a heartbeat while its turn runs); False: no longer held."""
+        renewed = self.session.execute(
+            update(InboxEvent)
+            .where(
+                InboxEvent.id == item_id,
+                InboxEvent.claimed_by == worker,
+                InboxEvent.status == "processing",
+            )
+            .values(claimed_until=now + lease)
+            .execution_options(synchronize_session=False)
+        )
+        return bool(renewed.rowcount == 1)  # type: ignore[attr-defined]
+
     def release(self, item_id: int, *, worker: str, error: str, retry_at: datetime) -> bool:
         """Give an event back for another try at `retry_at` (a failure while processing it).
 

@@ -7,15 +7,17 @@ event is (an `EventReader`); the worker runs the turns off the request path.
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable
+import threading
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, replace
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any, Literal
 
 from sqlalchemy.orm import Session, sessionmaker
 
 from bot.turns.processor import InboxClaim, IncomingMessage, TurnProcessor, finish_claim
-from bot.workers.loop import LEASE, Worker, worker_name
+from bot.workers.loop import HEARTBEAT, LEASE, Worker, worker_name
 from db.repositories import ConversationKey, InboxItem, StaleState, WorkspaceSettings, backoff_delay
 from db.uow import SqlUnitOfWork
 
@@ -97,8 +99,13 @@ class InboxWorker(Worker):
         clock: Callable[[], datetime],
         on_output: Callable[[], None] = lambda: None,
         interval: float = 1.0,
+        lease: timedelta = LEASE,
+        heartbeat: timedelta = HEARTBEAT,
     ) -> None:
         super().__init__(name=worker_name("inbox"), interval=interval)
+        self.lease = lease
+        self.heartbeat = heartbeat
+        self.current: InboxItem | None = None
         self.sessions = sessions
         self.processor = processor
         self.read_event = read_event
@@ -106,11 +113,18 @@ class InboxWorker(Worker):
         self.on_output = on_output
 
     def work_once(self) -> int:
+        if self.stopping:
+            return 0
         with SqlUnitOfWork(self.sessions) as uow:
-            items = uow.inbox.claim(worker=self.name, now=self.clock(), lease=LEASE, limit=1)
+            items = uow.inbox.claim(worker=self.name, now=self.clock(), lease=self.lease, limit=1)
             uow.commit()
         for item in items:
-            self._process(item)
+            self.current = item
+            try:
+                with self._heartbeat(item):
+                    self._process(item)
+            finally:
+                self.current = None
         if items:
             self.on_output()
         return len(items)
@@ -128,8 +142,37 @@ class InboxWorker(Worker):
             else:
                 self._give_up(item, repr(error))
 
-    def _release(self, item: InboxItem, error: str) -> None:
-        retry_at = self.clock() + backoff_delay(item.attempts)
+    @contextmanager
+    def _heartbeat(self, item: InboxItem) -> Iterator[None]:
+        """Renew the claim while the turn runs, so a slow turn keeps it and a dead one loses it."""
+        done = threading.Event()
+
+        def beat() -> None:
+            while not done.wait(self.heartbeat.total_seconds()):
+                with SqlUnitOfWork(self.sessions) as uow:
+                    held = uow.inbox.renew(
+                        item.id, worker=self.name, now=self.clock(), lease=self.lease
+                    )
+                    uow.commit()
+                if not held:
+                    log.warning("event %s: the claim was lost while its turn ran", item.event_id)
+                    return
+
+        beating = threading.Thread(target=beat, name=f"{self.name}-heartbeat", daemon=True)
+        beating.start()
+        try:
+            yield
+        finally:
+            done.set()
+            beating.join(timeout=5)
+
+    def abandon(self) -> None:
+        item = self.current
+        if item is not None:
+            self._release(item, "released: the worker's process is stopping", now=True)
+
+    def _release(self, item: InboxItem, error: str, *, now: bool = False) -> None:
+        retry_at = self.clock() if now else self.clock() + backoff_delay(item.attempts)
         with SqlUnitOfWork(self.sessions) as uow:
             uow.inbox.release(item.id, worker=self.name, error=error, retry_at=retry_at)
             uow.commit()

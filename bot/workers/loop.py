@@ -15,9 +15,12 @@ from datetime import timedelta
 
 log = logging.getLogger(__name__)
 
-# Longer than the slowest turn (up to 7 model rounds x 3 tries x 60 s, about 21 min), so a live
-# worker never loses its event; a crashed worker's event is taken again after this.
-LEASE = timedelta(minutes=30)
+# A claim lasts this long unless renewed: a live worker renews it every HEARTBEAT while its turn
+# runs (a slow model turn keeps it); a dead process loses it within a minute.
+LEASE = timedelta(seconds=60)
+HEARTBEAT = LEASE / 3
+# On SIGTERM a worker stops taking work and gets this long to finish what it holds.
+GRACE = timedelta(seconds=20)
 
 
 def worker_name(role: str) -> str:
@@ -34,6 +37,10 @@ class Worker:
         self._stop = threading.Event()
         self._wake = threading.Event()
         self._thread: threading.Thread | None = None
+
+    @property
+    def stopping(self) -> bool:
+        return self._stop.is_set()
 
     def work_once(self) -> int:
         raise NotImplementedError
@@ -55,11 +62,24 @@ class Worker:
         self._thread = threading.Thread(target=self._loop, name=self.name, daemon=True)
         self._thread.start()
 
-    def stop(self) -> None:
+    def stop(self, *, grace: timedelta = GRACE) -> None:
+        """Take no more work; let what is in hand finish within `grace`, then `abandon` it."""
+        self.request_stop()
+        self.finish(grace=grace)
+
+    def request_stop(self) -> None:
         self._stop.set()
         self._wake.set()
+
+    def finish(self, *, grace: timedelta) -> None:
         if self._thread is not None:
-            self._thread.join(timeout=10)
+            self._thread.join(timeout=max(0.0, grace.total_seconds()))
+            if self._thread.is_alive():
+                self.abandon()
+
+    def abandon(self) -> None:
+        """Give back what this worker still holds (its process is going away)."""
+        return None
 
     def _loop(self) -> None:
         while not self._stop.is_set():

@@ -91,6 +91,8 @@ class OutboxDrainer(Worker):
         self.clock = clock
 
     def work_once(self) -> int:
+        if self.stopping:
+            return 0
         with SqlUnitOfWork(self.sessions) as uow:
             items = uow.outbox.claim_due(worker=self.name, now=self.clock(), lease=LEASE, limit=20)
             uow.commit()

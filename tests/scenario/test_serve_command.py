@@ -85,9 +85,12 @@ def test_serve_answers_signed_requests_and_replies_through_the_web_api(
         assert reply["channel"] == "DU0CUST"
         assert "1043" in reply["text"]
     finally:
-        process.terminate()
-        output = process.communicate(timeout=30)[0]
+        process.terminate()  # SIGTERM, as a deploy sends it
+        output = process.communicate(timeout=40)[0]
     assert "serving Slack requests on http://127.0.0.1" in output
+    assert process.returncode == 0, output  # a clean stop: work finished or given back
+    assert "stopping: finishing the work in hand" in output
+    assert output.rstrip().endswith("stopped")
 
 
 def test_serve_without_tokens_says_what_is_missing(tmp_path: Path) -> None:
