@@ -214,7 +214,12 @@ def serve(settings: Settings, *, host: str, port: int) -> None:
         if settings.slack_app_token:
             run_socket_mode(product.app, app_token=settings.slack_app_token)
         else:
-            run_http(product.app, host=host, port=port)
+            run_http(
+                product.app,
+                host=host,
+                port=port,
+                signing_secret=settings.slack_signing_secret or "",
+            )
     finally:
         log.info("stopping: finishing the work in hand, giving back the rest")
         product.stop()

@@ -5,6 +5,7 @@ Every method takes `now` from the caller (no clock in here). Commits belong to t
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
@@ -49,9 +50,13 @@ class StaleState(RuntimeError):
     """Another writer saved this conversation's state since it was loaded."""
 
 
+_UNSTORABLE = re.compile("[\x00\ud800-\udfff]")
+
+
 def storable_text(text: str) -> str:
-    """Text as stored: whole, any length, except NUL (PostgreSQL cannot hold it) becomes U+FFFD."""
-    return text.replace("\x00", "\ufffd")
+    """Text as stored: whole, any length, except what no UTF-8 database can hold (NUL, a lone
+    surrogate from a JSON escape such as "\\ud800") becomes U+FFFD."""
+    return _UNSTORABLE.sub("\ufffd", text)
 
 
 def storable_document(value: Any) -> Any:

@@ -6,6 +6,8 @@ import logging
 
 from slack_bolt import App
 
+from handlers.slack.guard import MAX_BODY, guarded
+
 log = logging.getLogger(__name__)
 
 
@@ -16,9 +18,10 @@ def run_socket_mode(app: App, *, app_token: str) -> None:
     SocketModeHandler(app, app_token).start()  # type: ignore[no-untyped-call]
 
 
-def run_http(app: App, *, host: str, port: int) -> None:
+def run_http(app: App, *, host: str, port: int, signing_secret: str) -> None:
     import waitress  # noqa: PLC0415
     from slack_bolt.adapter.wsgi import SlackRequestHandler  # noqa: PLC0415
 
     log.info("serving Slack requests on http://%s:%s/slack/events", host, port)
-    waitress.serve(SlackRequestHandler(app, path="/slack/events"), host=host, port=port)
+    handler = guarded(SlackRequestHandler(app, path="/slack/events"), signing_secret=signing_secret)
+    waitress.serve(handler, host=host, port=port, max_request_body_size=MAX_BODY)

@@ -377,3 +377,20 @@ def test_the_active_policy_book_is_the_newest_installed(sessions: sessionmaker[S
         uow.commit()
     with SqlUnitOfWork(sessions) as uow:
         assert uow.policy_books.active_document() == {"rules": [2]}
+
+
+def test_text_a_database_cannot_hold_is_cleaned_not_lost(sessions: sessionmaker[Session]) -> None:
+    odd = "lone \ud800 surrogate and a \x00 NUL"
+    with SqlUnitOfWork(sessions) as uow:
+        assert uow.inbox.add(
+            "Ev-odd",
+            {"event": {"text": odd, odd: [odd]}},
+            now=NOW,
+            workspace_id="T1",
+            conversation_key="k",
+        )
+        uow.commit()
+    with SqlUnitOfWork(sessions) as uow:
+        (item,) = uow.inbox.claim(worker="w", now=NOW, lease=timedelta(seconds=60))
+    cleaned = "lone \ufffd surrogate and a \ufffd NUL"
+    assert item.payload == {"event": {"text": cleaned, cleaned: [cleaned]}}

@@ -77,6 +77,12 @@ def test_serve_answers_signed_requests_and_replies_through_the_web_api(
                 time.sleep(0.2)
         assert (status, "c1" in body) == (200, True)
         assert sender.post("{}", "application/json", {}, signature="v0=bad")[0] == 401
+        # odd or hostile bodies get a clear answer, never a 500, and the server stays up
+        assert sender.post("x" * 300_000, "application/json", {})[0] == 413
+        assert sender.post("[1, 2]", "application/json", {})[0] == 400
+        assert sender.post('{"type": "event_callback", "event": ', "application/json", {})[0] == 400
+        assert sender.post("[" * 100_000 + "]" * 100_000, "application/json", {})[0] == 400
+        assert sender.post("payload=%5B1%5D", "application/x-www-form-urlencoded", {})[0] == 400
         assert sender.dm("U0CUST", "where is order 1043? j.smith@example.com") == 200
         while not slack.to("chat.postMessage"):
             assert time.monotonic() < deadline, "no reply was posted"
