@@ -151,9 +151,16 @@ def build_product(
 ) -> Product:
     """Everything the bot runs, wired once; tests pass a clock or an agent of their own."""
     engine = make_engine(settings.database_url)
-    upgrade(engine)
     sessions = make_session_factory(engine)
-    book = active_policy_book(sessions, clock=clock)
+    books: list[PolicyBook] = []
+
+    def first_start() -> None:  # idempotent; under the migration's lock
+        books.append(active_policy_book(sessions, clock=clock))
+        if settings.shop == "demo" and not settings.shop_api_url:
+            seed_demo_store_if_empty(sessions, now=clock())
+
+    upgrade(engine, then=first_start)
+    (book,) = books
     shop = build_shop(settings, sessions, clock=clock)
     processor = TurnProcessor(
         sessions=sessions,
@@ -256,8 +263,7 @@ def build_shop(
             timeout=settings.shop_api_timeout,
         )
     if settings.shop == "demo":
-        seed_demo_store_if_empty(sessions, now=clock())
-        return DatabaseShop(sessions, clock=clock)
+        return DatabaseShop(sessions, clock=clock)  # filled at first start (build_product)
     raise ShopNotConfigured(NO_SHOP)
 
 

@@ -27,9 +27,12 @@ def alembic_config(engine: Engine) -> Config:
     return config
 
 
-def upgrade(engine: Engine, revision: str = "head") -> None:
-    """Bring the schema to `revision` (default: the newest)."""
-    _run(engine, lambda config: command.upgrade(config, revision))
+def upgrade(
+    engine: Engine, revision: str = "head", *, then: Callable[[], None] | None = None
+) -> None:
+    """Bring the schema to `revision` (default: the newest), then run `then` (what a first start
+    writes) under the same lock, so processes starting together do it one after the other."""
+    _run(engine, lambda config: command.upgrade(config, revision), then=then)
 
 
 def downgrade(engine: Engine, revision: str = "base") -> None:
@@ -41,7 +44,9 @@ def check(engine: Engine) -> None:
     _run(engine, command.check)
 
 
-def _run(engine: Engine, action: Callable[[Config], None]) -> None:
+def _run(
+    engine: Engine, action: Callable[[Config], None], *, then: Callable[[], None] | None = None
+) -> None:
     config = alembic_config(engine)
     with engine.connect() as connection:
         if is_postgresql(engine):
@@ -51,6 +56,8 @@ def _run(engine: Engine, action: Callable[[Config], None]) -> None:
             config.attributes["connection"] = connection
             action(config)
             connection.commit()
+            if then is not None:
+                then()
         finally:
             if is_postgresql(engine):
                 connection.execute(

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import multiprocessing
+from pathlib import Path
 
 from sqlalchemy import inspect, text
 
@@ -75,6 +76,51 @@ def test_several_processes_upgrading_at_once_are_serialised(empty_database_url: 
         child.join(timeout=120)
     assert [child.exitcode for child in children] == [0, 0, 0, 0]
     assert tables(empty_database_url) == TABLES
+
+
+def _first_start_in_child(url: str, report: str) -> None:
+    import traceback  # noqa: PLC0415
+
+    from bot.composition import build_product  # noqa: PLC0415
+    from bot.settings import Settings  # noqa: PLC0415
+
+    settings = Settings(
+        _env_file=None,  # type: ignore[call-arg]
+        DATABASE_URL=url,
+        SLACK_BOT_TOKEN="xoxb-test",
+        SLACK_SIGNING_SECRET="s",
+        SHOP="demo",
+    )
+    try:
+        build_product(settings, token_verification=False).stop()
+    except BaseException:
+        Path(report).write_text(traceback.format_exc())  # the test shows it
+        raise
+
+
+def test_several_processes_starting_on_a_fresh_database_fill_it_once(
+    empty_database_url: str, tmp_path: Path
+) -> None:
+    context = multiprocessing.get_context("spawn")
+    reports = [tmp_path / f"child-{n}.txt" for n in range(4)]
+    children = [
+        context.Process(target=_first_start_in_child, args=(empty_database_url, str(report)))
+        for report in reports
+    ]
+    for child in children:
+        child.start()
+    for child in children:
+        child.join(timeout=180)
+    failures = "\n".join(r.read_text() for r in reports if r.exists())
+    assert [child.exitcode for child in children] == [0, 0, 0, 0], failures
+    engine = make_engine(empty_database_url)
+    try:
+        with engine.connect() as connection:
+            books = connection.execute(text("SELECT count(*) FROM policy_books")).scalar()
+            customers = connection.execute(text("SELECT count(*) FROM customers")).scalar()
+    finally:
+        engine.dispose()
+    assert (books, customers) == (1, 4)
 
 
 def test_conversations_under_way_keep_their_offer_through_revision_0002(
