@@ -190,6 +190,8 @@ class DecisionRow(Base):
 
 class HandoffRow(Base):
     __tablename__ = "handoffs"
+    # an agent's thread reply finds its handoff by the card it answers
+    __table_args__ = (Index("ix_handoffs_card_channel_card_ts", "card_channel", "card_ts"),)
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     conversation_id: Mapped[int] = mapped_column(
@@ -218,7 +220,11 @@ class InboxEvent(Base):
     """A raw platform event, stored before the ack; a retry of the same event inserts nothing."""
 
     __tablename__ = "inbox"
-    __table_args__ = (Index("ix_inbox_status_id", "status", "id"),)
+    __table_args__ = (
+        Index("ix_inbox_status_id", "status", "id"),
+        # the claim looks for an earlier unfinished event of the same conversation
+        Index("ix_inbox_conversation_key_id", "conversation_key", "id"),
+    )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     event_id: Mapped[str] = mapped_column(String(128), unique=True)

@@ -43,12 +43,18 @@ class SendFailed(Exception):
     """
 
     def __init__(
-        self, reason: str, *, retry_after: float | None = None, needs_admin: bool = False
+        self,
+        reason: str,
+        *,
+        retry_after: float | None = None,
+        needs_admin: bool = False,
+        permanent: bool = False,
     ) -> None:
         super().__init__(reason)
         self.reason = reason
         self.retry_after = retry_after
         self.needs_admin = needs_admin
+        self.permanent = permanent  # retrying this very post cannot succeed
 
 
 class Sender(Protocol):
@@ -72,6 +78,9 @@ class NotReady(Exception):
 
 
 NO_HANDOFF_CHANNEL = "no handoff channel is set"
+# A post still failing after this many tries (about 40 minutes of backoff) is kept, held, and
+# the admins are told, instead of being retried forever.
+MAX_POST_ATTEMPTS = 12
 
 
 class OutboxDrainer(Worker):
@@ -197,7 +206,28 @@ class OutboxDrainer(Worker):
             self._hold_and_tell_admins(item, failure.reason)
             return
         log.warning("outbox %s (%s) failed: %s", item.id, item.kind, failure.reason)
+        if failure.permanent or failure.needs_admin:
+            self._give_up(item, failure.reason)
+            return
         self._retry(item, failure.reason, retry_after=failure.retry_after)
+
+    def _give_up(self, item: OutboxItem, reason: str) -> None:
+        """Keep the row (held, with why) and tell the admins once; never a retry loop."""
+        log.error("outbox %s (%s) given up: %s", item.id, item.kind, reason)
+        with SqlUnitOfWork(self.sessions) as uow:
+            uow.outbox.hold(item.id, worker=self.name, error=f"gave up: {reason}")
+            if item.kind != "admin_notice":  # telling admins that admins cannot be told: no
+                uow.outbox.enqueue(
+                    "admin_notice",
+                    {
+                        "workspace_id": str(item.payload.get("workspace_id", "")),
+                        "text": f"A message to Slack ({item.kind.replace('_', ' ')}) could not be "
+                        f"posted and was given up after {item.attempts} tries: {reason}. It is "
+                        "kept in the outbox.",
+                    },
+                    now=self.clock(),
+                )
+            uow.commit()
 
     def _hold_and_tell_admins(self, item: OutboxItem, reason: str) -> None:
         workspace_id = str(item.payload.get("workspace_id", ""))
@@ -216,6 +246,9 @@ class OutboxDrainer(Worker):
             uow.commit()
 
     def _retry(self, item: OutboxItem, error: str, *, retry_after: float | None = None) -> None:
+        if item.attempts >= MAX_POST_ATTEMPTS:
+            self._give_up(item, error)
+            return
         with SqlUnitOfWork(self.sessions) as uow:
             uow.outbox.retry_later(
                 item.id,

@@ -28,6 +28,21 @@ NEEDS_AN_ADMIN = {
 }
 
 
+# Slack errors no retry of the same post can fix (a message too long, a token revoked ...).
+CANNOT_HEAL = frozenset(
+    {
+        "invalid_auth",
+        "account_inactive",
+        "token_revoked",
+        "not_authed",
+        "msg_too_long",
+        "invalid_blocks",
+        "user_not_found",
+        "cannot_dm_bot",
+    }
+)
+
+
 def make_web_client(*, token: str | None, base_url: str | None) -> WebClient:
     """slack_sdk's client with its own retry handlers: one quick retry on 429, 5xx, resets."""
     return WebClient(
@@ -104,7 +119,7 @@ def _send_failed(error: SlackApiError) -> SendFailed:
         return SendFailed("ratelimited", retry_after=_retry_after(getattr(response, "headers", {})))
     if code in NEEDS_AN_ADMIN:
         return SendFailed(NEEDS_AN_ADMIN[code], needs_admin=True)
-    return SendFailed(code or f"http {status}")
+    return SendFailed(code or f"http {status}", permanent=code in CANNOT_HEAL)
 
 
 def _retry_after(headers: Any) -> float | None:

@@ -860,3 +860,39 @@ def test_the_name_stays_on_the_card_after_the_bot_had_the_case_back(
     sender.dm(CUSTOMER, "a human please")
     settle(product)
     assert "Maria Garcia (C-4)" in json.dumps(cards(slack)[-1]["blocks"])
+
+
+def test_a_reply_to_a_channel_the_bot_has_left_is_held_once_and_admins_told(
+    sender: SlackSender, product: Product, slack: MockSlackAPI, clock: Clock
+) -> None:
+    slack.fail("chat.postMessage", Fault("not_in_channel", times=100, channel=f"D{CUSTOMER}"))
+    sender.dm(CUSTOMER, "where is order 1043? j.smith@example.com")
+    for _ in range(5):
+        settle(product)
+        clock.advance(600)
+    tries = [
+        c for m, c in slack.calls if m == "chat.postMessage" and c["channel"] == f"D{CUSTOMER}"
+    ]
+    assert len(tries) == 1  # not retried: it cannot heal
+    (notice,) = slack.messages_in("U0ADMIN")
+    assert "could not be posted" in notice["text"]
+    assert "not_in_channel" in notice["text"] or "not a member" in notice["text"]
+    with SqlUnitOfWork(product.sessions) as uow:
+        (kept,) = [m for m in uow.outbox.pending() if m.kind == "reply"]
+        assert kept.status == "held"
+
+
+def test_a_reply_that_keeps_failing_is_given_up_after_twelve_tries_not_forever(
+    sender: SlackSender, product: Product, slack: MockSlackAPI, clock: Clock
+) -> None:
+    slack.fail("chat.postMessage", Fault("http_500", times=1000, channel=f"D{CUSTOMER}"))
+    sender.dm(CUSTOMER, "where is order 1043? j.smith@example.com")
+    for _ in range(30):
+        settle(product)
+        clock.advance(600)
+    tries = [
+        c for m, c in slack.calls if m == "chat.postMessage" and c["channel"] == f"D{CUSTOMER}"
+    ]
+    assert len(tries) == 2 * 12  # 12 tries, each with the SDK's own retry on a 5xx; no more
+    (notice,) = slack.messages_in("U0ADMIN")
+    assert "given up after 12 tries" in notice["text"]
