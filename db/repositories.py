@@ -778,6 +778,22 @@ class SqlOutbox:
         )
         return int(released.rowcount)  # type: ignore[attr-defined]
 
+    def counts(self) -> dict[str, int]:
+        rows = self.session.execute(
+            select(OutboxMessage.status, func.count()).group_by(OutboxMessage.status)
+        ).all()
+        return {str(status): int(count) for status, count in rows}
+
+    def held(self, *, limit: int = 5) -> list[tuple[str, str]]:
+        """The newest held rows: their kind and why they wait."""
+        rows = self.session.execute(
+            select(OutboxMessage.kind, OutboxMessage.last_error)
+            .where(OutboxMessage.status == "held")
+            .order_by(OutboxMessage.id.desc())
+            .limit(limit)
+        ).all()
+        return [(str(kind), str(error or "")) for kind, error in rows]
+
     def pending(self) -> Sequence[OutboxMessage]:
         return self.session.scalars(
             select(OutboxMessage).where(OutboxMessage.status != "sent").order_by(OutboxMessage.id)

@@ -30,6 +30,7 @@ HELP = """\
 • `stats [days]`: conversations, first-contact resolution, escalations, time to claim
 • `test <message>`: what the bot would decide for a message, and why (nothing is stored;
   admins only, as it reads customers' records)
+• `status`: events and posts waiting, failed or held, and why (admins only)
 • `help`: this list"""
 
 CHANNEL_PROBLEMS: dict[ChannelProblem, str] = {
@@ -106,18 +107,23 @@ class AdminCommands:
             return self._policy(rest)
         if command == "stats":
             return self._stats(workspace_id, rest)
-        if command in ("channel", "support-channel", "admins", "test"):
+        if command in ("channel", "support-channel", "admins", "test", "status"):
             settings = self._settings(workspace_id)
             if not (workspace_admin or user_id in settings.admin_user_ids):
-                if command == "test":
+                if command in ("test", "status"):
                     # A dry run reads real customers' records: admins only.
-                    return "Only workspace admins or the bot's configured admins can run tests."
+                    return (
+                        "Only workspace admins or the bot's configured admins can run tests "
+                        "or see the status."
+                    )
                 return (
                     "Only workspace admins or the bot's configured admins can change "
                     "settings. Nothing was changed."
                 )
             if command == "test":
                 return self._test(rest)
+            if command == "status":
+                return self._status()
             return self._change(settings, command, rest, channel_check=channel_check)
         return f"I don't know `{command}`.\n{HELP}"
 
@@ -207,6 +213,21 @@ class AdminCommands:
                 f"Median time to claim: {f'{wait:.1f} min' if wait is not None else 'n/a'}",
             )
         )
+
+    def _status(self) -> str:
+        with SqlUnitOfWork(self.sessions) as uow:
+            inbox = uow.inbox.counts()
+            outbox = uow.outbox.counts()
+            held = uow.outbox.held()
+        lines = [
+            "*Status*",
+            "Events: " + (", ".join(f"{k} {v}" for k, v in sorted(inbox.items())) or "none"),
+            "Posts: " + (", ".join(f"{k} {v}" for k, v in sorted(outbox.items())) or "none"),
+        ]
+        lines += [
+            f"• held {kind.replace('_', ' ')}: {html.escape(why, False)}" for kind, why in held
+        ]
+        return "\n".join(lines)
 
     def _test(self, message: str) -> str:
         if not message.strip():

@@ -22,9 +22,9 @@ from handlers.slack.markup import as_slack_text
 DEFAULT_SLACK_API_URL = "https://slack.com/api/"
 # Slack errors that retrying cannot fix until an admin changes something, said for the admins.
 NEEDS_AN_ADMIN = {
-    "not_in_channel": "I am not a member of the handoff channel",
-    "channel_not_found": "the handoff channel no longer exists",
-    "is_archived": "the handoff channel is archived",
+    "not_in_channel": "I am not a member of that channel",
+    "channel_not_found": "that channel no longer exists",
+    "is_archived": "that channel is archived",
 }
 
 

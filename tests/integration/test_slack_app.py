@@ -896,3 +896,16 @@ def test_a_reply_that_keeps_failing_is_given_up_after_twelve_tries_not_forever(
     assert len(tries) == 2 * 12  # 12 tries, each with the SDK's own retry on a 5xx; no more
     (notice,) = slack.messages_in("U0ADMIN")
     assert "given up after 12 tries" in notice["text"]
+
+
+def test_admins_see_what_is_held_and_why(
+    sender: SlackSender, product: Product, slack: MockSlackAPI, clock: Clock
+) -> None:
+    slack.fail("chat.postMessage", Fault("not_in_channel", times=100, channel=f"D{CUSTOMER}"))
+    sender.dm(CUSTOMER, "where is order 1043? j.smith@example.com")
+    settle(product)
+    status, body = sender.command("U0ADMIN", "status")
+    assert status == 200
+    assert "Events: done 1" in body
+    assert "held reply: gave up: I am not a member of that channel" in body
+    assert "can run tests or see the status" in sender.command("U0AGENT1", "status")[1]
