@@ -17,6 +17,36 @@ from escalation.vocabulary import OrderStatus
 VerdictKind = Literal["allowed", "violation", "gap"]
 
 
+# Words that add nothing to what is asked: "cancel_order" is a cancellation.
+_FILLER = frozenset(
+    [
+        "a",
+        "an",
+        "the",
+        "my",
+        "this",
+        "that",
+        "order",
+        "orders",
+        "item",
+        "items",
+        "for",
+        "of",
+        "on",
+        "to",
+        "request",
+        "please",
+        "damaged",
+        "broken",
+        "wrong",
+    ]
+)
+
+
+def _stem(word: str) -> str:
+    return word[:6]  # "cancel" ~ "cancellation", "refunds" ~ "refund", "replace" ~ "replacement"
+
+
 class OrderRequired(ValueError):
     """The rules covering a request depend on an order, and none was given."""
 
@@ -79,6 +109,19 @@ class PolicyBook:
 
     def rule(self, rule_id: str) -> PolicyRule | None:
         return next((r for r in self.rules if r.id == rule_id), None)
+
+    def kinds_said_otherwise(self, asked: str) -> tuple[str, ...]:
+        """The kinds of the one rule whose words say all that `asked` says ("cancel_order" is
+        its cancellation, "late_delivery_credit" its late_delivery or shipping_credit), else ():
+        a request that says more ("partial_refund", "return_postage") is not covered."""
+        words = {_stem(w) for w in normalise_request_kind(asked).split("_") if w not in _FILLER}
+        words.discard("")
+        if not words:
+            return ()
+        for rule in self.rules:
+            if words <= {_stem(w) for kind in rule.covers for w in kind.split("_")}:
+                return tuple(k for k in rule.covers if {_stem(w) for w in k.split("_")} & words)
+        return ()
 
     def covered_kinds(self) -> tuple[str, ...]:
         kinds: list[str] = []

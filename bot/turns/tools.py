@@ -279,7 +279,7 @@ class ToolBox:
             asked = normalise_request_kind(_text(args, "other_request"))
             if asked in self.book.covered_kinds():
                 return asked  # the book covers it: checked as such, no gap
-            same = _covered_as(self.book, asked)
+            same = self.book.kinds_said_otherwise(asked)
             if same:
                 raise BadArguments(
                     f"'{asked}' is what the book calls {' or '.join(same)}: use "
@@ -470,51 +470,6 @@ def order_view(order: Order, *, currency: str = DEFAULT_CURRENCY) -> dict[str, A
         "days_past_promised_date": facts.days_past_due,
         "current_price_on_our_site": _number(order.current_price),
     }
-
-
-# Words that add nothing to what is asked: "cancel_order" is a cancellation.
-_FILLER: Final = frozenset(
-    [
-        "a",
-        "an",
-        "the",
-        "my",
-        "this",
-        "that",
-        "order",
-        "orders",
-        "item",
-        "items",
-        "for",
-        "of",
-        "on",
-        "to",
-        "request",
-        "please",
-        "my_order",
-        "damaged",
-        "broken",
-        "wrong",
-    ]
-)
-
-
-def _stem(word: str) -> str:
-    return word[:6]  # "cancel" ~ "cancellation", "refunds" ~ "refund", "replace" ~ "replacement"
-
-
-def _covered_as(book: PolicyBook, asked: str) -> tuple[str, ...]:
-    """The kinds of the one rule whose words say all that `asked` says ("late_delivery_credit"
-    is that rule's late_delivery or shipping_credit), else (): something the book does not name
-    ("partial_refund", "return_postage", "undo_cancellation" say more than a covered kind)."""
-    words = {_stem(w) for w in asked.split("_") if w and w not in _FILLER}
-    if not words:
-        return ()
-    for rule in book.rules:
-        rule_words = {_stem(w) for kind in rule.covers for w in kind.split("_")}
-        if words <= rule_words:
-            return tuple(k for k in rule.covers if {_stem(w) for w in k.split("_")} & words)
-    return ()
 
 
 def request_kinds(book: PolicyBook) -> tuple[str, ...]:

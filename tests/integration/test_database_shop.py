@@ -9,10 +9,14 @@ from datetime import UTC, datetime
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session, sessionmaker
 
+from bot.agents.offline import OfflineAgent
+from bot.policies import default_policy_book
 from bot.shop.database import DatabaseShop
 from bot.shop.memory import DEMO_CUSTOMERS, DEMO_ORDERS
 from bot.shop.port import ActionDone
+from bot.turns.processor import IncomingMessage, TurnProcessor
 from db.models import ShopActionRow
+from db.repositories import ConversationKey
 from db.uow import SqlUnitOfWork
 from escalation.records import Effect
 
@@ -24,6 +28,18 @@ def _shop(sessions: sessionmaker[Session]) -> DatabaseShop:
         uow.shop.load(DEMO_CUSTOMERS, DEMO_ORDERS, now=NOW)
         uow.commit()
     return DatabaseShop(sessions, clock=lambda: NOW)
+
+
+def _processor(sessions: sessionmaker[Session]) -> TurnProcessor:
+    """Turns with the offline agent over the demo shop in this database."""
+    return TurnProcessor(
+        sessions=sessions,
+        shop=_shop(sessions),
+        agent=OfflineAgent(),
+        book=default_policy_book(),
+        clock=lambda: NOW,
+        pause=lambda seconds: None,
+    )
 
 
 def _actions(sessions: sessionmaker[Session]) -> int:
@@ -83,18 +99,8 @@ def test_the_same_action_at_the_same_moment_from_eight_threads_is_done_once(
 def test_the_same_refund_asked_in_a_second_conversation_is_told_done_not_paid_again(
     sessions: sessionmaker[Session],
 ) -> None:
-    from bot.agents.offline import OfflineAgent  # noqa: PLC0415
-    from bot.policies import default_policy_book  # noqa: PLC0415
-    from bot.turns.processor import IncomingMessage, TurnProcessor  # noqa: PLC0415
-    from db.repositories import ConversationKey  # noqa: PLC0415
 
-    processor = TurnProcessor(
-        sessions=sessions,
-        shop=_shop(sessions),
-        agent=OfflineAgent(),
-        book=default_policy_book(),
-        clock=lambda: NOW,
-    )
+    processor = _processor(sessions)
     ask = "the blender from order 4410 arrived cracked, please refund it. maria.garcia@example.com"
     first = processor.handle(
         IncomingMessage(key=ConversationKey("slack", "T1", "D1", "U1"), text=ask)
@@ -112,19 +118,8 @@ def test_the_same_refund_asked_in_a_second_conversation_is_told_done_not_paid_ag
 def test_a_late_delivery_credit_is_paid_once_across_four_conversations(
     sessions: sessionmaker[Session],
 ) -> None:
-    from bot.agents.offline import OfflineAgent  # noqa: PLC0415
-    from bot.policies import default_policy_book  # noqa: PLC0415
-    from bot.turns.processor import IncomingMessage, TurnProcessor  # noqa: PLC0415
-    from db.repositories import ConversationKey  # noqa: PLC0415
 
-    processor = TurnProcessor(
-        sessions=sessions,
-        shop=_shop(sessions),
-        agent=OfflineAgent(),
-        book=default_policy_book(),
-        clock=lambda: NOW,
-        pause=lambda seconds: None,
-    )
+    processor = _processor(sessions)
     ask = "order 1043 is late, I want the credit for the delay. j.smith@example.com"
     credits = [
         e.tool

@@ -4,7 +4,7 @@ once per idempotency key, and what each kind of failure becomes for the tools.""
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import replace
 from datetime import UTC, datetime
 from pathlib import Path
@@ -198,33 +198,27 @@ def test_an_order_that_breaks_the_contract_is_a_bug_not_a_crash(broken: dict) ->
         "ordered_at": "2026-01-10T12:00:00+00:00",
     }
 
-    def answer(request: httpx2.Request) -> httpx2.Response:
-        return httpx2.Response(200, json={**good, **broken})
-
-    client = HttpShop(
-        base_url="http://shop.test/api",
-        token=TOKEN,
-        clock=lambda: NOW,
-        transport=httpx2.MockTransport(answer),
-    )
-    with pytest.raises(ToolError) as raised:
-        client.order("1")
-    assert raised.value.kind == "bug"
+    assert error_reading_order(lambda: httpx2.Response(200, json={**good, **broken})) == "bug"
 
 
 def test_an_answer_that_cannot_be_decoded_is_a_bug_not_a_crash() -> None:
-    def answer(request: httpx2.Request) -> httpx2.Response:
+    def garbled() -> httpx2.Response:  # decoded as it is read, inside the client's call
         return httpx2.Response(200, content=b"\x00not gzip", headers={"Content-Encoding": "gzip"})
 
+    assert error_reading_order(garbled) == "bug"
+
+
+def error_reading_order(answer: Callable[[], httpx2.Response]) -> str:
+    """The ToolError kind the client raises when the shop answers `answer()` over HTTP."""
     client = HttpShop(
         base_url="http://shop.test/api",
         token=TOKEN,
         clock=lambda: NOW,
-        transport=httpx2.MockTransport(answer),
+        transport=httpx2.MockTransport(lambda request: answer()),
     )
     with pytest.raises(ToolError) as raised:
         client.order("1")
-    assert raised.value.kind == "bug"
+    return raised.value.kind
 
 
 def test_retries_pause_first_and_honour_what_the_shop_asked(server: LoopbackShop) -> None:

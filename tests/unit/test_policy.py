@@ -138,3 +138,32 @@ def test_duplicate_rule_ids_are_rejected() -> None:
     rule = PolicyRule("same", "A", ("refund",), "A.")
     with pytest.raises(ValueError, match="same"):
         PolicyBook(rules=(rule, rule))
+
+
+@pytest.mark.parametrize(
+    ("asked", "kinds"),
+    [
+        ("cancel", ("cancellation",)),
+        ("cancel_order", ("cancellation",)),
+        ("refunds", ("refund",)),
+        ("late_delivery_credit", ("shipping_credit", "late_delivery")),
+        ("partial_refund", ()),
+        ("return_postage", ()),
+        ("undo_cancellation", ()),
+        ("gift_wrap", ()),
+        ("order", ()),
+    ],
+)
+def test_a_covered_kind_said_otherwise_is_recognised_and_more_is_not(
+    asked: str, kinds: tuple[str, ...]
+) -> None:
+    covers = [
+        ("refund", "return"),
+        ("shipping_credit", "late_delivery"),
+        ("cancellation",),
+        ("address_change",),
+    ]
+    book = PolicyBook(
+        rules=tuple(PolicyRule(f"r{n}", "R", kinds, "Text.") for n, kinds in enumerate(covers))
+    )
+    assert book.kinds_said_otherwise(asked) == kinds
