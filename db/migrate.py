@@ -1,12 +1,14 @@
 """Schema migrations, run from code (`escalation-bot db upgrade`, and at start-up).
 
 Several processes upgrading at once are serialised: on PostgreSQL by an advisory lock held for
-the whole upgrade; on SQLite by its single-writer lock (BEGIN IMMEDIATE).
+the whole upgrade; on SQLite by an OS file lock beside the database file.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
+import fcntl
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 from alembic import command
@@ -46,6 +48,30 @@ def check(engine: Engine) -> None:
 
 def _run(
     engine: Engine, action: Callable[[Config], None], *, then: Callable[[], None] | None = None
+) -> None:
+    with _sqlite_file_lock(engine):
+        _run_locked(engine, action, then=then)
+
+
+@contextmanager
+def _sqlite_file_lock(engine: Engine) -> Iterator[None]:
+    """On SQLite, an OS lock on a file beside the database: processes starting together (each
+    reading the schema's version, then altering it) upgrade one after the other. A transaction
+    alone did not hold: two processes once both added revision 0002's column."""
+    database = engine.url.database if engine.url.get_backend_name() == "sqlite" else None
+    if not database or database == ":memory:":
+        yield
+        return
+    with open(f"{database}.migrate-lock", "a") as handle:
+        fcntl.flock(handle, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(handle, fcntl.LOCK_UN)
+
+
+def _run_locked(
+    engine: Engine, action: Callable[[Config], None], *, then: Callable[[], None] | None
 ) -> None:
     config = alembic_config(engine)
     with engine.connect() as connection:
