@@ -34,13 +34,14 @@ from bot.turns.processor import TurnProcessor
 from bot.workers.inbox import InboxWorker, SqlEventInbox
 from bot.workers.loop import GRACE
 from bot.workers.outbox import OutboxDrainer
+from bot.workers.retention import RetentionSweeper
 from db.engine import make_engine, make_session_factory
 from db.migrate import upgrade
 from db.uow import SqlUnitOfWork
 from escalation.policy import PolicyBook
 from handlers.slack.app import build_slack_app
 from handlers.slack.events import route
-from handlers.slack.sender import SlackSender, make_web_client
+from handlers.slack.sender import SlackSender, make_posting_client, make_web_client
 from handlers.slack.server import run_http, run_socket_mode
 
 log = logging.getLogger(__name__)
@@ -112,11 +113,16 @@ class Product:
     sessions: sessionmaker[Session]
     processor: TurnProcessor
     inbox_workers: list[InboxWorker]
-    drainer: OutboxDrainer
+    drainers: list[OutboxDrainer]
+    sweeper: RetentionSweeper
 
     @property
     def inbox_worker(self) -> InboxWorker:
         return self.inbox_workers[0]
+
+    @property
+    def drainer(self) -> OutboxDrainer:
+        return self.drainers[0]
 
     def wake_inbox(self) -> None:
         for worker in self.inbox_workers:
@@ -126,7 +132,9 @@ class Product:
         needs.load()  # the first customer's turn should not pay for it
         for worker in self.inbox_workers:
             worker.start()
-        self.drainer.start()
+        for drainer in self.drainers:
+            drainer.start()
+        self.sweeper.start()
 
     def stop(self, *, grace: timedelta = GRACE) -> None:
         """All workers stop taking work at once; turns in hand get `grace` to finish (what
@@ -136,7 +144,11 @@ class Product:
             worker.request_stop()
         for worker in self.inbox_workers:
             worker.finish(grace=timedelta(seconds=deadline - time.monotonic()))
-        self.drainer.stop(grace=timedelta(seconds=5))
+        self.sweeper.request_stop()
+        for drainer in self.drainers:
+            drainer.request_stop()
+        for drainer in self.drainers:
+            drainer.finish(grace=timedelta(seconds=5))
         self.engine.dispose()
 
 
@@ -171,9 +183,18 @@ def build_product(
         currency=settings.currency,
     )
     client = make_web_client(token=settings.slack_bot_token, base_url=settings.slack_api_url)
-    drainer = OutboxDrainer(
-        sessions=sessions, sender=SlackSender(client), clock=clock, interval=worker_interval
+    sender = SlackSender(
+        make_posting_client(token=settings.slack_bot_token, base_url=settings.slack_api_url)
     )
+    drainers = [
+        OutboxDrainer(sessions=sessions, sender=sender, clock=clock, interval=worker_interval)
+        for _ in range(settings.outbox_workers)
+    ]
+
+    def wake_drainers() -> None:
+        for drainer in drainers:
+            drainer.wake()
+
     # Several turns run at once (a model call mostly waits); each conversation's turns still
     # run one at a time and in order (the inbox claims one event per conversation).
     workers = [
@@ -182,7 +203,7 @@ def build_product(
             processor=processor,
             read_event=route,
             clock=clock,
-            on_output=drainer.wake,
+            on_output=wake_drainers,
             interval=worker_interval,
         )
         for _ in range(max(1, inbox_workers))
@@ -202,7 +223,10 @@ def build_product(
         ),
         token_verification=token_verification,
     )
-    return Product(app, client, engine, sessions, processor, workers, drainer)
+    sweeper = RetentionSweeper(
+        sessions=sessions, clock=clock, keep=timedelta(days=settings.retention_days)
+    )
+    return Product(app, client, engine, sessions, processor, workers, drainers, sweeper)
 
 
 def serve(settings: Settings, *, host: str, port: int) -> None:

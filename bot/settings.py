@@ -32,6 +32,13 @@ class Settings(BaseSettings):
     shop_api_timeout: float = Field(default=10.0, alias="SHOP_API_TIMEOUT", gt=0)
     # The shop's currency (ISO 4217), shown with every amount the bot tells a customer.
     currency: str = Field(default="USD", alias="CURRENCY")
+    # Threads posting the outbox: a rate-limited channel holds up one post, not everyone's.
+    outbox_workers: int = Field(default=3, alias="OUTBOX_WORKERS", ge=1, le=16)
+    # A message waits this long before its turn runs, so one sent a moment earlier but
+    # delivered later (Slack does not promise order) is answered first.
+    turn_settle_seconds: float = Field(default=0.5, alias="TURN_SETTLE_SECONDS", ge=0, le=5)
+    # Handled events and sent posts are deleted after this many days (failed and held are kept).
+    retention_days: int = Field(default=30, alias="RETENTION_DAYS", ge=1)
 
     @field_validator("currency")
     @classmethod

@@ -21,6 +21,7 @@ from sqlalchemy import (
     Text,
     TypeDecorator,
     UniqueConstraint,
+    false,
 )
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.engine import Dialect
@@ -230,6 +231,9 @@ class InboxEvent(Base):
     event_id: Mapped[str] = mapped_column(String(128), unique=True)
     workspace_id: Mapped[str | None] = mapped_column(String(64))
     conversation_key: Mapped[str | None] = mapped_column(String(255))
+    # the platform's own time of the message (Slack's ts, zero-padded): a conversation's turns
+    # run in this order, whatever order the events arrived in
+    event_ts: Mapped[str | None] = mapped_column(String(24))
     payload: Mapped[dict[str, Any]]
     status: Mapped[str] = mapped_column(_enum(INBOX_STATUSES, "inbox_status"), default="pending")
     attempts: Mapped[int] = mapped_column(default=0)
@@ -244,7 +248,11 @@ class OutboxMessage(Base):
     """A message or card to post; a drainer posts it with backoff until it is sent."""
 
     __tablename__ = "outbox"
-    __table_args__ = (Index("ix_outbox_status_next_attempt_at", "status", "next_attempt_at"),)
+    __table_args__ = (
+        Index("ix_outbox_status_next_attempt_at", "status", "next_attempt_at"),
+        # the claim looks for an earlier unsent row of the same lane
+        Index("ix_outbox_lane_id", "lane", "id"),
+    )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     kind: Mapped[str] = mapped_column(String(32))
@@ -252,8 +260,12 @@ class OutboxMessage(Base):
         ForeignKey("conversations.id", ondelete="SET NULL"), index=True
     )
     handoff_id: Mapped[int | None] = mapped_column(ForeignKey("handoffs.id", ondelete="SET NULL"))
+    # Rows of one lane (one destination: a customer's thread, a handoff's card) post in order.
+    lane: Mapped[str | None] = mapped_column(String(255))
     payload: Mapped[dict[str, Any]]
     status: Mapped[str] = mapped_column(_enum(OUTBOX_STATUSES, "outbox_status"), default="pending")
+    # An earlier attempt may have posted (a crash, a timeout, a 5xx): look before posting again.
+    uncertain: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
     attempts: Mapped[int] = mapped_column(default=0)
     next_attempt_at: Mapped[datetime]
     claimed_by: Mapped[str | None] = mapped_column(String(128))
@@ -262,6 +274,15 @@ class OutboxMessage(Base):
     result: Mapped[dict[str, Any] | None]
     created_at: Mapped[datetime]
     sent_at: Mapped[datetime | None]
+
+
+class ChannelPacing(Base):
+    """A channel the platform asked us to leave alone until `not_before` (a rate limit)."""
+
+    __tablename__ = "channel_pacing"
+
+    channel: Mapped[str] = mapped_column(String(64), primary_key=True)
+    not_before: Mapped[datetime]
 
 
 class CustomerRow(Base):

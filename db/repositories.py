@@ -11,12 +11,13 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any, Literal, cast
 
-from sqlalchemy import ColumnElement, and_, exists, func, insert, or_, select, update
+from sqlalchemy import ColumnElement, and_, delete, exists, func, insert, or_, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session, aliased
 
 from db import codec
 from db.models import (
+    ChannelPacing,
     Conversation,
     ConversationStateRow,
     DecisionRow,
@@ -523,6 +524,23 @@ class OutboxItem:
     attempts: int
     conversation_id: int | None
     handoff_id: int | None
+    uncertain: bool = False  # an earlier attempt may have posted it
+    created_at: datetime | None = None
+
+
+# Kinds posted to the customer's channel (payload "channel", "thread_ts"), and kinds posted on
+# or in the thread of a handoff's card.
+TO_CUSTOMER_KINDS = frozenset({"reply", "relay_to_customer"})
+ON_CARD_KINDS = frozenset({"handoff_card", "card_update", "relay_to_agents"})
+
+
+def outbox_lane(kind: str, payload: dict[str, Any], handoff_id: int | None) -> str | None:
+    """Rows of one lane (one destination) are posted one at a time, in the order written."""
+    if kind in TO_CUSTOMER_KINDS:
+        return f"to:{payload.get('channel')}:{payload.get('thread_ts') or ''}"[:255]
+    if kind in ON_CARD_KINDS and handoff_id is not None:
+        return f"card:{handoff_id}"
+    return None
 
 
 def _insert_ignoring_duplicates(session: Session, table: type[Any]) -> Any:
@@ -647,6 +665,15 @@ class SqlInbox:
         ).all()
         return {str(status): int(count) for status, count in rows}
 
+    def purge(self, *, before: datetime) -> int:
+        """Delete events handled before `before` (retention); failed events are kept."""
+        purged = self.session.execute(
+            delete(InboxEvent)
+            .where(InboxEvent.status == "done", InboxEvent.processed_at < before)
+            .execution_options(synchronize_session=False)
+        )
+        return int(purged.rowcount)  # type: ignore[attr-defined]
+
     def _finish(
         self, item_id: int, *, worker: str, status: str, now: datetime, error: str | None
     ) -> bool:
@@ -688,6 +715,7 @@ class SqlOutbox:
             payload=storable_document(payload),
             conversation_id=conversation_id,
             handoff_id=handoff_id,
+            lane=outbox_lane(kind, payload, handoff_id),
             status="pending",
             attempts=0,
             next_attempt_at=now,
@@ -700,19 +728,33 @@ class SqlOutbox:
     def claim_due(
         self, *, worker: str, now: datetime, lease: timedelta, limit: int = 10
     ) -> list[OutboxItem]:
+        """Take due rows no other worker holds, oldest first, one per lane at a time.
+
+        A row waits while an earlier row of its lane is unsent (held rows excepted: they may
+        wait for an admin), so a destination's messages post in the order they were written.
+        A row whose holder's lease ran out (a crash mid-post) is taken again as uncertain.
+        """
+        earlier = aliased(OutboxMessage)
         takeable = or_(
             and_(OutboxMessage.status == "pending", OutboxMessage.next_attempt_at <= now),
             and_(OutboxMessage.status == "sending", OutboxMessage.claimed_until < now),
         )
+        blocked_by_earlier = exists().where(
+            earlier.lane == OutboxMessage.lane,
+            earlier.id < OutboxMessage.id,
+            earlier.status.in_(("pending", "sending")),
+        )
         rows = self.session.scalars(
             select(OutboxMessage)
-            .where(takeable)
+            .where(takeable, ~blocked_by_earlier)
             .order_by(OutboxMessage.id)
             .limit(limit)
             .with_for_update(skip_locked=True)
         ).all()
         items = []
         for row in rows:
+            if row.status == "sending":  # its holder died or hung mid-post: it may be posted
+                row.uncertain = True
             row.status = "sending"
             row.claimed_by = worker
             row.claimed_until = now + lease
@@ -725,6 +767,8 @@ class SqlOutbox:
                     row.attempts,
                     row.conversation_id,
                     row.handoff_id,
+                    uncertain=bool(row.uncertain),
+                    created_at=as_utc(row.created_at),
                 )
             )
         self.session.flush()
@@ -746,8 +790,12 @@ class SqlOutbox:
         error: str,
         attempts: int,
         retry_after: float | None = None,
+        uncertain: bool = False,
     ) -> bool:
-        """Post again later: after the server's Retry-After if it gave one, else with backoff."""
+        """Post again later: after the server's Retry-After if it gave one, else with backoff.
+
+        `uncertain`: this attempt may have posted (a timeout, a 5xx); the next one looks first.
+        """
         delay = timedelta(seconds=retry_after) if retry_after else backoff_delay(attempts)
         return self._update_held_by(
             item_id,
@@ -755,6 +803,19 @@ class SqlOutbox:
             status="pending",
             next_attempt_at=now + delay,
             last_error=error,
+            claimed_by=None,
+            claimed_until=None,
+            **({"uncertain": True} if uncertain else {}),
+        )
+
+    def defer(self, item_id: int, *, worker: str, until: datetime) -> bool:
+        """Put a claimed row back untried until `until` (its channel is resting); no attempt."""
+        return self._update_held_by(
+            item_id,
+            worker,
+            status="pending",
+            next_attempt_at=until,
+            attempts=OutboxMessage.attempts - 1,
             claimed_by=None,
             claimed_until=None,
         )
@@ -794,6 +855,15 @@ class SqlOutbox:
         ).all()
         return [(str(kind), str(error or "")) for kind, error in rows]
 
+    def purge(self, *, before: datetime) -> int:
+        """Delete rows sent before `before` (retention); unsent and held rows are kept."""
+        purged = self.session.execute(
+            delete(OutboxMessage)
+            .where(OutboxMessage.status == "sent", OutboxMessage.sent_at < before)
+            .execution_options(synchronize_session=False)
+        )
+        return int(purged.rowcount)  # type: ignore[attr-defined]
+
     def pending(self) -> Sequence[OutboxMessage]:
         return self.session.scalars(
             select(OutboxMessage).where(OutboxMessage.status != "sent").order_by(OutboxMessage.id)
@@ -811,6 +881,39 @@ class SqlOutbox:
             .execution_options(synchronize_session=False)
         )
         return bool(updated.rowcount == 1)  # type: ignore[attr-defined]
+
+
+class SqlChannelPacing:
+    """Per-channel not-before times: a rate-limited channel rests, the others flow."""
+
+    def __init__(self, session: Session) -> None:
+        self.session = session
+
+    def rest(self, channel: str, *, until: datetime) -> None:
+        """Leave `channel` alone until `until` (a later time already set is kept)."""
+        dialect = self.session.get_bind().dialect.name
+        upsert = (postgresql if dialect == "postgresql" else sqlite).insert(ChannelPacing)
+        self.session.execute(
+            upsert.values(channel=channel, not_before=until).on_conflict_do_update(
+                index_elements=[ChannelPacing.channel],
+                set_={"not_before": upsert.excluded.not_before},
+                where=ChannelPacing.not_before < upsert.excluded.not_before,
+            )
+        )
+
+    def resting(self, *, now: datetime) -> dict[str, datetime]:
+        rows = self.session.scalars(
+            select(ChannelPacing).where(ChannelPacing.not_before > now)
+        ).all()
+        return {row.channel: as_utc(row.not_before) for row in rows}
+
+    def purge(self, *, now: datetime) -> int:
+        purged = self.session.execute(
+            delete(ChannelPacing)
+            .where(ChannelPacing.not_before <= now)
+            .execution_options(synchronize_session=False)
+        )
+        return int(purged.rowcount)  # type: ignore[attr-defined]
 
 
 # --- workspace settings -----------------------------------------------------------------

@@ -7,6 +7,7 @@ from types import TracebackType
 from sqlalchemy.orm import Session, sessionmaker
 
 from db.repositories import (
+    SqlChannelPacing,
     SqlConversationStore,
     SqlHandoffStore,
     SqlInbox,
@@ -25,6 +26,7 @@ class SqlUnitOfWork:
     handoffs: SqlHandoffStore
     inbox: SqlInbox
     outbox: SqlOutbox
+    pacing: SqlChannelPacing
     workspaces: SqlWorkspaceSettings
     shop: SqlShop
     policy_books: SqlPolicyBooks
@@ -39,6 +41,7 @@ class SqlUnitOfWork:
         self.handoffs = SqlHandoffStore(self.session)
         self.inbox = SqlInbox(self.session)
         self.outbox = SqlOutbox(self.session)
+        self.pacing = SqlChannelPacing(self.session)
         self.workspaces = SqlWorkspaceSettings(self.session)
         self.shop = SqlShop(self.session)
         self.policy_books = SqlPolicyBooks(self.session)

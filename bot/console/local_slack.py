@@ -1,13 +1,16 @@
 """A local stand-in for Slack's Web API: a stdlib HTTP server on 127.0.0.1 (port chosen at run
-time) answering like Slack, recording every call and able to inject `ratelimited` (429 +
-Retry-After), `not_in_channel` and HTTP 500 answers. The console renders what it receives;
-the tests assert on it."""
+time) answering like Slack, recording every call and able to inject faults: `ratelimited` (429 +
+Retry-After), any Slack error code, HTTP 500, and the two whose outcome the caller cannot know:
+a post made and then answered 500 (`posted_then_500`) or answered too late (`posted_then_hang`).
+Posted messages keep their metadata and are read back by `conversations.history` and
+`conversations.replies`. The console renders what it receives; the tests assert on it."""
 
 from __future__ import annotations
 
-import itertools
 import json
+import random
 import threading
+import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -20,10 +23,16 @@ TEAM = "T1"
 
 @dataclass
 class Fault:
-    error: str  # "ratelimited", "not_in_channel" or "http_500"
+    # "ratelimited", "http_500", "posted_then_500", "posted_then_hang" or a Slack error code
+    error: str
     times: int = 1
     channel: str | None = None  # only calls to this channel fail
     retry_after: int = 1
+    probability: float = 1.0  # a call that could fail fails this often (seeded)
+    hang: float = 15.0  # seconds "posted_then_hang" holds its answer back
+
+
+POSTED_FIRST = ("posted_then_500", "posted_then_hang")
 
 
 @dataclass
@@ -38,9 +47,12 @@ class LocalSlackWebAPI:
     faults: dict[str, list[Fault]] = field(default_factory=dict)
     on_call: Callable[[str, dict[str, Any]], None] | None = None  # sees every successful call
 
+    seed: int = 7
+
     def __post_init__(self) -> None:
         self._lock = threading.Lock()
-        self._ts = itertools.count(1)
+        self._random = random.Random(self.seed)
+        self._last_ts = 0.0
         self._server = ThreadingHTTPServer(("127.0.0.1", 0), self._handler_class())
         self._thread = threading.Thread(target=self._server.serve_forever, daemon=True)
 
@@ -76,7 +88,7 @@ class LocalSlackWebAPI:
         with self._lock:
             self.calls.append((method, params))
             fault = self._due_fault(method, params)
-        if fault is not None:
+        if fault is not None and fault.error not in POSTED_FIRST:
             if fault.error == "ratelimited":
                 return (
                     429,
@@ -89,17 +101,54 @@ class LocalSlackWebAPI:
         answer = self._ok(method, params)
         if answer.get("ok"):
             with self._lock:
-                self.delivered.append((method, params))
+                posted = method == "chat.postMessage"
+                recorded = {**params, "ts": answer["ts"]} if posted else params
+                self.delivered.append((method, recorded))
             if self.on_call is not None:
                 self.on_call(method, {**params, **answer})
+        if fault is not None and fault.error == "posted_then_500":
+            return 500, {}, {"ok": False, "error": "internal_error"}
+        if fault is not None and fault.error == "posted_then_hang":
+            time.sleep(fault.hang)
         return 200, {}, answer
 
     def _due_fault(self, method: str, params: dict[str, Any]) -> Fault | None:
         for fault in self.faults.get(method, []):
             if fault.times > 0 and fault.channel in (None, params.get("channel")):
+                if fault.probability < 1.0 and self._random.random() >= fault.probability:
+                    continue
                 fault.times -= 1
                 return fault
         return None
+
+    def _next_ts(self) -> str:
+        """Slack's ts: the time of posting, unique per message."""
+        with self._lock:
+            self._last_ts = max(time.time(), self._last_ts + 0.000001)
+            return f"{self._last_ts:.6f}"
+
+    def _history(self, params: dict[str, Any], *, thread: str | None) -> dict[str, Any]:
+        channel = str(params.get("channel"))
+        oldest = float(params.get("oldest") or 0)
+        with_metadata = str(params.get("include_all_metadata")).lower() in ("1", "true")
+        found = []
+        for name, message in list(self.delivered):
+            if name != "chat.postMessage" or message.get("channel") != channel:
+                continue
+            parent = message.get("thread_ts")
+            if thread is None and parent and parent != message["ts"]:
+                continue  # a thread reply: not in the channel's history
+            if thread is not None and thread not in (parent, message["ts"]):
+                continue
+            if float(message["ts"]) <= oldest:
+                continue
+            shown = {"type": "message", "ts": message["ts"], "text": message.get("text")}
+            if with_metadata and message.get("metadata"):
+                shown["metadata"] = _as_document(message["metadata"])
+            found.append(shown)
+        if thread is None:
+            found.reverse()  # newest first, as Slack lists a channel
+        return {"ok": True, "channel": channel, "messages": found, "has_more": False}
 
     def _ok(self, method: str, params: dict[str, Any]) -> dict[str, Any]:
         if method == "auth.test":
@@ -113,7 +162,7 @@ class LocalSlackWebAPI:
                 "url": "https://t.slack/",
             }
         if method in ("chat.postMessage", "chat.update"):
-            ts = params.get("ts") or f"{1700000000 + next(self._ts)}.000100"
+            ts = params.get("ts") or self._next_ts()
             return {
                 "ok": True,
                 "channel": params.get("channel"),
@@ -121,12 +170,16 @@ class LocalSlackWebAPI:
                 "message": {"text": params.get("text"), "ts": ts},
             }
         if method == "chat.postEphemeral":
-            return {"ok": True, "message_ts": f"{1700000000 + next(self._ts)}.000200"}
+            return {"ok": True, "message_ts": self._next_ts()}
         if method == "users.list":
             return {"ok": True, "members": list(self.users.values())}
         if method == "users.info":
             user = self.users.get(str(params.get("user")))
             return {"ok": True, "user": user} if user else {"ok": False, "error": "user_not_found"}
+        if method == "conversations.history":
+            return self._history(params, thread=None)
+        if method == "conversations.replies":
+            return self._history(params, thread=str(params.get("ts")))
         if method == "conversations.info":
             channel = str(params.get("channel"))
             if channel in self.missing_channels:
@@ -164,3 +217,8 @@ class LocalSlackWebAPI:
                 pass
 
         return Handler
+
+
+def _as_document(value: Any) -> Any:
+    """Form-encoded calls carry JSON fields as text."""
+    return json.loads(value) if isinstance(value, str) else value

@@ -1,7 +1,10 @@
 """The outbox drainer: posts what turns and the desk wrote, through a platform's `Sender`.
 
-Rows are claimed with a lease and retried with backoff; a rate limit's wait is honoured; a card
-that cannot be posted until an admin fixes something is held and the admins are told once.
+Each row is posted once: every post carries the row's id, and a row whose earlier attempt may
+have posted (a crash, a timeout, a 5xx) is looked for in the channel before it is posted again.
+Rows of one destination post in order; a rate-limited channel rests (its not-before time is
+shared by every process) while the others flow; a card that cannot be posted until an admin
+fixes something is held and the admins are told once.
 """
 
 from __future__ import annotations
@@ -9,7 +12,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any, Protocol
 
 from sqlalchemy.orm import Session, sessionmaker
@@ -49,20 +52,41 @@ class SendFailed(Exception):
         retry_after: float | None = None,
         needs_admin: bool = False,
         permanent: bool = False,
+        unknown_outcome: bool = False,
     ) -> None:
         super().__init__(reason)
         self.reason = reason
         self.retry_after = retry_after
         self.needs_admin = needs_admin
         self.permanent = permanent  # retrying this very post cannot succeed
+        self.unknown_outcome = unknown_outcome  # the platform may have posted it (a 5xx)
 
 
 class Sender(Protocol):
-    """What the drainer needs from a chat platform; failures raise `SendFailed`."""
+    """What the drainer needs from a chat platform; failures raise `SendFailed`.
 
-    def post_message(self, *, channel: str, text: str, thread_ts: str | None = None) -> Posted: ...
+    A post carries `outbox_id` with it (Slack: message metadata) so `find_posted` can tell
+    whether an attempt whose answer was lost did post.
+    """
 
-    def post_card(self, *, channel: str, record: HandoffRecord, context: CardContext) -> Posted: ...
+    def post_message(
+        self, *, channel: str, text: str, thread_ts: str | None = None, outbox_id: int | None = None
+    ) -> Posted: ...
+
+    def post_card(
+        self,
+        *,
+        channel: str,
+        record: HandoffRecord,
+        context: CardContext,
+        outbox_id: int | None = None,
+    ) -> Posted: ...
+
+    def find_posted(
+        self, *, channel: str, thread_ts: str | None, outbox_id: int, since: datetime
+    ) -> Posted | None:
+        """The message posted for `outbox_id` since `since`, if there is one."""
+        ...
 
     def update_card(
         self, *, channel: str, ts: str, record: HandoffRecord, context: CardContext
@@ -75,6 +99,14 @@ class Sender(Protocol):
 
 class NotReady(Exception):
     """Something this message depends on has not been posted yet."""
+
+
+class Resting(Exception):
+    """The destination channel is rate limited until `until`: try then, without an attempt."""
+
+    def __init__(self, until: datetime) -> None:
+        super().__init__(f"channel resting until {until.isoformat()}")
+        self.until = until
 
 
 NO_HANDOFF_CHANNEL = "no handoff channel is set"
@@ -93,34 +125,45 @@ class OutboxDrainer(Worker):
         sender: Sender,
         clock: Callable[[], datetime],
         interval: float = 1.0,
+        batch: int = 5,
     ) -> None:
         super().__init__(name=worker_name("outbox"), interval=interval)
         self.sessions = sessions
         self.sender = sender
         self.clock = clock
+        self.batch = batch
+        self._resting: dict[str, datetime] = {}
 
     def work_once(self) -> int:
         if self.stopping:
             return 0
         with SqlUnitOfWork(self.sessions) as uow:
-            items = uow.outbox.claim_due(worker=self.name, now=self.clock(), lease=LEASE, limit=20)
+            now = self.clock()
+            items = uow.outbox.claim_due(worker=self.name, now=now, lease=LEASE, limit=self.batch)
+            self._resting = uow.pacing.resting(now=now) if items else {}
             uow.commit()
         for item in items:
-            self._post(item)
+            if self.stopping:  # a deploy: give the rest back untried, for the next process
+                self._defer(item, until=self.clock())
+            else:
+                self._post(item)
         return len(items)
 
     def _post(self, item: OutboxItem) -> None:
         try:
             result = self._send(item)
+        except Resting as resting:
+            self._defer(item, until=resting.until)
+            return
         except NotReady as waiting:
             self._retry(item, str(waiting), retry_after=2.0)
             return
         except SendFailed as failure:
             self._failed(item, failure)
             return
-        except Exception as error:  # network trouble and the like: try again later
+        except Exception as error:  # network trouble, a timeout: it may have been posted
             log.warning("outbox %s (%s): %r", item.id, item.kind, error)
-            self._retry(item, repr(error))
+            self._retry(item, repr(error), uncertain=True)
             return
         with SqlUnitOfWork(self.sessions) as uow:
             uow.outbox.mark_sent(item.id, worker=self.name, now=self.clock(), result=result)
@@ -129,11 +172,17 @@ class OutboxDrainer(Worker):
     def _send(self, item: OutboxItem) -> Posted:
         payload = item.payload
         if item.kind in ("reply", "relay_to_customer"):
-            return self.sender.post_message(
-                channel=payload["channel"], text=payload["text"], thread_ts=payload.get("thread_ts")
+            channel, thread_ts = str(payload["channel"]), payload.get("thread_ts")
+            return self._deliver(
+                item,
+                channel=channel,
+                thread_ts=thread_ts,
+                post=lambda: self.sender.post_message(
+                    channel=channel, text=payload["text"], thread_ts=thread_ts, outbox_id=item.id
+                ),
             )
         if item.kind == "handoff_card":
-            return self._post_card(int(payload["handoff_id"]), payload.get("workspace_id", ""))
+            return self._post_card(item, payload.get("workspace_id", ""))
         if item.kind == "card_update":
             return self._update_card(item)
         if item.kind == "relay_to_agents":
@@ -142,7 +191,56 @@ class OutboxDrainer(Worker):
             return self._notify_admins(payload["workspace_id"], payload["text"])
         raise ValueError(f"unknown outbox kind {item.kind!r}")
 
-    def _post_card(self, handoff_id: int, workspace_id: str) -> Posted:
+    def _deliver(
+        self,
+        item: OutboxItem,
+        *,
+        channel: str,
+        thread_ts: str | None,
+        post: Callable[[], Posted],
+    ) -> Posted:
+        """Post once: not into a resting channel, and not again if an earlier attempt did."""
+        until = self._resting.get(channel)
+        if until is not None and until > self.clock():
+            raise Resting(until)
+        if item.uncertain:
+            found = self._find_posted(item, channel=channel, thread_ts=thread_ts)
+            if found is not None:
+                log.info("outbox %s (%s) was posted before: not again", item.id, item.kind)
+                return found
+        try:
+            return post()
+        except SendFailed as failure:
+            if failure.retry_after is not None:
+                self._rest(channel, seconds=failure.retry_after)
+            raise
+
+    def _find_posted(
+        self, item: OutboxItem, *, channel: str, thread_ts: str | None
+    ) -> Posted | None:
+        try:
+            return self.sender.find_posted(
+                channel=channel,
+                thread_ts=thread_ts,
+                outbox_id=item.id,
+                since=item.created_at or self.clock(),
+            )
+        except SendFailed as failure:
+            if failure.permanent or failure.needs_admin:
+                # Unable to look (a scope missing): a possible second copy beats silence.
+                log.warning("outbox %s: cannot look for an earlier post (%s)", item.id, failure)
+                return None
+            raise
+
+    def _rest(self, channel: str, *, seconds: float) -> None:
+        until = self.clock() + timedelta(seconds=seconds)
+        self._resting[channel] = until
+        with SqlUnitOfWork(self.sessions) as uow:
+            uow.pacing.rest(channel, until=until)
+            uow.commit()
+
+    def _post_card(self, item: OutboxItem, workspace_id: str) -> Posted:
+        handoff_id = int(item.payload["handoff_id"])
         with SqlUnitOfWork(self.sessions) as uow:
             record = uow.handoffs.get(handoff_id)
             conversation = uow.conversations.get(record.conversation_id)
@@ -151,8 +249,17 @@ class OutboxDrainer(Worker):
             return {"channel": record.card_channel, "ts": record.card_ts}  # posted before
         if not settings.handoff_channel:
             raise SendFailed(NO_HANDOFF_CHANNEL, needs_admin=True)
-        posted = self.sender.post_card(
-            channel=settings.handoff_channel, record=record, context=card_context(conversation)
+        channel = settings.handoff_channel
+        posted = self._deliver(
+            item,
+            channel=channel,
+            thread_ts=None,
+            post=lambda: self.sender.post_card(
+                channel=channel,
+                record=record,
+                context=card_context(conversation),
+                outbox_id=item.id,
+            ),
         )
         with SqlUnitOfWork(self.sessions) as uow:
             uow.handoffs.set_card(handoff_id, channel=str(posted["channel"]), ts=str(posted["ts"]))
@@ -171,6 +278,7 @@ class OutboxDrainer(Worker):
             acted_by=item.payload.get("acted_by"),
             acted_at=datetime.fromisoformat(acted_at) if acted_at else None,
         )
+        # An edit is idempotent: repeating it after a lost answer changes nothing.
         self.sender.update_card(
             channel=record.card_channel, ts=record.card_ts, record=record, context=context
         )
@@ -182,12 +290,19 @@ class OutboxDrainer(Worker):
             return {"skipped": "no handoff"}
         with SqlUnitOfWork(self.sessions) as uow:
             record = uow.handoffs.get(int(handoff_id))
-        if not record.card_ts or not record.card_channel:
+        channel, card_ts = record.card_channel, record.card_ts
+        if not card_ts or not channel:
             raise NotReady("the card is not posted yet")
-        return self.sender.post_message(
-            channel=record.card_channel,
-            text=f"Customer: {item.payload['text']}",
-            thread_ts=record.card_ts,
+        return self._deliver(
+            item,
+            channel=channel,
+            thread_ts=card_ts,
+            post=lambda: self.sender.post_message(
+                channel=channel,
+                text=f"Customer: {item.payload['text']}",
+                thread_ts=card_ts,
+                outbox_id=item.id,
+            ),
         )
 
     def _notify_admins(self, workspace_id: str, text: str) -> Posted:
@@ -209,7 +324,12 @@ class OutboxDrainer(Worker):
         if failure.permanent or failure.needs_admin:
             self._give_up(item, failure.reason)
             return
-        self._retry(item, failure.reason, retry_after=failure.retry_after)
+        self._retry(
+            item,
+            failure.reason,
+            retry_after=failure.retry_after,
+            uncertain=failure.unknown_outcome,
+        )
 
     def _give_up(self, item: OutboxItem, reason: str) -> None:
         """Keep the row (held, with why) and tell the admins once; never a retry loop."""
@@ -245,7 +365,14 @@ class OutboxDrainer(Worker):
             )
             uow.commit()
 
-    def _retry(self, item: OutboxItem, error: str, *, retry_after: float | None = None) -> None:
+    def _retry(
+        self,
+        item: OutboxItem,
+        error: str,
+        *,
+        retry_after: float | None = None,
+        uncertain: bool = False,
+    ) -> None:
         if item.attempts >= MAX_POST_ATTEMPTS:
             self._give_up(item, error)
             return
@@ -257,7 +384,13 @@ class OutboxDrainer(Worker):
                 error=error,
                 attempts=item.attempts,
                 retry_after=retry_after,
+                uncertain=uncertain,
             )
+            uow.commit()
+
+    def _defer(self, item: OutboxItem, *, until: datetime) -> None:
+        with SqlUnitOfWork(self.sessions) as uow:
+            uow.outbox.defer(item.id, worker=self.name, until=until)
             uow.commit()
 
 

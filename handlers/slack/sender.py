@@ -1,9 +1,14 @@
-"""Posts the outbox to Slack with `WebClient`: messages, Block Kit cards, admins' notices."""
+"""Posts the outbox to Slack with `WebClient`: messages, Block Kit cards, admins' notices.
+
+Every post carries its outbox row's id as message metadata, so a post whose answer was lost
+(a timeout, a 5xx after Slack posted) is found in the channel's history instead of posted twice.
+"""
 
 from __future__ import annotations
 
 from collections.abc import Iterator
 from contextlib import contextmanager
+from datetime import datetime, timedelta
 from typing import Any
 
 from slack_sdk import WebClient
@@ -13,6 +18,7 @@ from slack_sdk.http_retry.builtin_handlers import (
     RateLimitErrorRetryHandler,
     ServerErrorRetryHandler,
 )
+from slack_sdk.models.metadata import Metadata
 
 from bot.workers.outbox import CardContext, Posted, SendFailed
 from db.repositories import HandoffRecord
@@ -39,12 +45,26 @@ CANNOT_HEAL = frozenset(
         "invalid_blocks",
         "user_not_found",
         "cannot_dm_bot",
+        "missing_scope",
     }
 )
 
 
+# The metadata event type every post carries; its payload names the outbox row.
+POSTED_EVENT = "escalation_bot_post"
+# How far back a lost post is looked for before the row was written (Slack's clock and ours
+# differ a little), and how many history pages are read at most.
+CLOCK_SLACK = timedelta(minutes=2)
+HISTORY_PAGES = 5
+SEND_TIMEOUT = 10  # seconds; well inside the outbox lease, so a hung call cannot outlive it
+
+
 def make_web_client(*, token: str | None, base_url: str | None) -> WebClient:
-    """slack_sdk's client with its own retry handlers: one quick retry on 429, 5xx, resets."""
+    """slack_sdk's client with its own retry handlers: one quick retry on 429, 5xx, resets.
+
+    For the listeners' calls (reads, ephemeral answers); the outbox posts with
+    `make_posting_client`.
+    """
     return WebClient(
         token=token,
         base_url=base_url or DEFAULT_SLACK_API_URL,
@@ -56,29 +76,89 @@ def make_web_client(*, token: str | None, base_url: str | None) -> WebClient:
     )
 
 
+def make_posting_client(
+    *, token: str | None, base_url: str | None, timeout: int = SEND_TIMEOUT
+) -> WebClient:
+    """A client that never retries by itself: re-posting after a 5xx or a lost answer could
+    post twice, and waiting out a 429 in place would stall every other channel; the outbox
+    drainer decides both (it looks before re-posting and rests only the limited channel)."""
+    return WebClient(
+        token=token,
+        base_url=base_url or DEFAULT_SLACK_API_URL,
+        timeout=timeout,
+        retry_handlers=[],
+    )
+
+
 class SlackSender:
     """The outbox drainer's `Sender` for Slack; Slack's refusals become `SendFailed`."""
 
     def __init__(self, client: WebClient) -> None:
         self.client = client
 
-    def post_message(self, *, channel: str, text: str, thread_ts: str | None = None) -> Posted:
+    def post_message(
+        self, *, channel: str, text: str, thread_ts: str | None = None, outbox_id: int | None = None
+    ) -> Posted:
         """Post plain text, shown literally (a customer's "<!channel>" pings nobody)."""
         with _as_send_failed():
             response = self.client.chat_postMessage(
-                channel=channel, text=as_slack_text(text), thread_ts=thread_ts
+                channel=channel,
+                text=as_slack_text(text),
+                thread_ts=thread_ts,
+                metadata=_metadata(outbox_id),
             )
         return {"channel": response.get("channel"), "ts": response.get("ts")}
 
-    def post_card(self, *, channel: str, record: HandoffRecord, context: CardContext) -> Posted:
+    def post_card(
+        self,
+        *,
+        channel: str,
+        record: HandoffRecord,
+        context: CardContext,
+        outbox_id: int | None = None,
+    ) -> Posted:
         with _as_send_failed():
             response = self.client.chat_postMessage(
                 channel=channel,
                 text=handoff_text(record),
                 blocks=blocks_as_dicts(handoff_blocks(record, context)),
                 unfurl_links=False,
+                metadata=_metadata(outbox_id),
             )
         return {"channel": response.get("channel"), "ts": response.get("ts")}
+
+    def find_posted(
+        self, *, channel: str, thread_ts: str | None, outbox_id: int, since: datetime
+    ) -> Posted | None:
+        """Look through the channel (or the thread) since `since` for the row's post."""
+        oldest = f"{(since - CLOCK_SLACK).timestamp():.6f}"
+        cursor: str | None = None
+        for _ in range(HISTORY_PAGES):
+            with _as_send_failed():
+                if thread_ts:
+                    page = self.client.conversations_replies(
+                        channel=channel,
+                        ts=thread_ts,
+                        oldest=oldest,
+                        include_all_metadata=True,
+                        limit=200,
+                        cursor=cursor,
+                    )
+                else:
+                    page = self.client.conversations_history(
+                        channel=channel,
+                        oldest=oldest,
+                        include_all_metadata=True,
+                        limit=200,
+                        cursor=cursor,
+                    )
+            for message in page.get("messages") or []:
+                if _outbox_id_of(message) == outbox_id:
+                    return {"channel": page.get("channel") or channel, "ts": message.get("ts")}
+            cursor = (page.get("response_metadata") or {}).get("next_cursor") or None
+            if not cursor:
+                return None
+        return None
 
     def update_card(
         self, *, channel: str, ts: str, record: HandoffRecord, context: CardContext
@@ -103,6 +183,23 @@ class SlackSender:
         )
 
 
+def _metadata(outbox_id: int | None) -> Metadata | None:
+    if outbox_id is None:
+        return None
+    return Metadata(event_type=POSTED_EVENT, event_payload={"outbox_id": outbox_id})
+
+
+def _outbox_id_of(message: dict[str, Any]) -> int | None:
+    metadata = message.get("metadata") or {}
+    if metadata.get("event_type") != POSTED_EVENT:
+        return None
+    value = (metadata.get("event_payload") or {}).get("outbox_id")
+    try:
+        return int(str(value))
+    except ValueError:
+        return None
+
+
 @contextmanager
 def _as_send_failed() -> Iterator[None]:
     try:
@@ -119,7 +216,11 @@ def _send_failed(error: SlackApiError) -> SendFailed:
         return SendFailed("ratelimited", retry_after=_retry_after(getattr(response, "headers", {})))
     if code in NEEDS_AN_ADMIN:
         return SendFailed(NEEDS_AN_ADMIN[code], needs_admin=True)
-    return SendFailed(code or f"http {status}", permanent=code in CANNOT_HEAL)
+    return SendFailed(
+        code or f"http {status}",
+        permanent=code in CANNOT_HEAL,
+        unknown_outcome=status >= 500,  # Slack may have posted before it failed
+    )
 
 
 def _retry_after(headers: Any) -> float | None:
