@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import logging
 import signal
+import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -197,6 +198,7 @@ def build_product(
 
     # Several turns run at once (a model call mostly waits); each conversation's turns still
     # run one at a time and in order (the inbox claims one event per conversation).
+    settle = timedelta(seconds=settings.turn_settle_seconds)
     workers = [
         InboxWorker(
             sessions=sessions,
@@ -205,6 +207,7 @@ def build_product(
             clock=clock,
             on_output=wake_drainers,
             interval=worker_interval,
+            settle=settle,
         )
         for _ in range(max(1, inbox_workers))
     ]
@@ -213,10 +216,18 @@ def build_product(
         for worker in workers:
             worker.wake()
 
+    def wake_inbox_when_settled() -> None:
+        if not settle:
+            wake_inbox()
+            return
+        timer = threading.Timer(settle.total_seconds() + 0.01, wake_inbox)
+        timer.daemon = True
+        timer.start()
+
     app = build_slack_app(
         signing_secret=settings.slack_signing_secret,
         client=client,
-        inbox=SqlEventInbox(sessions=sessions, clock=clock, wake=wake_inbox),
+        inbox=SqlEventInbox(sessions=sessions, clock=clock, wake=wake_inbox_when_settled),
         desk=HandoffDesk(sessions=sessions, clock=clock),
         admin_commands=AdminCommands(
             sessions=sessions, book=book, processor=processor, clock=clock

@@ -9,6 +9,7 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
+from decimal import Decimal, InvalidOperation
 from typing import Any, Literal, cast
 
 from sqlalchemy import ColumnElement, and_, delete, exists, func, insert, or_, select, update
@@ -564,8 +565,18 @@ class SqlInbox:
         now: datetime,
         workspace_id: str | None = None,
         conversation_key: str | None = None,
+        event_ts: str | None = None,
     ) -> bool:
-        """Store an event; False when this event id was stored before (a retry)."""
+        """Store an event; False when this event id was stored before (a retry).
+
+        `event_ts`: the platform's time of the message (Slack's ts); a conversation's events
+        are taken in that order, not in the order they arrived.
+        """
+        if conversation_key and self.session.get_bind().dialect.name == "postgresql":
+            # One conversation's inserts commit one at a time (SQLite's writes already do).
+            self.session.execute(
+                select(func.pg_advisory_xact_lock(func.hashtextextended(conversation_key, 0)))
+            )
         inserted = self.session.execute(
             _insert_ignoring_duplicates(self.session, InboxEvent)
             .values(
@@ -573,6 +584,7 @@ class SqlInbox:
                 payload=storable_document(payload),
                 workspace_id=workspace_id,
                 conversation_key=conversation_key,
+                event_ts=sortable_ts(event_ts),
                 status="pending",
                 attempts=0,
                 received_at=now,
@@ -582,21 +594,34 @@ class SqlInbox:
         return inserted.scalar_one_or_none() is not None
 
     def claim(
-        self, *, worker: str, now: datetime, lease: timedelta, limit: int = 10
+        self,
+        *,
+        worker: str,
+        now: datetime,
+        lease: timedelta,
+        limit: int = 10,
+        settle: timedelta = timedelta(0),
     ) -> list[InboxItem]:
         """Take up to `limit` events no other worker holds, oldest first.
 
-        An event waits while an earlier event of its conversation is unfinished, so one
-        conversation's turns run in order. An expired claim (a crashed worker) is taken again.
+        An event waits while an earlier event of its conversation (by the platform's ts, then
+        arrival) is unfinished, so one conversation's turns run in the order written; and a new
+        event waits `settle`, so one written just before it but delivered a moment later is
+        not overtaken. An expired claim (a crashed worker) is taken again.
         """
         earlier = aliased(InboxEvent)
         takeable = or_(
-            InboxEvent.status == "pending",
+            and_(InboxEvent.status == "pending", InboxEvent.received_at <= now - settle),
             and_(InboxEvent.status == "processing", InboxEvent.claimed_until < now),
+        )
+        # (ts, id) is a total order; an event stored without a ts sorts first
+        earlier_ts, this_ts = (
+            func.coalesce(earlier.event_ts, ""),
+            func.coalesce(InboxEvent.event_ts, ""),
         )
         blocked_by_earlier = exists().where(
             earlier.conversation_key == InboxEvent.conversation_key,
-            earlier.id < InboxEvent.id,
+            or_(earlier_ts < this_ts, and_(earlier_ts == this_ts, earlier.id < InboxEvent.id)),
             earlier.status.in_(("pending", "processing")),
         )
         rows = self.session.scalars(
@@ -690,6 +715,17 @@ class SqlInbox:
             .execution_options(synchronize_session=False)
         )
         return bool(finished.rowcount == 1)  # type: ignore[attr-defined]
+
+
+def sortable_ts(ts: str | None) -> str | None:
+    """A platform timestamp ("1733390000.123456") as fixed-width text that sorts by time."""
+    try:
+        value = Decimal(str(ts))
+    except (InvalidOperation, ValueError):
+        return None
+    if not value.is_finite() or value < 0 or value >= 10**12:
+        return None
+    return f"{value:020.6f}"
 
 
 def backoff_delay(attempts: int, *, base: float = 2.0, cap: float = 300.0) -> timedelta:

@@ -80,6 +80,8 @@ class Console:
                     "slack_signing_secret": SECRET,
                     "slack_api_url": self.slack.url,
                     "shop": "demo",  # unless SHOP_API_URL names a shop's own API
+                    # one person typing in a terminal: lines arrive in the order written
+                    "turn_settle_seconds": 0,
                 }
             )
         )

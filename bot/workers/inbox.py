@@ -71,6 +71,7 @@ class SqlEventInbox:
         payload: dict[str, Any],
         workspace_id: str | None,
         conversation_key: str | None,
+        event_ts: str | None = None,
     ) -> bool:
         """Keep the event; False when it was stored before (a platform's retry)."""
         with SqlUnitOfWork(self.sessions) as uow:
@@ -80,6 +81,7 @@ class SqlEventInbox:
                 now=self.clock(),
                 workspace_id=workspace_id,
                 conversation_key=conversation_key,
+                event_ts=event_ts,
             )
             uow.commit()
         if stored:
@@ -101,8 +103,10 @@ class InboxWorker(Worker):
         interval: float = 1.0,
         lease: timedelta = LEASE,
         heartbeat: timedelta = HEARTBEAT,
+        settle: timedelta = timedelta(0),
     ) -> None:
         super().__init__(name=worker_name("inbox"), interval=interval)
+        self.settle = settle
         self.lease = lease
         self.heartbeat = heartbeat
         self.current: InboxItem | None = None
@@ -116,7 +120,9 @@ class InboxWorker(Worker):
         if self.stopping:
             return 0
         with SqlUnitOfWork(self.sessions) as uow:
-            items = uow.inbox.claim(worker=self.name, now=self.clock(), lease=self.lease, limit=1)
+            items = uow.inbox.claim(
+                worker=self.name, now=self.clock(), lease=self.lease, limit=1, settle=self.settle
+            )
             uow.commit()
         for item in items:
             self.current = item

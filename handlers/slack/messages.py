@@ -17,6 +17,7 @@ class EventInbox(Protocol):
         payload: dict[str, Any],
         workspace_id: str | None,
         conversation_key: str | None,
+        event_ts: str | None = None,
     ) -> bool: ...
 
 
@@ -28,6 +29,7 @@ def register(app: App, *, inbox: EventInbox) -> None:
             payload=body,
             workspace_id=workspace_of(body) or None,
             conversation_key=conversation_key_text(body),
+            event_ts=event.get("ts"),  # Slack's order; deliveries may arrive in another
         )
 
     app.event("message")(keep)

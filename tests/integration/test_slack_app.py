@@ -10,9 +10,6 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
-import waitress
-from slack_bolt.adapter.wsgi import SlackRequestHandler
-from waitress import wasyncore
 
 from bot.agents.offline import OfflineAgent
 from bot.composition import Product, build_product
@@ -25,6 +22,7 @@ from db.uow import SqlUnitOfWork
 from escalation.engine import Decision
 from handlers.slack.cards import CLAIM, RESOLVE, RETURN
 from tests.integration.mock_slack import Fault, MockSlackAPI, SlackSender
+from tests.integration.serving import serving
 
 SECRET = "test-signing-secret"
 AGENTS = "C0AGENTS"
@@ -70,6 +68,7 @@ def product(slack: MockSlackAPI, clock: Clock, tmp_path: Path) -> Iterator[Produ
         SLACK_SIGNING_SECRET=SECRET,
         SLACK_API_URL=slack.url,
         SHOP="demo",
+        TURN_SETTLE_SECONDS=0,  # the clock stands still here; settling has tests of its own
     )
     built = build_product(settings, clock=clock, agent=OfflineAgent())
     yield built
@@ -78,21 +77,8 @@ def product(slack: MockSlackAPI, clock: Clock, tmp_path: Path) -> Iterator[Produ
 
 @pytest.fixture
 def sender(product: Product, slack: MockSlackAPI) -> Iterator[SlackSender]:
-    server = waitress.create_server(
-        SlackRequestHandler(product.app), host="127.0.0.1", port=0, threads=4
-    )
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    yield SlackSender(
-        f"http://127.0.0.1:{server.effective_port}/slack/events",
-        SECRET,
-        response_url=f"{slack.url}respond",
-    )
-    # Close every socket inside the server's own loop thread: closing them from here while the
-    # loop selects on them races it (EBADF in the thread).
-    server.trigger.pull_trigger(lambda: wasyncore.close_all(server._map))
-    thread.join(timeout=10)
-    server.task_dispatcher.shutdown()
+    with serving(product.app) as endpoint:
+        yield SlackSender(endpoint, SECRET, response_url=f"{slack.url}respond")
 
 
 def settle(product: Product) -> None:

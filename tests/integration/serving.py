@@ -1,0 +1,28 @@
+"""The Bolt App served over real HTTP (waitress on 127.0.0.1), as `serve` runs it."""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
+
+import waitress
+from slack_bolt import App
+from slack_bolt.adapter.wsgi import SlackRequestHandler
+from waitress import wasyncore
+
+
+@contextmanager
+def serving(app: App) -> Iterator[str]:
+    """Yields the URL Slack would post events to."""
+    server = waitress.create_server(SlackRequestHandler(app), host="127.0.0.1", port=0, threads=4)
+    thread = threading.Thread(target=server.run, daemon=True)
+    thread.start()
+    try:
+        yield f"http://127.0.0.1:{server.effective_port}/slack/events"
+    finally:
+        # Close every socket inside the server's own loop thread: closing them from here while
+        # the loop selects on them races it (EBADF in the thread).
+        server.trigger.pull_trigger(lambda: wasyncore.close_all(server._map))
+        thread.join(timeout=10)
+        server.task_dispatcher.shutdown()
