@@ -1,173 +1,162 @@
-"""Faults where a process really dies: `serve` killed mid-load (SIGKILL or SIGTERM), restarted at
-once; counts the replies each customer got and how long the last one took after the restart.
+"""Faults where they really happen, counted: the real `escalation-bot serve` (HTTP, offline agent,
+SHOP=demo) against the loopback Slack Web API. Figures only.
 
-Runs the real `escalation-bot serve` (HTTP, offline agent, SQLite or PostgreSQL, SHOP=demo)
-against the local Slack Web API stand-in. Figures only.
+  kill    customers write while serve is killed with SIGKILL at a third of the replies and with
+          SIGTERM at two thirds, restarted at once each time: replies per customer, cards per
+          handoff, and how long after the last restart the last one came.
+  faults  the Web API posts and then answers 500 on a fifth of the posts, and rate-limits one
+          customer's channel (Retry-After 20 s): replies per customer, cards, how long the
+          other customers waited.
+  bursts  two serve processes on one database; each customer writes two messages and the later
+          one reaches one process a moment before the earlier one reaches the other: how many
+          conversations were answered in the order written.
 
-    .venv/bin/python scripts/measure_restart.py [--customers 60] [--signal KILL|TERM]
+    .venv/bin/python scripts/measure_restart.py [--mode kill|faults|bursts] [--customers 60]
                                                 [--database-url URL]
 """
 
 from __future__ import annotations
 
 import argparse
-import json
-import os
 import signal
-import socket
-import subprocess
 import sys
 import tempfile
-import threading
 import time
-import urllib.request
-from collections import Counter
 from concurrent.futures import ThreadPoolExecutor
+from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
 
-from slack_sdk.signature import SignatureVerifier
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from bot.console.local_slack import TEAM, LocalSlackWebAPI
-
-SECRET = "restart-secret"
-
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
-
-
-class Server:
-    def __init__(self, env: dict[str, str], port: int, workdir: Path) -> None:
-        self.env, self.port, self.workdir = env, port, workdir
-        self.process: subprocess.Popen[str] | None = None
-
-    def start(self) -> None:
-        script = Path(sys.executable).parent / "escalation-bot"
-        self.process = subprocess.Popen(
-            [str(script), "serve", "--port", str(self.port)],
-            env=self.env,
-            cwd=self.workdir,
-            stdout=subprocess.DEVNULL,
-            stderr=subprocess.DEVNULL,
-        )
-        deadline = time.monotonic() + 60
-        while time.monotonic() < deadline:
-            try:
-                with socket.create_connection(("127.0.0.1", self.port), timeout=0.5):
-                    return
-            except OSError:
-                time.sleep(0.1)
-        raise RuntimeError("serve did not start")
-
-    def kill(self, how: int) -> None:
-        assert self.process is not None
-        self.process.send_signal(how)
-        self.process.wait(timeout=60)
+from bot.console.local_slack import Fault
+from db.engine import make_engine, make_session_factory
+from db.repositories import ConversationKey
+from db.uow import SqlUnitOfWork
+from tests.integration.mock_slack import SlackSender
+from tests.serve_harness import (
+    SECRET,
+    Customers,
+    ReplyWatch,
+    ServeProcess,
+    configure_agents_channel,
+    dm_event,
+    loopback_slack,
+    send_until_acked,
+    serve_env,
+    wait_for,
+    writing,
+)
 
 
-def send_dm(port: int, user: str, text: str, n: int) -> bool:
-    body = json.dumps(
-        {
-            "token": "legacy",
-            "team_id": TEAM,
-            "api_app_id": "A1",
-            "type": "event_callback",
-            "event_id": f"Ev{user}-{n}",
-            "event_time": int(time.time()),
-            "event": {
-                "type": "message",
-                "channel_type": "im",
-                "channel": f"D{user}",
-                "user": user,
-                "text": text,
-                "ts": f"{1700000000 + n}.000100",
-            },
-        }
-    )
-    stamp = str(int(time.time()))
-    signature = SignatureVerifier(SECRET).generate_signature(timestamp=stamp, body=body)
-    request = urllib.request.Request(
-        f"http://127.0.0.1:{port}/slack/events",
-        data=body.encode(),
-        headers={
-            "Content-Type": "application/json",
-            "X-Slack-Request-Timestamp": stamp,
-            "X-Slack-Signature": str(signature),
-        },
-    )
-    for _ in range(50):  # Slack retries an event whose ack failed; so do we
-        try:
-            with urllib.request.urlopen(request, timeout=10) as response:
-                return response.status == 200
-        except OSError:
-            time.sleep(0.2)
-    return False
-
-
-def run(*, customers: int, how: int, database_url: str | None) -> None:
-    posted: list[tuple[float, str]] = []
-    lock = threading.Lock()
-
-    def on_call(method: str, params: dict[str, Any]) -> None:
-        if method == "chat.postMessage":
-            with lock:
-                posted.append((time.monotonic(), str(params.get("channel"))))
-
-    slack = LocalSlackWebAPI(on_call=on_call).start()
-    with tempfile.TemporaryDirectory() as tmp:
-        env = {
-            **{k: v for k, v in os.environ.items() if not k.startswith(("SLACK_", "ANTHROPIC_"))},
-            "SLACK_BOT_TOKEN": "xoxb-restart",
-            "SLACK_SIGNING_SECRET": SECRET,
-            "SLACK_API_URL": slack.url,
-            "DATABASE_URL": database_url or f"sqlite:///{Path(tmp) / 'bot.db'}",
-            "SHOP": "demo",
-        }
-        server = Server(env, free_port(), Path(tmp))
-        server.start()
-        users = [f"U{n:04d}" for n in range(customers)]
-        with ThreadPoolExecutor(max_workers=8) as pool:
-            sends = [
-                pool.submit(send_dm, server.port, u, "where is order 1043? j.smith@example.com", n)
-                for n, u in enumerate(users)
-            ]
-            while len(posted) < customers // 3:
-                time.sleep(0.01)
-            server.kill(how)  # mid-load
-            killed = time.monotonic()
-            before = len(posted)
-            server.start()
-            restarted = time.monotonic()
-            acked = sum(f.result() for f in sends)
-        deadline = time.monotonic() + 180
-        while len({c for _, c in posted}) < customers and time.monotonic() < deadline:
-            time.sleep(0.2)
-        time.sleep(3)  # late duplicates, if any
-        server.kill(signal.SIGTERM)
+def kill(customers: Customers, database_url: str, workdir: Path) -> None:
+    watch = ReplyWatch()
+    slack = loopback_slack(watch).start()
+    serve = ServeProcess(serve_env(slack_url=slack.url, database_url=database_url), workdir)
+    serve.start()
+    configure_agents_channel(serve.endpoint, slack)
+    with writing(customers, serve.endpoint) as sends:
+        watch.wait_until(customers.count // 3)
+        serve.kill(signal.SIGKILL)
+        print(f"SIGKILL after {watch.count} replies")
+        serve.start()
+        watch.wait_until(2 * customers.count // 3)
+        code = serve.kill(signal.SIGTERM)
+        print(f"SIGTERM after {watch.count} replies (exit status {code})")
+        serve.start()
+        acked = sum(send.result() for send in sends)
+    tally, took = wait_for(slack, customers, seconds=180)
+    serve.stop()
     slack.stop()
-    per_customer = Counter(c for _, c in posted)
-    histogram = Counter(per_customer.get(f"D{u}", 0) for u in users)
-    last = max(t for t, _ in posted) - restarted if posted else float("nan")
-    name = signal.Signals(how).name
-    print(f"{name} after {before} of {customers} replies (restart took {restarted - killed:.1f} s)")
-    print(f"  acked {acked}/{customers}; replies per customer: {dict(sorted(histogram.items()))}")
-    print(f"  last reply {last:.1f} s after the restart")
+    print(f"  acked {acked}/{customers.count}; replies per customer: {tally.histogram()}")
+    print(f"  cards {tally.cards} for {customers.asking_for_a_person} handoffs; ")
+    print(f"  all answered {took:.1f} s after the last restart")
+
+
+def faults(customers: Customers, database_url: str, workdir: Path) -> None:
+    limited = f"D{customers.users[1]}"
+    slack = loopback_slack().start()
+    slack.fail("chat.postMessage", Fault("ratelimited", times=1, channel=limited, retry_after=20))
+    lost = Fault("posted_then_500", times=10**6, probability=0.2)
+    slack.fail("chat.postMessage", lost)
+    serve = ServeProcess(serve_env(slack_url=slack.url, database_url=database_url), workdir)
+    serve.start()
+    configure_agents_channel(serve.endpoint, slack)
+    started = time.monotonic()
+    with writing(customers, serve.endpoint) as sends:
+        acked = sum(send.result() for send in sends)
+    others = [f"D{u}" for u in customers.users if f"D{u}" != limited]
+    while time.monotonic() - started < 120 and not all(slack.messages_in(c) for c in others):
+        time.sleep(0.1)
+    others_done = time.monotonic() - started
+    tally, _ = wait_for(slack, customers, seconds=180)
+    limited_at = time.monotonic() - started
+    serve.stop()
+    slack.stop()
+    posted_then_500 = 10**6 - lost.times
+    print(f"acked {acked}/{customers.count}; replies per customer: {tally.histogram()}")
+    print(f"  cards {tally.cards} for {customers.asking_for_a_person} handoffs")
+    print(
+        f"  posts made and answered 500: {posted_then_500}; history look-ups: "
+        f"{slack.attempts('conversations.history') + slack.attempts('conversations.replies')}"
+    )
+    print(
+        f"  every other customer answered {others_done:.1f} s after the first message; "
+        f"the rate-limited one by {limited_at:.1f} s"
+    )
+
+
+def bursts(customers: Customers, database_url: str, workdir: Path) -> None:
+    slack = loopback_slack().start()
+    env = serve_env(slack_url=slack.url, database_url=database_url)
+    servers = [ServeProcess(env, workdir), ServeProcess(env, workdir)]
+    for server in servers:
+        server.start()
+    senders = [SlackSender(s.endpoint, SECRET) for s in servers]
+    first_text, second_text = "hi, I have a question", "where is order 1043?"
+
+    def burst(n: int) -> None:
+        user = customers.users[n]
+        later = dm_event(user, second_text, f"{1733390000 + n}.000200")
+        earlier = dm_event(user, first_text, f"{1733390000 + n}.000100")
+        send_until_acked(senders[n % 2], later, f"Ev{user}-2")
+        time.sleep(0.02)
+        send_until_acked(senders[(n + 1) % 2], earlier, f"Ev{user}-1")
+
+    with ThreadPoolExecutor(max_workers=8) as pool:
+        list(pool.map(burst, range(customers.count)))
+    deadline = time.monotonic() + 120
+    while time.monotonic() < deadline and not all(
+        len(slack.messages_in(f"D{u}")) >= 2 for u in customers.users
+    ):
+        time.sleep(0.2)
+    for server in servers:
+        server.stop()
+    slack.stop()
+    engine = make_engine(database_url)
+    in_order = 0
+    with SqlUnitOfWork(make_session_factory(engine)) as uow:
+        for user in customers.users:
+            key = ConversationKey("slack", "T1", f"D{user}", user)
+            record = uow.conversations.get_or_create(key, now=datetime.now(UTC))
+            said = [u.text for u in uow.conversations.history(record.id) if u.speaker == "customer"]
+            in_order += said == [first_text, second_text]
+    engine.dispose()
+    replies = [len(slack.messages_in(f"D{u}")) for u in customers.users]
+    print(f"bursts over two processes: {in_order}/{customers.count} answered in the order written;")
+    print(f"  replies per customer: {dict(sorted((r, replies.count(r)) for r in set(replies)))}")
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--mode", choices=("kill", "faults", "bursts"), default="kill")
     parser.add_argument("--customers", type=int, default=60)
-    parser.add_argument("--signal", choices=("KILL", "TERM"), default="KILL")
     parser.add_argument("--database-url")
     args = parser.parse_args()
-    run(
-        customers=args.customers,
-        how=getattr(signal, f"SIG{args.signal}"),
-        database_url=args.database_url,
-    )
+    with tempfile.TemporaryDirectory() as tmp:
+        url = args.database_url or f"sqlite:///{Path(tmp) / 'bot.db'}"
+        {"kill": kill, "faults": faults, "bursts": bursts}[args.mode](
+            Customers(args.customers), url, Path(tmp)
+        )
 
 
 if __name__ == "__main__":
