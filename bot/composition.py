@@ -148,8 +148,9 @@ class Product:
         self.sweeper.request_stop()
         for drainer in self.drainers:
             drainer.request_stop()
+        posting_ends = time.monotonic() + 5
         for drainer in self.drainers:
-            drainer.finish(grace=timedelta(seconds=5))
+            drainer.finish(grace=timedelta(seconds=posting_ends - time.monotonic()))
         self.engine.dispose()
 
 

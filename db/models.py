@@ -21,7 +21,6 @@ from sqlalchemy import (
     Text,
     TypeDecorator,
     UniqueConstraint,
-    false,
 )
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.engine import Dialect
@@ -264,8 +263,9 @@ class OutboxMessage(Base):
     lane: Mapped[str | None] = mapped_column(String(255))
     payload: Mapped[dict[str, Any]]
     status: Mapped[str] = mapped_column(_enum(OUTBOX_STATUSES, "outbox_status"), default="pending")
-    # An earlier attempt may have posted (a crash, a timeout, a 5xx): look before posting again.
-    uncertain: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
+    # When an attempt that may have posted was made (a crash, a timeout, a 5xx): the next one
+    # looks for it around then before posting again.
+    uncertain_since: Mapped[datetime | None]
     attempts: Mapped[int] = mapped_column(default=0)
     next_attempt_at: Mapped[datetime]
     claimed_by: Mapped[str | None] = mapped_column(String(128))

@@ -525,22 +525,26 @@ class OutboxItem:
     attempts: int
     conversation_id: int | None
     handoff_id: int | None
-    uncertain: bool = False  # an earlier attempt may have posted it
-    created_at: datetime | None = None
+    uncertain_since: datetime | None = None  # an attempt then may have posted it
+
+    @property
+    def uncertain(self) -> bool:
+        return self.uncertain_since is not None
 
 
-# Kinds posted to the customer's channel (payload "channel", "thread_ts"), and kinds posted on
-# or in the thread of a handoff's card.
-TO_CUSTOMER_KINDS = frozenset({"reply", "relay_to_customer"})
+# Kinds posted to the channel their payload names ("channel", "thread_ts"), and kinds posted
+# on or in the thread of a handoff's card.
+TO_CHANNEL_KINDS = frozenset({"reply", "relay_to_customer", "admin_dm"})
 ON_CARD_KINDS = frozenset({"handoff_card", "card_update", "relay_to_agents"})
+CARD_LANE = "card:"
 
 
 def outbox_lane(kind: str, payload: dict[str, Any], handoff_id: int | None) -> str | None:
     """Rows of one lane (one destination) are posted one at a time, in the order written."""
-    if kind in TO_CUSTOMER_KINDS:
+    if kind in TO_CHANNEL_KINDS:
         return f"to:{payload.get('channel')}:{payload.get('thread_ts') or ''}"[:255]
     if kind in ON_CARD_KINDS and handoff_id is not None:
-        return f"card:{handoff_id}"
+        return f"{CARD_LANE}{handoff_id}"
     return None
 
 
@@ -746,12 +750,18 @@ class SqlOutbox:
         conversation_id: int | None = None,
         handoff_id: int | None = None,
     ) -> int:
+        lane = outbox_lane(kind, payload, handoff_id)
+        if lane is not None and self.session.get_bind().dialect.name == "postgresql":
+            # Writers of one lane commit one at a time, so a row's id order is its commit
+            # order and the drainer never posts a later row while an earlier one is unseen.
+            # Every writer takes card lanes before customer lanes, so two cannot deadlock.
+            self.session.execute(select(func.pg_advisory_xact_lock(func.hashtextextended(lane, 1))))
         row = OutboxMessage(
             kind=kind,
             payload=storable_document(payload),
             conversation_id=conversation_id,
             handoff_id=handoff_id,
-            lane=outbox_lane(kind, payload, handoff_id),
+            lane=lane,
             status="pending",
             attempts=0,
             next_attempt_at=now,
@@ -766,9 +776,11 @@ class SqlOutbox:
     ) -> list[OutboxItem]:
         """Take due rows no other worker holds, oldest first, one per lane at a time.
 
-        A row waits while an earlier row of its lane is unsent (held rows excepted: they may
-        wait for an admin), so a destination's messages post in the order they were written.
-        A row whose holder's lease ran out (a crash mid-post) is taken again as uncertain.
+        A row waits while an earlier row of its lane is unsent, so a destination's messages
+        post in the order they were written. A held card holds its lane (what the customer
+        says meanwhile is relayed once it is posted); other held rows do not (a reply given up
+        on must not silence the customer's later ones). A row whose holder's lease ran out (a
+        crash mid-post) is taken again as uncertain.
         """
         earlier = aliased(OutboxMessage)
         takeable = or_(
@@ -778,7 +790,10 @@ class SqlOutbox:
         blocked_by_earlier = exists().where(
             earlier.lane == OutboxMessage.lane,
             earlier.id < OutboxMessage.id,
-            earlier.status.in_(("pending", "sending")),
+            or_(
+                earlier.status.in_(("pending", "sending")),
+                and_(earlier.status == "held", earlier.lane.startswith(CARD_LANE)),
+            ),
         )
         rows = self.session.scalars(
             select(OutboxMessage)
@@ -789,8 +804,9 @@ class SqlOutbox:
         ).all()
         items = []
         for row in rows:
-            if row.status == "sending":  # its holder died or hung mid-post: it may be posted
-                row.uncertain = True
+            if row.status == "sending" and row.claimed_until is not None:
+                # its holder died or hung mid-post: it may be posted, from the claim on
+                row.uncertain_since = row.uncertain_since or as_utc(row.claimed_until) - lease
             row.status = "sending"
             row.claimed_by = worker
             row.claimed_until = now + lease
@@ -803,8 +819,7 @@ class SqlOutbox:
                     row.attempts,
                     row.conversation_id,
                     row.handoff_id,
-                    uncertain=bool(row.uncertain),
-                    created_at=as_utc(row.created_at),
+                    uncertain_since=as_utc(row.uncertain_since) if row.uncertain_since else None,
                 )
             )
         self.session.flush()
@@ -826,13 +841,19 @@ class SqlOutbox:
         error: str,
         attempts: int,
         retry_after: float | None = None,
-        uncertain: bool = False,
+        uncertain_since: datetime | None = None,
     ) -> bool:
         """Post again later: after the server's Retry-After if it gave one, else with backoff.
 
-        `uncertain`: this attempt may have posted (a timeout, a 5xx); the next one looks first.
+        `uncertain_since`: the attempt made then may have posted (a timeout, a 5xx); the next
+        one looks first (the earliest such time is kept).
         """
         delay = timedelta(seconds=retry_after) if retry_after else backoff_delay(attempts)
+        uncertain = (
+            {"uncertain_since": func.coalesce(OutboxMessage.uncertain_since, uncertain_since)}
+            if uncertain_since is not None
+            else {}
+        )
         return self._update_held_by(
             item_id,
             worker,
@@ -841,8 +862,12 @@ class SqlOutbox:
             last_error=error,
             claimed_by=None,
             claimed_until=None,
-            **({"uncertain": True} if uncertain else {}),
+            **uncertain,
         )
+
+    def renew(self, item_id: int, *, worker: str, now: datetime, lease: timedelta) -> bool:
+        """Extend the holder's lease; False when the row is no longer this worker's."""
+        return self._update_held_by(item_id, worker, claimed_until=now + lease)
 
     def defer(self, item_id: int, *, worker: str, until: datetime) -> bool:
         """Put a claimed row back untried until `until` (its channel is resting); no attempt."""
@@ -863,10 +888,18 @@ class SqlOutbox:
         )
 
     def release_held(self, *, now: datetime, kind: str | None = None) -> int:
-        """Put held messages back in line (after an admin fixed the cause)."""
-        conditions = [OutboxMessage.status == "held"]
+        """Put held messages back in line (after an admin fixed the cause); releasing a kind
+        releases what waits in the same card lanes too."""
+        conditions: list[ColumnElement[bool]] = [OutboxMessage.status == "held"]
         if kind is not None:
-            conditions.append(OutboxMessage.kind == kind)
+            released_lanes = select(OutboxMessage.lane).where(
+                OutboxMessage.status == "held",
+                OutboxMessage.kind == kind,
+                OutboxMessage.lane.startswith(CARD_LANE),
+            )
+            conditions.append(
+                or_(OutboxMessage.kind == kind, OutboxMessage.lane.in_(released_lanes))
+            )
         released = self.session.execute(
             update(OutboxMessage)
             .where(*conditions)

@@ -44,6 +44,7 @@ from tests.serve_harness import (
     send_until_acked,
     serve_env,
     wait_for,
+    wait_until_posted,
     writing,
 )
 
@@ -90,10 +91,14 @@ def faults(customers: Customers, database_url: str, workdir: Path) -> None:
     others_done = time.monotonic() - started
     tally, _ = wait_for(slack, customers, seconds=180)
     limited_at = time.monotonic() - started
+    outbox = wait_until_posted(database_url, seconds=180)
+    settled_at = time.monotonic() - started
+    tally, _ = wait_for(slack, customers, seconds=1)
     serve.stop()
     slack.stop()
     posted_then_500 = 10**6 - lost.times
     print(f"acked {acked}/{customers.count}; replies per customer: {tally.histogram()}")
+    print(f"  outbox {outbox} {settled_at:.1f} s after the first message (lost answers looked for)")
     print(f"  cards {tally.cards} for {customers.asking_for_a_person} handoffs")
     print(
         f"  posts made and answered 500: {posted_then_500}; history look-ups: "

@@ -24,6 +24,8 @@ from pathlib import Path
 from typing import Any
 
 from bot.console.local_slack import LocalSlackWebAPI
+from db.engine import make_engine, make_session_factory
+from db.uow import SqlUnitOfWork
 from tests.integration.mock_slack import SlackSender
 
 SECRET = "harness-secret"
@@ -209,6 +211,23 @@ def wait_for(
     took = time.monotonic() - started
     time.sleep(2)  # a late second copy, if there is one, lands now
     return Tally.of(slack, customers), took
+
+
+def wait_until_posted(database_url: str, *, seconds: float) -> dict[str, int]:
+    """Until the outbox has nothing left to post (looks for lost answers included)."""
+    engine = make_engine(database_url)
+    try:
+        deadline = time.monotonic() + seconds
+        while True:
+            with SqlUnitOfWork(make_session_factory(engine)) as uow:
+                counts = uow.outbox.counts()
+            if not (counts.get("pending") or counts.get("sending")):
+                return counts
+            if time.monotonic() > deadline:
+                return counts
+            time.sleep(0.5)
+    finally:
+        engine.dispose()
 
 
 class ReplyWatch:

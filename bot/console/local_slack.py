@@ -23,7 +23,9 @@ TEAM = "T1"
 
 @dataclass
 class Fault:
-    # "ratelimited", "http_500", "posted_then_500", "posted_then_hang" or a Slack error code
+    # "ratelimited", "http_500", a Slack error code, or one whose outcome the caller cannot
+    # know: "posted_then_500", "posted_then_internal_error" (200, ok false), "posted_then_hang"
+    # (the answer comes `hang` seconds late), "hang_then_post" (posted only after `hang`)
     error: str
     times: int = 1
     channel: str | None = None  # only calls to this channel fail
@@ -32,7 +34,7 @@ class Fault:
     hang: float = 15.0  # seconds "posted_then_hang" holds its answer back
 
 
-POSTED_FIRST = ("posted_then_500", "posted_then_hang")
+POSTED_FIRST = ("posted_then_500", "posted_then_internal_error", "posted_then_hang")
 
 
 @dataclass
@@ -97,7 +99,25 @@ class LocalSlackWebAPI:
                 )
             if fault.error == "http_500":
                 return 500, {}, {"ok": False, "error": "internal_error"}
+            if fault.error == "hang_then_post":
+                threading.Thread(target=self._post_late, args=(method, params, fault.hang)).start()
+                time.sleep(fault.hang + 1)
+                return 200, {}, {"ok": True}
             return 200, {}, {"ok": False, "error": fault.error}
+        answer = self._deliver(method, params)
+        if fault is not None and fault.error == "posted_then_500":
+            return 500, {}, {"ok": False, "error": "internal_error"}
+        if fault is not None and fault.error == "posted_then_internal_error":
+            return 200, {}, {"ok": False, "error": "internal_error"}
+        if fault is not None and fault.error == "posted_then_hang":
+            time.sleep(fault.hang)
+        return 200, {}, answer
+
+    def _post_late(self, method: str, params: dict[str, Any], hang: float) -> None:
+        time.sleep(hang)
+        self._deliver(method, params)
+
+    def _deliver(self, method: str, params: dict[str, Any]) -> dict[str, Any]:
         answer = self._ok(method, params)
         if answer.get("ok"):
             with self._lock:
@@ -106,11 +126,7 @@ class LocalSlackWebAPI:
                 self.delivered.append((method, recorded))
             if self.on_call is not None:
                 self.on_call(method, {**params, **answer})
-        if fault is not None and fault.error == "posted_then_500":
-            return 500, {}, {"ok": False, "error": "internal_error"}
-        if fault is not None and fault.error == "posted_then_hang":
-            time.sleep(fault.hang)
-        return 200, {}, answer
+        return answer
 
     def _due_fault(self, method: str, params: dict[str, Any]) -> Fault | None:
         for fault in self.faults.get(method, []):
@@ -146,9 +162,20 @@ class LocalSlackWebAPI:
             if with_metadata and message.get("metadata"):
                 shown["metadata"] = _as_document(message["metadata"])
             found.append(shown)
+        if thread is not None and not found:
+            return {"ok": False, "error": "thread_not_found"}
         if thread is None:
             found.reverse()  # newest first, as Slack lists a channel
-        return {"ok": True, "channel": channel, "messages": found, "has_more": False}
+        start = int(params.get("cursor") or 0)
+        end = start + int(params.get("limit") or 100)
+        more = end < len(found)
+        return {
+            "ok": True,
+            "channel": channel,
+            "messages": found[start:end],
+            "has_more": more,
+            "response_metadata": {"next_cursor": str(end) if more else ""},
+        }
 
     def _ok(self, method: str, params: dict[str, Any]) -> dict[str, Any]:
         if method == "auth.test":

@@ -18,7 +18,7 @@ from typing import Any, Protocol
 from sqlalchemy.orm import Session, sessionmaker
 
 from bot.workers.loop import LEASE, Worker, worker_name
-from db.repositories import ConversationRecord, HandoffRecord, OutboxItem
+from db.repositories import ConversationRecord, HandoffRecord, OutboxItem, backoff_delay
 from db.uow import SqlUnitOfWork
 
 log = logging.getLogger(__name__)
@@ -102,14 +102,24 @@ class NotReady(Exception):
 
 
 class Resting(Exception):
-    """The destination channel is rate limited until `until`: try then, without an attempt."""
+    """Slack asked us to wait until `until` (a rate limit): try then, without an attempt."""
 
     def __init__(self, until: datetime) -> None:
-        super().__init__(f"channel resting until {until.isoformat()}")
+        super().__init__(f"rate limited until {until.isoformat()}")
         self.until = until
 
 
+class LeaseLost(Exception):
+    """Another worker took the row (this one was too slow): it must not post it too."""
+
+
+# A post whose answer was lost may still land a little later (Slack had not finished writing
+# it): the look for it waits this long after the attempt, well past the posting timeout.
+LOOK_AFTER = timedelta(seconds=30)
+
+
 NO_HANDOFF_CHANNEL = "no handoff channel is set"
+ADMIN_KINDS = frozenset({"admin_notice", "admin_dm"})
 # A post still failing after this many tries (about 40 minutes of backoff) is kept, held, and
 # the admins are told, instead of being retried forever.
 MAX_POST_ATTEMPTS = 12
@@ -125,7 +135,7 @@ class OutboxDrainer(Worker):
         sender: Sender,
         clock: Callable[[], datetime],
         interval: float = 1.0,
-        batch: int = 5,
+        batch: int = 1,
     ) -> None:
         super().__init__(name=worker_name("outbox"), interval=interval)
         self.sessions = sessions
@@ -150,28 +160,34 @@ class OutboxDrainer(Worker):
         return len(items)
 
     def _post(self, item: OutboxItem) -> None:
+        attempted_at = self.clock()
         try:
             result = self._send(item)
         except Resting as resting:
             self._defer(item, until=resting.until)
             return
+        except LeaseLost:
+            log.warning("outbox %s (%s): taken by another worker; not posted", item.id, item.kind)
+            return
         except NotReady as waiting:
             self._retry(item, str(waiting), retry_after=2.0)
             return
         except SendFailed as failure:
-            self._failed(item, failure)
+            self._failed(item, failure, attempted_at=attempted_at)
             return
         except Exception as error:  # network trouble, a timeout: it may have been posted
             log.warning("outbox %s (%s): %r", item.id, item.kind, error)
-            self._retry(item, repr(error), uncertain=True)
+            self._retry(item, repr(error), uncertain_since=attempted_at)
             return
+        if result is None:
+            return  # finished in its own transaction
         with SqlUnitOfWork(self.sessions) as uow:
             uow.outbox.mark_sent(item.id, worker=self.name, now=self.clock(), result=result)
             uow.commit()
 
-    def _send(self, item: OutboxItem) -> Posted:
+    def _send(self, item: OutboxItem) -> Posted | None:
         payload = item.payload
-        if item.kind in ("reply", "relay_to_customer"):
+        if item.kind in ("reply", "relay_to_customer", "admin_dm"):
             channel, thread_ts = str(payload["channel"]), payload.get("thread_ts")
             return self._deliver(
                 item,
@@ -188,7 +204,8 @@ class OutboxDrainer(Worker):
         if item.kind == "relay_to_agents":
             return self._relay_to_agents(item)
         if item.kind == "admin_notice":
-            return self._notify_admins(payload["workspace_id"], payload["text"])
+            self._notify_admins(item)
+            return None
         raise ValueError(f"unknown outbox kind {item.kind!r}")
 
     def _deliver(
@@ -203,34 +220,42 @@ class OutboxDrainer(Worker):
         until = self._resting.get(channel)
         if until is not None and until > self.clock():
             raise Resting(until)
-        if item.uncertain:
-            found = self._find_posted(item, channel=channel, thread_ts=thread_ts)
+        if item.uncertain_since is not None:
+            found = self._find_posted(item, item.uncertain_since, channel, thread_ts)
             if found is not None:
                 log.info("outbox %s (%s) was posted before: not again", item.id, item.kind)
                 return found
+        self._keep_lease(item)  # the look (or earlier work) may have outlasted it
         try:
             return post()
         except SendFailed as failure:
             if failure.retry_after is not None:
                 self._rest(channel, seconds=failure.retry_after)
+                raise Resting(self.clock() + timedelta(seconds=failure.retry_after)) from failure
             raise
 
     def _find_posted(
-        self, item: OutboxItem, *, channel: str, thread_ts: str | None
+        self, item: OutboxItem, since: datetime, channel: str, thread_ts: str | None
     ) -> Posted | None:
         try:
             return self.sender.find_posted(
-                channel=channel,
-                thread_ts=thread_ts,
-                outbox_id=item.id,
-                since=item.created_at or self.clock(),
+                channel=channel, thread_ts=thread_ts, outbox_id=item.id, since=since
             )
         except SendFailed as failure:
+            if failure.retry_after is not None:  # the look itself is rate limited: wait
+                raise Resting(self.clock() + timedelta(seconds=failure.retry_after)) from failure
             if failure.permanent or failure.needs_admin:
                 # Unable to look (a scope missing): a possible second copy beats silence.
                 log.warning("outbox %s: cannot look for an earlier post (%s)", item.id, failure)
                 return None
             raise
+
+    def _keep_lease(self, item: OutboxItem) -> None:
+        with SqlUnitOfWork(self.sessions) as uow:
+            held = uow.outbox.renew(item.id, worker=self.name, now=self.clock(), lease=LEASE)
+            uow.commit()
+        if not held:
+            raise LeaseLost
 
     def _rest(self, channel: str, *, seconds: float) -> None:
         until = self.clock() + timedelta(seconds=seconds)
@@ -305,18 +330,27 @@ class OutboxDrainer(Worker):
             ),
         )
 
-    def _notify_admins(self, workspace_id: str, text: str) -> Posted:
+    def _notify_admins(self, item: OutboxItem) -> None:
+        """One row per admin, so a failure reaching one never repeats the notice to another."""
+        workspace_id, text = str(item.payload["workspace_id"]), str(item.payload["text"])
         with SqlUnitOfWork(self.sessions) as uow:
             admins = uow.workspaces.get(workspace_id).admin_user_ids
         if not admins:  # nobody configured yet (a fresh install): the workspace's own admins
             admins = self.sender.workspace_admins()
         if not admins:
             raise NotReady("no admin to tell yet")
-        for admin in admins:
-            self.sender.post_message(channel=admin, text=text)
-        return {"told": list(admins)}
+        now = self.clock()
+        with SqlUnitOfWork(self.sessions) as uow:
+            for admin in admins:
+                uow.outbox.enqueue(
+                    "admin_dm",
+                    {"workspace_id": workspace_id, "channel": admin, "text": text},
+                    now=now,
+                )
+            uow.outbox.mark_sent(item.id, worker=self.name, now=now, result={"told": list(admins)})
+            uow.commit()
 
-    def _failed(self, item: OutboxItem, failure: SendFailed) -> None:
+    def _failed(self, item: OutboxItem, failure: SendFailed, *, attempted_at: datetime) -> None:
         if failure.needs_admin and item.kind == "handoff_card":
             self._hold_and_tell_admins(item, failure.reason)
             return
@@ -328,7 +362,7 @@ class OutboxDrainer(Worker):
             item,
             failure.reason,
             retry_after=failure.retry_after,
-            uncertain=failure.unknown_outcome,
+            uncertain_since=attempted_at if failure.unknown_outcome else None,
         )
 
     def _give_up(self, item: OutboxItem, reason: str) -> None:
@@ -336,7 +370,7 @@ class OutboxDrainer(Worker):
         log.error("outbox %s (%s) given up: %s", item.id, item.kind, reason)
         with SqlUnitOfWork(self.sessions) as uow:
             uow.outbox.hold(item.id, worker=self.name, error=f"gave up: {reason}")
-            if item.kind != "admin_notice":  # telling admins that admins cannot be told: no
+            if item.kind not in ADMIN_KINDS:  # telling admins that admins cannot be told: no
                 uow.outbox.enqueue(
                     "admin_notice",
                     {
@@ -371,11 +405,14 @@ class OutboxDrainer(Worker):
         error: str,
         *,
         retry_after: float | None = None,
-        uncertain: bool = False,
+        uncertain_since: datetime | None = None,
     ) -> None:
         if item.attempts >= MAX_POST_ATTEMPTS:
             self._give_up(item, error)
             return
+        if uncertain_since is not None:  # give a post still landing time to land before looking
+            wait = retry_after or backoff_delay(item.attempts).total_seconds()
+            retry_after = max(wait, LOOK_AFTER.total_seconds())
         with SqlUnitOfWork(self.sessions) as uow:
             uow.outbox.retry_later(
                 item.id,
@@ -384,7 +421,7 @@ class OutboxDrainer(Worker):
                 error=error,
                 attempts=item.attempts,
                 retry_after=retry_after,
-                uncertain=uncertain,
+                uncertain_since=uncertain_since,
             )
             uow.commit()
 

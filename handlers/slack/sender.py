@@ -10,6 +10,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import datetime, timedelta
 from typing import Any
+from urllib.error import URLError
 
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
@@ -52,10 +53,13 @@ CANNOT_HEAL = frozenset(
 
 # The metadata event type every post carries; its payload names the outbox row.
 POSTED_EVENT = "escalation_bot_post"
-# How far back a lost post is looked for before the row was written (Slack's clock and ours
-# differ a little), and how many history pages are read at most.
+# A lost post is looked for from a little before the attempt (Slack's clock and ours differ);
+# pages are small because Slack serves some apps at most 15 messages per history call.
 CLOCK_SLACK = timedelta(minutes=2)
+HISTORY_PAGE = 15
 HISTORY_PAGES = 5
+# Slack's errors that say part of the call may have succeeded: the post may be there.
+MAYBE_DONE = frozenset({"internal_error", "fatal_error", "service_unavailable", "request_timeout"})
 SEND_TIMEOUT = 10  # seconds; well inside the outbox lease, so a hung call cannot outlive it
 
 
@@ -130,28 +134,12 @@ class SlackSender:
     def find_posted(
         self, *, channel: str, thread_ts: str | None, outbox_id: int, since: datetime
     ) -> Posted | None:
-        """Look through the channel (or the thread) since `since` for the row's post."""
+        """Look through the channel (or the thread) from just before `since` (the attempt that
+        may have posted) for the row's post."""
         oldest = f"{(since - CLOCK_SLACK).timestamp():.6f}"
         cursor: str | None = None
         for _ in range(HISTORY_PAGES):
-            with _as_send_failed():
-                if thread_ts:
-                    page = self.client.conversations_replies(
-                        channel=channel,
-                        ts=thread_ts,
-                        oldest=oldest,
-                        include_all_metadata=True,
-                        limit=200,
-                        cursor=cursor,
-                    )
-                else:
-                    page = self.client.conversations_history(
-                        channel=channel,
-                        oldest=oldest,
-                        include_all_metadata=True,
-                        limit=200,
-                        cursor=cursor,
-                    )
+            page = self._history_page(channel, thread_ts, oldest=oldest, cursor=cursor)
             for message in page.get("messages") or []:
                 if _outbox_id_of(message) == outbox_id:
                     return {"channel": page.get("channel") or channel, "ts": message.get("ts")}
@@ -159,6 +147,32 @@ class SlackSender:
             if not cursor:
                 return None
         return None
+
+    def _history_page(
+        self, channel: str, thread_ts: str | None, *, oldest: str, cursor: str | None
+    ) -> dict[str, Any]:
+        common: dict[str, Any] = {
+            "channel": channel,
+            "oldest": oldest,
+            "include_all_metadata": True,
+            "limit": HISTORY_PAGE,
+            "cursor": cursor,
+        }
+        try:
+            with _as_send_failed():
+                if thread_ts:
+                    response = self.client.conversations_replies(ts=thread_ts, **common)
+                else:
+                    response = self.client.conversations_history(**common)
+        except SendFailed as failure:
+            if failure.reason == "thread_not_found":  # the thread is gone: nothing of ours in it
+                return {}
+            raise
+        return {
+            "channel": response.get("channel"),
+            "messages": response.get("messages") or [],
+            "response_metadata": response.get("response_metadata") or {},
+        }
 
     def update_card(
         self, *, channel: str, ts: str, record: HandoffRecord, context: CardContext
@@ -206,6 +220,10 @@ def _as_send_failed() -> Iterator[None]:
         yield
     except SlackApiError as error:
         raise _send_failed(error) from error
+    except URLError as error:
+        if isinstance(error.reason, ConnectionRefusedError):  # nothing reached Slack
+            raise SendFailed("connection refused") from error
+        raise
 
 
 def _send_failed(error: SlackApiError) -> SendFailed:
@@ -219,7 +237,7 @@ def _send_failed(error: SlackApiError) -> SendFailed:
     return SendFailed(
         code or f"http {status}",
         permanent=code in CANNOT_HEAL,
-        unknown_outcome=status >= 500,  # Slack may have posted before it failed
+        unknown_outcome=status >= 500 or code in MAYBE_DONE,  # Slack may have posted it
     )
 
 

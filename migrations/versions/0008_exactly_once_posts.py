@@ -1,6 +1,7 @@
 """exactly one post per outbox row, paced per channel, turns in Slack's order: the outbox's
-lane (rows to one destination post in order) and its unknown-outcome flag, a per-channel
-not-before time, and the inbox event's Slack ts
+lane (rows to one destination post in order; filled in for the rows already waiting) and when
+an attempt of unknown outcome was made, a per-channel not-before time, and the inbox event's
+Slack ts
 
 Revision ID: 0008
 Revises: 0007
@@ -9,6 +10,7 @@ Create Date: 2026-12-05 08:30:00
 
 from __future__ import annotations
 
+import json
 from collections.abc import Sequence
 
 import sqlalchemy as sa
@@ -23,10 +25,9 @@ depends_on: str | Sequence[str] | None = None
 def upgrade() -> None:
     with op.batch_alter_table("outbox") as batch:
         batch.add_column(sa.Column("lane", sa.String(255), nullable=True))
-        batch.add_column(
-            sa.Column("uncertain", sa.Boolean(), nullable=False, server_default=sa.false())
-        )
+        batch.add_column(sa.Column("uncertain_since", sa.DateTime(timezone=True), nullable=True))
     op.create_index("ix_outbox_lane_id", "outbox", ["lane", "id"])
+    _fill_lanes_of_waiting_rows()
     with op.batch_alter_table("inbox") as batch:
         batch.add_column(sa.Column("event_ts", sa.String(24), nullable=True))
     op.create_table(
@@ -43,5 +44,34 @@ def downgrade() -> None:
         batch.drop_column("event_ts")
     op.drop_index("ix_outbox_lane_id", table_name="outbox")
     with op.batch_alter_table("outbox") as batch:
-        batch.drop_column("uncertain")
+        batch.drop_column("uncertain_since")
         batch.drop_column("lane")
+
+
+def _fill_lanes_of_waiting_rows() -> None:
+    """Rows still to post get their lane, so they keep their place ahead of new ones (the
+    rule as it stands in db.repositories.outbox_lane at this revision)."""
+    outbox = sa.table(
+        "outbox",
+        sa.column("id", sa.Integer),
+        sa.column("kind", sa.String),
+        sa.column("payload", sa.JSON),
+        sa.column("handoff_id", sa.Integer),
+        sa.column("status", sa.String),
+        sa.column("lane", sa.String),
+    )
+    connection = op.get_bind()
+    waiting = connection.execute(
+        sa.select(outbox.c.id, outbox.c.kind, outbox.c.payload, outbox.c.handoff_id).where(
+            outbox.c.status.in_(("pending", "sending", "held"))
+        )
+    ).all()
+    for row_id, kind, payload, handoff_id in waiting:
+        document = json.loads(payload) if isinstance(payload, str) else (payload or {})
+        lane = None
+        if kind in ("reply", "relay_to_customer"):
+            lane = f"to:{document.get('channel')}:{document.get('thread_ts') or ''}"[:255]
+        elif kind in ("handoff_card", "card_update", "relay_to_agents") and handoff_id is not None:
+            lane = f"card:{handoff_id}"
+        if lane is not None:
+            connection.execute(sa.update(outbox).where(outbox.c.id == row_id).values(lane=lane))

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import multiprocessing
+from datetime import timedelta
 from pathlib import Path
 
 from sqlalchemy import inspect, text
@@ -207,5 +208,44 @@ def test_orders_kept_in_days_get_dates_and_exact_amounts_through_revision_0005(
             ).one()
         assert tuple(row[:3]) == (6, 3, 4)
         assert abs(float(row[3]) - 19.99) < 1e-9
+    finally:
+        engine.dispose()
+
+
+def test_posts_waiting_at_revision_0008_keep_their_place_in_their_lane(
+    empty_database_url: str,
+) -> None:
+    from datetime import UTC, datetime  # noqa: PLC0415
+
+    from db.engine import make_session_factory  # noqa: PLC0415
+    from db.uow import SqlUnitOfWork  # noqa: PLC0415
+
+    engine = make_engine(empty_database_url)
+    now = datetime(2026, 12, 5, 9, 0, tzinfo=UTC)
+    try:
+        upgrade(engine, "0007")
+        with engine.begin() as connection:
+            connection.execute(
+                text(
+                    "INSERT INTO outbox (kind, payload, status, attempts, next_attempt_at, "
+                    "created_at) VALUES ('reply', :payload, :status, 0, :now, :now)"
+                ),
+                [
+                    {
+                        "payload": '{"channel": "D1", "text": "old"}',
+                        "status": "pending",
+                        "now": now,
+                    },
+                    {"payload": '{"channel": "D2", "text": "gone"}', "status": "sent", "now": now},
+                ],
+            )
+        upgrade(engine)
+        sessions = make_session_factory(engine)
+        with SqlUnitOfWork(sessions) as uow:
+            uow.outbox.enqueue("reply", {"channel": "D1", "text": "new"}, now=now)
+            uow.commit()
+        with SqlUnitOfWork(sessions) as uow:
+            taken = uow.outbox.claim_due(worker="w", now=now, lease=timedelta(minutes=1))
+        assert [item.payload["text"] for item in taken] == ["old"]  # "new" waits behind it
     finally:
         engine.dispose()

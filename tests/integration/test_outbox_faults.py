@@ -12,11 +12,14 @@ from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 
 import pytest
+from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
 from bot.console.local_slack import Fault, LocalSlackWebAPI
 from bot.workers.loop import LEASE
-from bot.workers.outbox import OutboxDrainer
+from bot.workers.outbox import LOOK_AFTER, OutboxDrainer
+from db.models import OutboxMessage
+from db.repositories import WorkspaceSettings
 from db.uow import SqlUnitOfWork
 from handlers.slack.sender import SlackSender, make_posting_client
 
@@ -136,22 +139,27 @@ def test_a_rate_limited_channel_rests_while_the_others_flow_in_every_process(
     sessions: sessionmaker[Session], slack: LocalSlackWebAPI, clock: Clock
 ) -> None:
     slack.fail("chat.postMessage", Fault("ratelimited", times=1, channel="C-BUSY", retry_after=30))
-    for n in range(3):
-        enqueue_reply(sessions, clock, "C-BUSY", f"busy {n}", thread=f"17330000{n}0.000100")
+    enqueue_reply(sessions, clock, "C-BUSY", "busy 0", thread="1733000000.000100")
     for channel in ("D1", "D2", "D3"):
         enqueue_reply(sessions, clock, channel, f"to {channel}")
     first, second = drainer(sessions, slack, clock), drainer(sessions, slack, clock)
     first.run_until_idle()
-    second.run_until_idle()  # another process: it learns of the rest from the database
     assert all(texts_in(slack, channel) == [f"to {channel}"] for channel in ("D1", "D2", "D3"))
+    # written after the 429, to a thread of its own: only the shared rest can hold it back
+    enqueue_reply(sessions, clock, "C-BUSY", "busy 1", thread="1733000001.000100")
+    clock.advance(5)
+    second.run_until_idle()  # another process: it learns of the rest from the database
     assert texts_in(slack, "C-BUSY") == []
     assert slack.attempts("chat.postMessage") == 4  # one 429 for the busy channel, no more
-    clock.advance(31)
+    clock.advance(26)
     second.run_until_idle()
-    assert sorted(texts_in(slack, "C-BUSY")) == ["busy 0", "busy 1", "busy 2"]
+    assert sorted(texts_in(slack, "C-BUSY")) == ["busy 0", "busy 1"]
+    assert attempts_of(sessions) == [1, 1, 1, 1, 1]  # waiting out a rate limit costs no attempt
+
+
+def attempts_of(sessions: sessionmaker[Session]) -> list[int]:
     with SqlUnitOfWork(sessions) as uow:
-        attempts = [row.attempts for row in uow.outbox.pending()]
-    assert attempts == []  # all sent
+        return list(uow.session.scalars(select(OutboxMessage.attempts).order_by(OutboxMessage.id)))
 
 
 def test_one_destination_posts_in_the_order_written_even_when_the_first_fails(
@@ -202,3 +210,90 @@ def test_several_drainers_under_lost_answers_post_every_row_once_in_order(
     assert len(posted) == len(rows)
     for channel in channels:
         assert texts_in(slack, channel) == [f"{channel} #{k}" for k in range(5)]
+
+
+def test_a_200_internal_error_after_posting_is_looked_for_not_posted_again(
+    sessions: sessionmaker[Session], slack: LocalSlackWebAPI, clock: Clock
+) -> None:
+    # Slack: "it's possible some aspect of the operation succeeded"
+    slack.fail("chat.postMessage", Fault("posted_then_internal_error", times=1))
+    enqueue_reply(sessions, clock, "D1", "hello")
+    drain_over(drainer(sessions, slack, clock), clock, seconds=60)
+    assert texts_in(slack, "D1") == ["hello"]
+
+
+def test_a_post_still_landing_after_the_timeout_is_given_time_before_the_look(
+    sessions: sessionmaker[Session], slack: LocalSlackWebAPI, clock: Clock
+) -> None:
+    slack.fail("chat.postMessage", Fault("hang_then_post", times=1, hang=1.5))
+    enqueue_reply(sessions, clock, "D1", "hello")
+    worker = drainer(sessions, slack, clock, timeout=1)
+    worker.run_until_idle()  # times out; Slack writes the post 1.5 s after it was sent
+    clock.advance(LOOK_AFTER.total_seconds() - 1)
+    worker.run_until_idle()
+    assert slack.attempts("conversations.history") == 0  # too soon to look
+    time.sleep(2)
+    clock.advance(2)
+    worker.run_until_idle()
+    assert texts_in(slack, "D1") == ["hello"]
+    assert slack.attempts("chat.postMessage") == 1
+
+
+def test_a_rate_limited_look_waits_without_costing_attempts(
+    sessions: sessionmaker[Session], slack: LocalSlackWebAPI, clock: Clock
+) -> None:
+    slack.fail("chat.postMessage", Fault("posted_then_500", times=1))
+    slack.fail("conversations.history", Fault("ratelimited", times=20, retry_after=60))
+    enqueue_reply(sessions, clock, "D1", "hello")
+    drain_over(drainer(sessions, slack, clock), clock, seconds=60 * 25, step=30)
+    assert texts_in(slack, "D1") == ["hello"]
+    assert statuses(sessions) == {"sent": 1}  # not given up, though it waited 20 times
+    assert slack.attempts("conversations.history") == 21
+
+
+def test_a_drainer_that_lost_its_lease_does_not_post_what_another_took(
+    sessions: sessionmaker[Session], slack: LocalSlackWebAPI, clock: Clock
+) -> None:
+    enqueue_reply(sessions, clock, "D1", "hello")
+    slow, quick = drainer(sessions, slack, clock), drainer(sessions, slack, clock)
+    with SqlUnitOfWork(sessions) as uow:
+        (item,) = uow.outbox.claim_due(worker=slow.name, now=clock(), lease=LEASE)
+        uow.commit()
+    clock.advance(LEASE.total_seconds() + 1)  # the slow one stalls past its lease
+    quick.run_until_idle()  # takes the row as uncertain, finds nothing, posts
+    slow._post(item)  # the stalled drainer carries on with the row it claimed
+    assert texts_in(slack, "D1") == ["hello"]
+
+
+def test_an_admin_notice_reaches_each_admin_once_when_one_post_fails(
+    sessions: sessionmaker[Session], slack: LocalSlackWebAPI, clock: Clock
+) -> None:
+    with SqlUnitOfWork(sessions) as uow:
+        uow.workspaces.save(WorkspaceSettings("T1", admin_user_ids=("UA1", "UA2")), now=clock())
+        uow.outbox.enqueue("admin_notice", {"workspace_id": "T1", "text": "heads up"}, now=clock())
+        uow.commit()
+    slack.fail("chat.postMessage", Fault("http_500", times=1, channel="UA2"))
+    drain_over(drainer(sessions, slack, clock), clock, seconds=120)
+    assert texts_in(slack, "UA1") == ["heads up"]
+    assert texts_in(slack, "UA2") == ["heads up"]
+
+
+@pytest.mark.parametrize("backend", ["postgresql"])  # SQLite takes one write at a time anyway
+def test_writers_of_one_destination_commit_one_at_a_time_on_postgresql(
+    sessions: sessionmaker[Session], backend: str, clock: Clock
+) -> None:
+    holding = SqlUnitOfWork(sessions).__enter__()
+    holding.outbox.enqueue("reply", {"channel": "D1", "text": "first"}, now=clock())
+    done = threading.Event()
+
+    def second_writer() -> None:
+        enqueue_reply(sessions, clock, "D1", "second")
+        done.set()
+
+    thread = threading.Thread(target=second_writer)
+    thread.start()
+    assert not done.wait(0.5)  # waits: its row would otherwise be seen before "first"
+    holding.commit()
+    holding.__exit__(None, None, None)
+    assert done.wait(10)
+    thread.join()

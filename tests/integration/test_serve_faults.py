@@ -18,6 +18,7 @@ from tests.serve_harness import (
     loopback_slack,
     serve_env,
     wait_for,
+    wait_until_posted,
     writing,
 )
 
@@ -70,6 +71,8 @@ def test_lost_answers_and_a_rate_limited_channel_lose_nothing_and_double_nothing
         others_done = time.monotonic() - started
         limited_waiting = slack.messages_in(limited) == []
         tally, _ = wait_for(slack, customers, seconds=90)
+        outbox = wait_until_posted(database_url, seconds=90)  # the looks for lost answers too
+        tally, _ = wait_for(slack, customers, seconds=1)
     finally:
         serve.stop()
         slack.stop()
@@ -78,3 +81,4 @@ def test_lost_answers_and_a_rate_limited_channel_lose_nothing_and_double_nothing
     assert tally.histogram() == {1: customers.count}
     assert tally.cards == customers.asking_for_a_person
     assert slack.attempts("conversations.history") > 0  # lost answers were looked for
+    assert set(outbox) == {"sent"}

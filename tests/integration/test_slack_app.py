@@ -432,6 +432,26 @@ def test_a_channel_the_bot_is_not_in_holds_the_card_until_fixed(
     assert len(cards(slack)) == 1
 
 
+def test_what_the_customer_says_while_the_card_is_held_is_relayed_once_it_is_posted(
+    sender: SlackSender, product: Product, slack: MockSlackAPI, clock: Clock
+) -> None:
+    slack.fail("chat.postMessage", Fault("not_in_channel", times=1, channel=AGENTS))
+    configure(sender, product)
+    sender.dm(CUSTOMER, "human please")
+    settle(product)
+    sender.dm(CUSTOMER, "it is about order 1043")
+    for _ in range(20):  # an hour passes before an admin fixes the channel
+        clock.advance(180)
+        settle(product)
+    assert cards(slack) == []
+    sender.command("U0ADMIN", f"channel <#{AGENTS}|agents>")
+    settle(product)
+    (card,) = cards(slack)
+    relayed = [m["text"] for m in slack.messages_in(AGENTS) if m.get("thread_ts") == card["ts"]]
+    assert relayed == ["Customer: it is about order 1043"]
+    assert not any("given up" in m["text"] for m in slack.to("chat.postMessage"))
+
+
 def test_one_card_per_handoff_when_slack_posts_it_but_answers_500(
     sender: SlackSender, product: Product, slack: MockSlackAPI, clock: Clock
 ) -> None:
