@@ -217,13 +217,7 @@ def build_product(
         for worker in workers:
             worker.wake()
 
-    def wake_inbox_when_settled() -> None:
-        if not settle:
-            wake_inbox()
-            return
-        timer = threading.Timer(settle.total_seconds() + 0.01, wake_inbox)
-        timer.daemon = True
-        timer.start()
+    wake_inbox_when_settled = SettledWake(settle, wake_inbox) if settle else wake_inbox
 
     app = build_slack_app(
         signing_secret=settings.slack_signing_secret,
@@ -267,6 +261,38 @@ def serve(settings: Settings, *, host: str, port: int) -> None:
         log.info("stopping: finishing the work in hand, giving back the rest")
         product.stop()
         log.info("stopped")
+
+
+class SettledWake:
+    """Wakes the inbox workers once new events have settled, with one timer at a time however
+    many arrive: events that arrive while it runs get one more round."""
+
+    def __init__(self, settle: timedelta, wake: Callable[[], None]) -> None:
+        self.settle = settle.total_seconds() + 0.01
+        self.wake = wake
+        self._lock = threading.Lock()
+        self._timer: threading.Timer | None = None
+        self._again = False
+
+    def __call__(self) -> None:
+        with self._lock:
+            if self._timer is not None:
+                self._again = True
+                return
+            self._start()
+
+    def _start(self) -> None:
+        self._timer = threading.Timer(self.settle, self._fire)
+        self._timer.daemon = True
+        self._timer.start()
+
+    def _fire(self) -> None:
+        self.wake()
+        with self._lock:
+            self._timer = None
+            if self._again:
+                self._again = False
+                self._start()
 
 
 class StopServing(Exception):

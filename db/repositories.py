@@ -628,9 +628,19 @@ class SqlInbox:
             or_(earlier_ts < this_ts, and_(earlier_ts == this_ts, earlier.id < InboxEvent.id)),
             earlier.status.in_(("pending", "processing")),
         )
+        # A message delivered late must not run beside a later one already under way: one
+        # turn of a conversation at a time, whatever their order.
+        other = aliased(InboxEvent)
+        conversation_busy = exists().where(
+            other.conversation_key == InboxEvent.conversation_key,
+            other.id != InboxEvent.id,
+            other.status == "processing",
+            other.claimed_by.is_not(None),
+            other.claimed_until >= now,
+        )
         rows = self.session.scalars(
             select(InboxEvent)
-            .where(takeable, ~blocked_by_earlier)
+            .where(takeable, ~blocked_by_earlier, ~conversation_busy)
             .order_by(InboxEvent.id)
             .limit(limit)
             .with_for_update(skip_locked=True)
@@ -778,8 +788,8 @@ class SqlOutbox:
 
         A row waits while an earlier row of its lane is unsent, so a destination's messages
         post in the order they were written. A held card holds its lane (what the customer
-        says meanwhile is relayed once it is posted); other held rows do not (a reply given up
-        on must not silence the customer's later ones). A row whose holder's lease ran out (a
+        says meanwhile is relayed once it is posted); other held rows do not (a reply or relay
+        given up on must not silence the later ones). A row whose holder's lease ran out (a
         crash mid-post) is taken again as uncertain.
         """
         earlier = aliased(OutboxMessage)
@@ -792,7 +802,7 @@ class SqlOutbox:
             earlier.id < OutboxMessage.id,
             or_(
                 earlier.status.in_(("pending", "sending")),
-                and_(earlier.status == "held", earlier.lane.startswith(CARD_LANE)),
+                and_(earlier.status == "held", earlier.kind == "handoff_card"),
             ),
         )
         rows = self.session.scalars(

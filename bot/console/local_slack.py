@@ -50,6 +50,7 @@ class LocalSlackWebAPI:
     on_call: Callable[[str, dict[str, Any]], None] | None = None  # sees every successful call
 
     seed: int = 7
+    clock: Callable[[], float] = time.time  # Slack's clock, which stamps each message's ts
 
     def __post_init__(self) -> None:
         self._lock = threading.Lock()
@@ -140,12 +141,13 @@ class LocalSlackWebAPI:
     def _next_ts(self) -> str:
         """Slack's ts: the time of posting, unique per message."""
         with self._lock:
-            self._last_ts = max(time.time(), self._last_ts + 0.000001)
+            self._last_ts = max(self.clock(), self._last_ts + 0.000001)
             return f"{self._last_ts:.6f}"
 
     def _history(self, params: dict[str, Any], *, thread: str | None) -> dict[str, Any]:
         channel = str(params.get("channel"))
         oldest = float(params.get("oldest") or 0)
+        latest = float(params.get("latest") or "inf")
         with_metadata = str(params.get("include_all_metadata")).lower() in ("1", "true")
         found = []
         for name, message in list(self.delivered):
@@ -156,7 +158,7 @@ class LocalSlackWebAPI:
                 continue  # a thread reply: not in the channel's history
             if thread is not None and thread not in (parent, message["ts"]):
                 continue
-            if float(message["ts"]) <= oldest:
+            if not oldest <= float(message["ts"]) <= latest:
                 continue
             shown = {"type": "message", "ts": message["ts"], "text": message.get("text")}
             if with_metadata and message.get("metadata"):

@@ -143,6 +143,7 @@ class OutboxDrainer(Worker):
         self.clock = clock
         self.batch = batch
         self._resting: dict[str, datetime] = {}
+        self._posted_at = clock()
 
     def work_once(self) -> int:
         if self.stopping:
@@ -160,7 +161,7 @@ class OutboxDrainer(Worker):
         return len(items)
 
     def _post(self, item: OutboxItem) -> None:
-        attempted_at = self.clock()
+        self._posted_at = self.clock()  # moved on to the very moment of posting, in _deliver
         try:
             result = self._send(item)
         except Resting as resting:
@@ -173,11 +174,11 @@ class OutboxDrainer(Worker):
             self._retry(item, str(waiting), retry_after=2.0)
             return
         except SendFailed as failure:
-            self._failed(item, failure, attempted_at=attempted_at)
+            self._failed(item, failure, attempted_at=self._posted_at)
             return
         except Exception as error:  # network trouble, a timeout: it may have been posted
             log.warning("outbox %s (%s): %r", item.id, item.kind, error)
-            self._retry(item, repr(error), uncertain_since=attempted_at)
+            self._retry(item, repr(error), uncertain_since=self._posted_at)
             return
         if result is None:
             return  # finished in its own transaction
@@ -226,6 +227,7 @@ class OutboxDrainer(Worker):
                 log.info("outbox %s (%s) was posted before: not again", item.id, item.kind)
                 return found
         self._keep_lease(item)  # the look (or earlier work) may have outlasted it
+        self._posted_at = self.clock()
         try:
             return post()
         except SendFailed as failure:
@@ -341,13 +343,15 @@ class OutboxDrainer(Worker):
             raise NotReady("no admin to tell yet")
         now = self.clock()
         with SqlUnitOfWork(self.sessions) as uow:
+            told = {"told": list(admins)}
+            if not uow.outbox.mark_sent(item.id, worker=self.name, now=now, result=told):
+                raise LeaseLost  # another worker took it (this one stalled): it tells them
             for admin in admins:
                 uow.outbox.enqueue(
                     "admin_dm",
                     {"workspace_id": workspace_id, "channel": admin, "text": text},
                     now=now,
                 )
-            uow.outbox.mark_sent(item.id, worker=self.name, now=now, result={"told": list(admins)})
             uow.commit()
 
     def _failed(self, item: OutboxItem, failure: SendFailed, *, attempted_at: datetime) -> None:

@@ -53,9 +53,12 @@ CANNOT_HEAL = frozenset(
 
 # The metadata event type every post carries; its payload names the outbox row.
 POSTED_EVENT = "escalation_bot_post"
-# A lost post is looked for from a little before the attempt (Slack's clock and ours differ);
-# pages are small because Slack serves some apps at most 15 messages per history call.
-CLOCK_SLACK = timedelta(minutes=2)
+# A lost post is looked for in a window around the attempt: from a little before it (Slack's
+# clock and ours differ) to well after the call timed out or failed. A narrow window keeps the
+# look short: Slack lists a channel newest first and serves some apps 15 messages a call, once
+# a minute; at Slack's pace of about one post a second per channel, 5 pages cover the window.
+CLOCK_SLACK = timedelta(seconds=30)
+LANDED_WITHIN = timedelta(seconds=30)
 HISTORY_PAGE = 15
 HISTORY_PAGES = 5
 # Slack's errors that say part of the call may have succeeded: the post may be there.
@@ -136,10 +139,20 @@ class SlackSender:
     ) -> Posted | None:
         """Look through the channel (or the thread) from just before `since` (the attempt that
         may have posted) for the row's post."""
-        oldest = f"{(since - CLOCK_SLACK).timestamp():.6f}"
+        window = {
+            "oldest": f"{(since - CLOCK_SLACK).timestamp():.6f}",
+            "latest": f"{(since + LANDED_WITHIN + CLOCK_SLACK).timestamp():.6f}",
+        }
         cursor: str | None = None
-        for _ in range(HISTORY_PAGES):
-            page = self._history_page(channel, thread_ts, oldest=oldest, cursor=cursor)
+        for page_number in range(HISTORY_PAGES):
+            try:
+                page = self._history_page(channel, thread_ts, window=window, cursor=cursor)
+            except SendFailed as failure:
+                if page_number and failure.retry_after is not None:
+                    # A later page refused for now: the look starts over, and that costs an
+                    # attempt, so a channel too busy to search cannot wait forever.
+                    raise SendFailed("ratelimited while looking for an earlier post") from failure
+                raise
             for message in page.get("messages") or []:
                 if _outbox_id_of(message) == outbox_id:
                     return {"channel": page.get("channel") or channel, "ts": message.get("ts")}
@@ -149,11 +162,12 @@ class SlackSender:
         return None
 
     def _history_page(
-        self, channel: str, thread_ts: str | None, *, oldest: str, cursor: str | None
+        self, channel: str, thread_ts: str | None, *, window: dict[str, str], cursor: str | None
     ) -> dict[str, Any]:
         common: dict[str, Any] = {
             "channel": channel,
-            "oldest": oldest,
+            **window,
+            "inclusive": True,
             "include_all_metadata": True,
             "limit": HISTORY_PAGE,
             "cursor": cursor,

@@ -179,6 +179,7 @@ def test_several_drainers_under_lost_answers_post_every_row_once_in_order(
     sessions: sessionmaker[Session], slack: LocalSlackWebAPI
 ) -> None:
     clock = Clock()
+    slack.clock = lambda: clock().timestamp()  # Slack's clock runs as fast as ours here
     channels = [f"D{n}" for n in range(8)]
     rows = {
         enqueue_reply(sessions, clock, channel, f"{channel} #{k}"): channel
@@ -263,6 +264,38 @@ def test_a_drainer_that_lost_its_lease_does_not_post_what_another_took(
     quick.run_until_idle()  # takes the row as uncertain, finds nothing, posts
     slow._post(item)  # the stalled drainer carries on with the row it claimed
     assert texts_in(slack, "D1") == ["hello"]
+
+
+def test_a_drainer_that_lost_its_lease_does_not_tell_the_admins_again(
+    sessions: sessionmaker[Session], slack: LocalSlackWebAPI, clock: Clock
+) -> None:
+    with SqlUnitOfWork(sessions) as uow:
+        uow.workspaces.save(WorkspaceSettings("T1", admin_user_ids=("UA1",)), now=clock())
+        uow.outbox.enqueue("admin_notice", {"workspace_id": "T1", "text": "heads up"}, now=clock())
+        uow.commit()
+    slow, quick = drainer(sessions, slack, clock), drainer(sessions, slack, clock)
+    with SqlUnitOfWork(sessions) as uow:
+        (item,) = uow.outbox.claim_due(worker=slow.name, now=clock(), lease=LEASE)
+        uow.commit()
+    clock.advance(LEASE.total_seconds() + 1)
+    quick.run_until_idle()
+    slow._post(item)
+    quick.run_until_idle()
+    assert texts_in(slack, "UA1") == ["heads up"]
+
+
+def test_a_lost_post_is_found_in_a_busy_channel(
+    sessions: sessionmaker[Session], slack: LocalSlackWebAPI, clock: Clock
+) -> None:
+    slack.fail("chat.postMessage", Fault("posted_then_500", times=1))
+    enqueue_reply(sessions, clock, "C-BUSY", "the one")
+    worker = drainer(sessions, slack, clock)
+    worker.run_until_idle()
+    others = SlackSender(make_posting_client(token="x", base_url=slack.url))
+    for n in range(60):  # agents and other cards, a minute of Slack's pace, after it
+        others.post_message(channel="C-BUSY", text=f"other {n}")
+    drain_over(worker, clock, seconds=60)
+    assert texts_in(slack, "C-BUSY").count("the one") == 1
 
 
 def test_an_admin_notice_reaches_each_admin_once_when_one_post_fails(

@@ -452,6 +452,22 @@ def test_what_the_customer_says_while_the_card_is_held_is_relayed_once_it_is_pos
     assert not any("given up" in m["text"] for m in slack.to("chat.postMessage"))
 
 
+def test_a_relay_slack_refuses_for_good_holds_up_none_after_it(
+    sender: SlackSender, product: Product, slack: MockSlackAPI, clock: Clock
+) -> None:
+    configure(sender, product)
+    sender.dm(CUSTOMER, "human please")
+    settle(product)
+    (card,) = cards(slack)
+    slack.fail("chat.postMessage", Fault("msg_too_long", times=1, channel=AGENTS))
+    sender.dm(CUSTOMER, "first, refused")
+    settle(product)
+    sender.dm(CUSTOMER, "second")
+    settle(product)
+    relayed = [m["text"] for m in slack.messages_in(AGENTS) if m.get("thread_ts") == card["ts"]]
+    assert relayed == ["Customer: second"]
+
+
 def test_one_card_per_handoff_when_slack_posts_it_but_answers_500(
     sender: SlackSender, product: Product, slack: MockSlackAPI, clock: Clock
 ) -> None:
