@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import argparse
+import os
 import signal
 import sys
+from collections.abc import Callable
 from pathlib import Path
 
 from pydantic import ValidationError
@@ -24,6 +26,17 @@ def build_parser() -> argparse.ArgumentParser:
     serve = commands.add_parser("serve", help="run the Slack app (Socket Mode or HTTP)")
     serve.add_argument("--host", default="127.0.0.1")
     serve.add_argument("--port", type=int, default=3000)
+    serve.add_argument(
+        "--workers",
+        type=int,
+        default=os.cpu_count() or 1,
+        help="worker processes running the turns; 0 runs them in this process "
+        "(default: the number of cores, %(default)s here)",
+    )
+    worker = commands.add_parser(
+        "worker", help="run turns and posts only (beside one or more `serve` fronts)"
+    )
+    worker.add_argument("--parent", type=int, help=argparse.SUPPRESS)
     evaluate = commands.add_parser("eval", help="run scenario files and report calibration")
     evaluate.add_argument("files", nargs="+", type=Path, metavar="FILE")
     evaluate.add_argument("--agent", choices=("offline", "claude"), default="offline")
@@ -49,7 +62,9 @@ def main(argv: list[str] | None = None) -> int:
 
         return run_console(demo=args.demo, database=args.db, settings=settings)
     if args.command == "serve":
-        return _serve(settings, args.host, args.port)
+        return _serve(settings, args.host, args.port, max(0, args.workers))
+    if args.command == "worker":
+        return _worker(settings, args.parent)
     if args.command == "db":
         return _upgrade_database(settings)
     if args.command == "eval":
@@ -69,16 +84,28 @@ def _first_problem(error: ValidationError) -> str:
     return f"bad setting {name}: {message}"
 
 
-def _serve(settings: Settings, host: str, port: int) -> int:
+def _serve(settings: Settings, host: str, port: int, workers: int) -> int:
+    from bot.composition import serve  # noqa: PLC0415
+
+    return _run_service("serve", lambda: serve(settings, host=host, port=port, workers=workers))
+
+
+def _worker(settings: Settings, parent: int | None) -> int:
+    from bot.composition import run_worker  # noqa: PLC0415
+
+    return _run_service("worker", lambda: run_worker(settings, parent=parent))
+
+
+def _run_service(name: str, run: Callable[[], None]) -> int:
     import logging  # noqa: PLC0415
 
-    from bot.composition import MissingSetting, StopServing, serve  # noqa: PLC0415
+    from bot.composition import MissingSetting, StopServing  # noqa: PLC0415
 
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s %(message)s")
     try:
-        serve(settings, host=host, port=port)
+        run()
     except MissingSetting as error:
-        print(f"escalation-bot serve: {error}", file=sys.stderr)
+        print(f"escalation-bot {name}: {error}", file=sys.stderr)
         return 2
     except (KeyboardInterrupt, StopServing):
         return 0

@@ -6,6 +6,7 @@ Tests pass a clock or an agent of their own; everything else comes from settings
 from __future__ import annotations
 
 import logging
+import os
 import signal
 import threading
 import time
@@ -17,6 +18,7 @@ import anthropic
 from slack_bolt import App
 from slack_sdk import WebClient
 from sqlalchemy import Engine
+from sqlalchemy.engine import make_url
 from sqlalchemy.orm import Session, sessionmaker
 
 from bot.agents import needs
@@ -35,7 +37,9 @@ from bot.turns.processor import TurnProcessor
 from bot.workers.inbox import InboxWorker, SqlEventInbox
 from bot.workers.loop import GRACE
 from bot.workers.outbox import OutboxDrainer
+from bot.workers.processes import WorkerProcesses, parent_gone
 from bot.workers.retention import RetentionSweeper
+from bot.workers.wakeups import PostgresWakeups
 from db.engine import make_engine, make_session_factory
 from db.migrate import upgrade
 from db.uow import SqlUnitOfWork
@@ -116,6 +120,8 @@ class Product:
     inbox_workers: list[InboxWorker]
     drainers: list[OutboxDrainer]
     sweeper: RetentionSweeper
+    wake_on_new_event: Callable[[], None]
+    wake_on_new_post: Callable[[], None]
 
     @property
     def inbox_worker(self) -> InboxWorker:
@@ -232,19 +238,33 @@ def build_product(
     sweeper = RetentionSweeper(
         sessions=sessions, clock=clock, keep=timedelta(days=settings.retention_days)
     )
-    return Product(app, client, engine, sessions, processor, workers, drainers, sweeper)
+    return Product(
+        app,
+        client,
+        engine,
+        sessions,
+        processor,
+        workers,
+        drainers,
+        sweeper,
+        wake_on_new_event=wake_inbox_when_settled,
+        wake_on_new_post=wake_drainers,
+    )
 
 
-def serve(settings: Settings, *, host: str, port: int) -> None:
-    """`escalation-bot serve`: Socket Mode with SLACK_APP_TOKEN, else HTTP on /slack/events."""
-    required = ["SLACK_BOT_TOKEN"] + ([] if settings.slack_app_token else ["SLACK_SIGNING_SECRET"])
-    missing = [name for name in required if not getattr(settings, name.lower())]
-    if missing:
-        raise MissingSetting(f"set {', '.join(missing)} (see the README)")
-    if not (settings.shop_api_url or settings.shop == "demo"):
-        raise ShopNotConfigured(NO_SHOP)
+def serve(settings: Settings, *, host: str, port: int, workers: int = 0) -> None:
+    """`escalation-bot serve`: Socket Mode with SLACK_APP_TOKEN, else HTTP on /slack/events.
+
+    With `workers` > 0 this process only stores events and acks; turns and posts run in that
+    many worker processes it starts and stops. With 0 they run here, on threads.
+    """
+    check_serve_settings(settings)
     product = build_product(settings)
-    product.start_workers()
+    processes = WorkerProcesses(workers) if workers else None
+    if processes is not None:
+        processes.start()
+    else:
+        product.start_workers()
     # A deploy's SIGTERM: stop taking work, finish or give back what is in hand, then exit.
     signal.signal(signal.SIGTERM, _stop_serving)
     try:
@@ -259,8 +279,50 @@ def serve(settings: Settings, *, host: str, port: int) -> None:
             )
     finally:
         log.info("stopping: finishing the work in hand, giving back the rest")
+        if processes is not None:
+            processes.stop()
         product.stop()
         log.info("stopped")
+
+
+def check_serve_settings(settings: Settings) -> None:
+    required = ["SLACK_BOT_TOKEN"] + ([] if settings.slack_app_token else ["SLACK_SIGNING_SECRET"])
+    missing = [name for name in required if not getattr(settings, name.lower())]
+    if missing:
+        raise MissingSetting(f"set {', '.join(missing)} (see the README)")
+    if not (settings.shop_api_url or settings.shop == "demo"):
+        raise ShopNotConfigured(NO_SHOP)
+
+
+def run_worker(settings: Settings, *, parent: int | None = None) -> None:
+    """`escalation-bot worker`: turns and posts, no HTTP; any number, on any host that
+    reaches the database. Woken by PostgreSQL's notifications, else by a short poll."""
+    check_serve_settings(settings)
+    postgres = make_url(settings.database_url).get_backend_name() == "postgresql"
+    product = build_product(settings, worker_interval=1.0 if postgres else 0.2)
+    wakeups = (
+        PostgresWakeups(
+            settings.database_url,
+            on_inbox=product.wake_on_new_event,
+            on_outbox=product.wake_on_new_post,
+        )
+        if postgres
+        else None
+    )
+    signal.signal(signal.SIGTERM, _stop_serving)
+    product.start_workers()
+    if wakeups is not None:
+        wakeups.start()
+    log.info("worker %s taking turns", os.getpid())
+    try:
+        while not parent_gone(parent):
+            time.sleep(1.0)
+        log.warning("the process that started this worker is gone: stopping")
+    finally:
+        if wakeups is not None:
+            wakeups.stop()
+        product.stop()
+        log.info("worker %s stopped", os.getpid())
 
 
 class SettledWake:

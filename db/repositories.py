@@ -548,6 +548,17 @@ def outbox_lane(kind: str, payload: dict[str, Any], handoff_id: int | None) -> s
     return None
 
 
+# PostgreSQL notification channels: an event stored, a post written (sent at commit).
+INBOX_NOTICE = "escalation_inbox"
+OUTBOX_NOTICE = "escalation_outbox"
+
+
+def _notify(session: Session, channel: str) -> None:
+    """Tell listening worker processes once this transaction commits (PostgreSQL only)."""
+    if session.get_bind().dialect.name == "postgresql":
+        session.execute(select(func.pg_notify(channel, "")))
+
+
 def _insert_ignoring_duplicates(session: Session, table: type[Any]) -> Any:
     dialect = session.get_bind().dialect.name
     if dialect == "postgresql":
@@ -595,7 +606,10 @@ class SqlInbox:
             )
             .returning(InboxEvent.id)
         )
-        return inserted.scalar_one_or_none() is not None
+        stored = inserted.scalar_one_or_none() is not None
+        if stored:
+            _notify(self.session, INBOX_NOTICE)
+        return stored
 
     def claim(
         self,
@@ -779,6 +793,7 @@ class SqlOutbox:
         )
         self.session.add(row)
         self.session.flush()
+        _notify(self.session, OUTBOX_NOTICE)
         return row.id
 
     def claim_due(

@@ -65,6 +65,7 @@ class ServeProcess:
     env: dict[str, str]
     workdir: Path
     port: int = field(default_factory=free_port)
+    args: tuple[str, ...] = ()  # more of serve's options, e.g. ("--workers", "2")
     process: subprocess.Popen[bytes] | None = None
 
     @property
@@ -75,7 +76,7 @@ class ServeProcess:
         script = Path(sys.executable).parent / "escalation-bot"
         with (self.workdir / f"serve-{self.port}.log").open("ab") as log:
             self.process = subprocess.Popen(
-                [str(script), "serve", "--port", str(self.port)],
+                [str(script), "serve", "--port", str(self.port), *self.args],
                 env=self.env,
                 cwd=self.workdir,
                 stdout=log,

@@ -1,0 +1,73 @@
+"""Wake-ups across processes: PostgreSQL's LISTEN/NOTIFY tells worker processes that an event
+was stored or a post written (the repositories NOTIFY in the writing transaction, so a wake-up
+never arrives before the row is visible). Workers still poll, slowly, as the fallback, and on
+SQLite, which has no notifications."""
+
+from __future__ import annotations
+
+import logging
+import threading
+from collections.abc import Callable
+
+import psycopg
+from sqlalchemy.engine import make_url
+
+from db.repositories import INBOX_NOTICE, OUTBOX_NOTICE
+
+log = logging.getLogger(__name__)
+
+RECONNECT_AFTER = 2.0  # seconds, after the listening connection failed
+
+
+class PostgresWakeups:
+    """A thread listening for the inbox's and outbox's notifications."""
+
+    def __init__(
+        self,
+        database_url: str,
+        *,
+        on_inbox: Callable[[], None],
+        on_outbox: Callable[[], None],
+    ) -> None:
+        self.conninfo = (
+            make_url(database_url)
+            .set(drivername="postgresql")
+            .render_as_string(hide_password=False)
+        )
+        self.handlers = {INBOX_NOTICE: on_inbox, OUTBOX_NOTICE: on_outbox}
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._run, name="pg-wakeups", daemon=True)
+        self.listening = threading.Event()
+
+    def start(self) -> None:
+        self._thread.start()
+
+    def stop(self) -> None:
+        self._stop.set()
+        self._thread.join(timeout=5)
+
+    def _run(self) -> None:
+        while not self._stop.is_set():
+            try:
+                self._listen()
+            except psycopg.Error as error:
+                self.listening.clear()
+                log.warning("listening for wake-ups failed (%s); polling until it is back", error)
+                self._stop.wait(RECONNECT_AFTER)
+
+    def _listen(self) -> None:
+        with psycopg.connect(self.conninfo, autocommit=True) as connection:
+            for channel in self.handlers:
+                connection.execute(f"LISTEN {channel}")
+            self.listening.set()
+            # Everything stored before LISTEN took effect is found by the first claim.
+            self._wake_all()
+            while not self._stop.is_set():
+                for notice in connection.notifies(timeout=1.0):
+                    handler = self.handlers.get(notice.channel)
+                    if handler is not None:
+                        handler()
+
+    def _wake_all(self) -> None:
+        for handler in self.handlers.values():
+            handler()

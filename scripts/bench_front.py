@@ -1,0 +1,188 @@
+"""Benchmark: the front only acks, the workers take the turns (issue 13). Figures only.
+
+1. Acks: signed message events at 16 concurrent conversations, against a bare Bolt app whose
+   listener does nothing (waitress, 4 threads, as `serve`) and against `escalation-bot serve
+   --workers 2` whose workers answer every event meanwhile: acks per second, p50, slowest,
+   non-200s.
+2. Turns end to end: `serve --workers 1` and `--workers 2` on PostgreSQL, 300 customers writing
+   16 at a time: turns per second from the first message to the last reply, replies per
+   customer.
+
+    .venv/bin/python scripts/bench_front.py [--events 600] [--customers 300]
+                                            [--postgres postgresql+psycopg://postgres@127.0.0.1/postgres]
+"""
+
+from __future__ import annotations
+
+import argparse
+import socket
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+import uuid
+from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
+from contextlib import contextmanager
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+import waitress
+from slack_bolt import App
+from slack_bolt.adapter.wsgi import SlackRequestHandler
+from slack_sdk import WebClient
+from sqlalchemy import create_engine, text
+from sqlalchemy.engine import make_url
+
+from bot.console.local_slack import LocalSlackWebAPI
+from tests.integration.mock_slack import SlackSender
+from tests.serve_harness import (
+    ASKS_ABOUT_AN_ORDER,
+    SECRET,
+    Customers,
+    ServeProcess,
+    configure_agents_channel,
+    dm_event,
+    free_port,
+    loopback_slack,
+    serve_env,
+    wait_for,
+    writing,
+)
+
+CONCURRENCY = 16
+
+
+def run_bare_app(port: int, slack_url: str) -> None:
+    """A Bolt app that acks and does nothing else (run in a child process); its one Web API
+    call (auth.test, as every Bolt app makes) goes to the loopback Slack, as serve's do."""
+    client = WebClient(token="xoxb-bare", base_url=slack_url)
+    app = App(signing_secret=SECRET, client=client, token_verification_enabled=False)
+    app.event("message")(lambda: None)
+    waitress.serve(SlackRequestHandler(app), host="127.0.0.1", port=port, threads=4)
+
+
+@contextmanager
+def bare_app() -> Iterator[str]:
+    port = free_port()
+    slack = loopback_slack().start()
+    process = subprocess.Popen(
+        [sys.executable, __file__, "--bare", str(port), "--slack-url", slack.url]
+    )
+    try:
+        wait_until_listening(port)
+        yield f"http://127.0.0.1:{port}/slack/events"
+    finally:
+        process.terminate()
+        process.wait()
+        slack.stop()
+
+
+def wait_until_listening(port: int) -> None:
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline:
+        try:
+            with socket.create_connection(("127.0.0.1", port), timeout=0.5):
+                return
+        except OSError:
+            time.sleep(0.1)
+    raise RuntimeError("did not start")
+
+
+def ack_figures(endpoint: str, events: int) -> str:
+    sender = SlackSender(endpoint, SECRET)
+    run = uuid.uuid4().hex[:6]
+
+    def one(n: int) -> tuple[int, float]:
+        user = f"U{run}{n % CONCURRENCY:02d}"
+        event = dm_event(user, ASKS_ABOUT_AN_ORDER, f"{1733390000 + n}.000100")
+        started = time.perf_counter()
+        status = sender.event(event, event_id=f"Ev{run}-{n}")
+        return status, time.perf_counter() - started
+
+    started = time.perf_counter()
+    with ThreadPoolExecutor(max_workers=CONCURRENCY) as pool:
+        results = list(pool.map(one, range(events)))
+    took = time.perf_counter() - started
+    times = sorted(t for _, t in results)
+    bad = sum(1 for status, _ in results if status != 200)
+    return (
+        f"{events / took:6.1f} acks/s, p50 {statistics.median(times) * 1000:5.0f} ms, "
+        f"slowest {times[-1] * 1000:5.0f} ms, non-200: {bad}"
+    )
+
+
+@contextmanager
+def fresh_postgres(admin_url: str) -> Iterator[str]:
+    name = f"bench_{uuid.uuid4().hex[:10]}"
+    admin = create_engine(admin_url, isolation_level="AUTOCOMMIT")
+    with admin.connect() as connection:
+        connection.execute(text(f'CREATE DATABASE "{name}"'))
+    try:
+        yield make_url(admin_url).set(database=name).render_as_string(hide_password=False)
+    finally:
+        with admin.connect() as connection:
+            connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        admin.dispose()
+
+
+@contextmanager
+def serving(
+    database_url: str, workers: int, workdir: Path
+) -> Iterator[tuple[ServeProcess, LocalSlackWebAPI]]:
+    slack = loopback_slack().start()
+    env = serve_env(slack_url=slack.url, database_url=database_url)
+    serve = ServeProcess(env, workdir, args=("--workers", str(workers)))
+    try:
+        serve.start()
+        yield serve, slack
+    finally:
+        serve.stop()
+        slack.stop()
+
+
+def turns_figures(admin_url: str, workers: int, customers: int, workdir: Path) -> str:
+    with fresh_postgres(admin_url) as url, serving(url, workers, workdir) as (serve, slack):
+        configure_agents_channel(serve.endpoint, slack)
+        people = Customers(customers)  # every third asks for a person: a reply and a card
+        started = time.perf_counter()
+        with writing(people, serve.endpoint, threads=CONCURRENCY) as sends:
+            assert all(send.result() for send in sends)
+        tally, _ = wait_for(slack, people, seconds=600)
+        took = time.perf_counter() - started - 2  # wait_for's closing pause
+    return (
+        f"--workers {workers}: {customers / took:5.1f} turns/s ({took:5.1f} s), "
+        f"replies per customer {tally.histogram()}"
+    )
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--events", type=int, default=600)
+    parser.add_argument("--customers", type=int, default=300)
+    parser.add_argument("--postgres", default="postgresql+psycopg://postgres@127.0.0.1/postgres")
+    parser.add_argument("--bare", type=int, help=argparse.SUPPRESS)
+    parser.add_argument("--slack-url", help=argparse.SUPPRESS)
+    args = parser.parse_args()
+    if args.bare:
+        run_bare_app(args.bare, args.slack_url)
+        return
+    with tempfile.TemporaryDirectory() as tmp:
+        workdir = Path(tmp)
+        with bare_app() as endpoint:
+            bare = ack_figures(endpoint, args.events)
+        with fresh_postgres(args.postgres) as url, serving(url, 2, workdir) as (serve, _):
+            front = ack_figures(serve.endpoint, args.events)
+        print(f"acks, 16 concurrent  bare Bolt app:           {bare}")
+        print(f"acks, 16 concurrent  serve --workers 2 (PG):  {front}")
+        for workers in (1, 2):
+            print(
+                "turns, 16 concurrent "
+                + turns_figures(args.postgres, workers, args.customers, workdir)
+            )
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,93 @@
+"""Turns in worker processes: PostgreSQL wakes them when an event or a post is written (at
+commit, not before), and `serve --workers N` keeps N of them running, restarting one killed."""
+
+from __future__ import annotations
+
+import os
+import signal
+import threading
+import time
+from datetime import UTC, datetime
+from pathlib import Path
+
+import pytest
+from sqlalchemy.orm import Session, sessionmaker
+
+from bot.workers.wakeups import PostgresWakeups
+from db.uow import SqlUnitOfWork
+from tests.integration.mock_slack import SlackSender
+from tests.serve_harness import SECRET, ServeProcess, dm_event, loopback_slack, serve_env
+
+NOW = datetime(2026, 12, 5, 9, 0, tzinfo=UTC)
+
+
+@pytest.mark.parametrize("backend", ["postgresql"])  # SQLite has no notifications: workers poll
+def test_workers_are_woken_when_an_event_or_a_post_is_committed(
+    sessions: sessionmaker[Session], database_url: str, backend: str
+) -> None:
+    inbox, outbox = threading.Event(), threading.Event()
+    wakeups = PostgresWakeups(database_url, on_inbox=inbox.set, on_outbox=outbox.set)
+    wakeups.start()
+    try:
+        assert wakeups.listening.wait(10)
+        time.sleep(0.2)
+        inbox.clear()
+        outbox.clear()  # the wake-up every (re)connection gives
+        with SqlUnitOfWork(sessions) as uow:
+            uow.inbox.add("Ev1", {"event": {}}, now=NOW, conversation_key="T1/D1//U1")
+            uow.session.flush()
+            assert not inbox.wait(0.5)  # not before the row can be seen
+            uow.commit()
+        assert inbox.wait(5)
+        assert not outbox.is_set()
+        with SqlUnitOfWork(sessions) as uow:
+            uow.outbox.enqueue("reply", {"channel": "D1", "text": "hi"}, now=NOW)
+            uow.commit()
+        assert outbox.wait(5)
+    finally:
+        wakeups.stop()
+
+
+def children_of(pid: int) -> list[int]:
+    found = []
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            try:
+                fields = (entry / "stat").read_text().rsplit(")", 1)[1].split()
+            except OSError:
+                continue
+            if int(fields[1]) == pid:
+                found.append(int(entry.name))
+    return found
+
+
+def test_serve_keeps_its_worker_processes_running_and_they_answer(
+    database_url: str, tmp_path: Path
+) -> None:
+    slack = loopback_slack().start()
+    serve = ServeProcess(serve_env(slack_url=slack.url, database_url=database_url), tmp_path)
+    serve.start()
+    try:
+        assert serve.process is not None
+        sender = SlackSender(serve.endpoint, SECRET)
+
+        def ask(user: str, n: int) -> None:
+            event = dm_event(user, "where is order 1043? j.smith@example.com", f"17333900{n}.1")
+            assert sender.event(event, event_id=f"Ev{user}") == 200
+            deadline = time.monotonic() + 30
+            while not slack.messages_in(f"D{user}") and time.monotonic() < deadline:
+                time.sleep(0.1)
+            assert len(slack.messages_in(f"D{user}")) == 1
+
+        ask("U1", 1)
+        workers = children_of(serve.process.pid)
+        assert len(workers) == (os.cpu_count() or 1)  # the default: one per core
+        os.kill(workers[0], signal.SIGKILL)
+        time.sleep(3)  # the front starts another
+        assert len(children_of(serve.process.pid)) == len(workers)
+        ask("U2", 2)
+        assert serve.kill(signal.SIGTERM) == 0
+        assert all(not Path(f"/proc/{pid}").exists() for pid in workers[1:])
+    finally:
+        serve.stop()
+        slack.stop()
