@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import argparse
-import os
 import signal
 import sys
 from collections.abc import Callable
@@ -28,10 +27,10 @@ def build_parser() -> argparse.ArgumentParser:
     serve.add_argument("--port", type=int, default=3000)
     serve.add_argument(
         "--workers",
-        type=int,
-        default=os.cpu_count() or 1,
+        type=_count,
+        default=None,
         help="worker processes running the turns; 0 runs them in this process "
-        "(default: the number of cores, %(default)s here)",
+        "(default: one per core, at most 4; one on SQLite)",
     )
     worker = commands.add_parser(
         "worker", help="run turns and posts only (beside one or more `serve` fronts)"
@@ -62,7 +61,7 @@ def main(argv: list[str] | None = None) -> int:
 
         return run_console(demo=args.demo, database=args.db, settings=settings)
     if args.command == "serve":
-        return _serve(settings, args.host, args.port, max(0, args.workers))
+        return _serve(settings, args.host, args.port, args.workers)
     if args.command == "worker":
         return _worker(settings, args.parent)
     if args.command == "db":
@@ -84,7 +83,14 @@ def _first_problem(error: ValidationError) -> str:
     return f"bad setting {name}: {message}"
 
 
-def _serve(settings: Settings, host: str, port: int, workers: int) -> int:
+def _count(text: str) -> int:
+    value = int(text)
+    if value < 0:
+        raise argparse.ArgumentTypeError(f"{text} is not a count (0 or more)")
+    return value
+
+
+def _serve(settings: Settings, host: str, port: int, workers: int | None) -> int:
     from bot.composition import serve  # noqa: PLC0415
 
     return _run_service("serve", lambda: serve(settings, host=host, port=port, workers=workers))

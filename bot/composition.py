@@ -37,7 +37,7 @@ from bot.turns.processor import TurnProcessor
 from bot.workers.inbox import InboxWorker, SqlEventInbox
 from bot.workers.loop import GRACE
 from bot.workers.outbox import OutboxDrainer
-from bot.workers.processes import WorkerProcesses, parent_gone
+from bot.workers.processes import WorkerProcesses, default_worker_count, parent_gone
 from bot.workers.retention import RetentionSweeper
 from bot.workers.wakeups import PostgresWakeups
 from db.engine import make_engine, make_session_factory
@@ -252,22 +252,25 @@ def build_product(
     )
 
 
-def serve(settings: Settings, *, host: str, port: int, workers: int = 0) -> None:
+def serve(settings: Settings, *, host: str, port: int, workers: int | None = 0) -> None:
     """`escalation-bot serve`: Socket Mode with SLACK_APP_TOKEN, else HTTP on /slack/events.
 
     With `workers` > 0 this process only stores events and acks; turns and posts run in that
-    many worker processes it starts and stops. With 0 they run here, on threads.
+    many worker processes it starts and stops (None: `default_worker_count`). With 0 they run
+    here, on threads.
     """
     check_serve_settings(settings)
-    product = build_product(settings)
-    processes = WorkerProcesses(workers) if workers else None
-    if processes is not None:
-        processes.start()
-    else:
-        product.start_workers()
+    if workers is None:
+        workers = default_worker_count(sqlite=_is_sqlite(settings))
     # A deploy's SIGTERM: stop taking work, finish or give back what is in hand, then exit.
     signal.signal(signal.SIGTERM, _stop_serving)
+    product = build_product(settings)
+    processes = WorkerProcesses(workers) if workers else None
     try:
+        if processes is not None:
+            processes.start()
+        else:
+            product.start_workers()
         if settings.slack_app_token:
             run_socket_mode(product.app, app_token=settings.slack_app_token)
         else:
@@ -294,34 +297,41 @@ def check_serve_settings(settings: Settings) -> None:
         raise ShopNotConfigured(NO_SHOP)
 
 
+def _is_sqlite(settings: Settings) -> bool:
+    return make_url(settings.database_url).get_backend_name() == "sqlite"
+
+
 def run_worker(settings: Settings, *, parent: int | None = None) -> None:
     """`escalation-bot worker`: turns and posts, no HTTP; any number, on any host that
     reaches the database. Woken by PostgreSQL's notifications, else by a short poll."""
-    check_serve_settings(settings)
-    postgres = make_url(settings.database_url).get_backend_name() == "postgresql"
-    product = build_product(settings, worker_interval=1.0 if postgres else 0.2)
-    wakeups = (
-        PostgresWakeups(
-            settings.database_url,
-            on_inbox=product.wake_on_new_event,
-            on_outbox=product.wake_on_new_post,
-        )
-        if postgres
-        else None
-    )
+    if not settings.slack_bot_token:
+        raise MissingSetting("set SLACK_BOT_TOKEN (see the README)")
+    if not (settings.shop_api_url or settings.shop == "demo"):
+        raise ShopNotConfigured(NO_SHOP)
+    postgres = not _is_sqlite(settings)
     signal.signal(signal.SIGTERM, _stop_serving)
-    product.start_workers()
-    if wakeups is not None:
-        wakeups.start()
-    log.info("worker %s taking turns", os.getpid())
+    product: Product | None = None
+    wakeups: PostgresWakeups | None = None
     try:
+        product = build_product(settings, worker_interval=1.0 if postgres else 0.2)
+        if postgres:
+            wakeups = PostgresWakeups(
+                settings.database_url,
+                on_inbox=product.wake_on_new_event,
+                on_outbox=product.wake_on_new_post,
+            )
+        product.start_workers()
+        if wakeups is not None:
+            wakeups.start()
+        log.info("worker %s taking turns", os.getpid())
         while not parent_gone(parent):
             time.sleep(1.0)
         log.warning("the process that started this worker is gone: stopping")
     finally:
         if wakeups is not None:
             wakeups.stop()
-        product.stop()
+        if product is not None:
+            product.stop()
         log.info("worker %s stopped", os.getpid())
 
 
@@ -361,8 +371,15 @@ class StopServing(Exception):
     """SIGTERM arrived: serve's blocking loop ends and the product stops in order."""
 
 
+_stopping = threading.Event()
+
+
 def _stop_serving(signum: int, frame: object) -> None:
-    raise StopServing
+    # Only the first signal interrupts: a second one (a process group's SIGTERM, then the
+    # front's) must not cut short the orderly stop that the first began.
+    if not _stopping.is_set():
+        _stopping.set()
+        raise StopServing
 
 
 class ShopNotConfigured(MissingSetting):

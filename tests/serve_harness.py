@@ -81,6 +81,7 @@ class ServeProcess:
                 cwd=self.workdir,
                 stdout=log,
                 stderr=subprocess.STDOUT,
+                start_new_session=True,  # its own process group, as a service manager runs it
             )
         deadline = time.monotonic() + 90
         while time.monotonic() < deadline:

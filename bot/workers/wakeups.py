@@ -10,6 +10,7 @@ import threading
 from collections.abc import Callable
 
 import psycopg
+from psycopg.conninfo import make_conninfo
 from sqlalchemy.engine import make_url
 
 from db.repositories import INBOX_NOTICE, OUTBOX_NOTICE
@@ -29,11 +30,7 @@ class PostgresWakeups:
         on_inbox: Callable[[], None],
         on_outbox: Callable[[], None],
     ) -> None:
-        self.conninfo = (
-            make_url(database_url)
-            .set(drivername="postgresql")
-            .render_as_string(hide_password=False)
-        )
+        self.conninfo = listening_conninfo(database_url)
         self.handlers = {INBOX_NOTICE: on_inbox, OUTBOX_NOTICE: on_outbox}
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._run, name="pg-wakeups", daemon=True)
@@ -50,9 +47,13 @@ class PostgresWakeups:
         while not self._stop.is_set():
             try:
                 self._listen()
-            except psycopg.Error as error:
+            except Exception as error:
+                if self.listening.is_set():  # once per outage; the text may hold the password
+                    log.warning(
+                        "listening for wake-ups failed (%s); polling until it is back",
+                        type(error).__name__,
+                    )
                 self.listening.clear()
-                log.warning("listening for wake-ups failed (%s); polling until it is back", error)
                 self._stop.wait(RECONNECT_AFTER)
 
     def _listen(self) -> None:
@@ -71,3 +72,17 @@ class PostgresWakeups:
     def _wake_all(self) -> None:
         for handler in self.handlers.values():
             handler()
+
+
+def listening_conninfo(database_url: str) -> str:
+    """psycopg's connection string for a SQLAlchemy URL (quoted properly), with TCP
+    keepalives so a half-open link is noticed and the listener reconnects."""
+    url = make_url(database_url)
+    parts = url.translate_connect_args(username="user", database="dbname")
+    return make_conninfo(
+        **{key: str(value) for key, value in {**parts, **url.query}.items()},
+        keepalives=1,
+        keepalives_idle=30,
+        keepalives_interval=10,
+        keepalives_count=3,
+    )
