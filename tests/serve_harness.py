@@ -58,6 +58,20 @@ def serve_env(*, slack_url: str, database_url: str, **extra: str) -> dict[str, s
     }
 
 
+def children_of(pid: int) -> list[int]:
+    """The processes whose parent is `pid` (read from /proc)."""
+    found = []
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            try:
+                fields = (entry / "stat").read_text().rsplit(")", 1)[1].split()
+            except OSError:
+                continue
+            if int(fields[1]) == pid:
+                found.append(int(entry.name))
+    return found
+
+
 @dataclass
 class ServeProcess:
     """`escalation-bot serve --port P`, started, killed and restarted on the same port."""
@@ -95,7 +109,12 @@ class ServeProcess:
         raise RuntimeError("serve did not start")
 
     def kill(self, how: int) -> int:
+        """SIGTERM: to serve, which stops its workers in order. SIGKILL: a crash, the worker
+        processes die with it (as in a container or a machine that goes down)."""
         assert self.process is not None
+        if how == signal.SIGKILL:
+            for worker in children_of(self.process.pid):
+                os.kill(worker, signal.SIGKILL)
         self.process.send_signal(how)
         return self.process.wait(timeout=60)
 

@@ -17,7 +17,14 @@ from bot.workers.processes import default_worker_count
 from bot.workers.wakeups import PostgresWakeups
 from db.uow import SqlUnitOfWork
 from tests.integration.mock_slack import SlackSender
-from tests.serve_harness import SECRET, ServeProcess, dm_event, loopback_slack, serve_env
+from tests.serve_harness import (
+    SECRET,
+    ServeProcess,
+    children_of,
+    dm_event,
+    loopback_slack,
+    serve_env,
+)
 
 NOW = datetime(2026, 12, 5, 9, 0, tzinfo=UTC)
 
@@ -47,19 +54,6 @@ def test_workers_are_woken_when_an_event_or_a_post_is_committed(
         assert outbox.wait(5)
     finally:
         wakeups.stop()
-
-
-def children_of(pid: int) -> list[int]:
-    found = []
-    for entry in Path("/proc").iterdir():
-        if entry.name.isdigit():
-            try:
-                fields = (entry / "stat").read_text().rsplit(")", 1)[1].split()
-            except OSError:
-                continue
-            if int(fields[1]) == pid:
-                found.append(int(entry.name))
-    return found
 
 
 def test_serve_keeps_its_worker_processes_running_and_they_answer(
