@@ -6,7 +6,7 @@ import json
 import threading
 import time
 from collections.abc import Iterator
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
@@ -21,23 +21,13 @@ from bot.turns.processor import TurnOutcome
 from db.uow import SqlUnitOfWork
 from escalation.engine import Decision
 from handlers.slack.cards import CLAIM, RESOLVE, RETURN
+from tests.clock import Clock
 from tests.integration.mock_slack import Fault, MockSlackAPI, SlackSender
 from tests.integration.serving import serving
 
 SECRET = "test-signing-secret"
 AGENTS = "C0AGENTS"
 CUSTOMER = "U0CUST"
-
-
-class Clock:
-    def __init__(self) -> None:
-        self.now = datetime.now(UTC)
-
-    def __call__(self) -> datetime:
-        return self.now
-
-    def advance(self, seconds: float) -> None:
-        self.now += timedelta(seconds=seconds)
 
 
 @pytest.fixture
