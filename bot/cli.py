@@ -36,6 +36,12 @@ def build_parser() -> argparse.ArgumentParser:
         "worker", help="run turns and posts only (beside one or more `serve` fronts)"
     )
     worker.add_argument("--parent", type=int, help=argparse.SUPPRESS)
+    worker.add_argument(
+        "--nice",
+        type=int,
+        default=0,
+        help="lower this process's CPU priority by this much (serve starts its workers at 10)",
+    )
     evaluate = commands.add_parser("eval", help="run scenario files and report calibration")
     evaluate.add_argument("files", nargs="+", type=Path, metavar="FILE")
     evaluate.add_argument("--agent", choices=("offline", "claude"), default="offline")
@@ -63,7 +69,7 @@ def main(argv: list[str] | None = None) -> int:
     if args.command == "serve":
         return _serve(settings, args.host, args.port, args.workers)
     if args.command == "worker":
-        return _worker(settings, args.parent)
+        return _worker(settings, args.parent, args.nice)
     if args.command == "db":
         return _upgrade_database(settings)
     if args.command == "eval":
@@ -96,10 +102,10 @@ def _serve(settings: Settings, host: str, port: int, workers: int | None) -> int
     return _run_service("serve", lambda: serve(settings, host=host, port=port, workers=workers))
 
 
-def _worker(settings: Settings, parent: int | None) -> int:
+def _worker(settings: Settings, parent: int | None, nice: int) -> int:
     from bot.composition import run_worker  # noqa: PLC0415
 
-    return _run_service("worker", lambda: run_worker(settings, parent=parent))
+    return _run_service("worker", lambda: run_worker(settings, parent=parent, nice=nice))
 
 
 def _run_service(name: str, run: Callable[[], None]) -> int:

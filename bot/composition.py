@@ -40,7 +40,12 @@ from bot.workers.outbox import OutboxDrainer
 from bot.workers.processes import WorkerProcesses, default_worker_count, parent_gone
 from bot.workers.retention import RetentionSweeper
 from bot.workers.wakeups import PostgresWakeups
-from db.engine import make_engine, make_session_factory
+from db.engine import (
+    make_engine,
+    make_read_session_factory,
+    make_request_path_engine,
+    make_session_factory,
+)
 from db.migrate import upgrade
 from db.uow import SqlUnitOfWork
 from escalation.policy import PolicyBook
@@ -122,6 +127,8 @@ class Product:
     sweeper: RetentionSweeper
     wake_on_new_event: Callable[[], None]
     wake_on_new_post: Callable[[], None]
+    event_inbox: SqlEventInbox | None = None
+    request_engine: Engine | None = None  # the ack path's own, when not `engine`
 
     @property
     def inbox_worker(self) -> InboxWorker:
@@ -157,7 +164,11 @@ class Product:
         posting_ends = time.monotonic() + 5
         for drainer in self.drainers:
             drainer.finish(grace=timedelta(seconds=posting_ends - time.monotonic()))
+        if self.event_inbox is not None:
+            self.event_inbox.close()
         self.engine.dispose()
+        if self.request_engine is not None:
+            self.request_engine.dispose()
 
 
 def build_product(
@@ -171,6 +182,7 @@ def build_product(
 ) -> Product:
     """Everything the bot runs, wired once; tests pass a clock or an agent of their own."""
     engine = make_engine(settings.database_url)
+    request_engine = make_request_path_engine(engine)
     sessions = make_session_factory(engine)
     books: list[PolicyBook] = []
 
@@ -181,7 +193,7 @@ def build_product(
 
     upgrade(engine, then=first_start)
     (book,) = books
-    shop = build_shop(settings, sessions, clock=clock)
+    shop = build_shop(settings, engine, clock=clock)
     processor = TurnProcessor(
         sessions=sessions,
         shop=shop,
@@ -225,10 +237,11 @@ def build_product(
 
     wake_inbox_when_settled = SettledWake(settle, wake_inbox) if settle else wake_inbox
 
+    event_inbox = SqlEventInbox(engine=request_engine, clock=clock, wake=wake_inbox_when_settled)
     app = build_slack_app(
         signing_secret=settings.slack_signing_secret,
         client=client,
-        inbox=SqlEventInbox(sessions=sessions, clock=clock, wake=wake_inbox_when_settled),
+        inbox=event_inbox,
         desk=HandoffDesk(sessions=sessions, clock=clock),
         admin_commands=AdminCommands(
             sessions=sessions, book=book, processor=processor, clock=clock
@@ -249,6 +262,8 @@ def build_product(
         sweeper,
         wake_on_new_event=wake_inbox_when_settled,
         wake_on_new_post=wake_drainers,
+        event_inbox=event_inbox,
+        request_engine=request_engine if request_engine is not engine else None,
     )
 
 
@@ -301,13 +316,15 @@ def _is_sqlite(settings: Settings) -> bool:
     return make_url(settings.database_url).get_backend_name() == "sqlite"
 
 
-def run_worker(settings: Settings, *, parent: int | None = None) -> None:
+def run_worker(settings: Settings, *, parent: int | None = None, nice: int = 0) -> None:
     """`escalation-bot worker`: turns and posts, no HTTP; any number, on any host that
     reaches the database. Woken by PostgreSQL's notifications, else by a short poll."""
     if not settings.slack_bot_token:
         raise MissingSetting("set SLACK_BOT_TOKEN (see the README)")
     if not (settings.shop_api_url or settings.shop == "demo"):
         raise ShopNotConfigured(NO_SHOP)
+    if nice:
+        lower_priority(nice)
     postgres = not _is_sqlite(settings)
     signal.signal(signal.SIGTERM, _stop_serving)
     product: Product | None = None
@@ -333,6 +350,21 @@ def run_worker(settings: Settings, *, parent: int | None = None) -> None:
         if product is not None:
             product.stop()
         log.info("worker %s stopped", os.getpid())
+
+
+def lower_priority(nice: int) -> None:
+    """Lower this process's CPU priority. Linux schedules each session (autogroup) as one
+    and applies a process's niceness only within its session: a worker that leads a session
+    of its own (as `serve` starts them) lowers its session's too, where the kernel has
+    autogroups; one started in someone's terminal session leaves that session alone."""
+    os.nice(nice)
+    if os.getsid(0) != os.getpid():
+        return
+    try:
+        with open("/proc/self/autogroup", "w") as autogroup:
+            autogroup.write(str(nice))
+    except OSError:
+        pass  # no autogroups here: the process's niceness is what counts
 
 
 class SettledWake:
@@ -392,9 +424,7 @@ NO_SHOP = (
 )
 
 
-def build_shop(
-    settings: Settings, sessions: sessionmaker[Session], *, clock: Callable[[], datetime]
-) -> Shop:
+def build_shop(settings: Settings, engine: Engine, *, clock: Callable[[], datetime]) -> Shop:
     """The shop's own API when SHOP_API_URL is set; the demo shop only when asked (SHOP=demo)."""
     if settings.shop_api_url:
         return HttpShop(
@@ -404,7 +434,10 @@ def build_shop(
             timeout=settings.shop_api_timeout,
         )
     if settings.shop == "demo":
-        return DatabaseShop(sessions, clock=clock)  # filled at first start (build_product)
+        # filled at first start (build_product)
+        return DatabaseShop(
+            make_session_factory(engine), clock=clock, reads=make_read_session_factory(engine)
+        )
     raise ShopNotConfigured(NO_SHOP)
 
 

@@ -52,3 +52,21 @@ def _configure_sqlite(engine: Engine, *, in_memory: bool) -> None:
 
 def is_postgresql(engine: Engine) -> bool:
     return engine.dialect.name == "postgresql"
+
+
+def make_request_path_engine(engine: Engine) -> Engine:
+    """An engine for one-statement writes on the request path (an event stored before its
+    ack). On PostgreSQL: autocommit (no BEGIN and COMMIT round trips) and no ping before each
+    use (a round trip as costly as the write); the caller retries once on a connection found
+    dead. SQLite: `engine` itself (one writer at a time, no round trips)."""
+    if not is_postgresql(engine):
+        return engine
+    return create_engine(engine.url, isolation_level="AUTOCOMMIT", pool_pre_ping=False)
+
+
+def make_read_session_factory(engine: Engine) -> sessionmaker[Session]:
+    """Sessions for independent reads (a lookup, then done). On PostgreSQL in autocommit: no
+    BEGIN and ROLLBACK round trips around a single SELECT. SQLite: ordinary sessions."""
+    if not is_postgresql(engine):
+        return make_session_factory(engine)
+    return make_session_factory(engine.execution_options(isolation_level="AUTOCOMMIT"))

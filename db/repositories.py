@@ -5,6 +5,7 @@ Every method takes `now` from the caller (no clock in here). Commits belong to t
 
 from __future__ import annotations
 
+import json
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -12,8 +13,20 @@ from datetime import UTC, datetime, timedelta
 from decimal import Decimal, InvalidOperation
 from typing import Any, Literal, cast
 
-from sqlalchemy import ColumnElement, and_, delete, exists, func, insert, or_, select, update
+from sqlalchemy import (
+    ColumnElement,
+    and_,
+    delete,
+    exists,
+    func,
+    insert,
+    or_,
+    select,
+    text,
+    update,
+)
 from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.engine import Connection
 from sqlalchemy.orm import Session, aliased
 
 from db import codec
@@ -119,6 +132,9 @@ class LoadedState:
 class SqlConversationStore:
     def __init__(self, session: Session) -> None:
         self.session = session
+        # The session's identity map holds rows weakly: a row no one refers to is dropped and
+        # read again on the next use. Held here for the unit of work, a turn reads it once.
+        self._held: dict[int, Conversation] = {}
 
     def get_or_create(self, key: ConversationKey, *, now: datetime) -> ConversationRecord:
         row = self._find(key)
@@ -158,6 +174,7 @@ class SqlConversationStore:
         ).one_or_none()
         if row is None:
             raise UnknownConversation(conversation_id)
+        self._held[row.id] = row
         return _record(row)
 
     def load_state(self, conversation_id: int) -> LoadedState:
@@ -307,7 +324,7 @@ class SqlConversationStore:
         )
 
     def _find(self, key: ConversationKey) -> Conversation | None:
-        return self.session.scalars(
+        row = self.session.scalars(
             select(Conversation).where(
                 Conversation.platform == key.platform,
                 Conversation.workspace_id == key.workspace_id,
@@ -316,11 +333,15 @@ class SqlConversationStore:
                 Conversation.customer_user_id == key.customer_user_id,
             )
         ).one_or_none()
+        if row is not None:
+            self._held[row.id] = row
+        return row
 
     def _row(self, conversation_id: int) -> Conversation:
-        row = self.session.get(Conversation, conversation_id)
+        row = self._held.get(conversation_id) or self.session.get(Conversation, conversation_id)
         if row is None:
             raise UnknownConversation(conversation_id)
+        self._held[conversation_id] = row
         return row
 
 
@@ -568,6 +589,94 @@ def _insert_ignoring_duplicates(session: Session, table: type[Any]) -> Any:
     return insert(table)  # pragma: no cover - only SQLite and PostgreSQL are supported
 
 
+@dataclass(frozen=True, slots=True)
+class NewInboxEvent:
+    """An event as it arrives, to be stored before the platform gets its ack.
+
+    `event_ts`: the platform's time of the message (Slack's ts); a conversation's events are
+    taken in that order, not in the order they arrived.
+    """
+
+    event_id: str
+    payload: dict[str, Any]
+    workspace_id: str | None = None
+    conversation_key: str | None = None
+    event_ts: str | None = None
+
+
+# PostgreSQL, one statement for a batch of events: take the advisory lock of each conversation
+# in the batch (in one order, so two writers cannot deadlock) before any row is inserted, so one
+# conversation's events commit one at a time (id order is commit order); insert in arrival
+# order, skipping events stored before (a retry); notify listening workers (sent at commit).
+_STORE_EVENTS = text(
+    """
+    WITH locks AS (
+        SELECT pg_advisory_xact_lock(h) FROM (
+            SELECT DISTINCT hashtextextended(k, 0) AS h
+            FROM unnest(CAST(:keys AS varchar[])) AS k
+            WHERE k IS NOT NULL ORDER BY h
+        ) AS ordered
+    ), stored AS (
+        INSERT INTO inbox (event_id, payload, workspace_id, conversation_key, event_ts,
+                           status, attempts, received_at)
+        SELECT e, CAST(p AS jsonb), w, k, t, 'pending', 0, :now
+        FROM unnest(CAST(:event_ids AS varchar[]), CAST(:payloads AS text[]),
+                    CAST(:workspaces AS varchar[]), CAST(:keys AS varchar[]),
+                    CAST(:tss AS varchar[])) WITH ORDINALITY AS r(e, p, w, k, t, n)
+        WHERE (SELECT count(*) FROM locks) >= 0
+        ORDER BY n
+        ON CONFLICT DO NOTHING
+        RETURNING event_id
+    )
+    SELECT event_id, pg_notify(:channel, '') FROM stored
+    """
+)
+
+
+def add_inbox_events(
+    connection: Connection, events: Sequence[NewInboxEvent], *, now: datetime
+) -> set[str]:
+    """Store events in one go; returns the ids of those stored now (not stored before).
+
+    On PostgreSQL one statement (on a connection in autocommit, one round trip and its own
+    commit); on SQLite one insert per event in the connection's transaction.
+    """
+    if connection.dialect.name == "postgresql":
+        rows = connection.execute(
+            _STORE_EVENTS,
+            {
+                "event_ids": [e.event_id for e in events],
+                "payloads": [json.dumps(storable_document(e.payload)) for e in events],
+                "workspaces": [e.workspace_id for e in events],
+                "keys": [e.conversation_key for e in events],
+                "tss": [sortable_ts(e.event_ts) for e in events],
+                "now": now,
+                "channel": INBOX_NOTICE,
+            },
+        )
+        return {row.event_id for row in rows}
+    stored = set()
+    for event in events:
+        inserted = connection.execute(
+            sqlite.insert(InboxEvent)
+            .values(
+                event_id=event.event_id,
+                payload=storable_document(event.payload),
+                workspace_id=event.workspace_id,
+                conversation_key=event.conversation_key,
+                event_ts=sortable_ts(event.event_ts),
+                status="pending",
+                attempts=0,
+                received_at=now,
+            )
+            .on_conflict_do_nothing()
+            .returning(InboxEvent.id)
+        )
+        if inserted.scalar_one_or_none() is not None:
+            stored.add(event.event_id)
+    return stored
+
+
 class SqlInbox:
     def __init__(self, session: Session) -> None:
         self.session = session
@@ -582,34 +691,9 @@ class SqlInbox:
         conversation_key: str | None = None,
         event_ts: str | None = None,
     ) -> bool:
-        """Store an event; False when this event id was stored before (a retry).
-
-        `event_ts`: the platform's time of the message (Slack's ts); a conversation's events
-        are taken in that order, not in the order they arrived.
-        """
-        if conversation_key and self.session.get_bind().dialect.name == "postgresql":
-            # One conversation's inserts commit one at a time (SQLite's writes already do).
-            self.session.execute(
-                select(func.pg_advisory_xact_lock(func.hashtextextended(conversation_key, 0)))
-            )
-        inserted = self.session.execute(
-            _insert_ignoring_duplicates(self.session, InboxEvent)
-            .values(
-                event_id=event_id,
-                payload=storable_document(payload),
-                workspace_id=workspace_id,
-                conversation_key=conversation_key,
-                event_ts=sortable_ts(event_ts),
-                status="pending",
-                attempts=0,
-                received_at=now,
-            )
-            .returning(InboxEvent.id)
-        )
-        stored = inserted.scalar_one_or_none() is not None
-        if stored:
-            _notify(self.session, INBOX_NOTICE)
-        return stored
+        """Store an event in this unit of work; False when it was stored before (a retry)."""
+        event = NewInboxEvent(event_id, payload, workspace_id, conversation_key, event_ts)
+        return bool(add_inbox_events(self.session.connection(), [event], now=now))
 
     def claim(
         self,
@@ -764,6 +848,10 @@ def backoff_delay(attempts: int, *, base: float = 2.0, cap: float = 300.0) -> ti
 class SqlOutbox:
     def __init__(self, session: Session) -> None:
         self.session = session
+        # lanes whose lock the current transaction holds, and whether it notified already
+        self._transaction: object = None
+        self._locked_lanes: set[str] = set()
+        self._notified = False
 
     def enqueue(
         self,
@@ -775,11 +863,15 @@ class SqlOutbox:
         handoff_id: int | None = None,
     ) -> int:
         lane = outbox_lane(kind, payload, handoff_id)
-        if lane is not None and self.session.get_bind().dialect.name == "postgresql":
+        postgres = self.session.get_bind().dialect.name == "postgresql"
+        if postgres:
+            self._follow_transaction()
+        if lane is not None and postgres and lane not in self._locked_lanes:
             # Writers of one lane commit one at a time, so a row's id order is its commit
             # order and the drainer never posts a later row while an earlier one is unseen.
             # Every writer takes card lanes before customer lanes, so two cannot deadlock.
             self.session.execute(select(func.pg_advisory_xact_lock(func.hashtextextended(lane, 1))))
+            self._locked_lanes.add(lane)
         row = OutboxMessage(
             kind=kind,
             payload=storable_document(payload),
@@ -793,8 +885,19 @@ class SqlOutbox:
         )
         self.session.add(row)
         self.session.flush()
-        _notify(self.session, OUTBOX_NOTICE)
+        if postgres and not self._notified:  # once per transaction: delivered at its commit
+            _notify(self.session, OUTBOX_NOTICE)
+            self._notified = True
         return row.id
+
+    def _follow_transaction(self) -> None:
+        """A new transaction (after a commit or rollback) holds no lock and has not notified."""
+        self.session.connection()  # begins one if none is under way
+        transaction = self.session.get_transaction()
+        if transaction is not self._transaction:
+            self._transaction = transaction
+            self._locked_lanes.clear()
+            self._notified = False
 
     def claim_due(
         self, *, worker: str, now: datetime, lease: timedelta, limit: int = 10

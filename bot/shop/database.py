@@ -17,15 +17,23 @@ from escalation.records import Effect, Order
 
 
 class DatabaseShop:
-    """A `Shop` over the store's tables; each call in its own short transaction."""
+    """A `Shop` over the store's tables; each action in its own short transaction, each read
+    on `reads` (sessions without a transaction of their own, where the database has them)."""
 
-    def __init__(self, sessions: sessionmaker[Session], *, clock: Callable[[], datetime]) -> None:
+    def __init__(
+        self,
+        sessions: sessionmaker[Session],
+        *,
+        clock: Callable[[], datetime],
+        reads: sessionmaker[Session] | None = None,
+    ) -> None:
         self._sessions = sessions
+        self._reads = reads or sessions
         self._clock = clock
 
     @contextmanager
     def _shop(self) -> Iterator[SqlShop]:
-        with self._sessions() as session:
+        with self._reads() as session:
             yield SqlShop(session)
 
     def search_customers(self, query: str) -> list[CustomerCandidate]:

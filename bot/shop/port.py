@@ -69,3 +69,38 @@ class DryRunShop:
 
     def carry_out(self, effect: Effect, *, idempotency_key: str) -> ActionDone:
         return ActionDone(effect, at=datetime.min)
+
+
+class TurnShop:
+    """One turn's view of a shop: each read is asked once (an agent that looks up the same
+    order three times in a turn costs one request); an action forgets the orders read, so
+    what follows it sees the shop as the action left it."""
+
+    def __init__(self, shop: Shop) -> None:
+        self._shop = shop
+        self._searches: dict[str, list[CustomerCandidate]] = {}
+        self._candidates: dict[str, CustomerCandidate] = {}
+        self._orders: dict[str, Order | None] = {}
+
+    def search_customers(self, query: str) -> list[CustomerCandidate]:
+        if query not in self._searches:
+            self._searches[query] = self._shop.search_customers(query)
+        return list(self._searches[query])
+
+    def candidate(self, customer_id: str) -> CustomerCandidate:
+        if customer_id not in self._candidates:
+            self._candidates[customer_id] = self._shop.candidate(customer_id)
+        return self._candidates[customer_id]
+
+    def order(self, number: str) -> Order | None:
+        if number not in self._orders:
+            self._orders[number] = self._shop.order(number)
+        return self._orders[number]
+
+    def carry_out(self, effect: Effect, *, idempotency_key: str) -> ActionDone:
+        try:
+            return self._shop.carry_out(effect, idempotency_key=idempotency_key)
+        finally:
+            self._orders.clear()
+            self._searches.clear()
+            self._candidates.clear()

@@ -18,7 +18,7 @@ from typing import Any
 from sqlalchemy.orm import Session, sessionmaker
 
 from bot.agents.base import Agent, AgentTurn, Usage
-from bot.shop.port import DryRunShop, Shop
+from bot.shop.port import DryRunShop, Shop, TurnShop
 from bot.turns.tools import DEFAULT_CURRENCY, FaultPlan, ToolBox
 from db.repositories import ConversationKey, StaleState, TurnUsage
 from db.uow import SqlUnitOfWork
@@ -154,7 +154,7 @@ class TurnProcessor:
         shop: Shop,
     ) -> tuple[ToolBox, AgentTurn]:
         tools = ToolBox(
-            shop=shop,
+            shop=TurnShop(shop),
             book=self.book,
             state=screening.state,
             message=message.text,

@@ -7,23 +7,36 @@ event is (an `EventReader`); the worker runs the turns off the request path.
 from __future__ import annotations
 
 import logging
+import queue
 import threading
 from collections.abc import Callable, Iterator
+from concurrent.futures import Future
 from contextlib import contextmanager
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 from typing import Any, Literal
 
+from sqlalchemy import Engine
+from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session, sessionmaker
 
 from bot.turns.processor import InboxClaim, IncomingMessage, TurnProcessor, finish_claim
 from bot.workers.loop import HEARTBEAT, LEASE, Worker, worker_name
-from db.repositories import ConversationKey, InboxItem, StaleState, WorkspaceSettings, backoff_delay
+from db.repositories import (
+    ConversationKey,
+    InboxItem,
+    NewInboxEvent,
+    StaleState,
+    WorkspaceSettings,
+    add_inbox_events,
+    backoff_delay,
+)
 from db.uow import SqlUnitOfWork
 
 log = logging.getLogger(__name__)
 
 MAX_EVENT_ATTEMPTS = 5
+STORE_TIMEOUT = 30.0  # seconds an event waits to be stored before its request fails
 SORRY = (
     "I'm sorry, something went wrong on my side and I couldn't handle your last message. "
     "Please send it again in a moment, or ask for a person and I'll bring one in."
@@ -51,18 +64,30 @@ EventReader = Callable[[dict[str, Any], WorkspaceSettings], RoutedEvent]
 
 
 class SqlEventInbox:
-    """The listener's side of the inbox: store the event (a retry inserts nothing), wake."""
+    """The listener's side of the inbox: store the event before the ack (a retry inserts
+    nothing), then wake the workers.
+
+    Events arriving together are stored together (group commit): one writer thread takes
+    whatever is waiting and stores it in one statement and one commit, while each request
+    waits for its own event's outcome. Under load this halves the front's database work per
+    event; alone, an event is written at once.
+    """
 
     def __init__(
         self,
         *,
-        sessions: sessionmaker[Session],
+        engine: Engine,
         clock: Callable[[], datetime],
         wake: Callable[[], None],
+        batch_limit: int = 64,
     ) -> None:
-        self.sessions = sessions
+        self.engine = engine
         self.clock = clock
         self.wake = wake
+        self.batch_limit = batch_limit
+        self._waiting: queue.SimpleQueue[_Storing | None] = queue.SimpleQueue()
+        self._writer: threading.Thread | None = None
+        self._writer_lock = threading.Lock()
 
     def store(
         self,
@@ -73,20 +98,88 @@ class SqlEventInbox:
         conversation_key: str | None,
         event_ts: str | None = None,
     ) -> bool:
-        """Keep the event; False when it was stored before (a platform's retry)."""
-        with SqlUnitOfWork(self.sessions) as uow:
-            stored = uow.inbox.add(
-                event_id,
-                payload,
-                now=self.clock(),
-                workspace_id=workspace_id,
-                conversation_key=conversation_key,
-                event_ts=event_ts,
-            )
-            uow.commit()
+        """Keep the event; False when it was stored before (a platform's retry). Raises what
+        storing raised: the platform gets no ack and delivers the event again."""
+        storing = _Storing(
+            NewInboxEvent(event_id, payload, workspace_id, conversation_key, event_ts)
+        )
+        self._ensure_writer()
+        self._waiting.put(storing)
+        stored = storing.outcome.result(timeout=STORE_TIMEOUT)
         if stored:
             self.wake()
         return stored
+
+    def waiting(self) -> int:
+        """Events waiting to be written (behind the write under way)."""
+        return self._waiting.qsize()
+
+    def close(self) -> None:
+        """Stop the writer once it has written what is waiting."""
+        with self._writer_lock:
+            writer, self._writer = self._writer, None
+        if writer is not None:
+            self._waiting.put(None)
+            writer.join(timeout=10)
+
+    def _ensure_writer(self) -> None:
+        with self._writer_lock:
+            if self._writer is None:
+                self._writer = threading.Thread(
+                    target=self._write_batches, name="inbox-writer", daemon=True
+                )
+                self._writer.start()
+
+    def _write_batches(self) -> None:
+        while (first := self._waiting.get()) is not None:
+            batch = [first]
+            closing = False
+            while len(batch) < self.batch_limit:
+                try:
+                    more = self._waiting.get_nowait()
+                except queue.Empty:
+                    break
+                if more is None:
+                    closing = True
+                    break
+                batch.append(more)
+            self._write(batch)
+            if closing:
+                return
+
+    def _write(self, batch: list[_Storing]) -> None:
+        try:
+            stored = self._add([s.event for s in batch])
+        except Exception as error:
+            if len(batch) == 1:
+                batch[0].outcome.set_exception(error)
+            else:  # one bad event must not cost the others their ack: each on its own
+                for storing in batch:
+                    self._write([storing])
+            return
+        for storing in batch:
+            storing.outcome.set_result(storing.event.event_id in stored)
+
+    def _add(self, events: list[NewInboxEvent]) -> set[str]:
+        try:
+            return self._add_once(events)
+        except DBAPIError as error:
+            if not error.connection_invalidated:
+                raise
+            # The pooled connection had died (the database restarted): the pool has dropped
+            # it and its siblings; once more on a new one.
+            log.warning("storing %d events again on a new database connection", len(events))
+            return self._add_once(events)
+
+    def _add_once(self, events: list[NewInboxEvent]) -> set[str]:
+        with self.engine.begin() as connection:
+            return add_inbox_events(connection, events, now=self.clock())
+
+
+@dataclass
+class _Storing:
+    event: NewInboxEvent
+    outcome: Future[bool] = field(default_factory=Future)
 
 
 class InboxWorker(Worker):

@@ -22,6 +22,9 @@ RESTART_AFTER = 1.0  # seconds before a worker that died is started again, doubl
 RESTART_AFTER_AT_MOST = 60.0  # ... while workers keep dying within
 SHORT_LIFE = 30.0  # seconds of their start
 BAD_SETTING = 2  # a worker's exit status for a bad setting: restarting cannot help
+# Workers started beside the front run at a lower CPU priority: an ack has Slack's 3 s
+# deadline, a turn has none, so on a busy machine the front goes first.
+WORKER_NICENESS = 10
 
 
 @dataclass
@@ -102,7 +105,10 @@ class WorkerProcesses:
 
 def _spawn() -> subprocess.Popen[bytes]:
     return subprocess.Popen(
-        [sys.executable, "-m", "bot.cli", "worker", "--parent", str(os.getpid())],
+        [
+            *(sys.executable, "-m", "bot.cli", "worker"),
+            *("--parent", str(os.getpid()), "--nice", str(WORKER_NICENESS)),
+        ],
         start_new_session=True,
     )
 

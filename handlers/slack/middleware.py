@@ -28,6 +28,9 @@ class IgnoreNonPersonMessages(Middleware):
 
 
 class LogRequests(Middleware):
+    """One line per request: commands, button presses and Slack's retries at INFO; a first
+    delivery of an event at DEBUG (there can be hundreds a second; each turn logs its own)."""
+
     def process(
         self, *, req: BoltRequest, resp: BoltResponse, next: Callable[[], BoltResponse]
     ) -> BoltResponse:
@@ -35,5 +38,7 @@ class LogRequests(Middleware):
         kind = body.get("type") or ("command" if body.get("command") else "unknown")
         detail = body.get("event_id") or body.get("command") or ""
         retry = req.headers.get("x-slack-retry-num", [None])[0]
-        log.info("slack %s %s%s", kind, detail, f" (retry {retry})" if retry else "")
+        level = logging.DEBUG if kind == "event_callback" and not retry else logging.INFO
+        if log.isEnabledFor(level):
+            log.log(level, "slack %s %s%s", kind, detail, f" (retry {retry})" if retry else "")
         return next()

@@ -8,6 +8,7 @@ import time
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
+from sqlalchemy import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
 from bot.agents.base import AgentTurn
@@ -17,6 +18,7 @@ from bot.shop.database import DatabaseShop
 from bot.shop.memory import DEMO_CUSTOMERS, DEMO_ORDERS
 from bot.turns.processor import TurnProcessor
 from bot.workers.inbox import InboxWorker, SqlEventInbox
+from db.engine import make_request_path_engine, make_session_factory
 from db.uow import SqlUnitOfWork
 from handlers.slack.events import conversation_key_text, route
 
@@ -61,8 +63,8 @@ def worker(sessions: sessionmaker[Session], agent: Any) -> InboxWorker:
     )
 
 
-def store_dm(sessions: sessionmaker[Session], text: str) -> None:
-    with SqlUnitOfWork(sessions) as uow:
+def store_dm(engine: Engine, text: str) -> None:
+    with SqlUnitOfWork(make_session_factory(engine)) as uow:
         uow.shop.load(DEMO_CUSTOMERS, DEMO_ORDERS, now=utcnow())
         uow.commit()
     body = {
@@ -77,12 +79,19 @@ def store_dm(sessions: sessionmaker[Session], text: str) -> None:
             "ts": "1700000000.000100",
         },
     }
-    SqlEventInbox(sessions=sessions, clock=utcnow, wake=lambda: None).store(
-        event_id="Ev1",
-        payload=body,
-        workspace_id="T1",
-        conversation_key=conversation_key_text(body),
-    )
+    request_engine = make_request_path_engine(engine)
+    inbox = SqlEventInbox(engine=request_engine, clock=utcnow, wake=lambda: None)
+    try:
+        inbox.store(
+            event_id="Ev1",
+            payload=body,
+            workspace_id="T1",
+            conversation_key=conversation_key_text(body),
+        )
+    finally:
+        inbox.close()
+        if request_engine is not engine:
+            request_engine.dispose()
 
 
 def replies(sessions: sessionmaker[Session]) -> list[str]:
@@ -90,8 +99,10 @@ def replies(sessions: sessionmaker[Session]) -> list[str]:
         return [str(m.payload.get("text")) for m in uow.outbox.pending() if m.kind == "reply"]
 
 
-def test_a_turn_slower_than_its_lease_keeps_its_event(sessions: sessionmaker[Session]) -> None:
-    store_dm(sessions, "where is order 1043? j.smith@example.com")
+def test_a_turn_slower_than_its_lease_keeps_its_event(
+    engine: Engine, sessions: sessionmaker[Session]
+) -> None:
+    store_dm(engine, "where is order 1043? j.smith@example.com")
     slow = SlowAgent(seconds=LEASE.total_seconds() * 3)
     first = worker(sessions, slow)
     running = threading.Thread(target=first.work_once)
@@ -106,9 +117,9 @@ def test_a_turn_slower_than_its_lease_keeps_its_event(sessions: sessionmaker[Ses
 
 
 def test_a_stopping_worker_gives_back_its_turn_and_another_answers_it(
-    sessions: sessionmaker[Session],
+    engine: Engine, sessions: sessionmaker[Session]
 ) -> None:
-    store_dm(sessions, "where is order 1043? j.smith@example.com")
+    store_dm(engine, "where is order 1043? j.smith@example.com")
     slow = SlowAgent(seconds=5)
     first = worker(sessions, slow)
     first.start()
