@@ -29,8 +29,8 @@ def build_parser() -> argparse.ArgumentParser:
         "--workers",
         type=_count,
         default=None,
-        help="worker processes running the turns; 0 runs them in this process "
-        "(default: one per core, at most 4; one on SQLite)",
+        help="worker processes this front starts for the turns and posts (default: one per "
+        "core, at most 4; one on SQLite); 0: none, `escalation-bot worker` runs elsewhere",
     )
     worker = commands.add_parser(
         "worker", help="run turns and posts only (beside one or more `serve` fronts)"

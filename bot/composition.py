@@ -11,7 +11,7 @@ import signal
 import threading
 import time
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 
 import anthropic
@@ -39,6 +39,7 @@ from bot.workers.loop import GRACE
 from bot.workers.outbox import OutboxDrainer
 from bot.workers.processes import WorkerProcesses, default_worker_count, parent_gone
 from bot.workers.retention import RetentionSweeper
+from bot.workers.settings import WorkspaceSettingsCache
 from bot.workers.wakeups import PostgresWakeups
 from db.engine import (
     make_engine,
@@ -128,6 +129,7 @@ class Product:
     wake_on_new_event: Callable[[], None]
     wake_on_new_post: Callable[[], None]
     event_inbox: SqlEventInbox | None = None
+    workspace_settings: WorkspaceSettingsCache = field(default_factory=WorkspaceSettingsCache)
     request_engine: Engine | None = None  # the ack path's own, when not `engine`
 
     @property
@@ -218,6 +220,7 @@ def build_product(
     # Several turns run at once (a model call mostly waits); each conversation's turns still
     # run one at a time and in order (the inbox claims one event per conversation).
     settle = timedelta(seconds=settings.turn_settle_seconds)
+    workspace_settings = WorkspaceSettingsCache()
     workers = [
         InboxWorker(
             sessions=sessions,
@@ -227,6 +230,7 @@ def build_product(
             on_output=wake_drainers,
             interval=worker_interval,
             settle=settle,
+            workspace_settings=workspace_settings,
         )
         for _ in range(max(1, inbox_workers))
     ]
@@ -263,16 +267,17 @@ def build_product(
         wake_on_new_event=wake_inbox_when_settled,
         wake_on_new_post=wake_drainers,
         event_inbox=event_inbox,
+        workspace_settings=workspace_settings,
         request_engine=request_engine if request_engine is not engine else None,
     )
 
 
-def serve(settings: Settings, *, host: str, port: int, workers: int | None = 0) -> None:
+def serve(settings: Settings, *, host: str, port: int, workers: int | None = None) -> None:
     """`escalation-bot serve`: Socket Mode with SLACK_APP_TOKEN, else HTTP on /slack/events.
 
-    With `workers` > 0 this process only stores events and acks; turns and posts run in that
-    many worker processes it starts and stops (None: `default_worker_count`). With 0 they run
-    here, on threads.
+    This process only verifies, stores and acks; turns and posts run in `workers` worker
+    processes it starts and stops (None: `default_worker_count`). With 0 it starts none: run
+    `escalation-bot worker` processes elsewhere (several fronts, one pool of workers).
     """
     check_serve_settings(settings)
     if workers is None:
@@ -285,7 +290,10 @@ def serve(settings: Settings, *, host: str, port: int, workers: int | None = 0) 
         if processes is not None:
             processes.start()
         else:
-            product.start_workers()
+            log.info(
+                "--workers 0: no turns run here; events wait in the database for the "
+                "`escalation-bot worker` processes that share it"
+            )
         if settings.slack_app_token:
             run_socket_mode(product.app, app_token=settings.slack_app_token)
         else:
@@ -336,6 +344,8 @@ def run_worker(settings: Settings, *, parent: int | None = None, nice: int = 0) 
                 settings.database_url,
                 on_inbox=product.wake_on_new_event,
                 on_outbox=product.wake_on_new_post,
+                on_settings=product.workspace_settings.changed,
+                on_hearing=product.workspace_settings.hearing,
             )
         product.start_workers()
         if wakeups is not None:

@@ -15,7 +15,9 @@ from typing import Any, Literal, cast
 
 from sqlalchemy import (
     ColumnElement,
+    Select,
     and_,
+    bindparam,
     delete,
     exists,
     func,
@@ -127,6 +129,15 @@ class LoadedState:
 
     state: ConversationState
     version: int
+
+
+# A conversation by its key; built once (building costs more than running it).
+_FIND_CONVERSATION = select(Conversation).where(
+    *(
+        getattr(Conversation, name) == bindparam(name)
+        for name in ("platform", "workspace_id", "channel_id", "thread_key", "customer_user_id")
+    )
+)
 
 
 class SqlConversationStore:
@@ -243,19 +254,19 @@ class SqlConversationStore:
         now: datetime,
         slack_ts: str | None = None,
         author_id: str | None = None,
-    ) -> int:
+    ) -> None:
+        """Written with the unit of work's next flush: a turn's messages in one statement."""
         self._row(conversation_id)
-        message = Message(
-            conversation_id=conversation_id,
-            speaker=speaker,
-            text=storable_text(text),
-            slack_ts=slack_ts,
-            author_id=author_id,
-            created_at=now,
+        self.session.add(
+            Message(
+                conversation_id=conversation_id,
+                speaker=speaker,
+                text=storable_text(text),
+                slack_ts=slack_ts,
+                author_id=author_id,
+                created_at=now,
+            )
         )
-        self.session.add(message)
-        self.session.flush()
-        return message.id
 
     def history(self, conversation_id: int, *, limit: int = 50) -> tuple[Utterance, ...]:
         """The latest `limit` messages, oldest first."""
@@ -325,13 +336,14 @@ class SqlConversationStore:
 
     def _find(self, key: ConversationKey) -> Conversation | None:
         row = self.session.scalars(
-            select(Conversation).where(
-                Conversation.platform == key.platform,
-                Conversation.workspace_id == key.workspace_id,
-                Conversation.channel_id == key.channel_id,
-                Conversation.thread_key == key.thread_key,
-                Conversation.customer_user_id == key.customer_user_id,
-            )
+            _FIND_CONVERSATION,
+            {
+                "platform": key.platform,
+                "workspace_id": key.workspace_id,
+                "channel_id": key.channel_id,
+                "thread_key": key.thread_key,
+                "customer_user_id": key.customer_user_id,
+            },
         ).one_or_none()
         if row is not None:
             self._held[row.id] = row
@@ -522,7 +534,8 @@ class SqlHandoffStore:
             update(Conversation)
             .where(Conversation.id == conversation_id)
             .values(status=status, updated_at=now)
-            .execution_options(synchronize_session=False)
+            # a conversation row loaded in this unit of work shows the new status too
+            .execution_options(synchronize_session="evaluate")
         )
 
 
@@ -569,15 +582,17 @@ def outbox_lane(kind: str, payload: dict[str, Any], handoff_id: int | None) -> s
     return None
 
 
-# PostgreSQL notification channels: an event stored, a post written (sent at commit).
+# PostgreSQL notification channels: an event stored, a post written, a workspace's settings
+# saved (the workspace id as payload); sent at commit.
 INBOX_NOTICE = "escalation_inbox"
 OUTBOX_NOTICE = "escalation_outbox"
+SETTINGS_NOTICE = "escalation_settings"
 
 
-def _notify(session: Session, channel: str) -> None:
+def _notify(session: Session, channel: str, payload: str = "") -> None:
     """Tell listening worker processes once this transaction commits (PostgreSQL only)."""
     if session.get_bind().dialect.name == "postgresql":
-        session.execute(select(func.pg_notify(channel, "")))
+        session.execute(select(func.pg_notify(channel, payload)))
 
 
 def _insert_ignoring_duplicates(session: Session, table: type[Any]) -> Any:
@@ -677,6 +692,50 @@ def add_inbox_events(
     return stored
 
 
+def _claim_inbox_statement() -> Select[InboxEvent]:
+    """Takeable events, oldest first (see `SqlInbox.claim`). Built once, run with the moment
+    as parameters, so SQLAlchemy compiles it once (building it costs more than running it)."""
+    now = bindparam("now", type_=InboxEvent.received_at.type)
+    earlier = aliased(InboxEvent)
+    takeable = or_(
+        and_(
+            InboxEvent.status == "pending",
+            InboxEvent.received_at <= bindparam("settled_before", type_=now.type),
+        ),
+        and_(InboxEvent.status == "processing", InboxEvent.claimed_until < now),
+    )
+    # (ts, id) is a total order; an event stored without a ts sorts first
+    earlier_ts, this_ts = (
+        func.coalesce(earlier.event_ts, ""),
+        func.coalesce(InboxEvent.event_ts, ""),
+    )
+    blocked_by_earlier = exists().where(
+        earlier.conversation_key == InboxEvent.conversation_key,
+        or_(earlier_ts < this_ts, and_(earlier_ts == this_ts, earlier.id < InboxEvent.id)),
+        earlier.status.in_(("pending", "processing")),
+    )
+    # A message delivered late must not run beside a later one already under way: one
+    # turn of a conversation at a time, whatever their order.
+    other = aliased(InboxEvent)
+    conversation_busy = exists().where(
+        other.conversation_key == InboxEvent.conversation_key,
+        other.id != InboxEvent.id,
+        other.status == "processing",
+        other.claimed_by.is_not(None),
+        other.claimed_until >= now,
+    )
+    return (
+        select(InboxEvent)
+        .where(takeable, ~blocked_by_earlier, ~conversation_busy)
+        .order_by(InboxEvent.id)
+        .limit(bindparam("limit"))
+        .with_for_update(skip_locked=True)
+    )
+
+
+_CLAIM_INBOX = _claim_inbox_statement()
+
+
 class SqlInbox:
     def __init__(self, session: Session) -> None:
         self.session = session
@@ -711,37 +770,9 @@ class SqlInbox:
         event waits `settle`, so one written just before it but delivered a moment later is
         not overtaken. An expired claim (a crashed worker) is taken again.
         """
-        earlier = aliased(InboxEvent)
-        takeable = or_(
-            and_(InboxEvent.status == "pending", InboxEvent.received_at <= now - settle),
-            and_(InboxEvent.status == "processing", InboxEvent.claimed_until < now),
-        )
-        # (ts, id) is a total order; an event stored without a ts sorts first
-        earlier_ts, this_ts = (
-            func.coalesce(earlier.event_ts, ""),
-            func.coalesce(InboxEvent.event_ts, ""),
-        )
-        blocked_by_earlier = exists().where(
-            earlier.conversation_key == InboxEvent.conversation_key,
-            or_(earlier_ts < this_ts, and_(earlier_ts == this_ts, earlier.id < InboxEvent.id)),
-            earlier.status.in_(("pending", "processing")),
-        )
-        # A message delivered late must not run beside a later one already under way: one
-        # turn of a conversation at a time, whatever their order.
-        other = aliased(InboxEvent)
-        conversation_busy = exists().where(
-            other.conversation_key == InboxEvent.conversation_key,
-            other.id != InboxEvent.id,
-            other.status == "processing",
-            other.claimed_by.is_not(None),
-            other.claimed_until >= now,
-        )
         rows = self.session.scalars(
-            select(InboxEvent)
-            .where(takeable, ~blocked_by_earlier, ~conversation_busy)
-            .order_by(InboxEvent.id)
-            .limit(limit)
-            .with_for_update(skip_locked=True)
+            _CLAIM_INBOX,
+            {"now": now, "settled_before": now - settle, "limit": limit},
         ).all()
         items = []
         for row in rows:
@@ -845,6 +876,34 @@ def backoff_delay(attempts: int, *, base: float = 2.0, cap: float = 300.0) -> ti
     return timedelta(seconds=min(cap, base * 2 ** max(0, attempts - 1)))
 
 
+def _claim_outbox_statement() -> Select[OutboxMessage]:
+    """Due rows, oldest first, one per lane (see `SqlOutbox.claim_due`); built once."""
+    now = bindparam("now", type_=OutboxMessage.next_attempt_at.type)
+    earlier = aliased(OutboxMessage)
+    takeable = or_(
+        and_(OutboxMessage.status == "pending", OutboxMessage.next_attempt_at <= now),
+        and_(OutboxMessage.status == "sending", OutboxMessage.claimed_until < now),
+    )
+    blocked_by_earlier = exists().where(
+        earlier.lane == OutboxMessage.lane,
+        earlier.id < OutboxMessage.id,
+        or_(
+            earlier.status.in_(("pending", "sending")),
+            and_(earlier.status == "held", earlier.kind == "handoff_card"),
+        ),
+    )
+    return (
+        select(OutboxMessage)
+        .where(takeable, ~blocked_by_earlier)
+        .order_by(OutboxMessage.id)
+        .limit(bindparam("limit"))
+        .with_for_update(skip_locked=True)
+    )
+
+
+_CLAIM_OUTBOX = _claim_outbox_statement()
+
+
 class SqlOutbox:
     def __init__(self, session: Session) -> None:
         self.session = session
@@ -910,26 +969,7 @@ class SqlOutbox:
         given up on must not silence the later ones). A row whose holder's lease ran out (a
         crash mid-post) is taken again as uncertain.
         """
-        earlier = aliased(OutboxMessage)
-        takeable = or_(
-            and_(OutboxMessage.status == "pending", OutboxMessage.next_attempt_at <= now),
-            and_(OutboxMessage.status == "sending", OutboxMessage.claimed_until < now),
-        )
-        blocked_by_earlier = exists().where(
-            earlier.lane == OutboxMessage.lane,
-            earlier.id < OutboxMessage.id,
-            or_(
-                earlier.status.in_(("pending", "sending")),
-                and_(earlier.status == "held", earlier.kind == "handoff_card"),
-            ),
-        )
-        rows = self.session.scalars(
-            select(OutboxMessage)
-            .where(takeable, ~blocked_by_earlier)
-            .order_by(OutboxMessage.id)
-            .limit(limit)
-            .with_for_update(skip_locked=True)
-        ).all()
+        rows = self.session.scalars(_CLAIM_OUTBOX, {"now": now, "limit": limit}).all()
         items = []
         for row in rows:
             if row.status == "sending" and row.claimed_until is not None:
@@ -1149,6 +1189,7 @@ class SqlWorkspaceSettings:
         row.admin_user_ids = list(settings.admin_user_ids)
         row.updated_at = now
         self.session.flush()
+        _notify(self.session, SETTINGS_NOTICE, settings.workspace_id)  # workers forget theirs
 
 
 # --- admin statistics ---------------------------------------------------------------------

@@ -6,7 +6,7 @@ from collections.abc import Iterable
 from datetime import datetime
 from typing import Any, cast
 
-from sqlalchemy import delete, false, or_, select, update
+from sqlalchemy import Select, bindparam, delete, or_, select, update
 from sqlalchemy.orm import Session
 
 from db.models import CustomerRow, EffectRow, OrderRow, PolicyBookRow, ShopActionRow
@@ -14,6 +14,24 @@ from escalation.identifiers import normalise_email, normalise_order_number, norm
 from escalation.matching import CustomerCandidate
 from escalation.records import Customer, Effect, Order, days_ago, days_back
 from escalation.vocabulary import OrderStatus, ToolName
+
+
+def _customer_search(*, by_phone: bool) -> Select[CustomerRow]:
+    """Customers by exact name (case aside), email, order number and, for a query with seven
+    digits or more, phone. Built once (building costs more than running it)."""
+    by_order = select(OrderRow.customer_id).where(OrderRow.number == bindparam("order_number"))
+    matches = [
+        CustomerRow.name.ilike(bindparam("name"), escape="\\"),
+        CustomerRow.email == bindparam("email"),
+        CustomerRow.id.in_(by_order),
+    ]
+    if by_phone:
+        matches.append(CustomerRow.phone_digits == bindparam("digits"))
+    return select(CustomerRow).where(or_(*matches)).order_by(CustomerRow.id)
+
+
+_SEARCH = _customer_search(by_phone=False)
+_SEARCH_WITH_PHONE = _customer_search(by_phone=True)
 
 
 class SqlShop:
@@ -64,18 +82,15 @@ class SqlShop:
         """Customers whose name, email, phone or order number equals `query` (no fuzzing)."""
         q = query.strip()
         digits = normalise_phone(q)
-        by_order = select(OrderRow.customer_id).where(OrderRow.number == normalise_order_number(q))
+        by_phone = len(digits) >= 7
         rows = self.session.scalars(
-            select(CustomerRow)
-            .where(
-                or_(
-                    CustomerRow.name.ilike(q.replace("%", r"\%").replace("_", r"\_"), escape="\\"),
-                    CustomerRow.email == normalise_email(q),
-                    CustomerRow.phone_digits == digits if len(digits) >= 7 else false(),
-                    CustomerRow.id.in_(by_order),
-                )
-            )
-            .order_by(CustomerRow.id)
+            _SEARCH_WITH_PHONE if by_phone else _SEARCH,
+            {
+                "name": q.replace("%", r"\%").replace("_", r"\_"),
+                "email": normalise_email(q),
+                "order_number": normalise_order_number(q),
+                **({"digits": digits} if by_phone else {}),
+            },
         ).all()
         return [self.candidate(row.id) for row in rows]
 

@@ -2,11 +2,13 @@
 
 1. Acks: signed message events at 16 concurrent conversations, against a bare Bolt app whose
    listener does nothing (waitress, 4 threads, as `serve`) and against `escalation-bot serve
-   --workers 2` whose workers answer every event meanwhile: acks per second, p50, slowest,
-   non-200s.
+   --workers 2` on PostgreSQL: its front alone (workers paused), then while its workers answer
+   every event: acks per second, p50, slowest, non-200s.
 2. Turns end to end: `serve --workers 1` and `--workers 2` on PostgreSQL, 300 customers writing
    16 at a time: turns per second from the first message to the last reply, replies per
    customer.
+
+Every serve is measured once its workers have started (a deployed service is warm).
 
     .venv/bin/python scripts/bench_front.py [--events 600] [--customers 300]
                                             [--postgres postgresql+psycopg://postgres@127.0.0.1/postgres]
@@ -15,6 +17,8 @@
 from __future__ import annotations
 
 import argparse
+import os
+import signal
 import socket
 import statistics
 import subprocess
@@ -43,6 +47,7 @@ from tests.serve_harness import (
     SECRET,
     Customers,
     ServeProcess,
+    children_of,
     configure_agents_channel,
     dm_event,
     free_port,
@@ -115,6 +120,18 @@ def ack_figures(endpoint: str, events: int) -> str:
 
 
 @contextmanager
+def paused(processes: list[int]) -> Iterator[None]:
+    """The processes stopped (SIGSTOP) meanwhile, then continued."""
+    for pid in processes:
+        os.kill(pid, signal.SIGSTOP)
+    try:
+        yield
+    finally:
+        for pid in processes:
+            os.kill(pid, signal.SIGCONT)
+
+
+@contextmanager
 def fresh_postgres(admin_url: str) -> Iterator[str]:
     name = f"bench_{uuid.uuid4().hex[:10]}"
     admin = create_engine(admin_url, isolation_level="AUTOCOMMIT")
@@ -137,6 +154,7 @@ def serving(
     serve = ServeProcess(env, workdir, args=("--workers", str(workers)))
     try:
         serve.start()
+        serve.wait_until_taking_turns(workers)
         yield serve, slack
     finally:
         serve.stop()
@@ -174,9 +192,13 @@ def main() -> None:
         with bare_app() as endpoint:
             bare = ack_figures(endpoint, args.events)
         with fresh_postgres(args.postgres) as url, serving(url, 2, workdir) as (serve, _):
-            front = ack_figures(serve.endpoint, args.events)
-        print(f"acks, 16 concurrent  bare Bolt app:           {bare}")
-        print(f"acks, 16 concurrent  serve --workers 2 (PG):  {front}")
+            assert serve.process is not None
+            with paused(children_of(serve.process.pid)):
+                alone = ack_figures(serve.endpoint, args.events)
+            busy = ack_figures(serve.endpoint, args.events)  # the workers answer all of them
+        print(f"acks, 16 concurrent  bare Bolt app:                      {bare}")
+        print(f"acks, 16 concurrent  serve --workers 2 (PG), front alone: {alone}")
+        print(f"acks, 16 concurrent  serve --workers 2 (PG), workers busy: {busy}")
         for workers in (1, 2):
             print(
                 "turns, 16 concurrent "

@@ -31,6 +31,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from sqlalchemy import Engine, create_engine, event, text
 from sqlalchemy.engine import make_url
 
+from bot.agents import needs
 from bot.agents.base import Agent, AgentTurn
 from bot.composition import Product, build_product
 from bot.settings import Settings
@@ -156,6 +157,7 @@ def pending(product: Product) -> int:
 
 def one_thread(database_url: str, turns: int) -> str:
     product = build_product(settings_for(database_url), token_verification=False)
+    needs.load()  # as a worker does before its first turn
     try:
         agent = TimedAgent(product.processor.agent)
         product.processor.agent = agent
@@ -185,6 +187,7 @@ def one_thread(database_url: str, turns: int) -> str:
 
 def worker_process(database_url: str, turns: int) -> str:
     product = build_product(settings_for(database_url), token_verification=False)
+    needs.load()
     try:
         store_messages(product, turns)
         started = time.perf_counter()

@@ -16,7 +16,7 @@ import threading
 import time
 import urllib.error
 from collections import Counter
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -88,7 +88,7 @@ class ServeProcess:
 
     def start(self) -> None:
         script = Path(sys.executable).parent / "escalation-bot"
-        with (self.workdir / f"serve-{self.port}.log").open("ab") as log:
+        with self.log.open("ab") as log:
             self.process = subprocess.Popen(
                 [str(script), "serve", "--port", str(self.port), *self.args],
                 env=self.env,
@@ -107,6 +107,19 @@ class ServeProcess:
             except OSError:
                 time.sleep(0.1)
         raise RuntimeError("serve did not start")
+
+    @property
+    def log(self) -> Path:
+        return self.workdir / f"serve-{self.port}.log"
+
+    def wait_until_taking_turns(self, workers: int, *, seconds: float = 90) -> None:
+        """Until `workers` worker processes have started and say they take turns (their
+        start-up, loading the detector's word lists, is over)."""
+        deadline = time.monotonic() + seconds
+        while self.log.read_text(errors="replace").count(" taking turns") < workers:
+            if time.monotonic() > deadline:
+                raise RuntimeError(f"fewer than {workers} workers took turns in {seconds} s")
+            time.sleep(0.1)
 
     def kill(self, how: int) -> int:
         """SIGTERM: to serve, which stops its workers in order. SIGKILL: a crash, the worker
@@ -168,20 +181,48 @@ def dm_event(user: str, text: str, ts: str) -> dict[str, Any]:
 
 @contextmanager
 def writing(
-    customers: Customers, endpoint: str, *, threads: int = 8
+    customers: Customers, endpoint: str | Sequence[str], *, threads: int = 8
 ) -> Iterator[list[Future[bool]]]:
-    """Every customer writes once, from a pool, while the caller does its worst."""
-    sender = SlackSender(endpoint, SECRET)
+    """Every customer writes once, from a pool, while the caller does its worst. With several
+    endpoints (fronts behind a load balancer) customers take turns among them."""
+    endpoints = [endpoint] if isinstance(endpoint, str) else list(endpoint)
+    senders = [SlackSender(each, SECRET) for each in endpoints]
     with ThreadPoolExecutor(max_workers=threads) as pool:
         yield [
             pool.submit(
                 send_until_acked,
-                sender,
+                senders[n % len(senders)],
                 dm_event(user, customers.text_of(n), f"{1733390000 + n}.000100"),
                 f"Ev{user}",
             )
             for n, user in enumerate(customers.users)
         ]
+
+
+@dataclass
+class WorkerProcess:
+    """`escalation-bot worker`, as a team runs it beside one or more fronts."""
+
+    env: dict[str, str]
+    workdir: Path
+    process: subprocess.Popen[bytes] | None = None
+
+    def start(self) -> None:
+        script = Path(sys.executable).parent / "escalation-bot"
+        with (self.workdir / f"worker-{id(self)}.log").open("ab") as log:
+            self.process = subprocess.Popen(
+                [str(script), "worker"],
+                env=self.env,
+                cwd=self.workdir,
+                stdout=log,
+                stderr=subprocess.STDOUT,
+                start_new_session=True,
+            )
+
+    def stop(self) -> None:
+        if self.process is not None and self.process.poll() is None:
+            self.process.send_signal(signal.SIGTERM)
+            self.process.wait(timeout=60)
 
 
 def configure_agents_channel(endpoint: str, slack: LocalSlackWebAPI) -> None:

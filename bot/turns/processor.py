@@ -206,10 +206,7 @@ class TurnProcessor:
         with SqlUnitOfWork(self.sessions) as uow:
             uow.conversations.lock(conversation_id)
             finish_claim(uow, claim, now=now)
-            current = uow.conversations.load_state(conversation_id)
-            if current.version != version:
-                raise StaleState(f"conversation {conversation_id} moved on during this turn")
-            conversations = uow.conversations
+            conversations = uow.conversations  # save_state raises StaleState if it moved on
             conversations.add_message(
                 conversation_id, speaker="customer", text=message.text, now=now, slack_ts=message.ts
             )

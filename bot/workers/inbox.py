@@ -22,6 +22,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from bot.turns.processor import InboxClaim, IncomingMessage, TurnProcessor, finish_claim
 from bot.workers.loop import HEARTBEAT, LEASE, Worker, worker_name
+from bot.workers.settings import WorkspaceSettingsCache
 from db.repositories import (
     ConversationKey,
     InboxItem,
@@ -197,8 +198,10 @@ class InboxWorker(Worker):
         lease: timedelta = LEASE,
         heartbeat: timedelta = HEARTBEAT,
         settle: timedelta = timedelta(0),
+        workspace_settings: WorkspaceSettingsCache | None = None,
     ) -> None:
         super().__init__(name=worker_name("inbox"), interval=interval)
+        self.workspace_settings = workspace_settings or WorkspaceSettingsCache()
         self.settle = settle
         self.lease = lease
         self.heartbeat = heartbeat
@@ -304,8 +307,7 @@ class InboxWorker(Worker):
             uow.commit()
 
     def _handle(self, item: InboxItem, claim: InboxClaim) -> None:
-        with SqlUnitOfWork(self.sessions) as uow:
-            settings = uow.workspaces.get(item.workspace_id)
+        settings = self.workspace_settings.read(item.workspace_id, self._load_settings)
         routed = self.read_event(item.payload, settings)
         if routed.role == "thread_followup" and routed.key is not None:
             with SqlUnitOfWork(self.sessions) as uow:
@@ -325,6 +327,10 @@ class InboxWorker(Worker):
             with SqlUnitOfWork(self.sessions) as uow:
                 finish_claim(uow, claim, now=self.clock())
                 uow.commit()
+
+    def _load_settings(self, workspace_id: str) -> WorkspaceSettings:
+        with SqlUnitOfWork(self.sessions) as uow:
+            return uow.workspaces.get(workspace_id)
 
     def _relay_to_customer(self, routed: RoutedEvent, claim: InboxClaim) -> None:
         now = self.clock()

@@ -13,7 +13,7 @@ import psycopg
 from psycopg.conninfo import make_conninfo
 from sqlalchemy.engine import make_url
 
-from db.repositories import INBOX_NOTICE, OUTBOX_NOTICE
+from db.repositories import INBOX_NOTICE, OUTBOX_NOTICE, SETTINGS_NOTICE
 
 log = logging.getLogger(__name__)
 
@@ -21,7 +21,12 @@ RECONNECT_AFTER = 2.0  # seconds, after the listening connection failed
 
 
 class PostgresWakeups:
-    """A thread listening for the inbox's and outbox's notifications."""
+    """A thread listening for the inbox's, the outbox's and the settings' notifications.
+
+    `on_settings` gets the workspace whose settings were saved ("" for all: after a
+    reconnection, changes may have been missed); `on_hearing` learns whether notifications are
+    being heard at all.
+    """
 
     def __init__(
         self,
@@ -29,9 +34,16 @@ class PostgresWakeups:
         *,
         on_inbox: Callable[[], None],
         on_outbox: Callable[[], None],
+        on_settings: Callable[[str], None] = lambda workspace_id: None,
+        on_hearing: Callable[[bool], None] = lambda heard: None,
     ) -> None:
         self.conninfo = listening_conninfo(database_url)
-        self.handlers = {INBOX_NOTICE: on_inbox, OUTBOX_NOTICE: on_outbox}
+        self.handlers: dict[str, Callable[[str], None]] = {
+            INBOX_NOTICE: lambda payload: on_inbox(),
+            OUTBOX_NOTICE: lambda payload: on_outbox(),
+            SETTINGS_NOTICE: on_settings,
+        }
+        self.on_hearing = on_hearing
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._run, name="pg-wakeups", daemon=True)
         self.listening = threading.Event()
@@ -54,24 +66,29 @@ class PostgresWakeups:
                         type(error).__name__,
                     )
                 self.listening.clear()
+                self.on_hearing(False)
                 self._stop.wait(RECONNECT_AFTER)
+        self.listening.clear()
+        self.on_hearing(False)
 
     def _listen(self) -> None:
         with psycopg.connect(self.conninfo, autocommit=True) as connection:
             for channel in self.handlers:
                 connection.execute(f"LISTEN {channel}")
             self.listening.set()
-            # Everything stored before LISTEN took effect is found by the first claim.
+            self.on_hearing(True)
+            # Everything stored (or changed) before LISTEN took effect is found by the first
+            # claim (or read).
             self._wake_all()
             while not self._stop.is_set():
                 for notice in connection.notifies(timeout=1.0):
                     handler = self.handlers.get(notice.channel)
                     if handler is not None:
-                        handler()
+                        handler(notice.payload)
 
     def _wake_all(self) -> None:
         for handler in self.handlers.values():
-            handler()
+            handler("")
 
 
 def listening_conninfo(database_url: str) -> str:

@@ -14,7 +14,9 @@ import pytest
 from sqlalchemy.orm import Session, sessionmaker
 
 from bot.workers.processes import default_worker_count
+from bot.workers.settings import WorkspaceSettingsCache
 from bot.workers.wakeups import PostgresWakeups
+from db.repositories import WorkspaceSettings
 from db.uow import SqlUnitOfWork
 from tests.integration.mock_slack import SlackSender
 from tests.serve_harness import (
@@ -54,6 +56,44 @@ def test_workers_are_woken_when_an_event_or_a_post_is_committed(
         assert outbox.wait(5)
     finally:
         wakeups.stop()
+
+
+@pytest.mark.parametrize("backend", ["postgresql"])  # SQLite has no notifications: always read
+def test_a_worker_forgets_a_workspaces_settings_once_they_are_saved_elsewhere(
+    sessions: sessionmaker[Session], database_url: str, backend: str
+) -> None:
+    cache = WorkspaceSettingsCache()
+    wakeups = PostgresWakeups(
+        database_url,
+        on_inbox=lambda: None,
+        on_outbox=lambda: None,
+        on_settings=cache.changed,
+        on_hearing=cache.hearing,
+    )
+
+    def load(workspace_id: str) -> WorkspaceSettings:
+        with SqlUnitOfWork(sessions) as uow:
+            return uow.workspaces.get(workspace_id)
+
+    def save(channel: str) -> None:
+        with SqlUnitOfWork(sessions) as uow:
+            uow.workspaces.save(WorkspaceSettings("T1", handoff_channel=channel), now=NOW)
+            uow.commit()
+
+    save("C0AGENTS")
+    wakeups.start()
+    try:
+        assert wakeups.listening.wait(10)
+        assert cache.read("T1", load).handoff_channel == "C0AGENTS"
+        save("C0NEWDESK")  # an admin's /escalation channel, in the front
+        deadline = time.monotonic() + 10
+        while cache.read("T1", load).handoff_channel != "C0NEWDESK":
+            assert time.monotonic() < deadline, "the worker kept the old channel"
+            time.sleep(0.05)
+    finally:
+        wakeups.stop()
+    save("C0THIRD")  # nobody listens now: read from the database, never the kept one
+    assert cache.read("T1", load).handoff_channel == "C0THIRD"
 
 
 def test_serve_keeps_its_worker_processes_running_and_they_answer(
