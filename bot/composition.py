@@ -180,7 +180,7 @@ def build_product(
     agent: Agent | None = None,
     token_verification: bool = True,
     worker_interval: float = 1.0,
-    inbox_workers: int = 4,
+    inbox_workers: int | None = None,
 ) -> Product:
     """Everything the bot runs, wired once; tests pass a clock or an agent of their own."""
     engine = make_engine(settings.database_url)
@@ -232,7 +232,7 @@ def build_product(
             settle=settle,
             workspace_settings=workspace_settings,
         )
-        for _ in range(max(1, inbox_workers))
+        for _ in range(max(1, inbox_workers or settings.turn_threads))
     ]
 
     def wake_inbox() -> None:

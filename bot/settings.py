@@ -34,6 +34,10 @@ class Settings(BaseSettings):
     currency: str = Field(default="USD", alias="CURRENCY")
     # Threads posting the outbox: a rate-limited channel holds up one post, not everyone's.
     outbox_workers: int = Field(default=3, alias="OUTBOX_WORKERS", ge=1, le=16)
+    # Turns one worker process runs at once. The offline agent is CPU-bound (more threads
+    # than 4 gain nothing: add processes); with Claude a turn mostly waits on the model, and
+    # a process sustains about this many turns per model round trip.
+    turn_threads: int = Field(default=4, alias="TURN_THREADS", ge=1, le=64)
     # A message waits this long before its turn runs, so one sent a moment earlier but
     # delivered later (Slack does not promise order) is answered first.
     turn_settle_seconds: float = Field(default=0.5, alias="TURN_SETTLE_SECONDS", ge=0, le=5)

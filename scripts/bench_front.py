@@ -119,6 +119,19 @@ def ack_figures(endpoint: str, events: int) -> str:
     )
 
 
+def backlog_left(database_url: str) -> int:
+    engine = create_engine(database_url)
+    try:
+        with engine.connect() as connection:
+            return int(
+                connection.execute(
+                    text("SELECT count(*) FROM inbox WHERE status IN ('pending', 'processing')")
+                ).scalar_one()
+            )
+    finally:
+        engine.dispose()
+
+
 @contextmanager
 def paused(processes: list[int]) -> Iterator[None]:
     """The processes stopped (SIGSTOP) meanwhile, then continued."""
@@ -180,6 +193,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--events", type=int, default=600)
     parser.add_argument("--customers", type=int, default=300)
+    parser.add_argument("--backlog", type=int, default=3000)
     parser.add_argument("--postgres", default="postgresql+psycopg://postgres@127.0.0.1/postgres")
     parser.add_argument("--bare", type=int, help=argparse.SUPPRESS)
     parser.add_argument("--slack-url", help=argparse.SUPPRESS)
@@ -189,16 +203,25 @@ def main() -> None:
         return
     with tempfile.TemporaryDirectory() as tmp:
         workdir = Path(tmp)
-        with bare_app() as endpoint:
-            bare = ack_figures(endpoint, args.events)
-        with fresh_postgres(args.postgres) as url, serving(url, 2, workdir) as (serve, _):
+        with (
+            bare_app() as bare,
+            fresh_postgres(args.postgres) as url,
+            serving(url, 2, workdir) as (serve, _),
+        ):
             assert serve.process is not None
-            with paused(children_of(serve.process.pid)):
+            worker_pids = children_of(serve.process.pid)
+            lines = [("bare Bolt app, machine idle", ack_figures(bare, args.events))]
+            with paused(worker_pids):
                 alone = ack_figures(serve.endpoint, args.events)
-            busy = ack_figures(serve.endpoint, args.events)  # the workers answer all of them
-        print(f"acks, 16 concurrent  bare Bolt app:                      {bare}")
-        print(f"acks, 16 concurrent  serve --workers 2 (PG), front alone: {alone}")
-        print(f"acks, 16 concurrent  serve --workers 2 (PG), workers busy: {busy}")
+                lines.append(("serve, front alone (workers paused)", alone))
+                # a backlog for the workers, so they stay busy through what follows
+                ack_figures(serve.endpoint, args.backlog)
+            lines.append(("serve, workers busy", ack_figures(serve.endpoint, args.events)))
+            lines.append(("bare Bolt app, same workers busy", ack_figures(bare, args.events)))
+            still = backlog_left(url)
+        for label, figures in lines:
+            print(f"acks, 16 concurrent  {label:36s} {figures}")
+        print(f"(the workers still had {still} events to take at the end: busy throughout)")
         for workers in (1, 2):
             print(
                 "turns, 16 concurrent "

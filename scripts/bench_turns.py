@@ -30,6 +30,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from sqlalchemy import Engine, create_engine, event, text
 from sqlalchemy.engine import make_url
+from sqlalchemy.exc import OperationalError
 
 from bot.agents import needs
 from bot.agents.base import Agent, AgentTurn
@@ -203,6 +204,17 @@ def worker_process(database_url: str, turns: int) -> str:
     return f"{turns / took:6.1f} turns/s per worker process ({threads} inbox threads)"
 
 
+def reachable(admin_url: str) -> bool:
+    admin = create_engine(admin_url)
+    try:
+        with admin.connect():
+            return True
+    except OperationalError:
+        return False
+    finally:
+        admin.dispose()
+
+
 @contextmanager
 def fresh_database(kind: str, admin_url: str) -> Iterator[str]:
     if kind == "sqlite":
@@ -227,6 +239,9 @@ def main() -> None:
     parser.add_argument("--postgres", default="postgresql+psycopg://postgres@127.0.0.1/postgres")
     args = parser.parse_args()
     for kind in ("sqlite", "postgresql"):
+        if kind == "postgresql" and not reachable(args.postgres):
+            print(f"turns  postgresql unreachable at {make_url(args.postgres)!r}: not measured")
+            continue
         with fresh_database(kind, args.postgres) as url:
             print(f"turns  {kind:10s} {one_thread(url, args.turns)}", flush=True)
         with fresh_database(kind, args.postgres) as url:

@@ -89,6 +89,7 @@ class SqlEventInbox:
         self._waiting: queue.SimpleQueue[_Storing | None] = queue.SimpleQueue()
         self._writer: threading.Thread | None = None
         self._writer_lock = threading.Lock()
+        self._closed = False
 
     def store(
         self,
@@ -100,12 +101,20 @@ class SqlEventInbox:
         event_ts: str | None = None,
     ) -> bool:
         """Keep the event; False when it was stored before (a platform's retry). Raises what
-        storing raised: the platform gets no ack and delivers the event again."""
+        storing raised (or `InboxClosed` once the process is stopping): the platform gets no
+        ack and delivers the event again."""
         storing = _Storing(
             NewInboxEvent(event_id, payload, workspace_id, conversation_key, event_ts)
         )
-        self._ensure_writer()
-        self._waiting.put(storing)
+        with self._writer_lock:
+            if self._closed:
+                raise InboxClosed("the process is stopping: the event is not stored")
+            if self._writer is None:
+                self._writer = threading.Thread(
+                    target=self._write_batches, name="inbox-writer", daemon=True
+                )
+                self._writer.start()
+            self._waiting.put(storing)  # before any close() can queue the writer's stop
         stored = storing.outcome.result(timeout=STORE_TIMEOUT)
         if stored:
             self.wake()
@@ -116,20 +125,14 @@ class SqlEventInbox:
         return self._waiting.qsize()
 
     def close(self) -> None:
-        """Stop the writer once it has written what is waiting."""
+        """Take no more events; stop the writer once it has written what is waiting."""
         with self._writer_lock:
+            self._closed = True
             writer, self._writer = self._writer, None
+            if writer is not None:
+                self._waiting.put(None)  # after every event already queued
         if writer is not None:
-            self._waiting.put(None)
             writer.join(timeout=10)
-
-    def _ensure_writer(self) -> None:
-        with self._writer_lock:
-            if self._writer is None:
-                self._writer = threading.Thread(
-                    target=self._write_batches, name="inbox-writer", daemon=True
-                )
-                self._writer.start()
 
     def _write_batches(self) -> None:
         while (first := self._waiting.get()) is not None:
@@ -149,6 +152,15 @@ class SqlEventInbox:
                 return
 
     def _write(self, batch: list[_Storing]) -> None:
+        # A retry delivered while its first delivery waits here is stored once: the first
+        # copy learns the outcome, the later ones that it was stored before.
+        firsts: dict[str, _Storing] = {}
+        for storing in batch:
+            if storing.event.event_id in firsts:
+                storing.outcome.set_result(False)
+            else:
+                firsts[storing.event.event_id] = storing
+        batch = list(firsts.values())
         try:
             stored = self._add([s.event for s in batch])
         except Exception as error:
@@ -175,6 +187,10 @@ class SqlEventInbox:
     def _add_once(self, events: list[NewInboxEvent]) -> set[str]:
         with self.engine.begin() as connection:
             return add_inbox_events(connection, events, now=self.clock())
+
+
+class InboxClosed(RuntimeError):
+    """An event arrived while its process was stopping (the platform delivers it again)."""
 
 
 @dataclass

@@ -15,7 +15,7 @@ import pytest
 from sqlalchemy import Engine, text
 from sqlalchemy.orm import Session, sessionmaker
 
-from bot.workers.inbox import SqlEventInbox
+from bot.workers.inbox import InboxClosed, SqlEventInbox
 from db.engine import make_request_path_engine
 from db.models import InboxEvent
 from db.uow import SqlUnitOfWork
@@ -82,6 +82,32 @@ def test_an_event_that_cannot_be_stored_costs_only_its_own_ack(
     with pytest.raises(Exception, match="JSON serializable"):
         bad.result(timeout=30)
     assert sorted(stored_ids(sessions)) == sorted(["Ev-first", *(f"Ev-good-{n}" for n in range(5))])
+
+
+def test_a_retry_written_in_the_same_batch_as_its_first_delivery_is_stored_once(
+    engine: Engine, inbox: SqlEventInbox, sessions: sessionmaker[Session]
+) -> None:
+    # the lock is released (inner) before the pool waits for its requests (outer)
+    with ThreadPoolExecutor(max_workers=4) as pool, hold_writes(engine):
+        first = pool.submit(store, inbox, "Ev-first", user="U0")
+        wait_until_writing(inbox)
+        deliveries = [pool.submit(store, inbox, "Ev-twice", user="U5") for _ in range(2)]
+        wait_until_waiting(inbox, count=2)
+    assert first.result(timeout=30)
+    assert sorted(d.result(timeout=30) for d in deliveries) == [False, True]
+    assert sorted(stored_ids(sessions)) == ["Ev-first", "Ev-twice"]
+
+
+def test_an_event_arriving_once_the_process_is_stopping_is_refused_at_once(
+    inbox: SqlEventInbox, sessions: sessionmaker[Session]
+) -> None:
+    assert store(inbox, "Ev-before")
+    inbox.close()
+    started = time.monotonic()
+    with pytest.raises(InboxClosed):
+        store(inbox, "Ev-after")  # no ack: Slack delivers it again, to a running process
+    assert time.monotonic() - started < 5
+    assert stored_ids(sessions) == ["Ev-before"]
 
 
 @pytest.mark.parametrize("backend", ["postgresql"])  # SQLite has no connection to lose

@@ -69,3 +69,15 @@ def test_losing_the_listener_forgets_everything_and_stops_keeping() -> None:
     cache.changed()  # (the reconnection's wake-up says "everything")
     database.channel = "C3"
     assert cache.read("T1", database.load).handoff_channel == "C3"
+
+
+def test_kept_settings_are_read_again_after_a_while_even_if_no_change_was_heard() -> None:
+    now = [0.0]
+    cache, database = WorkspaceSettingsCache(keep_for=10, clock=lambda: now[0]), Database()
+    cache.hearing(True)
+    cache.read("T1", database.load)
+    database.channel = "C2"  # saved, but the notification was lost with a dead link
+    now[0] = 9.0
+    assert cache.read("T1", database.load).handoff_channel == "C1"
+    now[0] = 10.5
+    assert cache.read("T1", database.load).handoff_channel == "C2"
