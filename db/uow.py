@@ -32,8 +32,12 @@ class SqlUnitOfWork:
     policy_books: SqlPolicyBooks
     stats: SqlStats
 
-    def __init__(self, session_factory: sessionmaker[Session]) -> None:
+    def __init__(self, session_factory: sessionmaker[Session], *, read_only: bool = False) -> None:
+        """`read_only`: the caller only reads, and the transaction ends in COMMIT, not ROLLBACK
+        (on PostgreSQL psycopg discards a connection's prepared statements at every ROLLBACK,
+        and a worker's hot reads would prepare them again and again)."""
         self._factory = session_factory
+        self._read_only = read_only
 
     def __enter__(self) -> SqlUnitOfWork:
         self.session = self._factory()
@@ -55,6 +59,8 @@ class SqlUnitOfWork:
         tb: TracebackType | None,
     ) -> None:
         # close() rolls back whatever was not committed, and leaves loaded values readable.
+        if self._read_only and exc_type is None:
+            self.session.commit()
         self.session.close()
 
     def commit(self) -> None:

@@ -326,7 +326,7 @@ class InboxWorker(Worker):
         settings = self.workspace_settings.read(item.workspace_id, self._load_settings)
         routed = self.read_event(item.payload, settings)
         if routed.role == "thread_followup" and routed.key is not None:
-            with SqlUnitOfWork(self.sessions) as uow:
+            with SqlUnitOfWork(self.sessions, read_only=True) as uow:
                 if uow.conversations.exists(routed.key):
                     routed = replace(routed, role="customer")
         if routed.role == "customer":
@@ -345,7 +345,7 @@ class InboxWorker(Worker):
                 uow.commit()
 
     def _load_settings(self, workspace_id: str) -> WorkspaceSettings:
-        with SqlUnitOfWork(self.sessions) as uow:
+        with SqlUnitOfWork(self.sessions, read_only=True) as uow:
             return uow.workspaces.get(workspace_id)
 
     def _relay_to_customer(self, routed: RoutedEvent, claim: InboxClaim) -> None:

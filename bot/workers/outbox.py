@@ -268,7 +268,7 @@ class OutboxDrainer(Worker):
 
     def _post_card(self, item: OutboxItem, workspace_id: str) -> Posted:
         handoff_id = int(item.payload["handoff_id"])
-        with SqlUnitOfWork(self.sessions) as uow:
+        with SqlUnitOfWork(self.sessions, read_only=True) as uow:
             record = uow.handoffs.get(handoff_id)
             conversation = uow.conversations.get(record.conversation_id)
             settings = uow.workspaces.get(workspace_id or conversation.key.workspace_id)
@@ -294,7 +294,7 @@ class OutboxDrainer(Worker):
         return posted
 
     def _update_card(self, item: OutboxItem) -> Posted:
-        with SqlUnitOfWork(self.sessions) as uow:
+        with SqlUnitOfWork(self.sessions, read_only=True) as uow:
             record = uow.handoffs.get(int(item.payload["handoff_id"]))
             conversation = uow.conversations.get(record.conversation_id)
         if not record.card_ts or not record.card_channel:
@@ -315,7 +315,7 @@ class OutboxDrainer(Worker):
         handoff_id = item.payload.get("handoff_id")
         if handoff_id is None:
             return {"skipped": "no handoff"}
-        with SqlUnitOfWork(self.sessions) as uow:
+        with SqlUnitOfWork(self.sessions, read_only=True) as uow:
             record = uow.handoffs.get(int(handoff_id))
         channel, card_ts = record.card_channel, record.card_ts
         if not card_ts or not channel:
@@ -335,7 +335,7 @@ class OutboxDrainer(Worker):
     def _notify_admins(self, item: OutboxItem) -> None:
         """One row per admin, so a failure reaching one never repeats the notice to another."""
         workspace_id, text = str(item.payload["workspace_id"]), str(item.payload["text"])
-        with SqlUnitOfWork(self.sessions) as uow:
+        with SqlUnitOfWork(self.sessions, read_only=True) as uow:
             admins = uow.workspaces.get(workspace_id).admin_user_ids
         if not admins:  # nobody configured yet (a fresh install): the workspace's own admins
             admins = self.sender.workspace_admins()
