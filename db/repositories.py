@@ -560,7 +560,6 @@ class OutboxItem:
     conversation_id: int | None
     handoff_id: int | None
     uncertain_since: datetime | None = None  # an attempt then may have posted it
-    claimed_at: datetime | None = None  # the lease runs from then
 
     @property
     def uncertain(self) -> bool:
@@ -989,7 +988,6 @@ class SqlOutbox:
                     row.conversation_id,
                     row.handoff_id,
                     uncertain_since=as_utc(row.uncertain_since) if row.uncertain_since else None,
-                    claimed_at=now,
                 )
             )
         self.session.flush()

@@ -253,9 +253,6 @@ class OutboxDrainer(Worker):
             raise
 
     def _keep_lease(self, item: OutboxItem) -> None:
-        claimed = item.claimed_at
-        if claimed is not None and self.clock() - claimed < LEASE / 3:
-            return  # claimed a moment ago: nobody can take it for most of a minute yet
         with SqlUnitOfWork(self.sessions) as uow:
             held = uow.outbox.renew(item.id, worker=self.name, now=self.clock(), lease=LEASE)
             uow.commit()
