@@ -33,14 +33,17 @@ class SqlUnitOfWork:
     stats: SqlStats
 
     def __init__(self, session_factory: sessionmaker[Session], *, read_only: bool = False) -> None:
-        """`read_only`: the caller only reads, and the transaction ends in COMMIT, not ROLLBACK
-        (on PostgreSQL psycopg discards a connection's prepared statements at every ROLLBACK,
-        and a worker's hot reads would prepare them again and again)."""
+        """`read_only`: the caller only reads (on PostgreSQL the transaction is READ ONLY), and
+        it ends in COMMIT, not ROLLBACK: psycopg discards a connection's prepared statements at
+        every ROLLBACK, and a worker's hot reads would prepare them again and again."""
         self._factory = session_factory
         self._read_only = read_only
 
     def __enter__(self) -> SqlUnitOfWork:
         self.session = self._factory()
+        if self._read_only and self.session.get_bind().dialect.name == "postgresql":
+            # the promise kept by the database: a write in here fails (BEGIN READ ONLY)
+            self.session.connection(execution_options={"postgresql_readonly": True})
         self.conversations = SqlConversationStore(self.session)
         self.handoffs = SqlHandoffStore(self.session)
         self.inbox = SqlInbox(self.session)

@@ -7,6 +7,7 @@ from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 
 import pytest
+from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session, sessionmaker
 
 from db.repositories import (
@@ -394,3 +395,20 @@ def test_text_a_database_cannot_hold_is_cleaned_not_lost(sessions: sessionmaker[
         (item,) = uow.inbox.claim(worker="w", now=NOW, lease=timedelta(seconds=60))
     cleaned = "lone \ufffd surrogate and a \ufffd NUL"
     assert item.payload == {"event": {"text": cleaned, cleaned: [cleaned]}}
+
+
+@pytest.mark.parametrize("backend", ["postgresql"])  # SQLite has no read-only transactions
+def test_a_read_only_unit_of_work_cannot_write_and_leaves_its_connection_writable(
+    sessions: sessionmaker[Session], backend: str
+) -> None:
+    with (  # noqa: PT012
+        pytest.raises(DBAPIError, match="read-only transaction"),
+        SqlUnitOfWork(sessions, read_only=True) as uow,
+    ):
+        assert uow.workspaces.get("T1").handoff_channel is None  # reads work
+        uow.workspaces.save(WorkspaceSettings("T1", handoff_channel="C1"), now=NOW)
+    with SqlUnitOfWork(sessions) as uow:  # the pooled connection is an ordinary one again
+        uow.workspaces.save(WorkspaceSettings("T1", handoff_channel="C2"), now=NOW)
+        uow.commit()
+    with SqlUnitOfWork(sessions, read_only=True) as uow:
+        assert uow.workspaces.get("T1").handoff_channel == "C2"
