@@ -295,13 +295,16 @@ def serve(settings: Settings, *, host: str, port: int, workers: int | None = Non
                 "`escalation-bot worker` processes that share it"
             )
         if settings.slack_app_token:
-            run_socket_mode(product.app, app_token=settings.slack_app_token)
+            run_socket_mode(
+                product.app, app_token=settings.slack_app_token, threads=settings.http_threads
+            )
         else:
             run_http(
                 product.app,
                 host=host,
                 port=port,
                 signing_secret=settings.slack_signing_secret or "",
+                threads=settings.http_threads,
             )
     finally:
         log.info("stopping: finishing the work in hand, giving back the rest")

@@ -1,9 +1,9 @@
 """Benchmark: the front only acks, the workers take the turns (issue 13). Figures only.
 
 1. Acks: signed message events at 16 concurrent conversations, against a bare Bolt app whose
-   listener does nothing (waitress, 4 threads, as `serve`) and against `escalation-bot serve
-   --workers 2` on PostgreSQL: its front alone (workers paused), then while its workers answer
-   every event: acks per second, p50, slowest, non-200s.
+   listener does nothing (waitress, as many threads as `serve`: HTTP_THREADS) and against
+   `escalation-bot serve --workers 2` on PostgreSQL: its front alone (workers paused), then
+   while its workers answer every event: acks per second, p50, slowest, non-200s.
 2. Turns end to end: `serve --workers 1` and `--workers 2` on PostgreSQL, 300 customers writing
    16 at a time: turns per second from the first message to the last reply, replies per
    customer.
@@ -41,6 +41,7 @@ from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
 
 from bot.console.local_slack import LocalSlackWebAPI
+from bot.settings import Settings
 from tests.integration.mock_slack import SlackSender
 from tests.serve_harness import (
     ASKS_ABOUT_AN_ORDER,
@@ -58,6 +59,7 @@ from tests.serve_harness import (
 )
 
 CONCURRENCY = 16
+SERVE_THREADS = int(Settings.model_fields["http_threads"].default)  # the bare app's, too
 
 
 def run_bare_app(port: int, slack_url: str) -> None:
@@ -66,7 +68,7 @@ def run_bare_app(port: int, slack_url: str) -> None:
     client = WebClient(token="xoxb-bare", base_url=slack_url)
     app = App(signing_secret=SECRET, client=client, token_verification_enabled=False)
     app.event("message")(lambda: None)
-    waitress.serve(SlackRequestHandler(app), host="127.0.0.1", port=port, threads=4)
+    waitress.serve(SlackRequestHandler(app), host="127.0.0.1", port=port, threads=SERVE_THREADS)
 
 
 @contextmanager
