@@ -208,7 +208,7 @@ def run_slack_only() -> None:
         time.sleep(3600)
 
 
-def turns_figures(admin_url: str, workers: int, customers: int, workdir: Path) -> str:
+def turns_figures(admin_url: str, workers: int, customers: int, workdir: Path) -> tuple[float, str]:
     with fresh_postgres(admin_url) as url, serving(url, workers, workdir) as (serve, slack):
         configure_agents_channel(serve.endpoint, slack)
         people = Customers(customers)  # every third asks for a person: a reply and a card
@@ -217,7 +217,7 @@ def turns_figures(admin_url: str, workers: int, customers: int, workdir: Path) -
             assert all(send.result() for send in sends)
         tally, _ = wait_for(slack, people, seconds=600)
         took = time.perf_counter() - started - 2  # wait_for's closing pause
-    return (
+    return customers / took, (
         f"--workers {workers}: {customers / took:5.1f} turns/s ({took:5.1f} s), "
         f"replies per customer {tally.histogram()}"
     )
@@ -228,6 +228,7 @@ def main() -> None:
     parser.add_argument("--events", type=int, default=600)
     parser.add_argument("--customers", type=int, default=300)
     parser.add_argument("--backlog", type=int, default=4000)
+    parser.add_argument("--rounds", type=int, default=3, help="rounds of the turns measure")
     parser.add_argument("--postgres", default="postgresql+psycopg://postgres@127.0.0.1/postgres")
     parser.add_argument("--bare", type=int, help=argparse.SUPPRESS)
     parser.add_argument("--slack-url", help=argparse.SUPPRESS)
@@ -264,11 +265,20 @@ def main() -> None:
         for label, figures in lines:
             print(f"acks, 16 concurrent  {label:36s} {figures}")
         print(f"(the workers still had {still} events to take at the end: busy throughout)")
-        for workers in (1, 2):
-            print(
-                "turns, 16 concurrent "
-                + turns_figures(args.postgres, workers, args.customers, workdir)
-            )
+        ratios = []
+        for round_ in range(1, args.rounds + 1):  # alternately: the machine's load drifts
+            rates = {}
+            for workers in (1, 2):
+                rates[workers], figures = turns_figures(
+                    args.postgres, workers, args.customers, workdir
+                )
+                print(f"turns, 16 concurrent ({round_}) {figures}", flush=True)
+            ratios.append(rates[2] / rates[1])
+        print(
+            "turns, --workers 2 / --workers 1: "
+            + ", ".join(f"{ratio:.2f}" for ratio in ratios)
+            + f" (median {statistics.median(ratios):.2f})"
+        )
 
 
 if __name__ == "__main__":
