@@ -113,7 +113,11 @@ def _run_service(name: str, run: Callable[[], None]) -> int:
 
     from bot.composition import MissingSetting, StopServing  # noqa: PLC0415
 
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s %(message)s")
+    # Fronts and workers write to one log (a terminal, a container's): each line says which.
+    logging.basicConfig(
+        level=logging.INFO,
+        format=f"%(asctime)s {name}[%(process)d] %(levelname)s %(name)s %(message)s",
+    )
     try:
         run()
     except MissingSetting as error:
