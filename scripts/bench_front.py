@@ -72,7 +72,7 @@ def run_bare_app(port: int, slack_url: str) -> None:
 
 
 @contextmanager
-def bare_app() -> Iterator[str]:
+def bare_app() -> Iterator[tuple[str, int]]:
     port = free_port()
     slack = loopback_slack().start()
     process = subprocess.Popen(
@@ -80,7 +80,7 @@ def bare_app() -> Iterator[str]:
     )
     try:
         wait_until_listening(port)
-        yield f"http://127.0.0.1:{port}/slack/events"
+        yield f"http://127.0.0.1:{port}/slack/events", process.pid
     finally:
         process.terminate()
         process.wait()
@@ -98,7 +98,8 @@ def wait_until_listening(port: int) -> None:
     raise RuntimeError("did not start")
 
 
-def ack_figures(endpoint: str, events: int) -> str:
+def ack_figures(endpoint: str, events: int, server: int) -> str:
+    """Acks per second of the app at `endpoint`, and its process's CPU per ack."""
     sender = SlackSender(endpoint, SECRET)
     run = uuid.uuid4().hex[:6]
 
@@ -109,15 +110,17 @@ def ack_figures(endpoint: str, events: int) -> str:
         status = sender.event(event, event_id=f"Ev{run}-{n}")
         return status, time.perf_counter() - started
 
+    cpu_before = cpu_seconds(server)
     started = time.perf_counter()
     with ThreadPoolExecutor(max_workers=CONCURRENCY) as pool:
         results = list(pool.map(one, range(events)))
     took = time.perf_counter() - started
+    cpu_per_ack = (cpu_seconds(server) - cpu_before) * 1000 / events
     times = sorted(t for _, t in results)
     bad = sum(1 for status, _ in results if status != 200)
     return (
         f"{events / took:6.1f} acks/s, p50 {statistics.median(times) * 1000:5.0f} ms, "
-        f"slowest {times[-1] * 1000:5.0f} ms, non-200: {bad}"
+        f"slowest {times[-1] * 1000:5.0f} ms, non-200: {bad}, server CPU {cpu_per_ack:.2f} ms/ack"
     )
 
 
@@ -208,18 +211,110 @@ def run_slack_only() -> None:
         time.sleep(3600)
 
 
+TICK = os.sysconf("SC_CLK_TCK")
+
+
+def cpu_seconds(pid: int) -> float:
+    """User + system CPU of one process so far (0 if it is gone)."""
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except OSError:
+        return 0.0
+    return (int(fields[11]) + int(fields[12])) / TICK
+
+
+def postgres_pids() -> list[int]:
+    found = []
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            try:
+                if (entry / "comm").read_text().strip() == "postgres":
+                    found.append(int(entry.name))
+            except OSError:
+                continue
+    return found
+
+
+def machine_busy_seconds() -> float:
+    """CPU time spent by everything on the machine (all cores, idle and iowait excluded)."""
+    fields = [int(n) for n in Path("/proc/stat").read_text().splitlines()[0].split()[1:]]
+    return (sum(fields[:8]) - fields[3] - fields[4]) / TICK
+
+
+def cpu_by_role(serve: ServeProcess) -> dict[str, float]:
+    assert serve.process is not None
+    front = serve.process.pid
+    here = os.times()
+    figures = {
+        "front": cpu_seconds(front),
+        "workers": sum(cpu_seconds(pid) for pid in children_of(front)),
+        "postgres": sum(cpu_seconds(pid) for pid in postgres_pids()),
+        "customers+slack": here.user + here.system,
+    }
+    figures["rest of machine"] = machine_busy_seconds() - sum(figures.values())
+    return figures
+
+
+def cpu_line(before: dict[str, float], after: dict[str, float], turns: int) -> str:
+    """CPU per turn by role, and the ceilings it puts on turns per second on 2 cores: the
+    machine's (every role shares both cores) and, with one worker, that worker's (one core)."""
+    spent = {role: (after[role] - before[role]) * 1000 / turns for role in before}
+    total = sum(spent.values())
+    parts = ", ".join(f"{role} {ms:4.1f}" for role, ms in spent.items())
+    return (
+        f"CPU ms per turn: {parts}; ceilings: the machine {2000 / total:4.1f} turns/s, "
+        f"one worker process {1000 / spent['workers']:4.1f}"
+    )
+
+
 def turns_figures(admin_url: str, workers: int, customers: int, workdir: Path) -> tuple[float, str]:
     with fresh_postgres(admin_url) as url, serving(url, workers, workdir) as (serve, slack):
         configure_agents_channel(serve.endpoint, slack)
         people = Customers(customers)  # every third asks for a person: a reply and a card
+        before = cpu_by_role(serve)
         started = time.perf_counter()
         with writing(people, serve.endpoint, threads=CONCURRENCY) as sends:
             assert all(send.result() for send in sends)
         tally, _ = wait_for(slack, people, seconds=600)
         took = time.perf_counter() - started - 2  # wait_for's closing pause
+        cpu = cpu_line(before, cpu_by_role(serve), customers)
     return customers / took, (
         f"--workers {workers}: {customers / took:5.1f} turns/s ({took:5.1f} s), "
-        f"replies per customer {tally.histogram()}"
+        f"replies per customer {tally.histogram()}\n    {cpu}"
+    )
+
+
+def acks_measure(args: argparse.Namespace, workdir: Path) -> None:
+    with (
+        bare_app() as (bare, bare_pid),
+        fresh_postgres(args.postgres) as url,
+        slack_elsewhere() as slack_url,
+        serve_process(url, 2, workdir, slack_url) as serve,
+    ):
+        assert serve.process is not None
+        front = serve.process.pid
+        worker_pids = children_of(front)
+        lines = [("bare Bolt app, machine idle", ack_figures(bare, args.events, bare_pid))]
+        with paused(worker_pids):
+            alone = ack_figures(serve.endpoint, args.events, front)
+            lines.append(("serve, front alone (workers paused)", alone))
+            # a backlog for the workers, so they stay busy through what follows
+            ack_figures(serve.endpoint, args.backlog, front)
+        waiting = backlog_left(url)
+        started = time.perf_counter()
+        for round_ in range(1, 4):  # alternately: the load drifts as the backlog drains
+            busy = ack_figures(serve.endpoint, args.events, front)
+            lines.append((f"serve, workers busy ({round_})", busy))
+            busy_bare = ack_figures(bare, args.events, bare_pid)
+            lines.append((f"bare Bolt app, same workers busy ({round_})", busy_bare))
+        took = time.perf_counter() - started
+        still = backlog_left(url)
+    for label, figures in lines:
+        print(f"acks, 16 concurrent  {label:36s} {figures}")
+    taken = waiting + 3 * args.events - still
+    print(
+        f"(meanwhile the workers took {taken} events, {taken / took:.1f} turns/s, and still had "
+        f"{still} to take: busy throughout)"
     )
 
 
@@ -229,6 +324,7 @@ def main() -> None:
     parser.add_argument("--customers", type=int, default=300)
     parser.add_argument("--backlog", type=int, default=4000)
     parser.add_argument("--rounds", type=int, default=3, help="rounds of the turns measure")
+    parser.add_argument("--turns-only", action="store_true", help="skip the acks measure")
     parser.add_argument("--postgres", default="postgresql+psycopg://postgres@127.0.0.1/postgres")
     parser.add_argument("--bare", type=int, help=argparse.SUPPRESS)
     parser.add_argument("--slack-url", help=argparse.SUPPRESS)
@@ -242,29 +338,8 @@ def main() -> None:
         return
     with tempfile.TemporaryDirectory() as tmp:
         workdir = Path(tmp)
-        with (
-            bare_app() as bare,
-            fresh_postgres(args.postgres) as url,
-            slack_elsewhere() as slack_url,
-            serve_process(url, 2, workdir, slack_url) as serve,
-        ):
-            assert serve.process is not None
-            worker_pids = children_of(serve.process.pid)
-            lines = [("bare Bolt app, machine idle", ack_figures(bare, args.events))]
-            with paused(worker_pids):
-                alone = ack_figures(serve.endpoint, args.events)
-                lines.append(("serve, front alone (workers paused)", alone))
-                # a backlog for the workers, so they stay busy through what follows
-                ack_figures(serve.endpoint, args.backlog)
-            for round_ in range(1, 4):  # alternately: the load drifts as the backlog drains
-                busy = ack_figures(serve.endpoint, args.events)
-                lines.append((f"serve, workers busy ({round_})", busy))
-                busy_bare = ack_figures(bare, args.events)
-                lines.append((f"bare Bolt app, same workers busy ({round_})", busy_bare))
-            still = backlog_left(url)
-        for label, figures in lines:
-            print(f"acks, 16 concurrent  {label:36s} {figures}")
-        print(f"(the workers still had {still} events to take at the end: busy throughout)")
+        if not args.turns_only:
+            acks_measure(args, workdir)
         ratios = []
         for round_ in range(1, args.rounds + 1):  # alternately: the machine's load drifts
             rates = {}
