@@ -42,6 +42,7 @@ class LocalSlackWebAPI:
     users: dict[str, dict[str, Any]] = field(default_factory=dict)
     # conversations.info: a channel listed here answers as given ("is_member", "is_archived");
     # one in `missing_channels` is not found; any other exists and has the bot in it.
+    # conversations.list: the channels listed here that have a "name", `list_page` a page.
     channels: dict[str, dict[str, Any]] = field(default_factory=dict)
     missing_channels: set[str] = field(default_factory=set)
     calls: list[tuple[str, dict[str, Any]]] = field(default_factory=list)  # every call
@@ -49,6 +50,7 @@ class LocalSlackWebAPI:
     faults: dict[str, list[Fault]] = field(default_factory=dict)
     on_call: Callable[[str, dict[str, Any]], None] | None = None  # sees every successful call
 
+    list_page: int = 100
     seed: int = 7
     clock: Callable[[], float] = time.time  # Slack's clock, which stamps each message's ts
 
@@ -179,6 +181,21 @@ class LocalSlackWebAPI:
             "response_metadata": {"next_cursor": str(end) if more else ""},
         }
 
+    def _channel_list(self, params: dict[str, Any]) -> dict[str, Any]:
+        named = [
+            {"id": channel, "is_member": True, **about}
+            for channel, about in sorted(self.channels.items())
+            if about.get("name") and channel not in self.missing_channels
+        ]
+        start = int(params.get("cursor") or 0)
+        end = start + min(int(params.get("limit") or 100), self.list_page)
+        more = end < len(named)
+        return {
+            "ok": True,
+            "channels": named[start:end],
+            "response_metadata": {"next_cursor": str(end) if more else ""},
+        }
+
     def _ok(self, method: str, params: dict[str, Any]) -> dict[str, Any]:
         if method == "auth.test":
             return {
@@ -215,6 +232,8 @@ class LocalSlackWebAPI:
                 return {"ok": False, "error": "channel_not_found"}
             found = {"id": channel, "is_member": True, **self.channels.get(channel, {})}
             return {"ok": True, "channel": found}
+        if method == "conversations.list":
+            return self._channel_list(params)
         return {"ok": True}
 
     def _handler_class(self) -> type[BaseHTTPRequestHandler]:

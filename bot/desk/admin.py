@@ -9,7 +9,7 @@ from __future__ import annotations
 import html
 import re
 from collections.abc import Callable
-from dataclasses import replace
+from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from typing import Literal, Protocol
 
@@ -23,11 +23,12 @@ from escalation.prompt import describe_conditions
 
 HELP = """\
 *`/escalation` commands*
-• `channel #channel`: where handoff cards go
+• `channel #channel`: where handoff cards go (`#agents`, `agents` or a channel id)
 • `support-channel add|remove #channel`: channels where the bot answers customers
 • `admins add|remove @user`: who may change these settings
 • `policy list` / `policy show ID`: the policy book in use
 • `stats [days]`: conversations, first-contact resolution, escalations, time to claim
+  (days from 1 to 3650, default 7)
 • `test <message>`: what the bot would decide for a message, and why (nothing is stored;
   admins only, as it reads customers' records)
 • `status`: events and posts waiting, failed or held, and why (admins only)
@@ -43,8 +44,15 @@ CHANNEL_PROBLEMS: dict[ChannelProblem, str] = {
     "groups:read): reinstall it from manifest.yml.",
 }
 _DAYS = re.compile(r"[0-9]{1,4}")  # ASCII digits only: "²" is a digit to str.isdigit
-_CHANNEL = re.compile(r"<#([CG][A-Z0-9]+)(?:\|[^>]*)?>")
-_USER = re.compile(r"<@([UW][A-Z0-9]+)(?:\|[^>]*)?>")
+# A channel as Slack escapes it (<#C123|agents>), an id typed as is (C123), or a name (#agents,
+# agents): Slack's names are lower case letters, digits, "-" and "_" (at most 80).
+_ESCAPED_CHANNEL = re.compile(r"<#([CG][A-Z0-9]+)(?:\|[^>]*)?>")
+_CHANNEL_ID = re.compile(
+    r"[CG](?=[A-Z]*[0-9])[A-Z0-9]{6,}"
+)  # upper case, with a digit: "GENERAL" is a name
+_CHANNEL_NAME = re.compile(r"#?([\w-]{1,80})")
+_ESCAPED_USER = re.compile(r"<@([UW][A-Z0-9]+)(?:\|[^>]*)?>")
+_USER_ID = re.compile(r"[UW](?=[A-Z]*[0-9])[A-Z0-9]{6,}")
 
 
 ChannelProblem = Literal["not_found", "not_member", "archived", "no_permission", "unknown"]
@@ -59,6 +67,25 @@ class ChannelCheck(Protocol):
 
 def _no_check(channel_id: str) -> ChannelProblem | None:
     return None
+
+
+@dataclass(frozen=True, slots=True)
+class ChannelSearch:
+    """A channel looked up by name: its id, or why there is none (`not_found` when no
+    channel the bot can see has that name)."""
+
+    channel_id: str | None = None
+    problem: ChannelProblem | None = None
+
+
+class ChannelFinder(Protocol):
+    """The channel with this name (without "#"), as the platform knows it."""
+
+    def __call__(self, name: str) -> ChannelSearch: ...
+
+
+def _no_finder(name: str) -> ChannelSearch:
+    return ChannelSearch(problem="unknown")
 
 
 class Previewer(Protocol):
@@ -85,7 +112,7 @@ class AdminCommands:
     def is_dry_run(text: str) -> bool:
         """A dry run can take as long as an agent's turn: it is answered after the ack."""
         words = text.strip().split(maxsplit=1)
-        return bool(words) and words[0].lower() == "test"
+        return len(words) == 2 and words[0].lower() == "test"  # "test" alone: usage, at once
 
     def handle(
         self,
@@ -95,14 +122,18 @@ class AdminCommands:
         text: str,
         workspace_admin: bool,
         channel_check: ChannelCheck = _no_check,
+        find_channel: ChannelFinder = _no_finder,
     ) -> str:
         """The ephemeral answer to `/escalation <text>`; `channel_check` asks the platform
-        whether a handoff channel being set can take the bot's cards."""
+        whether a channel being set can take the bot's posts, `find_channel` which channel a
+        name typed as `#agents` (not picked from Slack's suggestions) is."""
         words = text.strip().split(maxsplit=1)
         command = words[0].lower() if words else "help"
         rest = words[1] if len(words) > 1 else ""
         if command in ("help", "?"):
             return HELP
+        if command == "status" and rest.strip():
+            return "Usage: `/escalation status` (it takes nothing after it)."
         if command == "policy":
             return self._policy(rest)
         if command == "stats":
@@ -124,39 +155,47 @@ class AdminCommands:
                 return self._test(rest)
             if command == "status":
                 return self._status()
-            return self._change(settings, command, rest, channel_check=channel_check)
+            finder = _Channels(check=channel_check, find=find_channel)
+            return self._change(settings, command, rest, channels=finder)
         return f"I don't know `{command}`.\n{HELP}"
 
     def _change(
-        self, settings: WorkspaceSettings, command: str, rest: str, *, channel_check: ChannelCheck
+        self, settings: WorkspaceSettings, command: str, rest: str, *, channels: _Channels
     ) -> str:
         if command == "channel":
-            channel = _one(_CHANNEL, rest)
-            if channel is None:
-                return "Usage: `/escalation channel #channel`"
-            problem = channel_check(channel)
-            if problem is not None:
-                return CHANNEL_PROBLEMS[problem].format(channel=channel) + " Nothing was changed."
+            found = channels.read(rest, usage="Usage: `/escalation channel #channel`")
+            if isinstance(found, _Refusal):
+                return found.answer
             return self._save(
-                replace(settings, handoff_channel=channel),
+                replace(settings, handoff_channel=found.channel_id),
                 release_cards=True,
-                done=f"Handoff cards now go to <#{channel}>.",
+                done=f"Handoff cards now go to <#{found.channel_id}>.",
             )
-        action, _, target = rest.partition(" ")
+        action, _, target = rest.strip().partition(" ")
+        action = action.lower()
         if action not in ("add", "remove"):
-            return f"Usage: `/escalation {command} add|remove ...`"
+            what = "#channel" if command == "support-channel" else "@user"
+            return f"Usage: `/escalation {command} add|remove {what}`"
         if command == "support-channel":
-            channel = _one(_CHANNEL, target)
-            if channel is None:
-                return "Usage: `/escalation support-channel add|remove #channel`"
-            channels = _edit(settings.support_channels, channel, add=action == "add")
-            return self._save(
-                replace(settings, support_channels=channels),
-                done=f"Support channels: {_list(channels, '#') or 'none'}.",
+            # Removing needs no check: a channel since archived or left can still be removed.
+            found = channels.read(
+                target,
+                usage="Usage: `/escalation support-channel add|remove #channel`",
+                check=action == "add",
             )
-        user = _one(_USER, target)
+            if isinstance(found, _Refusal):
+                return found.answer
+            edited = _edit(settings.support_channels, found.channel_id, add=action == "add")
+            return self._save(
+                replace(settings, support_channels=edited),
+                done=f"Support channels: {_list(edited, '#') or 'none'}.",
+            )
+        user = _user(target)
         if user is None:
-            return "Usage: `/escalation admins add|remove @user`"
+            return (
+                "Usage: `/escalation admins add|remove @user`: pick the person from Slack's "
+                "@ suggestions (or give their member id, `U...`). Nothing was changed."
+            )
         admins = _edit(settings.admin_user_ids, user, add=action == "add")
         return self._save(
             replace(settings, admin_user_ids=admins),
@@ -179,10 +218,10 @@ class AdminCommands:
 
     def _policy(self, rest: str) -> str:
         words = rest.split()
-        if not words or words[0] == "list":
+        if not words or words == ["list"]:
             lines = [f"• `{r.id}`: {r.title}" for r in self.book.rules]
             return f"*{self.book.name}*\n" + "\n".join(lines) + "\nAnything else is a gap."
-        if words[0] == "show" and len(words) > 1:
+        if words[0] == "show" and len(words) == 2:
             rule = self.book.rule(words[1])
             if rule is None:
                 return f"No policy `{words[1]}`. Try `/escalation policy list`."
@@ -245,9 +284,74 @@ class AdminCommands:
         )
 
 
-def _one(pattern: re.Pattern[str], text: str) -> str | None:
+@dataclass(frozen=True, slots=True)
+class _Refusal:
+    answer: str
+
+
+@dataclass(frozen=True, slots=True)
+class _Found:
+    channel_id: str
+
+
+@dataclass(frozen=True, slots=True)
+class _Channels:
+    """Reads the channel an admin typed, in any of the forms Slack may send it."""
+
+    check: ChannelCheck
+    find: ChannelFinder
+
+    def read(self, text: str, *, usage: str, check: bool = True) -> _Found | _Refusal:
+        escaped = _escaped(_ESCAPED_CHANNEL, text)
+        words = text.split()
+        named = _CHANNEL_NAME.fullmatch(words[0]) if len(words) == 1 else None
+        if escaped is not None:
+            channel_id = escaped
+        elif len(words) == 1 and _CHANNEL_ID.fullmatch(words[0]):
+            channel_id = words[0]
+        elif named is None:
+            return _Refusal(
+                f"{usage}: one channel, as `#name`, `name` or its id (`C...`)." + NOTHING_CHANGED
+            )
+        else:
+            name = named.group(1).lower()
+            search = self.find(name)
+            if search.channel_id is None:
+                return _Refusal(_no_such_channel(name, search.problem))
+            channel_id = search.channel_id
+        problem = self.check(channel_id) if check else None
+        if problem is not None:
+            return _Refusal(CHANNEL_PROBLEMS[problem].format(channel=channel_id) + NOTHING_CHANGED)
+        return _Found(channel_id)
+
+
+NOTHING_CHANGED = " Nothing was changed."
+
+
+def _no_such_channel(name: str, problem: ChannelProblem | None) -> str:
+    if problem in (None, "not_found"):
+        return (
+            f"I can't find a channel named #{html.escape(name, False)}: check the name. A "
+            "private channel shows up only once I'm in it (`/invite @escalation-bot` there)."
+            + NOTHING_CHANGED
+        )
+    return CHANNEL_PROBLEMS[problem].replace("<#{channel}>", f"#{name}") + NOTHING_CHANGED
+
+
+def _escaped(pattern: re.Pattern[str], text: str) -> str | None:
+    """The one reference Slack escaped (`<#C1|name>`, `<@U1|name>`) when it is all there is."""
     found = pattern.findall(text)
-    return found[0] if len(found) == 1 else None
+    if len(found) == 1 and not pattern.sub("", text).strip():
+        return str(found[0])
+    return None
+
+
+def _user(text: str) -> str | None:
+    escaped = _escaped(_ESCAPED_USER, text)
+    if escaped is not None:
+        return escaped
+    words = text.split()
+    return words[0] if len(words) == 1 and _USER_ID.fullmatch(words[0]) else None
 
 
 def _edit(items: tuple[str, ...], item: str, *, add: bool) -> tuple[str, ...]:

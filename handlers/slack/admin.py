@@ -12,7 +12,7 @@ from slack_bolt import Ack, App, Respond
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 
-from bot.desk.admin import AdminCommands, ChannelProblem
+from bot.desk.admin import AdminCommands, ChannelProblem, ChannelSearch
 from handlers.slack.markup import plain_text
 
 
@@ -24,6 +24,7 @@ def register(app: App, *, admin: AdminCommands) -> None:
             text=_command_text(command),
             workspace_admin=is_workspace_admin(client, command["user_id"]),
             channel_check=lambda channel: channel_problem(client, channel),
+            find_channel=lambda name: find_channel(client, name),
         )
 
     def acknowledge(ack: Ack, command: dict[str, Any], client: WebClient) -> None:
@@ -61,6 +62,24 @@ def channel_problem(client: WebClient, channel_id: str) -> ChannelProblem | None
     if not channel.get("is_member"):
         return "not_member"
     return None
+
+
+def find_channel(client: WebClient, name: str) -> ChannelSearch:
+    """The id of the channel called `name` (`conversations.list`, public and private, page by
+    page with slack_sdk's cursor iteration; archived ones too, so the check can say so). A
+    private channel is listed only when the bot is in it."""
+    try:
+        pages = client.conversations_list(
+            types="public_channel,private_channel", exclude_archived=False, limit=999
+        )
+        for page in pages:
+            for channel in page.get("channels") or []:
+                if str(channel.get("name") or "").lower() == name:
+                    return ChannelSearch(channel_id=str(channel["id"]))
+    except SlackApiError as error:
+        code = error.response.get("error") if error.response is not None else None
+        return ChannelSearch(problem="no_permission" if code == "missing_scope" else "unknown")
+    return ChannelSearch(problem="not_found")
 
 
 def _command_text(command: dict[str, Any]) -> str:
