@@ -17,39 +17,108 @@ def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="escalation-bot",
         description="A Slack support bot that escalates to a human only for a valid reason.",
+        epilog="Settings come from the environment or a .env file (README, "
+        '"Running it in Slack"). `escalation-bot COMMAND --help` describes each command.',
     )
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
-    console = commands.add_parser("console", help="chat with the bot in this terminal")
-    console.add_argument("--demo", action="store_true", help="play the built-in conversations")
-    console.add_argument("--db", type=Path, help="keep the database in this SQLite file")
-    serve = commands.add_parser("serve", help="run the Slack app (Socket Mode or HTTP)")
-    serve.add_argument("--host", default="127.0.0.1")
-    serve.add_argument("--port", type=int, default=3000)
+    console = commands.add_parser(
+        "console",
+        help="chat with the bot in this terminal",
+        description="Chat with the bot in this terminal: you type as the customer, and commands "
+        "starting with / act as the agent or the admin (/help lists them). Runs the real Slack "
+        "app and handlers on a fresh temporary SQLite database; no Slack or Anthropic account "
+        "needed (the offline agent answers unless ANTHROPIC_API_KEY is set). Without a "
+        "terminal it plays the built-in conversations.",
+    )
+    console.add_argument(
+        "--demo",
+        action="store_true",
+        help="play the built-in conversations instead of reading what you type",
+    )
+    console.add_argument(
+        "--db",
+        type=Path,
+        metavar="FILE",
+        help="keep the database in this SQLite file (default: a fresh temporary one per run)",
+    )
+    serve = commands.add_parser(
+        "serve",
+        help="run the Slack app (Socket Mode or HTTP)",
+        description="Run the Slack app: Socket Mode when SLACK_APP_TOKEN is set, else HTTP on "
+        "--host/--port (Slack posts to POST /slack/events; needs SLACK_SIGNING_SECRET). Needs "
+        "SLACK_BOT_TOKEN and a shop (SHOP_API_URL, or SHOP=demo). Upgrades the database at "
+        "DATABASE_URL first. Exit status 2 for a bad or missing setting, 1 when Slack cannot "
+        "be reached.",
+    )
+    serve.add_argument(
+        "--host", default="127.0.0.1", help="HTTP mode: address to listen on (default: %(default)s)"
+    )
+    serve.add_argument(
+        "--port", type=int, default=3000, help="HTTP mode: port to listen on (default: %(default)s)"
+    )
     serve.add_argument(
         "--workers",
         type=_count,
         default=None,
+        metavar="N",
         help="worker processes this front starts for the turns and posts (default: one per "
         "core, at most 4; one on SQLite); 0: none, `escalation-bot worker` runs elsewhere",
     )
     worker = commands.add_parser(
-        "worker", help="run turns and posts only (beside one or more `serve` fronts)"
+        "worker",
+        help="run turns and posts only (beside one or more `serve` fronts)",
+        description="Take the customers' turns and post to Slack, reading the events that "
+        "`serve` fronts store in the database at DATABASE_URL (same settings as serve). Run "
+        "any number, on any host that reaches the database.",
     )
     worker.add_argument("--parent", type=int, help=argparse.SUPPRESS)
     worker.add_argument(
         "--nice",
         type=int,
         default=0,
-        help="lower this process's CPU priority by this much (serve starts its workers at 10)",
+        metavar="N",
+        help="lower this process's CPU priority by N (default: %(default)s; serve starts its "
+        "workers at 10)",
     )
-    evaluate = commands.add_parser("eval", help="run scenario files and report calibration")
-    evaluate.add_argument("files", nargs="+", type=Path, metavar="FILE")
-    evaluate.add_argument("--agent", choices=("offline", "claude"), default="offline")
-    evaluate.add_argument("--json", action="store_true", help="print the JSON document only")
-    evaluate.add_argument("--only", metavar="ID", help="run only the scenario with this id")
-    database = commands.add_parser("db", help="database schema")
+    evaluate = commands.add_parser(
+        "eval",
+        help="run scenario files and report calibration",
+        description="Run scenario files (YAML, see scenarios/) through the real engine and "
+        "report each turn, then accuracy, resolution rates, escalation precision and recall "
+        "per trigger, and rule violations. Exit status 0 when every turn passed, 1 on a failed "
+        "turn or a violation, 2 on a malformed file.",
+    )
+    evaluate.add_argument(
+        "files", nargs="+", type=Path, metavar="FILE", help="scenario files to run, in order"
+    )
+    evaluate.add_argument(
+        "--agent",
+        choices=("offline", "claude"),
+        default="offline",
+        help="who answers the customer (default: %(default)s; claude needs ANTHROPIC_API_KEY)",
+    )
+    evaluate.add_argument(
+        "--json",
+        action="store_true",
+        help="print the JSON document only (default: the readable report)",
+    )
+    evaluate.add_argument(
+        "--only", metavar="ID", help="run only the scenario with this id (default: all)"
+    )
+    database = commands.add_parser(
+        "db",
+        help="database schema",
+        description="Manage the database schema at DATABASE_URL "
+        "(default: sqlite:///escalation-bot.db in the working directory).",
+    )
     database_commands = database.add_subparsers(dest="db_command", required=True, metavar="ACTION")
-    database_commands.add_parser("upgrade", help="migrate the schema at DATABASE_URL to the newest")
+    database_commands.add_parser(
+        "upgrade",
+        help="migrate the schema at DATABASE_URL to the newest",
+        description="Create the schema at DATABASE_URL, or upgrade it to the newest revision, "
+        "and say which it did (several processes upgrading at once take turns). DATABASE_URL "
+        "defaults to sqlite:///escalation-bot.db in the working directory.",
+    )
     return parser
 
 
@@ -84,9 +153,9 @@ def main(argv: list[str] | None = None) -> int:
 def _first_problem(error: ValidationError) -> str:
     """One line for a bad setting: its name and what is wrong with it."""
     problem = error.errors()[0]
-    name = ".".join(str(part) for part in problem.get("loc", ())) or "setting"
+    name = ".".join(str(part) for part in problem.get("loc", ()))
     message = str(problem.get("msg", "invalid")).removeprefix("Value error, ")
-    return f"bad setting {name}: {message}"
+    return f"bad setting {name}: {message}" if name else f"bad settings: {message}"
 
 
 def _count(text: str) -> int:
@@ -111,7 +180,12 @@ def _worker(settings: Settings, parent: int | None, nice: int) -> int:
 def _run_service(name: str, run: Callable[[], None]) -> int:
     import logging  # noqa: PLC0415
 
-    from bot.composition import MissingSetting, StopServing  # noqa: PLC0415
+    from bot.composition import (  # noqa: PLC0415
+        CannotListen,
+        MissingSetting,
+        SlackUnreachable,
+        StopServing,
+    )
 
     # Fronts and workers write to one log (a terminal, a container's): each line says which.
     logging.basicConfig(
@@ -123,6 +197,9 @@ def _run_service(name: str, run: Callable[[], None]) -> int:
     except MissingSetting as error:
         print(f"escalation-bot {name}: {error}", file=sys.stderr)
         return 2
+    except (SlackUnreachable, CannotListen) as error:
+        print(f"escalation-bot {name}: {error}", file=sys.stderr)
+        return 1
     except (KeyboardInterrupt, StopServing):
         return 0
     return 0

@@ -13,17 +13,18 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
+from typing import TYPE_CHECKING
 
-import anthropic
 from slack_bolt import App
+from slack_bolt.logger.messages import warning_client_prioritized_and_token_skipped
 from slack_sdk import WebClient
+from slack_sdk.errors import SlackApiError
 from sqlalchemy import Engine
 from sqlalchemy.engine import make_url
 from sqlalchemy.orm import Session, sessionmaker
 
 from bot.agents import needs
 from bot.agents.base import Agent
-from bot.agents.claude import DEFAULT_MODEL, ClaudeAgent, describe_api_error, is_transient
 from bot.agents.offline import OfflineAgent
 from bot.desk.admin import AdminCommands
 from bot.desk.handoffs import HandoffDesk
@@ -40,7 +41,6 @@ from bot.workers.outbox import OutboxDrainer
 from bot.workers.processes import WorkerProcesses, default_worker_count, parent_gone
 from bot.workers.retention import RetentionSweeper
 from bot.workers.settings import WorkspaceSettingsCache
-from bot.workers.wakeups import PostgresWakeups
 from db.engine import (
     make_engine,
     make_read_session_factory,
@@ -52,8 +52,15 @@ from db.uow import SqlUnitOfWork
 from escalation.policy import PolicyBook
 from handlers.slack.app import build_slack_app
 from handlers.slack.events import route
-from handlers.slack.sender import SlackSender, make_posting_client, make_web_client
-from handlers.slack.server import run_http, run_socket_mode
+from handlers.slack.sender import (
+    DEFAULT_SLACK_API_URL,
+    SlackSender,
+    make_posting_client,
+    make_web_client,
+)
+
+if TYPE_CHECKING:  # the SDK is imported only when the Claude agent is built (start-up time)
+    import anthropic
 
 log = logging.getLogger(__name__)
 
@@ -87,6 +94,11 @@ def build_agent(
         return offline
     if not settings.anthropic_api_key:
         raise AgentUnavailable("the Claude agent needs ANTHROPIC_API_KEY")
+    # Only here: importing the SDK takes about a second, which the offline agent never needs.
+    import anthropic  # noqa: PLC0415
+
+    from bot.agents.claude import DEFAULT_MODEL, ClaudeAgent  # noqa: PLC0415
+
     client = anthropic.Anthropic(
         api_key=settings.anthropic_api_key,
         base_url=settings.anthropic_base_url or None,
@@ -107,6 +119,10 @@ def build_agent(
 
 def check_model(client: anthropic.Anthropic, model: str) -> None:
     """One request for the model: a key or model the API refuses is a bad setting."""
+    import anthropic  # noqa: PLC0415
+
+    from bot.agents.claude import describe_api_error, is_transient  # noqa: PLC0415
+
     try:
         client.models.retrieve(model)
     except anthropic.APIError as error:
@@ -242,6 +258,7 @@ def build_product(
     wake_inbox_when_settled = SettledWake(settle, wake_inbox) if settle else wake_inbox
 
     event_inbox = SqlEventInbox(engine=request_engine, clock=clock, wake=wake_inbox_when_settled)
+    _drop_bolts_false_token_warning(client)
     app = build_slack_app(
         signing_secret=settings.slack_signing_secret,
         client=client,
@@ -278,8 +295,14 @@ def serve(settings: Settings, *, host: str, port: int, workers: int | None = Non
     This process only verifies, stores and acks; turns and posts run in `workers` worker
     processes it starts and stops (None: `default_worker_count`). With 0 it starts none: run
     `escalation-bot worker` processes elsewhere (several fronts, one pool of workers).
+
+    Raises MissingSetting (a setting to fix: exit 2) or SlackUnreachable (exit 1) before it
+    touches the database when the settings or Slack say it cannot work.
     """
+    from handlers.slack.server import run_http, run_socket_mode  # noqa: PLC0415
+
     check_serve_settings(settings)
+    check_slack(settings)
     if workers is None:
         workers = default_worker_count(sqlite=_is_sqlite(settings))
     # A deploy's SIGTERM: stop taking work, finish or give back what is in hand, then exit.
@@ -295,17 +318,27 @@ def serve(settings: Settings, *, host: str, port: int, workers: int | None = Non
                 "`escalation-bot worker` processes that share it"
             )
         if settings.slack_app_token:
-            run_socket_mode(
-                product.app, app_token=settings.slack_app_token, threads=settings.http_threads
-            )
+            try:
+                run_socket_mode(
+                    product.app, app_token=settings.slack_app_token, threads=settings.http_threads
+                )
+            except SlackApiError as error:  # raised only while connecting
+                raise slack_refusal(error, "SLACK_APP_TOKEN") from None
+            except OSError as error:
+                raise SlackUnreachable(unreachable(settings, error)) from None
         else:
-            run_http(
-                product.app,
-                host=host,
-                port=port,
-                signing_secret=settings.slack_signing_secret or "",
-                threads=settings.http_threads,
-            )
+            try:
+                run_http(
+                    product.app,
+                    host=host,
+                    port=port,
+                    signing_secret=settings.slack_signing_secret or "",
+                    threads=settings.http_threads,
+                )
+            except OSError as error:  # waitress binds before it serves: a port taken, a bad host
+                raise CannotListen(
+                    f"cannot listen on {host}:{port}: {error.strerror or error}"
+                ) from None
     finally:
         log.info("stopping: finishing the work in hand, giving back the rest")
         if processes is not None:
@@ -314,13 +347,91 @@ def serve(settings: Settings, *, host: str, port: int, workers: int | None = Non
         log.info("stopped")
 
 
+SLACK_SETUP = 'see the README, "Running it in Slack"'
+
+
 def check_serve_settings(settings: Settings) -> None:
-    required = ["SLACK_BOT_TOKEN"] + ([] if settings.slack_app_token else ["SLACK_SIGNING_SECRET"])
-    missing = [name for name in required if not getattr(settings, name.lower())]
+    """The settings `serve` needs, each problem in one line (MissingSetting)."""
+    missing = []
+    if not settings.slack_bot_token:
+        missing.append("SLACK_BOT_TOKEN (xoxb-...)")
+    if not (settings.slack_app_token or settings.slack_signing_secret):
+        missing.append(
+            "SLACK_APP_TOKEN (xapp-..., Socket Mode) or SLACK_SIGNING_SECRET (HTTP mode)"
+        )
+    problem = settings.slack_token_problem()  # first: a token in the wrong place is not missing
+    if problem is not None:
+        raise MissingSetting(f"{problem}; {SLACK_SETUP}")
     if missing:
-        raise MissingSetting(f"set {', '.join(missing)} (see the README)")
+        raise MissingSetting(f"set {' and '.join(missing)}; {SLACK_SETUP}")
     if not (settings.shop_api_url or settings.shop == "demo"):
         raise ShopNotConfigured(NO_SHOP)
+
+
+class SlackUnreachable(RuntimeError):
+    """Slack's Web API did not answer (or not as Slack): the network or SLACK_API_URL."""
+
+
+class CannotListen(RuntimeError):
+    """HTTP mode cannot listen on --host/--port."""
+
+
+# Slack's answers to a token it will not take: the setting must change.
+_REFUSED_TOKEN_ERRORS = frozenset(
+    {
+        "invalid_auth",
+        "not_authed",
+        "account_inactive",
+        "token_revoked",
+        "token_expired",
+        "not_allowed_token_type",
+        "invalid_token",
+    }
+)
+
+
+# The check's own client logs here, and nowhere: the SDK logs a failed request as an error
+# before raising it, and check_slack reports that failure itself, in one line.
+_SLACK_CHECK_LOG = logging.getLogger(f"{__name__}.slack_check")
+_SLACK_CHECK_LOG.propagate = False
+_SLACK_CHECK_LOG.addHandler(logging.NullHandler())
+
+
+def check_slack(settings: Settings) -> None:
+    """One `auth.test` with SLACK_BOT_TOKEN before anything starts: an unreachable Slack
+    raises SlackUnreachable, a refused token MissingSetting, each with one line."""
+    client = WebClient(
+        token=settings.slack_bot_token,
+        base_url=settings.slack_api_url or DEFAULT_SLACK_API_URL,
+        timeout=10,
+        retry_handlers=[],
+        logger=_SLACK_CHECK_LOG,
+    )
+    try:
+        client.auth_test()
+    except SlackApiError as error:
+        raise slack_refusal(error, "SLACK_BOT_TOKEN") from None
+    except OSError as error:  # URLError (refused, DNS), timeouts, resets
+        raise SlackUnreachable(unreachable(settings, error)) from None
+
+
+def slack_refusal(error: SlackApiError, setting: str) -> MissingSetting | SlackUnreachable:
+    """A bad token is a setting to fix; any other refusal means Slack is not answering."""
+    response = error.response
+    data = response.data if isinstance(response.data, dict) else {}
+    code = str(data.get("error") or f"HTTP {response.status_code}")
+    if code in _REFUSED_TOKEN_ERRORS:
+        return MissingSetting(f"Slack refused {setting} ({code}); {SLACK_SETUP}")
+    return SlackUnreachable(
+        f"Slack at {response.api_url} answered {code}: check SLACK_API_URL, or try again later"
+    )
+
+
+def unreachable(settings: Settings, error: OSError) -> str:
+    reason = getattr(error, "reason", None) or error.strerror or error
+    where = settings.slack_api_url or DEFAULT_SLACK_API_URL
+    hint = "check SLACK_API_URL and the network" if settings.slack_api_url else "check the network"
+    return f"cannot reach Slack at {where} ({reason}): {hint}"
 
 
 def _is_sqlite(settings: Settings) -> bool:
@@ -331,11 +442,17 @@ def run_worker(settings: Settings, *, parent: int | None = None, nice: int = 0) 
     """`escalation-bot worker`: turns and posts, no HTTP; any number, on any host that
     reaches the database. Woken by PostgreSQL's notifications, else by a short poll."""
     if not settings.slack_bot_token:
-        raise MissingSetting("set SLACK_BOT_TOKEN (see the README)")
+        raise MissingSetting(f"set SLACK_BOT_TOKEN (xoxb-...); {SLACK_SETUP}")
+    problem = settings.slack_token_problem()
+    if problem is not None:
+        raise MissingSetting(f"{problem}; {SLACK_SETUP}")
     if not (settings.shop_api_url or settings.shop == "demo"):
         raise ShopNotConfigured(NO_SHOP)
+    check_slack(settings)
     if nice:
         lower_priority(nice)
+    from bot.workers.wakeups import PostgresWakeups  # noqa: PLC0415 - psycopg, PostgreSQL only
+
     postgres = not _is_sqlite(settings)
     signal.signal(signal.SIGTERM, _stop_serving)
     product: Product | None = None
@@ -378,6 +495,31 @@ def lower_priority(nice: int) -> None:
             autogroup.write(str(nice))
     except OSError:
         pass  # no autogroups here: the process's niceness is what counts
+
+
+class _SameTokenFromEnvironment(logging.Filter):
+    """Bolt's App takes SLACK_BOT_TOKEN from the environment whenever it is given no `token`,
+    then warns that the token "will be unused" because a `client` was given too. Ours always
+    is (it carries SLACK_API_URL and the retry rules), and Bolt has no parameter that stops it
+    reading the variable, so this one warning is dropped while the client carries that very
+    token; a different token in the environment is still warned of."""
+
+    def __init__(self, token: str | None) -> None:
+        super().__init__()
+        self.token = token
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        return not (
+            record.getMessage() == warning_client_prioritized_and_token_skipped()
+            and os.environ.get("SLACK_BOT_TOKEN") == self.token
+        )
+
+
+def _drop_bolts_false_token_warning(client: WebClient) -> None:
+    bolt = logging.getLogger("slack_bolt.App")  # get_bolt_logger(App)'s name
+    for old in [f for f in bolt.filters if isinstance(f, _SameTokenFromEnvironment)]:
+        bolt.removeFilter(old)
+    bolt.addFilter(_SameTokenFromEnvironment(client.token))
 
 
 class SettledWake:

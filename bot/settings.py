@@ -10,6 +10,16 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 
 DEFAULT_DATABASE_URL = "sqlite:///escalation-bot.db"
 
+# What each Slack token starts with (api.slack.com/authentication/token-types).
+BOT_TOKEN_PREFIX = "xoxb-"
+APP_TOKEN_PREFIX = "xapp-"
+_TOKEN_KINDS = {
+    "xoxb-": "a bot token",
+    "xapp-": "an app-level token",
+    "xoxp-": "a user token",
+    "xoxe": "a refresh token",
+}
+
 
 class Settings(BaseSettings):
     model_config = SettingsConfigDict(env_file=".env", extra="ignore")
@@ -47,6 +57,34 @@ class Settings(BaseSettings):
     # Handled events and sent posts are deleted after this many days (failed and held are kept).
     retention_days: int = Field(default=30, alias="RETENTION_DAYS", ge=1)
 
+    @field_validator("slack_bot_token", "slack_app_token")
+    @classmethod
+    def _token_as_copied(cls, value: str | None) -> str | None:
+        # A token pasted with a trailing newline or space is still the token.
+        return value.strip() if value is not None else None
+
+    def slack_token_problem(self) -> str | None:
+        """One line when a Slack token is of the wrong kind (swapped, a user token, not a
+        token at all), naming the setting and what it takes; never the token itself."""
+        bot, app = self.slack_bot_token, self.slack_app_token
+        if bot and app and bot.startswith(APP_TOKEN_PREFIX) and app.startswith(BOT_TOKEN_PREFIX):
+            return (
+                "SLACK_BOT_TOKEN and SLACK_APP_TOKEN are swapped: the xoxb- token is "
+                "SLACK_BOT_TOKEN, the xapp- token SLACK_APP_TOKEN"
+            )
+        if bot and not bot.startswith(BOT_TOKEN_PREFIX):
+            return (
+                f"SLACK_BOT_TOKEN is {_kind_of(bot)}: it takes the Bot User OAuth Token "
+                "(xoxb-..., the app's OAuth & Permissions page)"
+                + ("; the xapp- token goes in SLACK_APP_TOKEN" if not app else "")
+            )
+        if app and not app.startswith(APP_TOKEN_PREFIX):
+            return (
+                f"SLACK_APP_TOKEN is {_kind_of(app)}: it takes an App-Level Token (xapp-..., "
+                "Basic Information, with connections:write) for Socket Mode; unset it for HTTP"
+            )
+        return None
+
     @field_validator("currency")
     @classmethod
     def _known_currency(cls, value: str) -> str:
@@ -54,3 +92,10 @@ class Settings(BaseSettings):
         if not is_currency(code):
             raise ValueError(f"{value!r} is not an ISO 4217 currency code (e.g. USD, EUR, GBP)")
         return code
+
+
+def _kind_of(token: str) -> str:
+    for prefix, kind in _TOKEN_KINDS.items():
+        if token.startswith(prefix):
+            return kind
+    return "not a Slack token"
