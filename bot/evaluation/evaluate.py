@@ -67,7 +67,8 @@ def _run(
 
 
 class Progress:
-    """A progress bar on stderr, shown only once a run has taken a few seconds."""
+    """A progress bar on stderr, shown only on a terminal (a log or a pipe gets none of its
+    carriage returns) and only once a run has taken a few seconds."""
 
     def __init__(self, total: int, err: TextIO, *, width: int = 30) -> None:
         self.total = total
@@ -76,10 +77,11 @@ class Progress:
         self.count = 0
         self.started = time.monotonic()
         self.shown = False
+        self.on_terminal = _is_terminal(err)
 
     def step(self, label: str) -> None:
         self.count += 1
-        if time.monotonic() - self.started < PROGRESS_AFTER_SECONDS:
+        if not self.on_terminal or time.monotonic() - self.started < PROGRESS_AFTER_SECONDS:
             return
         self.shown = True
         filled = self.width * self.count // self.total
@@ -91,3 +93,10 @@ class Progress:
         if self.shown:
             self.err.write("\n")
             self.err.flush()
+
+
+def _is_terminal(stream: TextIO) -> bool:
+    try:
+        return stream.isatty()
+    except (AttributeError, ValueError):  # no such method, or a closed stream
+        return False

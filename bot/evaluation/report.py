@@ -85,13 +85,26 @@ def _print_summary(
     )
     print(f"  turn accuracy             {figures['turn_accuracy']:.3f}", file=out)
     print(f"  first-contact resolution  {figures['first_contact_resolution']:.3f}", file=out)
-    print(f"  autonomous resolution     {figures['autonomous_resolution']:.3f}", file=out)
-    print(
-        f"  escalation precision      {figures['escalation_precision']:.3f}   "
-        f"recall {figures['escalation_recall']:.3f}",
-        file=out,
+    # A figure over no cases is "no cases", not a perfect (or a zero) score.
+    autonomous = (
+        f"{figures['autonomous_resolution']:.3f}"
+        if any(not _expected_escalation(r) for r in results)
+        else "no cases"
     )
+    print(f"  autonomous resolution     {autonomous}", file=out)
+    turns = [t for r in results for t in r.turns]
+    if any("escalate" in (t.expected.action, t.actual["action"]) for t in turns):
+        print(
+            f"  escalation precision      {figures['escalation_precision']:.3f}   "
+            f"recall {figures['escalation_recall']:.3f}",
+            file=out,
+        )
+    else:
+        print("  escalation                no cases", file=out)
     for trigger, row in figures["per_trigger"].items():
+        if row["expected"] == 0 and row["actual"] == 0:  # nothing to measure, not a perfect score
+            print(f"    {trigger:<18} no cases", file=out)
+            continue
         print(
             f"    {trigger:<18} precision {row['precision']:.3f}  recall {row['recall']:.3f}"
             f"  expected {row['expected']}  actual {row['actual']}",
