@@ -217,13 +217,13 @@ def _upgrade_database(settings: Settings) -> int:
         print(f"escalation-bot: bad DATABASE_URL: {error}", file=sys.stderr)
         return 2
     try:
-        upgrade(engine)
+        revisions = upgrade(engine)
     except SQLAlchemyError as error:
         print(f"escalation-bot: database upgrade failed: {error}", file=sys.stderr)
         return 1
     finally:
         engine.dispose()
-    print(f"database at {engine.url.render_as_string(hide_password=True)} is up to date")
+    print(revisions.describe(engine.url.render_as_string(hide_password=True)))
     return 0
 
 

@@ -9,11 +9,13 @@ from __future__ import annotations
 import fcntl
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from dataclasses import dataclass
 from pathlib import Path
 
 from alembic import command
 from alembic.config import Config
-from sqlalchemy import Engine, text
+from alembic.runtime.migration import MigrationContext
+from sqlalchemy import Connection, Engine, text
 
 import migrations
 from db.engine import is_postgresql
@@ -29,12 +31,29 @@ def alembic_config(engine: Engine) -> Config:
     return config
 
 
+@dataclass(frozen=True)
+class Revisions:
+    """The schema's revision before and after a run (None: no schema at all)."""
+
+    before: str | None
+    after: str | None
+
+    def describe(self, where: str) -> str:
+        """What the run did, in one line: created, upgraded from X to Y, or already up to date."""
+        if self.before == self.after:
+            return f"the database at {where} is already up to date (revision {self.after})"
+        if self.before is None:
+            return f"created the database schema at {where} (revision {self.after})"
+        return f"upgraded the database at {where} from revision {self.before} to {self.after}"
+
+
 def upgrade(
     engine: Engine, revision: str = "head", *, then: Callable[[], None] | None = None
-) -> None:
+) -> Revisions:
     """Bring the schema to `revision` (default: the newest), then run `then` (what a first start
-    writes) under the same lock, so processes starting together do it one after the other."""
-    _run(engine, lambda config: command.upgrade(config, revision), then=then)
+    writes) under the same lock, so processes starting together do it one after the other.
+    Returns the revisions before and after, read under that lock."""
+    return _run(engine, lambda config: command.upgrade(config, revision), then=then)
 
 
 def downgrade(engine: Engine, revision: str = "base") -> None:
@@ -48,9 +67,9 @@ def check(engine: Engine) -> None:
 
 def _run(
     engine: Engine, action: Callable[[Config], None], *, then: Callable[[], None] | None = None
-) -> None:
+) -> Revisions:
     with _sqlite_file_lock(engine):
-        _run_locked(engine, action, then=then)
+        return _run_locked(engine, action, then=then)
 
 
 @contextmanager
@@ -70,20 +89,29 @@ def _sqlite_file_lock(engine: Engine) -> Iterator[None]:
             fcntl.flock(handle, fcntl.LOCK_UN)
 
 
+def _current_revision(connection: Connection) -> str | None:
+    return MigrationContext.configure(connection).get_current_revision()
+
+
 def _run_locked(
     engine: Engine, action: Callable[[Config], None], *, then: Callable[[], None] | None
-) -> None:
+) -> Revisions:
     config = alembic_config(engine)
     with engine.connect() as connection:
         if is_postgresql(engine):
             connection.execute(text("SELECT pg_advisory_lock(:key)"), {"key": MIGRATION_LOCK_KEY})
             connection.commit()
         try:
+            before = _current_revision(connection)
+            connection.commit()  # end the read's transaction: alembic begins its own
             config.attributes["connection"] = connection
             action(config)
             connection.commit()
+            after = _current_revision(connection)
+            connection.commit()
             if then is not None:
                 then()
+            return Revisions(before, after)
         finally:
             if is_postgresql(engine):
                 connection.execute(

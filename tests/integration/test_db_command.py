@@ -8,9 +8,11 @@ import subprocess
 import sys
 from pathlib import Path
 
+from alembic.script import ScriptDirectory
 from sqlalchemy import inspect, text
 
 from db.engine import make_engine
+from db.migrate import alembic_config, upgrade
 from db.models import Base
 
 
@@ -35,7 +37,7 @@ def clean_env() -> dict[str, str]:
 def test_db_upgrade_creates_the_default_sqlite_file_in_wal_mode(tmp_path: Path) -> None:
     done = run_cli("db", "upgrade", cwd=tmp_path, env=clean_env())
     assert done.returncode == 0, done.stderr
-    assert "up to date" in done.stdout
+    assert done.stdout.startswith("created the database schema at sqlite:///escalation-bot.db")
     database = tmp_path / "escalation-bot.db"
     assert database.exists()
     engine = make_engine(f"sqlite:///{database}")
@@ -68,3 +70,37 @@ def test_an_unreachable_database_fails_with_status_1(tmp_path: Path) -> None:
     assert done.returncode == 1
     assert "database upgrade failed" in done.stderr
     assert "Traceback" not in done.stderr
+
+
+def test_db_upgrade_says_whether_it_created_upgraded_or_found_the_schema_up_to_date(
+    empty_database_url: str, tmp_path: Path
+) -> None:
+    engine = make_engine(empty_database_url)
+    newest = ScriptDirectory.from_config(alembic_config(engine)).get_current_head()
+    where = engine.url.render_as_string(hide_password=True)
+    env = {**clean_env(), "DATABASE_URL": empty_database_url}
+
+    created = run_cli("db", "upgrade", cwd=tmp_path, env=env)
+    again = run_cli("db", "upgrade", cwd=tmp_path, env=env)
+
+    assert created.returncode == again.returncode == 0, created.stderr + again.stderr
+    assert created.stdout == f"created the database schema at {where} (revision {newest})\n"
+    assert again.stdout == f"the database at {where} is already up to date (revision {newest})\n"
+    engine.dispose()
+
+
+def test_db_upgrade_names_the_revisions_it_upgraded_between(
+    empty_database_url: str, tmp_path: Path
+) -> None:
+    engine = make_engine(empty_database_url)
+    try:
+        newest = ScriptDirectory.from_config(alembic_config(engine)).get_current_head()
+        assert upgrade(engine, "0005").after == "0005"  # a database a release behind
+        where = engine.url.render_as_string(hide_password=True)
+    finally:
+        engine.dispose()
+    done = run_cli(
+        "db", "upgrade", cwd=tmp_path, env={**clean_env(), "DATABASE_URL": empty_database_url}
+    )
+    assert done.returncode == 0, done.stderr
+    assert done.stdout == f"upgraded the database at {where} from revision 0005 to {newest}\n"
