@@ -9,13 +9,12 @@ from typing import Literal
 
 from sqlalchemy.orm import Session, sessionmaker
 
+from bot.turns.processor import BACK_WITH_BOT
+from bot.workers.inbox import add_return_event
 from db.repositories import HandoffStatus, UnknownHandoff
 from db.uow import SqlUnitOfWork
 
-BACK_WITH_BOT = (
-    "You're back with the shop's assistant. A teammate handed this conversation back to me; "
-    "tell me what you still need and I'll take it from here."
-)
+__all__ = ["BACK_WITH_BOT", "Click", "DeskResult", "HandoffDesk"]
 
 
 DeskOutcome = Literal[
@@ -101,7 +100,7 @@ class HandoffDesk:
                 return DeskResult("already", current.status)
             self._update_card(uow, handoff_id, agent_id=click.agent_id, now=now)
             if back_to_bot:
-                self._hand_back(uow, record.conversation_id, now=now)
+                self._hand_back(uow, handoff_id, record.conversation_id, now=now)
             uow.commit()
         return DeskResult("returned") if back_to_bot else DeskResult("resolved")
 
@@ -120,7 +119,12 @@ class HandoffDesk:
         return None
 
     @staticmethod
-    def _hand_back(uow: SqlUnitOfWork, conversation_id: int, *, now: datetime) -> None:
+    def _hand_back(
+        uow: SqlUnitOfWork, handoff_id: int, conversation_id: int, *, now: datetime
+    ) -> None:
+        """The bot has the conversation again, with a fresh start; its first turn (telling the
+        customer, and answering what they wrote that no one answered) runs off the click's
+        path, through the inbox like any customer message."""
         loaded = uow.conversations.load_state(conversation_id)
         uow.conversations.save_state(
             conversation_id,
@@ -129,12 +133,12 @@ class HandoffDesk:
             now=now,
         )
         conversation = uow.conversations.get(conversation_id)
-        reply_to = {"channel": conversation.key.channel_id}
-        if conversation.key.thread_key:
-            reply_to["thread_ts"] = conversation.key.thread_key
-        uow.conversations.add_message(conversation_id, speaker="bot", text=BACK_WITH_BOT, now=now)
-        uow.outbox.enqueue(
-            "reply", {**reply_to, "text": BACK_WITH_BOT}, now=now, conversation_id=conversation_id
+        add_return_event(
+            uow,
+            handoff_id=handoff_id,
+            conversation_id=conversation_id,
+            key=conversation.key,
+            now=now,
         )
 
     @staticmethod

@@ -31,6 +31,18 @@ from escalation.state import ConversationState
 log = logging.getLogger(__name__)
 
 HISTORY_LIMIT = 40
+# After a person hands a conversation back: how many of the customer's latest unanswered
+# messages the bot's first turn reads (the rest stay in the history it is given).
+UNANSWERED_LIMIT = 5
+
+BACK_WITH_BOT = (
+    "You're back with the shop's assistant. A teammate handed this conversation back to me; "
+    "tell me what you still need and I'll take it from here."
+)
+BACK_WITH_BOT_ANSWERING = (
+    "You're back with the shop's assistant. A teammate handed this conversation back to me, "
+    "so I'll pick up what you wrote meanwhile."
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -95,6 +107,58 @@ class TurnProcessor:
         screening = screen_message(state, message.text, history=history)
         if screening.relay:
             return self._relay(conversation_id, message, claim=claim)
+        return self._turn(conversation_id, message, screening, version, history, claim=claim)
+
+    def resume(self, conversation_id: int, *, claim: InboxClaim | None = None) -> TurnOutcome:
+        """The bot's first turn after a person handed the conversation back: the customer is
+        told the bot is back, and what they wrote after the last answer they got (from the bot
+        or an agent), never answered by anyone, is answered now as a turn of its own (stage 1
+        first: a request for a person among it escalates again at once). Messages are read
+        when this runs, so what a later turn already answered is not answered twice."""
+        with SqlUnitOfWork(self.sessions) as uow:
+            conversation = uow.conversations.get(conversation_id)
+            loaded = uow.conversations.load_state(conversation_id)
+            history = uow.conversations.history(conversation_id, limit=HISTORY_LIMIT)
+            uow.commit()
+        state, version = loaded.state, loaded.version
+        reply_to = reply_address(conversation.key)
+        unanswered = unanswered_messages(history)[-UNANSWERED_LIMIT:]
+        if state.with_human or not unanswered:
+            return self._tell(
+                conversation_id,
+                None if state.with_human else BACK_WITH_BOT,
+                reply_to=reply_to,
+                state=state,
+                claim=claim,
+            )
+        text = "\n".join(unanswered)
+        message = IncomingMessage(key=conversation.key, text=text, reply_to=reply_to)
+        # The turn reads them as one message, the latest of the conversation (as a new one is).
+        history = (*history[: len(history) - len(unanswered)], Utterance("customer", text))
+        screening = screen_message(state, text, history=history)
+        return self._turn(
+            conversation_id,
+            message,
+            screening,
+            version,
+            history,
+            claim=claim,
+            stored=True,
+            notice=BACK_WITH_BOT_ANSWERING,
+        )
+
+    def _turn(
+        self,
+        conversation_id: int,
+        message: IncomingMessage,
+        screening: Screening,
+        version: int,
+        history: tuple[Utterance, ...],
+        *,
+        claim: InboxClaim | None,
+        stored: bool = False,
+        notice: str | None = None,
+    ) -> TurnOutcome:
         work: AgentTurn | None = None
         tools: ToolBox | None = None
         if screening.decision is not None:
@@ -112,7 +176,31 @@ class TurnProcessor:
             work=work,
             tools=tools,
             claim=claim,
+            stored=stored,
+            notice=notice,
         )
+
+    def _tell(
+        self,
+        conversation_id: int,
+        text: str | None,
+        *,
+        reply_to: dict[str, Any],
+        state: ConversationState,
+        claim: InboxClaim | None,
+    ) -> TurnOutcome:
+        """Say `text` to the customer (if any) and finish the event: no turn, nothing decided."""
+        now = self.clock()
+        with SqlUnitOfWork(self.sessions) as uow:
+            uow.conversations.lock(conversation_id)
+            finish_claim(uow, claim, now=now)
+            if text is not None:
+                uow.conversations.add_message(conversation_id, speaker="bot", text=text, now=now)
+                uow.outbox.enqueue(
+                    "reply", {**reply_to, "text": text}, now=now, conversation_id=conversation_id
+                )
+            uow.commit()
+        return TurnOutcome(conversation_id=conversation_id, decision=None, state=state)
 
     def preview(self, text: str) -> TurnOutcome:
         """A dry run on a fresh conversation: the decision and why, nothing stored or changed."""
@@ -200,16 +288,34 @@ class TurnProcessor:
         work: AgentTurn | None,
         tools: ToolBox | None,
         claim: InboxClaim | None,
+        stored: bool = False,
+        notice: str | None = None,
     ) -> TurnOutcome:
+        """`stored`: the customer's words are in the conversation already (kept when they were
+        written); `notice`: said to the customer before the turn's reply."""
         now = self.clock()
         effects = tuple(tools.effects) if tools else ()
         with SqlUnitOfWork(self.sessions) as uow:
             uow.conversations.lock(conversation_id)
             finish_claim(uow, claim, now=now)
             conversations = uow.conversations  # save_state raises StaleState if it moved on
-            conversations.add_message(
-                conversation_id, speaker="customer", text=message.text, now=now, slack_ts=message.ts
-            )
+            if not stored:
+                conversations.add_message(
+                    conversation_id,
+                    speaker="customer",
+                    text=message.text,
+                    now=now,
+                    slack_ts=message.ts,
+                )
+            if notice is not None:
+                conversations.add_message(conversation_id, speaker="bot", text=notice, now=now)
+                if message.reply_to is not None:
+                    uow.outbox.enqueue(
+                        "reply",
+                        {**message.reply_to, "text": notice},
+                        now=now,
+                        conversation_id=conversation_id,
+                    )
             conversations.add_message(conversation_id, speaker="bot", text=decision.reply, now=now)
             conversations.save_state(conversation_id, state, version=version, now=now)
             decision_id = conversations.record_decision(
@@ -268,6 +374,20 @@ class TurnProcessor:
             agent=work.agent if work else None,
             state=state,
         )
+
+
+def unanswered_messages(history: tuple[Utterance, ...]) -> tuple[str, ...]:
+    """What the customer wrote after the last answer they got (from the bot or an agent)."""
+    answered = max((i for i, u in enumerate(history) if u.speaker != "customer"), default=-1)
+    return tuple(u.text for u in history[answered + 1 :])
+
+
+def reply_address(key: ConversationKey) -> dict[str, Any]:
+    """Where the bot's messages to this conversation go: its channel, and thread if any."""
+    reply_to: dict[str, Any] = {"channel": key.channel_id}
+    if key.thread_key:
+        reply_to["thread_ts"] = key.thread_key
+    return reply_to
 
 
 def _turn_usage(work: AgentTurn | None) -> TurnUsage:

@@ -44,6 +44,34 @@ SORRY = (
 )
 
 EventRole = Literal["customer", "thread_followup", "agent_reply", "ignore"]
+# An event the bot writes itself, not the platform: a person handed a conversation back.
+RETURNED_TO_BOT = "returned_to_bot"
+
+
+def conversation_lane(key: ConversationKey) -> str:
+    """The inbox's ordering key of a conversation: its events are taken one at a time, in
+    order (the platform's events of that conversation carry the same key)."""
+    return "/".join((key.workspace_id, key.channel_id, key.thread_key, key.customer_user_id))
+
+
+def add_return_event(
+    uow: SqlUnitOfWork,
+    *,
+    handoff_id: int,
+    conversation_id: int,
+    key: ConversationKey,
+    now: datetime,
+) -> None:
+    """Queue the bot's first turn after a person handed the conversation back, in the same
+    transaction as the hand-back. It has no platform timestamp, so it is taken before any
+    message of the conversation still waiting (those are answered after it, in order)."""
+    uow.inbox.add(
+        f"{RETURNED_TO_BOT}:{handoff_id}",
+        {"bot_event": RETURNED_TO_BOT, "conversation_id": conversation_id},
+        now=now,
+        workspace_id=key.workspace_id,
+        conversation_key=conversation_lane(key),
+    )
 
 
 @dataclass(frozen=True, slots=True)
@@ -323,6 +351,9 @@ class InboxWorker(Worker):
             uow.commit()
 
     def _handle(self, item: InboxItem, claim: InboxClaim) -> None:
+        if item.payload.get("bot_event") == RETURNED_TO_BOT:
+            self.processor.resume(int(item.payload["conversation_id"]), claim=claim)
+            return
         settings = self.workspace_settings.read(item.workspace_id, self._load_settings)
         routed = self.read_event(item.payload, settings)
         if routed.role == "thread_followup" and routed.key is not None:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from bot.workers.inbox import EventRole, RoutedEvent
+from bot.workers.inbox import EventRole, RoutedEvent, conversation_lane
 from db.repositories import ConversationKey, WorkspaceSettings
 from handlers.slack.markup import plain_text
 
@@ -30,7 +30,9 @@ def conversation_key_text(body: dict[str, Any]) -> str | None:
     channel, user = event.get("channel"), event.get("user")
     if not channel or not user:
         return None
-    return "/".join((workspace_of(body), channel, _thread_key(event), user))
+    return conversation_lane(
+        ConversationKey("slack", workspace_of(body), channel, user, _thread_key(event))
+    )
 
 
 def workspace_of(body: dict[str, Any]) -> str:
