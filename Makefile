@@ -31,6 +31,7 @@ format: $(STAMP)
 	$(BIN)/ruff format .
 
 bench: $(STAMP)
+	$(BIN)/python scripts/bench_startup.py
 	$(BIN)/python scripts/bench_detector.py
 	$(BIN)/python scripts/bench_turns.py
 
