@@ -1,16 +1,29 @@
-"""The app manifest asks for what the app uses: its scopes, events and slash command."""
+"""The app manifests ask for what the app uses: its scopes, events and slash command. One is for
+Socket Mode (manifest.yml), one for HTTP (manifest.http.yml: every request URL set, all to the
+one path `serve` answers, /slack/events); otherwise they ask for the same."""
 
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
+from urllib.parse import urlsplit
 
+import pytest
 import yaml
 
-MANIFEST = Path(__file__).resolve().parents[2] / "manifest.yml"
+ROOT = Path(__file__).resolve().parents[2]
+MANIFESTS = {"socket": ROOT / "manifest.yml", "http": ROOT / "manifest.http.yml"}
 
 
-def test_the_manifest_declares_the_events_scopes_and_command_the_app_handles() -> None:
-    manifest = yaml.safe_load(MANIFEST.read_text(encoding="utf-8"))
+def load(mode: str) -> dict[str, Any]:
+    manifest = yaml.safe_load(MANIFESTS[mode].read_text(encoding="utf-8"))
+    assert isinstance(manifest, dict)
+    return manifest
+
+
+@pytest.mark.parametrize("mode", sorted(MANIFESTS))
+def test_the_manifest_declares_the_events_scopes_and_command_the_app_handles(mode: str) -> None:
+    manifest = load(mode)
     settings = manifest["settings"]
     assert set(settings["event_subscriptions"]["bot_events"]) == {
         "message.im",
@@ -19,7 +32,7 @@ def test_the_manifest_declares_the_events_scopes_and_command_the_app_handles() -
         "message.groups",
     }
     assert settings["interactivity"]["is_enabled"] is True
-    assert settings["socket_mode_enabled"] is True
+    assert settings["socket_mode_enabled"] is (mode == "socket")
     (command,) = manifest["features"]["slash_commands"]
     assert command["command"] == "/escalation"
     assert command["should_escape"] is True
@@ -35,3 +48,41 @@ def test_the_manifest_declares_the_events_scopes_and_command_the_app_handles() -
         "users:read",
         "commands",
     }
+
+
+def request_urls(manifest: dict[str, Any]) -> list[str | None]:
+    settings = manifest["settings"]
+    return [
+        settings["event_subscriptions"].get("request_url"),
+        settings["interactivity"].get("request_url"),
+        *(command.get("url") for command in manifest["features"]["slash_commands"]),
+    ]
+
+
+def test_over_http_every_request_goes_to_the_path_serve_answers() -> None:
+    urls = request_urls(load("http"))
+    assert len(urls) == 3
+    for url in urls:
+        assert url is not None
+        parts = urlsplit(url)
+        assert parts.scheme == "https"  # Slack sends requests only to HTTPS addresses
+        assert parts.netloc
+        assert parts.path == "/slack/events"
+    assert len(set(urls)) == 1
+
+
+def test_in_socket_mode_no_request_url_is_set() -> None:
+    assert request_urls(load("socket")) == [None, None, None]
+
+
+def test_the_manifests_differ_only_in_how_slack_reaches_the_app() -> None:
+    def without_transport(manifest: dict[str, Any]) -> dict[str, Any]:
+        settings = manifest["settings"]
+        settings.pop("socket_mode_enabled")
+        settings["event_subscriptions"].pop("request_url", None)
+        settings["interactivity"].pop("request_url", None)
+        for command in manifest["features"]["slash_commands"]:
+            command.pop("url", None)
+        return manifest
+
+    assert without_transport(load("http")) == without_transport(load("socket"))
