@@ -227,3 +227,21 @@ def test_a_start_logs_no_warning_about_an_unused_token(
     assert "serving Slack requests" in log
     assert "WARNING" not in log
     assert "will be unused" not in log
+
+
+def test_an_app_token_slack_refuses_ends_socket_mode_with_status_2(
+    tmp_path: Path, slack: LocalSlackWebAPI
+) -> None:
+    slack.fail("apps.connections.open", Fault("invalid_auth"))
+    env = clean_env(
+        SLACK_BOT_TOKEN="xoxb-1",
+        SLACK_APP_TOKEN="xapp-1-revoked",
+        SLACK_API_URL=slack.url,
+        SHOP="demo",
+        DATABASE_URL=f"sqlite:///{tmp_path / 'bot.db'}",
+    )
+    done = serve(env, tmp_path)
+    assert done.returncode == 2
+    assert "Traceback" not in done.stderr
+    last = done.stderr.splitlines()[-1]
+    assert last.startswith("escalation-bot serve: Slack refused SLACK_APP_TOKEN (invalid_auth)")
