@@ -791,6 +791,23 @@ class SqlInbox:
     def complete(self, item_id: int, *, worker: str, now: datetime) -> bool:
         return self._finish(item_id, worker=worker, status="done", now=now, error=None)
 
+    def goes_after_another(self, item_id: int) -> bool:
+        """Whether an unfinished event of the item's conversation sorts before it (the order
+        `claim` keeps): one stored after the item was taken, such as the bot's own turn after
+        a person handed the conversation back. That one must run first."""
+        this, earlier = aliased(InboxEvent), aliased(InboxEvent)
+        earlier_ts, this_ts = (
+            func.coalesce(earlier.event_ts, ""),
+            func.coalesce(this.event_ts, ""),
+        )
+        first = exists().where(
+            this.id == item_id,
+            earlier.conversation_key == this.conversation_key,
+            or_(earlier_ts < this_ts, and_(earlier_ts == this_ts, earlier.id < this.id)),
+            earlier.status.in_(("pending", "processing")),
+        )
+        return bool(self.session.scalar(select(first)))
+
     def fail(self, item_id: int, *, worker: str, now: datetime, error: str) -> bool:
         """Give up on an event for good (it stays stored, with the error, for an admin)."""
         return self._finish(item_id, worker=worker, status="failed", now=now, error=error)

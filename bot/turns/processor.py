@@ -45,6 +45,13 @@ BACK_WITH_BOT_ANSWERING = (
 )
 
 
+class ReadAgain(StaleState):
+    """The event must not go on as it was read: the conversation moved on under it (a person
+    handed it back or closed it), or an event that goes first was queued for the conversation
+    after this one was taken (the bot's own turn after a hand-back). Nothing was written; the
+    event is given back at once and read again in its turn (the inbox's order decides)."""
+
+
 @dataclass(frozen=True, slots=True)
 class IncomingMessage:
     """A customer's message as the platform delivered it, markup already made plain."""
@@ -102,27 +109,29 @@ class TurnProcessor:
         self.faults = faults or FaultPlan()
 
     def handle(self, message: IncomingMessage, *, claim: InboxClaim | None = None) -> TurnOutcome:
-        conversation_id, state, version, history = self._read(message)
+        conversation_id, state, version, history = self._read(message, claim=claim)
         history = (*history, Utterance("customer", message.text))
         screening = screen_message(state, message.text, history=history)
         if screening.relay:
-            return self._relay(conversation_id, message, claim=claim)
+            return self._relay(conversation_id, message, version=version, claim=claim)
         return self._turn(conversation_id, message, screening, version, history, claim=claim)
 
     def resume(self, conversation_id: int, *, claim: InboxClaim | None = None) -> TurnOutcome:
         """The bot's first turn after a person handed the conversation back: the customer is
         told the bot is back, and what they wrote after the last answer they got (from the bot
         or an agent), never answered by anyone, is answered now as a turn of its own (stage 1
-        first: a request for a person among it escalates again at once). Messages are read
-        when this runs, so what a later turn already answered is not answered twice."""
+        first, on every one of them: a request for a person among them escalates again at
+        once). Messages are read when this runs, so what a later turn already answered is not
+        answered twice. The hand-back queued this event before any message of the
+        conversation, and a message taken meanwhile steps aside for it (`ReadAgain`)."""
         with SqlUnitOfWork(self.sessions) as uow:
             conversation = uow.conversations.get(conversation_id)
             loaded = uow.conversations.load_state(conversation_id)
-            history = uow.conversations.history(conversation_id, limit=HISTORY_LIMIT)
+            history = _back_to_last_answer(uow, conversation_id)
             uow.commit()
         state, version = loaded.state, loaded.version
         reply_to = reply_address(conversation.key)
-        unanswered = unanswered_messages(history)[-UNANSWERED_LIMIT:]
+        unanswered = unanswered_messages(history)
         if state.with_human or not unanswered:
             return self._tell(
                 conversation_id,
@@ -131,10 +140,33 @@ class TurnProcessor:
                 state=state,
                 claim=claim,
             )
-        text = "\n".join(unanswered)
+        # Stage 1 on each of them on its own, as if it had just been written to the bot: a
+        # request for a person escalates now (zero steps), however many messages came after it.
+        answered = history[: len(history) - len(unanswered)]
+        for written in range(1, len(unanswered) + 1):
+            said = (*answered, *(Utterance("customer", t) for t in unanswered[:written]))
+            screening = screen_message(state, unanswered[written - 1], history=said)
+            if screening.decision is not None:
+                message = IncomingMessage(
+                    key=conversation.key, text=unanswered[written - 1], reply_to=reply_to
+                )
+                return self._turn(
+                    conversation_id,
+                    message,
+                    screening,
+                    version,
+                    said[-HISTORY_LIMIT:],
+                    claim=claim,
+                    stored=True,
+                    notice=BACK_WITH_BOT_ANSWERING,
+                )
+        # The turn reads the latest of them as one message, the latest of the conversation (as
+        # a new one is); older ones stay in the history it is given.
+        read = unanswered[-UNANSWERED_LIMIT:]
+        text = "\n".join(read)
         message = IncomingMessage(key=conversation.key, text=text, reply_to=reply_to)
-        # The turn reads them as one message, the latest of the conversation (as a new one is).
-        history = (*history[: len(history) - len(unanswered)], Utterance("customer", text))
+        history = (*history[: len(history) - len(read)], Utterance("customer", text))
+        history = history[-HISTORY_LIMIT:]
         screening = screen_message(state, text, history=history)
         return self._turn(
             conversation_id,
@@ -224,12 +256,18 @@ class TurnProcessor:
         )
 
     def _read(
-        self, message: IncomingMessage
+        self, message: IncomingMessage, *, claim: InboxClaim | None
     ) -> tuple[int, ConversationState, int, tuple[Utterance, ...]]:
         with SqlUnitOfWork(self.sessions) as uow:
             conversation = uow.conversations.get_or_create(message.key, now=self.clock())
             loaded = uow.conversations.load_state(conversation.id)
             history = uow.conversations.history(conversation.id, limit=HISTORY_LIMIT)
+            # After the state: a hand-back that state shows is seen here too (one commit).
+            if claim is not None and uow.inbox.goes_after_another(claim.item_id):
+                raise ReadAgain(
+                    f"inbox event {claim.item_id}: an event of conversation {conversation.id} "
+                    "queued after it was taken goes first (the bot's turn after a hand-back)"
+                )
             uow.commit()
         return conversation.id, loaded.state, loaded.version, history
 
@@ -254,11 +292,20 @@ class TurnProcessor:
         return tools, work
 
     def _relay(
-        self, conversation_id: int, message: IncomingMessage, *, claim: InboxClaim | None
+        self,
+        conversation_id: int,
+        message: IncomingMessage,
+        *,
+        version: int,
+        claim: InboxClaim | None,
     ) -> TurnOutcome:
         now = self.clock()
         with SqlUnitOfWork(self.sessions) as uow:
             uow.conversations.lock(conversation_id)
+            current = uow.conversations.load_state(conversation_id)
+            if current.version != version or not current.state.with_human:
+                # handed back (or closed) since it was read: not for the card's thread any more
+                raise ReadAgain(f"conversation {conversation_id} left its handoff meanwhile")
             finish_claim(uow, claim, now=now)
             uow.conversations.add_message(
                 conversation_id, speaker="customer", text=message.text, now=now, slack_ts=message.ts
@@ -271,10 +318,9 @@ class TurnProcessor:
                 conversation_id=conversation_id,
                 handoff_id=handoff.id if handoff else None,
             )
-            state = uow.conversations.load_state(conversation_id).state
             uow.commit()
         return TurnOutcome(
-            conversation_id=conversation_id, decision=None, relayed=True, state=state
+            conversation_id=conversation_id, decision=None, relayed=True, state=current.state
         )
 
     def _write(
@@ -380,6 +426,17 @@ def unanswered_messages(history: tuple[Utterance, ...]) -> tuple[str, ...]:
     """What the customer wrote after the last answer they got (from the bot or an agent)."""
     answered = max((i for i, u in enumerate(history) if u.speaker != "customer"), default=-1)
     return tuple(u.text for u in history[answered + 1 :])
+
+
+def _back_to_last_answer(uow: SqlUnitOfWork, conversation_id: int) -> tuple[Utterance, ...]:
+    """The conversation's latest messages, reaching back at least to the last answer the
+    customer got (or to its start): every message no one answered, however many."""
+    limit = HISTORY_LIMIT
+    while True:
+        history = uow.conversations.history(conversation_id, limit=limit)
+        if len(history) < limit or any(u.speaker != "customer" for u in history):
+            return history
+        limit *= 2
 
 
 def reply_address(key: ConversationKey) -> dict[str, Any]:

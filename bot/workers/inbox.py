@@ -20,7 +20,15 @@ from sqlalchemy import Engine
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session, sessionmaker
 
-from bot.turns.processor import InboxClaim, IncomingMessage, TurnProcessor, finish_claim
+from bot.turns.processor import (
+    BACK_WITH_BOT,
+    InboxClaim,
+    IncomingMessage,
+    ReadAgain,
+    TurnProcessor,
+    finish_claim,
+    reply_address,
+)
 from bot.workers.loop import HEARTBEAT, LEASE, Worker, worker_name
 from bot.workers.settings import WorkspaceSettingsCache
 from db.repositories import (
@@ -28,6 +36,7 @@ from db.repositories import (
     InboxItem,
     NewInboxEvent,
     StaleState,
+    UnknownConversation,
     WorkspaceSettings,
     add_inbox_events,
     backoff_delay,
@@ -64,10 +73,15 @@ def add_return_event(
 ) -> None:
     """Queue the bot's first turn after a person handed the conversation back, in the same
     transaction as the hand-back. It has no platform timestamp, so it is taken before any
-    message of the conversation still waiting (those are answered after it, in order)."""
+    message of the conversation still waiting (those are answered after it, in order); a
+    message a worker took before it and had not read yet steps aside for it (`ReadAgain`)."""
     uow.inbox.add(
         f"{RETURNED_TO_BOT}:{handoff_id}",
-        {"bot_event": RETURNED_TO_BOT, "conversation_id": conversation_id},
+        {
+            "bot_event": RETURNED_TO_BOT,
+            "conversation_id": conversation_id,
+            "handoff_id": handoff_id,
+        },
         now=now,
         workspace_id=key.workspace_id,
         conversation_key=conversation_lane(key),
@@ -278,6 +292,9 @@ class InboxWorker(Worker):
     def _process(self, item: InboxItem) -> None:
         try:
             self._handle(item, InboxClaim(item.id, self.name))
+        except ReadAgain as error:
+            log.info("event %s given back to be read again: %s", item.event_id, error)
+            self._release(item, str(error), now=True)
         except StaleState as error:
             log.warning("event %s: %s", item.event_id, error)
             self._release(item, str(error))
@@ -326,6 +343,9 @@ class InboxWorker(Worker):
     def _give_up(self, item: InboxItem, error: str) -> None:
         """Keep the event (failed, with its error), tell the customer, and tell the admins
         (a model that rejects the key fails every turn: someone must hear of it)."""
+        if item.payload.get("bot_event") == RETURNED_TO_BOT:
+            self._give_up_return(item, error)
+            return
         with SqlUnitOfWork(self.sessions) as uow:
             routed = self.read_event(item.payload, uow.workspaces.get(item.workspace_id))
             failed = uow.inbox.fail(item.id, worker=self.name, now=self.clock(), error=error)
@@ -348,6 +368,54 @@ class InboxWorker(Worker):
                     },
                     now=self.clock(),
                 )
+            uow.commit()
+
+    def _give_up_return(self, item: InboxItem, error: str) -> None:
+        """The bot's turn after a hand-back failed for good: the customer still hears that the
+        bot is back (and is asked what they still need, since what they wrote meanwhile went
+        unanswered), unless a person has the conversation again; the admins hear which
+        hand-back it was."""
+        now = self.clock()
+        conversation_id = int(item.payload["conversation_id"])
+        handoff = item.payload.get("handoff_id") or item.event_id.rpartition(":")[2]
+        with SqlUnitOfWork(self.sessions) as uow:
+            if not uow.inbox.fail(item.id, worker=self.name, now=now, error=error):
+                uow.commit()
+                return
+            told = False
+            try:
+                uow.conversations.lock(conversation_id)
+                conversation = uow.conversations.get(conversation_id)
+                with_human = uow.conversations.load_state(conversation_id).state.with_human
+            except UnknownConversation:
+                log.warning("event %s: conversation %s is gone", item.event_id, conversation_id)
+            else:
+                if not with_human:
+                    uow.conversations.add_message(
+                        conversation_id, speaker="bot", text=BACK_WITH_BOT, now=now
+                    )
+                    uow.outbox.enqueue(
+                        "reply",
+                        {**reply_address(conversation.key), "text": BACK_WITH_BOT},
+                        now=now,
+                        conversation_id=conversation_id,
+                    )
+                    told = True
+            after = (
+                "; the customer was told the bot is back and asked what they still need."
+                if told
+                else "; the customer was told nothing (it is kept with its error)."
+            )
+            uow.outbox.enqueue(
+                "admin_notice",
+                {
+                    "workspace_id": item.workspace_id,
+                    "text": f"The bot's turn after handoff #{handoff} was returned to it could "
+                    f"not be handled after {item.attempts} tries ({error[:300]}): what the "
+                    f"customer wrote during the handoff was not answered{after}",
+                },
+                now=now,
+            )
             uow.commit()
 
     def _handle(self, item: InboxItem, claim: InboxClaim) -> None:
