@@ -1,6 +1,6 @@
 """Slack message markup to the plain text the core reads, and plain text back to Slack.
 
-Mentions are removed, `&gt;` quotes become lines starting "> ", links are unwrapped to their
+Mentions are removed, bold, italic, strike and code markers dropped, `&gt;` quotes become lines starting "> ", links are unwrapped to their
 label and address, and the HTML entities Slack escapes are restored. Going out, plain text is
 escaped again (`as_slack_text`), so a customer's "<!channel>" or "<https://x|your invoice>" is
 shown as typed, never read as a mention or a disguised link.
@@ -17,6 +17,11 @@ _SUBTEAM = re.compile(r"<!subteam\^[A-Z0-9]+(?:\|([^>]*))?>")
 _CHANNEL = re.compile(r"<#[CG][A-Z0-9]+(?:\|([^>]*))?>")
 _LINK = re.compile(r"<((?:https?|mailto|tel):[^|>]+)(?:\|([^>]*))?>")
 _DATE = re.compile(r"<!date\^\d+\^[^|>]*\|([^>]*)>")
+# *bold*, _italic_, ~strike~ as Slack reads them: the marker hugs the words and is not part of
+# one (j_smith_1@example.com, 2*3*4 and "5 * 3" are left alone); within one line.
+_EMPHASIS = re.compile(r"(?<!\w)([*_~])(?=\S)([^\n]*?\S)\1(?!\w)")
+_CODE_BLOCK = re.compile(r"```\n?(.*?)\n?```", re.DOTALL)
+_CODE = re.compile(r"`([^`\n]+)`")
 
 
 def plain_text(markup: str) -> str:
@@ -27,9 +32,19 @@ def plain_text(markup: str) -> str:
     text = _CHANNEL.sub(lambda m: f"#{m.group(1) or 'channel'}", text)
     text = _DATE.sub(lambda m: m.group(1), text)
     text = _LINK.sub(_unwrap_link, text)
+    text = _CODE.sub(lambda m: m.group(1), _CODE_BLOCK.sub(lambda m: m.group(1), text))
+    text = _without_emphasis(text)
     text = text.replace("&gt;", ">").replace("&lt;", "<").replace("&amp;", "&")
     lines = [_quote_line(line) for line in text.split("\n")]
     return "\n".join(line.strip() for line in lines).strip()
+
+
+def _without_emphasis(text: str) -> str:
+    while True:  # nested: *_really_ broken*
+        plainer = _EMPHASIS.sub(lambda m: m.group(2), text)
+        if plainer == text:
+            return text
+        text = plainer
 
 
 def _unwrap_link(match: re.Match[str]) -> str:

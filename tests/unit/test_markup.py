@@ -25,6 +25,16 @@ from handlers.slack.markup import plain_text
         ("<!here> anyone?", "anyone?"),
         ("in <#C123|support> please", "in #support please"),
         ("", ""),
+        ("my parcel arrived *crushed*", "my parcel arrived crushed"),
+        (
+            "can I _please_ speak to ~a bot~ *someone real*",
+            "can I please speak to a bot someone real",
+        ),
+        ("order `1043`, see ```tracking 99```", "order 1043, see tracking 99"),
+        ("*_very_ late*", "very late"),
+        ("mail is a_b_c@example.org", "mail is a_b_c@example.org"),
+        ("2*3*4 is not 5 * 3", "2*3*4 is not 5 * 3"),
+        ("price* as listed", "price* as listed"),
     ],
 )
 def test_slack_markup_becomes_plain_text(markup: str, plain: str) -> None:
@@ -41,6 +51,34 @@ def test_a_quoted_human_request_stays_quoted_for_the_detector() -> None:
 @given(st.text(max_size=200))
 def test_any_text_converts_without_error(text: str) -> None:
     assert isinstance(plain_text(text), str)
+
+
+_WORDS = st.lists(st.from_regex(r"[a-z0-9]{1,8}", fullmatch=True), min_size=1, max_size=8)
+
+
+@given(_WORDS, st.data())
+def test_emphasis_on_any_words_reads_as_the_words_alone(
+    words: list[str], data: st.DataObject
+) -> None:
+    marked = [
+        f"{marker}{word}{marker}" if marker else word
+        for word, marker in zip(
+            words,
+            data.draw(st.lists(st.sampled_from(["", "*", "_", "~", "`"]), min_size=len(words))),
+            strict=False,
+        )
+    ]
+    assert plain_text(" ".join(marked)) == " ".join(words)
+
+
+def test_a_customer_who_writes_in_bold_is_understood_as_one_who_does_not() -> None:
+    from escalation.signals import detect_human_request  # noqa: PLC0415
+
+    for plain, marked in [
+        ("I want to speak to a human", "I want to speak to a *human*"),
+        ("get me a real person now", "get me a _real person_ now"),
+    ]:
+        assert detect_human_request(plain_text(marked)) == detect_human_request(plain)
 
 
 def test_a_thread_message_mentioning_the_bot_is_left_to_its_app_mention_event() -> None:
