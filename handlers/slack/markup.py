@@ -1,9 +1,10 @@
 """Slack message markup to the plain text the core reads, and plain text back to Slack.
 
-Mentions are removed, bold, italic, strike and code markers dropped, `&gt;` quotes become lines starting "> ", links are unwrapped to their
-label and address, and the HTML entities Slack escapes are restored. Going out, plain text is
-escaped again (`as_slack_text`), so a customer's "<!channel>" or "<https://x|your invoice>" is
-shown as typed, never read as a mention or a disguised link.
+Mentions are removed, bold, italic, strike and code markers dropped, `&gt;` quotes become
+lines starting "> ", links are unwrapped to their label and address, and the HTML entities
+Slack escapes are restored. Going out, plain text is escaped again (`as_slack_text`), so a
+customer's "<!channel>" or "<https://x|your invoice>" is shown as typed, never read as a
+mention or a disguised link.
 """
 
 from __future__ import annotations
