@@ -13,11 +13,14 @@ DEFAULT_DATABASE_URL = "sqlite:///escalation-bot.db"
 # What each Slack token starts with (api.slack.com/authentication/token-types).
 BOT_TOKEN_PREFIX = "xoxb-"
 APP_TOKEN_PREFIX = "xapp-"
+# With token rotation, Slack's access tokens carry this in front of their kind
+# (`xoxe.xoxb-...` a bot token, `xoxe.xoxp-...` a user token); a refresh token is `xoxe-...`.
+ROTATING_PREFIX = "xoxe."
 _TOKEN_KINDS = {
     "xoxb-": "a bot token",
     "xapp-": "an app-level token",
     "xoxp-": "a user token",
-    "xoxe": "a refresh token",
+    "xoxe-": "a refresh token",
 }
 
 
@@ -66,7 +69,7 @@ class Settings(BaseSettings):
     def slack_token_problem(self) -> str | None:
         """One line when a Slack token is of the wrong kind (swapped, a user token, not a
         token at all), naming the setting and what it takes; never the token itself."""
-        bot, app = self.slack_bot_token, self.slack_app_token
+        bot, app = _unrotated(self.slack_bot_token), _unrotated(self.slack_app_token)
         if bot and app and bot.startswith(APP_TOKEN_PREFIX) and app.startswith(BOT_TOKEN_PREFIX):
             return (
                 "SLACK_BOT_TOKEN and SLACK_APP_TOKEN are swapped: the xoxb- token is "
@@ -92,6 +95,11 @@ class Settings(BaseSettings):
         if not is_currency(code):
             raise ValueError(f"{value!r} is not an ISO 4217 currency code (e.g. USD, EUR, GBP)")
         return code
+
+
+def _unrotated(token: str | None) -> str | None:
+    """The token's kind as Slack prefixes it, without token rotation's `xoxe.` in front."""
+    return token.removeprefix(ROTATING_PREFIX) if token else token
 
 
 def _kind_of(token: str) -> str:

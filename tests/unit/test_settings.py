@@ -60,6 +60,15 @@ def test_tokens_of_the_right_kinds_pass(bot_tail: str, app_tail: str) -> None:
     assert both.slack_token_problem() is None
 
 
+@given(bot_tail=token_tail, app_tail=token_tail)
+def test_a_rotated_bot_token_passes(bot_tail: str, app_tail: str) -> None:
+    """With token rotation on, Slack hands out bot tokens as `xoxe.xoxb-...`."""
+    rotated = f"xoxe.xoxb-{bot_tail}"
+    assert settings(SLACK_BOT_TOKEN=rotated).slack_token_problem() is None
+    both = settings(SLACK_BOT_TOKEN=rotated, SLACK_APP_TOKEN=f"xapp-{app_tail}")
+    assert both.slack_token_problem() is None
+
+
 @pytest.mark.parametrize(
     ("values", "starts"),
     [
@@ -70,8 +79,14 @@ def test_tokens_of_the_right_kinds_pass(bot_tail: str, app_tail: str) -> None:
             {"SLACK_BOT_TOKEN": "xoxb-1", "SLACK_APP_TOKEN": "xoxb-2"},
             "SLACK_APP_TOKEN is a bot token",
         ),
-        (
+        (  # a rotated user token is a user token
             {"SLACK_BOT_TOKEN": "xoxb-1", "SLACK_APP_TOKEN": "xoxe.xoxp-1"},
+            "SLACK_APP_TOKEN is a user token",
+        ),
+        ({"SLACK_BOT_TOKEN": "xoxe.xoxp-1-2"}, "SLACK_BOT_TOKEN is a user token"),
+        ({"SLACK_BOT_TOKEN": "xoxe-1-abcdefg"}, "SLACK_BOT_TOKEN is a refresh token"),
+        (
+            {"SLACK_BOT_TOKEN": "xoxb-1", "SLACK_APP_TOKEN": "xoxe-1-abcdefg"},
             "SLACK_APP_TOKEN is a refresh token",
         ),
     ],
