@@ -40,6 +40,8 @@ CUSTOMER = "U0CUSTOMER"
 AGENT = "U0AGENT"
 ADMIN = "U0ADMIN"
 AGENTS_CHANNEL = "C0AGENTS"
+# The workspace's channels as the console's Slack lists them (`/escalation channel #agents`).
+CHANNELS = {AGENTS_CHANNEL: "agents", "C0GENERAL": "general", "C0HELP": "help"}
 
 NAMES = {CUSTOMER: "customer", AGENT: "agent", ADMIN: "admin", BOT_USER: "escalation-bot"}
 # Conversations no longer the bot's: a customer's message there is relayed, not decided on.
@@ -102,7 +104,10 @@ class Console:
         self.out = out
         # Bold and dim only on a terminal; a pipe or a file gets plain text.
         self.styled = out.isatty() if styled is None else styled
-        self.slack = LocalSlackWebAPI(on_call=self._render).start()
+        self.slack = LocalSlackWebAPI(
+            on_call=self._render,
+            channels={id_: {"name": name, "is_member": True} for id_, name in CHANNELS.items()},
+        ).start()
         self._tmp = tempfile.TemporaryDirectory(prefix="escalation-console-")
         self.shop_api_url = settings.shop_api_url
         self.currency = settings.currency
@@ -412,7 +417,7 @@ class Console:
 
     @staticmethod
     def channel_of(channel_id: str) -> str:
-        return "agents" if channel_id == AGENTS_CHANNEL else channel_id
+        return CHANNELS.get(channel_id, channel_id)
 
     def say(self, text: str) -> None:
         print(text, file=self.out, flush=True)

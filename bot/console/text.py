@@ -62,10 +62,10 @@ def terminal_text(
     text = _USER_MENTION.sub(lambda m: f"@{m.group(2) or name_of(m.group(1))}", text)
     text = _CHANNEL.sub(lambda m: f"#{m.group(2) or channel_of(m.group(1))}", text)
     text = _SPECIAL_MENTION.sub(lambda m: f"@{m.group(1)}", text)
+    for pattern, bold in _MARKED:  # before plain_text, which would drop the bold with the rest
+        text = pattern.sub(_BOLD if bold and styled else r"\1", text)
     text = plain_text(text)  # channels, links, dates, quotes and the escaped entities
     text = emoji_text(text)
-    for pattern, bold in _MARKED:
-        text = pattern.sub(_BOLD if bold and styled else r"\1", text)
     return _PLACEHOLDER.sub(lambda m: codes[int(m.group(1))], text)
 
 

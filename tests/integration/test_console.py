@@ -226,6 +226,14 @@ def test_help_lists_new_and_shop(console: Console) -> None:
     assert {"/new", "/shop", "/claim", "/reply", "/resolve", "/return", "/quit"} <= set(commands)
 
 
+@pytest.mark.parametrize("typed", ["#agents", "agents", "<#C0AGENTS|agents>"])
+def test_the_handoff_channel_is_set_by_name_as_typed(console: Console, typed: str) -> None:
+    console.run([f"/escalation channel {typed}", "/escalation channel #no-such-room"], echo=True)
+    answers = [line for line in shown(console).splitlines() if "(only you can see this)" in line]
+    assert "Handoff cards now go to #agents" in answers[0]
+    assert "can't find a channel named #no-such-room" in answers[1]
+
+
 def test_a_terminal_shows_bold_as_bold_and_decisions_dim(tmp_path: Path) -> None:
     out = io.StringIO()
     console = Console(out=out, database=None, settings=offline_settings(), styled=True)
