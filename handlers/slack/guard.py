@@ -32,7 +32,10 @@ def guarded(app: WsgiApp, *, signing_secret: str) -> WsgiApp:
             return _refuse(start_response, "413 Payload Too Large", "body too large")
         stamp = str(environ.get("HTTP_X_SLACK_REQUEST_TIMESTAMP") or "")
         signature = str(environ.get("HTTP_X_SLACK_SIGNATURE") or "")
-        if not verifier.is_valid(body=body, timestamp=stamp, signature=signature):
+        # slack_sdk's check reads the timestamp with int(): a request without one (a scanner,
+        # a health check) would raise there and be answered 500 with a traceback in the log.
+        is_stamp = stamp.isascii() and stamp.isdigit()
+        if not (is_stamp and verifier.is_valid(body=body, timestamp=stamp, signature=signature)):
             return _refuse(start_response, "401 Unauthorized", "invalid signature")
         problem = malformed(body, str(environ.get("CONTENT_TYPE") or ""))
         if problem is not None:

@@ -8,6 +8,8 @@ import socket
 import subprocess
 import sys
 import time
+import urllib.error
+import urllib.request
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -38,6 +40,15 @@ def slack() -> Iterator[LocalSlackWebAPI]:
     api = LocalSlackWebAPI().start()
     yield api
     api.stop()
+
+
+def unsigned_post(url: str, headers: dict[str, str]) -> int:
+    request = urllib.request.Request(url, data=b"{}", headers=headers, method="POST")
+    try:
+        with urllib.request.urlopen(request, timeout=10) as answer:
+            return int(answer.status)
+    except urllib.error.HTTPError as refused:
+        return refused.code
 
 
 def test_serve_answers_signed_requests_and_replies_through_the_web_api(
@@ -77,6 +88,9 @@ def test_serve_answers_signed_requests_and_replies_through_the_web_api(
                 time.sleep(0.2)
         assert (status, "c1" in body) == (200, True)
         assert sender.post("{}", "application/json", {}, signature="v0=bad")[0] == 401
+        # unsigned, as a scanner or a health check sends it: refused, not a 500
+        for headers in ({}, {"X-Slack-Request-Timestamp": "abc", "X-Slack-Signature": "v0=x"}):
+            assert unsigned_post(sender.endpoint, headers) == 401
         # odd or hostile bodies get a clear answer, never a 500, and the server stays up
         assert sender.post("x" * 300_000, "application/json", {})[0] == 413
         assert sender.post("[1, 2]", "application/json", {})[0] == 400
@@ -94,6 +108,7 @@ def test_serve_answers_signed_requests_and_replies_through_the_web_api(
         process.terminate()  # SIGTERM, as a deploy sends it
         output = process.communicate(timeout=40)[0]
     assert "serving Slack requests on http://127.0.0.1" in output
+    assert "Traceback" not in output
     assert process.returncode == 0, output  # a clean stop: work finished or given back
     assert "stopping: finishing the work in hand" in output
     assert output.rstrip().endswith("stopped")
