@@ -182,6 +182,7 @@ def _run_service(name: str, run: Callable[[], None]) -> int:
 
     from bot.composition import (  # noqa: PLC0415
         CannotListen,
+        DatabaseTooNew,
         MissingSetting,
         SlackUnreachable,
         StopServing,
@@ -194,7 +195,7 @@ def _run_service(name: str, run: Callable[[], None]) -> int:
     )
     try:
         run()
-    except MissingSetting as error:
+    except (MissingSetting, DatabaseTooNew) as error:
         print(f"escalation-bot {name}: {error}", file=sys.stderr)
         return 2
     except (SlackUnreachable, CannotListen) as error:
@@ -208,8 +209,8 @@ def _run_service(name: str, run: Callable[[], None]) -> int:
 def _upgrade_database(settings: Settings) -> int:
     from sqlalchemy.exc import SQLAlchemyError  # noqa: PLC0415 - keep start-up light
 
+    from bot.composition import DatabaseTooNew, upgrade_schema  # noqa: PLC0415
     from db.engine import make_engine  # noqa: PLC0415
-    from db.migrate import upgrade  # noqa: PLC0415
 
     try:
         engine = make_engine(settings.database_url)
@@ -217,7 +218,10 @@ def _upgrade_database(settings: Settings) -> int:
         print(f"escalation-bot: bad DATABASE_URL: {error}", file=sys.stderr)
         return 2
     try:
-        revisions = upgrade(engine)
+        revisions = upgrade_schema(engine)
+    except DatabaseTooNew as error:  # no retry helps: this program is older than the schema
+        print(f"escalation-bot: {error}", file=sys.stderr)
+        return 2
     except SQLAlchemyError as error:
         print(f"escalation-bot: database upgrade failed: {error}", file=sys.stderr)
         return 1

@@ -10,15 +10,22 @@ import os
 import signal
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING
 
 from slack_bolt import App
+from slack_bolt.error import BoltError
 from slack_bolt.logger.messages import warning_client_prioritized_and_token_skipped
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
+from slack_sdk.http_retry.builtin_handlers import (
+    ConnectionErrorRetryHandler,
+    RateLimitErrorRetryHandler,
+    ServerErrorRetryHandler,
+)
 from sqlalchemy import Engine
 from sqlalchemy.engine import make_url
 from sqlalchemy.orm import Session, sessionmaker
@@ -47,7 +54,7 @@ from db.engine import (
     make_request_path_engine,
     make_session_factory,
 )
-from db.migrate import upgrade
+from db.migrate import Revisions, alembic_config, upgrade
 from db.uow import SqlUnitOfWork
 from escalation.policy import PolicyBook
 from handlers.slack.app import build_slack_app
@@ -209,7 +216,7 @@ def build_product(
         if settings.shop == "demo" and not settings.shop_api_url:
             seed_demo_store_if_empty(sessions, now=clock())
 
-    upgrade(engine, then=first_start)
+    upgrade_schema(engine, then=first_start)
     (book,) = books
     shop = build_shop(settings, engine, clock=clock)
     processor = TurnProcessor(
@@ -258,17 +265,17 @@ def build_product(
     wake_inbox_when_settled = SettledWake(settle, wake_inbox) if settle else wake_inbox
 
     event_inbox = SqlEventInbox(engine=request_engine, clock=clock, wake=wake_inbox_when_settled)
-    _drop_bolts_false_token_warning(client)
-    app = build_slack_app(
-        signing_secret=settings.slack_signing_secret,
-        client=client,
-        inbox=event_inbox,
-        desk=HandoffDesk(sessions=sessions, clock=clock),
-        admin_commands=AdminCommands(
-            sessions=sessions, book=book, processor=processor, clock=clock
-        ),
-        token_verification=token_verification,
-    )
+    with _without_bolts_unused_token_warning():
+        app = build_slack_app(
+            signing_secret=settings.slack_signing_secret,
+            client=client,
+            inbox=event_inbox,
+            desk=HandoffDesk(sessions=sessions, clock=clock),
+            admin_commands=AdminCommands(
+                sessions=sessions, book=book, processor=processor, clock=clock
+            ),
+            token_verification=token_verification,
+        )
     sweeper = RetentionSweeper(
         sessions=sessions, clock=clock, keep=timedelta(days=settings.retention_days)
     )
@@ -307,7 +314,9 @@ def serve(settings: Settings, *, host: str, port: int, workers: int | None = Non
         workers = default_worker_count(sqlite=_is_sqlite(settings))
     # A deploy's SIGTERM: stop taking work, finish or give back what is in hand, then exit.
     signal.signal(signal.SIGTERM, _stop_serving)
-    product = build_product(settings)
+    # check_slack has just asked Slack (auth.test): Bolt need not ask again before serving.
+    with bolt_errors_in_one_line():
+        product = build_product(settings, token_verification=False)
     processes = WorkerProcesses(workers) if workers else None
     try:
         if processes is not None:
@@ -399,12 +408,19 @@ _SLACK_CHECK_LOG.addHandler(logging.NullHandler())
 
 def check_slack(settings: Settings) -> None:
     """One `auth.test` with SLACK_BOT_TOKEN before anything starts: an unreachable Slack
-    raises SlackUnreachable, a refused token MissingSetting, each with one line."""
+    raises SlackUnreachable, a refused token MissingSetting, each with one line.
+
+    A 429, a 500/503 or a reset connection is retried as every other call of the bot's is
+    (make_web_client): a moment's trouble at Slack does not stop a start."""
     client = WebClient(
         token=settings.slack_bot_token,
         base_url=settings.slack_api_url or DEFAULT_SLACK_API_URL,
         timeout=10,
-        retry_handlers=[],
+        retry_handlers=[
+            RateLimitErrorRetryHandler(max_retry_count=1),
+            ServerErrorRetryHandler(max_retry_count=1),
+            ConnectionErrorRetryHandler(max_retry_count=1),
+        ],
         logger=_SLACK_CHECK_LOG,
     )
     try:
@@ -415,16 +431,58 @@ def check_slack(settings: Settings) -> None:
         raise SlackUnreachable(unreachable(settings, error)) from None
 
 
+# Slack's own errors for trouble on its side (answered with HTTP 200).
+_SLACK_FAILING = frozenset(
+    {"internal_error", "fatal_error", "service_unavailable", "request_timeout"}
+)
+# slack_sdk's error for an answer that is not JSON: a web page (a proxy's, a wrong URL's).
+_NOT_JSON = "Received a response in a non-JSON format"
+
+
 def slack_refusal(error: SlackApiError, setting: str) -> MissingSetting | SlackUnreachable:
-    """A bad token is a setting to fix; any other refusal means Slack is not answering."""
+    """A bad token is a setting to fix; Slack busy or failing is a moment to wait; any other
+    answer means SLACK_API_URL is not Slack's Web API. One line each, never a page's body."""
     response = error.response
+    status = response.status_code
     data = response.data if isinstance(response.data, dict) else {}
-    code = str(data.get("error") or f"HTTP {response.status_code}")
+    code = str(data.get("error") or "")
+    where = response.api_url.rsplit("/", 1)[0] + "/"
+    if code.startswith(_NOT_JSON) or not isinstance(response.data, dict):
+        return SlackUnreachable(
+            f"Slack at {where} answered HTTP {status} with a web page, not Slack's Web API: "
+            "check SLACK_API_URL and any proxy between here and Slack"
+        )
+    if status == 429 or code == "ratelimited":
+        return SlackUnreachable(f"Slack at {where} is busy or failing (rate limited): try again")
+    if status >= 500 or code in _SLACK_FAILING:
+        return SlackUnreachable(f"Slack at {where} is busy or failing (HTTP {status}): try again")
     if code in _REFUSED_TOKEN_ERRORS:
         return MissingSetting(f"Slack refused {setting} ({code}); {SLACK_SETUP}")
     return SlackUnreachable(
-        f"Slack at {response.api_url} answered {code}: check SLACK_API_URL, or try again later"
+        f"Slack at {where} answered {code or f'HTTP {status}'}: check SLACK_API_URL, "
+        "or try again later"
     )
+
+
+@contextmanager
+def bolt_errors_in_one_line() -> Iterator[None]:
+    """Bolt's BoltError (its own auth.test refused, a Slack app it cannot build) raised as
+    MissingSetting (exit 2) or SlackUnreachable (exit 1): one line, never a traceback."""
+    try:
+        yield
+    except BoltError as error:
+        raise bolt_failure(error) from None
+
+
+def bolt_failure(error: BoltError) -> MissingSetting | SlackUnreachable:
+    """Bolt's BoltError in one line: when it comes from Slack's answer to Bolt's own
+    auth.test, read that answer as check_slack does (a refused token, Slack failing)."""
+    answer = error.__context__
+    if isinstance(answer, SlackApiError):
+        return slack_refusal(answer, "SLACK_BOT_TOKEN")
+    said = str(error).strip()
+    first = said.splitlines()[0] if said else type(error).__name__
+    return MissingSetting(f"the Slack app could not start: {first}; {SLACK_SETUP}")
 
 
 def unreachable(settings: Settings, error: OSError) -> str:
@@ -432,6 +490,43 @@ def unreachable(settings: Settings, error: OSError) -> str:
     where = settings.slack_api_url or DEFAULT_SLACK_API_URL
     hint = "check SLACK_API_URL and the network" if settings.slack_api_url else "check the network"
     return f"cannot reach Slack at {where} ({reason}): {hint}"
+
+
+class DatabaseTooNew(RuntimeError):
+    """The database's schema is at a revision this version of escalation-bot does not know:
+    a later version migrated it. Upgrading escalation-bot is the fix, not retrying."""
+
+
+def upgrade_schema(engine: Engine, *, then: Callable[[], None] | None = None) -> Revisions:
+    """`db.migrate.upgrade` to the newest revision; a database a later version of the bot has
+    migrated raises DatabaseTooNew with one line naming both revisions."""
+    from alembic.util import CommandError  # noqa: PLC0415
+
+    try:
+        return upgrade(engine, then=then)
+    except CommandError as error:
+        problem = _newer_revision(engine)
+        if problem is None:
+            raise
+        raise DatabaseTooNew(problem) from error
+
+
+def _newer_revision(engine: Engine) -> str | None:
+    """One line when the database is stamped with a revision our migrations do not have."""
+    from alembic.runtime.migration import MigrationContext  # noqa: PLC0415
+    from alembic.script import ScriptDirectory  # noqa: PLC0415
+
+    scripts = ScriptDirectory.from_config(alembic_config(engine))
+    with engine.connect() as connection:
+        current = MigrationContext.configure(connection).get_current_heads()
+    known = {script.revision for script in scripts.walk_revisions()}
+    unknown = [revision for revision in current if revision not in known]
+    if not unknown:
+        return None
+    return (
+        f"the database is at revision {', '.join(unknown)}, newer than this version of "
+        f"escalation-bot knows (latest {scripts.get_current_head()}): upgrade escalation-bot"
+    )
 
 
 def _is_sqlite(settings: Settings) -> bool:
@@ -458,7 +553,10 @@ def run_worker(settings: Settings, *, parent: int | None = None, nice: int = 0) 
     product: Product | None = None
     wakeups: PostgresWakeups | None = None
     try:
-        product = build_product(settings, worker_interval=1.0 if postgres else 0.2)
+        with bolt_errors_in_one_line():  # check_slack has asked Slack: Bolt need not
+            product = build_product(
+                settings, token_verification=False, worker_interval=1.0 if postgres else 0.2
+            )
         if postgres:
             wakeups = PostgresWakeups(
                 settings.database_url,
@@ -497,29 +595,28 @@ def lower_priority(nice: int) -> None:
         pass  # no autogroups here: the process's niceness is what counts
 
 
-class _SameTokenFromEnvironment(logging.Filter):
-    """Bolt's App takes SLACK_BOT_TOKEN from the environment whenever it is given no `token`,
-    then warns that the token "will be unused" because a `client` was given too. Ours always
-    is (it carries SLACK_API_URL and the retry rules), and Bolt has no parameter that stops it
-    reading the variable, so this one warning is dropped while the client carries that very
-    token; a different token in the environment is still warned of."""
-
-    def __init__(self, token: str | None) -> None:
-        super().__init__()
-        self.token = token
+class _BoltsUnusedTokenWarning(logging.Filter):
+    """Drops the one warning Bolt's App gives when it is handed a `client` and finds
+    SLACK_BOT_TOKEN in the environment too ("`token` will be unused"); every other record
+    passes. Bolt reads that variable whenever it is given no `token`, and has no parameter
+    that stops it; our client always carries the token the bot uses (from the settings,
+    which read that variable themselves, stripped of a pasted space; or the console's own
+    local one), so the warning says nothing a deployer could act on."""
 
     def filter(self, record: logging.LogRecord) -> bool:
-        return not (
-            record.getMessage() == warning_client_prioritized_and_token_skipped()
-            and os.environ.get("SLACK_BOT_TOKEN") == self.token
-        )
+        return record.getMessage() != warning_client_prioritized_and_token_skipped()
 
 
-def _drop_bolts_false_token_warning(client: WebClient) -> None:
+@contextmanager
+def _without_bolts_unused_token_warning() -> Iterator[None]:
+    """While our App is built (Bolt warns only in App.__init__), and only then."""
     bolt = logging.getLogger("slack_bolt.App")  # get_bolt_logger(App)'s name
-    for old in [f for f in bolt.filters if isinstance(f, _SameTokenFromEnvironment)]:
-        bolt.removeFilter(old)
-    bolt.addFilter(_SameTokenFromEnvironment(client.token))
+    dropped = _BoltsUnusedTokenWarning()
+    bolt.addFilter(dropped)
+    try:
+        yield
+    finally:
+        bolt.removeFilter(dropped)
 
 
 class SettledWake:

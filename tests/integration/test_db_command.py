@@ -104,3 +104,26 @@ def test_db_upgrade_names_the_revisions_it_upgraded_between(
     )
     assert done.returncode == 0, done.stderr
     assert done.stdout == f"upgraded the database at {where} from revision 0005 to {newest}\n"
+
+
+def test_a_database_newer_than_this_version_is_one_line_and_status_2(
+    empty_database_url: str, tmp_path: Path
+) -> None:
+    """A later escalation-bot migrated it (revision 0099 is not among ours): no retry helps."""
+    engine = make_engine(empty_database_url)
+    try:
+        newest = ScriptDirectory.from_config(alembic_config(engine)).get_current_head()
+        upgrade(engine)
+        with engine.begin() as connection:
+            connection.execute(text("UPDATE alembic_version SET version_num = '0099'"))
+    finally:
+        engine.dispose()
+    done = run_cli(
+        "db", "upgrade", cwd=tmp_path, env={**clean_env(), "DATABASE_URL": empty_database_url}
+    )
+    assert done.returncode == 2
+    assert "Traceback" not in done.stderr
+    assert done.stderr == (
+        "escalation-bot: the database is at revision 0099, newer than this version of "
+        f"escalation-bot knows (latest {newest}): upgrade escalation-bot\n"
+    )

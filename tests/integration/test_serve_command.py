@@ -3,15 +3,28 @@ stderr (exit 2 for a setting to fix, 1 when Slack cannot be reached) instead of 
 
 from __future__ import annotations
 
+import logging
 import os
 import subprocess
 import sys
+import threading
 import time
 from collections.abc import Iterator
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
+from typing import Any
 
 import pytest
+from slack_bolt import App
+from slack_bolt.logger.messages import warning_client_prioritized_and_token_skipped
+from slack_sdk import WebClient
 
+from bot.composition import (
+    MissingSetting,
+    SlackUnreachable,
+    _without_bolts_unused_token_warning,
+    bolt_errors_in_one_line,
+)
 from bot.console.local_slack import Fault, LocalSlackWebAPI
 from tests.serve_harness import ServeProcess, free_port, serve_env
 
@@ -176,7 +189,7 @@ def test_a_token_slack_refuses_is_a_setting_to_fix(tmp_path: Path, slack: LocalS
 def test_a_slack_that_fails_is_one_line_and_status_1(
     tmp_path: Path, slack: LocalSlackWebAPI
 ) -> None:
-    slack.fail("auth.test", Fault("http_500"))
+    slack.fail("auth.test", Fault("http_500", times=10))
     env = clean_env(
         SLACK_BOT_TOKEN="xoxb-1",
         SLACK_SIGNING_SECRET="s",
@@ -245,3 +258,191 @@ def test_an_app_token_slack_refuses_ends_socket_mode_with_status_2(
     assert "Traceback" not in done.stderr
     last = done.stderr.splitlines()[-1]
     assert last.startswith("escalation-bot serve: Slack refused SLACK_APP_TOKEN (invalid_auth)")
+
+
+def started(env: dict[str, str], workdir: Path) -> ServeProcess:
+    """serve --workers 0, listening (ServeProcess.start raises if it exited instead)."""
+    server = ServeProcess(env, workdir, args=("--workers", "0"))
+    try:
+        server.start()
+    except BaseException:
+        server.stop()
+        raise
+    return server
+
+
+@pytest.mark.parametrize("fault", ["http_500", "ratelimited"])
+def test_one_failed_check_at_start_is_retried_and_serve_starts(
+    tmp_path: Path, slack: LocalSlackWebAPI, fault: str
+) -> None:
+    slack.fail("auth.test", Fault(fault, times=1, retry_after=1))
+    env = serve_env(slack_url=slack.url, database_url=f"sqlite:///{tmp_path / 'bot.db'}")
+    server = started(env, tmp_path)
+    server.stop()
+    assert slack.attempts("auth.test") == 2  # the failed one, then the one that passed
+
+
+@pytest.mark.parametrize(
+    ("fault", "told"), [("http_500", "(HTTP 500)"), ("ratelimited", "(rate limited)")]
+)
+def test_a_slack_that_keeps_failing_is_busy_not_a_wrong_url(
+    tmp_path: Path, slack: LocalSlackWebAPI, fault: str, told: str
+) -> None:
+    slack.fail("auth.test", Fault(fault, times=10, retry_after=1))
+    env = serve_env(slack_url=slack.url, database_url=f"sqlite:///{tmp_path / 'bot.db'}")
+    done = serve(env, tmp_path)
+    line = one_line(done)
+    assert done.returncode == 1
+    assert (
+        line == f"escalation-bot serve: Slack at {slack.url} is busy or failing {told}: try again"
+    )
+
+
+class WebPage(BaseHTTPRequestHandler):
+    """What a proxy or a wrong SLACK_API_URL answers: a web page, not Slack's JSON."""
+
+    status = 502
+
+    def do_POST(self) -> None:
+        page = b"<html>\n<head><title>Bad Gateway</title></head>\n<body>\n<h1>Oops</h1>\n</body>\n"
+        self.send_response(self.status)
+        self.send_header("Content-Type", "text/html")
+        self.send_header("Content-Length", str(len(page)))
+        self.end_headers()
+        self.wfile.write(page)
+
+    def log_message(self, *args: object) -> None:
+        pass
+
+
+@pytest.mark.parametrize("status", [404, 502])
+def test_a_web_page_instead_of_slack_is_one_line_with_its_status(
+    tmp_path: Path, status: int
+) -> None:
+    handler = type("Page", (WebPage,), {"status": status})
+    page = ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    threading.Thread(target=page.serve_forever, daemon=True).start()
+    url = f"http://127.0.0.1:{page.server_address[1]}/api/"
+    try:
+        done = serve(
+            serve_env(slack_url=url, database_url=f"sqlite:///{tmp_path / 'b.db'}"), tmp_path
+        )
+    finally:
+        page.shutdown()
+        page.server_close()
+    line = one_line(done)
+    assert done.returncode == 1
+    assert f"answered HTTP {status} with a web page" in line
+    assert "SLACK_API_URL" in line
+    assert "<" not in line
+
+
+def test_slack_is_asked_once_at_start(tmp_path: Path, slack: LocalSlackWebAPI) -> None:
+    env = serve_env(slack_url=slack.url, database_url=f"sqlite:///{tmp_path / 'bot.db'}")
+    server = started(env, tmp_path)
+    server.stop()
+    assert slack.attempts("auth.test") == 1
+
+
+def test_a_token_revoked_just_after_the_check_does_not_end_the_start_in_a_traceback(
+    tmp_path: Path, slack: LocalSlackWebAPI
+) -> None:
+    def revoke_once_checked(method: str, params: dict[str, Any]) -> None:
+        if method == "auth.test":
+            slack.fail("auth.test", Fault("token_revoked", times=100))
+
+    slack.on_call = revoke_once_checked
+    env = serve_env(slack_url=slack.url, database_url=f"sqlite:///{tmp_path / 'bot.db'}")
+    server = started(env, tmp_path)
+    server.stop()
+    assert "Traceback" not in server.log.read_text()
+
+
+@pytest.mark.parametrize(
+    ("fault", "raised", "told"),
+    [
+        ("invalid_auth", MissingSetting, "Slack refused SLACK_BOT_TOKEN (invalid_auth)"),
+        ("http_500", SlackUnreachable, "is busy or failing (HTTP 500)"),
+    ],
+)
+def test_bolts_own_token_check_failing_is_one_line(
+    slack: LocalSlackWebAPI, fault: str, raised: type[Exception], told: str
+) -> None:
+    slack.fail("auth.test", Fault(fault, times=10))
+    client = WebClient(token="xoxb-1", base_url=slack.url)
+    with pytest.raises(raised) as caught, bolt_errors_in_one_line():
+        App(signing_secret="s", client=client, token_verification_enabled=True)
+    assert told in str(caught.value)
+    assert "\n" not in str(caught.value)
+
+
+def test_a_token_pasted_with_a_trailing_space_brings_no_unused_token_warning(
+    tmp_path: Path, slack: LocalSlackWebAPI
+) -> None:
+    """docker --env-file keeps a trailing space; the settings strip it, Bolt does not."""
+    env = serve_env(
+        slack_url=slack.url,
+        database_url=f"sqlite:///{tmp_path / 'bot.db'}",
+        SLACK_BOT_TOKEN="xoxb-harness  ",
+    )
+    server = started(env, tmp_path)
+    server.stop()
+    log = server.log.read_text()
+    assert "serving Slack requests" in log
+    assert "will be unused" not in log
+
+
+def test_the_console_with_a_bot_token_exported_brings_no_unused_token_warning(
+    tmp_path: Path,
+) -> None:
+    done = subprocess.run(
+        [str(SCRIPT), "console", "--demo"],
+        env=clean_env(SLACK_BOT_TOKEN="xoxb-a-real-one"),
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+    assert done.returncode == 0, done.stderr
+    assert "will be unused" not in done.stdout + done.stderr
+
+
+def test_only_bolts_unused_token_warning_is_dropped(caplog: pytest.LogCaptureFixture) -> None:
+    bolt = logging.getLogger("slack_bolt.App")
+    with caplog.at_level(logging.WARNING, logger="slack_bolt.App"):
+        with _without_bolts_unused_token_warning():
+            bolt.warning(warning_client_prioritized_and_token_skipped())
+            bolt.warning("Unhandled request ({'type': 'event_callback'})")
+        bolt.warning(warning_client_prioritized_and_token_skipped())
+    said = [record.getMessage() for record in caplog.records]
+    assert said == [
+        "Unhandled request ({'type': 'event_callback'})",
+        warning_client_prioritized_and_token_skipped(),
+    ]
+
+
+def test_a_slack_gone_before_socket_mode_connects_is_one_line_and_status_1(
+    tmp_path: Path,
+) -> None:
+    """auth.test answers, then Slack cannot be reached when Socket Mode asks for its URL."""
+    api = LocalSlackWebAPI()
+
+    def gone_after_the_check(method: str, params: dict[str, Any]) -> None:
+        if method == "auth.test":
+            api.stop()  # the check's answer is still written; nothing listens after it
+
+    api.on_call = gone_after_the_check
+    api.start()
+    env = clean_env(
+        SLACK_BOT_TOKEN="xoxb-1",
+        SLACK_APP_TOKEN="xapp-1-A0-x",
+        SLACK_API_URL=api.url,
+        SHOP="demo",
+        DATABASE_URL=f"sqlite:///{tmp_path / 'bot.db'}",
+    )
+    done = serve(env, tmp_path)
+    assert done.returncode == 1
+    assert "Traceback" not in done.stderr
+    last = done.stderr.splitlines()[-1]
+    assert last.startswith(f"escalation-bot serve: cannot reach Slack at {api.url}")

@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import os
 import signal
+import subprocess
+import sys
 import threading
 import time
 from datetime import UTC, datetime
@@ -13,6 +15,7 @@ from pathlib import Path
 import pytest
 from sqlalchemy.orm import Session, sessionmaker
 
+from bot.console.local_slack import Fault
 from bot.workers.processes import default_worker_count
 from bot.workers.settings import WorkspaceSettingsCache
 from bot.workers.wakeups import PostgresWakeups
@@ -24,6 +27,7 @@ from tests.serve_harness import (
     ServeProcess,
     children_of,
     dm_event,
+    free_port,
     loopback_slack,
     serve_env,
 )
@@ -136,3 +140,79 @@ def test_serve_keeps_its_worker_processes_running_and_they_answer(
     finally:
         serve.stop()
         slack.stop()
+
+
+def worker(env: dict[str, str], cwd: Path) -> subprocess.CompletedProcess[str]:
+    """`escalation-bot worker` run to its end: one that started would run until the timeout."""
+    return subprocess.run(
+        [str(Path(sys.executable).parent / "escalation-bot"), "worker"],
+        env=env,
+        cwd=cwd,
+        capture_output=True,
+        text=True,
+        timeout=30,
+        check=False,
+    )
+
+
+def only_line(done: subprocess.CompletedProcess[str]) -> str:
+    assert "Traceback" not in done.stderr, done.stderr
+    lines = done.stderr.splitlines()
+    assert len(lines) == 1, done.stderr
+    return lines[0]
+
+
+@pytest.mark.parametrize(
+    ("token", "named"),
+    [
+        ("xapp-1-A0-x", "SLACK_BOT_TOKEN is an app-level token"),
+        ("xoxp-1-2", "SLACK_BOT_TOKEN is a user token"),
+        ("xoxe-1-abc", "SLACK_BOT_TOKEN is a refresh token"),
+    ],
+)
+def test_a_worker_with_a_token_of_the_wrong_kind_says_so_and_exits_2(
+    tmp_path: Path, token: str, named: str
+) -> None:
+    slack = loopback_slack().start()  # a Slack that would take any token
+    try:
+        env = serve_env(
+            slack_url=slack.url,
+            database_url=f"sqlite:///{tmp_path / 'bot.db'}",
+            SLACK_BOT_TOKEN=token,
+        )
+        done = worker(env, tmp_path)
+    finally:
+        slack.stop()
+    assert done.returncode == 2
+    assert only_line(done).startswith(f"escalation-bot worker: {named}")
+    assert not (tmp_path / "bot.db").exists()
+
+
+def test_a_worker_that_cannot_reach_slack_says_so_and_exits_1(tmp_path: Path) -> None:
+    url = f"http://127.0.0.1:{free_port()}/api/"  # nothing listens there
+    done = worker(serve_env(slack_url=url, database_url=f"sqlite:///{tmp_path / 'b.db'}"), tmp_path)
+    assert done.returncode == 1
+    assert only_line(done).startswith(f"escalation-bot worker: cannot reach Slack at {url}")
+    assert not (tmp_path / "b.db").exists()
+
+
+@pytest.mark.parametrize(
+    ("fault", "status", "told"),
+    [
+        ("invalid_auth", 2, "Slack refused SLACK_BOT_TOKEN (invalid_auth)"),
+        ("http_500", 1, "is busy or failing (HTTP 500): try again"),
+    ],
+)
+def test_a_worker_slack_refuses_or_fails_ends_in_one_line(
+    tmp_path: Path, fault: str, status: int, told: str
+) -> None:
+    slack = loopback_slack().start()
+    slack.fail("auth.test", Fault(fault, times=10))
+    try:
+        done = worker(
+            serve_env(slack_url=slack.url, database_url=f"sqlite:///{tmp_path / 'b.db'}"), tmp_path
+        )
+    finally:
+        slack.stop()
+    assert done.returncode == status
+    assert told in only_line(done)
