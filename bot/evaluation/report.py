@@ -93,12 +93,13 @@ def _print_summary(
     )
     print(f"  autonomous resolution     {autonomous}", file=out)
     turns = [t for r in results for t in r.turns]
-    if any("escalate" in (t.expected.action, t.actual["action"]) for t in turns):
-        print(
-            f"  escalation precision      {figures['escalation_precision']:.3f}   "
-            f"recall {figures['escalation_recall']:.3f}",
-            file=out,
-        )
+    expected = sum(t.expected.action == "escalate" for t in turns)
+    actual = sum(t.actual["action"] == "escalate" for t in turns)
+    if expected or actual:
+        # Precision over no escalations made, recall over none expected: "n/a", not 1.000.
+        precision = _figure(figures["escalation_precision"], over=actual)
+        recall = _figure(figures["escalation_recall"], over=expected)
+        print(f"  escalation precision      {precision}   recall {recall}", file=out)
     else:
         print("  escalation                no cases", file=out)
     for trigger, row in figures["per_trigger"].items():
@@ -106,7 +107,8 @@ def _print_summary(
             print(f"    {trigger:<18} no cases", file=out)
             continue
         print(
-            f"    {trigger:<18} precision {row['precision']:.3f}  recall {row['recall']:.3f}"
+            f"    {trigger:<18} precision {_figure(row['precision'], over=row['actual'])}"
+            f"  recall {_figure(row['recall'], over=row['expected'])}"
             f"  expected {row['expected']}  actual {row['actual']}",
             file=out,
         )
@@ -148,6 +150,11 @@ def _escalated_as_expected(turn: TurnResult) -> bool:
     if turn.actual["action"] != "escalate":
         return False
     return turn.expected.trigger is None or turn.actual["trigger"] == turn.expected.trigger
+
+
+def _figure(value: float, *, over: int) -> str:
+    """A ratio as the report prints it; "n/a" when it is over no cases."""
+    return f"{value:.3f}" if over else "n/a"
 
 
 def _ratio(part: int, whole: int, *, empty: float = 0.0) -> float:
