@@ -193,6 +193,9 @@ def _run_service(name: str, run: Callable[[], None]) -> int:
         level=logging.INFO,
         format=f"%(asctime)s {name}[%(process)d] %(levelname)s %(name)s %(message)s",
     )
+    # Alembic says a dozen lines per start ("Context impl ...", each migration); the product
+    # logs what the upgrade did in one.
+    logging.getLogger("alembic").setLevel(logging.WARNING)
     try:
         run()
     except (MissingSetting, DatabaseTooNew) as error:
@@ -223,6 +226,9 @@ def _upgrade_database(settings: Settings) -> int:
         print(f"escalation-bot: {error}", file=sys.stderr)
         return 2
     except SQLAlchemyError as error:
+        print(f"escalation-bot: database upgrade failed: {error}", file=sys.stderr)
+        return 1
+    except OSError as error:  # the SQLite file's folder is missing or not writable
         print(f"escalation-bot: database upgrade failed: {error}", file=sys.stderr)
         return 1
     finally:

@@ -216,7 +216,9 @@ def build_product(
         if settings.shop == "demo" and not settings.shop_api_url:
             seed_demo_store_if_empty(sessions, now=clock())
 
-    upgrade_schema(engine, then=first_start)
+    revisions = upgrade_schema(engine, then=first_start)
+    if revisions.before != revisions.after:  # alembic's own lines are kept quiet (WARNING)
+        log.info("%s", revisions.describe(engine.url.render_as_string(hide_password=True)))
     (book,) = books
     shop = build_shop(settings, engine, clock=clock)
     processor = TurnProcessor(

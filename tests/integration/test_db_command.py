@@ -72,6 +72,15 @@ def test_an_unreachable_database_fails_with_status_1(tmp_path: Path) -> None:
     assert "Traceback" not in done.stderr
 
 
+def test_a_sqlite_file_in_a_missing_folder_is_one_line_and_status_1(tmp_path: Path) -> None:
+    url = f"sqlite:///{tmp_path / 'no' / 'such' / 'folder' / 'bot.db'}"
+    done = run_cli("db", "upgrade", cwd=tmp_path, env={**clean_env(), "DATABASE_URL": url})
+    assert done.returncode == 1
+    assert done.stderr.startswith("escalation-bot: database upgrade failed:")
+    assert "No such file or directory" in done.stderr
+    assert len(done.stderr.splitlines()) == 1
+
+
 def test_db_upgrade_says_whether_it_created_upgraded_or_found_the_schema_up_to_date(
     empty_database_url: str, tmp_path: Path
 ) -> None:

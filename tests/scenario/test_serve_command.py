@@ -109,6 +109,9 @@ def test_serve_answers_signed_requests_and_replies_through_the_web_api(
         output = process.communicate(timeout=40)[0]
     assert "serving Slack requests on http://127.0.0.1" in output
     assert "Traceback" not in output
+    # the schema's creation in one line, not alembic's dozen
+    assert "created the database schema at sqlite:///" in output
+    assert "alembic" not in output
     assert process.returncode == 0, output  # a clean stop: work finished or given back
     assert "stopping: finishing the work in hand" in output
     assert output.rstrip().endswith("stopped")
