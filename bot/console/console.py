@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import contextlib
 import json
+import re
 import signal
 import sys
 import tempfile
@@ -90,6 +91,22 @@ DEMO_SCRIPT = (
     "Hi, this is John Smith. Where is my order?",
     "it's j.smith@example.com",
 )
+
+
+def as_slack_escapes(text: str) -> str:
+    """`@agent` and `#agents` as Slack sends them to a command that escapes users and
+    channels (the manifest's should_escape): `<@U0AGENT|agent>`, `<#C0AGENTS|agents>`."""
+    users = {name: user_id for user_id, name in NAMES.items()}
+    channels = {name: channel_id for channel_id, name in CHANNELS.items()}
+
+    def escaped(match: re.Match[str]) -> str:
+        sigil, name = match.group(1), match.group(2)
+        found = (users if sigil == "@" else channels).get(name)
+        if found is None:
+            return match.group(0)  # as typed: the command says what it does not know
+        return f"<{sigil}{found}|{name}>"
+
+    return re.sub(r"(?<![<\w])([@#])([\w.-]+)", escaped, text)
 
 
 class Console:
@@ -331,7 +348,7 @@ class Console:
             {
                 "response_url": f"{self.slack.url}respond",
                 "command": "/escalation",
-                "text": text,
+                "text": as_slack_escapes(text),
                 "user_id": ADMIN,
                 "team_id": TEAM,
                 "channel_id": "C0ADMIN",

@@ -234,6 +234,13 @@ def test_the_handoff_channel_is_set_by_name_as_typed(console: Console, typed: st
     assert "can't find a channel named #no-such-room" in answers[1]
 
 
+def test_people_are_named_as_typed_in_slash_commands(console: Console) -> None:
+    console.run(["/escalation admins add @agent", "/escalation admins add @nobody"], echo=True)
+    answers = [line for line in shown(console).splitlines() if "(only you can see this)" in line]
+    assert "Bot admins: @admin, @agent." in answers[0]
+    assert "Nothing was changed" in answers[1]
+
+
 def test_a_terminal_shows_bold_as_bold_and_decisions_dim(tmp_path: Path) -> None:
     out = io.StringIO()
     console = Console(out=out, database=None, settings=offline_settings(), styled=True)
