@@ -611,7 +611,7 @@ class _Turn:
                 reason=f"{tool} refused by policy {answer.get('rule')}",
                 order=order,
             )
-        return self._ask_order_number(f"I couldn't find order {order['number']} on your account.")
+        return self._not_on_the_account(str(order["number"]))
 
     def _what_policy_allows_instead(self) -> Proposal | None:
         """ "Then what can I do?" after a "no" that offered what policy allows: that offer."""
@@ -938,7 +938,7 @@ class _Turn:
             order: Order = answer["order"]
             self.carried = str(order["number"])
             return order
-        raise _Stop(self._ask_order_number(f"I couldn't find order {choice} on your account."))
+        raise _Stop(self._not_on_the_account(choice))
 
     def _several_statuses(self, orders: list[Order]) -> Proposal:
         lines = [describe_order(self._get_order(str(o["number"]))) for o in orders]
@@ -1070,6 +1070,14 @@ class _Turn:
 
     def _lead(self) -> str:
         return _LEADS.get(str(self.need.intent), "")
+
+    def _not_on_the_account(self, number: str) -> Proposal:
+        # Asking "could you give me your order number?" for the number just given loops; and
+        # whose account it is on is not this customer's to learn.
+        return self._ask_order_number(
+            f"I couldn't find order {number} on your account (I can see only the orders on the "
+            "account I found for you). Could you check the number?"
+        )
 
     def _ask_order_number(self, lead: str) -> Proposal:
         return self._clarify(

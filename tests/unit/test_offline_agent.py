@@ -2293,3 +2293,18 @@ def test_a_card_for_a_first_message_asking_for_a_person_says_nothing_was_investi
     assert handoff is not None
     assert "nothing was investigated" in handoff.recommended_action
     assert handoff.policy_cited is None
+
+
+@pytest.mark.parametrize("number", ["3307", "2051", "9999"])
+def test_an_order_not_on_the_customers_account_asks_them_to_check_it_not_to_repeat_it(
+    number: str,
+) -> None:
+    chat = Chat()
+    chat.say("where is my kettle? j.smith@example.com")
+    turn = chat.say(f"and where is order {number}?")
+    reply = turn.decision.reply
+    assert turn.decision.action == "clarify"
+    assert f"couldn't find order {number} on your account" in reply
+    assert "check the number" in reply
+    assert "give me your order number" not in reply  # they just did
+    assert not any(other in reply for other in ("Bookshelf", "Headphones", "C-2", "C-3"))
