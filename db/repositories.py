@@ -1230,10 +1230,15 @@ class SqlStats:
     def __init__(self, session: Session) -> None:
         self.session = session
 
-    def workspace(self, workspace_id: str, *, since: datetime) -> WorkspaceStats:
+    def workspace(
+        self, workspace_id: str, *, since: datetime, until: datetime | None = None
+    ) -> WorkspaceStats:
+        """The conversations begun from `since` (to before `until`), and their handoffs."""
         conversation_ids = select(Conversation.id).where(
             Conversation.workspace_id == workspace_id, Conversation.created_at >= since
         )
+        if until is not None:
+            conversation_ids = conversation_ids.where(Conversation.created_at < until)
         total = self.session.scalar(select(func.count()).select_from(conversation_ids.subquery()))
         handoffs = self.session.execute(
             select(

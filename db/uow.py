@@ -6,6 +6,7 @@ from types import TracebackType
 
 from sqlalchemy.orm import Session, sessionmaker
 
+from db.overview import SqlDeskOverview
 from db.repositories import (
     SqlChannelPacing,
     SqlConversationStore,
@@ -31,6 +32,7 @@ class SqlUnitOfWork:
     shop: SqlShop
     policy_books: SqlPolicyBooks
     stats: SqlStats
+    overview: SqlDeskOverview
 
     def __init__(self, session_factory: sessionmaker[Session], *, read_only: bool = False) -> None:
         """`read_only`: the caller only reads (on PostgreSQL the transaction is READ ONLY), and
@@ -53,6 +55,7 @@ class SqlUnitOfWork:
         self.shop = SqlShop(self.session)
         self.policy_books = SqlPolicyBooks(self.session)
         self.stats = SqlStats(self.session)
+        self.overview = SqlDeskOverview(self.session)
         return self
 
     def __exit__(

@@ -3,7 +3,9 @@ time) answering like Slack, recording every call and able to inject faults: `rat
 Retry-After), any Slack error code, HTTP 500, and the two whose outcome the caller cannot know:
 a post made and then answered 500 (`posted_then_500`) or answered too late (`posted_then_hang`).
 Posted messages keep their metadata and are read back by `conversations.history` and
-`conversations.replies`. The console renders what it receives; the tests assert on it."""
+`conversations.replies`. Files uploaded the v2 way (`files.getUploadURLExternal`, the bytes
+POSTed to the URL it gives, `files.completeUploadExternal`) are kept with where they were shared.
+The console renders what it receives; the tests assert on it."""
 
 from __future__ import annotations
 
@@ -49,6 +51,9 @@ class LocalSlackWebAPI:
     delivered: list[tuple[str, dict[str, Any]]] = field(default_factory=list)  # answered ok
     faults: dict[str, list[Fault]] = field(default_factory=dict)
     on_call: Callable[[str, dict[str, Any]], None] | None = None  # sees every successful call
+    # conversations.members: each channel's members (paged `list_page` at a time)
+    members: dict[str, list[str]] = field(default_factory=dict)
+    uploads: dict[str, bytes] = field(default_factory=dict)  # file id -> the bytes POSTed
 
     list_page: int = 100
     seed: int = 7
@@ -85,6 +90,22 @@ class LocalSlackWebAPI:
     def attempts(self, method: str) -> int:
         with self._lock:
             return sum(1 for name, _ in self.calls if name == method)
+
+    def files_shared(self) -> list[dict[str, Any]]:
+        """Each file shared by `files.completeUploadExternal`: its channel, comment, title and
+        the bytes uploaded for it."""
+        shared = []
+        for params in self.to("files.completeUploadExternal"):
+            for file in _as_document(params.get("files") or "[]"):
+                shared.append(
+                    {
+                        "channel": params.get("channel_id"),
+                        "initial_comment": params.get("initial_comment"),
+                        "title": file.get("title"),
+                        "content": self.uploads.get(str(file.get("id"))),
+                    }
+                )
+        return shared
 
     def messages_in(self, channel: str) -> list[dict[str, Any]]:
         return [p for p in self.to("chat.postMessage") if p.get("channel") == channel]
@@ -234,7 +255,41 @@ class LocalSlackWebAPI:
             return {"ok": True, "channel": found}
         if method == "conversations.list":
             return self._channel_list(params)
+        if method == "conversations.members":
+            return self._paged(self.members.get(str(params.get("channel")), []), params, "members")
+        if method == "conversations.open":
+            return {"ok": True, "channel": {"id": f"D{params.get('users')}"}}
+        if method == "files.getUploadURLExternal":
+            with self._lock:
+                file_id = f"F{len(self.uploads) + 1:06d}"
+                self.uploads[file_id] = b""
+            upload_url = f"{self.url.removesuffix('api/')}upload/{file_id}"
+            return {"ok": True, "file_id": file_id, "upload_url": upload_url}
+        if method == "files.completeUploadExternal":
+            files = _as_document(params.get("files") or "[]")
+            missing = [f for f in files if str(f.get("id")) not in self.uploads]
+            if missing or not files:
+                return {"ok": False, "error": "invalid_arguments"}
+            return {"ok": True, "files": [{"id": f["id"], "title": f.get("title")} for f in files]}
         return {"ok": True}
+
+    def _paged(self, items: list[Any], params: dict[str, Any], key: str) -> dict[str, Any]:
+        start = int(params.get("cursor") or 0)
+        end = start + min(int(params.get("limit") or 100), self.list_page)
+        more = end < len(items)
+        return {
+            "ok": True,
+            key: items[start:end],
+            "response_metadata": {"next_cursor": str(end) if more else ""},
+        }
+
+    def _upload(self, file_id: str, content: bytes) -> int:
+        """The upload URL's answer: 200 for a file id it gave out, else 404."""
+        with self._lock:
+            if file_id not in self.uploads:
+                return 404
+            self.uploads[file_id] = content
+            return 200
 
     def _handler_class(self) -> type[BaseHTTPRequestHandler]:
         api = self
@@ -242,6 +297,14 @@ class LocalSlackWebAPI:
         class Handler(BaseHTTPRequestHandler):
             def do_POST(self) -> None:
                 length = int(self.headers.get("Content-Length") or 0)
+                if self.path.startswith("/upload/"):  # a file's bytes, not an API call
+                    content = self.rfile.read(length)
+                    status = api._upload(self.path.removeprefix("/upload/"), content)
+                    self.send_response(status)
+                    self.send_header("Content-Length", "2")
+                    self.end_headers()
+                    self.wfile.write(b"OK")
+                    return
                 raw = self.rfile.read(length).decode()
                 if "json" in (self.headers.get("Content-Type") or ""):
                     params = json.loads(raw or "{}")

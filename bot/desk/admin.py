@@ -10,11 +10,12 @@ import html
 import re
 from collections.abc import Callable
 from dataclasses import dataclass, replace
-from datetime import datetime, timedelta
+from datetime import datetime
 from typing import Literal, Protocol
 
 from sqlalchemy.orm import Session, sessionmaker
 
+from bot.desk.report import DEFAULT_DAYS, MAX_REPORT_DAYS, Reports, stats_lines
 from bot.turns.processor import TurnOutcome
 from db.repositories import WorkspaceSettings
 from db.uow import SqlUnitOfWork
@@ -29,6 +30,8 @@ HELP = """\
 • `policy list` / `policy show ID`: the policy book in use
 • `stats [days]`: conversations, first-contact resolution, escalations, time to claim
   (days from 1 to 3650, default 7)
+• `report [days]`: the same figures per day, as a chart sent to you as a direct message
+  (days from 1 to 90, default 7; admins only)
 • `test <message>`: what the bot would decide for a message, and why (nothing is stored;
   admins only, as it reads customers' records)
 • `status`: events and posts waiting, failed or held, and why (admins only)
@@ -107,6 +110,29 @@ class AdminCommands:
         self.book = book
         self.processor = processor
         self.clock = clock
+        self.reports = Reports(sessions=sessions, clock=clock)
+
+    @staticmethod
+    def is_report(text: str) -> bool:
+        """A report is drawn and sent after the ack (a refusal or usage is the ack itself)."""
+        words = text.strip().split(maxsplit=1)
+        return bool(words) and words[0].lower() == "report"
+
+    def report_days(
+        self, *, workspace_id: str, user_id: str, text: str, workspace_admin: bool
+    ) -> int | str:
+        """The days `/escalation report ...` asks for, or the answer that refuses it."""
+        words = text.strip().split(maxsplit=1)
+        asked = words[1].strip() if len(words) > 1 else ""
+        settings = self._settings(workspace_id)
+        if not (workspace_admin or user_id in settings.admin_user_ids):
+            return "Only workspace admins or the bot's configured admins can ask for the report."
+        if asked and not (_DAYS.fullmatch(asked) and 1 <= int(asked) <= MAX_REPORT_DAYS):
+            return (
+                f"Usage: `/escalation report [days]`, days from 1 to {MAX_REPORT_DAYS} "
+                f"(default {DEFAULT_DAYS}), e.g. `/escalation report 14`."
+            )
+        return int(asked) if asked else DEFAULT_DAYS
 
     @staticmethod
     def is_dry_run(text: str) -> bool:
@@ -138,6 +164,19 @@ class AdminCommands:
             return self._policy(rest)
         if command == "stats":
             return self._stats(workspace_id, rest)
+        if command == "report":
+            days = self.report_days(
+                workspace_id=workspace_id,
+                user_id=user_id,
+                text=text,
+                workspace_admin=workspace_admin,
+            )
+            if isinstance(days, str):
+                return days
+            return (
+                f"Drawing the report of the last {days} days: it comes to you as a direct "
+                "message in a moment."
+            )
         if command in ("channel", "support-channel", "admins", "test", "status"):
             settings = self._settings(workspace_id)
             if not (workspace_admin or user_id in settings.admin_user_ids):
@@ -236,22 +275,8 @@ class AdminCommands:
         asked = rest.strip()
         if asked and not (_DAYS.fullmatch(asked) and 1 <= int(asked) <= MAX_STATS_DAYS):
             return f"Usage: `/escalation stats [days]`, days from 1 to {MAX_STATS_DAYS}."
-        days = int(asked) if asked else 7
-        since = self.clock() - timedelta(days=days)
-        with SqlUnitOfWork(self.sessions) as uow:
-            stats = uow.stats.workspace(workspace_id, since=since)
-        fcr = stats.first_contact_resolution
-        triggers = ", ".join(f"{k} {v}" for k, v in sorted(stats.escalations_by_trigger.items()))
-        wait = stats.median_minutes_to_claim
-        return "\n".join(
-            (
-                f"*Last {days} days*",
-                f"Conversations: {stats.conversations}",
-                f"First-contact resolution: {f'{fcr:.0%}' if fcr is not None else 'n/a'}",
-                f"Escalations by trigger: {triggers or 'none'}",
-                f"Median time to claim: {f'{wait:.1f} min' if wait is not None else 'n/a'}",
-            )
-        )
+        days = int(asked) if asked else DEFAULT_DAYS
+        return "\n".join(stats_lines(days, self.reports.stats(workspace_id, days)))
 
     def _status(self) -> str:
         with SqlUnitOfWork(self.sessions) as uow:

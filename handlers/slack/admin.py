@@ -10,9 +10,10 @@ from typing import Any
 
 from slack_bolt import Ack, App, Respond
 from slack_sdk import WebClient
-from slack_sdk.errors import SlackApiError
+from slack_sdk.errors import SlackApiError, SlackClientError
 
 from bot.desk.admin import AdminCommands, ChannelProblem, ChannelSearch
+from bot.desk.report import draw
 from handlers.slack.markup import plain_text
 
 
@@ -37,7 +38,52 @@ def register(app: App, *, admin: AdminCommands) -> None:
         if admin.is_dry_run(command.get("text") or ""):
             respond(text=answer(command, client), response_type="ephemeral")
 
-    app.command("/escalation")(ack=acknowledge, lazy=[dry_run])
+    def report(command: dict[str, Any], client: WebClient, respond: Respond) -> None:
+        text = command.get("text") or ""
+        if not admin.is_report(text):
+            return
+        user = command["user_id"]
+        days = admin.report_days(
+            workspace_id=command["team_id"],
+            user_id=user,
+            text=text,
+            workspace_admin=is_workspace_admin(client, user),
+        )
+        if isinstance(days, str):
+            return  # the ack said why
+        figures = admin.reports.gather(command["team_id"], days)
+        respond(text=send_report(client, user, figures.text(), draw(figures), days=days))
+
+    app.command("/escalation")(ack=acknowledge, lazy=[dry_run, report])
+
+
+def send_report(client: WebClient, user_id: str, text: str, png: bytes, *, days: int) -> str:
+    """Upload the chart with its figures to a direct message with `user_id` (files_upload_v2);
+    what to tell them (ephemerally): where it went, or why it could not go and the figures."""
+    try:
+        channel = (client.conversations_open(users=user_id).get("channel") or {})["id"]
+        client.files_upload_v2(
+            channel=channel,
+            content=png,
+            filename=f"escalation-report-{days}d.png",
+            title=f"Escalations, last {days} days",
+            alt_txt=f"Escalations per day by trigger and median time to claim, last {days} days",
+            initial_comment=text,
+        )
+    except (SlackClientError, KeyError, OSError) as error:  # OSError: the upload's own POST
+        code = _error_code(error)
+        why = (
+            "the app may not upload files (it lacks files:write): reinstall it from manifest.yml"
+            if code == "missing_scope"
+            else f"Slack answered {code or 'without a channel'}"
+        )
+        return f"I couldn't send the chart: {why}. The figures:\n{text}"
+    return f"The report of the last {days} days is in your direct messages with me."
+
+
+def _error_code(error: Exception) -> str:
+    response = getattr(error, "response", None)
+    return str(response.get("error") or "") if response is not None else ""
 
 
 def is_workspace_admin(client: WebClient, user_id: str) -> bool:

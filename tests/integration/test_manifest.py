@@ -47,6 +47,7 @@ def test_the_manifest_declares_the_events_scopes_and_command_the_app_handles(mod
         "groups:history",
         "users:read",
         "commands",
+        "files:write",
     }
 
 
