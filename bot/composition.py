@@ -35,6 +35,7 @@ from bot.agents.base import Agent
 from bot.agents.offline import OfflineAgent
 from bot.desk.admin import AdminCommands
 from bot.desk.handoffs import HandoffDesk
+from bot.desk.home import HomeDesk
 from bot.policies import book_from_document, default_policy_document
 from bot.settings import Settings
 from bot.shop.database import DatabaseShop
@@ -276,6 +277,7 @@ def build_product(
             admin_commands=AdminCommands(
                 sessions=sessions, book=book, processor=processor, clock=clock
             ),
+            home_desk=HomeDesk(sessions=sessions, clock=clock),
             token_verification=token_verification,
         )
     sweeper = RetentionSweeper(

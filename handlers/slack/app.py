@@ -7,8 +7,9 @@ from slack_sdk import WebClient
 
 from bot.desk.admin import AdminCommands
 from bot.desk.handoffs import HandoffDesk
+from bot.desk.home import HomeDesk
 from bot.workers.inbox import SqlEventInbox
-from handlers.slack import actions, admin, messages
+from handlers.slack import actions, admin, home, messages
 from handlers.slack.middleware import IgnoreNonPersonMessages, LogRequests
 
 
@@ -19,6 +20,7 @@ def build_slack_app(
     inbox: SqlEventInbox,
     desk: HandoffDesk,
     admin_commands: AdminCommands,
+    home_desk: HomeDesk,
     token_verification: bool = True,
 ) -> App:
     app = App(
@@ -32,4 +34,5 @@ def build_slack_app(
     messages.register(app, inbox=inbox)
     actions.register(app, desk=desk)
     admin.register(app, admin=admin_commands)
+    home.register(app, home=home_desk)
     return app

@@ -30,8 +30,10 @@ def test_the_manifest_declares_the_events_scopes_and_command_the_app_handles(mod
         "app_mention",
         "message.channels",
         "message.groups",
+        "app_home_opened",
     }
     assert settings["interactivity"]["is_enabled"] is True
+    assert manifest["features"]["app_home"]["home_tab_enabled"] is True  # the agents' desk
     assert settings["socket_mode_enabled"] is (mode == "socket")
     (command,) = manifest["features"]["slash_commands"]
     assert command["command"] == "/escalation"
