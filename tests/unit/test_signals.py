@@ -544,12 +544,14 @@ def test_evidence_never_comes_from_a_quoted_line(lines: list[str]) -> None:
     )
 
 
-def test_a_huge_message_is_read_quickly() -> None:
-    detect_human_request("warm up")
+def test_a_huge_message_is_read_without_runaway_backtracking() -> None:
+    # Not a speed test (scripts/bench_detector.py measures that; here it is ~0.1-1 s on a busy
+    # machine): a pattern that backtracks catastrophically takes minutes or never ends.
     for text in ("x" * 40_000, "talk to a human " * 2_500, "a" + " b" * 20_000):
         start = time.perf_counter()
-        detect_human_request(text)
-        assert time.perf_counter() - start < 1.0
+        result = detect_human_request(text)
+        assert time.perf_counter() - start < 30.0
+        assert result.kind == ("explicit" if "human" in text else "none")
 
 
 # --- the guard for a model's claim -----------------------------------------------------------
