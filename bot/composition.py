@@ -49,6 +49,7 @@ from bot.workers.outbox import OutboxDrainer
 from bot.workers.processes import WorkerProcesses, default_worker_count, parent_gone
 from bot.workers.retention import RetentionSweeper
 from bot.workers.settings import WorkspaceSettingsCache
+from bot.workers.timers import HandoffTimers
 from db.engine import (
     make_engine,
     make_read_session_factory,
@@ -155,6 +156,7 @@ class Product:
     event_inbox: SqlEventInbox | None = None
     workspace_settings: WorkspaceSettingsCache = field(default_factory=WorkspaceSettingsCache)
     request_engine: Engine | None = None  # the ack path's own, when not `engine`
+    timers: HandoffTimers | None = None  # the handoffs' reminders and overdue notices
 
     @property
     def inbox_worker(self) -> InboxWorker:
@@ -175,6 +177,8 @@ class Product:
         for drainer in self.drainers:
             drainer.start()
         self.sweeper.start()
+        if self.timers is not None:
+            self.timers.start()
 
     def stop(self, *, grace: timedelta = GRACE) -> None:
         """All workers stop taking work at once; turns in hand get `grace` to finish (what
@@ -185,6 +189,8 @@ class Product:
         for worker in self.inbox_workers:
             worker.finish(grace=timedelta(seconds=deadline - time.monotonic()))
         self.sweeper.request_stop()
+        if self.timers is not None:
+            self.timers.request_stop()
         for drainer in self.drainers:
             drainer.request_stop()
         posting_ends = time.monotonic() + 5
@@ -297,6 +303,9 @@ def build_product(
         event_inbox=event_inbox,
         workspace_settings=workspace_settings,
         request_engine=request_engine if request_engine is not engine else None,
+        timers=HandoffTimers(
+            sessions=sessions, clock=clock, interval=worker_interval, on_output=wake_drainers
+        ),
     )
 
 

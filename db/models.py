@@ -42,6 +42,7 @@ JsonDocument = JSON().with_variant(JSONB(), "postgresql")
 INBOX_STATUSES = ("pending", "processing", "done", "failed")
 OUTBOX_STATUSES = ("pending", "sending", "sent", "held")
 HANDOFF_STATUSES = ("open", "claimed", "resolved", "returned")
+TIMER_STATUSES = ("pending", "fired", "skipped")
 SPEAKERS = ("customer", "bot", "agent")
 
 
@@ -214,6 +215,7 @@ class HandoffRow(Base):
     card_channel: Mapped[str | None] = mapped_column(String(64))
     card_ts: Mapped[str | None] = mapped_column(String(32))
     created_at: Mapped[datetime]
+    first_reply_at: Mapped[datetime | None]  # an agent's first reply relayed to the customer
 
 
 class InboxEvent(Base):
@@ -357,4 +359,37 @@ class EffectRow(Base):
     order_number: Mapped[str | None] = mapped_column(String(64))
     amount: Mapped[Decimal | None]
     detail: Mapped[str | None] = mapped_column(Text)
+    created_at: Mapped[datetime]
+
+
+class DeskSettings(Base):
+    """A workspace's response target and business hours (`/escalation sla`, `hours`,
+    `holidays`): `hours` is the parsed week (ranges and zone), `holidays` ISO dates."""
+
+    __tablename__ = "desk_settings"
+
+    workspace_id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    claim_target_seconds: Mapped[int | None] = mapped_column(Integer)
+    hours: Mapped[dict[str, Any] | None]
+    holidays: Mapped[list[Any]] = mapped_column(default=list)
+    updated_at: Mapped[datetime]
+
+
+class HandoffTimer(Base):
+    """A moment a handoff is checked on (the reminder at the claim target, the admins' notice
+    at twice it): a row the workers sweep, so it survives restarts and fires once."""
+
+    __tablename__ = "handoff_timers"
+    __table_args__ = (
+        UniqueConstraint("handoff_id", "kind", name="uq_handoff_timers_handoff_kind"),
+        Index("ix_handoff_timers_status_due_at", "status", "due_at"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    handoff_id: Mapped[int] = mapped_column(ForeignKey("handoffs.id", ondelete="CASCADE"))
+    workspace_id: Mapped[str] = mapped_column(String(64))
+    kind: Mapped[str] = mapped_column(String(32))
+    due_at: Mapped[datetime]
+    status: Mapped[str] = mapped_column(_enum(TIMER_STATUSES, "timer_status"), default="pending")
+    fired_at: Mapped[datetime | None]
     created_at: Mapped[datetime]

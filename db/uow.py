@@ -6,6 +6,7 @@ from types import TracebackType
 
 from sqlalchemy.orm import Session, sessionmaker
 
+from db.desk import SqlDesk
 from db.overview import SqlDeskOverview
 from db.repositories import (
     SqlChannelPacing,
@@ -55,6 +56,7 @@ class SqlUnitOfWork:
         self.shop = SqlShop(self.session)
         self.policy_books = SqlPolicyBooks(self.session)
         self.stats = SqlStats(self.session)
+        self.desk = SqlDesk(self.session)
         self.overview = SqlDeskOverview(self.session)
         return self
 

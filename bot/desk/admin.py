@@ -16,6 +16,7 @@ from typing import Literal, Protocol
 from sqlalchemy.orm import Session, sessionmaker
 
 from bot.desk.report import DEFAULT_DAYS, MAX_REPORT_DAYS, Reports, stats_lines
+from bot.desk.targets import DESK_COMMANDS, DeskTargets
 from bot.turns.processor import TurnOutcome
 from db.repositories import WorkspaceSettings
 from db.uow import SqlUnitOfWork
@@ -32,6 +33,10 @@ HELP = """\
   (days from 1 to 3650, default 7)
 • `report [days]`: the same figures per day, as a chart sent to you as a direct message
   (days from 1 to 90, default 7; admins only)
+• `sla 10m` / `sla off`: time-to-claim target (a reminder in the card's thread, the admins
+  told at twice it; `2h`, `90s`, `1h30m` too)
+• `hours Mon-Fri 09:00-17:30 Europe/Berlin` / `hours off`: business hours (several ranges
+  with commas); `holidays add|remove 2026-12-24` / `holidays`: days the team is out
 • `test <message>`: what the bot would decide for a message, and why (nothing is stored;
   admins only, as it reads customers' records)
 • `status`: events and posts waiting, failed or held, and why (admins only)
@@ -111,6 +116,7 @@ class AdminCommands:
         self.processor = processor
         self.clock = clock
         self.reports = Reports(sessions=sessions, clock=clock)
+        self.targets = DeskTargets(sessions=sessions, clock=clock)
 
     @staticmethod
     def is_report(text: str) -> bool:
@@ -177,6 +183,13 @@ class AdminCommands:
                 f"Drawing the report of the last {days} days: it comes to you as a direct "
                 "message in a moment."
             )
+        if command in DESK_COMMANDS:
+            if not (workspace_admin or user_id in self._settings(workspace_id).admin_user_ids):
+                return (
+                    "Only workspace admins or the bot's configured admins can change "
+                    "settings. Nothing was changed."
+                )
+            return self.targets.handle(workspace_id, command, rest)
         if command in ("channel", "support-channel", "admins", "test", "status"):
             settings = self._settings(workspace_id)
             if not (workspace_admin or user_id in settings.admin_user_ids):
@@ -276,7 +289,8 @@ class AdminCommands:
         if asked and not (_DAYS.fullmatch(asked) and 1 <= int(asked) <= MAX_STATS_DAYS):
             return f"Usage: `/escalation stats [days]`, days from 1 to {MAX_STATS_DAYS}."
         days = int(asked) if asked else DEFAULT_DAYS
-        return "\n".join(stats_lines(days, self.reports.stats(workspace_id, days)))
+        lines = stats_lines(days, self.reports.stats(workspace_id, days))
+        return "\n".join((*lines, self.targets.first_reply_line(workspace_id, days)))
 
     def _status(self) -> str:
         with SqlUnitOfWork(self.sessions) as uow:

@@ -11,13 +11,14 @@ from __future__ import annotations
 import logging
 import time
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 from typing import Any
 
 from sqlalchemy.orm import Session, sessionmaker
 
 from bot.agents.base import Agent, AgentTurn, Usage
+from bot.desk.targets import closed_notice
 from bot.shop.port import DryRunShop, Shop, TurnShop
 from bot.turns.tools import DEFAULT_CURRENCY, FaultPlan, ToolBox
 from db.repositories import ConversationKey, StaleState, TurnUsage
@@ -353,6 +354,13 @@ class TurnProcessor:
                     now=now,
                     slack_ts=message.ts,
                 )
+            desk = None
+            if decision.handoff is not None:
+                desk = uow.desk.config(message.key.workspace_id)
+                # Out of hours the customer hears when a person picks it up, not "right here".
+                closed = closed_notice(desk, now, waiting=uow.desk.waiting(desk.workspace_id))
+                if closed is not None:
+                    decision = replace(decision, reply=f"{decision.reply} {closed}")
             if notice is not None:
                 conversations.add_message(conversation_id, speaker="bot", text=notice, now=now)
                 if message.reply_to is not None:
@@ -380,6 +388,8 @@ class TurnProcessor:
                 handoff_id = uow.handoffs.open(
                     conversation_id, decision.handoff, now=now, decision_id=decision_id
                 )
+                if desk is not None:
+                    uow.desk.schedule(handoff_id, desk, created_at=now, now=now)
                 uow.outbox.enqueue(
                     "handoff_card",
                     {"handoff_id": handoff_id, "workspace_id": message.key.workspace_id},

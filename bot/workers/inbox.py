@@ -456,6 +456,7 @@ class InboxWorker(Worker):
                 uow.commit()  # a thread that is not a live handoff: agents talking among themselves
                 return
             conversation = uow.conversations.get(handoff.conversation_id)
+            uow.desk.first_reply(handoff.id, now=now)
             uow.conversations.add_message(
                 conversation.id,
                 speaker="agent",

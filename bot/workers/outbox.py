@@ -202,7 +202,7 @@ class OutboxDrainer(Worker):
             return self._post_card(item, payload.get("workspace_id", ""))
         if item.kind == "card_update":
             return self._update_card(item)
-        if item.kind == "relay_to_agents":
+        if item.kind in ("relay_to_agents", "card_thread"):
             return self._relay_to_agents(item)
         if item.kind == "admin_notice":
             self._notify_admins(item)
@@ -326,7 +326,9 @@ class OutboxDrainer(Worker):
             thread_ts=card_ts,
             post=lambda: self.sender.post_message(
                 channel=channel,
-                text=f"Customer: {item.payload['text']}",
+                text=item.payload["text"]
+                if item.kind == "card_thread"  # the bot's own words (a reminder)
+                else f"Customer: {item.payload['text']}",
                 thread_ts=card_ts,
                 outbox_id=item.id,
             ),

@@ -1,0 +1,255 @@
+"""Response targets and business hours: `/escalation sla`, `hours` and `holidays`, and what a
+customer is told when a case arrives while the team is out.
+
+    /escalation sla 10m            (also 2h, 90s, 1h30m, "45 minutes"; `off` clears it)
+    /escalation hours Mon-Fri 09:00-17:30 Europe/Berlin
+    /escalation hours Mon-Thu 09:00-17:00, Fri 09:00-13:00 Europe/Berlin
+    /escalation hours off
+    /escalation holidays add 2026-12-24 [2026-12-31 ...]   /   remove DATE...   /   holidays
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from dataclasses import replace
+from datetime import date, datetime, timedelta
+
+from sqlalchemy.orm import Session, sessionmaker
+
+from db.desk import DeskConfig
+from db.uow import SqlUnitOfWork
+from escalation.hours import BusinessHours, HoursError, back_notice, parse_hours
+
+DESK_COMMANDS = frozenset({"sla", "hours", "holidays"})
+MAX_TARGET = timedelta(days=7)
+SLA_USAGE = (
+    "Usage: `/escalation sla <time to claim>`, such as `10m`, `2h`, `90s` or `1h30m` (at most "
+    "7 days), or `/escalation sla off`."
+)
+HOURS_USAGE = (
+    "Usage: `/escalation hours Mon-Fri 09:00-17:30 Europe/Berlin` (several ranges with commas: "
+    "`Mon-Thu 09:00-17:00, Fri 09:00-13:00 Europe/Berlin`), or `/escalation hours off`."
+)
+HOLIDAYS_USAGE = (
+    "Usage: `/escalation holidays add 2026-12-24` (several dates with spaces), "
+    "`/escalation holidays remove 2026-12-24`, or `/escalation holidays` to list them."
+)
+NOTHING_CHANGED = " Nothing was changed."
+
+_UNITS = {
+    "s": 1,
+    "sec": 1,
+    "secs": 1,
+    "second": 1,
+    "seconds": 1,
+    "m": 60,
+    "min": 60,
+    "mins": 60,
+    "minute": 60,
+    "minutes": 60,
+    "h": 3600,
+    "hr": 3600,
+    "hrs": 3600,
+    "hour": 3600,
+    "hours": 3600,
+    "d": 86400,
+    "day": 86400,
+    "days": 86400,
+}
+_PART = re.compile(r"\s*(\d{1,6})\s*([a-z]+)\s*(?:and\b|,)?", re.I)
+_OFF = frozenset({"off", "none", "clear", "disable", "disabled"})
+_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
+
+
+class DurationError(ValueError):
+    pass
+
+
+def parse_duration(text: str) -> timedelta:
+    """`10m`, `2h`, `90s`, `1h30m`, `1h 30m`, `45 minutes`, `2 hours and 15 minutes`."""
+    spoken = text.strip().lower()
+    if not spoken:
+        raise DurationError("give a time")
+    total = 0
+    at = 0
+    while at < len(spoken):
+        part = _PART.match(spoken, at)
+        if part is None:
+            raise DurationError(f"I can't read `{spoken[at:].strip()[:30]}` as a time")
+        unit = _UNITS.get(part.group(2))
+        if unit is None:
+            raise DurationError(f"`{part.group(2)}` is not a unit (use s, m, h or d)")
+        total += int(part.group(1)) * unit
+        at = part.end()
+    return timedelta(seconds=total)
+
+
+def describe_duration(span: timedelta) -> str:
+    """`10 minutes`, `1 hour 30 minutes`, `90 seconds` stays `1 minute 30 seconds`."""
+    seconds = int(span.total_seconds())
+    parts = []
+    for name, size in (("day", 86400), ("hour", 3600), ("minute", 60), ("second", 1)):
+        count, seconds = divmod(seconds, size)
+        if count:
+            parts.append(f"{count} {name}{'s' if count != 1 else ''}")
+    return " ".join(parts) or "0 seconds"
+
+
+def closed_notice(config: DeskConfig, now: datetime, *, waiting: int) -> str | None:
+    """What a customer whose case arrives at `now` is told when the team is out (None while
+    it is in, or when no hours are set); `waiting` open cases no one has claimed yet."""
+    hours = config.hours
+    if hours is None:
+        return None
+    return back_notice(hours, now, ahead=waiting)
+
+
+def oncall_mention(config: DeskConfig) -> str | None:
+    """Who a reminder mentions. The hook for an on-call group (issue 15, item 3: `/escalation
+    oncall @group`): no such setting yet, so a reminder mentions nobody. The sender shows
+    text literally (`&`, `<`, `>` escaped): a mention will need the card thread's post to let
+    this one reference through."""
+    return None
+
+
+class DeskTargets:
+    """The `sla`, `hours` and `holidays` subcommands (admins only: the caller checks)."""
+
+    def __init__(self, *, sessions: sessionmaker[Session], clock: Callable[[], datetime]) -> None:
+        self.sessions = sessions
+        self.clock = clock
+
+    def handle(self, workspace_id: str, command: str, rest: str) -> str:
+        config = self.config(workspace_id)
+        if command == "sla":
+            return self._sla(config, rest)
+        if command == "hours":
+            return self._hours(config, rest)
+        return self._holidays(config, rest)
+
+    def config(self, workspace_id: str) -> DeskConfig:
+        with SqlUnitOfWork(self.sessions, read_only=True) as uow:
+            return uow.desk.config(workspace_id)
+
+    def first_reply_line(self, workspace_id: str, days: int) -> str:
+        """The `/escalation stats` line beside time to claim."""
+        since = self.clock() - timedelta(days=days)
+        with SqlUnitOfWork(self.sessions, read_only=True) as uow:
+            wait = uow.desk.median_minutes_to_first_reply(workspace_id, since=since)
+        return "Median time to first agent reply: " + (
+            f"{wait:.1f} min" if wait is not None else "n/a"
+        )
+
+    def describe(self, workspace_id: str) -> str:
+        """One line per setting, for `/escalation sla` and `hours` typed alone."""
+        config = self.config(workspace_id)
+        target = config.claim_target
+        hours = config.week
+        return "\n".join(
+            (
+                "Time-to-claim target: "
+                + (describe_duration(target) if target else "off")
+                + " (`/escalation sla 10m`)",
+                "Business hours: "
+                + (hours.describe() if hours else "not set: the team counts as always in")
+                + " (`/escalation hours Mon-Fri 09:00-17:30 Europe/Berlin`)",
+                "Holidays: "
+                + (", ".join(sorted(d.isoformat() for d in config.holidays)) or "none"),
+            )
+        )
+
+    def _sla(self, config: DeskConfig, rest: str) -> str:
+        typed = rest.strip()
+        if not typed:
+            return self.describe(config.workspace_id)
+        if typed.lower() in _OFF:
+            self._save(replace(config, claim_target=None))
+            return "Time-to-claim target is off: no reminders for new handoffs."
+        try:
+            target = parse_duration(typed)
+        except DurationError as error:
+            return f"{_sentence(str(error))} {SLA_USAGE}{NOTHING_CHANGED}"
+        if target <= timedelta(0):
+            return f"A target must be longer than nothing. {SLA_USAGE}{NOTHING_CHANGED}"
+        if target > MAX_TARGET:
+            return f"A target must be at most 7 days. {SLA_USAGE}{NOTHING_CHANGED}"
+        self._save(replace(config, claim_target=target))
+        counted = " of business hours" if config.week is not None else ""
+        return (
+            f"Time-to-claim target: {describe_duration(target)}{counted}. A new handoff still "
+            f"unclaimed then gets a reminder in its thread; at {describe_duration(target * 2)} "
+            "the admins are told."
+        )
+
+    def _hours(self, config: DeskConfig, rest: str) -> str:
+        typed = rest.strip()
+        if not typed:
+            return self.describe(config.workspace_id)
+        if typed.lower() in _OFF:
+            self._save(replace(config, week=None))
+            return "Business hours are off: the team counts as always in."
+        try:
+            week = parse_hours(typed)
+        except HoursError as error:
+            return f"{_sentence(str(error))} {HOURS_USAGE}{NOTHING_CHANGED}"
+        self._save(replace(config, week=week))
+        return (
+            f"Business hours: {week.describe()}. Customers whose case arrives outside them are "
+            "told when the team is back; response targets count only these hours."
+            + _now_line(replace(config, week=week), self.clock())
+        )
+
+    def _holidays(self, config: DeskConfig, rest: str) -> str:
+        words = rest.split()
+        if not words or words == ["list"]:
+            listed = ", ".join(sorted(d.isoformat() for d in config.holidays))
+            return f"Holidays: {listed or 'none'}."
+        action, dates = words[0].lower(), words[1:]
+        if action not in ("add", "remove") or not dates:
+            return HOLIDAYS_USAGE + NOTHING_CHANGED
+        read: set[date] = set()
+        for typed in dates:
+            day = _date(typed.strip(","))
+            if day is None:
+                return (
+                    f"`{typed}` is not a date: write it as YYYY-MM-DD (2026-12-24). "
+                    + HOLIDAYS_USAGE
+                    + NOTHING_CHANGED
+                )
+            read.add(day)
+        holidays = config.holidays | read if action == "add" else config.holidays - read
+        self._save(replace(config, holidays=frozenset(holidays)))
+        listed = ", ".join(sorted(d.isoformat() for d in holidays)) or "none"
+        note = "" if config.week is not None else " (they apply once `/escalation hours` is set)"
+        return f"Holidays: {listed}{note}."
+
+    def _save(self, config: DeskConfig) -> None:
+        with SqlUnitOfWork(self.sessions) as uow:
+            uow.desk.save(config, now=self.clock())
+            uow.commit()
+
+
+def _now_line(config: DeskConfig, now: datetime) -> str:
+    hours: BusinessHours | None = config.hours
+    if hours is None:
+        return ""
+    told = back_notice(hours, now, ahead=None)
+    return " The team is in now." if told is None else f" Right now: {told.split('.')[0]}."
+
+
+def _dates(days: frozenset[date]) -> str:
+    return ", ".join(sorted(d.isoformat() for d in days))
+
+
+def _date(text: str) -> date | None:
+    if not _DATE.fullmatch(text):
+        return None
+    try:
+        return date.fromisoformat(text)
+    except ValueError:
+        return None
+
+
+def _sentence(text: str) -> str:
+    return text[:1].upper() + text[1:] + ("" if text.endswith(".") else ".")

@@ -1,0 +1,100 @@
+"""The handoff timers: a card still unclaimed at the workspace's target gets one reminder in
+its thread; at twice the target the admins are told once.
+
+Timers are rows (`handoff_timers`), written with the handoff in the turn's transaction and
+swept here: each due row is finished (compare-and-set from pending) in the same transaction
+as the outbox row it posts, so a crash posts nothing twice and loses nothing, several
+processes share the work (FOR UPDATE SKIP LOCKED on PostgreSQL), and a timer that fell due
+while no process ran fires at the next start.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from datetime import datetime
+
+from sqlalchemy.orm import Session, sessionmaker
+
+from bot.desk.targets import describe_duration, oncall_mention
+from bot.workers.loop import Worker, worker_name
+from db.desk import DeskConfig, DueTimer
+from db.uow import SqlUnitOfWork
+
+log = logging.getLogger(__name__)
+
+
+class HandoffTimers(Worker):
+    def __init__(
+        self,
+        *,
+        sessions: sessionmaker[Session],
+        clock: Callable[[], datetime],
+        interval: float = 1.0,
+        on_output: Callable[[], None] | None = None,
+    ) -> None:
+        super().__init__(name=worker_name("timers"), interval=interval)
+        self.sessions = sessions
+        self.clock = clock
+        self.on_output = on_output
+
+    def work_once(self) -> int:
+        if self.stopping:
+            return 0
+        now = self.clock()
+        posted = 0
+        with SqlUnitOfWork(self.sessions) as uow:
+            due = uow.desk.due_timers(now=now)
+            for timer in due:
+                unclaimed = timer.handoff_status == "open"
+                if not uow.desk.finish_timer(timer.id, fired=unclaimed, now=now):
+                    continue  # another sweeper finished it
+                if not unclaimed:
+                    continue
+                config = uow.desk.config(timer.workspace_id)
+                if timer.kind == "claim_reminder":
+                    uow.outbox.enqueue(
+                        "card_thread",
+                        {"handoff_id": timer.handoff_id, "text": reminder_text(timer, config)},
+                        now=now,
+                        handoff_id=timer.handoff_id,
+                    )
+                else:
+                    uow.outbox.enqueue(
+                        "admin_notice",
+                        {"workspace_id": timer.workspace_id, "text": overdue_text(timer, config)},
+                        now=now,
+                    )
+                posted += 1
+            uow.commit()
+        if posted:
+            log.info("timers: %s reminder(s) or notice(s) queued", posted)
+            if self.on_output is not None:
+                self.on_output()
+        return len(due)
+
+
+def _waited(timer: DueTimer, config: DeskConfig) -> str:
+    target = config.claim_target
+    if target is None:  # the target was turned off after the handoff: say what was due
+        return "its response target"
+    factor = 1 if timer.kind == "claim_reminder" else 2
+    counted = " of business hours" if config.week is not None else ""
+    return f"{describe_duration(target * factor)}{counted}"
+
+
+def reminder_text(timer: DueTimer, config: DeskConfig) -> str:
+    mention = oncall_mention(config)
+    who = f"{mention} " if mention else ""
+    return (
+        f"{who}:alarm_clock: Still unclaimed after {_waited(timer, config)} (the time-to-claim "
+        "target): can someone take it? Press *Claim* on the card."
+    )
+
+
+def overdue_text(timer: DueTimer, config: DeskConfig) -> str:
+    where = " (its card is in the handoff channel)" if timer.card_channel else ""
+    return (
+        f"Handoff #{timer.handoff_id}{where} is still unclaimed after {_waited(timer, config)}, "
+        "twice the time-to-claim target: the customer is waiting for a person."
+    )

@@ -1,0 +1,225 @@
+"""The desk's response target, business hours and the handoff timers the workers sweep.
+
+Every method takes `now` from the caller (no clock in here). Commits belong to the unit of work.
+"""
+
+from __future__ import annotations
+
+import statistics
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import date, datetime, time, timedelta
+from typing import Any, Literal, cast
+
+from sqlalchemy import func, select, update
+from sqlalchemy.orm import Session
+
+from db.models import Conversation, DeskSettings, HandoffRow, HandoffTimer
+from db.repositories import as_utc
+from escalation.hours import BusinessHours, OpenRange, add_business_time
+
+TimerKind = Literal["claim_reminder", "claim_overdue"]
+# The reminder at the target, the admins' notice at twice it.
+TIMER_FACTORS: dict[TimerKind, int] = {"claim_reminder": 1, "claim_overdue": 2}
+
+
+@dataclass(frozen=True, slots=True)
+class DeskConfig:
+    """A workspace's time-to-claim target (None: off), business hours (None: always in) and
+    holidays (dates it is closed; they apply once there are hours)."""
+
+    workspace_id: str
+    claim_target: timedelta | None = None
+    week: BusinessHours | None = None
+    holidays: frozenset[date] = frozenset()
+
+    @property
+    def hours(self) -> BusinessHours | None:
+        """The week with the holidays in it, or None when no hours are set."""
+        if self.week is None:
+            return None
+        return BusinessHours(self.week.ranges, self.week.zone, self.holidays)
+
+    def due(self, start: datetime, span: timedelta) -> datetime:
+        """When `span` of the team's time has passed since `start` (business time if set)."""
+        hours = self.hours
+        return start + span if hours is None else add_business_time(hours, start, span)
+
+
+@dataclass(frozen=True, slots=True)
+class DueTimer:
+    id: int
+    handoff_id: int
+    workspace_id: str
+    kind: TimerKind
+    due_at: datetime
+    handoff_status: str
+    handoff_created_at: datetime
+    card_channel: str | None
+
+
+class SqlDesk:
+    def __init__(self, session: Session) -> None:
+        self.session = session
+
+    # --- settings --------------------------------------------------------------------------
+
+    def config(self, workspace_id: str) -> DeskConfig:
+        row = self.session.get(DeskSettings, workspace_id, populate_existing=True)
+        if row is None:
+            return DeskConfig(workspace_id)
+        return DeskConfig(
+            workspace_id=workspace_id,
+            claim_target=None
+            if row.claim_target_seconds is None
+            else timedelta(seconds=row.claim_target_seconds),
+            week=None if row.hours is None else _week_from_doc(row.hours),
+            holidays=frozenset(date.fromisoformat(d) for d in row.holidays),
+        )
+
+    def save(self, config: DeskConfig, *, now: datetime) -> None:
+        row = self.session.get(DeskSettings, config.workspace_id)
+        if row is None:
+            row = DeskSettings(workspace_id=config.workspace_id, holidays=[], updated_at=now)
+            self.session.add(row)
+        target = config.claim_target
+        row.claim_target_seconds = None if target is None else int(target.total_seconds())
+        row.hours = None if config.week is None else _week_to_doc(config.week)
+        row.holidays = sorted(d.isoformat() for d in config.holidays)
+        row.updated_at = now
+        self.session.flush()
+
+    # --- timers ----------------------------------------------------------------------------
+
+    def schedule(
+        self, handoff_id: int, config: DeskConfig, *, created_at: datetime, now: datetime
+    ) -> None:
+        """The handoff's reminder and overdue notice, due after the target (and twice it) of
+        the team's time; nothing when no target is set."""
+        target = config.claim_target
+        if target is None:
+            return
+        for kind, factor in TIMER_FACTORS.items():
+            self.session.add(
+                HandoffTimer(
+                    handoff_id=handoff_id,
+                    workspace_id=config.workspace_id,
+                    kind=kind,
+                    due_at=config.due(created_at, target * factor),
+                    status="pending",
+                    created_at=now,
+                )
+            )
+        self.session.flush()
+
+    def due_timers(self, *, now: datetime, limit: int = 20) -> list[DueTimer]:
+        """Pending timers due by `now`, oldest first; on PostgreSQL each is locked until the
+        transaction ends and skipped by other workers (FOR UPDATE SKIP LOCKED)."""
+        rows = self.session.execute(
+            select(HandoffTimer, HandoffRow.status, HandoffRow.created_at, HandoffRow.card_channel)
+            .join(HandoffRow, HandoffRow.id == HandoffTimer.handoff_id)
+            .where(HandoffTimer.status == "pending", HandoffTimer.due_at <= now)
+            .order_by(HandoffTimer.due_at, HandoffTimer.id)
+            .limit(limit)
+            .with_for_update(skip_locked=True, of=HandoffTimer)
+        ).all()
+        return [
+            DueTimer(
+                id=timer.id,
+                handoff_id=timer.handoff_id,
+                workspace_id=timer.workspace_id,
+                kind=cast(TimerKind, timer.kind),
+                due_at=as_utc(timer.due_at),
+                handoff_status=status,
+                handoff_created_at=as_utc(created_at),
+                card_channel=card_channel,
+            )
+            for timer, status, created_at, card_channel in rows
+        ]
+
+    def finish_timer(self, timer_id: int, *, fired: bool, now: datetime) -> bool:
+        """Compare-and-set from pending: only one sweeper finishes a timer (and posts for it)."""
+        done = self.session.execute(
+            update(HandoffTimer)
+            .where(HandoffTimer.id == timer_id, HandoffTimer.status == "pending")
+            .values(status="fired" if fired else "skipped", fired_at=now if fired else None)
+            .execution_options(synchronize_session=False)
+        )
+        return done.rowcount == 1  # type: ignore[attr-defined,no-any-return]
+
+    def timers(self, handoff_id: int) -> dict[str, str]:
+        rows = self.session.execute(
+            select(HandoffTimer.kind, HandoffTimer.status).where(
+                HandoffTimer.handoff_id == handoff_id
+            )
+        ).all()
+        return {str(kind): str(status) for kind, status in rows}
+
+    # --- the queue and the measures --------------------------------------------------------
+
+    def waiting(self, workspace_id: str) -> int:
+        """Open handoffs nobody has claimed yet in the workspace."""
+        count = self.session.scalar(
+            select(func.count())
+            .select_from(HandoffRow)
+            .join(Conversation, Conversation.id == HandoffRow.conversation_id)
+            .where(Conversation.workspace_id == workspace_id, HandoffRow.status == "open")
+        )
+        return int(count or 0)
+
+    def first_reply(self, handoff_id: int, *, now: datetime) -> None:
+        """Keep when an agent first answered the customer (later replies change nothing)."""
+        self.session.execute(
+            update(HandoffRow)
+            .where(HandoffRow.id == handoff_id, HandoffRow.first_reply_at.is_(None))
+            .values(first_reply_at=now)
+            .execution_options(synchronize_session=False)
+        )
+
+    def median_minutes_to_first_reply(self, workspace_id: str, *, since: datetime) -> float | None:
+        """Median minutes from a handoff to its first agent reply (handoffs of the
+        conversations started since `since`), None when no agent has replied."""
+        rows = self.session.execute(
+            select(HandoffRow.created_at, HandoffRow.first_reply_at)
+            .join(Conversation, Conversation.id == HandoffRow.conversation_id)
+            .where(
+                Conversation.workspace_id == workspace_id,
+                Conversation.created_at >= since,
+                HandoffRow.first_reply_at.is_not(None),
+            )
+        ).all()
+        waits = [
+            (as_utc(replied) - as_utc(created)).total_seconds() / 60
+            for created, replied in rows
+            if replied is not None
+        ]
+        return statistics.median(waits) if waits else None
+
+
+def _week_to_doc(week: BusinessHours) -> dict[str, Any]:
+    return {
+        "zone": week.zone,
+        "ranges": [
+            {
+                "days": sorted(r.days),
+                "start": r.start.strftime("%H:%M"),
+                "end": None if r.end is None else r.end.strftime("%H:%M"),
+            }
+            for r in week.ranges
+        ],
+    }
+
+
+def _week_from_doc(doc: dict[str, Any]) -> BusinessHours:
+    ranges: Sequence[dict[str, Any]] = doc.get("ranges") or []
+    return BusinessHours(
+        tuple(
+            OpenRange(
+                frozenset(int(d) for d in r["days"]),
+                time.fromisoformat(r["start"]),
+                None if r.get("end") is None else time.fromisoformat(r["end"]),
+            )
+            for r in ranges
+        ),
+        str(doc["zone"]),
+    )
