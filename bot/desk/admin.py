@@ -289,8 +289,7 @@ class AdminCommands:
         if asked and not (_DAYS.fullmatch(asked) and 1 <= int(asked) <= MAX_STATS_DAYS):
             return f"Usage: `/escalation stats [days]`, days from 1 to {MAX_STATS_DAYS}."
         days = int(asked) if asked else DEFAULT_DAYS
-        lines = stats_lines(days, self.reports.stats(workspace_id, days))
-        return "\n".join((*lines, self.targets.first_reply_line(workspace_id, days)))
+        return "\n".join(stats_lines(days, self.reports.stats(workspace_id, days)))
 
     def _status(self) -> str:
         with SqlUnitOfWork(self.sessions) as uow:
