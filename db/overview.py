@@ -6,8 +6,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import ColumnElement, func, select
-from sqlalchemy.orm import Session
+from sqlalchemy import ColumnElement, Select, func, select
+from sqlalchemy.orm import Session, aliased
 
 from db.models import Conversation, HandoffRow, InboxEvent, OutboxMessage
 from db.repositories import as_utc
@@ -38,10 +38,12 @@ class LiveList:
 
 @dataclass(frozen=True, slots=True)
 class AwaitingAdmin:
-    """An event given up on (`inbox`) or a post held (`outbox`), kept until an admin acts."""
+    """An event given up on (`inbox`) or a post held (`outbox`), kept until an admin acts.
+    `error` is what was stored: for the admin's eyes only through a category (it can quote a
+    customer's message)."""
 
     source: str  # "event" or the outbox kind ("handoff_card", "reply" ...)
-    why: str
+    error: str
     since: datetime
 
 
@@ -87,17 +89,21 @@ class SqlDeskOverview:
         )
         return int(count or 0)
 
-    def awaiting_admin(self, *, limit: int) -> AwaitingList:
-        """Events given up on and posts held (what `/escalation status` counts), newest first."""
+    def awaiting_admin(self, workspace_id: str, *, limit: int) -> AwaitingList:
+        """The workspace's events given up on and posts held, newest first. An outbox row's
+        workspace is its payload's `workspace_id`, else its conversation's (directly or through
+        its handoff); a row of no workspace is on no desk."""
+        event_where = (InboxEvent.status == "failed") & (InboxEvent.workspace_id == workspace_id)
         events = self.session.execute(
             select(InboxEvent.last_error, InboxEvent.processed_at, InboxEvent.received_at)
-            .where(InboxEvent.status == "failed")
+            .where(event_where)
             .order_by(InboxEvent.id.desc())
             .limit(limit)
         ).all()
+        held = self._held_in(workspace_id)
         posts = self.session.execute(
             select(OutboxMessage.kind, OutboxMessage.last_error, OutboxMessage.created_at)
-            .where(OutboxMessage.status == "held")
+            .where(OutboxMessage.id.in_(held))
             .order_by(OutboxMessage.id.desc())
             .limit(limit)
         ).all()
@@ -106,13 +112,29 @@ class SqlDeskOverview:
             for error, processed, received in events
         ] + [AwaitingAdmin(str(kind), str(error or ""), as_utc(at)) for kind, error, at in posts]
         items.sort(key=lambda item: item.since, reverse=True)
-        total = self.session.scalar(
-            select(func.count()).select_from(InboxEvent).where(InboxEvent.status == "failed")
-        )
+        total = self.session.scalar(select(func.count()).select_from(InboxEvent).where(event_where))
         total_posts = self.session.scalar(
-            select(func.count()).select_from(OutboxMessage).where(OutboxMessage.status == "held")
+            select(func.count()).select_from(OutboxMessage).where(OutboxMessage.id.in_(held))
         )
         return AwaitingList(tuple(items[:limit]), int(total or 0) + int(total_posts or 0))
+
+    @staticmethod
+    def _held_in(workspace_id: str) -> Select[int]:
+        """The ids of the held outbox rows that belong to `workspace_id`."""
+        direct = aliased(Conversation)
+        through_handoff = aliased(Conversation)
+        workspace = func.coalesce(
+            func.nullif(OutboxMessage.payload["workspace_id"].as_string(), ""),
+            direct.workspace_id,
+            through_handoff.workspace_id,
+        )
+        return (
+            select(OutboxMessage.id)
+            .outerjoin(direct, direct.id == OutboxMessage.conversation_id)
+            .outerjoin(HandoffRow, HandoffRow.id == OutboxMessage.handoff_id)
+            .outerjoin(through_handoff, through_handoff.id == HandoffRow.conversation_id)
+            .where(OutboxMessage.status == "held", workspace == workspace_id)
+        )
 
     def _live(self, workspace_id: str, which: ColumnElement[bool], *, limit: int) -> LiveList:
         where = (Conversation.workspace_id == workspace_id) & which

@@ -284,8 +284,13 @@ class LocalSlackWebAPI:
         }
 
     def _upload(self, file_id: str, content: bytes) -> int:
-        """The upload URL's answer: 200 for a file id it gave out, else 404."""
+        """The upload URL's answer: 200 for a file id it gave out, else 404; a fault on
+        "upload" (`http_500`) answers 500 and keeps nothing."""
         with self._lock:
+            self.calls.append(("upload", {"file_id": file_id}))
+            fault = self._due_fault("upload", {})
+            if fault is not None:
+                return 500
             if file_id not in self.uploads:
                 return 404
             self.uploads[file_id] = content

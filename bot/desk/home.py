@@ -2,22 +2,38 @@
 for everyone else. Gathered here (through the unit of work); the platform draws it.
 
 Agents are the members of the workspace's handoff channel (whoever may claim its cards);
-admins are the bot's configured admins and the workspace's own.
+admins are the bot's configured admins and the workspace's own. The platform's answers to
+"who is in the channel" and "is this person an admin" are kept for a minute (`PlatformAnswers`),
+so opening the tab again and again does not ask Slack again and again.
 """
 
 from __future__ import annotations
 
+import threading
+import time
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import UTC, datetime, time
+from datetime import UTC, datetime
+from datetime import time as day_start
 
 from sqlalchemy.orm import Session, sessionmaker
 
-from db.overview import AwaitingList, LiveList
+from bot.workers.outbox import NO_HANDOFF_CHANNEL
+from db.overview import AwaitingAdmin, LiveList
 from db.repositories import WorkspaceStats
 from db.uow import SqlUnitOfWork
 
 LISTED = 15  # per list: a Home tab holds at most 100 blocks
+KEEP_ANSWERS = 60.0  # seconds the platform's answers (channel members, admin flags) are kept
+
+
+class CouldNotCheck(Exception):
+    """The platform could not say whether someone is an agent or an admin (a rate limit, a
+    channel the bot cannot read, a missing scope ...): `reason` says why, in a few words."""
+
+    def __init__(self, reason: str) -> None:
+        super().__init__(reason)
+        self.reason = reason
 
 
 @dataclass(frozen=True, slots=True)
@@ -30,6 +46,22 @@ class Today:
 
 
 @dataclass(frozen=True, slots=True)
+class AwaitingItem:
+    """Something waiting for an admin, said as a category (never the stored error text, which
+    can quote a customer): "an event could not be handled", "a card is held: no handoff
+    channel"."""
+
+    what: str
+    since: datetime
+
+
+@dataclass(frozen=True, slots=True)
+class Awaiting:
+    items: tuple[AwaitingItem, ...]  # newest first
+    total: int
+
+
+@dataclass(frozen=True, slots=True)
 class DeskHome:
     user_id: str
     admin: bool
@@ -39,7 +71,7 @@ class DeskHome:
     mine: LiveList  # claimed by this person
     others: LiveList  # claimed by someone else
     today: Today
-    awaiting_admin: AwaitingList
+    awaiting_admin: Awaiting | None  # admins only
 
 
 @dataclass(frozen=True, slots=True)
@@ -49,10 +81,55 @@ class VisitorHome:
     support_channels: tuple[str, ...]
 
 
+class PlatformAnswers:
+    """The platform's answers kept for `keep_for` seconds: each channel's member set (per
+    workspace) and each person's admin flag. Only answers are kept, never a failed check."""
+
+    def __init__(
+        self, *, keep_for: float = KEEP_ANSWERS, clock: Callable[[], float] = time.monotonic
+    ) -> None:
+        self.keep_for = keep_for
+        self.clock = clock
+        self._lock = threading.Lock()
+        self._members: dict[tuple[str, str], tuple[frozenset[str], float]] = {}
+        self._admins: dict[tuple[str, str], tuple[bool, float]] = {}
+
+    def members(
+        self, workspace_id: str, channel: str, load: Callable[[str], frozenset[str]]
+    ) -> frozenset[str]:
+        key = (workspace_id, channel)
+        with self._lock:
+            kept = self._members.get(key)
+            if kept is not None and kept[1] > self.clock():
+                return kept[0]
+        members = load(channel)  # CouldNotCheck passes through, and nothing is kept
+        with self._lock:
+            self._members[key] = (members, self.clock() + self.keep_for)
+        return members
+
+    def admin(self, workspace_id: str, user_id: str, load: Callable[[], bool]) -> bool:
+        key = (workspace_id, user_id)
+        with self._lock:
+            kept = self._admins.get(key)
+            if kept is not None and kept[1] > self.clock():
+                return kept[0]
+        admin = load()
+        with self._lock:
+            self._admins[key] = (admin, self.clock() + self.keep_for)
+        return admin
+
+
 class HomeDesk:
-    def __init__(self, *, sessions: sessionmaker[Session], clock: Callable[[], datetime]) -> None:
+    def __init__(
+        self,
+        *,
+        sessions: sessionmaker[Session],
+        clock: Callable[[], datetime],
+        answers: PlatformAnswers | None = None,
+    ) -> None:
         self.sessions = sessions
         self.clock = clock
+        self.answers = answers or PlatformAnswers()
 
     def home(
         self,
@@ -60,21 +137,37 @@ class HomeDesk:
         workspace_id: str,
         user_id: str,
         workspace_admin: Callable[[], bool],
-        member_of: Callable[[str], bool],
+        members_of: Callable[[str], frozenset[str]],
     ) -> DeskHome | VisitorHome:
-        """`workspace_admin` and `member_of` (is the user in this channel?) ask the platform,
-        and only when the stored settings do not already answer."""
+        """`workspace_admin` (is the user a workspace admin?) and `members_of` (a channel's
+        members) ask the platform, only when the stored settings and the kept answers do not
+        already say; either raises CouldNotCheck when the platform could not answer, and so
+        does this when the person's role cannot be known without it."""
         with SqlUnitOfWork(self.sessions, read_only=True) as uow:
             settings = uow.workspaces.get(workspace_id)
-        admin = user_id in settings.admin_user_ids or workspace_admin()
         channel = settings.handoff_channel
-        agent = channel is not None and member_of(channel)
+        admin = user_id in settings.admin_user_ids
+        unknown: CouldNotCheck | None = None
+        if not admin:
+            try:
+                admin = self.answers.admin(workspace_id, user_id, workspace_admin)
+            except CouldNotCheck as failed:
+                unknown = failed  # an agent still gets the desk (as agent); else say so
+        agent = False
+        if channel is not None and not admin:
+            agent = user_id in self.answers.members(workspace_id, channel, members_of)
         if not (admin or agent):
+            if unknown is not None:
+                raise unknown
             return VisitorHome(settings.support_channels)
         now = self.clock()
-        midnight = datetime.combine(now.astimezone(UTC).date(), time(), tzinfo=UTC)
+        midnight = datetime.combine(now.astimezone(UTC).date(), day_start(), tzinfo=UTC)
         with SqlUnitOfWork(self.sessions, read_only=True) as uow:
             overview = uow.overview
+            awaiting = None
+            if admin:
+                found = overview.awaiting_admin(workspace_id, limit=LISTED // 3)
+                awaiting = Awaiting(tuple(map(category, found.items)), found.total)
             return DeskHome(
                 user_id=user_id,
                 admin=admin,
@@ -88,5 +181,36 @@ class HomeDesk:
                     stats=uow.stats.workspace(workspace_id, since=midnight),
                     returned_to_bot=overview.returned_to_bot(workspace_id, since=midnight),
                 ),
-                awaiting_admin=overview.awaiting_admin(limit=LISTED // 3),
+                awaiting_admin=awaiting,
             )
+
+
+_POSTS = {
+    "handoff_card": "a card",
+    "card_update": "a card update",
+    "reply": "a reply",
+    "relay": "a relayed message",
+    "admin_notice": "a notice to the admins",
+    "admin_dm": "a message to an admin",
+}
+# What the outbox stores as a held row's reason (bot/workers/outbox.py and the Slack sender's
+# NEEDS_AN_ADMIN), as the category shown; anything else is "could not be posted".
+_HELD_BECAUSE = (
+    (NO_HANDOFF_CHANNEL, "no handoff channel"),
+    ("I am not a member of that channel", "the bot is not in the channel"),
+    ("that channel no longer exists", "the channel no longer exists"),
+    ("that channel is archived", "the channel is archived"),
+)
+
+
+def category(item: AwaitingAdmin) -> AwaitingItem:
+    """What an admin is told about a failed event or a held post: its kind and a known cause,
+    never the stored error (an exception's text can quote a customer's message)."""
+    if item.source == "event":
+        return AwaitingItem("an event could not be handled", item.since)
+    post = _POSTS.get(item.source, "a message")
+    error = item.error
+    if error.startswith("gave up"):
+        return AwaitingItem(f"{post} is held: given up after repeated failures", item.since)
+    cause = next((said for stored, said in _HELD_BECAUSE if error == stored), "")
+    return AwaitingItem(f"{post} is held: {cause or 'it could not be posted'}", item.since)

@@ -6,6 +6,8 @@ may take longer than Slack's three seconds: Bolt's lazy listener answers it afte
 
 from __future__ import annotations
 
+import logging
+from collections.abc import Callable
 from typing import Any
 
 from slack_bolt import Ack, App, Respond
@@ -13,8 +15,11 @@ from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError, SlackClientError
 
 from bot.desk.admin import AdminCommands, ChannelProblem, ChannelSearch
-from bot.desk.report import draw
+from bot.desk.report import Report, draw
 from handlers.slack.markup import plain_text
+from handlers.slack.sender import MAYBE_DONE, make_posting_client
+
+log = logging.getLogger(__name__)
 
 
 def register(app: App, *, admin: AdminCommands) -> None:
@@ -51,34 +56,102 @@ def register(app: App, *, admin: AdminCommands) -> None:
         )
         if isinstance(days, str):
             return  # the ack said why
-        figures = admin.reports.gather(command["team_id"], days)
-        respond(text=send_report(client, user, figures.text(), draw(figures), days=days))
+        # a client that never retries by itself: a share answered 500 must not be made twice
+        uploader = make_posting_client(token=client.token, base_url=client.base_url)
+        respond(
+            text=report_answer(
+                lambda: admin.reports.gather(command["team_id"], days),
+                draw,
+                lambda figures, png: send_report(uploader, user, figures, png, days=days),
+            )
+        )
 
     app.command("/escalation")(ack=acknowledge, lazy=[dry_run, report])
 
 
+def report_answer(
+    gather: Callable[[], Report],
+    draw: Callable[[Report], bytes],
+    send: Callable[[str, bytes], str],
+) -> str:
+    """What the admin is told after "Drawing the report…", whatever happens: where the report
+    went, or why it could not be gathered, drawn or sent (with the figures when there are)."""
+    try:
+        figures = gather()
+    except Exception as error:  # any failure must still reach the admin, who waits for it
+        log.exception("the report could not be gathered")
+        return f"I couldn't draw the report: its figures could not be read ({_kind(error)})."
+    text = figures.text()
+    try:
+        png = draw(figures)
+    except Exception as error:
+        log.exception("the report's chart could not be drawn")
+        return (
+            f"I couldn't draw the report: the chart failed ({_kind(error)}). The figures:\n{text}"
+        )
+    return send(text, png)
+
+
+def _kind(error: Exception) -> str:
+    """An error's kind, never its text (a database error's can quote the rows)."""
+    return type(error).__name__
+
+
 def send_report(client: WebClient, user_id: str, text: str, png: bytes, *, days: int) -> str:
     """Upload the chart with its figures to a direct message with `user_id` (files_upload_v2);
-    what to tell them (ephemerally): where it went, or why it could not go and the figures."""
+    what to tell them (ephemerally): where it went, or why it could not go and the figures.
+    `client` must not retry by itself (`make_posting_client`): a share answered 500 may have
+    been made."""
     try:
-        channel = (client.conversations_open(users=user_id).get("channel") or {})["id"]
+        opened = client.conversations_open(users=user_id).get("channel") or {}
+    except SlackApiError as error:
+        return _not_sent(_slack_refusal(error, "im:write"), text)
+    except OSError as error:
+        return _not_sent(f"Slack could not be reached ({type(error).__name__})", text)
+    channel = opened.get("id")
+    if not channel:
+        return _not_sent("Slack answered without a channel", text)
+    try:
         client.files_upload_v2(
-            channel=channel,
+            channel=str(channel),
             content=png,
             filename=f"escalation-report-{days}d.png",
             title=f"Escalations, last {days} days",
             alt_txt=f"Escalations per day by trigger and median time to claim, last {days} days",
             initial_comment=text,
         )
-    except (SlackClientError, KeyError, OSError) as error:  # OSError: the upload's own POST
+    except SlackApiError as error:
         code = _error_code(error)
-        why = (
-            "the app may not upload files (it lacks files:write): reinstall it from manifest.yml"
-            if code == "missing_scope"
-            else f"Slack answered {code or 'without a channel'}"
+        status = error.response.status_code if error.response is not None else 200
+        if status >= 500 or code in MAYBE_DONE:
+            return (
+                f"Slack did not confirm the chart (HTTP {status}, {code or 'no answer'}): it may "
+                f"be in your direct messages with me already. The figures:\n{text}"
+            )
+        return _not_sent(_slack_refusal(error, "files:write"), text)
+    except OSError as error:  # the bytes' own POST to the upload URL (urllib's HTTPError ...)
+        status = getattr(error, "code", None)
+        return _not_sent(
+            f"the upload to Slack failed ({f'HTTP {status}' if status else type(error).__name__})",
+            text,
         )
-        return f"I couldn't send the chart: {why}. The figures:\n{text}"
+    except SlackClientError as error:
+        return _not_sent(f"Slack answered {_error_code(error) or type(error).__name__}", text)
     return f"The report of the last {days} days is in your direct messages with me."
+
+
+def _not_sent(why: str, text: str) -> str:
+    return f"I couldn't send the chart: {why}. The figures:\n{text}"
+
+
+def _slack_refusal(error: SlackApiError, scope: str) -> str:
+    """A refusal as the admin can act on it: a missing scope names the one Slack says is
+    needed (`needed`), else `scope`, the one the call is known to need."""
+    code = _error_code(error)
+    if code == "missing_scope":
+        needed = str(error.response.get("needed") or scope) if error.response else scope
+        return f"the app lacks the {needed} permission: reinstall it from manifest.yml"
+    return f"Slack answered {code or 'with an error'}"
 
 
 def _error_code(error: Exception) -> str:

@@ -3,12 +3,13 @@ or of how to reach support (everyone else), built with slack_sdk's Block Kit mod
 
 from __future__ import annotations
 
+import json
 import logging
 from collections.abc import Callable
 from datetime import datetime, timedelta
 from typing import Any
 
-from slack_bolt import App, BoltContext
+from slack_bolt import Ack, App, BoltContext
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 from slack_sdk.models.blocks import (
@@ -21,53 +22,119 @@ from slack_sdk.models.blocks import (
 )
 from slack_sdk.models.views import View
 
-from bot.desk.home import DeskHome, HomeDesk, VisitorHome
+from bot.desk.home import LISTED, Awaiting, CouldNotCheck, DeskHome, HomeDesk, VisitorHome
 from bot.desk.report import minutes
-from db.overview import AwaitingAdmin, LiveHandoff, LiveList
-from handlers.slack.admin import is_workspace_admin
+from db.overview import LiveHandoff, LiveList
 from handlers.slack.markup import as_slack_text
 
 log = logging.getLogger(__name__)
 MAX_TEXT = 2900  # Slack allows 3000 characters in a section's text
 ROOT_CAUSE = 200  # characters of a handoff's root cause shown in a list
+MAX_BLOCKS = 100  # Slack's limit for a view
+VIEW_BYTES = 50_000  # well under what Slack takes for a view's JSON
 
 
 def register(app: App, *, home: HomeDesk) -> None:
+    """Acked at once; the checks (Slack calls that a rate limit can hold for seconds) and the
+    publish run after the ack, in Bolt's lazy listener."""
+
+    def acknowledge(ack: Ack) -> None:
+        ack()
+
     def publish(
         event: dict[str, Any], body: dict[str, Any], client: WebClient, context: BoltContext
     ) -> None:
         if event.get("tab", "home") != "home":
             return  # the Messages tab: nothing to draw
         user = str(event["user"])
-        page = home.home(
-            workspace_id=str(body.get("team_id") or context.team_id or ""),
-            user_id=user,
-            workspace_admin=lambda: is_workspace_admin(client, user),
-            member_of=lambda channel: is_member(client, channel, user),
-        )
+        view: View
         try:
-            client.views_publish(user_id=user, view=home_view(page))
+            page = home.home(
+                workspace_id=str(body.get("team_id") or context.team_id or ""),
+                user_id=user,
+                workspace_admin=lambda: workspace_admin(client, user),
+                members_of=lambda channel: channel_members(client, channel),
+            )
+            view = home_view(page)
+        except CouldNotCheck as failed:
+            log.warning("could not tell whether %s is an agent: %s", user, failed.reason)
+            view = unloaded_view(failed.reason)
+        try:
+            client.views_publish(user_id=user, view=view)
         except SlackApiError as error:
             log.warning("could not publish %s's Home tab: %s", user, error.response.get("error"))
 
-    app.event("app_home_opened")(publish)
+    app.event("app_home_opened")(ack=acknowledge, lazy=[publish])
 
 
-def is_member(client: WebClient, channel: str, user: str) -> bool:
-    """Whether `user` is in `channel` (`conversations.members`, page by page); a channel the
-    bot cannot read counts as not."""
+# Slack's refusals of a check, as the person reads them.
+_WHY = {
+    "ratelimited": "Slack asked me to slow down",
+    "channel_not_found": "the handoff channel was not found",
+    "not_in_channel": "I am not in the handoff channel",
+    "missing_scope": "the app lacks a permission",
+}
+
+
+def _could_not_check(error: SlackApiError) -> CouldNotCheck:
+    code = str(error.response.get("error") or "") if error.response is not None else ""
+    return CouldNotCheck(_WHY.get(code, f"Slack answered {code or 'with an error'}"))
+
+
+def channel_members(client: WebClient, channel: str) -> frozenset[str]:
+    """Everyone in `channel` (`conversations.members`, page by page). Raises CouldNotCheck
+    when Slack does not say (a rate limit, a channel the bot cannot read, a missing scope)."""
+    members: set[str] = set()
     try:
         for page in client.conversations_members(channel=channel, limit=200):
-            if user in (page.get("members") or []):
-                return True
-    except SlackApiError:
-        return False
-    return False
+            members.update(str(m) for m in page.get("members") or [])
+    except SlackApiError as error:
+        raise _could_not_check(error) from None
+    except OSError as error:  # Slack unreachable
+        raise CouldNotCheck(f"Slack could not be reached: {type(error).__name__}") from None
+    return frozenset(members)
+
+
+def workspace_admin(client: WebClient, user_id: str) -> bool:
+    """Whether `user_id` is a workspace admin or owner (`users.info`); CouldNotCheck when
+    Slack does not say."""
+    try:
+        user = client.users_info(user=user_id).get("user") or {}
+    except SlackApiError as error:
+        raise _could_not_check(error) from None
+    except OSError as error:
+        raise CouldNotCheck(f"Slack could not be reached: {type(error).__name__}") from None
+    return bool(user.get("is_admin") or user.get("is_owner") or user.get("is_primary_owner"))
+
+
+def unloaded_view(reason: str) -> View:
+    return View(
+        type="home",
+        blocks=[
+            SectionBlock(
+                text=_md(
+                    f"I couldn't load the desk ({clip(reason, 200)}); open the tab again in a "
+                    "moment."
+                )
+            ),
+        ],
+    )
 
 
 def home_view(page: DeskHome | VisitorHome) -> View:
-    blocks = desk_blocks(page) if isinstance(page, DeskHome) else visitor_blocks(page)
-    return View(type="home", blocks=blocks)
+    """The view, within Slack's limits: at most 100 blocks and VIEW_BYTES of JSON (fewer
+    handoffs listed per list until it fits; each list says how many more there are)."""
+    if not isinstance(page, DeskHome):
+        return View(type="home", blocks=visitor_blocks(page))
+    for listed in (LISTED, 10, 5, 2, 0):
+        view = View(type="home", blocks=desk_blocks(page, listed=listed))
+        if len(view.blocks) <= MAX_BLOCKS and view_bytes(view) <= VIEW_BYTES:
+            return view
+    return view
+
+
+def view_bytes(view: View) -> int:
+    return len(json.dumps(view.to_dict(), ensure_ascii=False).encode())
 
 
 def visitor_blocks(page: VisitorHome) -> list[Block]:
@@ -87,7 +154,7 @@ def visitor_blocks(page: VisitorHome) -> list[Block]:
     ]
 
 
-def desk_blocks(page: DeskHome) -> list[Block]:
+def desk_blocks(page: DeskHome, *, listed: int = LISTED) -> list[Block]:
     role = "admin" if page.admin else "agent"
     where = f" Cards go to <#{page.handoff_channel}>." if page.handoff_channel else ""
     blocks: list[Block] = [
@@ -96,14 +163,14 @@ def desk_blocks(page: DeskHome) -> list[Block]:
         DividerBlock(),
         *_list(
             f"Waiting for an agent ({page.waiting.total})",
-            page.waiting,
+            _first(page.waiting, listed),
             lambda h: f"waiting {age(page.now - h.opened_at)}",
             empty="Nothing is waiting: every handoff has an agent.",
             more="oldest first",
         ),
         *_list(
             f"My claims ({page.mine.total})",
-            page.mine,
+            _first(page.mine, listed),
             lambda h: f"yours for {age(page.now - (h.claimed_at or h.opened_at))}",
             empty="You have no claimed conversations.",
         ),
@@ -111,13 +178,13 @@ def desk_blocks(page: DeskHome) -> list[Block]:
     if page.others.total:
         blocks += _list(
             f"Claimed by others ({page.others.total})",
-            page.others,
+            _first(page.others, listed),
             lambda h: f"<@{h.claimed_by}> has it ({age(page.now - (h.claimed_at or h.opened_at))})",
             empty="",
         )
     blocks += [DividerBlock(), *_today(page)]
-    if page.awaiting_admin.total:
-        blocks += [DividerBlock(), *_awaiting(page)]
+    if page.awaiting_admin is not None and page.awaiting_admin.total:
+        blocks += [DividerBlock(), *_awaiting(page.awaiting_admin)]
     blocks += [DividerBlock()]
     blocks.append(
         ContextBlock(
@@ -149,18 +216,49 @@ def _list(
     return blocks
 
 
+def _first(handoffs: LiveList, listed: int) -> LiveList:
+    return LiveList(handoffs.items[:listed], handoffs.total)
+
+
 def _handoff_line(handoff: LiveHandoff, status: str) -> str:
     customer = handoff.customer_id
     if handoff.customer_name:
         customer = f"{handoff.customer_name} ({customer})"
-    cause = handoff.root_cause
-    if len(cause) > ROOT_CAUSE:
-        cause = cause[: ROOT_CAUSE - 1] + "…"
-    line = (
-        f"*#{handoff.id}* `{handoff.trigger}` · {status} · <@{handoff.customer_user_id}>, "
-        f"{as_slack_text(customer)}\n{as_slack_text(cause)}"
-    )
-    return line[:MAX_TEXT]
+    head = f"*#{handoff.id}* `{handoff.trigger}` · {status} · <@{handoff.customer_user_id}>, "
+    room = MAX_TEXT - len(head) - 1
+    shown = clip(customer, min(room // 2, 300))
+    return f"{head}{shown}\n{clip(handoff.root_cause, min(room - len(shown), ROOT_CAUSE))}"
+
+
+def clip(plain: str, limit: int) -> str:
+    """`plain` as Slack text (`&`, `<`, `>` escaped) of at most `limit` characters once
+    escaped: cut before an entity, never inside one, with "…" when cut."""
+    escaped = as_slack_text(plain)
+    if len(escaped) <= limit:
+        return escaped
+    out: list[str] = []
+    used = 0
+    for char in plain:
+        piece = as_slack_text(char)
+        if used + len(piece) > limit - 1:
+            break
+        out.append(piece)
+        used += len(piece)
+    return "".join(out) + "…"
+
+
+def fit_lines(lines: list[str], limit: int) -> str:
+    """Whole lines (each already Slack text: entities, `<!date…>` tokens) joined while they
+    fit in `limit` characters, then how many more there are: never a line cut through."""
+    kept: list[str] = []
+    used = 0
+    for index, line in enumerate(lines):
+        reserve = 0 if index == len(lines) - 1 else 40  # room for the "… and N more"
+        if used + len(line) + reserve > limit:
+            return "\n".join([*kept, f"… and {len(lines) - index} more"])
+        kept.append(line)
+        used += len(line) + 1
+    return "\n".join(kept)
 
 
 def _today(page: DeskHome) -> list[Block]:
@@ -183,23 +281,15 @@ def _today(page: DeskHome) -> list[Block]:
     ]
 
 
-def _awaiting(page: DeskHome) -> list[Block]:
-    waiting = page.awaiting_admin
-    lines = [_awaiting_line(item) for item in waiting.items]
+def _awaiting(waiting: Awaiting) -> list[Block]:
+    lines = [f"• {item.what} ({_when(item.since)})" for item in waiting.items]
     hidden = waiting.total - len(waiting.items)
     if hidden:
         lines.append(f"… and {hidden} more: `/escalation status`")
-    ask = "" if page.admin else " (an admin can act on these)"
     return [
-        SectionBlock(text=_md(f"*Failed events waiting for an admin ({waiting.total})*{ask}")),
-        SectionBlock(text=_md("\n".join(lines)[:MAX_TEXT])),
+        SectionBlock(text=_md(f"*Failed events waiting for an admin ({waiting.total})*")),
+        SectionBlock(text=_md(fit_lines(lines, MAX_TEXT))),
     ]
-
-
-def _awaiting_line(item: AwaitingAdmin) -> str:
-    what = "event given up" if item.source == "event" else f"held {item.source.replace('_', ' ')}"
-    why = as_slack_text(item.why[:300]) or "no reason recorded"
-    return f"• {what}: {why} ({_when(item.since)})"
 
 
 def age(delta: timedelta) -> str:

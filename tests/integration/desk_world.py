@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from datetime import timedelta
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlencode
 
 from bot.agents.offline import OfflineAgent
 from bot.composition import Product, build_product
@@ -89,6 +90,35 @@ class Desk:
             assert time.monotonic() < deadline, f"no {method} came"
             time.sleep(0.05)
         return self.slack.to(method)
+
+    def as_workspace(self, team: str, event: dict[str, Any]) -> int:
+        """An event from another workspace `team` (the same app installed there)."""
+        body = {
+            "token": "legacy",
+            "team_id": team,
+            "api_app_id": "A1",
+            "type": "event_callback",
+            "event_id": f"Ev{team}{time.monotonic_ns()}",
+            "event_time": int(time.time()),
+            "event": {"team": team, **event},
+        }
+        return self.sender.post(json.dumps(body), "application/json", {})[0]
+
+    def command_in(self, team: str, user: str, text: str) -> str:
+        form = urlencode(
+            {
+                "command": "/escalation",
+                "text": text,
+                "user_id": user,
+                "team_id": team,
+                "channel_id": "C-ADMIN",
+                "response_url": self.sender.response_url,
+                "trigger_id": "t",
+            }
+        )
+        status, body = self.sender.post(form, "application/x-www-form-urlencoded", {})
+        assert status == 200
+        return str(json.loads(body).get("text") if body.startswith("{") else body)
 
     def later(self, **delta: float) -> None:
         self.clock.now += timedelta(**delta)

@@ -4,6 +4,8 @@ and what waits for an admin; anyone else gets how to reach support."""
 
 from __future__ import annotations
 
+import logging
+import time
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -11,7 +13,9 @@ from typing import Any
 
 import pytest
 
+from bot.console.local_slack import TEAM
 from db.uow import SqlUnitOfWork
+from handlers.slack.cards import CLAIM, RETURN
 from tests.integration.desk_world import (
     ADMIN,
     AGENT1,
@@ -23,8 +27,10 @@ from tests.integration.desk_world import (
     POLICY_GAP,
     SOLVED_AT_ONCE,
     Desk,
+    button_value,
     desk,
 )
+from tests.integration.mock_slack import Fault
 
 
 @pytest.fixture
@@ -40,12 +46,16 @@ def configured(world: Desk) -> Desk:
 
 
 def open_home(world: Desk, user: str, *, tab: str = "home") -> list[str] | None:
-    """The text of each block of the view published for `user`, None when none was."""
+    """The text of each block of the view published for `user` (after the ack: Bolt's lazy
+    listener publishes it), None when none came within a second."""
     before = len(world.slack.to("views.publish"))
     status = world.sender.event(
         {"type": "app_home_opened", "user": user, "channel": f"D{user}", "tab": tab}
     )
     assert status == 200
+    deadline = time.monotonic() + (1 if tab != "home" else 30)
+    while len(world.slack.to("views.publish")) == before and time.monotonic() < deadline:
+        time.sleep(0.02)
     published = world.slack.to("views.publish")[before:]
     if not published:
         return None
@@ -213,26 +223,169 @@ def test_admins_see_the_desk_without_being_in_the_agents_channel(configured: Des
 def test_failed_events_and_held_posts_wait_for_an_admin_on_the_desk(world: Desk) -> None:
     # No handoff channel yet: the card is held, and the admins are told.
     world.customer_writes(ASKS_FOR_A_PERSON)
-    with SqlUnitOfWork(world.product.sessions) as uow:  # an event the workers gave up on
-        now = datetime.now(UTC)
-        uow.inbox.add("EvBROKEN", {"event": {}}, now=now)
-        (item,) = uow.inbox.claim(worker="w", now=now, lease=timedelta(minutes=1))
-        uow.inbox.fail(item.id, worker="w", now=now, error="payload without a message")
-        uow.commit()
+    give_up_an_event(world, "EvBROKEN", TEAM, "KeyError('Jane Roe, card ending 4242')")
     blocks = open_home(world, ADMIN)
     assert blocks is not None
     assert "*Failed events waiting for an admin (2)*" in blocks
     (listed,) = section(blocks, "Failed events waiting for an admin (2)")
-    assert "• held handoff card: no handoff channel is set" in listed
-    assert "• event given up: payload without a message" in listed
+    assert "• a card is held: no handoff channel" in listed
+    assert "• an event could not be handled" in listed
+    # what was stored (an exception's text, which can quote a customer) is never shown
+    assert "Jane Roe" not in "\n".join(blocks)
+    assert "KeyError" not in "\n".join(blocks)
     # no handoff channel: nobody is an agent yet
     assert (open_home(world, AGENT1) or [""])[0] == "How to reach support"
 
     world.configure()  # the held card is posted
+    blocks = open_home(world, ADMIN)
+    assert blocks is not None
+    assert "*Failed events waiting for an admin (1)*" in blocks
+    # an agent (not an admin) is not shown what only an admin can act on
+    agent = open_home(world, AGENT1)
+    assert agent is not None
+    assert agent[0] == "Support desk"
+    assert not any("waiting for an admin" in b for b in agent)
+
+
+def give_up_an_event(world: Desk, event_id: str, workspace: str | None, error: str) -> None:
+    """An event the workers gave up on, as `_give_up` stores it (the repr of what it raised)."""
+    with SqlUnitOfWork(world.product.sessions) as uow:
+        now = datetime.now(UTC)
+        uow.inbox.add(event_id, {"event": {}}, now=now, workspace_id=workspace)
+        (item,) = uow.inbox.claim(worker="w", now=now, lease=timedelta(minutes=1))
+        uow.inbox.fail(item.id, worker="w", now=now, error=error)
+        uow.commit()
+
+
+OTHER = "T0OTHERCO"
+OTHER_AGENTS = "C0OTHERAGENTS"
+
+
+def test_another_workspace_never_shows_on_this_desk(configured: Desk) -> None:
+    world = configured
+    ours = world.customer_writes(ASKS_FOR_A_PERSON)
+    assert ours is not None
+    # the other workspace: its own channel, a handoff claimed and given back, one waiting,
+    # an event given up, and a card held for want of a channel (another of its customers
+    # wrote before its channel was set)
+    world.as_workspace(OTHER, dm("U0THEIRS0", ASKS_FOR_A_PERSON))
+    world.settle()
+    assert "Handoff cards now go to" in world.command_in(
+        OTHER, ADMIN, f"channel <#{OTHER_AGENTS}|their-agents>"
+    )
+    world.settle()
+    for customer in ("U0THEIRS1", "U0THEIRS2"):
+        world.as_workspace(OTHER, dm(customer, ASKS_FOR_A_PERSON))
+        world.settle()
+    theirs = [m for m in world.slack.messages_in(OTHER_AGENTS) if m.get("blocks")]
+    assert len(theirs) == 3
+    returned = button_value(theirs[0], CLAIM)
+    for action in (CLAIM, RETURN):
+        assert (
+            world.sender.action(
+                AGENT1, action, returned, OTHER_AGENTS, override={"team": {"id": OTHER}}
+            )
+            == 200
+        )
+        world.settle()
+    give_up_an_event(world, "EvTHEIRS", OTHER, "KeyError('their customer Jane Roe')")
+    give_up_an_event(world, "EvNOBODYS", None, "KeyError('nobody's customer')")
+
+    blocks = open_home(world, ADMIN)
+    assert blocks is not None
+    (waiting,) = section(blocks, "Waiting for an agent (1)")
+    assert waiting.startswith(f"*#{ours}* ")
+    (figures,) = section(blocks, "Today")
+    assert "*Escalations by trigger*\nexplicit_request 1" in figures
+    assert "*Returned to the bot*\n0" in figures
+    assert not any("waiting for an admin" in b for b in blocks)
+
+    # and theirs is on their desk: two waiting, one given back, the failed event
+    their_admin = open_home_in(world, OTHER, ADMIN)
+    assert len(section(their_admin, "Waiting for an agent (2)")) == 2
+    (figures,) = section(their_admin, "Today")
+    assert "*Returned to the bot*\n1" in figures
+    assert "*Failed events waiting for an admin (1)*" in their_admin
+    (listed,) = section(their_admin, "Failed events waiting for an admin (1)")
+    assert listed.startswith("• an event could not be handled")
+
+
+def dm(user: str, text: str) -> dict[str, Any]:
+    return {
+        "type": "message",
+        "channel_type": "im",
+        "channel": f"D{user}",
+        "user": user,
+        "text": text,
+        "ts": f"{time.time():.6f}",
+    }
+
+
+def open_home_in(world: Desk, team: str, user: str) -> list[str]:
+    before = len(world.slack.to("views.publish"))
+    assert world.as_workspace(team, {"type": "app_home_opened", "user": user, "tab": "home"}) == 200
+    deadline = time.monotonic() + 30
+    while len(world.slack.to("views.publish")) == before:
+        assert time.monotonic() < deadline, "no view published"
+        time.sleep(0.02)
+    (call,) = world.slack.to("views.publish")[before:]
+    return [_text(block) for block in call["view"]["blocks"]]
+
+
+def test_an_agent_is_not_taken_for_a_visitor_when_slack_cannot_say(
+    configured: Desk, caplog: pytest.LogCaptureFixture
+) -> None:
+    world = configured
+    world.customer_writes(ASKS_FOR_A_PERSON)
+    # 429 twice: the client's one retry does not clear it
+    world.slack.fail("conversations.members", Fault("ratelimited", times=2))
+    with caplog.at_level(logging.WARNING, logger="handlers.slack.home"):
+        blocks = open_home(world, AGENT1)
+    assert blocks is not None
+    text = "\n".join(blocks)
+    assert "How to reach support" not in text
+    assert "I couldn't load the desk (Slack asked me to slow down)" in text
+    assert "open the tab again in a moment" in text
+    assert any(AGENT1 in r.getMessage() and r.levelno == logging.WARNING for r in caplog.records)
+
+    world.slack.fail("conversations.members", Fault("not_in_channel", times=1))
     blocks = open_home(world, AGENT1)
     assert blocks is not None
-    assert "*Failed events waiting for an admin (1)* (an admin can act on these)" in blocks
+    assert "I couldn't load the desk (I am not in the handoff channel)" in blocks[0]
+
+    blocks = open_home(world, AGENT1)  # Slack answers again: the desk
+    assert blocks is not None
+    assert blocks[0] == "Support desk"
+
+
+def test_opening_the_tab_again_and_again_asks_slack_once_a_minute(configured: Desk) -> None:
+    world = configured
+    members = world.slack.attempts("conversations.members")
+    users = world.slack.attempts("users.info")
+    for _ in range(5):
+        assert (open_home(world, AGENT1) or [""])[0] == "Support desk"
+    # one member set (three pages of two) and one admin flag for five opens
+    assert world.slack.attempts("conversations.members") - members == 3
+    assert world.slack.attempts("users.info") - users == 1
+
+
+def test_the_tab_is_acked_at_once_when_slack_says_slow_down(configured: Desk) -> None:
+    world = configured
+    world.slack.fail("conversations.members", Fault("ratelimited", times=1, retry_after=4))
+    before = len(world.slack.to("views.publish"))
+    started = time.monotonic()
+    status = world.sender.event(
+        {"type": "app_home_opened", "user": AGENT1, "channel": f"D{AGENT1}", "tab": "home"}
+    )
+    assert status == 200
+    assert time.monotonic() - started < 2  # Slack waits 3 s for the ack
+    world.wait_for("views.publish", before + 1, seconds=30)  # after the Retry-After
+    (call,) = world.slack.to("views.publish")[before:]
+    assert call["view"]["blocks"][0]["text"]["text"] == "Support desk"
 
 
 def test_opening_the_messages_tab_publishes_nothing(configured: Desk) -> None:
     assert open_home(configured, AGENT1, tab="messages") is None
+    assert open_home(configured, AGENT1) is not None
+    time.sleep(0.3)
+    assert len(configured.slack.to("views.publish")) == 1

@@ -5,12 +5,17 @@ the same days; bad arguments get the usage answer at once, and nothing is upload
 from __future__ import annotations
 
 import io
+import time
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 from matplotlib import image
+from sqlalchemy import text
 
+from bot.console.local_slack import TEAM
+from bot.desk.report import Report, Reports
+from handlers.slack.admin import report_answer
 from tests.integration.desk_world import (
     ADMIN,
     AGENT1,
@@ -176,3 +181,58 @@ def test_an_app_without_files_write_tells_the_admin_and_still_gives_the_figures(
 
 def test_help_lists_the_report(world: Desk) -> None:
     assert "`report [days]`" in world.command(ADMIN, "help")
+
+
+def test_a_report_whose_figures_cannot_be_read_still_answers_the_admin(world: Desk) -> None:
+    a_week_of_work(world)
+    # The handoffs' table is gone (a botched restore): the settings still read, the figures not.
+    with world.product.engine.begin() as connection:
+        connection.execute(text("ALTER TABLE handoffs RENAME TO handoffs_elsewhere"))
+    assert "Drawing the report" in world.command(ADMIN, "report 7")
+    (told,) = world.wait_for("respond")
+    assert told["text"].startswith("I couldn't draw the report: its figures could not be read")
+    assert "handoffs" not in told["text"]  # the kind of error, not the database's words
+    assert world.slack.files_shared() == []
+
+
+def test_a_chart_that_cannot_be_drawn_still_gives_the_figures(world: Desk) -> None:
+    a_week_of_work(world)
+    figures = Reports(sessions=world.product.sessions, clock=world.clock).gather(TEAM, 7)
+
+    def broken(report: Report) -> bytes:
+        raise ValueError("Image size of 100000x650 pixels is too large")
+
+    sent: list[str] = []
+    told = report_answer(lambda: figures, broken, lambda text, png: sent.append(text) or "")
+    assert told.startswith("I couldn't draw the report: the chart failed (ValueError).")
+    assert figures.text() in told
+    assert sent == []
+
+
+def test_an_upload_url_that_fails_is_told_as_such(world: Desk) -> None:
+    world.slack.fail("upload", Fault("http_500"))
+    world.command(ADMIN, "report 7")
+    (told,) = world.wait_for("respond")
+    first = told["text"].splitlines()[0]
+    assert first.startswith("I couldn't send the chart: the upload to Slack failed (HTTP 500)")
+    assert "*Last 7 days*" in told["text"]
+    assert world.slack.files_shared() == []
+
+
+def test_a_dm_that_cannot_be_opened_names_the_permission_it_needs(world: Desk) -> None:
+    world.slack.fail("conversations.open", Fault("missing_scope"))
+    world.command(ADMIN, "report 7")
+    (told,) = world.wait_for("respond")
+    assert "the app lacks the im:write permission" in told["text"]
+    assert "files:write" not in told["text"]
+
+
+def test_a_share_answered_500_is_not_made_twice(world: Desk) -> None:
+    world.slack.fail("files.completeUploadExternal", Fault("posted_then_500"))
+    world.command(ADMIN, "report 7")
+    (told,) = world.wait_for("respond")
+    time.sleep(0.5)
+    assert world.slack.attempts("files.completeUploadExternal") == 1
+    assert len(world.slack.files_shared()) == 1
+    assert "may be in your direct messages with me already" in told["text"]
+    assert "*Last 7 days*" in told["text"]
