@@ -4,7 +4,9 @@ and what waits for an admin; anyone else gets how to reach support."""
 
 from __future__ import annotations
 
+import html
 import logging
+import re
 import time
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
@@ -14,8 +16,12 @@ from typing import Any
 import pytest
 
 from bot.console.local_slack import TEAM
+from bot.desk.home import Awaiting, AwaitingItem, DeskHome, Today
+from db.overview import LiveHandoff, LiveList
+from db.repositories import WorkspaceStats
 from db.uow import SqlUnitOfWork
 from handlers.slack.cards import CLAIM, RETURN
+from handlers.slack.home import VIEW_BYTES, clip, fit_lines, home_view, view_bytes
 from tests.integration.desk_world import (
     ADMIN,
     AGENT1,
@@ -389,3 +395,55 @@ def test_opening_the_messages_tab_publishes_nothing(configured: Desk) -> None:
     assert open_home(configured, AGENT1) is not None
     time.sleep(0.3)
     assert len(configured.slack.to("views.publish")) == 1
+
+
+def test_lines_are_cut_by_their_escaped_length_never_inside_an_entity() -> None:
+    now = datetime(2026, 12, 5, 12, 0, tzinfo=UTC)
+    handoff = LiveHandoff(
+        id=7,
+        trigger="policy_gap",
+        opened_at=now,
+        claimed_by=None,
+        claimed_at=None,
+        customer_id="C-9",
+        customer_name="Tom & <Jerry>",
+        customer_user_id="U0CUST",
+        root_cause="R&D <b>" * 100,
+    )
+    waiting = LiveList((handoff,) * 15, 40)
+    page = DeskHome(
+        user_id=AGENT1,
+        admin=True,
+        now=now,
+        handoff_channel=AGENTS,
+        waiting=waiting,
+        mine=waiting,
+        others=waiting,
+        today=Today(now, WorkspaceStats(0, 0, {}, None), 0),
+        awaiting_admin=Awaiting(
+            tuple(AwaitingItem("an event could not be handled", now) for _ in range(5)), 5
+        ),
+    )
+    view = home_view(page)
+    assert view_bytes(view) <= VIEW_BYTES
+    assert len(view.blocks) <= 100
+    lines = [_text(b.to_dict()) for b in view.blocks]
+    (first, *_) = [line for line in lines if line.startswith("*#7*")]
+    assert "Tom &amp; &lt;Jerry&gt; (C-9)" in first  # escaped, as Slack asks
+    cause = first.split("\n", 1)[1]
+    assert cause.endswith("…")
+    assert len(cause) <= 200
+    assert "&" not in re.sub(r"&(amp|lt|gt);", "", cause)  # no entity cut in half
+    assert ("R&D <b>" * 100).startswith(html.unescape(cause.removesuffix("…")))
+    assert any(line.endswith("more, oldest first.") for line in lines)
+
+
+def test_a_long_list_of_lines_is_never_cut_inside_a_token() -> None:
+    line = "• an event could not be handled (<!date^1^{date_short_pretty}|05 Dec 12:00 UTC>)"
+    fitted = fit_lines([line] * 100, 2900)
+    assert len(fitted) <= 2900
+    *whole, note = fitted.splitlines()
+    assert all(kept == line for kept in whole)
+    assert note == f"… and {100 - len(whole)} more"
+    assert clip("a&b", 3) == "a…"  # "&amp;" does not fit: cut before it
+    assert clip("a&b", 7) == "a&amp;b"

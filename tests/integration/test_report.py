@@ -236,3 +236,41 @@ def test_a_share_answered_500_is_not_made_twice(world: Desk) -> None:
     assert len(world.slack.files_shared()) == 1
     assert "may be in your direct messages with me already" in told["text"]
     assert "*Last 7 days*" in told["text"]
+
+
+def test_the_charts_days_add_up_to_the_totals_and_each_days_wait_is_a_median(
+    world: Desk,
+) -> None:
+    a_week_of_work(world)
+    world.later(days=-1)  # yesterday: three claims after 1, 2 and 12 minutes (mean 5, median 2)
+    opened = [world.customer_writes(ASKS_FOR_A_PERSON) for _ in range(3)]
+    for handoff, wait in zip(opened, (1, 1, 10), strict=True):
+        assert handoff is not None
+        world.later(minutes=wait)
+        world.claim(AGENT1, handoff)
+    world.later(days=1, minutes=-12)
+    report = Reports(sessions=world.product.sessions, clock=world.clock).gather(TEAM, 7)
+    summed: dict[str, int] = {}
+    for day in report.per_day:
+        for trigger, count in day.stats.escalations_by_trigger.items():
+            summed[trigger] = summed.get(trigger, 0) + count
+    assert (
+        summed
+        == report.total.escalations_by_trigger
+        == {
+            "explicit_request": 5,
+            "policy_gap": 2,
+        }
+    )
+    assert sum(d.stats.conversations for d in report.per_day) == report.total.conversations
+    waits = [d.stats.median_minutes_to_claim for d in report.per_day]
+    assert waits[-2] == 2.0  # yesterday's median, not its mean (5.0)
+    assert report.text().splitlines()[-2].endswith("explicit_request 3; 2.0 min")
+
+
+def test_a_long_report_has_a_line_for_each_day(world: Desk) -> None:
+    a_week_of_work(world)
+    shared = report_of(world, "report 30")
+    day_lines = [line for line in shared["initial_comment"].splitlines() if line.startswith("• ")]
+    assert len(day_lines) == 31  # thirty days back from now: 31 dates, the first and last cut
+    assert sum("none" not in line for line in day_lines) == 3
