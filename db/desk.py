@@ -5,7 +5,6 @@ Every method takes `now` from the caller (no clock in here). Commits belong to t
 
 from __future__ import annotations
 
-import statistics
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
@@ -175,25 +174,6 @@ class SqlDesk:
             .values(first_reply_at=now)
             .execution_options(synchronize_session=False)
         )
-
-    def median_minutes_to_first_reply(self, workspace_id: str, *, since: datetime) -> float | None:
-        """Median minutes from a handoff to its first agent reply (handoffs of the
-        conversations started since `since`), None when no agent has replied."""
-        rows = self.session.execute(
-            select(HandoffRow.created_at, HandoffRow.first_reply_at)
-            .join(Conversation, Conversation.id == HandoffRow.conversation_id)
-            .where(
-                Conversation.workspace_id == workspace_id,
-                Conversation.created_at >= since,
-                HandoffRow.first_reply_at.is_not(None),
-            )
-        ).all()
-        waits = [
-            (as_utc(replied) - as_utc(created)).total_seconds() / 60
-            for created, replied in rows
-            if replied is not None
-        ]
-        return statistics.median(waits) if waits else None
 
 
 def _week_to_doc(week: BusinessHours) -> dict[str, Any]:

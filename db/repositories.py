@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal, InvalidOperation
@@ -1218,6 +1218,7 @@ class WorkspaceStats:
     escalated_conversations: int
     escalations_by_trigger: dict[str, int]
     median_minutes_to_claim: float | None
+    median_minutes_to_first_reply: float | None = None
 
     @property
     def first_contact_resolution(self) -> float | None:
@@ -1246,22 +1247,28 @@ class SqlStats:
                 HandoffRow.trigger,
                 HandoffRow.created_at,
                 HandoffRow.claimed_at,
+                HandoffRow.first_reply_at,
             ).where(HandoffRow.conversation_id.in_(conversation_ids))
         ).all()
         by_trigger: dict[str, int] = {}
         for row in handoffs:
             by_trigger[row.trigger] = by_trigger.get(row.trigger, 0) + 1
-        waits = sorted(
-            (as_utc(row.claimed_at) - as_utc(row.created_at)).total_seconds() / 60
-            for row in handoffs
-            if row.claimed_at is not None
-        )
         return WorkspaceStats(
             conversations=int(total or 0),
             escalated_conversations=len({row.conversation_id for row in handoffs}),
             escalations_by_trigger=by_trigger,
-            median_minutes_to_claim=_median(waits),
+            median_minutes_to_claim=_median_wait((h.created_at, h.claimed_at) for h in handoffs),
+            median_minutes_to_first_reply=_median_wait(
+                (h.created_at, h.first_reply_at) for h in handoffs
+            ),
         )
+
+
+def _median_wait(spans: Iterable[tuple[datetime, datetime | None]]) -> float | None:
+    """Median minutes from each span's start to its end (the spans that have ended)."""
+    return _median(
+        sorted((as_utc(end) - as_utc(start)).total_seconds() / 60 for start, end in spans if end)
+    )
 
 
 def _median(values: Sequence[float]) -> float | None:

@@ -33,6 +33,7 @@ def stats_lines(days: int, stats: WorkspaceStats) -> list[str]:
         f"First-contact resolution: {f'{fcr:.0%}' if fcr is not None else 'n/a'}",
         f"Escalations by trigger: {triggers or 'none'}",
         f"Median time to claim: {minutes(wait)}",
+        f"Median time to first agent reply: {minutes(stats.median_minutes_to_first_reply)}",
     ]
 
 

@@ -132,15 +132,6 @@ class DeskTargets:
         with SqlUnitOfWork(self.sessions, read_only=True) as uow:
             return uow.desk.config(workspace_id)
 
-    def first_reply_line(self, workspace_id: str, days: int) -> str:
-        """The `/escalation stats` line beside time to claim."""
-        since = self.clock() - timedelta(days=days)
-        with SqlUnitOfWork(self.sessions, read_only=True) as uow:
-            wait = uow.desk.median_minutes_to_first_reply(workspace_id, since=since)
-        return "Median time to first agent reply: " + (
-            f"{wait:.1f} min" if wait is not None else "n/a"
-        )
-
     def describe(self, workspace_id: str) -> str:
         """One line per setting, for `/escalation sla` and `hours` typed alone."""
         config = self.config(workspace_id)

@@ -200,8 +200,7 @@ def test_time_to_first_agent_reply_is_measured(
     sender: SlackSender, product: Product, slack: MockSlackAPI, clock: Clock
 ) -> None:
     command(sender, f"channel <#{AGENTS}|agents>")
-    desk = targets(product)
-    assert desk.first_reply_line("T1", 7) == "Median time to first agent reply: n/a"
+    assert "Median time to first agent reply: n/a" in command(sender, "stats")
     handoff_id, card_ts = escalate(sender, product, slack)
     clock.now += timedelta(minutes=4)
     sender.action("U0AGENT1", CLAIM, handoff_id, AGENTS)
@@ -221,8 +220,8 @@ def test_time_to_first_agent_reply_is_measured(
         clock.now += timedelta(minutes=5)
     assert replies(slack)[-1] == "Found it."
     assert "Median time to claim: 4.0 min" in command(sender, "stats")
-    # the first reply, not the last (the line `/escalation stats` and the report are to show)
-    assert desk.first_reply_line("T1", 7) == "Median time to first agent reply: 6.0 min"
+    # the first reply, not the last
+    assert "Median time to first agent reply: 6.0 min" in command(sender, "stats")
 
 
 # --- business hours, told honestly -------------------------------------------------------------
