@@ -196,6 +196,11 @@ class Product:
         posting_ends = time.monotonic() + 5
         for drainer in self.drainers:
             drainer.finish(grace=timedelta(seconds=posting_ends - time.monotonic()))
+        # A sweep in hand finishes before the engine goes: a connection it held would be
+        # checked in to a disposed pool and left open.
+        for sweep in (self.sweeper, self.timers):
+            if sweep is not None:
+                sweep.finish(grace=timedelta(seconds=max(1.0, posting_ends - time.monotonic())))
         if self.event_inbox is not None:
             self.event_inbox.close()
         self.engine.dispose()
