@@ -5,10 +5,12 @@ Every method takes `now` from the caller (no clock in here). Commits belong to t
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from typing import Any, Literal, cast
+from zoneinfo import ZoneInfoNotFoundError
 
 from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
@@ -16,6 +18,8 @@ from sqlalchemy.orm import Session
 from db.models import Conversation, DeskSettings, HandoffRow, HandoffTimer
 from db.repositories import as_utc
 from escalation.hours import BusinessHours, OpenRange, add_business_time
+
+log = logging.getLogger(__name__)
 
 TimerKind = Literal["claim_reminder", "claim_overdue"]
 # The reminder at the target, the admins' notice at twice it.
@@ -72,7 +76,7 @@ class SqlDesk:
             claim_target=None
             if row.claim_target_seconds is None
             else timedelta(seconds=row.claim_target_seconds),
-            week=None if row.hours is None else _week_from_doc(row.hours),
+            week=None if row.hours is None else _usable_week(workspace_id, row.hours),
             holidays=frozenset(date.fromisoformat(d) for d in row.holidays),
         )
 
@@ -188,6 +192,20 @@ def _week_to_doc(week: BusinessHours) -> dict[str, Any]:
             for r in week.ranges
         ],
     }
+
+
+def _usable_week(workspace_id: str, doc: dict[str, Any]) -> BusinessHours | None:
+    """The stored hours, or None (the team counts as always in) when they cannot be used
+    here: a zone this host's tz database does not know, no ranges, a damaged document. A
+    turn or a timer sweep must never fail on them: the card is posted, reminders come on
+    wall time, and the log says why."""
+    try:
+        week = _week_from_doc(doc)
+        _ = week.tz  # loads the zone now, not in the middle of a customer's turn
+    except (KeyError, TypeError, ValueError, ZoneInfoNotFoundError) as error:
+        log.warning("workspace %s: stored business hours unusable (%r)", workspace_id, error)
+        return None
+    return week if week.ranges else None
 
 
 def _week_from_doc(doc: dict[str, Any]) -> BusinessHours:

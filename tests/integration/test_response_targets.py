@@ -9,11 +9,13 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
+from sqlalchemy import update
 
 from bot.agents.offline import OfflineAgent
 from bot.composition import Product, build_product
 from bot.desk.targets import DeskTargets, describe_duration, parse_duration
 from bot.settings import Settings
+from db.models import DeskSettings
 from db.uow import SqlUnitOfWork
 from handlers.slack.cards import CLAIM
 from tests.clock import Clock
@@ -384,3 +386,53 @@ def test_durations_are_said_as_a_person_would() -> None:
     assert describe_duration(timedelta(minutes=10)) == "10 minutes"
     assert describe_duration(timedelta(seconds=5400)) == "1 hour 30 minutes"
     assert describe_duration(timedelta(seconds=1)) == "1 second"
+
+
+# --- stored hours this host cannot use -------------------------------------------------------
+
+
+def store_hours_document(product: Product, document: dict[str, Any]) -> None:
+    """What another host (another tz database) or an older version may have stored."""
+    with SqlUnitOfWork(product.sessions) as uow:
+        uow.session.execute(update(DeskSettings).values(hours=document))
+        uow.commit()
+
+
+UNUSABLE_HOURS = [
+    {
+        "zone": "Europe/Gone",
+        "ranges": [{"days": [0, 1, 2, 3, 4], "start": "09:00", "end": "17:30"}],
+    },
+    {"zone": "UTC", "ranges": [{"days": [0]}]},
+    {"zone": "UTC", "ranges": []},
+    {"ranges": [{"days": [0], "start": "09:00", "end": "10:00"}]},
+]
+
+
+@pytest.mark.parametrize("document", UNUSABLE_HOURS)
+def test_hours_this_host_cannot_use_still_post_the_card_and_answer_the_customer(
+    sender: SlackSender, product: Product, slack: MockSlackAPI, document: dict[str, Any]
+) -> None:
+    command(sender, f"channel <#{AGENTS}|agents>")
+    command(sender, "hours Mon-Fri 09:00-17:30 Europe/Berlin")
+    store_hours_document(product, document)
+    _, card_ts = escalate(sender, product, slack)
+    assert card_ts
+    assert "bringing in a person" in replies(slack)[-1]
+
+
+@pytest.mark.parametrize("document", UNUSABLE_HOURS)
+def test_hours_this_host_cannot_use_do_not_stop_the_reminders(
+    sender: SlackSender,
+    product: Product,
+    slack: MockSlackAPI,
+    clock: Clock,
+    document: dict[str, Any],
+) -> None:
+    command(sender, f"channel <#{AGENTS}|agents>")
+    command(sender, "sla 1m")
+    _, card_ts = escalate(sender, product, slack)
+    store_hours_document(product, document)
+    clock.now += timedelta(minutes=5)
+    settle(product)
+    assert len(in_thread(slack, card_ts)) == 1
