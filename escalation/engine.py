@@ -47,6 +47,16 @@ HANDOFF_REPLY: Final[dict[Trigger, str]] = {
         "colleague who will finish it and reply right here."
     ),
 }
+# Out of hours nobody replies "now" nor soon: the notice that follows the reply says when.
+_IMMEDIATE_TO_LATER: Final = (
+    (
+        "I'm bringing in a person from our support team now. They will reply right here and can "
+        "see",
+        "I'm passing this to a person from our support team. They can see",
+    ),
+    ("; they will reply right here.", "."),
+    (" who will finish it and reply right here.", " who will finish it."),
+)
 _TYPOGRAPHIC: Final = str.maketrans({"\u2019": "'", "\u2018": "'", "\u201c": '"', "\u201d": '"'})
 _OPEN_QUESTION: Final = (
     "I can help with this here. Could you tell me a little more about what you need?"
@@ -545,6 +555,14 @@ def _policy_cited(state: ConversationState, trigger: Trigger) -> str | None:
     if trigger == "policy_gap":
         return None
     return next((c.rule_id for c in reversed(state.policy_checks) if c.rule_id), None)
+
+
+def out_of_hours_reply(reply: str) -> str:
+    """A handoff reply for a team that is out: without "now" and "they will reply right here"
+    (the notice after it says when a person picks the case up)."""
+    for immediate, later in _IMMEDIATE_TO_LATER:
+        reply = reply.replace(immediate, later)
+    return reply
 
 
 def _handoff_reply(state: ConversationState, trigger: Trigger) -> str:

@@ -23,7 +23,7 @@ from bot.shop.port import DryRunShop, Shop, TurnShop
 from bot.turns.tools import DEFAULT_CURRENCY, FaultPlan, ToolBox
 from db.repositories import ConversationKey, StaleState, TurnUsage
 from db.uow import SqlUnitOfWork
-from escalation.engine import Decision, Screening, decide, screen_message
+from escalation.engine import Decision, Screening, decide, out_of_hours_reply, screen_message
 from escalation.handoff import Utterance
 from escalation.policy import PolicyBook
 from escalation.records import Effect
@@ -360,7 +360,9 @@ class TurnProcessor:
                 # Out of hours the customer hears when a person picks it up, not "right here".
                 closed = closed_notice(desk, now, waiting=uow.desk.waiting(desk.workspace_id))
                 if closed is not None:
-                    decision = replace(decision, reply=f"{decision.reply} {closed}")
+                    decision = replace(
+                        decision, reply=f"{out_of_hours_reply(decision.reply)} {closed}"
+                    )
             if notice is not None:
                 conversations.add_message(conversation_id, speaker="bot", text=notice, now=now)
                 if message.reply_to is not None:

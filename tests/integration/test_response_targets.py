@@ -240,6 +240,10 @@ def test_out_of_hours_the_customer_hears_when_a_person_is_back(
     assert "Our team is back at 09:00 (CET) tomorrow, in about 11 hours" in reply
     assert "your case is first in the queue" in reply
     assert [m for m in slack.messages_in(AGENTS) if m.get("blocks")]  # the card is posted
+    # no promise of now before the notice says tomorrow, and "reply right here" said once
+    before_notice = reply.split("Our team is back")[0]
+    assert " now" not in before_notice
+    assert reply.count("reply right here") == 1
 
 
 def test_the_queue_place_counts_the_cases_still_waiting(

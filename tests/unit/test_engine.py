@@ -626,3 +626,15 @@ def test_an_escalation_with_nothing_carried_out_says_only_the_handoff() -> None:
     state = run(fresh_turn("where is order 1043?"), "get_order", fails=3)
     reply = decide(state, Proposal(action="escalate", trigger="no_progress", reply="x")).decision
     assert "taken care" not in reply.reply
+
+
+@pytest.mark.parametrize("trigger", ["explicit_request", "policy_gap", "no_progress"])
+def test_out_of_hours_a_handoff_reply_promises_no_reply_now(trigger: str) -> None:
+    from escalation.engine import HANDOFF_REPLY, out_of_hours_reply  # noqa: PLC0415
+
+    template = HANDOFF_REPLY[trigger]  # type: ignore[index]
+    reply = out_of_hours_reply(template.format(what="the refund system"))
+    assert " now" not in reply
+    assert "reply right here" not in reply
+    assert reply.endswith(".")
+    assert reply != template  # every template had such a promise to take out
