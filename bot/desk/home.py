@@ -15,7 +15,9 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from datetime import time as day_start
+from typing import TypeVar
 
+from cachetools import TTLCache
 from sqlalchemy.orm import Session, sessionmaker
 
 from bot.workers.outbox import NO_HANDOFF_CHANNEL
@@ -81,6 +83,9 @@ class VisitorHome:
     support_channels: tuple[str, ...]
 
 
+V = TypeVar("V")
+
+
 class PlatformAnswers:
     """The platform's answers kept for `keep_for` seconds: each channel's member set (per
     workspace) and each person's admin flag. Only answers are kept, never a failed check."""
@@ -88,35 +93,35 @@ class PlatformAnswers:
     def __init__(
         self, *, keep_for: float = KEEP_ANSWERS, clock: Callable[[], float] = time.monotonic
     ) -> None:
-        self.keep_for = keep_for
-        self.clock = clock
         self._lock = threading.Lock()
-        self._members: dict[tuple[str, str], tuple[frozenset[str], float]] = {}
-        self._admins: dict[tuple[str, str], tuple[bool, float]] = {}
+        # bounded: a busy workspace's visitors must not grow a process's memory forever
+        self._members: TTLCache[tuple[str, str], frozenset[str]] = TTLCache(
+            maxsize=1_000, ttl=keep_for, timer=clock
+        )
+        self._admins: TTLCache[tuple[str, str], bool] = TTLCache(
+            maxsize=100_000, ttl=keep_for, timer=clock
+        )
 
     def members(
         self, workspace_id: str, channel: str, load: Callable[[str], frozenset[str]]
     ) -> frozenset[str]:
-        key = (workspace_id, channel)
-        with self._lock:
-            kept = self._members.get(key)
-            if kept is not None and kept[1] > self.clock():
-                return kept[0]
-        members = load(channel)  # CouldNotCheck passes through, and nothing is kept
-        with self._lock:
-            self._members[key] = (members, self.clock() + self.keep_for)
-        return members
+        # CouldNotCheck passes through `load`, and nothing is kept
+        return self._kept(self._members, (workspace_id, channel), lambda: load(channel))
 
     def admin(self, workspace_id: str, user_id: str, load: Callable[[], bool]) -> bool:
-        key = (workspace_id, user_id)
+        return self._kept(self._admins, (workspace_id, user_id), load)
+
+    def _kept(
+        self, cache: TTLCache[tuple[str, str], V], key: tuple[str, str], load: Callable[[], V]
+    ) -> V:
         with self._lock:
-            kept = self._admins.get(key)
-            if kept is not None and kept[1] > self.clock():
-                return kept[0]
-        admin = load()
+            found = cache.get(key)
+        if found is not None:
+            return found
+        value = load()  # outside the lock: a slow Slack call must not hold up other readers
         with self._lock:
-            self._admins[key] = (admin, self.clock() + self.keep_for)
-        return admin
+            cache[key] = value
+        return value
 
 
 class HomeDesk:
