@@ -27,6 +27,16 @@ TIMER_FACTORS: dict[TimerKind, int] = {"claim_reminder": 1, "claim_overdue": 2}
 
 
 @dataclass(frozen=True, slots=True)
+class OncallGroup:
+    """The Slack user group cards and reminders mention (`<!subteam^ID>`); with round robin
+    each new handoff is offered to its next active member instead."""
+
+    group_id: str
+    handle: str
+    round_robin: bool = False
+
+
+@dataclass(frozen=True, slots=True)
 class DeskConfig:
     """A workspace's time-to-claim target (None: off), business hours (None: always in) and
     holidays (dates it is closed; they apply once there are hours)."""
@@ -35,6 +45,9 @@ class DeskConfig:
     claim_target: timedelta | None = None
     week: BusinessHours | None = None
     holidays: frozenset[date] = frozenset()
+    oncall: OncallGroup | None = None
+    agent_names: bool = True
+    report_channel: str | None = None
 
     @property
     def hours(self) -> BusinessHours | None:
@@ -78,6 +91,13 @@ class SqlDesk:
             else timedelta(seconds=row.claim_target_seconds),
             week=None if row.hours is None else _usable_week(workspace_id, row.hours),
             holidays=frozenset(date.fromisoformat(d) for d in row.holidays),
+            oncall=None
+            if row.oncall_group_id is None
+            else OncallGroup(
+                row.oncall_group_id, row.oncall_group_handle or "", bool(row.oncall_round_robin)
+            ),
+            agent_names=bool(row.agent_names),
+            report_channel=row.report_channel,
         )
 
     def save(self, config: DeskConfig, *, now: datetime) -> None:
@@ -89,6 +109,12 @@ class SqlDesk:
         row.claim_target_seconds = None if target is None else int(target.total_seconds())
         row.hours = None if config.week is None else _week_to_doc(config.week)
         row.holidays = sorted(d.isoformat() for d in config.holidays)
+        oncall = config.oncall
+        row.oncall_group_id = None if oncall is None else oncall.group_id
+        row.oncall_group_handle = None if oncall is None else oncall.handle
+        row.oncall_round_robin = oncall is not None and oncall.round_robin
+        row.agent_names = config.agent_names
+        row.report_channel = config.report_channel
         row.updated_at = now
         self.session.flush()
 

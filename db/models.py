@@ -372,6 +372,17 @@ class DeskSettings(Base):
     claim_target_seconds: Mapped[int | None] = mapped_column(Integer)
     hours: Mapped[dict[str, Any] | None]
     holidays: Mapped[list[Any]] = mapped_column(default=list)
+    # `/escalation oncall @group [round-robin]`: the Slack user group cards and reminders
+    # mention, its handle as the admin typed it, and (round robin) the member offered last.
+    oncall_group_id: Mapped[str | None] = mapped_column(String(32))
+    oncall_group_handle: Mapped[str | None] = mapped_column(String(128))
+    oncall_round_robin: Mapped[bool] = mapped_column(Boolean, default=False)
+    oncall_last_offered: Mapped[str | None] = mapped_column(String(32))
+    # `/escalation names off`: a customer is told "a person from our team", not the name.
+    agent_names: Mapped[bool] = mapped_column(Boolean, default=True)
+    # `/escalation report channel #x`: the weekly report's channel and when it is next due.
+    report_channel: Mapped[str | None] = mapped_column(String(64))
+    report_due_at: Mapped[datetime | None]
     updated_at: Mapped[datetime]
 
 
@@ -393,3 +404,16 @@ class HandoffTimer(Base):
     status: Mapped[str] = mapped_column(_enum(TIMER_STATUSES, "timer_status"), default="pending")
     fired_at: Mapped[datetime | None]
     created_at: Mapped[datetime]
+
+
+class HandoffOffer(Base):
+    """A handoff offered to one on-call member (round robin), so it is passed on to someone
+    not yet offered it, and the desk can say who has been asked."""
+
+    __tablename__ = "handoff_offers"
+    __table_args__ = (UniqueConstraint("handoff_id", "user_id", name="uq_handoff_offers_pair"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    handoff_id: Mapped[int] = mapped_column(ForeignKey("handoffs.id", ondelete="CASCADE"))
+    user_id: Mapped[str] = mapped_column(String(32))
+    offered_at: Mapped[datetime]
