@@ -260,13 +260,15 @@ def back_notice(hours: BusinessHours, now: datetime, *, ahead: int | None) -> st
 
 def about(span: timedelta) -> str:
     """'in about 11 hours', rounded to what a person would say."""
-    minutes = max(1, round(span.total_seconds() / 60))
+    # Halves round up, as people round (Python's round() takes 3.5 hours to "about 4" but 2.5
+    # to "about 2").
+    minutes = max(1, int(span.total_seconds() + 30) // 60)
     if minutes < 60:
         return f"in about {minutes} minute{'s' if minutes != 1 else ''}"
-    hours = round(minutes / 60)
+    hours = (minutes + 30) // 60
     if hours < 48:
         return f"in about {hours} hour{'s' if hours != 1 else ''}"
-    days = round(hours / 24)
+    days = (hours + 12) // 24
     return f"in about {days} days"
 
 

@@ -15,6 +15,7 @@ from escalation.hours import (
     BusinessHours,
     HoursError,
     OpenRange,
+    about,
     add_business_time,
     back_notice,
     business_time_between,
@@ -257,3 +258,34 @@ def test_hours_are_read_however_they_are_typed(typed: str, described: str) -> No
 def test_hours_that_cannot_be_read_say_why(typed: str, complaint: str) -> None:
     with pytest.raises(HoursError, match=complaint):
         parse_hours(typed)
+
+
+@pytest.mark.parametrize(
+    ("span", "said"),
+    [
+        (timedelta(seconds=5), "in about 1 minute"),
+        (timedelta(minutes=1, seconds=29), "in about 1 minute"),
+        (timedelta(minutes=1, seconds=30), "in about 2 minutes"),
+        (timedelta(minutes=59, seconds=31), "in about 1 hour"),
+        (timedelta(minutes=89), "in about 1 hour"),
+        (timedelta(minutes=90), "in about 2 hours"),
+        (timedelta(minutes=150), "in about 3 hours"),  # round() would say 2 (half to even)
+        (timedelta(minutes=210), "in about 4 hours"),
+        (timedelta(hours=47, minutes=29), "in about 47 hours"),
+        (timedelta(hours=60), "in about 3 days"),  # 2.5 days: halves round up
+        (timedelta(hours=83), "in about 3 days"),
+    ],
+)
+def test_how_long_until_the_team_is_back_rounds_halves_up(span: timedelta, said: str) -> None:
+    assert about(span) == said
+
+
+@given(st.integers(min_value=0, max_value=14 * 24 * 3600))
+def test_a_longer_wait_is_never_said_to_be_shorter(seconds: int) -> None:
+    def said_minutes(span: timedelta) -> int:
+        number, unit = about(span).split()[2:4]
+        return (
+            int(number) * {"minute": 1, "minutes": 1, "hour": 60, "hours": 60, "days": 1440}[unit]
+        )
+
+    assert said_minutes(timedelta(seconds=seconds)) <= said_minutes(timedelta(seconds=seconds + 60))
