@@ -1,0 +1,34 @@
+"""When the weekly report is due: Monday 09:00 on the team's wall clock.
+
+Pure arithmetic over instants and a zone name (`zoneinfo`); no clock: the caller passes now.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, time, timedelta
+from zoneinfo import ZoneInfo
+
+REPORT_WEEKDAY = 0  # Monday
+REPORT_TIME = time(9, 0)
+
+
+def next_weekly_report(after: datetime, zone: str = "UTC") -> datetime:
+    """The first Monday 09:00 in `zone` strictly after `after` (timezone-aware), in UTC.
+
+    A week that crosses a DST change is an hour shorter or longer than seven days: the report
+    keeps to 09:00 on the wall, not to a fixed span."""
+    tz = ZoneInfo(zone)
+    local = after.astimezone(tz)
+    day = local.date() + timedelta(days=(REPORT_WEEKDAY - local.weekday()) % 7)
+    due = datetime.combine(day, REPORT_TIME, tzinfo=tz)
+    if due <= after:
+        due = datetime.combine(day + timedelta(days=7), REPORT_TIME, tzinfo=tz)
+    return due.astimezone(UTC)
+
+
+def describe_schedule(due: datetime, zone: str = "UTC") -> str:
+    """'every Monday at 09:00 (CET), first on 2026-12-07' for a report next due at `due`."""
+    local = due.astimezone(ZoneInfo(zone))
+    return (
+        f"every Monday at {REPORT_TIME:%H:%M} ({local.tzname() or zone}), first on {local:%Y-%m-%d}"
+    )
