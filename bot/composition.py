@@ -47,6 +47,7 @@ from bot.workers.inbox import InboxWorker, SqlEventInbox
 from bot.workers.loop import GRACE
 from bot.workers.outbox import OutboxDrainer
 from bot.workers.processes import WorkerProcesses, default_worker_count, parent_gone
+from bot.workers.reports import WeeklyReports
 from bot.workers.retention import RetentionSweeper
 from bot.workers.settings import WorkspaceSettingsCache
 from bot.workers.timers import HandoffTimers
@@ -61,6 +62,7 @@ from db.uow import SqlUnitOfWork
 from escalation.policy import PolicyBook
 from handlers.slack.app import build_slack_app
 from handlers.slack.events import route
+from handlers.slack.reports import SlackChartUploader
 from handlers.slack.sender import (
     DEFAULT_SLACK_API_URL,
     SlackSender,
@@ -157,6 +159,7 @@ class Product:
     workspace_settings: WorkspaceSettingsCache = field(default_factory=WorkspaceSettingsCache)
     request_engine: Engine | None = None  # the ack path's own, when not `engine`
     timers: HandoffTimers | None = None  # the handoffs' reminders and overdue notices
+    reports: WeeklyReports | None = None  # the weekly report in its channel
 
     @property
     def inbox_worker(self) -> InboxWorker:
@@ -179,6 +182,8 @@ class Product:
         self.sweeper.start()
         if self.timers is not None:
             self.timers.start()
+        if self.reports is not None:
+            self.reports.start()
 
     def stop(self, *, grace: timedelta = GRACE) -> None:
         """All workers stop taking work at once; turns in hand get `grace` to finish (what
@@ -191,6 +196,8 @@ class Product:
         self.sweeper.request_stop()
         if self.timers is not None:
             self.timers.request_stop()
+        if self.reports is not None:
+            self.reports.request_stop()
         for drainer in self.drainers:
             drainer.request_stop()
         posting_ends = time.monotonic() + 5
@@ -198,7 +205,7 @@ class Product:
             drainer.finish(grace=timedelta(seconds=posting_ends - time.monotonic()))
         # A sweep in hand finishes before the engine goes: a connection it held would be
         # checked in to a disposed pool and left open.
-        for sweep in (self.sweeper, self.timers):
+        for sweep in (self.sweeper, self.timers, self.reports):
             if sweep is not None:
                 sweep.finish(grace=timedelta(seconds=max(1.0, posting_ends - time.monotonic())))
         if self.event_inbox is not None:
@@ -310,6 +317,16 @@ def build_product(
         request_engine=request_engine if request_engine is not engine else None,
         timers=HandoffTimers(
             sessions=sessions, clock=clock, interval=worker_interval, on_output=wake_drainers
+        ),
+        reports=WeeklyReports(
+            sessions=sessions,
+            # a client that never retries by itself: a share answered 500 must not be made twice
+            uploader=SlackChartUploader(
+                make_posting_client(token=settings.slack_bot_token, base_url=settings.slack_api_url)
+            ),
+            clock=clock,
+            interval=worker_interval,
+            on_output=wake_drainers,
         ),
     )
 

@@ -12,7 +12,7 @@ from datetime import date, datetime, time, timedelta
 from typing import Any, Literal, cast
 from zoneinfo import ZoneInfoNotFoundError
 
-from sqlalchemy import func, select, update
+from sqlalchemy import ColumnElement, func, or_, select, update
 from sqlalchemy.orm import Session
 
 from db.models import Conversation, DeskSettings, HandoffRow, HandoffTimer
@@ -60,6 +60,14 @@ class DeskConfig:
         """When `span` of the team's time has passed since `start` (business time if set)."""
         hours = self.hours
         return start + span if hours is None else add_business_time(hours, start, span)
+
+
+@dataclass(frozen=True, slots=True)
+class DueReport:
+    """A workspace whose weekly report is due (`retry`: the one retry of a failed report)."""
+
+    workspace_id: str
+    retry: bool = False
 
 
 @dataclass(frozen=True, slots=True)
@@ -202,6 +210,91 @@ class SqlDesk:
             update(HandoffRow)
             .where(HandoffRow.id == handoff_id, HandoffRow.first_reply_at.is_(None))
             .values(first_reply_at=now)
+            .execution_options(synchronize_session=False)
+        )
+
+    # --- the weekly report -----------------------------------------------------------------
+
+    def schedule_report(
+        self, workspace_id: str, *, channel: str | None, due_at: datetime | None, now: datetime
+    ) -> None:
+        """Post the weekly report in `channel`, next at `due_at` (None and None: no report);
+        a retry still pending is dropped."""
+        row = self.session.get(DeskSettings, workspace_id)
+        if row is None:
+            row = DeskSettings(workspace_id=workspace_id, holidays=[], updated_at=now)
+            self.session.add(row)
+        row.report_channel = channel
+        row.report_due_at = due_at
+        row.report_retry_at = None
+        row.updated_at = now
+        self.session.flush()
+
+    def report_due_at(self, workspace_id: str) -> datetime | None:
+        due = self.session.scalar(
+            select(DeskSettings.report_due_at).where(DeskSettings.workspace_id == workspace_id)
+        )
+        return None if due is None else as_utc(due)
+
+    def due_reports(self, *, now: datetime, limit: int = 20) -> list[DueReport]:
+        """Workspaces whose weekly report (or its one retry) is due by `now`; on PostgreSQL
+        each row is locked until the transaction ends and skipped by other workers."""
+        rows = self.session.execute(
+            select(DeskSettings.workspace_id, DeskSettings.report_due_at)
+            .where(
+                DeskSettings.report_channel.is_not(None),
+                or_(DeskSettings.report_due_at <= now, DeskSettings.report_retry_at <= now),
+            )
+            .order_by(DeskSettings.workspace_id)
+            .limit(limit)
+            .with_for_update(skip_locked=True)
+        ).all()
+        return [
+            DueReport(workspace_id, retry=due_at is None or as_utc(due_at) > now)
+            for workspace_id, due_at in rows
+        ]
+
+    def claim_report(self, workspace_id: str, *, now: datetime, next_due: datetime) -> str | None:
+        """Compare-and-set: the report due by `now` is next due at `next_due` (after `now`, so
+        a report missed for weeks is made once); the channel to post in for the one sweeper
+        that moved it, None for any other. It replaces a retry still pending."""
+        return self._claim(
+            workspace_id,
+            DeskSettings.report_due_at <= now,
+            report_due_at=next_due,
+            report_retry_at=None,
+        )
+
+    def claim_report_retry(self, workspace_id: str, *, now: datetime) -> str | None:
+        """Compare-and-set: the retry due by `now` is taken (and never made again)."""
+        return self._claim(workspace_id, DeskSettings.report_retry_at <= now, report_retry_at=None)
+
+    def _claim(self, workspace_id: str, due: ColumnElement[bool], **values: Any) -> str | None:
+        done = self.session.execute(
+            update(DeskSettings)
+            .where(
+                DeskSettings.workspace_id == workspace_id,
+                DeskSettings.report_channel.is_not(None),
+                due,
+            )
+            .values(**values)
+            .execution_options(synchronize_session=False)
+        )
+        if done.rowcount != 1:  # type: ignore[attr-defined]
+            return None
+        return self.session.scalar(
+            select(DeskSettings.report_channel).where(DeskSettings.workspace_id == workspace_id)
+        )
+
+    def retry_report(self, workspace_id: str, *, at: datetime) -> None:
+        """The report that failed is tried once more at `at` (unless the report is off)."""
+        self.session.execute(
+            update(DeskSettings)
+            .where(
+                DeskSettings.workspace_id == workspace_id,
+                DeskSettings.report_channel.is_not(None),
+            )
+            .values(report_retry_at=at)
             .execution_options(synchronize_session=False)
         )
 

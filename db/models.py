@@ -383,6 +383,8 @@ class DeskSettings(Base):
     # `/escalation report channel #x`: the weekly report's channel and when it is next due.
     report_channel: Mapped[str | None] = mapped_column(String(64))
     report_due_at: Mapped[datetime | None]
+    # A report that failed before Slack could have shared it is tried once more at this time.
+    report_retry_at: Mapped[datetime | None]
     updated_at: Mapped[datetime]
 
 

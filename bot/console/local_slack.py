@@ -266,6 +266,11 @@ class LocalSlackWebAPI:
             upload_url = f"{self.url.removesuffix('api/')}upload/{file_id}"
             return {"ok": True, "file_id": file_id, "upload_url": upload_url}
         if method == "files.completeUploadExternal":
+            shared_in = str(params.get("channel_id") or "")
+            if shared_in in self.missing_channels:
+                return {"ok": False, "error": "channel_not_found"}
+            if self.channels.get(shared_in, {}).get("is_member") is False:
+                return {"ok": False, "error": "not_in_channel"}
             files = _as_document(params.get("files") or "[]")
             missing = [f for f in files if str(f.get("id")) not in self.uploads]
             if missing or not files:

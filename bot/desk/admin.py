@@ -17,6 +17,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from bot.desk.report import DEFAULT_DAYS, MAX_REPORT_DAYS, Reports, stats_lines
 from bot.desk.targets import DESK_COMMANDS, DeskTargets
+from bot.desk.weekly import REPORT_CHANNEL_USAGE, WeeklyReportChannel, is_report_channel
 from bot.turns.processor import TurnOutcome
 from db.repositories import WorkspaceSettings
 from db.uow import SqlUnitOfWork
@@ -33,6 +34,8 @@ HELP = """\
   (days from 1 to 3650, default 7)
 • `report [days]`: the same figures per day, as a chart sent to you as a direct message
   (days from 1 to 90, default 7; admins only)
+• `report channel #channel` / `report channel off`: the chart of the last 7 days posted
+  there every Monday at 09:00 (in the business hours' zone, else UTC; admins only)
 • `sla 10m` / `sla off`: time-to-claim target (a reminder in the card's thread, the admins
   told at twice it; `2h`, `90s`, `1h30m` too)
 • `hours Mon-Fri 09:00-17:30 Europe/Berlin` / `hours off`: business hours (several ranges
@@ -116,13 +119,16 @@ class AdminCommands:
         self.processor = processor
         self.clock = clock
         self.reports = Reports(sessions=sessions, clock=clock)
+        self.weekly = WeeklyReportChannel(sessions=sessions, clock=clock)
         self.targets = DeskTargets(sessions=sessions, clock=clock)
 
     @staticmethod
     def is_report(text: str) -> bool:
-        """A report is drawn and sent after the ack (a refusal or usage is the ack itself)."""
+        """A report is drawn and sent after the ack (a refusal or usage is the ack itself;
+        `report channel ...` is a setting, answered in the ack)."""
         words = text.strip().split(maxsplit=1)
-        return bool(words) and words[0].lower() == "report"
+        rest = words[1] if len(words) > 1 else ""
+        return bool(words) and words[0].lower() == "report" and not is_report_channel(rest)
 
     def report_days(
         self, *, workspace_id: str, user_id: str, text: str, workspace_admin: bool
@@ -170,6 +176,14 @@ class AdminCommands:
             return self._policy(rest)
         if command == "stats":
             return self._stats(workspace_id, rest)
+        if command == "report" and is_report_channel(rest):
+            if not (workspace_admin or user_id in self._settings(workspace_id).admin_user_ids):
+                return (
+                    "Only workspace admins or the bot's configured admins can change "
+                    "settings. Nothing was changed."
+                )
+            channels = _Channels(check=channel_check, find=find_channel)
+            return self._report_channel(workspace_id, rest.split(maxsplit=1)[1:], channels)
         if command == "report":
             days = self.report_days(
                 workspace_id=workspace_id,
@@ -253,6 +267,16 @@ class AdminCommands:
             replace(settings, admin_user_ids=admins),
             done=f"Bot admins: {_list(admins, '@') or 'none'}.",
         )
+
+    def _report_channel(self, workspace_id: str, typed: list[str], channels: _Channels) -> str:
+        if not typed:
+            return self.weekly.describe(workspace_id)
+        if typed[0].strip().lower() == "off":
+            return self.weekly.turn_off(workspace_id)
+        found = channels.read(typed[0], usage=REPORT_CHANNEL_USAGE)
+        if isinstance(found, _Refusal):
+            return found.answer
+        return self.weekly.post_in(workspace_id, found.channel_id)
 
     def _settings(self, workspace_id: str) -> WorkspaceSettings:
         with SqlUnitOfWork(self.sessions) as uow:

@@ -11,15 +11,22 @@ import io
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
+from typing import Protocol
 
 from sqlalchemy.orm import Session, sessionmaker
 
+from db.desk import DeskConfig
 from db.repositories import WorkspaceStats
 from db.uow import SqlUnitOfWork
 from escalation.vocabulary import TRIGGERS
 
 DEFAULT_DAYS = 7
 MAX_REPORT_DAYS = 90  # one bar a day: beyond a quarter the bars stop being readable
+
+
+def report_zone(config: DeskConfig) -> str:
+    """The zone whose Monday 09:00 the weekly report keeps: the business hours', else UTC."""
+    return config.week.zone if config.week is not None else "UTC"
 
 
 def stats_lines(days: int, stats: WorkspaceStats) -> list[str]:
@@ -74,6 +81,30 @@ class Report:
             wait = minutes(figures.stats.median_minutes_to_claim)
             lines.append(f"• {figures.day:%a %d %b}: {counts}; {wait}")
         return "\n".join(lines)
+
+
+class ChartNotShared(Exception):
+    """A chart the platform did not share, or did not say it shared; `reason` is for people.
+
+    `maybe_shared`: the share may have been made (a 5xx or a lost answer to the share itself):
+    it must not be made again. `retry_may_help`: nothing was shared and the trouble may pass
+    by itself (a 5xx or a rate limit before the share, the network); otherwise only a change
+    by an admin helps (a channel the bot is not in, a missing permission).
+    """
+
+    def __init__(self, reason: str, *, maybe_shared: bool = False, retry_may_help: bool = False):
+        super().__init__(reason)
+        self.reason = reason
+        self.maybe_shared = maybe_shared
+        self.retry_may_help = retry_may_help and not maybe_shared
+
+
+class ChartUploader(Protocol):
+    """Shares a report's chart in a channel of the chat platform, with its figures as the
+    message; raises `ChartNotShared`. It never retries by itself: a share whose answer was
+    lost may have been made."""
+
+    def upload(self, *, channel: str, png: bytes, text: str, days: int) -> None: ...
 
 
 class Reports:

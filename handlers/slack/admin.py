@@ -12,12 +12,13 @@ from typing import Any
 
 from slack_bolt import Ack, App, Respond
 from slack_sdk import WebClient
-from slack_sdk.errors import SlackApiError, SlackClientError
+from slack_sdk.errors import SlackApiError
 
 from bot.desk.admin import AdminCommands, ChannelProblem, ChannelSearch
-from bot.desk.report import Report, draw
+from bot.desk.report import ChartNotShared, Report, draw
 from handlers.slack.markup import plain_text
-from handlers.slack.sender import MAYBE_DONE, make_posting_client
+from handlers.slack.reports import slack_refusal, upload_chart
+from handlers.slack.sender import make_posting_client
 
 log = logging.getLogger(__name__)
 
@@ -105,58 +106,26 @@ def send_report(client: WebClient, user_id: str, text: str, png: bytes, *, days:
     try:
         opened = client.conversations_open(users=user_id).get("channel") or {}
     except SlackApiError as error:
-        return _not_sent(_slack_refusal(error, "im:write"), text)
+        return _not_sent(slack_refusal(error, "im:write"), text)
     except OSError as error:
         return _not_sent(f"Slack could not be reached ({type(error).__name__})", text)
     channel = opened.get("id")
     if not channel:
         return _not_sent("Slack answered without a channel", text)
     try:
-        client.files_upload_v2(
-            channel=str(channel),
-            content=png,
-            filename=f"escalation-report-{days}d.png",
-            title=f"Escalations, last {days} days",
-            alt_txt=f"Escalations per day by trigger and median time to claim, last {days} days",
-            initial_comment=text,
-        )
-    except SlackApiError as error:
-        code = _error_code(error)
-        status = error.response.status_code if error.response is not None else 200
-        if status >= 500 or code in MAYBE_DONE:
+        upload_chart(client, channel=str(channel), png=png, text=text, days=days)
+    except ChartNotShared as failure:
+        if failure.maybe_shared:
             return (
-                f"Slack did not confirm the chart (HTTP {status}, {code or 'no answer'}): it may "
-                f"be in your direct messages with me already. The figures:\n{text}"
+                f"{failure.reason}: it may be in your direct messages with me already. "
+                f"The figures:\n{text}"
             )
-        return _not_sent(_slack_refusal(error, "files:write"), text)
-    except OSError as error:  # the bytes' own POST to the upload URL (urllib's HTTPError ...)
-        status = getattr(error, "code", None)
-        return _not_sent(
-            f"the upload to Slack failed ({f'HTTP {status}' if status else type(error).__name__})",
-            text,
-        )
-    except SlackClientError as error:
-        return _not_sent(f"Slack answered {_error_code(error) or type(error).__name__}", text)
+        return _not_sent(failure.reason, text)
     return f"The report of the last {days} days is in your direct messages with me."
 
 
 def _not_sent(why: str, text: str) -> str:
     return f"I couldn't send the chart: {why}. The figures:\n{text}"
-
-
-def _slack_refusal(error: SlackApiError, scope: str) -> str:
-    """A refusal as the admin can act on it: a missing scope names the one Slack says is
-    needed (`needed`), else `scope`, the one the call is known to need."""
-    code = _error_code(error)
-    if code == "missing_scope":
-        needed = str(error.response.get("needed") or scope) if error.response else scope
-        return f"the app lacks the {needed} permission: reinstall it from manifest.yml"
-    return f"Slack answered {code or 'with an error'}"
-
-
-def _error_code(error: Exception) -> str:
-    response = getattr(error, "response", None)
-    return str(response.get("error") or "") if response is not None else ""
 
 
 def is_workspace_admin(client: WebClient, user_id: str) -> bool:

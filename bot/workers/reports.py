@@ -1,0 +1,163 @@
+"""The weekly report: every Monday at 09:00 (on the wall clock of the workspace's business
+hours, else UTC) the chart of the last seven days and its figures are shared in the channel an
+admin set with `/escalation report channel #channel`.
+
+When it is due (`desk_settings.report_due_at`) one sweeper claims it, whatever the number of
+processes: the claim moves the due time to the next Monday 09:00 after now (compare-and-set,
+FOR UPDATE SKIP LOCKED on PostgreSQL) and commits before anything is drawn or uploaded, so no
+transaction stays open while Slack is called, and a report missed while no process ran is
+made once at the next start, not once per missed week.
+
+A report is shared at most once. One that failed before Slack could have shared it, for a
+reason that may pass by itself (a 5xx or a rate limit before the share, the network, the
+database while its figures were read), is tried once more `RETRY_AFTER` later
+(`report_retry_at`); if that fails too, the admins are told. One that Slack may have shared (a
+5xx or a lost answer to the share itself) is never tried again, and one refused for a reason
+only an admin can fix (the channel gone, the bot not in it, files:write missing) is not
+retried: the admins are told at once, through the outbox (`admin_notice`), once. The next
+week's report is scheduled either way (the claim moved it). A process that dies between the
+claim and the upload loses that week's report: one missing beats two.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from zoneinfo import ZoneInfo
+
+from sqlalchemy.orm import Session, sessionmaker
+
+from bot.desk.report import ChartNotShared, ChartUploader, Report, Reports, draw, report_zone
+from bot.workers.loop import Worker, worker_name
+from db.uow import SqlUnitOfWork
+from escalation.weekly import next_weekly_report
+
+log = logging.getLogger(__name__)
+
+WEEK = 7  # days a weekly report covers, back from the moment it is made
+RETRY_AFTER = timedelta(minutes=15)
+
+
+@dataclass(frozen=True, slots=True)
+class Claimed:
+    workspace_id: str
+    channel: str
+    zone: str
+    retry: bool
+
+
+class WeeklyReports(Worker):
+    def __init__(
+        self,
+        *,
+        sessions: sessionmaker[Session],
+        uploader: ChartUploader,
+        clock: Callable[[], datetime],
+        interval: float = 1.0,
+        on_output: Callable[[], None] | None = None,
+        draw: Callable[[Report], bytes] = draw,
+    ) -> None:
+        super().__init__(name=worker_name("reports"), interval=interval)
+        self.sessions = sessions
+        self.reports = Reports(sessions=sessions, clock=clock)
+        self.uploader = uploader
+        self.clock = clock
+        self.on_output = on_output  # new rows in the outbox (the admins' notice)
+        self.draw = draw
+
+    def work_once(self) -> int:
+        if self.stopping:
+            return 0
+        now = self.clock()
+        claimed = []
+        with SqlUnitOfWork(self.sessions) as uow:
+            due = uow.desk.due_reports(now=now)
+            for report in due:
+                zone = report_zone(uow.desk.config(report.workspace_id))
+                if report.retry:
+                    channel = uow.desk.claim_report_retry(report.workspace_id, now=now)
+                else:
+                    channel = uow.desk.claim_report(
+                        report.workspace_id, now=now, next_due=next_weekly_report(now, zone)
+                    )
+                if channel is not None:  # else another sweeper has it
+                    claimed.append(Claimed(report.workspace_id, channel, zone, report.retry))
+            uow.commit()
+        # Claimed and committed: each is made now, even while stopping (a claim given up here
+        # would be a week without a report).
+        for claim in claimed:
+            self._make(claim)
+        return len(due)
+
+    def _make(self, claim: Claimed) -> None:
+        try:
+            figures = self.reports.gather(claim.workspace_id, WEEK)
+        except Exception as error:
+            log.exception("weekly report of %s: its figures could not be read", claim.workspace_id)
+            why = f"its figures could not be read ({type(error).__name__})"
+            self._failed(claim, ChartNotShared(why, retry_may_help=True))
+            return
+        try:
+            png = self.draw(figures)
+        except Exception as error:
+            log.exception("weekly report of %s: the chart could not be drawn", claim.workspace_id)
+            why = f"the chart could not be drawn ({type(error).__name__})"
+            self._failed(claim, ChartNotShared(why))
+            return
+        try:
+            self.uploader.upload(channel=claim.channel, png=png, text=figures.text(), days=WEEK)
+        except ChartNotShared as failure:
+            self._failed(claim, failure)
+            return
+        except Exception as error:  # an uploader's own surprise: it may have shared the chart
+            log.exception("weekly report of %s: the upload failed", claim.workspace_id)
+            self._failed(claim, ChartNotShared(type(error).__name__, maybe_shared=True))
+            return
+        log.info("weekly report of %s shared in %s", claim.workspace_id, claim.channel)
+
+    def _failed(self, claim: Claimed, failure: ChartNotShared) -> None:
+        now = self.clock()
+        again = failure.retry_may_help and not claim.retry
+        log.warning(
+            "weekly report of %s in %s not shared%s: %s",
+            claim.workspace_id,
+            claim.channel,
+            f"; tried again at {(now + RETRY_AFTER).isoformat()}" if again else "",
+            failure.reason,
+        )
+        with SqlUnitOfWork(self.sessions) as uow:
+            if again:
+                uow.desk.retry_report(claim.workspace_id, at=now + RETRY_AFTER)
+            else:
+                next_due = uow.desk.report_due_at(claim.workspace_id)
+                uow.outbox.enqueue(
+                    "admin_notice",
+                    {
+                        "workspace_id": claim.workspace_id,
+                        "text": failed_text(claim, failure, next_due=next_due),
+                    },
+                    now=now,
+                )
+            uow.commit()
+        if not again and self.on_output is not None:
+            self.on_output()
+
+
+def failed_text(claim: Claimed, failure: ChartNotShared, *, next_due: datetime | None) -> str:
+    """The admins' notice (plain text: the outbox shows it literally, no channel links)."""
+    lines = [
+        f"The weekly report could not be posted in its channel ({claim.channel}): "
+        f"{failure.reason}" + (" (tried twice)." if claim.retry else ".")
+    ]
+    if failure.maybe_shared:
+        lines.append("Slack may have posted it anyway: look in that channel.")
+    else:
+        lines.append("`/escalation report 7` sends you this week's figures and chart now.")
+    if next_due is not None:
+        local = next_due.astimezone(ZoneInfo(claim.zone))
+        lines.append(
+            f"The next one is due on {local:%A %Y-%m-%d} at {local:%H:%M} ({local.tzname()})."
+        )
+    return " ".join(lines)
