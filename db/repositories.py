@@ -568,7 +568,7 @@ class OutboxItem:
 
 # Kinds posted to the channel their payload names ("channel", "thread_ts"), and kinds posted
 # on or in the thread of a handoff's card.
-TO_CHANNEL_KINDS = frozenset({"reply", "relay_to_customer", "admin_dm"})
+TO_CHANNEL_KINDS = frozenset({"reply", "relay_to_customer", "claim_notice", "admin_dm"})
 ON_CARD_KINDS = frozenset({"handoff_card", "card_update", "relay_to_agents", "card_thread"})
 CARD_LANE = "card:"
 

@@ -41,6 +41,7 @@ CUSTOMER = "U0CUSTOMER"
 AGENT = "U0AGENT"
 ADMIN = "U0ADMIN"
 AGENTS_CHANNEL = "C0AGENTS"
+AGENT_NAME = "Sam"  # the agent's display name in the console's Slack
 # The workspace's channels as the console's Slack lists them (`/escalation channel #agents`).
 CHANNELS = {AGENTS_CHANNEL: "agents", "C0GENERAL": "general", "C0HELP": "help"}
 
@@ -124,7 +125,10 @@ class Console:
         self.slack = LocalSlackWebAPI(
             on_call=self._render,
             channels={id_: {"name": name, "is_member": True} for id_, name in CHANNELS.items()},
-        ).start()
+        )
+        # The agent's Slack profile: a customer whose case they claim is told their name.
+        self.slack.set_name(AGENT, display_name=AGENT_NAME, real_name=f"{AGENT_NAME} Rivera")
+        self.slack.start()
         self._tmp = tempfile.TemporaryDirectory(prefix="escalation-console-")
         self.shop_api_url = settings.shop_api_url
         self.currency = settings.currency

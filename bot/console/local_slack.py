@@ -54,6 +54,12 @@ class LocalSlackWebAPI:
     # conversations.members: each channel's members (paged `list_page` at a time)
     members: dict[str, list[str]] = field(default_factory=dict)
     uploads: dict[str, bytes] = field(default_factory=dict)  # file id -> the bytes POSTed
+    # usergroups.list: each user group ({"id", "handle", "name"}); usergroups.users.list: the
+    # members of each (by group id, in order); users.getPresence: "active" for a user listed
+    # in `active`, else "away". A fault on any of them answers that method with it.
+    usergroups: list[dict[str, Any]] = field(default_factory=list)
+    usergroup_members: dict[str, list[str]] = field(default_factory=dict)
+    active: set[str] = field(default_factory=set)
 
     list_page: int = 100
     seed: int = 7
@@ -81,6 +87,17 @@ class LocalSlackWebAPI:
     def fail(self, method: str, fault: Fault) -> None:
         with self._lock:
             self.faults.setdefault(method, []).append(fault)
+
+    def set_name(self, user_id: str, *, display_name: str = "", real_name: str = "") -> None:
+        """What `users.info` says `user_id` is called: `profile.display_name` (the name the
+        person chose) and `profile.real_name`; "" is a name not set, as Slack leaves it."""
+        with self._lock:
+            user = self.users.setdefault(user_id, {"id": user_id})
+            user["profile"] = {
+                **(user.get("profile") or {}),
+                "display_name": display_name,
+                "real_name": real_name,
+            }
 
     def to(self, method: str) -> list[dict[str, Any]]:
         """The calls of `method` that succeeded."""
@@ -242,7 +259,11 @@ class LocalSlackWebAPI:
             return {"ok": True, "members": list(self.users.values())}
         if method == "users.info":
             user = self.users.get(str(params.get("user")))
-            return {"ok": True, "user": user} if user else {"ok": False, "error": "user_not_found"}
+            if user is None:
+                return {"ok": False, "error": "user_not_found"}
+            # Slack always answers with a profile; its names are "" where none is set.
+            unnamed = {"display_name": "", "real_name": ""}
+            return {"ok": True, "user": {**user, "profile": {**unnamed, **user.get("profile", {})}}}
         if method == "conversations.history":
             return self._history(params, thread=None)
         if method == "conversations.replies":
@@ -257,6 +278,16 @@ class LocalSlackWebAPI:
             return self._channel_list(params)
         if method == "conversations.members":
             return self._paged(self.members.get(str(params.get("channel")), []), params, "members")
+        if method == "usergroups.list":
+            return {"ok": True, "usergroups": [dict(g) for g in self.usergroups]}
+        if method == "usergroups.users.list":
+            group = str(params.get("usergroup"))
+            if not any(g.get("id") == group for g in self.usergroups):
+                return {"ok": False, "error": "no_such_subteam"}
+            return {"ok": True, "users": list(self.usergroup_members.get(group, []))}
+        if method == "users.getPresence":
+            active = str(params.get("user")) in self.active
+            return {"ok": True, "presence": "active" if active else "away"}
         if method == "conversations.open":
             return {"ok": True, "channel": {"id": f"D{params.get('users')}"}}
         if method == "files.getUploadURLExternal":

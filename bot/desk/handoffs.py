@@ -9,7 +9,7 @@ from typing import Literal
 
 from sqlalchemy.orm import Session, sessionmaker
 
-from bot.turns.processor import BACK_WITH_BOT
+from bot.turns.processor import BACK_WITH_BOT, reply_address
 from bot.workers.inbox import add_return_event
 from db.repositories import HandoffStatus, UnknownHandoff
 from db.uow import SqlUnitOfWork
@@ -65,6 +65,7 @@ class HandoffDesk:
             result = uow.handoffs.claim(click.handoff_id, agent_id=click.agent_id, now=now)
             if result.won:
                 self._update_card(uow, click.handoff_id, agent_id=click.agent_id, now=now)
+                self._tell_customer(uow, click.handoff_id, agent_id=click.agent_id, now=now)
             uow.commit()
         if result.won:
             return DeskResult("claimed", result.status, click.agent_id)
@@ -139,6 +140,29 @@ class HandoffDesk:
             conversation_id=conversation_id,
             key=conversation.key,
             now=now,
+        )
+
+    @staticmethod
+    def _tell_customer(
+        uow: SqlUnitOfWork, handoff_id: int, *, agent_id: str, now: datetime
+    ) -> None:
+        """The customer learns a person has their case, in their conversation, once per won
+        claim (a handoff claimed again after a return tells them again). The agent is named
+        unless the workspace turned names off; the name is looked up when it is posted. It is
+        not stored as an answer: what the customer wrote before stays unanswered until a
+        person (or the bot, after a return) answers it."""
+        conversation = uow.conversations.get(uow.handoffs.get(handoff_id).conversation_id)
+        named = uow.desk.config(conversation.key.workspace_id).agent_names
+        uow.outbox.enqueue(
+            "claim_notice",
+            {
+                **reply_address(conversation.key),
+                "workspace_id": conversation.key.workspace_id,
+                "agent_id": agent_id if named else None,
+            },
+            now=now,
+            conversation_id=conversation.id,
+            handoff_id=handoff_id,
         )
 
     @staticmethod

@@ -1,11 +1,13 @@
 """Response targets and business hours: `/escalation sla`, `hours` and `holidays`, and what a
-customer is told when a case arrives while the team is out.
+customer is told when a case arrives while the team is out; `names`: whether a customer is told
+the name of the agent who claims their case.
 
     /escalation sla 10m            (also 2h, 90s, 1h30m, "45 minutes"; `off` clears it)
     /escalation hours Mon-Fri 09:00-17:30 Europe/Berlin
     /escalation hours Mon-Thu 09:00-17:00, Fri 09:00-13:00 Europe/Berlin
     /escalation hours off
     /escalation holidays add 2026-12-24 [2026-12-31 ...]   /   remove DATE...   /   holidays
+    /escalation names off   /   names on   /   names
 """
 
 from __future__ import annotations
@@ -21,7 +23,7 @@ from db.desk import DeskConfig
 from db.uow import SqlUnitOfWork
 from escalation.hours import BusinessHours, HoursError, back_notice, parse_hours
 
-DESK_COMMANDS = frozenset({"sla", "hours", "holidays"})
+DESK_COMMANDS = frozenset({"sla", "hours", "holidays", "names"})
 MAX_TARGET = timedelta(days=7)
 SLA_USAGE = (
     "Usage: `/escalation sla <time to claim>`, such as `10m`, `2h`, `90s` or `1h30m` (at most "
@@ -34,6 +36,11 @@ HOURS_USAGE = (
 HOLIDAYS_USAGE = (
     "Usage: `/escalation holidays add 2026-12-24` (several dates with spaces), "
     "`/escalation holidays remove 2026-12-24`, or `/escalation holidays` to list them."
+)
+NAMES_USAGE = (
+    'Usage: `/escalation names off` (customers are told "a person from our team" has their '
+    "case), `/escalation names on` (they are told the agent's display name), or "
+    "`/escalation names` to see which."
 )
 NOTHING_CHANGED = " Nothing was changed."
 
@@ -114,7 +121,8 @@ def oncall_mention(config: DeskConfig) -> str | None:
 
 
 class DeskTargets:
-    """The `sla`, `hours` and `holidays` subcommands (admins only: the caller checks)."""
+    """The `sla`, `hours`, `holidays` and `names` subcommands (admins only: the caller
+    checks)."""
 
     def __init__(self, *, sessions: sessionmaker[Session], clock: Callable[[], datetime]) -> None:
         self.sessions = sessions
@@ -126,6 +134,8 @@ class DeskTargets:
             return self._sla(config, rest)
         if command == "hours":
             return self._hours(config, rest)
+        if command == "names":
+            return self._names(config, rest)
         return self._holidays(config, rest)
 
     def config(self, workspace_id: str) -> DeskConfig:
@@ -191,6 +201,15 @@ class DeskTargets:
             + _now_line(replace(config, week=week), self.clock())
         )
 
+    def _names(self, config: DeskConfig, rest: str) -> str:
+        typed = rest.strip().lower()
+        if not typed:
+            return _names_line(config.agent_names)
+        if typed not in ("on", "off"):
+            return NAMES_USAGE + NOTHING_CHANGED
+        self._save(replace(config, agent_names=typed == "on"))
+        return _names_line(typed == "on")
+
     def _holidays(self, config: DeskConfig, rest: str) -> str:
         words = rest.split()
         if not words or words == ["list"]:
@@ -219,6 +238,18 @@ class DeskTargets:
         with SqlUnitOfWork(self.sessions) as uow:
             uow.desk.save(config, now=self.clock())
             uow.commit()
+
+
+def _names_line(named: bool) -> str:
+    if named:
+        return (
+            "When an agent claims a case, the customer is told the agent's Slack display name "
+            '("Dana from our team has your case now"). `/escalation names off` leaves names out.'
+        )
+    return (
+        'When an agent claims a case, the customer is told "A person from our team has your '
+        "case now\", without the agent's name. `/escalation names on` names them."
+    )
 
 
 def _now_line(config: DeskConfig, now: datetime) -> str:

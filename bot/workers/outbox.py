@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from typing import Any, Protocol
 
@@ -20,6 +20,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from bot.workers.loop import LEASE, Worker, worker_name
 from db.repositories import ConversationRecord, HandoffRecord, OutboxItem, backoff_delay
 from db.uow import SqlUnitOfWork
+from escalation.claimed import claim_notice
 
 log = logging.getLogger(__name__)
 
@@ -36,6 +37,7 @@ class CardContext:
     thread_ts: str | None = None
     acted_by: str | None = None
     acted_at: datetime | None = None
+    oncall_group: str | None = None  # the on-call user group a new card mentions
 
 
 class SendFailed(Exception):
@@ -70,8 +72,17 @@ class Sender(Protocol):
     """
 
     def post_message(
-        self, *, channel: str, text: str, thread_ts: str | None = None, outbox_id: int | None = None
-    ) -> Posted: ...
+        self,
+        *,
+        channel: str,
+        text: str,
+        thread_ts: str | None = None,
+        outbox_id: int | None = None,
+        mention: dict[str, str] | None = None,
+    ) -> Posted:
+        """`text` is shown literally; `mention` ({"group": id} or {"user": id}), the bot's
+        own, is the one reference that comes through, before the text."""
+        ...
 
     def post_card(
         self,
@@ -94,6 +105,12 @@ class Sender(Protocol):
 
     def workspace_admins(self) -> tuple[str, ...]:
         """The workspace's own admins and owners (people, not bots)."""
+        ...
+
+    def display_name(self, user_id: str) -> str | None:
+        """The name the team sees for `user_id`, or None when there is none or it cannot be
+        had now (any failure: a post naming nobody beats a post held for a name). Never the
+        id itself, and it never raises."""
         ...
 
 
@@ -198,6 +215,8 @@ class OutboxDrainer(Worker):
                     channel=channel, text=payload["text"], thread_ts=thread_ts, outbox_id=item.id
                 ),
             )
+        if item.kind == "claim_notice":
+            return self._claim_notice(item)
         if item.kind == "handoff_card":
             return self._post_card(item, payload.get("workspace_id", ""))
         if item.kind == "card_update":
@@ -266,12 +285,28 @@ class OutboxDrainer(Worker):
             uow.pacing.rest(channel, until=until)
             uow.commit()
 
+    def _claim_notice(self, item: OutboxItem) -> Posted:
+        """The customer is told a person has their case; the agent's name (when the workspace
+        shows names) is looked up as it is posted, so the claim's click stays quick."""
+        payload = item.payload
+        channel, thread_ts = str(payload["channel"]), payload.get("thread_ts")
+        agent_id = payload.get("agent_id")
+
+        def post() -> Posted:
+            name = self.sender.display_name(str(agent_id)) if agent_id else None
+            return self.sender.post_message(
+                channel=channel, text=claim_notice(name), thread_ts=thread_ts, outbox_id=item.id
+            )
+
+        return self._deliver(item, channel=channel, thread_ts=thread_ts, post=post)
+
     def _post_card(self, item: OutboxItem, workspace_id: str) -> Posted:
         handoff_id = int(item.payload["handoff_id"])
         with SqlUnitOfWork(self.sessions, read_only=True) as uow:
             record = uow.handoffs.get(handoff_id)
             conversation = uow.conversations.get(record.conversation_id)
             settings = uow.workspaces.get(workspace_id or conversation.key.workspace_id)
+            oncall = uow.desk.config(settings.workspace_id).oncall
         if record.card_ts:
             return {"channel": record.card_channel, "ts": record.card_ts}  # posted before
         if not settings.handoff_channel:
@@ -284,7 +319,10 @@ class OutboxDrainer(Worker):
             post=lambda: self.sender.post_card(
                 channel=channel,
                 record=record,
-                context=card_context(conversation),
+                context=replace(
+                    card_context(conversation),
+                    oncall_group=None if oncall is None or oncall.round_robin else oncall.group_id,
+                ),
                 outbox_id=item.id,
             ),
         )
@@ -331,6 +369,7 @@ class OutboxDrainer(Worker):
                 else f"Customer: {item.payload['text']}",
                 thread_ts=card_ts,
                 outbox_id=item.id,
+                mention=item.payload.get("mention") if item.kind == "card_thread" else None,
             ),
         )
 

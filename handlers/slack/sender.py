@@ -6,6 +6,8 @@ Every post carries its outbox row's id as message metadata, so a post whose answ
 
 from __future__ import annotations
 
+import logging
+import re
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import datetime, timedelta
@@ -13,7 +15,7 @@ from typing import Any
 from urllib.error import URLError
 
 from slack_sdk import WebClient
-from slack_sdk.errors import SlackApiError
+from slack_sdk.errors import SlackApiError, SlackClientError
 from slack_sdk.http_retry.builtin_handlers import (
     ConnectionErrorRetryHandler,
     RateLimitErrorRetryHandler,
@@ -23,10 +25,14 @@ from slack_sdk.models.metadata import Metadata
 
 from bot.workers.outbox import CardContext, Posted, SendFailed
 from db.repositories import HandoffRecord
+from escalation.claimed import spoken_name
 from handlers.slack.cards import blocks_as_dicts, handoff_blocks, handoff_text
 from handlers.slack.markup import as_slack_text
 
+log = logging.getLogger(__name__)
+
 DEFAULT_SLACK_API_URL = "https://slack.com/api/"
+_SLACK_ID = re.compile(r"[A-Z0-9]+")
 # Slack errors that retrying cannot fix until an admin changes something, said for the admins.
 NEEDS_AN_ADMIN = {
     "not_in_channel": "I am not a member of that channel",
@@ -104,13 +110,20 @@ class SlackSender:
         self.client = client
 
     def post_message(
-        self, *, channel: str, text: str, thread_ts: str | None = None, outbox_id: int | None = None
+        self,
+        *,
+        channel: str,
+        text: str,
+        thread_ts: str | None = None,
+        outbox_id: int | None = None,
+        mention: dict[str, str] | None = None,
     ) -> Posted:
-        """Post plain text, shown literally (a customer's "<!channel>" pings nobody)."""
+        """Post plain text, shown literally (a customer's "<!channel>" pings nobody); the
+        bot's own `mention` ({"group": "S1"}, {"user": "U1"}) comes first, as Slack's markup."""
         with _as_send_failed():
             response = self.client.chat_postMessage(
                 channel=channel,
-                text=as_slack_text(text),
+                text=with_mention(mention, as_slack_text(text)),
                 thread_ts=thread_ts,
                 metadata=_metadata(outbox_id),
             )
@@ -127,7 +140,10 @@ class SlackSender:
         with _as_send_failed():
             response = self.client.chat_postMessage(
                 channel=channel,
-                text=handoff_text(record),
+                text=with_mention(
+                    {"group": context.oncall_group} if context.oncall_group else None,
+                    handoff_text(record),
+                ),
                 blocks=blocks_as_dicts(handoff_blocks(record, context)),
                 unfurl_links=False,
                 metadata=_metadata(outbox_id),
@@ -209,6 +225,37 @@ class SlackSender:
             and not m.get("is_bot")
             and not m.get("deleted")
         )
+
+    def display_name(self, user_id: str) -> str | None:
+        """The person's display name, else their full name (users.info, `users:read`); None
+        when they have neither or Slack cannot say now (an error, a rate limit, a missing
+        scope: not retried, as the post naming nobody is better than a post held back)."""
+        try:
+            response = self.client.users_info(user=user_id)
+        except (SlackClientError, OSError) as error:
+            reason = error.response.get("error") if isinstance(error, SlackApiError) else error
+            log.warning("users.info for %s failed (%s): the post names nobody", user_id, reason)
+            return None
+        user = response.get("user") or {}
+        profile = user.get("profile") or {}
+        for name in (profile.get("display_name"), profile.get("real_name")):
+            if isinstance(name, str) and spoken_name(name):
+                return name
+        return None
+
+
+def with_mention(mention: dict[str, str] | None, text: str) -> str:
+    """`text` (Slack markup already) after the mention, rendered from ids only: a group
+    (`<!subteam^S1>`) or a person (`<@U1>`). Anything else is left out, with a warning."""
+    if not mention:
+        return text
+    group, user = mention.get("group"), mention.get("user")
+    if len(mention) == 1 and group and _SLACK_ID.fullmatch(group):
+        return f"<!subteam^{group}> {text}"
+    if len(mention) == 1 and user and _SLACK_ID.fullmatch(user):
+        return f"<@{user}> {text}"
+    log.warning("a post's mention %r is not a group's or a person's id: left out", mention)
+    return text
 
 
 def _metadata(outbox_id: int | None) -> Metadata | None:

@@ -233,10 +233,14 @@ def test_claim_relay_and_resolve_round_trip(
     update = slack.to("chat.update")[-1]
     assert "Claimed by <@U0AGENT1>" in json.dumps(update["blocks"])
     posted_ts = slack_ts_of(slack, card_ts)
+    # the customer is told a person has the case (U0AGENT1 has no name in this Slack)
+    assert replies_to(slack)[1:] == [
+        "A person from our team has your case now and will reply here."
+    ]
 
     sender.dm(CUSTOMER, "hello? are you there")
     settle(product)
-    assert len(replies_to(slack)) == 1  # the bot stays silent while a human has it
+    assert len(replies_to(slack)) == 2  # the bot stays silent while a human has it
     relayed = [m for m in slack.messages_in(AGENTS) if m.get("thread_ts") == posted_ts]
     assert relayed[-1]["text"] == "Customer: hello? are you there"
 
