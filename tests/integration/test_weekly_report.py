@@ -6,7 +6,9 @@ Bolt App over HTTP, the loopback Slack Web API, the test clock, SQLite and Postg
 from __future__ import annotations
 
 import json
+import socket
 import threading
+import time
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -16,9 +18,12 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from bot.agents.offline import OfflineAgent
 from bot.composition import Product, build_product
+from bot.desk.report import ChartNotShared
 from bot.settings import Settings
 from bot.workers.reports import RETRY_AFTER
 from db.uow import SqlUnitOfWork
+from handlers.slack.reports import SlackChartUploader
+from handlers.slack.sender import make_posting_client
 from tests.clock import Clock
 from tests.integration.mock_slack import Fault, MockSlackAPI, SlackSender
 from tests.integration.serving import serving
@@ -395,3 +400,32 @@ def test_a_report_claimed_by_one_sweeper_is_not_claimed_again_by_another(
     with SqlUnitOfWork(sessions) as uow:
         assert uow.desk.report_due_at("T1") == following
         assert uow.desk.due_reports(now=following - timedelta(seconds=1)) == []
+
+
+def test_the_running_workers_share_a_due_report(
+    sender: SlackSender, product: Product, slack: MockSlackAPI, clock: Clock
+) -> None:
+    """The sweep runs among the workers `serve`'s worker processes and `worker` start."""
+    reports_to_the_channel(sender)
+    clock.now = MONDAY_UTC + timedelta(minutes=1)
+    product.start_workers()
+    deadline = time.monotonic() + 30
+    while not shared_in(slack):
+        assert time.monotonic() < deadline, "no report came"
+        time.sleep(0.05)
+    time.sleep(0.5)
+    assert len(slack.files_shared()) == 1
+
+
+def test_a_slack_that_refuses_the_connection_shared_nothing_and_may_be_tried_again() -> None:
+    with socket.socket() as probe:  # a port nothing listens on
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    uploader = SlackChartUploader(
+        make_posting_client(token="xoxb-test", base_url=f"http://127.0.0.1:{port}/api/")
+    )
+    with pytest.raises(ChartNotShared) as refused:
+        uploader.upload(channel=REPORTS, png=b"\x89PNG", text="figures", days=7)
+    assert refused.value.retry_may_help
+    assert not refused.value.maybe_shared
+    assert refused.value.reason.startswith("Slack could not be reached")
