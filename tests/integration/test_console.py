@@ -141,6 +141,22 @@ def test_the_demo_reads_as_plain_text_with_one_line_per_card_update(console: Con
     assert "Slack user: @customer2" in text
 
 
+def test_the_customer_sees_who_claimed_their_case_as_a_bot_post(console: Console) -> None:
+    console.run(DEMO_SCRIPT, echo=True)
+    lines = shown(console).splitlines()
+    notice = "bot> Sam from our team has your case now and will reply here."
+    assert lines.count(notice) == 1
+    claimed = lines.index("cmd> /claim")
+    assert claimed < lines.index(notice) < lines.index("you> are you still there?")
+
+
+def test_with_names_off_the_console_shows_a_person_from_the_team(console: Console) -> None:
+    console.run(["I want a person", "/escalation names off", "/claim"], echo=True)
+    lines = shown(console).splitlines()
+    assert "bot> A person from our team has your case now and will reply here." in lines
+    assert not any("Sam from our team" in line for line in lines)
+
+
 def test_no_slack_markup_shows_across_many_phrasings(console: Console) -> None:
     console.run(PHRASINGS, echo=True)
     text = shown(console)
