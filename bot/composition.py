@@ -62,6 +62,7 @@ from db.uow import SqlUnitOfWork
 from escalation.policy import PolicyBook
 from handlers.slack.app import build_slack_app
 from handlers.slack.events import route
+from handlers.slack.oncall import SlackRoster, make_roster_client
 from handlers.slack.reports import SlackChartUploader
 from handlers.slack.sender import (
     DEFAULT_SLACK_API_URL,
@@ -316,7 +317,14 @@ def build_product(
         workspace_settings=workspace_settings,
         request_engine=request_engine if request_engine is not engine else None,
         timers=HandoffTimers(
-            sessions=sessions, clock=clock, interval=worker_interval, on_output=wake_drainers
+            sessions=sessions,
+            clock=clock,
+            interval=worker_interval,
+            on_output=wake_drainers,
+            roster=SlackRoster(
+                make_roster_client(token=settings.slack_bot_token, base_url=settings.slack_api_url),
+                clock=lambda: clock().timestamp(),
+            ),
         ),
         reports=WeeklyReports(
             sessions=sessions,

@@ -8,22 +8,25 @@ from __future__ import annotations
 import logging
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import date, datetime, time, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 from typing import Any, Literal, cast
 from zoneinfo import ZoneInfoNotFoundError
 
 from sqlalchemy import ColumnElement, func, or_, select, update
 from sqlalchemy.orm import Session
 
-from db.models import Conversation, DeskSettings, HandoffRow, HandoffTimer
+from db.models import Conversation, DeskSettings, HandoffOffer, HandoffRow, HandoffTimer
 from db.repositories import as_utc
 from escalation.hours import BusinessHours, OpenRange, add_business_time
 
 log = logging.getLogger(__name__)
 
-TimerKind = Literal["claim_reminder", "claim_overdue"]
+TimerKind = Literal["claim_reminder", "claim_overdue", "oncall_offer"]
 # The reminder at the target, the admins' notice at twice it.
 TIMER_FACTORS: dict[TimerKind, int] = {"claim_reminder": 1, "claim_overdue": 2}
+# Round robin's next step: due when the handoff opens, then re-armed after each offer.
+OFFER_TIMER: TimerKind = "oncall_offer"
+CLAIM_TIMERS: tuple[TimerKind, ...] = tuple(TIMER_FACTORS)
 
 
 @dataclass(frozen=True, slots=True)
@@ -132,9 +135,22 @@ class SqlDesk:
         self, handoff_id: int, config: DeskConfig, *, created_at: datetime, now: datetime
     ) -> None:
         """The handoff's reminder and overdue notice, due after the target (and twice it) of
-        the team's time; nothing when no target is set."""
+        the team's time (none when no target is set); with round robin, its first offer, due
+        at once (the workers make it: it needs the platform's answers)."""
+        if config.oncall is not None and config.oncall.round_robin:
+            self.session.add(
+                HandoffTimer(
+                    handoff_id=handoff_id,
+                    workspace_id=config.workspace_id,
+                    kind=OFFER_TIMER,
+                    due_at=created_at,
+                    status="pending",
+                    created_at=now,
+                )
+            )
         target = config.claim_target
         if target is None:
+            self.session.flush()
             return
         for kind, factor in TIMER_FACTORS.items():
             self.session.add(
@@ -149,13 +165,19 @@ class SqlDesk:
             )
         self.session.flush()
 
-    def due_timers(self, *, now: datetime, limit: int = 20) -> list[DueTimer]:
-        """Pending timers due by `now`, oldest first; on PostgreSQL each is locked until the
-        transaction ends and skipped by other workers (FOR UPDATE SKIP LOCKED)."""
+    def due_timers(
+        self, *, now: datetime, limit: int = 20, kinds: Sequence[TimerKind] = CLAIM_TIMERS
+    ) -> list[DueTimer]:
+        """Pending timers of `kinds` due by `now`, oldest first; on PostgreSQL each is locked
+        until the transaction ends and skipped by other workers (FOR UPDATE SKIP LOCKED)."""
         rows = self.session.execute(
             select(HandoffTimer, HandoffRow.status, HandoffRow.created_at, HandoffRow.card_channel)
             .join(HandoffRow, HandoffRow.id == HandoffTimer.handoff_id)
-            .where(HandoffTimer.status == "pending", HandoffTimer.due_at <= now)
+            .where(
+                HandoffTimer.status == "pending",
+                HandoffTimer.due_at <= now,
+                HandoffTimer.kind.in_(kinds),
+            )
             .order_by(HandoffTimer.due_at, HandoffTimer.id)
             .limit(limit)
             .with_for_update(skip_locked=True, of=HandoffTimer)
@@ -174,15 +196,32 @@ class SqlDesk:
             for timer, status, created_at, card_channel in rows
         ]
 
-    def finish_timer(self, timer_id: int, *, fired: bool, now: datetime) -> bool:
-        """Compare-and-set from pending: only one sweeper finishes a timer (and posts for it)."""
+    def finish_timer(
+        self, timer_id: int, *, fired: bool, now: datetime, due_at: datetime | None = None
+    ) -> bool:
+        """Compare-and-set from pending: only one sweeper finishes a timer (and posts for it).
+        `due_at`: only if it is still due then (a timer re-armed meanwhile is pending again,
+        for a later step, and must not be finished for this one)."""
+        match = [HandoffTimer.id == timer_id, HandoffTimer.status == "pending"]
+        if due_at is not None:
+            match.append(HandoffTimer.due_at == due_at)
         done = self.session.execute(
             update(HandoffTimer)
-            .where(HandoffTimer.id == timer_id, HandoffTimer.status == "pending")
+            .where(*match)
             .values(status="fired" if fired else "skipped", fired_at=now if fired else None)
             .execution_options(synchronize_session=False)
         )
         return done.rowcount == 1  # type: ignore[attr-defined,no-any-return]
+
+    def rearm_timer(self, timer_id: int, *, due_at: datetime) -> None:
+        """Pending again, due at `due_at`: for the caller that has just finished it (the CAS
+        of `finish_timer`, in this transaction), so no other sweeper can have it meanwhile."""
+        self.session.execute(
+            update(HandoffTimer)
+            .where(HandoffTimer.id == timer_id)
+            .values(status="pending", due_at=due_at.astimezone(UTC))
+            .execution_options(synchronize_session=False)
+        )
 
     def timers(self, handoff_id: int) -> dict[str, str]:
         rows = self.session.execute(
@@ -191,6 +230,66 @@ class SqlDesk:
             )
         ).all()
         return {str(kind): str(status) for kind, status in rows}
+
+    # --- round robin ---------------------------------------------------------------------
+
+    def last_offered(self, workspace_id: str) -> str | None:
+        """The on-call member round robin offered a handoff to last (None: nobody yet)."""
+        return self.session.scalar(
+            select(DeskSettings.oncall_last_offered).where(
+                DeskSettings.workspace_id == workspace_id
+            )
+        )
+
+    def move_last_offered(self, workspace_id: str, *, expected: str | None, to: str) -> bool:
+        """Compare-and-set: `to` becomes the member offered last only if it is still
+        `expected`; False when another sweeper moved it first (its choice went by the old one)."""
+        match = (
+            DeskSettings.oncall_last_offered.is_(None)
+            if expected is None
+            else DeskSettings.oncall_last_offered == expected
+        )
+        moved = self.session.execute(
+            update(DeskSettings)
+            .where(DeskSettings.workspace_id == workspace_id, match)
+            .values(oncall_last_offered=to)
+            .execution_options(synchronize_session=False)
+        )
+        return moved.rowcount == 1  # type: ignore[attr-defined,no-any-return]
+
+    def forget_last_offered(self, workspace_id: str) -> None:
+        """A new group (or none): round robin starts at its first member."""
+        self.session.execute(
+            update(DeskSettings)
+            .where(DeskSettings.workspace_id == workspace_id)
+            .values(oncall_last_offered=None)
+            .execution_options(synchronize_session=False)
+        )
+
+    def offered(self, handoff_id: int) -> frozenset[str]:
+        """The members this handoff has been offered to."""
+        return frozenset(
+            self.session.scalars(
+                select(HandoffOffer.user_id).where(HandoffOffer.handoff_id == handoff_id)
+            )
+        )
+
+    def offers(self, handoff_id: int) -> list[str]:
+        """The members this handoff was offered to, in order."""
+        return list(
+            self.session.scalars(
+                select(HandoffOffer.user_id)
+                .where(HandoffOffer.handoff_id == handoff_id)
+                .order_by(HandoffOffer.offered_at, HandoffOffer.id)
+            )
+        )
+
+    def record_offer(self, handoff_id: int, user_id: str, *, now: datetime) -> None:
+        self.session.add(HandoffOffer(handoff_id=handoff_id, user_id=user_id, offered_at=now))
+        self.session.flush()
+
+    def handoff_status(self, handoff_id: int) -> str | None:
+        return self.session.scalar(select(HandoffRow.status).where(HandoffRow.id == handoff_id))
 
     # --- the queue and the measures --------------------------------------------------------
 

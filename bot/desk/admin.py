@@ -15,6 +15,7 @@ from typing import Literal, Protocol
 
 from sqlalchemy.orm import Session, sessionmaker
 
+from bot.desk.oncall import GroupFinder, OncallSettings, no_group_finder
 from bot.desk.report import DEFAULT_DAYS, MAX_REPORT_DAYS, Reports, stats_lines
 from bot.desk.targets import DESK_COMMANDS, DeskTargets
 from bot.desk.weekly import REPORT_CHANNEL_USAGE, WeeklyReportChannel, is_report_channel
@@ -40,6 +41,9 @@ HELP = """\
   told at twice it; `2h`, `90s`, `1h30m` too)
 • `hours Mon-Fri 09:00-17:30 Europe/Berlin` / `hours off`: business hours (several ranges
   with commas); `holidays add|remove 2026-12-24` / `holidays`: days the team is out
+• `oncall @group` / `oncall @group round-robin` / `oncall off`: the Slack user group new
+  cards and reminders mention; with round robin each new handoff is offered to one active
+  member at a time, passed on when unclaimed within the `sla` target (10 minutes if none)
 • `test <message>`: what the bot would decide for a message, and why (nothing is stored;
   admins only, as it reads customers' records)
 • `status`: events and posts waiting, failed or held, and why (admins only)
@@ -121,6 +125,7 @@ class AdminCommands:
         self.reports = Reports(sessions=sessions, clock=clock)
         self.weekly = WeeklyReportChannel(sessions=sessions, clock=clock)
         self.targets = DeskTargets(sessions=sessions, clock=clock)
+        self.oncall = OncallSettings(sessions=sessions, clock=clock)
 
     @staticmethod
     def is_report(text: str) -> bool:
@@ -161,10 +166,12 @@ class AdminCommands:
         workspace_admin: bool,
         channel_check: ChannelCheck = _no_check,
         find_channel: ChannelFinder = _no_finder,
+        find_group: GroupFinder = no_group_finder,
     ) -> str:
         """The ephemeral answer to `/escalation <text>`; `channel_check` asks the platform
         whether a channel being set can take the bot's posts, `find_channel` which channel a
-        name typed as `#agents` (not picked from Slack's suggestions) is."""
+        name typed as `#agents` (not picked from Slack's suggestions) is, `find_group` which
+        user group a handle typed as `@support-oncall` is."""
         words = text.strip().split(maxsplit=1)
         command = words[0].lower() if words else "help"
         rest = words[1] if len(words) > 1 else ""
@@ -197,6 +204,13 @@ class AdminCommands:
                 f"Drawing the report of the last {days} days: it comes to you as a direct "
                 "message in a moment."
             )
+        if command == "oncall":
+            if not (workspace_admin or user_id in self._settings(workspace_id).admin_user_ids):
+                return (
+                    "Only workspace admins or the bot's configured admins can change "
+                    "settings. Nothing was changed."
+                )
+            return self.oncall.handle(workspace_id, rest, find_group=find_group)
         if command in DESK_COMMANDS:
             if not (workspace_admin or user_id in self._settings(workspace_id).admin_user_ids):
                 return (

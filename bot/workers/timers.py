@@ -16,8 +16,10 @@ from datetime import datetime
 
 from sqlalchemy.orm import Session, sessionmaker
 
-from bot.desk.targets import describe_duration, oncall_mention
+from bot.desk.oncall import OncallRoster, group_mention
+from bot.desk.targets import describe_duration
 from bot.workers.loop import Worker, worker_name
+from bot.workers.offers import OncallOffers
 from db.desk import DeskConfig, DueTimer
 from db.uow import SqlUnitOfWork
 
@@ -32,11 +34,17 @@ class HandoffTimers(Worker):
         clock: Callable[[], datetime],
         interval: float = 1.0,
         on_output: Callable[[], None] | None = None,
+        roster: OncallRoster | None = None,
     ) -> None:
+        """`roster`: who is in an on-call group and active, for round robin's offers (None:
+        no round robin here)."""
         super().__init__(name=worker_name("timers"), interval=interval)
         self.sessions = sessions
         self.clock = clock
         self.on_output = on_output
+        self.offers = (
+            None if roster is None else OncallOffers(sessions=sessions, roster=roster, clock=clock)
+        )
 
     def work_once(self) -> int:
         if self.stopping:
@@ -55,7 +63,11 @@ class HandoffTimers(Worker):
                 if timer.kind == "claim_reminder":
                     uow.outbox.enqueue(
                         "card_thread",
-                        {"handoff_id": timer.handoff_id, "text": reminder_text(timer, config)},
+                        {
+                            "handoff_id": timer.handoff_id,
+                            "text": reminder_text(timer, config),
+                            "mention": group_mention(config),
+                        },
                         now=now,
                         handoff_id=timer.handoff_id,
                     )
@@ -67,11 +79,12 @@ class HandoffTimers(Worker):
                     )
                 posted += 1
             uow.commit()
+        offered = 0 if self.offers is None or self.stopping else self.offers.work_once()
         if posted:
             log.info("timers: %s reminder(s) or notice(s) queued", posted)
-            if self.on_output is not None:
-                self.on_output()
-        return len(due)
+        if (posted or offered) and self.on_output is not None:
+            self.on_output()
+        return len(due) + offered
 
 
 def _waited(timer: DueTimer, config: DeskConfig) -> str:
@@ -84,10 +97,9 @@ def _waited(timer: DueTimer, config: DeskConfig) -> str:
 
 
 def reminder_text(timer: DueTimer, config: DeskConfig) -> str:
-    mention = oncall_mention(config)
-    who = f"{mention} " if mention else ""
+    """The reminder (after the on-call group's mention, which the post carries apart)."""
     return (
-        f"{who}:alarm_clock: Still unclaimed after {_waited(timer, config)} (the time-to-claim "
+        f":alarm_clock: Still unclaimed after {_waited(timer, config)} (the time-to-claim "
         "target): can someone take it? Press *Claim* on the card."
     )
 

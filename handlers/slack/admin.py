@@ -17,6 +17,7 @@ from slack_sdk.errors import SlackApiError
 from bot.desk.admin import AdminCommands, ChannelProblem, ChannelSearch
 from bot.desk.report import ChartNotShared, Report, draw
 from handlers.slack.markup import plain_text
+from handlers.slack.oncall import find_group
 from handlers.slack.reports import slack_refusal, upload_chart
 from handlers.slack.sender import make_posting_client
 
@@ -32,6 +33,7 @@ def register(app: App, *, admin: AdminCommands) -> None:
             workspace_admin=is_workspace_admin(client, command["user_id"]),
             channel_check=lambda channel: channel_problem(client, channel),
             find_channel=lambda name: find_channel(client, name),
+            find_group=lambda handle: find_group(client, handle),
         )
 
     def acknowledge(ack: Ack, command: dict[str, Any], client: WebClient) -> None:

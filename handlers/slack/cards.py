@@ -28,6 +28,7 @@ TRIGGER_TITLES = {
     "policy_gap": "Policy gap: a human decision is needed",
     "no_progress": "Bot could not make progress",
 }
+_SLACK_ID = re.compile(r"[A-Z0-9]+")
 MAX_FIELD = 1900  # Slack allows 2000 characters per text object
 
 
@@ -85,7 +86,9 @@ def status_line(record: HandoffRecord, context: CardContext) -> str:
     when = f" at {context.acted_at:%Y-%m-%d %H:%M} UTC" if context.acted_at else ""
     who = f"<@{context.acted_by}>" if context.acted_by else "an agent"
     if record.status == "open":
-        return ":hourglass: Open: waiting for an agent to claim it."
+        group = context.oncall_group
+        on_call = f" <!subteam^{group}>" if group and _SLACK_ID.fullmatch(group) else ""
+        return f":hourglass: Open: waiting for an agent to claim it.{on_call}"
     if record.status == "claimed":
         return f":raising_hand: Claimed by <@{record.claimed_by}>{when}. Reply in this thread."
     if record.status == "resolved":
