@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import threading
+import time
 from collections.abc import Iterator
 from typing import Any
 
@@ -21,6 +22,8 @@ from bot.settings import Settings
 from bot.turns.processor import BACK_WITH_BOT, BACK_WITH_BOT_ANSWERING
 from db.uow import SqlUnitOfWork
 from handlers.slack.cards import CLAIM, RESOLVE, RETURN
+from handlers.slack.sender import SlackSender as SlackPoster
+from handlers.slack.sender import make_posting_client
 from tests.clock import Clock
 from tests.integration.mock_slack import Fault, MockSlackAPI, SlackSender
 from tests.integration.serving import serving
@@ -277,6 +280,15 @@ def test_when_slack_cannot_say_the_name_the_notice_still_comes_once_without_it(
     assert name_lookups(slack) == 1
     with SqlUnitOfWork(product.sessions, read_only=True) as uow:
         assert uow.outbox.counts().get("pending", 0) == 0
+
+
+def test_a_name_lookup_slower_than_the_timeout_gives_no_name(slack: MockSlackAPI) -> None:
+    slack.fail("users.info", Fault("posted_then_hang", hang=3))
+    client = make_posting_client(token="xoxb-test", base_url=slack.url, timeout=1)
+    started = time.monotonic()
+    assert SlackPoster(client).display_name(DANA) is None
+    assert time.monotonic() - started < 2.5
+    assert SlackPoster(client).display_name(DANA) == "Dana"  # answered in time: the name
 
 
 def test_a_notice_slack_posted_before_answering_500_is_not_posted_again(
