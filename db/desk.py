@@ -18,6 +18,7 @@ from sqlalchemy.orm import Session
 from db.models import Conversation, DeskSettings, HandoffOffer, HandoffRow, HandoffTimer
 from db.repositories import as_utc
 from escalation.hours import BusinessHours, OpenRange, add_business_time
+from escalation.weekly import moved_to_zone
 
 log = logging.getLogger(__name__)
 
@@ -118,7 +119,12 @@ class SqlDesk:
             self.session.add(row)
         target = config.claim_target
         row.claim_target_seconds = None if target is None else int(target.total_seconds())
+        zone_before = str((row.hours or {}).get("zone") or "UTC")
         row.hours = None if config.week is None else _week_to_doc(config.week)
+        zone = "UTC" if config.week is None else config.week.zone
+        if row.report_due_at is not None and zone != zone_before:
+            # the weekly report keeps to Monday 09:00 on the team's new clock
+            row.report_due_at = moved_to_zone(as_utc(row.report_due_at), zone, now=now)
         row.holidays = sorted(d.isoformat() for d in config.holidays)
         oncall = config.oncall
         row.oncall_group_id = None if oncall is None else oncall.group_id

@@ -26,6 +26,14 @@ def next_weekly_report(after: datetime, zone: str = "UTC") -> datetime:
     return due.astimezone(UTC)
 
 
+def moved_to_zone(due: datetime, zone: str, *, now: datetime) -> datetime:
+    """A report due at `due` (a Monday 09:00 somewhere) kept to the same Monday's 09:00 on
+    `zone`'s clock once the team's zone changes; `now` when that moment has passed already, so
+    a change of zone neither skips that Monday's report nor makes it twice. (Two zones' Monday
+    09:00 are at most 26 hours apart: two days back is always the weekend before.)"""
+    return max(now, next_weekly_report(due - timedelta(days=2), zone))
+
+
 def describe_schedule(due: datetime, zone: str = "UTC") -> str:
     """'every Monday at 09:00 (CET), first on 2026-12-07' for a report next due at `due`."""
     local = due.astimezone(ZoneInfo(zone))

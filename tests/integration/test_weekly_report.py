@@ -429,3 +429,31 @@ def test_a_slack_that_refuses_the_connection_shared_nothing_and_may_be_tried_aga
     assert refused.value.retry_may_help
     assert not refused.value.maybe_shared
     assert refused.value.reason.startswith("Slack could not be reached")
+
+
+def test_a_change_of_business_hours_zone_moves_the_next_report_to_the_new_clock(
+    sender: SlackSender, product: Product, slack: MockSlackAPI, clock: Clock
+) -> None:
+    reports_to_the_channel(sender)
+    assert due_at(product) == MONDAY_UTC
+    command(sender, "hours Mon-Fri 09:00-17:30 Europe/Berlin")
+    assert due_at(product) == MONDAY_BERLIN
+    assert "every Monday at 09:00 (CET), next on 2026-12-07" in command(sender, "report channel")
+    command(sender, "hours Mon-Fri 09:00-17:30 Europe/Berlin")  # the same zone: nothing moves
+    assert due_at(product) == MONDAY_BERLIN
+    command(sender, "hours off")
+    assert due_at(product) == MONDAY_UTC
+
+
+def test_moving_east_after_that_mondays_nine_oclock_there_posts_it_at_once_and_once(
+    sender: SlackSender, product: Product, slack: MockSlackAPI, clock: Clock
+) -> None:
+    reports_to_the_channel(sender)
+    at(clock, product, MONDAY_UTC - timedelta(minutes=30))  # 09:30 in Berlin, 08:30 UTC
+    assert slack.files_shared() == []
+    command(sender, "hours Mon-Fri 09:00-17:30 Europe/Berlin")
+    settle(product)
+    assert len(shared_in(slack)) == 1
+    at(clock, product, MONDAY_UTC + timedelta(hours=2))
+    assert len(shared_in(slack)) == 1
+    assert due_at(product) == MONDAY_BERLIN + timedelta(days=7)

@@ -11,7 +11,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from escalation.weekly import describe_schedule, next_weekly_report
+from escalation.weekly import describe_schedule, moved_to_zone, next_weekly_report
 
 ZONES = ("Europe/Berlin", "America/New_York", "Pacific/Auckland", "UTC")
 # The DST changes of 2026: Berlin 29 Mar and 25 Oct, New York 8 Mar and 1 Nov, Auckland
@@ -110,4 +110,29 @@ def test_the_schedule_is_said_on_the_teams_clock() -> None:
     assert (
         describe_schedule(datetime(2026, 12, 7, 9, 0, tzinfo=UTC))
         == "every Monday at 09:00 (UTC), first on 2026-12-07"
+    )
+
+
+@given(instants, st.sampled_from(ZONES), st.sampled_from(ZONES), st.integers(0, 8 * 86400))
+def test_a_change_of_zone_keeps_the_same_mondays_report(
+    now: datetime, before: str, after: str, ahead: int
+) -> None:
+    due = next_weekly_report(now + timedelta(seconds=ahead), before)
+    moved = moved_to_zone(due, after, now=now)
+    assert moved >= now
+    assert abs(moved - due) <= timedelta(hours=26)
+    local = moved.astimezone(ZoneInfo(after))
+    if moved > now:
+        assert (local.weekday(), local.time()) == (0, time(9, 0))
+        # the same Monday on the new clock: none skipped between now and it
+        assert moved == next_weekly_report(max(now, due - timedelta(days=2)), after)
+    assert moved_to_zone(due, before, now=now) == max(now, due)  # the same zone: unchanged
+
+
+def test_a_team_moving_east_on_monday_morning_gets_that_mondays_report_at_once() -> None:
+    now = datetime(2026, 12, 7, 8, 30, tzinfo=UTC)  # 09:30 in Berlin: its 09:00 has passed
+    due = datetime(2026, 12, 7, 9, 0, tzinfo=UTC)  # 09:00 UTC, still to come
+    assert moved_to_zone(due, "Europe/Berlin", now=now) == now
+    assert moved_to_zone(due, "America/New_York", now=now) == datetime(
+        2026, 12, 7, 14, 0, tzinfo=UTC
     )
