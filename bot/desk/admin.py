@@ -41,6 +41,8 @@ HELP = """\
   told at twice it; `2h`, `90s`, `1h30m` too)
 • `hours Mon-Fri 09:00-17:30 Europe/Berlin` / `hours off`: business hours (several ranges
   with commas); `holidays add|remove 2026-12-24` / `holidays`: days the team is out
+• `names off` / `names on`: whether a customer whose case an agent claims is told the agent's
+  display name or "a person from our team" (`names` alone: which it is)
 • `oncall @group` / `oncall @group round-robin` / `oncall off`: the Slack user group new
   cards and reminders mention; with round robin each new handoff is offered to one active
   member at a time, passed on when unclaimed within the `sla` target (10 minutes if none)

@@ -346,6 +346,10 @@ def test_only_admins_turn_names_off(sender: SlackSender, product: Product) -> No
     assert names_on(product) is True
 
 
+def test_help_lists_names(sender: SlackSender) -> None:
+    assert "`names off` / `names on`" in command(sender, ADMIN, "help")
+
+
 def names_on(product: Product) -> bool:
     with SqlUnitOfWork(product.sessions, read_only=True) as uow:
         return uow.desk.config("T1").agent_names
