@@ -112,14 +112,6 @@ def closed_notice(config: DeskConfig, now: datetime, *, waiting: int) -> str | N
     return back_notice(hours, now, ahead=waiting)
 
 
-def oncall_mention(config: DeskConfig) -> str | None:
-    """Who a reminder mentions. The hook for an on-call group (issue 15, item 3: `/escalation
-    oncall @group`): no such setting yet, so a reminder mentions nobody. The sender shows
-    text literally (`&`, `<`, `>` escaped): a mention will need the card thread's post to let
-    this one reference through."""
-    return None
-
-
 class DeskTargets:
     """The `sla`, `hours`, `holidays` and `names` subcommands (admins only: the caller
     checks)."""

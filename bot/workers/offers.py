@@ -75,6 +75,7 @@ class OncallOffers:
     def work_once(self) -> int:
         """The due steps made (or ended); a step waiting on the platform counts as none."""
         now = self.clock()
+        self._resting = {t: until for t, until in self._resting.items() if until > now}
         with SqlUnitOfWork(self.sessions) as uow:  # rolled back: the rows are only read
             steps = [
                 _Step(

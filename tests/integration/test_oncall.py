@@ -434,8 +434,9 @@ class GatedRoster:
     """Everyone active; the first `gated` reads of the group wait for `release`, so sweepers
     that have each read the same due steps race to make them."""
 
-    def __init__(self, gated: int) -> None:
+    def __init__(self, gated: int, members: tuple[str, ...] = (AMY, BEN, CAL)) -> None:
         self.gated = gated
+        self.group = members
         self.reads = 0
         self.release = threading.Event()
         self.read = threading.Condition()
@@ -447,10 +448,40 @@ class GatedRoster:
             self.read.notify_all()
         if gated:
             assert self.release.wait(timeout=10)
-        return (AMY, BEN, CAL)
+        return self.group
 
     def is_active(self, user_id: str) -> bool:
         return True
+
+
+def race(product: Product, clock: Clock, roster: GatedRoster, sweepers: int) -> None:
+    """`sweepers` sweep at once: each has read the due steps (and let go of them) before the
+    next starts, then all make them together; then each sweeps until nothing is left."""
+    racing = [
+        OncallOffers(sessions=product.sessions, roster=roster, clock=clock) for _ in range(sweepers)
+    ]
+    threads = [threading.Thread(target=sweeper.work_once) for sweeper in racing]
+    for started, thread in enumerate(threads, start=1):
+        thread.start()
+        with roster.read:
+            assert roster.read.wait_for(lambda n=started: roster.reads >= n, timeout=10)
+    roster.release.set()
+    for thread in threads:
+        thread.join(timeout=30)
+    for sweeper in racing:  # a step that lost the group's pointer to another is made again
+        while sweeper.work_once():
+            pass
+
+
+def offer_posts(product: Product) -> list[dict[str, Any]]:
+    with SqlUnitOfWork(product.sessions) as uow:
+        return list(
+            uow.session.scalars(
+                select(OutboxMessage.payload)
+                .where(OutboxMessage.kind == "card_thread")
+                .order_by(OutboxMessage.id)
+            )
+        )
 
 
 def test_sweepers_at_once_make_each_step_once(
@@ -460,24 +491,28 @@ def test_sweepers_at_once_make_each_step_once(
     sender.dm(CUSTOMERS[0], "I want to talk to a human")
     sender.dm(CUSTOMERS[1], "I want to talk to a human")
     product.inbox_worker.run_until_idle()  # two handoffs, their first offers due, none made
-    roster = GatedRoster(3)
-    sweepers = [OncallOffers(sessions=product.sessions, roster=roster, clock=clock) for _ in "abc"]
-    threads = [threading.Thread(target=sweeper.work_once) for sweeper in sweepers]
-    for started, thread in enumerate(threads, start=1):
-        thread.start()  # each has read the due steps (and let go of them) before the next
-        with roster.read:
-            assert roster.read.wait_for(lambda n=started: roster.reads >= n, timeout=10)
-    roster.release.set()  # all three make the first handoff's step at once
-    for thread in threads:
-        thread.join(timeout=30)
-    for sweeper in sweepers:  # a step that lost the group's pointer to another is made again
-        while sweeper.work_once():
-            pass
+    race(product, clock, GatedRoster(3), sweepers=3)
     with SqlUnitOfWork(product.sessions) as uow:
         handoffs = sorted(uow.session.scalars(select(HandoffRow.id)))
         made = [uow.desk.offers(h) for h in handoffs]
-        posts = uow.session.scalars(
-            select(OutboxMessage.payload).where(OutboxMessage.kind == "card_thread")
-        ).all()
     assert made == [[AMY], [BEN]]  # each handoff offered once, to different members
-    assert sorted(p["mention"]["user"] for p in posts) == [AMY, BEN]  # one post per offer
+    assert sorted(p["mention"]["user"] for p in offer_posts(product)) == [AMY, BEN]
+
+
+def test_sweepers_at_once_offer_a_one_member_group_once(
+    sender: SlackSender, product: Product, slack: MockSlackAPI, clock: Clock
+) -> None:
+    """The pointer does not move (Amy after Amy): only the timer's own compare-and-set keeps
+    a second sweeper from offering the same step again."""
+    round_robin(sender)
+    sender.dm(CUSTOMERS[0], "I want to talk to a human")
+    product.inbox_worker.run_until_idle()
+    race(product, clock, GatedRoster(0, members=(AMY,)), sweepers=1)  # Amy was offered last
+    sender.dm(CUSTOMERS[1], "I want to talk to a human")
+    product.inbox_worker.run_until_idle()
+    race(product, clock, GatedRoster(3, members=(AMY,)), sweepers=3)
+    with SqlUnitOfWork(product.sessions) as uow:
+        handoffs = sorted(uow.session.scalars(select(HandoffRow.id)))
+        made = [uow.desk.offers(h) for h in handoffs]
+    assert made == [[AMY], [AMY]]
+    assert [p["mention"] for p in offer_posts(product)] == [{"user": AMY}, {"user": AMY}]
