@@ -73,7 +73,9 @@ class WeeklyReports(Worker):
         now = self.clock()
         claimed = []
         with SqlUnitOfWork(self.sessions) as uow:
-            due = uow.desk.due_reports(now=now)
+            # One at a time: a process that dies loses at most the report in its hands, and
+            # other processes take the other workspaces' meanwhile.
+            due = uow.desk.due_reports(now=now, limit=1)
             for report in due:
                 zone = report_zone(uow.desk.config(report.workspace_id))
                 if report.retry:
@@ -85,7 +87,7 @@ class WeeklyReports(Worker):
                 if channel is not None:  # else another sweeper has it
                     claimed.append(Claimed(report.workspace_id, channel, zone, report.retry))
             uow.commit()
-        # Claimed and committed: each is made now, even while stopping (a claim given up here
+        # Claimed and committed: it is made now, even while stopping (a claim given up here
         # would be a week without a report).
         for claim in claimed:
             self._make(claim)

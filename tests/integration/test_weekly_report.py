@@ -457,3 +457,37 @@ def test_moving_east_after_that_mondays_nine_oclock_there_posts_it_at_once_and_o
     at(clock, product, MONDAY_UTC + timedelta(hours=2))
     assert len(shared_in(slack)) == 1
     assert due_at(product) == MONDAY_BERLIN + timedelta(days=7)
+
+
+def test_many_workspaces_due_at_once_each_get_theirs_once_from_two_processes(
+    database_url: str, slack: MockSlackAPI, clock: Clock
+) -> None:
+    teams = [f"T{n}" for n in range(1, 7)]
+    one, other = build(database_url, slack, clock), build(database_url, slack, clock)
+    try:
+        with SqlUnitOfWork(one.sessions) as uow:
+            for team in teams:
+                uow.desk.schedule_report(team, channel=REPORTS, due_at=MONDAY_UTC, now=WEDNESDAY)
+            uow.commit()
+        clock.now = MONDAY_UTC
+        start = threading.Barrier(2)
+
+        def sweep(product: Product) -> None:
+            assert product.reports is not None
+            start.wait()
+            product.reports.run_until_idle()
+
+        threads = [threading.Thread(target=sweep, args=(p,)) for p in (one, other)]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join(timeout=120)
+        assert len(shared_in(slack)) == len(teams)
+        with SqlUnitOfWork(one.sessions) as uow:
+            assert (
+                uow.desk.due_reports(now=MONDAY_UTC + timedelta(days=7) - timedelta(seconds=1))
+                == []
+            )
+    finally:
+        one.stop()
+        other.stop()
