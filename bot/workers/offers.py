@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 
 from sqlalchemy.orm import Session, sessionmaker
@@ -87,9 +87,15 @@ class OncallOffers:
                 for timer in uow.desk.due_timers(now=now, kinds=(OFFER_TIMER,))
                 if self._resting.get(timer.id, now) <= now
             ]
-        return sum(self._step(step, now) for step in steps)
+        # Each offer moves its group's pointer: the later steps of this sweep go by the moved
+        # one (the pointer read with them is stale by then).
+        pointers = {step.timer.workspace_id: step.last for step in steps}
+        made = 0
+        for step in steps:
+            made += self._step(replace(step, last=pointers[step.timer.workspace_id]), now, pointers)
+        return made
 
-    def _step(self, step: _Step, now: datetime) -> int:
+    def _step(self, step: _Step, now: datetime, pointers: dict[str, str | None]) -> int:
         oncall = step.config.oncall
         if step.timer.handoff_status != "open" or oncall is None or not oncall.round_robin:
             return self._end(step.timer, now)  # claimed, closed, or round robin turned off
@@ -119,7 +125,10 @@ class OncallOffers:
                 moved = uow.desk.move_last_offered(
                     step.timer.workspace_id, expected=step.last, to=choice.user_id
                 )
-                if not moved:  # another handoff's offer went first: choose again, afresh
+                if not moved:  # another process's offer went first: choose again, afresh
+                    pointers[step.timer.workspace_id] = uow.desk.last_offered(
+                        step.timer.workspace_id
+                    )
                     return 1
                 uow.desk.record_offer(step.timer.handoff_id, choice.user_id, now=now)
                 self._post(
@@ -132,6 +141,8 @@ class OncallOffers:
                     step.timer.id, due_at=step.config.due(now, offer_wait(step.config))
                 )
             uow.commit()
+        if isinstance(choice, _Offer):
+            pointers[step.timer.workspace_id] = choice.user_id
         log.info("handoff %s: on-call %s", step.timer.handoff_id, choice)
         return 1
 

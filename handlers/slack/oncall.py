@@ -18,8 +18,11 @@ from slack_sdk.http_retry.builtin_handlers import (
 from bot.desk.oncall import GroupSearch, RosterUnavailable
 from handlers.slack.sender import DEFAULT_SLACK_API_URL
 
-# A group's members are kept this long (a step reads them for each offer); presence is not.
+# A group's members are kept this long (a step reads them for each offer), and each person's
+# presence a little: a burst of handoffs must not ask Slack about the same people again and
+# again (users.getPresence allows about 50 calls a minute).
 KEEP_MEMBERS = 60.0
+KEEP_PRESENCE = 30.0
 # Slack's answers that say: not now (asking again soon may work).
 _PASSING = frozenset(
     {"ratelimited", "internal_error", "fatal_error", "service_unavailable", "request_timeout"}
@@ -60,13 +63,14 @@ def find_group(client: WebClient, handle: str) -> GroupSearch:
 class SlackRoster:
     """`OncallRoster` over Slack's Web API; Slack's failures become `RosterUnavailable`."""
 
-    def __init__(
-        self, client: WebClient, *, clock: Callable[[], float], keep_for: float = KEEP_MEMBERS
-    ) -> None:
+    def __init__(self, client: WebClient, *, clock: Callable[[], float]) -> None:
         self.client = client
         self._lock = threading.Lock()
         self._members: TTLCache[str, tuple[str, ...]] = TTLCache(
-            maxsize=1_000, ttl=keep_for, timer=clock
+            maxsize=1_000, ttl=KEEP_MEMBERS, timer=clock
+        )
+        self._presence: TTLCache[str, bool] = TTLCache(
+            maxsize=10_000, ttl=KEEP_PRESENCE, timer=clock
         )
 
     def members(self, group_id: str) -> tuple[str, ...]:
@@ -82,14 +86,21 @@ class SlackRoster:
         return members
 
     def is_active(self, user_id: str) -> bool:
+        with self._lock:
+            kept = self._presence.get(user_id)
+        if kept is not None:
+            return kept
         try:
             with _unavailable("users.getPresence"):
                 response = self.client.users_getPresence(user=user_id)
         except RosterUnavailable as failure:
             if failure.reason in ("user_not_found", "account_inactive"):
                 return False  # gone from the workspace: not someone to offer it to
-            raise
-        return response.get("presence") == "active"
+            raise  # nothing kept: asked again at the next step
+        active = response.get("presence") == "active"
+        with self._lock:
+            self._presence[user_id] = active
+        return active
 
 
 @contextmanager

@@ -364,6 +364,24 @@ def test_round_robin_goes_round_the_group_across_handoffs(
     assert firsts == [[AMY], [BEN], [CAL]]
 
 
+def test_handoffs_due_in_one_sweep_go_round_and_ask_slack_little(
+    sender: SlackSender, product: Product, slack: MockSlackAPI
+) -> None:
+    slack.active.add(AMY)
+    round_robin(sender)
+    for customer in CUSTOMERS:
+        sender.dm(customer, "I want to talk to a human")
+    product.inbox_worker.run_until_idle()
+    assert product.timers is not None
+    assert product.timers.work_once() == 3  # one sweep makes all three first offers
+    with SqlUnitOfWork(product.sessions) as uow:
+        handoffs = sorted(uow.session.scalars(select(HandoffRow.id)))
+    assert [offered(product, str(h)) for h in handoffs] == [[AMY], [BEN], [CAL]]
+    # the group's members read once, each person's presence once (kept a little)
+    assert slack.attempts("usergroups.users.list") == 1
+    assert slack.attempts("users.getPresence") == 3
+
+
 def test_when_nobody_is_active_the_group_is_mentioned_at_once_and_only_once(
     sender: SlackSender, product: Product, slack: MockSlackAPI, clock: Clock
 ) -> None:
