@@ -355,6 +355,22 @@ def test_round_robin_offers_the_next_active_member_and_passes_on_after_the_targe
     assert offers_in(slack, second_ts)[0].startswith(f"<@{BEN}> ")
 
 
+def test_an_offer_waits_in_business_time(
+    sender: SlackSender, product: Product, slack: MockSlackAPI, clock: Clock
+) -> None:
+    command(sender, "hours Mon-Fri 09:00-17:30 Europe/Berlin")
+    round_robin(sender, target="1h")
+    clock.now = datetime(2026, 12, 4, 16, 0, tzinfo=UTC)  # Friday 17:00 in Berlin
+    handoff_id, card_ts = escalate(sender, product, slack)
+    assert offered(product, handoff_id) == [BEN]  # offered at once, in hours or not
+    assert "within 1 hour of business hours" in offers_in(slack, card_ts)[0]
+    # 30 minutes on Friday; the other 30 after 09:00 on Monday (08:00 UTC)
+    at(clock, product, datetime(2026, 12, 7, 8, 29, tzinfo=UTC))
+    assert offered(product, handoff_id) == [BEN]
+    at(clock, product, datetime(2026, 12, 7, 8, 30, tzinfo=UTC))
+    assert offered(product, handoff_id) == [BEN, CAL]
+
+
 def test_round_robin_goes_round_the_group_across_handoffs(
     sender: SlackSender, product: Product, slack: MockSlackAPI
 ) -> None:
