@@ -134,6 +134,11 @@ class OncallSettings:
                 "On-call routing is off: cards and reminders mention no group, and nothing is "
                 "offered round robin."
             )
+        if typed.lower() in _ROUND_ROBIN:
+            return (
+                "Round robin needs the group: `/escalation oncall @group round-robin`."
+                + NOTHING_CHANGED
+            )
         group_text, round_robin = _without_round_robin(typed)
         found = _read_group(group_text, find_group=find_group)
         if isinstance(found, str):

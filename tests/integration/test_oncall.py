@@ -236,11 +236,14 @@ def test_only_admins_may_see_or_change_the_on_call_group(
 
 
 def test_off_clears_the_group_and_bad_words_get_the_usage(
-    sender: SlackSender, product: Product
+    sender: SlackSender, product: Product, slack: MockSlackAPI
 ) -> None:
     command(sender, f"oncall {PICKED} round-robin")
+    looked_up = slack.attempts("usergroups.list")  # round robin checked it may read the group
     assert "Usage: `/escalation oncall @group`" in command(sender, "oncall @a @b")
     assert "Usage" in command(sender, "oncall <!here>")
+    assert "Round robin needs the group" in command(sender, "oncall round-robin")
+    assert slack.attempts("usergroups.list") == looked_up  # none of these asked Slack
     assert config(product).oncall is not None
     assert "On-call routing is off" in command(sender, "oncall off")
     assert config(product).oncall is None
