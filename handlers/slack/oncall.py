@@ -94,7 +94,7 @@ class SlackRoster:
             with _unavailable("users.getPresence"):
                 response = self.client.users_getPresence(user=user_id)
         except RosterUnavailable as failure:
-            if failure.reason in ("user_not_found", "account_inactive"):
+            if failure.reason.endswith((" user_not_found", " account_inactive")):
                 return False  # gone from the workspace: not someone to offer it to
             raise  # nothing kept: asked again at the next step
         active = response.get("presence") == "active"
@@ -116,10 +116,13 @@ def _unavailable(method: str) -> Iterator[None]:
                 transient=False,
             ) from error
         raise RosterUnavailable(
-            code or f"HTTP {status}", transient=status >= 500 or code in _PASSING
+            f"Slack answered {code or f'HTTP {status}'}",
+            transient=status >= 500 or code in _PASSING,
         ) from error
     except (SlackClientError, OSError) as error:  # the network, a timeout
-        raise RosterUnavailable(type(error).__name__, transient=True) from error
+        raise RosterUnavailable(
+            f"Slack could not be reached ({type(error).__name__})", transient=True
+        ) from error
 
 
 def _code(error: SlackApiError) -> str:

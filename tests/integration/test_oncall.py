@@ -438,6 +438,25 @@ def test_a_moment_of_slack_trouble_delays_the_offer_and_does_not_skip_it(
     assert offered(product, handoff_id) == [BEN]
 
 
+def test_slack_failing_for_minutes_has_the_whole_group_mentioned(
+    sender: SlackSender, product: Product, slack: MockSlackAPI, clock: Clock
+) -> None:
+    round_robin(sender)
+    slack.fail("usergroups.users.list", Fault("internal_error", times=1000))  # HTTP 200
+    start = clock.now
+    handoff_id, card_ts = escalate(sender, product, slack)
+    for seconds in range(0, 300, 10):
+        at(clock, product, start + timedelta(seconds=seconds))
+    assert offers_in(slack, card_ts) == []
+    # asked at 0, 30, 60 ... 270 seconds (not at every sweep)
+    assert slack.attempts("usergroups.users.list") == 10
+    at(clock, product, start + timedelta(minutes=5))
+    (call,) = offers_in(slack, card_ts)
+    assert call.startswith(f"<!subteam^{GROUP}> :rotating_light: I couldn't read who is in")
+    assert "(Slack answered internal_error)" in call
+    assert offered(product, handoff_id) == []
+
+
 def test_a_claim_stops_the_offers(
     sender: SlackSender, product: Product, slack: MockSlackAPI, clock: Clock
 ) -> None:
