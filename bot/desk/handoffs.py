@@ -159,6 +159,8 @@ class HandoffDesk:
                 **reply_address(conversation.key),
                 "workspace_id": conversation.key.workspace_id,
                 "agent_id": agent_id if named else None,
+                # who claimed, whatever names show: checked (and names re-read) when posted
+                "claimed_by": agent_id,
             },
             now=now,
             conversation_id=conversation.id,

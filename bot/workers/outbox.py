@@ -287,13 +287,23 @@ class OutboxDrainer(Worker):
 
     def _claim_notice(self, item: OutboxItem) -> Posted:
         """The customer is told a person has their case; the agent's name (when the workspace
-        shows names) is looked up as it is posted, so the claim's click stays quick."""
+        shows names, read as it is posted) is looked up as it is posted, so the claim's click
+        stays quick. A handoff no longer claimed by that agent (returned, resolved) is told
+        nothing: the row is finished without a post, and the lane moves on."""
         payload = item.payload
         channel, thread_ts = str(payload["channel"]), payload.get("thread_ts")
-        agent_id = payload.get("agent_id")
+        claimant = payload.get("claimed_by", payload.get("agent_id"))  # older rows: agent_id
 
         def post() -> Posted:
-            name = self.sender.display_name(str(agent_id)) if agent_id else None
+            with SqlUnitOfWork(self.sessions, read_only=True) as uow:
+                record = None if item.handoff_id is None else uow.handoffs.get(item.handoff_id)
+                named = uow.desk.config(str(payload.get("workspace_id", ""))).agent_names
+            if record is not None and (
+                record.status != "claimed" or (claimant and record.claimed_by != claimant)
+            ):
+                log.info("outbox %s: handoff %s is %s; not told", item.id, record.id, record.status)
+                return {"skipped": f"the handoff is {record.status}, not claimed by {claimant}"}
+            name = self.sender.display_name(str(claimant)) if claimant and named else None
             return self.sender.post_message(
                 channel=channel, text=claim_notice(name), thread_ts=thread_ts, outbox_id=item.id
             )

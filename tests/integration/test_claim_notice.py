@@ -303,6 +303,35 @@ def test_a_notice_slack_posted_before_answering_500_is_not_posted_again(
     assert slack.attempts("conversations.history") >= 1
 
 
+@pytest.mark.parametrize("action", [RETURN, RESOLVE])
+def test_a_claim_undone_before_its_notice_is_posted_tells_no_one_has_it(
+    sender: SlackSender, product: Product, slack: MockSlackAPI, action: str
+) -> None:
+    handoff = escalate(sender, product, slack)
+    before = said_to_customer(slack)
+    # Dana claims and at once returns or resolves it, before any worker has run: the notice
+    # queued by the claim must not promise a reply from someone who no longer has the case.
+    assert sender.action(DANA, CLAIM, handoff, AGENTS) == 200
+    assert sender.action(DANA, action, handoff, AGENTS) == 200
+    settle(product)
+    assert notices(slack) == []
+    # the customer's lane is not held by it: what comes after it is said
+    assert said_to_customer(slack)[len(before) :] == ([BACK_WITH_BOT] if action == RETURN else [])
+    with SqlUnitOfWork(product.sessions, read_only=True) as uow:
+        assert uow.outbox.counts().get("pending", 0) == 0
+
+
+def test_a_notice_for_a_claim_taken_over_since_is_not_posted_for_the_first_agent(
+    sender: SlackSender, product: Product, slack: MockSlackAPI
+) -> None:
+    first = escalate(sender, product, slack)
+    assert sender.action(DANA, CLAIM, first, AGENTS) == 200
+    assert sender.action(DANA, RETURN, first, AGENTS) == 200
+    second = escalate(sender, product, slack)  # settles: Dana's notice is finished unposted
+    press(sender, product, SAM, CLAIM, second)
+    assert [m["text"] for m in notices(slack)] == ["Sam Okafor" + PROMISE]
+
+
 # --- names off ---------------------------------------------------------------------------------
 
 
@@ -318,6 +347,17 @@ def test_with_names_off_the_customer_is_told_a_person_has_their_case(
     press(sender, product, DANA, RETURN, handoff_of(cards(slack)[-1]))
     press(sender, product, SAM, CLAIM, escalate(sender, product, slack))
     assert [m["text"] for m in notices(slack)] == [GENERIC, "Sam Okafor" + PROMISE]
+
+
+def test_names_turned_off_after_a_claim_cover_its_notice_not_yet_posted(
+    sender: SlackSender, product: Product, slack: MockSlackAPI
+) -> None:
+    handoff = escalate(sender, product, slack)
+    assert sender.action(DANA, CLAIM, handoff, AGENTS) == 200  # queued with names on
+    assert "without the agent's name" in command(sender, ADMIN, "names off")
+    settle(product)
+    assert [m["text"] for m in notices(slack)] == [GENERIC]
+    assert name_lookups(slack) == 0
 
 
 def test_names_alone_says_which_and_changes_nothing(sender: SlackSender, product: Product) -> None:
