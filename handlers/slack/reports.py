@@ -18,29 +18,55 @@ SHARE_METHOD = "files.completeUploadExternal"
 
 def upload_chart(client: WebClient, *, channel: str, png: bytes, text: str, days: int) -> None:
     """Share the chart in `channel` with `text` as its message. `client` must not retry by
-    itself (`make_posting_client`): a share answered 500 may have been made."""
+    itself (`make_posting_client`): a share answered 500 may have been made.
+
+    `files_upload_v2`'s three steps, made one by one with slack_sdk's own calls, so a failure
+    is known by its step: only one in the share itself (files.completeUploadExternal) or after
+    it may have shared the chart; one before it (asking for the upload URL, sending the bytes)
+    shared nothing and may be tried again."""
+    step = "files.getUploadURLExternal"
     try:
-        client.files_upload_v2(
-            channel=channel,
-            content=png,
+        url = client.files_getUploadURLExternal(
             filename=f"escalation-report-{days}d.png",
-            title=f"Escalations, last {days} days",
+            length=len(png),
             alt_txt=f"Escalations per day by trigger and median time to claim, last {days} days",
+        )
+        step = "upload"  # the bytes' own POST to the upload URL
+        sent = client._upload_file(  # files_upload_v2's step 2, as it makes it
+            url=str(url["upload_url"]),
+            data=png,
+            logger=client._logger,
+            timeout=client.timeout,
+            proxy=client.proxy,
+            ssl=client.ssl,
+        )
+        if sent.status != 200:
+            raise ChartNotShared(
+                f"the upload to Slack failed (HTTP {sent.status})", retry_may_help=True
+            )
+        step = SHARE_METHOD
+        client.files_completeUploadExternal(
+            files=[{"id": str(url["file_id"]), "title": f"Escalations, last {days} days"}],
+            channel_id=channel,
             initial_comment=text,
         )
     except SlackApiError as error:
         raise _refused(error) from error
-    except HTTPError as error:  # the bytes' own POST to the upload URL: nothing shared yet
-        raise ChartNotShared(
+    except HTTPError as error:
+        if step == SHARE_METHOD:
+            raise ChartNotShared(
+                f"Slack did not confirm the chart (HTTP {error.code})", maybe_shared=True
+            ) from error
+        raise ChartNotShared(  # before the share: nothing shared yet
             f"the upload to Slack failed (HTTP {error.code})", retry_may_help=True
         ) from error
-    except OSError as error:  # the network: refused before any call, or lost on any call
+    except OSError as error:  # the network: refused, timed out, or lost on a call
         refused = isinstance(error, ConnectionRefusedError) or isinstance(
             getattr(error, "reason", None), ConnectionRefusedError
         )
         raise ChartNotShared(
             f"Slack could not be reached ({type(error).__name__})",
-            maybe_shared=not refused,
+            maybe_shared=step == SHARE_METHOD and not refused,
             retry_may_help=True,
         ) from error
     except SlackClientError as error:

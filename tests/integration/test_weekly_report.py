@@ -431,6 +431,43 @@ def test_a_slack_that_refuses_the_connection_shared_nothing_and_may_be_tried_aga
     assert refused.value.reason.startswith("Slack could not be reached")
 
 
+@pytest.mark.parametrize(
+    ("step", "maybe_shared"),
+    [("files.getUploadURLExternal", False), ("files.completeUploadExternal", True)],
+)
+def test_a_timeout_may_have_shared_the_chart_only_in_the_share_itself(
+    slack: MockSlackAPI, step: str, maybe_shared: bool
+) -> None:
+    slack.fail(step, Fault("posted_then_hang", hang=3))  # answered after the client gave up
+    uploader = SlackChartUploader(
+        make_posting_client(token="xoxb-test", base_url=slack.url, timeout=1)
+    )
+    with pytest.raises(ChartNotShared) as failed:
+        uploader.upload(channel=REPORTS, png=b"\x89PNG", text="figures", days=7)
+    assert failed.value.reason.startswith("Slack could not be reached")
+    assert failed.value.maybe_shared is maybe_shared
+    assert failed.value.retry_may_help is not maybe_shared
+    if not maybe_shared:
+        assert slack.attempts("files.completeUploadExternal") == 0
+
+
+def test_a_timeout_asking_where_to_upload_is_tried_again_and_shared_once(
+    sender: SlackSender, product: Product, slack: MockSlackAPI, clock: Clock
+) -> None:
+    reports_to_the_channel(sender)
+    assert product.reports is not None  # the posting client's timeout, cut to 1 s for the test
+    product.reports.uploader = SlackChartUploader(
+        make_posting_client(token="xoxb-test", base_url=slack.url, timeout=1)
+    )
+    slack.fail("files.getUploadURLExternal", Fault("posted_then_hang", hang=3))
+    at(clock, product, MONDAY_UTC)
+    assert slack.files_shared() == []
+    assert admin_dms(slack) == []  # nothing can have been shared: not "Slack may have posted it"
+    at(clock, product, MONDAY_UTC + RETRY_AFTER)
+    assert len(shared_in(slack)) == 1
+    assert admin_dms(slack) == []
+
+
 def test_a_change_of_business_hours_zone_moves_the_next_report_to_the_new_clock(
     sender: SlackSender, product: Product, slack: MockSlackAPI, clock: Clock
 ) -> None:
