@@ -12,7 +12,7 @@ from datetime import UTC, date, datetime, time, timedelta
 from typing import Any, Literal, cast
 from zoneinfo import ZoneInfoNotFoundError
 
-from sqlalchemy import ColumnElement, func, or_, select, update
+from sqlalchemy import ColumnElement, case, func, or_, select, update
 from sqlalchemy.orm import Session
 
 from db.models import Conversation, DeskSettings, HandoffOffer, HandoffRow, HandoffTimer
@@ -323,17 +323,28 @@ class SqlDesk:
     def schedule_report(
         self, workspace_id: str, *, channel: str | None, due_at: datetime | None, now: datetime
     ) -> None:
-        """Post the weekly report in `channel`, next at `due_at` (None and None: no report);
-        a retry still pending is dropped."""
+        """Post the weekly report in `channel`, next at `due_at` (None and None: no report,
+        and a retry still pending is dropped). A channel set again keeps a report already due
+        and a retry still pending (they go to the channel set now): none is lost."""
         row = self.session.get(DeskSettings, workspace_id)
         if row is None:
             row = DeskSettings(workspace_id=workspace_id, holidays=[], updated_at=now)
             self.session.add(row)
-        row.report_channel = channel
-        row.report_due_at = due_at
-        row.report_retry_at = None
-        row.updated_at = now
-        self.session.flush()
+            self.session.flush()
+        values: dict[str, Any] = {"report_channel": channel, "updated_at": now}
+        if channel is None or due_at is None:
+            values.update(report_due_at=due_at, report_retry_at=None)
+        else:  # in the statement, so a sweeper's claim committed meanwhile is what it sees
+            values["report_due_at"] = case(
+                (DeskSettings.report_due_at <= now, DeskSettings.report_due_at), else_=due_at
+            )
+        self.session.execute(
+            update(DeskSettings)
+            .where(DeskSettings.workspace_id == workspace_id)
+            .values(**values)
+            .execution_options(synchronize_session=False)
+        )
+        self.session.expire(row)
 
     def report_due_at(self, workspace_id: str) -> datetime | None:
         due = self.session.scalar(

@@ -43,11 +43,15 @@ class WeeklyReportChannel:
         with SqlUnitOfWork(self.sessions) as uow:
             zone = report_zone(uow.desk.config(workspace_id))
             due = next_weekly_report(now, zone)
+            # a report already due (or its retry) is kept: it comes now, in this channel
             uow.desk.schedule_report(workspace_id, channel=channel_id, due_at=due, now=now)
+            kept = uow.desk.report_due_at(workspace_id)
             uow.commit()
+        late = kept is not None and kept <= now
         return (
             f"The weekly report goes to <#{channel_id}> {describe_schedule(due, zone)}: the "
             "chart of the last 7 days, with its figures."
+            + (" This week's, due already, comes there in a moment." if late else "")
         )
 
     def turn_off(self, workspace_id: str) -> str:

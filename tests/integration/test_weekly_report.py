@@ -343,6 +343,39 @@ def test_a_failure_before_the_share_is_tried_once_more_later(
     assert due_at(product) == MONDAY_UTC + timedelta(days=7)
 
 
+def test_setting_the_channel_again_keeps_a_pending_retry(
+    sender: SlackSender, product: Product, slack: MockSlackAPI, clock: Clock
+) -> None:
+    reports_to_the_channel(sender)
+    slack.fail("files.getUploadURLExternal", Fault("http_500"))
+    at(clock, product, MONDAY_UTC)  # failed before the share: tried again in 15 minutes
+    assert slack.files_shared() == []
+    clock.now = MONDAY_UTC + timedelta(minutes=5)
+    reports_to_the_channel(sender)  # an admin sets it again meanwhile
+    at(clock, product, MONDAY_UTC + RETRY_AFTER)
+    assert len(shared_in(slack)) == 1  # this week's, late, once
+    at(clock, product, MONDAY_UTC + RETRY_AFTER * 4)
+    assert len(slack.files_shared()) == 1
+    assert admin_dms(slack) == []
+    assert due_at(product) == MONDAY_UTC + timedelta(days=7)
+
+
+def test_setting_the_channel_again_when_the_report_is_due_keeps_it_and_moves_it_there(
+    sender: SlackSender, product: Product, slack: MockSlackAPI, clock: Clock
+) -> None:
+    reports_to_the_channel(sender)
+    clock.now = MONDAY_UTC + timedelta(minutes=1)  # due; no sweep has run yet
+    answer = command(sender, f"report channel <#{AGENTS}|agents>")
+    assert "first on 2026-12-14" in answer
+    assert "This week's, due already, comes there in a moment." in answer
+    settle(product)
+    assert shared_in(slack) == []
+    assert len(shared_in(slack, AGENTS)) == 1  # this week's, in the channel set now
+    assert due_at(product) == MONDAY_UTC + timedelta(days=7)
+    at(clock, product, MONDAY_UTC + timedelta(days=6))
+    assert len(slack.files_shared()) == 1
+
+
 def test_a_retry_that_fails_too_tells_the_admins_once_and_is_not_tried_a_third_time(
     sender: SlackSender, product: Product, slack: MockSlackAPI, clock: Clock
 ) -> None:
