@@ -75,6 +75,15 @@ class DueReport:
 
 
 @dataclass(frozen=True, slots=True)
+class StartedReport:
+    """A weekly report claimed at `started_at` whose outcome was never recorded."""
+
+    workspace_id: str
+    channel: str | None
+    started_at: datetime
+
+
+@dataclass(frozen=True, slots=True)
 class DueTimer:
     id: int
     handoff_id: int
@@ -379,11 +388,17 @@ class SqlDesk:
             DeskSettings.report_due_at <= now,
             report_due_at=next_due,
             report_retry_at=None,
+            report_started_at=now,
         )
 
     def claim_report_retry(self, workspace_id: str, *, now: datetime) -> str | None:
         """Compare-and-set: the retry due by `now` is taken (and never made again)."""
-        return self._claim(workspace_id, DeskSettings.report_retry_at <= now, report_retry_at=None)
+        return self._claim(
+            workspace_id,
+            DeskSettings.report_retry_at <= now,
+            report_retry_at=None,
+            report_started_at=now,
+        )
 
     def _claim(self, workspace_id: str, due: ColumnElement[bool], **values: Any) -> str | None:
         done = self.session.execute(
@@ -401,6 +416,39 @@ class SqlDesk:
         return self.session.scalar(
             select(DeskSettings.report_channel).where(DeskSettings.workspace_id == workspace_id)
         )
+
+    def report_done(self, workspace_id: str, *, started_at: datetime) -> bool:
+        """The outcome of the report claimed at `started_at` is known (shared, or failed and
+        handled): compare-and-set, False when it was finished already (a sweep took it as
+        unconfirmed)."""
+        done = self.session.execute(
+            update(DeskSettings)
+            .where(
+                DeskSettings.workspace_id == workspace_id,
+                DeskSettings.report_started_at == started_at,
+            )
+            .values(report_started_at=None)
+            .execution_options(synchronize_session=False)
+        )
+        return done.rowcount == 1  # type: ignore[attr-defined,no-any-return]
+
+    def unconfirmed_reports(
+        self, *, started_before: datetime, limit: int = 20
+    ) -> list[StartedReport]:
+        """Reports claimed before `started_before` whose outcome was never recorded (the
+        process making them died); on PostgreSQL each row is locked and skipped by others."""
+        rows = self.session.execute(
+            select(
+                DeskSettings.workspace_id,
+                DeskSettings.report_channel,
+                DeskSettings.report_started_at,
+            )
+            .where(DeskSettings.report_started_at <= started_before)
+            .order_by(DeskSettings.workspace_id)
+            .limit(limit)
+            .with_for_update(skip_locked=True)
+        ).all()
+        return [StartedReport(w, c, as_utc(s)) for w, c, s in rows if s is not None]
 
     def retry_report(self, workspace_id: str, *, at: datetime) -> None:
         """The report that failed is tried once more at `at` (unless the report is off)."""

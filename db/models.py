@@ -385,6 +385,9 @@ class DeskSettings(Base):
     report_due_at: Mapped[datetime | None]
     # A report that failed before Slack could have shared it is tried once more at this time.
     report_retry_at: Mapped[datetime | None]
+    # When the report now in a sweeper's hands was claimed (NULL once its outcome is known):
+    # one still set long after tells of a process that died making it.
+    report_started_at: Mapped[datetime | None]
     updated_at: Mapped[datetime]
 
 

@@ -15,8 +15,14 @@ database while its figures were read), is tried once more `RETRY_AFTER` later
 5xx or a lost answer to the share itself) is never tried again, and one refused for a reason
 only an admin can fix (the channel gone, the bot not in it, files:write missing) is not
 retried: the admins are told at once, through the outbox (`admin_notice`), once. The next
-week's report is scheduled either way (the claim moved it). A process that dies between the
-claim and the upload loses that week's report: one missing beats two.
+week's report is scheduled either way (the claim moved it).
+
+The claim also records when the report was started (`report_started_at`), cleared once its
+outcome is known (shared, or failed and handled as above). A process that dies between the
+claim and that outcome leaves the start behind: a sweep that finds one older than
+`CONFIRM_WITHIN` tells the admins once that this report could not be confirmed and how to get
+it (`/escalation report 7`), and does not make it again (it may have been shared: one missing
+beats two).
 """
 
 from __future__ import annotations
@@ -38,6 +44,8 @@ log = logging.getLogger(__name__)
 
 WEEK = 7  # days a weekly report covers, back from the moment it is made
 RETRY_AFTER = timedelta(minutes=15)
+# A report started longer ago than this without an outcome: its process died making it.
+CONFIRM_WITHIN = timedelta(minutes=15)
 
 
 @dataclass(frozen=True, slots=True)
@@ -46,6 +54,7 @@ class Claimed:
     channel: str
     zone: str
     retry: bool
+    started_at: datetime
 
 
 class WeeklyReports(Worker):
@@ -71,6 +80,7 @@ class WeeklyReports(Worker):
         if self.stopping:
             return 0
         now = self.clock()
+        told = self._tell_unconfirmed(now)
         claimed = []
         with SqlUnitOfWork(self.sessions) as uow:
             # One at a time: a process that dies loses at most the report in its hands, and
@@ -85,13 +95,43 @@ class WeeklyReports(Worker):
                         report.workspace_id, now=now, next_due=next_weekly_report(now, zone)
                     )
                 if channel is not None:  # else another sweeper has it
-                    claimed.append(Claimed(report.workspace_id, channel, zone, report.retry))
+                    claimed.append(
+                        Claimed(report.workspace_id, channel, zone, report.retry, started_at=now)
+                    )
             uow.commit()
         # Claimed and committed: it is made now, even while stopping (a claim given up here
         # would be a week without a report).
         for claim in claimed:
             self._make(claim)
-        return len(due)
+        return len(due) + told
+
+    def _tell_unconfirmed(self, now: datetime) -> int:
+        """Reports started over `CONFIRM_WITHIN` ago with no outcome: their process died. The
+        admins are told once (compare-and-set on the start); nothing is uploaded again."""
+        with SqlUnitOfWork(self.sessions) as uow:
+            told = 0
+            for started in uow.desk.unconfirmed_reports(started_before=now - CONFIRM_WITHIN):
+                if not uow.desk.report_done(started.workspace_id, started_at=started.started_at):
+                    continue
+                zone = report_zone(uow.desk.config(started.workspace_id))
+                log.warning(
+                    "weekly report of %s started at %s: no outcome recorded; admins told",
+                    started.workspace_id,
+                    started.started_at.isoformat(),
+                )
+                uow.outbox.enqueue(
+                    "admin_notice",
+                    {
+                        "workspace_id": started.workspace_id,
+                        "text": unconfirmed_text(started.channel, started.started_at, zone),
+                    },
+                    now=now,
+                )
+                told += 1
+            uow.commit()
+        if told and self.on_output is not None:
+            self.on_output()
+        return told
 
     def _make(self, claim: Claimed) -> None:
         try:
@@ -118,6 +158,9 @@ class WeeklyReports(Worker):
             self._failed(claim, ChartNotShared(type(error).__name__, maybe_shared=True))
             return
         log.info("weekly report of %s shared in %s", claim.workspace_id, claim.channel)
+        with SqlUnitOfWork(self.sessions) as uow:
+            uow.desk.report_done(claim.workspace_id, started_at=claim.started_at)
+            uow.commit()
 
     def _failed(self, claim: Claimed, failure: ChartNotShared) -> None:
         now = self.clock()
@@ -130,6 +173,7 @@ class WeeklyReports(Worker):
             failure.reason,
         )
         with SqlUnitOfWork(self.sessions) as uow:
+            uow.desk.report_done(claim.workspace_id, started_at=claim.started_at)
             if again:
                 uow.desk.retry_report(claim.workspace_id, at=now + RETRY_AFTER)
             else:
@@ -145,6 +189,18 @@ class WeeklyReports(Worker):
             uow.commit()
         if not again and self.on_output is not None:
             self.on_output()
+
+
+def unconfirmed_text(channel: str | None, started_at: datetime, zone: str) -> str:
+    """The admins' notice for a report whose process died making it (plain text)."""
+    local = started_at.astimezone(ZoneInfo(zone))
+    where = f"in its channel ({channel})" if channel else "in its channel"
+    return (
+        f"The weekly report started on {local:%A %Y-%m-%d} at {local:%H:%M} ({local.tzname()}) "
+        f"could not be confirmed {where}: the process making it stopped before Slack answered. "
+        "It is not made again, as it may have been posted: look in that channel; if it is not "
+        "there, `/escalation report 7` sends you this week's figures and chart."
+    )
 
 
 def failed_text(claim: Claimed, failure: ChartNotShared, *, next_due: datetime | None) -> str:

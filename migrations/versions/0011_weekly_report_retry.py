@@ -1,5 +1,6 @@
 """the weekly report's one retry: when a report that failed before Slack could have shared it
-is tried again (`desk_settings.report_retry_at`; NULL: no retry pending)
+is tried again (`desk_settings.report_retry_at`; NULL: no retry pending); and when the report in
+a sweeper's hands was claimed (`desk_settings.report_started_at`; NULL once its outcome is known)
 
 Revision ID: 0011
 Revises: 0010
@@ -22,8 +23,10 @@ depends_on: str | Sequence[str] | None = None
 def upgrade() -> None:
     with op.batch_alter_table("desk_settings") as batch:
         batch.add_column(sa.Column("report_retry_at", sa.DateTime(timezone=True), nullable=True))
+        batch.add_column(sa.Column("report_started_at", sa.DateTime(timezone=True), nullable=True))
 
 
 def downgrade() -> None:
     with op.batch_alter_table("desk_settings") as batch:
+        batch.drop_column("report_started_at")
         batch.drop_column("report_retry_at")

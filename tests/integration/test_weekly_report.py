@@ -20,7 +20,7 @@ from bot.agents.offline import OfflineAgent
 from bot.composition import Product, build_product
 from bot.desk.report import ChartNotShared
 from bot.settings import Settings
-from bot.workers.reports import RETRY_AFTER
+from bot.workers.reports import CONFIRM_WITHIN, RETRY_AFTER
 from db.uow import SqlUnitOfWork
 from handlers.slack.reports import SlackChartUploader
 from handlers.slack.sender import make_posting_client
@@ -406,6 +406,50 @@ def test_a_missing_files_write_is_named_for_the_admins(
     assert "the app lacks the files:write permission: reinstall it from manifest.yml" in told
     at(clock, product, MONDAY_UTC + RETRY_AFTER * 2)
     assert slack.attempts("files.getUploadURLExternal") == 1
+
+
+def test_a_process_that_died_making_the_report_has_the_admins_told_once_not_a_second_upload(
+    sender: SlackSender, product: Product, slack: MockSlackAPI, clock: Clock
+) -> None:
+    reports_to_the_channel(sender)
+    clock.now = MONDAY_UTC
+    # what the sweep commits before it draws and uploads; the process dies right after
+    with SqlUnitOfWork(product.sessions) as uow:
+        assert uow.desk.claim_report("T1", now=MONDAY_UTC, next_due=MONDAY_UTC + timedelta(7))
+        uow.commit()
+    at(clock, product, MONDAY_UTC + CONFIRM_WITHIN - timedelta(seconds=1))
+    assert admin_dms(slack) == []  # it may still be in a live process's hands
+    at(clock, product, MONDAY_UTC + CONFIRM_WITHIN)
+    (told,) = admin_dms(slack)
+    assert "The weekly report started on Monday 2026-12-07 at 09:00 (UTC)" in told
+    assert "could not be confirmed in its channel (C0REPORTS)" in told
+    assert "`/escalation report 7`" in told
+    at(clock, product, MONDAY_UTC + timedelta(days=6))
+    assert len(admin_dms(slack)) == 1  # once
+    assert slack.attempts("files.getUploadURLExternal") == 0  # not made again
+    assert due_at(product) == MONDAY_UTC + timedelta(days=7)
+    at(clock, product, MONDAY_UTC + timedelta(days=7))  # the next week's comes as ever
+    assert len(shared_in(slack)) == 1
+    assert len(admin_dms(slack)) == 1
+
+
+@pytest.mark.parametrize("outcome", ["shared", "retry", "refused"])
+def test_a_report_whose_outcome_is_known_is_never_told_unconfirmed(
+    sender: SlackSender, product: Product, slack: MockSlackAPI, clock: Clock, outcome: str
+) -> None:
+    reports_to_the_channel(sender)
+    if outcome == "retry":
+        slack.fail("files.getUploadURLExternal", Fault("http_500"))
+    if outcome == "refused":
+        slack.channels[REPORTS]["is_member"] = False
+    at(clock, product, MONDAY_UTC)
+    at(clock, product, MONDAY_UTC + RETRY_AFTER)
+    at(clock, product, MONDAY_UTC + RETRY_AFTER + CONFIRM_WITHIN * 2)
+    assert all("could not be confirmed" not in t for t in admin_dms(slack))
+    assert len(admin_dms(slack)) == (1 if outcome == "refused" else 0)
+    assert len(shared_in(slack)) == (0 if outcome == "refused" else 1)
+    with SqlUnitOfWork(product.sessions) as uow:  # the start was cleared
+        assert uow.desk.unconfirmed_reports(started_before=clock.now) == []
 
 
 def test_a_report_claimed_by_one_sweeper_is_not_claimed_again_by_another(
