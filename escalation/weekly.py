@@ -6,6 +6,7 @@ Pure arithmetic over instants and a zone name (`zoneinfo`); no clock: the caller
 from __future__ import annotations
 
 from datetime import UTC, datetime, time, timedelta
+from itertools import pairwise
 from zoneinfo import ZoneInfo
 
 REPORT_WEEKDAY = 0  # Monday
@@ -40,3 +41,18 @@ def describe_schedule(due: datetime, zone: str = "UTC") -> str:
     return (
         f"every Monday at {REPORT_TIME:%H:%M} ({local.tzname() or zone}), first on {local:%Y-%m-%d}"
     )
+
+
+def week_windows(now: datetime, zone: str = "UTC") -> list[tuple[datetime, datetime]]:
+    """The days the weekly report made at `now` covers: Monday to Sunday, each midnight to
+    midnight on `zone`'s clock (a DST change makes one 23 or 25 hours long), of the week that
+    ended at the last Monday 00:00 at or before `now`. Reports of consecutive weeks cover every
+    day once, whatever hour (or day, after a downtime) each is made."""
+    tz = ZoneInfo(zone)
+    today = now.astimezone(tz).date()
+    monday = today - timedelta(days=today.weekday())
+    midnights = [
+        datetime.combine(monday - timedelta(days=7 - n), time(), tzinfo=tz).astimezone(UTC)
+        for n in range(8)
+    ]
+    return list(pairwise(midnights))

@@ -12,6 +12,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Protocol
+from zoneinfo import ZoneInfo
 
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -19,6 +20,7 @@ from db.desk import DeskConfig
 from db.repositories import WorkspaceStats
 from db.uow import SqlUnitOfWork
 from escalation.vocabulary import TRIGGERS
+from escalation.weekly import week_windows
 
 DEFAULT_DAYS = 7
 MAX_REPORT_DAYS = 90  # one bar a day: beyond a quarter the bars stop being readable
@@ -50,7 +52,8 @@ def minutes(value: float | None) -> str:
 
 @dataclass(frozen=True, slots=True)
 class DayFigures:
-    """One UTC day's conversations (the first and last day are cut to the window)."""
+    """One day's conversations: a UTC day cut to the window (`report`), or a whole day on the
+    report's clock (the weekly report)."""
 
     day: date
     stats: WorkspaceStats
@@ -63,6 +66,8 @@ class Report:
     until: datetime
     total: WorkspaceStats
     per_day: tuple[DayFigures, ...]
+    zone: str = "UTC"  # the clock of the days
+    heading: str | None = None  # instead of "Last N days" (the weekly report names its week)
 
     @property
     def triggers(self) -> tuple[str, ...]:
@@ -71,10 +76,16 @@ class Report:
         seen |= set(self.total.escalations_by_trigger)
         return (*(t for t in TRIGGERS if t in seen), *sorted(seen - set(TRIGGERS)))
 
+    @property
+    def zone_label(self) -> str:
+        return "UTC" if self.zone == "UTC" else self.zone
+
     def text(self) -> str:
         """The stats of the same days, then each day's escalations and median time to claim."""
         lines = stats_lines(self.days, self.total)
-        lines.append("*Per day (UTC)*: escalations by trigger; median time to claim")
+        if self.heading is not None:
+            lines[0] = self.heading
+        lines.append(f"*Per day ({self.zone_label})*: escalations by trigger; median time to claim")
         for figures in self.per_day:
             by_trigger = figures.stats.escalations_by_trigger
             counts = ", ".join(f"{k} {v}" for k, v in sorted(by_trigger.items())) or "none"
@@ -130,6 +141,25 @@ class Reports:
                 per_day.append(DayFigures(start.date(), stats))
         return Report(days, since, now, total, tuple(per_day))
 
+    def week(self, workspace_id: str, zone: str) -> Report:
+        """The weekly report's figures: the 7 whole days on `zone`'s clock from the Monday
+        00:00 before last to the last Monday 00:00 (consecutive reports cover each day once);
+        the totals are the same rows as the days'."""
+        days = week_windows(self.clock(), zone)
+        since, until = days[0][0], days[-1][1]
+        with SqlUnitOfWork(self.sessions, read_only=True) as uow:
+            total = uow.stats.workspace(workspace_id, since=since, until=until)
+            per_day = tuple(
+                DayFigures(
+                    start.astimezone(ZoneInfo(zone)).date(),
+                    uow.stats.workspace(workspace_id, since=start, until=end),
+                )
+                for start, end in days
+            )
+        first, last = per_day[0].day, per_day[-1].day
+        heading = f"*Week of {first:%a %d %b} to {last:%a %d %b %Y} ({zone})*"
+        return Report(len(days), since, until, total, per_day, zone=zone, heading=heading)
+
 
 def day_windows(since: datetime, until: datetime) -> list[tuple[datetime, datetime]]:
     """The UTC days from `since` to `until`, the first and last cut to them; the last one runs
@@ -176,7 +206,12 @@ def draw(report: Report) -> bytes:
             color=TRIGGER_COLOURS.get(trigger, "#7f7f7f"),
         )
         bottom = [b + c for b, c in zip(bottom, counts, strict=True)]
-    bars.set_title(f"Escalations per day by trigger, last {report.days} days (UTC)")
+    period = (
+        report.heading.strip("*")
+        if report.heading
+        else f"last {report.days} days ({report.zone_label})"
+    )
+    bars.set_title(f"Escalations per day by trigger, {period}")
     bars.set_ylabel("escalations")
     bars.yaxis.set_major_locator(MaxNLocator(integer=True))
     bars.set_ylim(bottom=0, top=max([*bottom, 1]) * 1.15)

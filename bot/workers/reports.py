@@ -135,7 +135,7 @@ class WeeklyReports(Worker):
 
     def _make(self, claim: Claimed) -> None:
         try:
-            figures = self.reports.gather(claim.workspace_id, WEEK)
+            figures = self.reports.week(claim.workspace_id, claim.zone)
         except Exception as error:
             log.exception("weekly report of %s: its figures could not be read", claim.workspace_id)
             why = f"its figures could not be read ({type(error).__name__})"

@@ -21,7 +21,9 @@ from bot.composition import Product, build_product
 from bot.desk.report import ChartNotShared
 from bot.settings import Settings
 from bot.workers.reports import CONFIRM_WITHIN, RETRY_AFTER
+from db.repositories import ConversationKey
 from db.uow import SqlUnitOfWork
+from escalation.handoff import Handoff
 from handlers.slack.reports import SlackChartUploader
 from handlers.slack.sender import make_posting_client
 from tests.clock import Clock
@@ -220,7 +222,10 @@ def test_the_report_is_shared_once_when_due_and_not_before_with_the_figures_stat
     assert "Escalations by trigger: explicit_request 1" in stats
     (report,) = shared_in(slack)
     assert report["content"].startswith(b"\x89PNG\r\n\x1a\n")
-    assert report["initial_comment"].startswith(stats)  # the same figures, line for line
+    heading, *figures = report["initial_comment"].splitlines()
+    assert heading == "*Week of Mon 30 Nov to Sun 06 Dec 2026 (UTC)*"
+    # all of it began this week: the same figures as stats, line for line
+    assert figures[: len(stats.splitlines()) - 1] == stats.splitlines()[1:]
     assert report["title"] == "Escalations, last 7 days"
     assert due_at(product) == MONDAY_UTC + timedelta(days=7)
 
@@ -229,6 +234,40 @@ def test_the_report_is_shared_once_when_due_and_not_before_with_the_figures_stat
     at(clock, product, MONDAY_UTC + timedelta(days=7))
     assert len(shared_in(slack)) == 2  # the next Monday's
     assert admin_dms(slack) == []
+
+
+def test_each_weekly_report_covers_its_seven_whole_days_on_the_teams_clock_once(
+    sender: SlackSender, product: Product, slack: MockSlackAPI, clock: Clock
+) -> None:
+    command(sender, f"channel <#{AGENTS}|agents>")
+    command(sender, "hours Mon-Fri 09:00-17:30 Europe/Berlin")
+    reports_to_the_channel(sender)
+    # Sunday 6 Dec 23:30 in Berlin (22:30 UTC): last week's; Monday 7 Dec 00:30: this week's
+    for customer, moment in (
+        ("U0CUST1", datetime(2026, 12, 6, 22, 30, tzinfo=UTC)),
+        ("U0CUST2", datetime(2026, 12, 6, 23, 30, tzinfo=UTC)),
+    ):
+        clock.now = moment
+        sender.dm(customer, "I want to talk to a human")
+        settle(product)
+    at(clock, product, MONDAY_BERLIN)
+    (first,) = shared_in(slack)
+    lines = first["initial_comment"].splitlines()
+    assert lines[0] == "*Week of Mon 30 Nov to Sun 06 Dec 2026 (Europe/Berlin)*"
+    assert "Escalations by trigger: explicit_request 1" in lines  # not the Monday one
+    days = [line for line in lines if line.startswith("• ")]
+    assert [d[2:12] for d in days] == [
+        "Mon 30 Nov", "Tue 01 Dec", "Wed 02 Dec", "Thu 03 Dec", "Fri 04 Dec", "Sat 05 Dec",
+        "Sun 06 Dec",
+    ]  # fmt: skip
+    assert days[-1] == "• Sun 06 Dec: explicit_request 1; n/a"
+    assert "*Per day (Europe/Berlin)*: escalations by trigger; median time to claim" in lines
+
+    at(clock, product, MONDAY_BERLIN + timedelta(days=7))
+    second = shared_in(slack)[1]["initial_comment"].splitlines()
+    assert second[0] == "*Week of Mon 07 Dec to Sun 13 Dec 2026 (Europe/Berlin)*"
+    assert "Escalations by trigger: explicit_request 1" in second  # the Monday one, once
+    assert "• Mon 07 Dec: explicit_request 1; n/a" in second
 
 
 def test_a_report_due_while_no_process_ran_is_shared_once_at_the_next_start(
@@ -577,11 +616,28 @@ def test_many_workspaces_due_at_once_each_get_theirs_once_from_two_processes(
     database_url: str, slack: MockSlackAPI, clock: Clock
 ) -> None:
     teams = [f"T{n}" for n in range(1, 7)]
+    channel_of = {team: f"C0REPORTS{n}" for n, team in enumerate(teams, start=1)}
+    for channel in channel_of.values():
+        slack.channels[channel] = {"name": channel.lower()}
     one, other = build(database_url, slack, clock), build(database_url, slack, clock)
     try:
         with SqlUnitOfWork(one.sessions) as uow:
-            for team in teams:
-                uow.desk.schedule_report(team, channel=REPORTS, due_at=MONDAY_UTC, now=WEDNESDAY)
+            for n, team in enumerate(teams, start=1):
+                # team Tn: n conversations last week, n - 1 of them escalated
+                for c in range(n):
+                    created = WEDNESDAY + timedelta(minutes=c)
+                    conversation = uow.conversations.get_or_create(
+                        ConversationKey("slack", team, f"D{team}{c}", f"U{team}{c}"), now=created
+                    )
+                    if c:
+                        asked = Handoff(
+                            "C-1", "explicit_request", "Asked for a person.", "Take over.", (),
+                            None, "s",
+                        )  # fmt: skip
+                        uow.handoffs.open(conversation.id, asked, now=created, decision_id=None)
+                uow.desk.schedule_report(
+                    team, channel=channel_of[team], due_at=MONDAY_UTC, now=WEDNESDAY
+                )
             uow.commit()
         clock.now = MONDAY_UTC
         start = threading.Barrier(2)
@@ -596,7 +652,15 @@ def test_many_workspaces_due_at_once_each_get_theirs_once_from_two_processes(
             thread.start()
         for thread in threads:
             thread.join(timeout=120)
-        assert len(shared_in(slack)) == len(teams)
+        assert len(slack.files_shared()) == len(teams)
+        for n, team in enumerate(teams, start=1):
+            (report,) = shared_in(slack, channel_of[team])  # its own channel, once
+            lines = report["initial_comment"].splitlines()
+            assert f"Conversations: {n}" in lines  # its own figures
+            assert (
+                f"Escalations by trigger: {f'explicit_request {n - 1}' if n > 1 else 'none'}"
+                in lines
+            )
         with SqlUnitOfWork(one.sessions) as uow:
             assert (
                 uow.desk.due_reports(now=MONDAY_UTC + timedelta(days=7) - timedelta(seconds=1))

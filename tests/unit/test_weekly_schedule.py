@@ -4,6 +4,7 @@ the DST changes of Berlin, New York and Auckland, and in UTC."""
 
 from __future__ import annotations
 
+import itertools
 from datetime import UTC, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
@@ -11,7 +12,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from escalation.weekly import describe_schedule, moved_to_zone, next_weekly_report
+from escalation.weekly import describe_schedule, moved_to_zone, next_weekly_report, week_windows
 
 ZONES = ("Europe/Berlin", "America/New_York", "Pacific/Auckland", "UTC")
 # The DST changes of 2026: Berlin 29 Mar and 25 Oct, New York 8 Mar and 1 Nov, Auckland
@@ -136,3 +137,38 @@ def test_a_team_moving_east_on_monday_morning_gets_that_mondays_report_at_once()
     assert moved_to_zone(due, "America/New_York", now=now) == datetime(
         2026, 12, 7, 14, 0, tzinfo=UTC
     )
+
+
+# --- the days a weekly report covers ------------------------------------------------------------
+
+
+@given(instants, st.sampled_from(ZONES))
+def test_a_weekly_report_covers_seven_whole_days_monday_to_sunday_on_the_teams_clock(
+    now: datetime, zone: str
+) -> None:
+    tz = ZoneInfo(zone)
+    days = week_windows(now, zone)
+    assert len(days) == 7
+    for n, (start, end) in enumerate(days):
+        local = start.astimezone(tz)
+        assert (local.weekday(), local.time()) == (n, time(0, 0))
+        assert end.astimezone(tz).date() == local.date() + timedelta(days=1)
+        assert end.astimezone(tz).time() == time(0, 0)
+        assert timedelta(hours=23) <= end - start <= timedelta(hours=25)
+    assert all(a[1] == b[0] for a, b in itertools.pairwise(days))  # contiguous
+    assert days[-1][1] <= now < days[-1][1] + timedelta(days=7, hours=1)  # the week just ended
+
+
+@given(instants, st.sampled_from(ZONES))
+def test_consecutive_weekly_reports_cover_every_day_once(now: datetime, zone: str) -> None:
+    due = next_weekly_report(now, zone)
+    following = next_weekly_report(due, zone)
+    assert week_windows(following, zone)[0][0] == week_windows(due, zone)[-1][1]
+    # made late (a downtime into Thursday), a report still covers the same week
+    assert week_windows(due + timedelta(days=3), zone) == week_windows(due, zone)
+
+
+def test_the_week_reported_on_monday_7_december_in_berlin() -> None:
+    days = week_windows(datetime(2026, 12, 7, 8, 0, tzinfo=UTC), "Europe/Berlin")
+    assert days[0][0] == datetime(2026, 11, 29, 23, 0, tzinfo=UTC)  # Mon 30 Nov 00:00 CET
+    assert days[-1][1] == datetime(2026, 12, 6, 23, 0, tzinfo=UTC)  # Mon 7 Dec 00:00 CET
