@@ -12,7 +12,8 @@ from datetime import UTC, date, datetime, time, timedelta
 from typing import Any, Literal, cast
 from zoneinfo import ZoneInfoNotFoundError
 
-from sqlalchemy import ColumnElement, case, func, or_, select, update
+from sqlalchemy import ColumnElement, case, exists, func, or_, select, update
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
 from db.models import Conversation, DeskSettings, HandoffOffer, HandoffRow, HandoffTimer
@@ -121,28 +122,91 @@ class SqlDesk:
             report_channel=row.report_channel,
         )
 
-    def save(self, config: DeskConfig, *, now: datetime) -> None:
-        row = self.session.get(DeskSettings, config.workspace_id)
-        if row is None:
-            row = DeskSettings(workspace_id=config.workspace_id, holidays=[], updated_at=now)
-            self.session.add(row)
-        target = config.claim_target
-        row.claim_target_seconds = None if target is None else int(target.total_seconds())
+    # Each command changes only its own columns, in one statement or (read-modify-write) with
+    # the row locked: a whole DeskConfig written back from an earlier read would undo what
+    # another admin set meanwhile, and erase hours this host cannot read (its `week` is None).
+
+    def set_claim_target(
+        self, workspace_id: str, target: timedelta | None, *, now: datetime
+    ) -> None:
+        seconds = None if target is None else int(target.total_seconds())
+        self._update(workspace_id, now=now, claim_target_seconds=seconds)
+
+    def set_agent_names(self, workspace_id: str, named: bool, *, now: datetime) -> None:
+        self._update(workspace_id, now=now, agent_names=named)
+
+    def set_hours(self, workspace_id: str, week: BusinessHours | None, *, now: datetime) -> None:
+        """The business hours (None: off); a weekly report keeps to Monday 09:00 on the team's
+        new clock, moved from its due time read with the row locked (a sweeper's claim of the
+        report is either seen here or waits for this transaction, never overwritten)."""
+        row = self._locked_row(workspace_id, now=now)
         zone_before = str((row.hours or {}).get("zone") or "UTC")
-        row.hours = None if config.week is None else _week_to_doc(config.week)
-        zone = "UTC" if config.week is None else config.week.zone
+        zone = "UTC" if week is None else week.zone
+        values: dict[str, Any] = {"hours": None if week is None else _week_to_doc(week)}
         if row.report_due_at is not None and zone != zone_before:
-            # the weekly report keeps to Monday 09:00 on the team's new clock
-            row.report_due_at = moved_to_zone(as_utc(row.report_due_at), zone, now=now)
-        row.holidays = sorted(d.isoformat() for d in config.holidays)
-        oncall = config.oncall
-        row.oncall_group_id = None if oncall is None else oncall.group_id
-        row.oncall_group_handle = None if oncall is None else oncall.handle
-        row.oncall_round_robin = oncall is not None and oncall.round_robin
-        row.agent_names = config.agent_names
-        row.report_channel = config.report_channel
-        row.updated_at = now
-        self.session.flush()
+            values["report_due_at"] = moved_to_zone(as_utc(row.report_due_at), zone, now=now)
+        self._update(workspace_id, now=now, **values)
+
+    def change_holidays(
+        self,
+        workspace_id: str,
+        *,
+        add: frozenset[date] = frozenset(),
+        remove: frozenset[date] = frozenset(),
+        now: datetime,
+    ) -> frozenset[date]:
+        """Add and remove holidays against the stored list read with the row locked (two
+        admins' changes at once both land); the holidays now."""
+        row = self._locked_row(workspace_id, now=now)
+        holidays = (frozenset(date.fromisoformat(d) for d in row.holidays) | add) - remove
+        self._update(workspace_id, now=now, holidays=sorted(d.isoformat() for d in holidays))
+        return holidays
+
+    def set_oncall(self, workspace_id: str, oncall: OncallGroup | None, *, now: datetime) -> None:
+        """The on-call group (None: none); a different group than the stored one (read with
+        the row locked) starts round robin at its first member."""
+        row = self._locked_row(workspace_id, now=now)
+        values: dict[str, Any] = {
+            "oncall_group_id": None if oncall is None else oncall.group_id,
+            "oncall_group_handle": None if oncall is None else oncall.handle,
+            "oncall_round_robin": oncall is not None and oncall.round_robin,
+        }
+        if row.oncall_group_id != values["oncall_group_id"]:
+            values["oncall_last_offered"] = None
+        self._update(workspace_id, now=now, **values)
+
+    def _create_row(self, workspace_id: str, *, now: datetime) -> None:
+        """The workspace's settings row, inserted unless it exists: two first-ever settings
+        of one workspace at once both succeed (INSERT ... ON CONFLICT DO NOTHING)."""
+        dialect = self.session.get_bind().dialect.name
+        insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
+        self.session.execute(
+            insert(DeskSettings)
+            .values(workspace_id=workspace_id, holidays=[], updated_at=now)
+            .on_conflict_do_nothing(index_elements=[DeskSettings.workspace_id])
+        )
+
+    def _locked_row(self, workspace_id: str, *, now: datetime) -> DeskSettings:
+        """The row, created if missing, locked until the transaction ends (FOR UPDATE on
+        PostgreSQL, which waits for and then reads another writer's commit; SQLite's
+        transactions are BEGIN IMMEDIATE: one writer at a time)."""
+        self._create_row(workspace_id, now=now)
+        return self.session.scalars(
+            select(DeskSettings)
+            .where(DeskSettings.workspace_id == workspace_id)
+            .with_for_update()
+            .execution_options(populate_existing=True)
+        ).one()
+
+    def _update(self, workspace_id: str, *, now: datetime, **values: Any) -> None:
+        """Only these columns (and updated_at), in one statement; the row created if missing."""
+        self._create_row(workspace_id, now=now)
+        self.session.execute(
+            update(DeskSettings)
+            .where(DeskSettings.workspace_id == workspace_id)
+            .values(updated_at=now, **values)
+            .execution_options(synchronize_session=False)
+        )
 
     # --- timers ----------------------------------------------------------------------------
 
@@ -211,26 +275,44 @@ class SqlDesk:
             for timer, status, created_at, card_channel in rows
         ]
 
-    def finish_timer(
-        self, timer_id: int, *, fired: bool, now: datetime, due_at: datetime | None = None
-    ) -> bool:
-        """Compare-and-set from pending: only one sweeper finishes a timer (and posts for it).
-        `due_at`: only if it is still due then (a timer re-armed meanwhile is pending again,
-        for a later step, and must not be finished for this one)."""
-        match = [HandoffTimer.id == timer_id, HandoffTimer.status == "pending"]
-        if due_at is not None:
-            match.append(HandoffTimer.due_at == due_at)
+    def fire_timer(
+        self, timer_id: int, *, now: datetime, due_at: datetime | None = None
+    ) -> Literal["fired", "skipped", "taken"]:
+        """Compare-and-set from pending to fired, only while its handoff is open, checked in
+        the same statement (EXISTS, the handoff row share-locked on PostgreSQL: a claim
+        committed since the sweep read the timer is seen, and one in flight is waited for);
+        `fired` only then: the caller posts. A timer whose handoff is no longer open is
+        finished as `skipped`; `taken`: another sweeper finished it (or it was re-armed)."""
+        still_open = exists(
+            select(HandoffRow.id)
+            .where(HandoffRow.id == HandoffTimer.handoff_id, HandoffRow.status == "open")
+            .with_for_update(read=True)
+        )
         done = self.session.execute(
             update(HandoffTimer)
-            .where(*match)
-            .values(status="fired" if fired else "skipped", fired_at=now if fired else None)
+            .where(*_pending(timer_id, due_at), still_open)
+            .values(status="fired", fired_at=now)
+            .execution_options(synchronize_session=False)
+        )
+        if done.rowcount == 1:  # type: ignore[attr-defined]
+            return "fired"
+        return "skipped" if self.skip_timer(timer_id, now=now, due_at=due_at) else "taken"
+
+    def skip_timer(self, timer_id: int, *, now: datetime, due_at: datetime | None = None) -> bool:
+        """Compare-and-set from pending to skipped (nothing posted): only one sweeper finishes
+        a timer. `due_at`: only if it is still due then (a timer re-armed meanwhile is pending
+        again, for a later step, and must not be finished for this one)."""
+        done = self.session.execute(
+            update(HandoffTimer)
+            .where(*_pending(timer_id, due_at))
+            .values(status="skipped", fired_at=None)
             .execution_options(synchronize_session=False)
         )
         return done.rowcount == 1  # type: ignore[attr-defined,no-any-return]
 
     def rearm_timer(self, timer_id: int, *, due_at: datetime) -> None:
         """Pending again, due at `due_at`: for the caller that has just finished it (the CAS
-        of `finish_timer`, in this transaction), so no other sweeper can have it meanwhile."""
+        of `fire_timer`, in this transaction), so no other sweeper can have it meanwhile."""
         self.session.execute(
             update(HandoffTimer)
             .where(HandoffTimer.id == timer_id)
@@ -303,9 +385,6 @@ class SqlDesk:
         self.session.add(HandoffOffer(handoff_id=handoff_id, user_id=user_id, offered_at=now))
         self.session.flush()
 
-    def handoff_status(self, handoff_id: int) -> str | None:
-        return self.session.scalar(select(HandoffRow.status).where(HandoffRow.id == handoff_id))
-
     # --- the queue and the measures --------------------------------------------------------
 
     def waiting(self, workspace_id: str) -> int:
@@ -335,11 +414,8 @@ class SqlDesk:
         """Post the weekly report in `channel`, next at `due_at` (None and None: no report,
         and a retry still pending is dropped). A channel set again keeps a report already due
         and a retry still pending (they go to the channel set now): none is lost."""
+        self._create_row(workspace_id, now=now)  # another first setting at once: no PK failure
         row = self.session.get(DeskSettings, workspace_id)
-        if row is None:
-            row = DeskSettings(workspace_id=workspace_id, holidays=[], updated_at=now)
-            self.session.add(row)
-            self.session.flush()
         values: dict[str, Any] = {"report_channel": channel, "updated_at": now}
         if channel is None or due_at is None:
             values.update(report_due_at=due_at, report_retry_at=None)
@@ -353,7 +429,8 @@ class SqlDesk:
             .values(**values)
             .execution_options(synchronize_session=False)
         )
-        self.session.expire(row)
+        if row is not None:
+            self.session.expire(row)
 
     def report_due_at(self, workspace_id: str) -> datetime | None:
         due = self.session.scalar(
@@ -461,6 +538,13 @@ class SqlDesk:
             .values(report_retry_at=at)
             .execution_options(synchronize_session=False)
         )
+
+
+def _pending(timer_id: int, due_at: datetime | None) -> list[ColumnElement[bool]]:
+    match = [HandoffTimer.id == timer_id, HandoffTimer.status == "pending"]
+    if due_at is not None:
+        match.append(HandoffTimer.due_at == due_at)
+    return match
 
 
 def _week_to_doc(week: BusinessHours) -> dict[str, Any]:

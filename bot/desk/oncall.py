@@ -129,7 +129,7 @@ class OncallSettings:
         if not typed:
             return describe(config)
         if typed.lower() in _OFF:
-            self._save(replace(config, oncall=None), changed_group=config.oncall is not None)
+            self._save(workspace_id, None)
             return (
                 "On-call routing is off: cards and reminders mention no group, and nothing is "
                 "offered round robin."
@@ -153,19 +153,16 @@ class OncallSettings:
                 )
         assert found.group_id is not None
         oncall = OncallGroup(found.group_id, found.handle or "", round_robin)
-        before = config.oncall
-        self._save(
-            replace(config, oncall=oncall),
-            changed_group=before is None or before.group_id != oncall.group_id,
-        )
-        return set_answer(replace(config, oncall=oncall))
+        return set_answer(replace(self._save(workspace_id, oncall), oncall=oncall))
 
-    def _save(self, config: DeskConfig, *, changed_group: bool) -> None:
+    def _save(self, workspace_id: str, oncall: OncallGroup | None) -> DeskConfig:
+        """Only the on-call group is written, after Slack was asked (never inside the
+        transaction): another admin's setting made meanwhile stays. The settings as left."""
         with SqlUnitOfWork(self.sessions) as uow:
-            uow.desk.save(config, now=self.clock())
-            if changed_group:
-                uow.desk.forget_last_offered(config.workspace_id)
+            uow.desk.set_oncall(workspace_id, oncall, now=self.clock())
+            config = uow.desk.config(workspace_id)
             uow.commit()
+        return config
 
 
 def describe(config: DeskConfig) -> str:

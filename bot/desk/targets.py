@@ -19,7 +19,7 @@ from datetime import date, datetime, timedelta
 
 from sqlalchemy.orm import Session, sessionmaker
 
-from db.desk import DeskConfig
+from db.desk import DeskConfig, SqlDesk
 from db.uow import SqlUnitOfWork
 from escalation.hours import BusinessHours, HoursError, back_notice, parse_hours
 
@@ -121,6 +121,8 @@ class DeskTargets:
         self.clock = clock
 
     def handle(self, workspace_id: str, command: str, rest: str) -> str:
+        """Each subcommand writes only its own setting (never the whole configuration read
+        here, which another admin may have changed since); answers say what is set now."""
         config = self.config(workspace_id)
         if command == "sla":
             return self._sla(config, rest)
@@ -157,7 +159,10 @@ class DeskTargets:
         if not typed:
             return self.describe(config.workspace_id)
         if typed.lower() in _OFF:
-            self._save(replace(config, claim_target=None))
+            self._save(
+                config.workspace_id,
+                lambda desk, now: desk.set_claim_target(config.workspace_id, None, now=now),
+            )
             return "Time-to-claim target is off: no reminders for new handoffs."
         try:
             target = parse_duration(typed)
@@ -167,7 +172,10 @@ class DeskTargets:
             return f"A target must be longer than nothing. {SLA_USAGE}{NOTHING_CHANGED}"
         if target > MAX_TARGET:
             return f"A target must be at most 7 days. {SLA_USAGE}{NOTHING_CHANGED}"
-        self._save(replace(config, claim_target=target))
+        config = self._save(
+            config.workspace_id,
+            lambda desk, now: desk.set_claim_target(config.workspace_id, target, now=now),
+        )
         counted = " of business hours" if config.week is not None else ""
         return (
             f"Time-to-claim target: {describe_duration(target)}{counted}. A new handoff still "
@@ -180,13 +188,19 @@ class DeskTargets:
         if not typed:
             return self.describe(config.workspace_id)
         if typed.lower() in _OFF:
-            self._save(replace(config, week=None))
+            self._save(
+                config.workspace_id,
+                lambda desk, now: desk.set_hours(config.workspace_id, None, now=now),
+            )
             return "Business hours are off: the team counts as always in."
         try:
             week = parse_hours(typed)
         except HoursError as error:
             return f"{_sentence(str(error))} {HOURS_USAGE}{NOTHING_CHANGED}"
-        self._save(replace(config, week=week))
+        config = self._save(
+            config.workspace_id,
+            lambda desk, now: desk.set_hours(config.workspace_id, week, now=now),
+        )
         return (
             f"Business hours: {week.describe()}. Customers whose case arrives outside them are "
             "told when the team is back; response targets count only these hours."
@@ -199,7 +213,10 @@ class DeskTargets:
             return _names_line(config.agent_names)
         if typed not in ("on", "off"):
             return NAMES_USAGE + NOTHING_CHANGED
-        self._save(replace(config, agent_names=typed == "on"))
+        self._save(
+            config.workspace_id,
+            lambda desk, now: desk.set_agent_names(config.workspace_id, typed == "on", now=now),
+        )
         return _names_line(typed == "on")
 
     def _holidays(self, config: DeskConfig, rest: str) -> str:
@@ -220,16 +237,27 @@ class DeskTargets:
                     + NOTHING_CHANGED
                 )
             read.add(day)
-        holidays = config.holidays | read if action == "add" else config.holidays - read
-        self._save(replace(config, holidays=frozenset(holidays)))
-        listed = ", ".join(sorted(d.isoformat() for d in holidays)) or "none"
+        changed = frozenset(read)
+        config = self._save(
+            config.workspace_id,
+            lambda desk, now: desk.change_holidays(
+                config.workspace_id,
+                add=changed if action == "add" else frozenset(),
+                remove=changed if action == "remove" else frozenset(),
+                now=now,
+            ),
+        )
+        listed = ", ".join(sorted(d.isoformat() for d in config.holidays)) or "none"
         note = "" if config.week is not None else " (they apply once `/escalation hours` is set)"
         return f"Holidays: {listed}{note}."
 
-    def _save(self, config: DeskConfig) -> None:
+    def _save(self, workspace_id: str, change: Callable[[SqlDesk, datetime], object]) -> DeskConfig:
+        """`change` in one transaction; the settings as it leaves them (for the answer)."""
         with SqlUnitOfWork(self.sessions) as uow:
-            uow.desk.save(config, now=self.clock())
+            change(uow.desk, self.clock())
+            config = uow.desk.config(workspace_id)
             uow.commit()
+        return config
 
 
 def _names_line(named: bool) -> str:

@@ -112,13 +112,12 @@ class OncallOffers:
             choice = _Everyone(f"I couldn't read who is in {_named(oncall)} ({failure.reason})")
         self._resting.pop(step.timer.id, None)
         with SqlUnitOfWork(self.sessions) as uow:
-            due = step.timer.due_at
-            if uow.desk.handoff_status(step.timer.handoff_id) != "open":
-                uow.desk.finish_timer(step.timer.id, fired=False, now=now, due_at=due)
+            # made only if the handoff is still open at the statement that finishes the step
+            # (a claim since the read is seen): else the timer ends, skipped, and nothing posts
+            fired = uow.desk.fire_timer(step.timer.id, now=now, due_at=step.timer.due_at)
+            if fired != "fired":
                 uow.commit()
-                return 1
-            if not uow.desk.finish_timer(step.timer.id, fired=True, now=now, due_at=due):
-                return 0  # another sweeper made this step
+                return 1 if fired == "skipped" else 0  # taken: another sweeper made this step
             if isinstance(choice, _Everyone):
                 self._post(uow, step, text=everyone_text(oncall, choice.why), mention=None)
             else:
@@ -175,7 +174,7 @@ class OncallOffers:
 
     def _end(self, timer: DueTimer, now: datetime) -> int:
         with SqlUnitOfWork(self.sessions) as uow:
-            uow.desk.finish_timer(timer.id, fired=False, now=now, due_at=timer.due_at)
+            uow.desk.skip_timer(timer.id, now=now, due_at=timer.due_at)
             uow.commit()
         self._resting.pop(timer.id, None)
         return 1

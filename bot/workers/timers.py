@@ -54,10 +54,9 @@ class HandoffTimers(Worker):
         with SqlUnitOfWork(self.sessions) as uow:
             due = uow.desk.due_timers(now=now)
             for timer in due:
-                unclaimed = timer.handoff_status == "open"
-                if not uow.desk.finish_timer(timer.id, fired=unclaimed, now=now):
-                    continue  # another sweeper finished it
-                if not unclaimed:
+                # fired only if the handoff is open at this statement (a claim committed since
+                # the read above finishes the timer as skipped); else nothing is posted
+                if uow.desk.fire_timer(timer.id, now=now) != "fired":
                     continue
                 config = uow.desk.config(timer.workspace_id)
                 if timer.kind == "claim_reminder":
