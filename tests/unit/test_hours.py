@@ -150,6 +150,20 @@ def test_a_target_ends_inside_open_time(hours: BusinessHours, at: datetime, seco
     assert is_open(hours, due - timedelta(seconds=1))  # the last second counted was open
 
 
+@settings(max_examples=150, deadline=None)
+@given(business_hours(), instants, durations)
+def test_due_times_come_back_in_utc_whatever_zone_the_start_is_given_in(
+    hours: BusinessHours, at: datetime, span: timedelta
+) -> None:
+    """The timers store these as they are: SQLite keeps a datetime's wall time and drops its
+    offset (and compares the text), so a time on the team's clock would fire hours off."""
+    local = at.astimezone(hours.tz)
+    due = add_business_time(hours, local, span)
+    assert due.tzinfo is UTC
+    assert due == add_business_time(hours, at, span)
+    assert next_opening(hours, local).tzinfo is UTC
+
+
 # --- examples a desk would recognise ---------------------------------------------------------
 
 
