@@ -18,7 +18,13 @@ from sqlalchemy.orm import Session
 
 from db.models import Conversation, DeskSettings, HandoffOffer, HandoffRow, HandoffTimer
 from db.repositories import as_utc
-from escalation.hours import BusinessHours, OpenRange, add_business_time
+from escalation.hours import (
+    BusinessHours,
+    HoursError,
+    OpenRange,
+    add_business_time,
+    next_opening,
+)
 from escalation.weekly import moved_to_zone
 
 log = logging.getLogger(__name__)
@@ -65,6 +71,14 @@ class DeskConfig:
         """When `span` of the team's time has passed since `start` (business time if set)."""
         hours = self.hours
         return start + span if hours is None else add_business_time(hours, start, span)
+
+    def opening(self, at: datetime) -> datetime:
+        """`at` itself while the team is in (or when no hours are set), else the next opening."""
+        hours = self.hours
+        try:
+            return at if hours is None else next_opening(hours, at)
+        except HoursError:  # hours never open: nothing to wait for
+            return at
 
 
 @dataclass(frozen=True, slots=True)
@@ -215,14 +229,15 @@ class SqlDesk:
     ) -> None:
         """The handoff's reminder and overdue notice, due after the target (and twice it) of
         the team's time (none when no target is set); with round robin, its first offer, due
-        at once (the workers make it: it needs the platform's answers)."""
+        at once in business hours, else at the next opening (the workers make it: it needs
+        the platform's answers, and the card posted)."""
         if config.oncall is not None and config.oncall.round_robin:
             self.session.add(
                 HandoffTimer(
                     handoff_id=handoff_id,
                     workspace_id=config.workspace_id,
                     kind=OFFER_TIMER,
-                    due_at=created_at,
+                    due_at=config.opening(created_at),
                     status="pending",
                     created_at=now,
                 )
@@ -248,7 +263,9 @@ class SqlDesk:
         self, *, now: datetime, limit: int = 20, kinds: Sequence[TimerKind] = CLAIM_TIMERS
     ) -> list[DueTimer]:
         """Pending timers of `kinds` due by `now`, oldest first; on PostgreSQL each is locked
-        until the transaction ends and skipped by other workers (FOR UPDATE SKIP LOCKED)."""
+        until the transaction ends and skipped by other workers (FOR UPDATE SKIP LOCKED).
+        Round robin's step of an open handoff whose card is not posted yet (held: no channel,
+        or the bot not in it) is not due: there is no thread to offer it in."""
         rows = self.session.execute(
             select(HandoffTimer, HandoffRow.status, HandoffRow.created_at, HandoffRow.card_channel)
             .join(HandoffRow, HandoffRow.id == HandoffTimer.handoff_id)
@@ -256,6 +273,11 @@ class SqlDesk:
                 HandoffTimer.status == "pending",
                 HandoffTimer.due_at <= now,
                 HandoffTimer.kind.in_(kinds),
+                or_(
+                    HandoffTimer.kind != OFFER_TIMER,
+                    HandoffRow.card_ts.is_not(None),
+                    HandoffRow.status != "open",
+                ),
             )
             .order_by(HandoffTimer.due_at, HandoffTimer.id)
             .limit(limit)

@@ -61,6 +61,7 @@ class GroupSearch:
     group_id: str | None = None
     handle: str | None = None
     problem: GroupProblem | None = None
+    looked_up: bool = False  # found by asking the platform (so the app may read groups)
 
 
 class GroupFinder(Protocol):
@@ -143,8 +144,9 @@ class OncallSettings:
         found = _read_group(group_text, find_group=find_group)
         if isinstance(found, str):
             return found
-        if round_robin and found.problem is None and found.handle and found.group_id:
-            # Round robin reads the group's members: say now if the app may not.
+        if round_robin and not found.looked_up and found.handle and found.group_id:
+            # Round robin reads the group's members: say now if the app may not (a handle
+            # looked up already proved it; a group picked from suggestions did not).
             check = find_group(found.handle.lower())
             if check.problem == "no_permission":
                 return (
@@ -235,4 +237,4 @@ def _read_group(text: str, *, find_group: GroupFinder) -> GroupSearch | str:
         problem = search.problem or "not_found"
         told = GROUP_PROBLEMS[problem].format(handle=html.escape(handle.group(1), False))
         return told + NOTHING_CHANGED
-    return replace(search, handle=search.handle or handle.group(1).lower())
+    return replace(search, handle=search.handle or handle.group(1).lower(), looked_up=True)

@@ -368,11 +368,17 @@ class OutboxDrainer(Worker):
         channel, card_ts = record.card_channel, record.card_ts
         if not card_ts or not channel:
             raise NotReady("the card is not posted yet")
-        return self._deliver(
-            item,
-            channel=channel,
-            thread_ts=card_ts,
-            post=lambda: self.sender.post_message(
+
+        def post() -> Posted:
+            if item.kind == "card_thread" and item.payload.get("asks_to_claim"):
+                # an offer or a reminder asks someone to press Claim: read as it is posted
+                # (it may have waited on a rate limit), it is told nobody once claimed or closed
+                with SqlUnitOfWork(self.sessions, read_only=True) as uow:
+                    status = uow.handoffs.get(int(handoff_id)).status
+                if status != "open":
+                    log.info("outbox %s: handoff %s is %s; not asked", item.id, handoff_id, status)
+                    return {"skipped": f"the handoff is {status}"}
+            return self.sender.post_message(
                 channel=channel,
                 text=item.payload["text"]
                 if item.kind == "card_thread"  # the bot's own words (a reminder)
@@ -380,8 +386,9 @@ class OutboxDrainer(Worker):
                 thread_ts=card_ts,
                 outbox_id=item.id,
                 mention=item.payload.get("mention") if item.kind == "card_thread" else None,
-            ),
-        )
+            )
+
+        return self._deliver(item, channel=channel, thread_ts=card_ts, post=post)
 
     def _notify_admins(self, item: OutboxItem) -> None:
         """One row per admin, so a failure reaching one never repeats the notice to another."""

@@ -66,6 +66,7 @@ class HandoffTimers(Worker):
                             "handoff_id": timer.handoff_id,
                             "text": reminder_text(timer, config),
                             "mention": group_mention(config),
+                            "asks_to_claim": True,  # not posted once the handoff is not open
                         },
                         now=now,
                         handoff_id=timer.handoff_id,

@@ -28,7 +28,7 @@ _PASSING = frozenset(
     {"ratelimited", "internal_error", "fatal_error", "service_unavailable", "request_timeout"}
 )
 _SCOPES = {"usergroups.users.list": "usergroups:read", "users.getPresence": "users:read"}
-READ_TIMEOUT = 10  # seconds: the timers' sweep waits on these reads
+READ_TIMEOUT = 5  # seconds: the timers' sweep waits on these reads (a hung Slack once per group)
 
 
 def make_roster_client(*, token: str | None, base_url: str | None) -> WebClient:

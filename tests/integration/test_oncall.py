@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import json
 import threading
+import time
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -174,6 +175,17 @@ def test_a_typed_handle_is_looked_up(
 ) -> None:
     assert "On-call group: `@support-oncall`" in command(sender, f"oncall {typed}")
     assert config(product).oncall == OncallGroup(GROUP, "support-oncall", False)
+    assert slack.attempts("usergroups.list") == 1
+
+
+def test_round_robin_with_a_typed_handle_asks_for_the_groups_once(
+    sender: SlackSender, product: Product, slack: MockSlackAPI
+) -> None:
+    """The lookup itself proved the app may read user groups: no second usergroups.list in
+    the ack (Slack gives the ack 3 seconds)."""
+    answer = command(sender, "oncall @support-oncall round-robin")
+    assert "round robin" in answer
+    assert config(product).oncall == OncallGroup(GROUP, "support-oncall", True)
     assert slack.attempts("usergroups.list") == 1
 
 
@@ -365,7 +377,7 @@ def test_an_offer_waits_in_business_time(
     round_robin(sender, target="1h")
     clock.now = datetime(2026, 12, 4, 16, 0, tzinfo=UTC)  # Friday 17:00 in Berlin
     handoff_id, card_ts = escalate(sender, product, slack)
-    assert offered(product, handoff_id) == [BEN]  # offered at once, in hours or not
+    assert offered(product, handoff_id) == [BEN]  # offered at once: the team is in
     assert "within 1 hour of business hours" in offers_in(slack, card_ts)[0]
     # 30 minutes on Friday; the other 30 after 09:00 on Monday (08:00 UTC)
     at(clock, product, datetime(2026, 12, 7, 8, 29, tzinfo=UTC))
@@ -391,6 +403,7 @@ def test_handoffs_due_in_one_sweep_go_round_and_ask_slack_little(
     for customer in CUSTOMERS:
         sender.dm(customer, "I want to talk to a human")
     product.inbox_worker.run_until_idle()
+    product.drainer.run_until_idle()  # the cards: a step is made only in a posted card's thread
     assert product.timers is not None
     assert product.timers.work_once() == 3  # one sweep makes all three first offers
     with SqlUnitOfWork(product.sessions) as uow:
@@ -401,17 +414,94 @@ def test_handoffs_due_in_one_sweep_go_round_and_ask_slack_little(
     assert slack.attempts("users.getPresence") == 3
 
 
-def test_when_nobody_is_active_the_group_is_mentioned_at_once_and_only_once(
+def test_when_nobody_is_active_the_group_is_mentioned_at_the_target_and_only_once(
     sender: SlackSender, product: Product, slack: MockSlackAPI, clock: Clock
 ) -> None:
     slack.active.clear()
     round_robin(sender, target=None)  # no target: an offer would wait 10 minutes
+    start = clock.now
     handoff_id, card_ts = escalate(sender, product, slack)
+    assert offers_in(slack, card_ts) == []  # nobody active: looked again, the group not paged
+    presence_reads = slack.attempts("users.getPresence")
+    at(clock, product, start + timedelta(minutes=9, seconds=59))
+    assert offers_in(slack, card_ts) == []
+    assert slack.attempts("users.getPresence") > presence_reads  # looked again meanwhile
+    at(clock, product, start + timedelta(minutes=10))
     (call,) = offers_in(slack, card_ts)
     assert call.startswith(f"<!subteam^{GROUP}> :rotating_light: Nobody in @support-oncall is")
     at(clock, product, clock.now + timedelta(hours=2))
     assert len(offers_in(slack, card_ts)) == 1
     assert offered(product, handoff_id) == []
+
+
+def test_someone_active_before_the_target_is_offered_it_and_the_group_not_paged(
+    sender: SlackSender, product: Product, slack: MockSlackAPI, clock: Clock
+) -> None:
+    slack.active.clear()
+    round_robin(sender)
+    start = clock.now
+    handoff_id, card_ts = escalate(sender, product, slack)
+    slack.active.add(CAL)
+    at(clock, product, start + timedelta(minutes=5))
+    (offer,) = offers_in(slack, card_ts)
+    assert offer.startswith(f"<@{CAL}> :raising_hand:")
+    assert offered(product, handoff_id) == [CAL]
+
+
+def test_outside_hours_nobody_is_paged_and_the_first_offer_comes_at_the_opening(
+    sender: SlackSender, product: Product, slack: MockSlackAPI, clock: Clock
+) -> None:
+    command(sender, "hours Mon-Fri 09:00-17:30 Europe/Berlin")
+    round_robin(sender, target="1h")
+    slack.active.clear()
+    clock.now = datetime(2026, 12, 5, 2, 0, tzinfo=UTC)  # Saturday 03:00 in Berlin
+    handoff_id, card_ts = escalate(sender, product, slack)
+    at(clock, product, datetime(2026, 12, 6, 22, 0, tzinfo=UTC))  # Sunday 23:00
+    assert offers_in(slack, card_ts) == []
+    assert slack.attempts("users.getPresence") == 0  # nobody even looked at
+    slack.active.add(BEN)
+    at(clock, product, datetime(2026, 12, 7, 8, 0, tzinfo=UTC))  # Monday 09:00 in Berlin
+    assert offered(product, handoff_id) == [BEN]
+    assert not any("subteam" in t for t in offers_in(slack, card_ts))
+
+
+def test_a_step_due_in_hours_but_made_after_closing_waits_for_the_opening(
+    sender: SlackSender, product: Product, slack: MockSlackAPI, clock: Clock
+) -> None:
+    """The workers were down from Friday afternoon: the pass-on due at 16:10 is made Monday."""
+    command(sender, "hours Mon-Fri 09:00-17:30 Europe/Berlin")
+    round_robin(sender)
+    clock.now = datetime(2026, 12, 4, 15, 0, tzinfo=UTC)  # Friday 16:00 in Berlin
+    handoff_id, card_ts = escalate(sender, product, slack)
+    assert offered(product, handoff_id) == [BEN]
+    at(clock, product, datetime(2026, 12, 5, 2, 0, tzinfo=UTC))  # Saturday 03:00
+    assert offered(product, handoff_id) == [BEN]
+    assert len(offers_in(slack, card_ts)) == 1
+    at(clock, product, datetime(2026, 12, 7, 8, 0, tzinfo=UTC))  # Monday 09:00
+    assert offered(product, handoff_id) == [BEN, CAL]
+
+
+def test_a_held_card_is_offered_to_nobody_until_it_is_posted(
+    sender: SlackSender, product: Product, slack: MockSlackAPI, clock: Clock
+) -> None:
+    command(sender, "sla 10m")
+    command(sender, f"oncall {PICKED} round-robin")  # no handoff channel yet: the card waits
+    sender.dm(CUSTOMERS[0], "I want to talk to a human")
+    settle(product)
+    start = clock.now
+    for minutes in (10, 20, 30):
+        at(clock, product, start + timedelta(minutes=minutes))
+    with SqlUnitOfWork(product.sessions) as uow:
+        (handoff_id,) = uow.session.scalars(select(HandoffRow.id))
+        assert uow.desk.last_offered("T1") is None  # the pointer has not moved
+    assert offered(product, str(handoff_id)) == []
+    command(sender, f"channel <#{AGENTS}|agents>")
+    settle(product)
+    (card,) = cards(slack)
+    (offer,) = offers_in(slack, card["ts"])  # offered now, in the card's thread
+    assert offer.startswith(f"<@{BEN}> :raising_hand:")
+    at(clock, product, clock.now + timedelta(minutes=10))
+    assert offered(product, str(handoff_id)) == [BEN, CAL]  # and the chain goes on
 
 
 def test_a_group_round_robin_cannot_read_is_mentioned_whole_with_why(
@@ -438,6 +528,40 @@ def test_a_moment_of_slack_trouble_delays_the_offer_and_does_not_skip_it(
     assert offered(product, handoff_id) == [BEN]
 
 
+def test_a_step_overdue_after_a_restart_waits_out_one_rate_limit(
+    sender: SlackSender, product: Product, slack: MockSlackAPI, clock: Clock
+) -> None:
+    """The give-up counts from the step's first failure, not from its due time."""
+    round_robin(sender)
+    sender.dm(CUSTOMERS[0], "I want to talk to a human")
+    product.inbox_worker.run_until_idle()  # the timers worker is down
+    product.drainer.run_until_idle()
+    clock.now += timedelta(minutes=6)  # it comes back
+    slack.fail("users.getPresence", Fault("ratelimited", retry_after=30))
+    settle(product)
+    (card,) = cards(slack)
+    assert offers_in(slack, card["ts"]) == []
+    at(clock, product, clock.now + timedelta(seconds=31))
+    (offer,) = offers_in(slack, card["ts"])
+    assert offer.startswith(f"<@{BEN}> ")
+
+
+def test_a_hung_slack_is_waited_on_once_per_sweep(
+    sender: SlackSender, product: Product, slack: MockSlackAPI
+) -> None:
+    round_robin(sender)
+    slack.fail("usergroups.users.list", Fault("posted_then_hang", times=3, hang=7))
+    for customer in CUSTOMERS:
+        sender.dm(customer, "I want to talk to a human")
+    product.inbox_worker.run_until_idle()
+    product.drainer.run_until_idle()
+    assert product.timers is not None
+    started = time.monotonic()
+    product.timers.work_once()
+    assert time.monotonic() - started < 6.5  # one read timeout (5 s), not one per step
+    assert slack.attempts("usergroups.users.list") == 1
+
+
 def test_slack_failing_for_minutes_has_the_whole_group_mentioned(
     sender: SlackSender, product: Product, slack: MockSlackAPI, clock: Clock
 ) -> None:
@@ -455,6 +579,86 @@ def test_slack_failing_for_minutes_has_the_whole_group_mentioned(
     assert call.startswith(f"<!subteam^{GROUP}> :rotating_light: I couldn't read who is in")
     assert "(Slack answered internal_error)" in call
     assert offered(product, handoff_id) == []
+
+
+def test_an_offer_queued_before_a_claim_is_not_posted_after_it(
+    sender: SlackSender, product: Product, slack: MockSlackAPI, clock: Clock
+) -> None:
+    round_robin(sender)
+    handoff_id, card_ts = escalate(sender, product, slack)
+    clock.now += timedelta(minutes=10)
+    slack.fail("chat.postMessage", Fault("ratelimited", retry_after=30, channel=AGENTS))
+    settle(product)  # the pass-on to Cal and the reminder are queued; the channel rests
+    assert offered(product, handoff_id) == [BEN, CAL]
+    assert sender.action(AMY, CLAIM, handoff_id, AGENTS) == 200
+    at(clock, product, clock.now + timedelta(seconds=31))
+    assert len(offers_in(slack, card_ts)) == 1  # only Ben's, from before
+    assert not [t for t in in_thread(slack, card_ts) if ":alarm_clock:" in t]
+    with SqlUnitOfWork(product.sessions) as uow:
+        left = uow.session.scalars(
+            select(OutboxMessage.status).where(OutboxMessage.kind == "card_thread")
+        ).all()
+    assert left
+    assert all(status == "sent" for status in left)  # finished, not left pending
+
+
+def test_a_customers_words_still_reach_a_claimed_handoffs_thread(
+    sender: SlackSender, product: Product, slack: MockSlackAPI, clock: Clock
+) -> None:
+    round_robin(sender)
+    handoff_id, card_ts = escalate(sender, product, slack)
+    assert sender.action(AMY, CLAIM, handoff_id, AGENTS) == 200
+    sender.dm(CUSTOMERS[0], "are you there?")
+    settle(product)
+    assert any("are you there?" in t for t in in_thread(slack, card_ts))
+
+
+def test_the_last_possible_offer_says_the_group_is_called_next(
+    sender: SlackSender, product: Product, slack: MockSlackAPI, clock: Clock
+) -> None:
+    slack.active.add(AMY)
+    round_robin(sender)
+    _, card_ts = escalate(sender, product, slack)
+    start = clock.now
+    for minutes in (10, 20):
+        at(clock, product, start + timedelta(minutes=minutes))
+    first, second, last = offers_in(slack, card_ts)
+    assert "it passes to the next active member of @support-oncall" in first
+    assert "the whole group is called" in second
+    assert last.startswith(f"<@{CAL}> ")
+    assert "within 10 minutes, the whole of @support-oncall is called." in last
+    assert "next active member" not in last
+
+
+def test_a_member_past_the_first_forty_presence_reads_is_still_offered(
+    sender: SlackSender, product: Product, slack: MockSlackAPI, clock: Clock
+) -> None:
+    class BigRoster:
+        def __init__(self, members: tuple[str, ...], active: set[str]) -> None:
+            self.group, self.active, self.asked = members, active, 0
+
+        def members(self, group_id: str) -> tuple[str, ...]:
+            return self.group
+
+        def is_active(self, user_id: str) -> bool:
+            self.asked += 1
+            return user_id in self.active
+
+    round_robin(sender)
+    members = tuple(f"U{i:03d}" for i in range(50))
+    roster = BigRoster(members, {members[44]})
+    sender.dm(CUSTOMERS[0], "I want to talk to a human")
+    product.inbox_worker.run_until_idle()
+    product.drainer.run_until_idle()
+    offers = OncallOffers(sessions=product.sessions, roster=roster, clock=clock)
+    offers.work_once()
+    assert roster.asked == 40
+    assert offer_posts(product) == []  # not "nobody is active": the rest are read next
+    clock.now += timedelta(minutes=1)
+    offers.work_once()
+    (post,) = offer_posts(product)
+    assert post["mention"] == {"user": members[44]}
+    assert roster.asked == 45
 
 
 def test_a_claim_stops_the_offers(
@@ -547,6 +751,7 @@ def test_sweepers_at_once_make_each_step_once(
     sender.dm(CUSTOMERS[0], "I want to talk to a human")
     sender.dm(CUSTOMERS[1], "I want to talk to a human")
     product.inbox_worker.run_until_idle()  # two handoffs, their first offers due, none made
+    product.drainer.run_until_idle()  # their cards posted
     race(product, clock, GatedRoster(3), sweepers=3)
     with SqlUnitOfWork(product.sessions) as uow:
         handoffs = sorted(uow.session.scalars(select(HandoffRow.id)))
@@ -563,9 +768,11 @@ def test_sweepers_at_once_offer_a_one_member_group_once(
     round_robin(sender)
     sender.dm(CUSTOMERS[0], "I want to talk to a human")
     product.inbox_worker.run_until_idle()
+    product.drainer.run_until_idle()
     race(product, clock, GatedRoster(0, members=(AMY,)), sweepers=1)  # Amy was offered last
     sender.dm(CUSTOMERS[1], "I want to talk to a human")
     product.inbox_worker.run_until_idle()
+    product.drainer.run_until_idle()
     race(product, clock, GatedRoster(3, members=(AMY,)), sweepers=3)
     with SqlUnitOfWork(product.sessions) as uow:
         handoffs = sorted(uow.session.scalars(select(HandoffRow.id)))
