@@ -35,8 +35,9 @@ HELP = """\
   (days from 1 to 3650, default 7)
 • `report [days]`: the same figures per day, as a chart sent to you as a direct message
   (days from 1 to 90, default 7; admins only)
-• `report channel #channel` / `report channel off`: the chart of the last 7 days posted
-  there every Monday at 09:00 (in the business hours' zone, else UTC; admins only)
+• `report channel #channel` / `report channel off`: the chart of the past week (Monday
+  to Sunday) posted there every Monday at 09:00 (in the business hours' zone, else UTC;
+  admins only)
 • `sla 10m` / `sla off`: time-to-claim target (a reminder in the card's thread, the admins
   told at twice it; `2h`, `90s`, `1h30m` too)
 • `hours Mon-Fri 09:00-17:30 Europe/Berlin` / `hours off`: business hours (several ranges

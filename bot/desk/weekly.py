@@ -33,7 +33,7 @@ class WeeklyReportChannel:
         if config.report_channel is None or due is None:
             return (
                 "No weekly report is set: `/escalation report channel #channel` posts the chart "
-                "of the last 7 days there every Monday at 09:00."
+                "of the past week (Monday to Sunday) there every Monday at 09:00."
             )
         when = describe_schedule(due, report_zone(config)).replace("first on", "next on")
         return f"The weekly report goes to <#{config.report_channel}> {when}."
@@ -50,7 +50,7 @@ class WeeklyReportChannel:
         late = kept is not None and kept <= now
         return (
             f"The weekly report goes to <#{channel_id}> {describe_schedule(due, zone)}: the "
-            "chart of the last 7 days, with its figures."
+            "chart of the past week (Monday to Sunday), with its figures."
             + (" This week's, due already, comes there in a moment." if late else "")
         )
 

@@ -1,7 +1,8 @@
 """The weekly report in a channel: `/escalation report channel #reports` and the sweep that
-shares the chart of the last 7 days there every Monday at 09:00, once, however many processes
-sweep, across restarts, and with the admins told once when Slack will not take it. The real
-Bolt App over HTTP, the loopback Slack Web API, the test clock, SQLite and PostgreSQL."""
+shares the chart of the past week (Monday to Sunday) there every Monday at 09:00, once,
+however many processes sweep, across restarts, and with the admins told once when Slack will
+not take it. The real Bolt App over HTTP, the loopback Slack Web API, the test clock, SQLite
+and PostgreSQL."""
 
 from __future__ import annotations
 
