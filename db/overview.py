@@ -7,10 +7,10 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from sqlalchemy import ColumnElement, Select, func, select
-from sqlalchemy.orm import Session, aliased
+from sqlalchemy.orm import Session
 
 from db.models import Conversation, HandoffRow, InboxEvent, OutboxMessage
-from db.repositories import as_utc
+from db.repositories import as_utc, outbox_rows_of
 
 
 @dataclass(frozen=True, slots=True)
@@ -121,20 +121,7 @@ class SqlDeskOverview:
     @staticmethod
     def _held_in(workspace_id: str) -> Select[int]:
         """The ids of the held outbox rows that belong to `workspace_id`."""
-        direct = aliased(Conversation)
-        through_handoff = aliased(Conversation)
-        workspace = func.coalesce(
-            func.nullif(OutboxMessage.payload["workspace_id"].as_string(), ""),
-            direct.workspace_id,
-            through_handoff.workspace_id,
-        )
-        return (
-            select(OutboxMessage.id)
-            .outerjoin(direct, direct.id == OutboxMessage.conversation_id)
-            .outerjoin(HandoffRow, HandoffRow.id == OutboxMessage.handoff_id)
-            .outerjoin(through_handoff, through_handoff.id == HandoffRow.conversation_id)
-            .where(OutboxMessage.status == "held", workspace == workspace_id)
-        )
+        return outbox_rows_of(workspace_id, OutboxMessage.status == "held")
 
     def _live(self, workspace_id: str, which: ColumnElement[bool], *, limit: int) -> LiveList:
         where = (Conversation.workspace_id == workspace_id) & which

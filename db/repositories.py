@@ -844,10 +844,12 @@ class SqlInbox:
         )
         return bool(released.rowcount == 1)  # type: ignore[attr-defined]
 
-    def counts(self) -> dict[str, int]:
-        rows = self.session.execute(
-            select(InboxEvent.status, func.count()).group_by(InboxEvent.status)
-        ).all()
+    def counts(self, workspace_id: str | None = None) -> dict[str, int]:
+        """Events by status: of one workspace, or (None) of all."""
+        query = select(InboxEvent.status, func.count()).group_by(InboxEvent.status)
+        if workspace_id is not None:
+            query = query.where(InboxEvent.workspace_id == workspace_id)
+        rows = self.session.execute(query).all()
         return {str(status): int(count) for status, count in rows}
 
     def purge(self, *, before: datetime) -> int:
@@ -919,6 +921,26 @@ def _claim_outbox_statement() -> Select[OutboxMessage]:
 
 
 _CLAIM_OUTBOX = _claim_outbox_statement()
+
+
+def outbox_rows_of(workspace_id: str, *conditions: ColumnElement[bool]) -> Select[int]:
+    """The ids of the outbox rows (meeting `conditions`) that belong to `workspace_id`: a row's
+    workspace is its payload's `workspace_id`, else its conversation's (directly, or through
+    its handoff); a row of no workspace belongs to none. (No column says it yet.)"""
+    direct = aliased(Conversation)
+    through_handoff = aliased(Conversation)
+    workspace = func.coalesce(
+        func.nullif(OutboxMessage.payload["workspace_id"].as_string(), ""),
+        direct.workspace_id,
+        through_handoff.workspace_id,
+    )
+    return (
+        select(OutboxMessage.id)
+        .outerjoin(direct, direct.id == OutboxMessage.conversation_id)
+        .outerjoin(HandoffRow, HandoffRow.id == OutboxMessage.handoff_id)
+        .outerjoin(through_handoff, through_handoff.id == HandoffRow.conversation_id)
+        .where(*conditions, workspace == workspace_id)
+    )
 
 
 class SqlOutbox:
@@ -1072,16 +1094,29 @@ class SqlOutbox:
             item_id, worker, status="held", last_error=error, claimed_by=None, claimed_until=None
         )
 
-    def release_held(self, *, now: datetime, kind: str | None = None) -> int:
+    def release_held(
+        self, *, now: datetime, kind: str | None = None, workspace_id: str | None = None
+    ) -> int:
         """Put held messages back in line (after an admin fixed the cause); releasing a kind
-        releases what waits in the same card lanes too."""
+        releases what waits in the same card lanes too. With `workspace_id`, only that
+        workspace's rows (`outbox_rows_of`): one workspace's fix releases nobody else's."""
         conditions: list[ColumnElement[bool]] = [OutboxMessage.status == "held"]
+        if workspace_id is not None:
+            conditions.append(
+                OutboxMessage.id.in_(outbox_rows_of(workspace_id, OutboxMessage.status == "held"))
+            )
         if kind is not None:
             released_lanes = select(OutboxMessage.lane).where(
                 OutboxMessage.status == "held",
                 OutboxMessage.kind == kind,
                 OutboxMessage.lane.startswith(CARD_LANE),
             )
+            if workspace_id is not None:
+                released_lanes = released_lanes.where(
+                    OutboxMessage.id.in_(
+                        outbox_rows_of(workspace_id, OutboxMessage.status == "held")
+                    )
+                )
             conditions.append(
                 or_(OutboxMessage.kind == kind, OutboxMessage.lane.in_(released_lanes))
             )
@@ -1093,20 +1128,24 @@ class SqlOutbox:
         )
         return int(released.rowcount)  # type: ignore[attr-defined]
 
-    def counts(self) -> dict[str, int]:
-        rows = self.session.execute(
-            select(OutboxMessage.status, func.count()).group_by(OutboxMessage.status)
-        ).all()
+    def counts(self, workspace_id: str | None = None) -> dict[str, int]:
+        """Posts by status: of one workspace (`outbox_rows_of`), or (None) of all."""
+        query = select(OutboxMessage.status, func.count()).group_by(OutboxMessage.status)
+        if workspace_id is not None:
+            query = query.where(OutboxMessage.id.in_(outbox_rows_of(workspace_id)))
+        rows = self.session.execute(query).all()
         return {str(status): int(count) for status, count in rows}
 
-    def held(self, *, limit: int = 5) -> list[tuple[str, str]]:
-        """The newest held rows: their kind and why they wait."""
-        rows = self.session.execute(
-            select(OutboxMessage.kind, OutboxMessage.last_error)
-            .where(OutboxMessage.status == "held")
-            .order_by(OutboxMessage.id.desc())
-            .limit(limit)
-        ).all()
+    def held(self, *, limit: int = 5, workspace_id: str | None = None) -> list[tuple[str, str]]:
+        """The newest held rows (of one workspace, or of all): their kind and why they wait."""
+        query = select(OutboxMessage.kind, OutboxMessage.last_error).where(
+            OutboxMessage.status == "held"
+        )
+        if workspace_id is not None:
+            query = query.where(
+                OutboxMessage.id.in_(outbox_rows_of(workspace_id, OutboxMessage.status == "held"))
+            )
+        rows = self.session.execute(query.order_by(OutboxMessage.id.desc()).limit(limit)).all()
         return [(str(kind), str(error or "")) for kind, error in rows]
 
     def purge(self, *, before: datetime) -> int:

@@ -237,7 +237,7 @@ class AdminCommands:
             if command == "test":
                 return self._test(rest)
             if command == "status":
-                return self._status()
+                return self._status(workspace_id)
             finder = _Channels(check=channel_check, find=find_channel)
             return self._change(settings, command, rest, channels=finder)
         return f"I don't know `{command}`.\n{HELP}"
@@ -303,7 +303,13 @@ class AdminCommands:
         now = self.clock()
         with SqlUnitOfWork(self.sessions) as uow:
             uow.workspaces.save(settings, now=now)
-            released = uow.outbox.release_held(now=now, kind="handoff_card") if release_cards else 0
+            released = (
+                uow.outbox.release_held(
+                    now=now, kind="handoff_card", workspace_id=settings.workspace_id
+                )
+                if release_cards
+                else 0
+            )
             uow.commit()
         if released:
             done += f" {released} waiting handoff card(s) will be posted there now."
@@ -332,11 +338,12 @@ class AdminCommands:
         days = int(asked) if asked else DEFAULT_DAYS
         return "\n".join(stats_lines(days, self.reports.stats(workspace_id, days)))
 
-    def _status(self) -> str:
+    def _status(self, workspace_id: str) -> str:
+        """The command's workspace's events and posts: another's are none of its business."""
         with SqlUnitOfWork(self.sessions) as uow:
-            inbox = uow.inbox.counts()
-            outbox = uow.outbox.counts()
-            held = uow.outbox.held()
+            inbox = uow.inbox.counts(workspace_id)
+            outbox = uow.outbox.counts(workspace_id)
+            held = uow.outbox.held(workspace_id=workspace_id)
         lines = [
             "*Status*",
             "Events: " + (", ".join(f"{k} {v}" for k, v in sorted(inbox.items())) or "none"),

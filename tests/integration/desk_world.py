@@ -134,7 +134,10 @@ def button_value(card: dict[str, Any], action_id: str) -> str:
 
 
 @contextmanager
-def desk(tmp_path: Path, clock: Clock | None = None) -> Iterator[Desk]:
+def desk(
+    tmp_path: Path, clock: Clock | None = None, *, database_url: str | None = None
+) -> Iterator[Desk]:
+    """The desk on a fresh SQLite file, or on `database_url` (a migrated, empty database)."""
     slack = MockSlackAPI(
         users={
             ADMIN: {"id": ADMIN, "is_admin": True},
@@ -150,7 +153,7 @@ def desk(tmp_path: Path, clock: Clock | None = None) -> Iterator[Desk]:
     clock = clock or Clock()
     settings = Settings(
         _env_file=None,  # type: ignore[call-arg]
-        DATABASE_URL=f"sqlite:///{tmp_path / 'bot.db'}",
+        DATABASE_URL=database_url or f"sqlite:///{tmp_path / 'bot.db'}",
         SLACK_BOT_TOKEN="xoxb-test",
         SLACK_SIGNING_SECRET=SECRET,
         SLACK_API_URL=slack.url,

@@ -7,6 +7,7 @@ The real Bolt App over HTTP and the real slack_sdk calls, against the loopback S
 from __future__ import annotations
 
 import re
+import time
 from collections.abc import Iterator
 from datetime import UTC, datetime
 from pathlib import Path
@@ -25,7 +26,9 @@ from bot.settings import Settings
 from db.repositories import WorkspaceSettings
 from db.uow import SqlUnitOfWork
 from handlers.slack.admin import channel_problem, find_channel
+from handlers.slack.cards import CLAIM
 from tests.clock import Clock
+from tests.integration.desk_world import AGENTS, ASKS_FOR_A_PERSON, Desk, button_value, desk
 from tests.integration.mock_slack import Fault, MockSlackAPI, SlackSender
 from tests.integration.serving import serving
 
@@ -285,3 +288,75 @@ def test_a_member_id_typed_as_is_makes_an_admin(sender: SlackSender, product: Pr
     assert "<@U0AGENT1>" in sender.command(ADMIN, "admins add U0AGENT1")[1]
     assert "<@U0AGENT1>" in sender.command(ADMIN, "ADMINS ADD <@U0AGENT1|sam>")[1]
     assert workspace(product).admin_user_ids == ("U0AGENT1",)
+
+
+# --- one workspace's command never sees or touches another's ------------------------------------
+
+T2, T2_ADMIN, T2_AGENTS = "T2", "U0ADMINT2", "C0T2AGENTS"
+
+
+def two_workspaces(world: Desk) -> None:
+    """T1's users are T1's; T2 has an admin of its own (the same app installed in both)."""
+    world.slack.users[ADMIN]["team_id"] = "T1"
+    world.slack.users[T2_ADMIN] = {"id": T2_ADMIN, "is_admin": True, "team_id": T2}
+
+
+def customer_dm(user: str, text: str) -> dict[str, Any]:
+    return {
+        "type": "message",
+        "channel_type": "im",
+        "channel": f"D{user}",
+        "user": user,
+        "text": text,
+        "ts": f"{time.time():.6f}",
+    }
+
+
+def workspace_of_handoff(world: Desk, handoff_id: int) -> str:
+    with SqlUnitOfWork(world.product.sessions) as uow:
+        conversation = uow.conversations.get(uow.handoffs.get(handoff_id).conversation_id)
+    return conversation.key.workspace_id
+
+
+def test_status_shows_only_the_commands_own_workspace(tmp_path: Path, database_url: str) -> None:
+    with desk(tmp_path, database_url=database_url) as world:
+        two_workspaces(world)
+        # T1: a customer asks for a person before any channel is set: the card is held
+        assert world.customer_writes(ASKS_FOR_A_PERSON) is None
+        ours = world.command(ADMIN, "status")
+        assert "Events: done 1" in ours
+        assert "held handoff card: no handoff channel is set" in ours
+
+        theirs = world.command_in(T2, T2_ADMIN, "status")
+        assert theirs == "*Status*\nEvents: none\nPosts: none"
+
+        assert world.as_workspace(T2, customer_dm("U0T2CUST", ASKS_FOR_A_PERSON)) == 200
+        world.settle()
+        theirs = world.command_in(T2, T2_ADMIN, "status")
+        assert "Events: done 1" in theirs
+        assert theirs.count("held handoff card") == 1
+        assert world.command(ADMIN, "status") == ours  # T1's is as it was
+
+
+def test_setting_a_channel_releases_only_that_workspaces_held_cards(
+    tmp_path: Path, database_url: str
+) -> None:
+    with desk(tmp_path, database_url=database_url) as world:
+        two_workspaces(world)
+        assert world.customer_writes(ASKS_FOR_A_PERSON) is None  # T1's card, held
+        assert world.as_workspace(T2, customer_dm("U0T2CUST", ASKS_FOR_A_PERSON)) == 200
+        world.settle()
+
+        answer = world.command_in(T2, T2_ADMIN, f"channel <#{T2_AGENTS}|t2-agents>")
+        assert answer.endswith(" 1 waiting handoff card(s) will be posted there now.")
+        world.settle()
+        (card,) = [m for m in world.slack.messages_in(T2_AGENTS) if m.get("blocks")]
+        assert workspace_of_handoff(world, int(button_value(card, CLAIM))) == T2
+        assert "held handoff card" in world.command(ADMIN, "status")  # T1's still waits
+
+        answer = world.command(ADMIN, f"channel <#{AGENTS}|agents>")
+        assert answer.endswith(" 1 waiting handoff card(s) will be posted there now.")
+        world.settle()
+        (card,) = world.cards()
+        assert workspace_of_handoff(world, int(button_value(card, CLAIM))) == "T1"
+        assert len([m for m in world.slack.messages_in(T2_AGENTS) if m.get("blocks")]) == 1
