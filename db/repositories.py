@@ -455,11 +455,16 @@ class SqlHandoffStore:
         )
         return None if handoff_id is None else self.get(handoff_id)
 
-    def by_card(self, *, channel: str, ts: str) -> HandoffRecord | None:
-        """The handoff whose card is the message `ts` in `channel`."""
+    def by_card(self, *, workspace_id: str, channel: str, ts: str) -> HandoffRecord | None:
+        """The handoff of `workspace_id` whose card is the message `ts` in `channel` (a channel
+        shared between two workspaces can hold both's threads: another's card is not ours)."""
         handoff_id = self.session.scalar(
-            select(HandoffRow.id).where(
-                HandoffRow.card_channel == channel, HandoffRow.card_ts == ts
+            select(HandoffRow.id)
+            .join(Conversation, Conversation.id == HandoffRow.conversation_id)
+            .where(
+                HandoffRow.card_channel == channel,
+                HandoffRow.card_ts == ts,
+                Conversation.workspace_id == workspace_id,
             )
         )
         return None if handoff_id is None else self.get(handoff_id)

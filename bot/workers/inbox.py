@@ -351,7 +351,11 @@ class InboxWorker(Worker):
             failed = uow.inbox.fail(item.id, worker=self.name, now=self.clock(), error=error)
             told = failed and routed.role == "customer" and routed.reply_to is not None
             if told and routed.reply_to is not None:
-                uow.outbox.enqueue("reply", {**routed.reply_to, "text": SORRY}, now=self.clock())
+                uow.outbox.enqueue(
+                    "reply",
+                    {**routed.reply_to, "workspace_id": item.workspace_id, "text": SORRY},
+                    now=self.clock(),
+                )
             if failed:
                 what = "A customer's message" if routed.role == "customer" else "A Slack event"
                 after = (
@@ -437,7 +441,7 @@ class InboxWorker(Worker):
                 claim=claim,
             )
         elif routed.role == "agent_reply":
-            self._relay_to_customer(routed, claim)
+            self._relay_to_customer(item.workspace_id, routed, claim)
         else:
             with SqlUnitOfWork(self.sessions) as uow:
                 finish_claim(uow, claim, now=self.clock())
@@ -447,11 +451,15 @@ class InboxWorker(Worker):
         with SqlUnitOfWork(self.sessions, read_only=True) as uow:
             return uow.workspaces.get(workspace_id)
 
-    def _relay_to_customer(self, routed: RoutedEvent, claim: InboxClaim) -> None:
+    def _relay_to_customer(self, workspace_id: str, routed: RoutedEvent, claim: InboxClaim) -> None:
+        """An agent's reply in the thread of one of `workspace_id`'s cards goes to its customer
+        (a thread on another workspace's card, in a channel both share, is not ours to relay)."""
         now = self.clock()
         with SqlUnitOfWork(self.sessions) as uow:
             finish_claim(uow, claim, now=now)
-            handoff = uow.handoffs.by_card(channel=routed.channel or "", ts=routed.thread_ts or "")
+            handoff = uow.handoffs.by_card(
+                workspace_id=workspace_id, channel=routed.channel or "", ts=routed.thread_ts or ""
+            )
             if handoff is None or handoff.status not in ("open", "claimed"):
                 uow.commit()  # a thread that is not a live handoff: agents talking among themselves
                 return

@@ -10,8 +10,10 @@ replacing the product's methods.
 from __future__ import annotations
 
 import json
+import time
 from collections.abc import Callable, Iterator, Sequence
 from datetime import datetime
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -30,6 +32,7 @@ from db.uow import SqlUnitOfWork
 from escalation.handoff import Utterance
 from handlers.slack.cards import CLAIM, RETURN
 from tests.clock import Clock
+from tests.integration.desk_world import AGENT1, ASKS_FOR_A_PERSON, desk
 from tests.integration.fake_messages_api import FakeMessagesAPI, status, text
 from tests.integration.mock_slack import MockSlackAPI, SlackSender
 from tests.integration.serving import serving
@@ -558,3 +561,40 @@ def test_a_return_turn_that_keeps_failing_still_tells_the_customer_the_bot_is_ba
             assert said_to_customer(slack)[-1] == "Order 1042 was delivered."
     finally:
         built.stop()
+
+
+# --- another workspace's thread on our card --------------------------------------------------
+
+
+def test_a_thread_of_another_workspace_on_our_card_is_not_relayed_to_our_customer(
+    tmp_path: Path, database_url: str
+) -> None:
+    """Two workspaces whose agents' channel is the same (a channel both share): T2's reply in
+    the thread of T1's card is T2's agents talking, never a relay to T1's customer."""
+    with desk(tmp_path, database_url=database_url) as world:
+        world.slack.users["U0ADMINT2"] = {"id": "U0ADMINT2", "is_admin": True, "team_id": "T2"}
+        world.configure()
+        handoff = world.customer_writes(ASKS_FOR_A_PERSON)
+        assert handoff is not None
+        (card,) = world.cards()
+        assert "now go to" in world.command_in("T2", "U0ADMINT2", f"channel <#{AGENTS}|agents>")
+        customer = "DU0CUST001"
+        before = [m["text"] for m in world.slack.messages_in(customer)]
+
+        thread = {"type": "message", "channel": AGENTS, "thread_ts": card["ts"]}
+        theirs = {**thread, "user": "U0T2AGENT", "text": "T2 here: refund them all"}
+        assert world.as_workspace("T2", {**theirs, "ts": f"{time.time():.6f}"}) == 200
+        world.settle()
+        assert [m["text"] for m in world.slack.messages_in(customer)] == before
+        with SqlUnitOfWork(world.product.sessions) as uow:
+            conversation_id = uow.handoffs.get(handoff).conversation_id
+            said = [u.text for u in uow.conversations.history(conversation_id)]
+        assert "T2 here: refund them all" not in said
+
+        # T1's own agent in the same thread is relayed
+        ours = {**thread, "user": AGENT1, "text": "On it, one moment.", "ts": f"{time.time():.6f}"}
+        assert world.sender.event(ours) == 200
+        world.settle()
+        assert [m["text"] for m in world.slack.messages_in(customer)][len(before) :] == [
+            "On it, one moment."
+        ]
