@@ -5,10 +5,21 @@ a post made and then answered 500 (`posted_then_500`) or answered too late (`pos
 Posted messages keep their metadata and are read back by `conversations.history` and
 `conversations.replies`. Files uploaded the v2 way (`files.getUploadURLExternal`, the bytes
 POSTed to the URL it gives, `files.completeUploadExternal`) are kept with where they were shared.
-The console renders what it receives; the tests assert on it."""
+The console renders what it receives; the tests assert on it.
+
+Many workspaces: `install_team` gives a team's bot a token, `grant` a code that
+`oauth.v2.access` exchanges (HTTP Basic client credentials, as slack_sdk's `oauth_v2_access`
+sends them) for the response Bolt's `OAuthFlow.run_installation` reads, with token rotation
+(`xoxe.xoxb-` tokens, single-use refresh tokens, as Slack's "Using token rotation" describes);
+`revoke` takes a team's tokens back. The bearer of every call is recorded (`tokens_used`,
+`with_tokens`). Any token Slack does not know answers as team T1 (the console's and most
+tests' single token) unless `strict_tokens` is set, where it is `invalid_auth`; a revoked token
+is `token_revoked` and an expired one `token_expired` either way."""
 
 from __future__ import annotations
 
+import base64
+import itertools
 import json
 import random
 import threading
@@ -38,6 +49,60 @@ class Fault:
 
 POSTED_FIRST = ("posted_then_500", "posted_then_internal_error", "posted_then_hang")
 
+CLIENT_ID = "1111.2222"  # the app's credentials oauth.v2.access accepts unless told others
+CLIENT_SECRET = "local-client-secret"
+APP_ID = "A1"
+SCOPES = (
+    "chat:write,im:history,im:write,app_mentions:read,channels:history,groups:history,"
+    "users:read,channels:read,groups:read,commands,files:write,usergroups:read"
+)
+TOKEN_LIFETIME = 43200  # seconds: a rotating token lives 12 hours
+
+
+@dataclass
+class Bot:
+    """The app's bot user in one workspace, as `auth.test` tells it."""
+
+    team: str
+    bot_user: str
+    bot_id: str
+    enterprise: str | None = None
+    team_name: str = ""
+    url: str = ""
+
+    def auth_test(self) -> dict[str, Any]:
+        answer: dict[str, Any] = {
+            "ok": True,
+            "team_id": self.team,
+            "user_id": self.bot_user,
+            "bot_id": self.bot_id,
+            "team": self.team_name,
+            "user": "escalation-bot",
+            "url": self.url,
+        }
+        if self.enterprise is not None:  # a workspace of an Enterprise Grid org
+            answer.update(enterprise_id=self.enterprise, is_enterprise_install=False)
+        return answer
+
+
+# Who answers a token Slack does not know, unless `strict_tokens` (today's single workspace).
+DEFAULT_BOT = Bot(TEAM, BOT_USER, "BBOT", team_name="Test shop", url="https://t.slack/")
+
+
+@dataclass
+class _Token:
+    bot: Bot
+    expires_at: float | None = None  # rotating tokens only
+    revoked: bool = False
+
+
+@dataclass
+class _Grant:
+    team: str
+    rotating: bool
+    installer: str
+    scope: str
+
 
 @dataclass
 class LocalSlackWebAPI:
@@ -64,9 +129,22 @@ class LocalSlackWebAPI:
     list_page: int = 100
     seed: int = 7
     clock: Callable[[], float] = time.time  # Slack's clock, which stamps each message's ts
+    # A token not issued here (`install_team`, `grant`) answers `invalid_auth` (none at all:
+    # `not_authed`), instead of answering as team T1.
+    strict_tokens: bool = False
+    client_id: str = CLIENT_ID
+    client_secret: str = CLIENT_SECRET
+    token_lifetime: int = TOKEN_LIFETIME  # `expires_in` of rotating tokens
 
     def __post_init__(self) -> None:
         self._lock = threading.Lock()
+        self._bots: dict[str, Bot] = {}  # by team
+        self._tokens: dict[str, _Token] = {}  # every access token issued
+        self._refresh_tokens: dict[str, str] = {}  # live refresh token -> its team
+        self._grants: dict[str, _Grant] = {}  # codes not exchanged yet
+        self._exchanged: set[str] = set()
+        self._serial = itertools.count(1)
+        self._bearers: list[tuple[str, str | None, dict[str, Any]]] = []  # every call
         self._random = random.Random(self.seed)
         self._last_ts = 0.0
         self._server = ThreadingHTTPServer(("127.0.0.1", 0), self._handler_class())
@@ -87,6 +165,87 @@ class LocalSlackWebAPI:
     def fail(self, method: str, fault: Fault) -> None:
         with self._lock:
             self.faults.setdefault(method, []).append(fault)
+
+    def install_team(
+        self,
+        team: str,
+        bot_user: str,
+        enterprise: str | None = None,
+        *,
+        rotating: bool = False,
+        team_name: str = "",
+    ) -> str:
+        """The app installed in `team`, its bot user `bot_user`: a new bot token for it (a
+        rotating `xoxe.xoxb-` one, expiring after `token_lifetime`, if `rotating`)."""
+        with self._lock:
+            bot = self._install(team, bot_user, enterprise, team_name)
+            return self._issue(bot, rotating)
+
+    def grant(
+        self,
+        code: str,
+        team: str,
+        rotating: bool = False,
+        *,
+        bot_user: str | None = None,
+        enterprise: str | None = None,
+        installer: str = "UINSTALLER",
+        scope: str = SCOPES,
+    ) -> None:
+        """`code` is what Slack's consent screen gave a person installing the app in `team`:
+        `oauth.v2.access` exchanges it once for a bot token (with a refresh token and
+        `expires_in` if `rotating`)."""
+        with self._lock:
+            known = self._bots.get(team)
+            self._install(
+                team,
+                bot_user or (known.bot_user if known else f"U{team}BOT"),
+                enterprise if enterprise is not None else (known.enterprise if known else None),
+                known.team_name if known else "",
+            )
+            self._grants[code] = _Grant(team, rotating, installer, scope)
+
+    def revoke(self, team: str) -> None:
+        """The app uninstalled from `team` (or its tokens revoked): every token issued for it
+        answers `token_revoked`, its refresh tokens `invalid_refresh_token`."""
+        with self._lock:
+            for token in self._tokens.values():
+                if token.bot.team == team:
+                    token.revoked = True
+            for refresh, owner in list(self._refresh_tokens.items()):
+                if owner == team:
+                    del self._refresh_tokens[refresh]
+
+    def bot_of(self, team: str) -> Bot | None:
+        with self._lock:
+            return self._bots.get(team)
+
+    def team_of(self, token: str | None) -> str | None:
+        """The team `token` was issued for; a token not issued here is T1's (None when
+        `strict_tokens`)."""
+        with self._lock:
+            known = self._tokens.get(token or "")
+        if known is not None:
+            return known.bot.team
+        return None if self.strict_tokens else TEAM
+
+    def tokens_used(self, method: str) -> list[str | None]:
+        """The bearer token of every call of `method`, answered or not, in order (None: no
+        token, as oauth.v2.access is called with the client's credentials)."""
+        with self._lock:
+            return [token for name, token, _ in self._bearers if name == method]
+
+    def with_tokens(self, method: str) -> list[tuple[str | None, dict[str, Any]]]:
+        """Every call of `method` with the token it carried."""
+        with self._lock:
+            return [(token, params) for name, token, params in self._bearers if name == method]
+
+    def add_user(self, user_id: str, team: str = TEAM, **about: Any) -> None:
+        """A member of `team` (a workspace, or another organisation's in a Slack Connect
+        channel): `users.info` answers their `team_id`; `users.list` lists them to `team`'s
+        bot only. `about`: more fields (`is_admin`, `profile`, `enterprise_user`...)."""
+        with self._lock:
+            self.users[user_id] = {"id": user_id, "team_id": team, **about}
 
     def set_name(self, user_id: str, *, display_name: str = "", real_name: str = "") -> None:
         """What `users.info` says `user_id` is called: `profile.display_name` (the name the
@@ -127,10 +286,19 @@ class LocalSlackWebAPI:
     def messages_in(self, channel: str) -> list[dict[str, Any]]:
         return [p for p in self.to("chat.postMessage") if p.get("channel") == channel]
 
-    def answer(self, method: str, params: dict[str, Any]) -> tuple[int, dict[str, str], Any]:
+    def answer(
+        self, method: str, params: dict[str, Any], *, authorization: str | None = None
+    ) -> tuple[int, dict[str, str], Any]:
+        """Slack's answer to `method` called with `params` and the request's Authorization
+        header (slack_sdk sends the token as a bearer; form calls may carry `token`)."""
+        token = _bearer(authorization) or _text(params.get("token"))
         with self._lock:
             self.calls.append((method, params))
-            fault = self._due_fault(method, params)
+            self._bearers.append((method, token, params))
+            refused = None if method in WITHOUT_TOKEN else self._refusal(token)
+            fault = None if refused else self._due_fault(method, params)
+        if refused is not None:  # Slack answers a bad token 200, ok false
+            return 200, {}, {"ok": False, "error": refused}
         if fault is not None and fault.error not in POSTED_FIRST:
             if fault.error == "ratelimited":
                 return (
@@ -141,11 +309,12 @@ class LocalSlackWebAPI:
             if fault.error == "http_500":
                 return 500, {}, {"ok": False, "error": "internal_error"}
             if fault.error == "hang_then_post":
-                threading.Thread(target=self._post_late, args=(method, params, fault.hang)).start()
+                late = (method, params, fault.hang, token)
+                threading.Thread(target=self._post_late, args=late).start()
                 time.sleep(fault.hang + 1)
                 return 200, {}, {"ok": True}
             return 200, {}, {"ok": False, "error": fault.error}
-        answer = self._deliver(method, params)
+        answer = self._deliver(method, params, token, authorization)
         if fault is not None and fault.error == "posted_then_500":
             return 500, {}, {"ok": False, "error": "internal_error"}
         if fault is not None and fault.error == "posted_then_internal_error":
@@ -154,12 +323,23 @@ class LocalSlackWebAPI:
             time.sleep(fault.hang)
         return 200, {}, answer
 
-    def _post_late(self, method: str, params: dict[str, Any], hang: float) -> None:
+    def _post_late(
+        self, method: str, params: dict[str, Any], hang: float, token: str | None
+    ) -> None:
         time.sleep(hang)
-        self._deliver(method, params)
+        self._deliver(method, params, token, None)
 
-    def _deliver(self, method: str, params: dict[str, Any]) -> dict[str, Any]:
-        answer = self._ok(method, params)
+    def _deliver(
+        self,
+        method: str,
+        params: dict[str, Any],
+        token: str | None = None,
+        authorization: str | None = None,
+    ) -> dict[str, Any]:
+        if method == "oauth.v2.access":
+            answer = self._oauth_access(params, authorization)
+        else:
+            answer = self._ok(method, params, self._bot_for(token))
         if answer.get("ok"):
             with self._lock:
                 posted = method == "chat.postMessage"
@@ -167,6 +347,106 @@ class LocalSlackWebAPI:
                 self.delivered.append((method, recorded))
             if self.on_call is not None:
                 self.on_call(method, {**params, **answer})
+        return answer
+
+    # -- tokens and installations (call with the lock held) --
+
+    def _install(self, team: str, bot_user: str, enterprise: str | None, name: str) -> Bot:
+        bot = self._bots.get(team)
+        if bot is None:
+            bot = self._bots[team] = Bot(team, bot_user, "")
+        # changed in place: tokens issued before answer with the bot as it is now
+        bot.bot_user = bot_user
+        bot.bot_id = DEFAULT_BOT.bot_id if bot_user == BOT_USER else f"B{bot_user[1:]}"
+        bot.enterprise = enterprise
+        bot.team_name = (
+            name
+            or bot.team_name
+            or (DEFAULT_BOT.team_name if team == TEAM else f"Workspace {team}")
+        )
+        bot.url = DEFAULT_BOT.url if team == TEAM else f"https://{team.lower()}.slack/"
+        return bot
+
+    def _issue(self, bot: Bot, rotating: bool) -> str:
+        serial = next(self._serial)
+        if not rotating:
+            token = f"xoxb-{bot.team}-{serial}"
+            self._tokens[token] = _Token(bot)
+            return token
+        token = f"xoxe.xoxb-1-{bot.team}-{serial}"
+        self._tokens[token] = _Token(bot, expires_at=self.clock() + self.token_lifetime)
+        return token
+
+    def _refusal(self, token: str | None) -> str | None:
+        """Why Slack refuses a call with `token`, or None."""
+        known = self._tokens.get(token or "")
+        if known is None:
+            if not self.strict_tokens:
+                return None  # answered as T1
+            return "invalid_auth" if token else "not_authed"
+        if known.revoked:
+            return "token_revoked"
+        if known.expires_at is not None and self.clock() >= known.expires_at:
+            return "token_expired"
+        return None
+
+    def _bot_for(self, token: str | None) -> Bot:
+        with self._lock:
+            known = self._tokens.get(token or "")
+        return DEFAULT_BOT if known is None else known.bot
+
+    def _oauth_access(self, params: dict[str, Any], authorization: str | None) -> dict[str, Any]:
+        """oauth.v2.access: a code granted by `grant` exchanged once, or (grant_type
+        refresh_token) a live refresh token exchanged once for a new token and refresh token,
+        the one used revoked. The client authenticates with HTTP Basic (slack_sdk) or with
+        `client_id`/`client_secret` in the form."""
+        client_id, client_secret = _basic(authorization) or (
+            _text(params.get("client_id")),
+            _text(params.get("client_secret")),
+        )
+        if client_id != self.client_id:
+            return {"ok": False, "error": "invalid_client_id"}
+        if client_secret != self.client_secret:
+            return {"ok": False, "error": "bad_client_secret"}
+        grant_type = _text(params.get("grant_type")) or "authorization_code"
+        with self._lock:
+            if grant_type == "refresh_token":
+                refresh = _text(params.get("refresh_token")) or ""
+                team = self._refresh_tokens.pop(refresh, None)  # single use
+                if team is None:
+                    return {"ok": False, "error": "invalid_refresh_token"}
+                return self._access(self._bots[team], rotating=True, scope=SCOPES)
+            if grant_type != "authorization_code":
+                return {"ok": False, "error": "invalid_grant_type"}
+            code = _text(params.get("code")) or ""
+            if code in self._exchanged:
+                return {"ok": False, "error": "code_already_used"}
+            grant = self._grants.pop(code, None)
+            if grant is None:
+                return {"ok": False, "error": "invalid_code"}
+            self._exchanged.add(code)
+            answer = self._access(self._bots[grant.team], grant.rotating, grant.scope)
+            answer["authed_user"] = {"id": grant.installer}
+            return answer
+
+    def _access(self, bot: Bot, rotating: bool, scope: str) -> dict[str, Any]:
+        """oauth.v2.access's answer for a bot token of `bot` (what Bolt's
+        OAuthFlow.run_installation and slack_sdk's TokenRotator read)."""
+        answer: dict[str, Any] = {
+            "ok": True,
+            "app_id": APP_ID,
+            "access_token": self._issue(bot, rotating),
+            "token_type": "bot",
+            "scope": scope,
+            "bot_user_id": bot.bot_user,
+            "team": {"id": bot.team, "name": bot.team_name},
+            "enterprise": None if bot.enterprise is None else {"id": bot.enterprise},
+            "is_enterprise_install": False,
+        }
+        if rotating:
+            refresh = f"xoxe-1-{bot.team}-{next(self._serial)}"
+            self._refresh_tokens[refresh] = bot.team
+            answer.update(refresh_token=refresh, expires_in=self.token_lifetime)
         return answer
 
     def _due_fault(self, method: str, params: dict[str, Any]) -> Fault | None:
@@ -234,17 +514,9 @@ class LocalSlackWebAPI:
             "response_metadata": {"next_cursor": str(end) if more else ""},
         }
 
-    def _ok(self, method: str, params: dict[str, Any]) -> dict[str, Any]:
+    def _ok(self, method: str, params: dict[str, Any], bot: Bot = DEFAULT_BOT) -> dict[str, Any]:
         if method == "auth.test":
-            return {
-                "ok": True,
-                "team_id": TEAM,
-                "user_id": BOT_USER,
-                "bot_id": "BBOT",
-                "team": "Test shop",
-                "user": "escalation-bot",
-                "url": "https://t.slack/",
-            }
+            return bot.auth_test()
         if method in ("chat.postMessage", "chat.update"):
             ts = params.get("ts") or self._next_ts()
             return {
@@ -255,15 +527,18 @@ class LocalSlackWebAPI:
             }
         if method == "chat.postEphemeral":
             return {"ok": True, "message_ts": self._next_ts()}
-        if method == "users.list":
-            return {"ok": True, "members": list(self.users.values())}
+        if method == "users.list":  # the members of the caller's workspace
+            members = [{"team_id": TEAM, **user} for user in list(self.users.values())]
+            return {"ok": True, "members": [m for m in members if m["team_id"] == bot.team]}
         if method == "users.info":
             user = self.users.get(str(params.get("user")))
             if user is None:
                 return {"ok": False, "error": "user_not_found"}
-            # Slack always answers with a profile; its names are "" where none is set.
+            # Slack always answers with a profile; its names are "" where none is set. A
+            # member of another organisation (Slack Connect) carries their own team_id.
             unnamed = {"display_name": "", "real_name": ""}
-            return {"ok": True, "user": {**user, "profile": {**unnamed, **user.get("profile", {})}}}
+            profile = {**unnamed, **user.get("profile", {})}
+            return {"ok": True, "user": {"team_id": TEAM, **user, "profile": profile}}
         if method == "conversations.history":
             return self._history(params, thread=None)
         if method == "conversations.replies":
@@ -353,7 +628,11 @@ class LocalSlackWebAPI:
                     params = {k: v[0] for k, v in parse_qs(raw).items()}
                 query = {k: v[0] for k, v in parse_qs(urlsplit(self.path).query).items()}
                 method = urlsplit(self.path).path.removeprefix("/api/")
-                status, headers, body = api.answer(method, {**query, **params})
+                status, headers, body = api.answer(
+                    method,
+                    {**query, **params},
+                    authorization=self.headers.get("Authorization"),
+                )
                 payload = json.dumps(body).encode()
                 self.send_response(status)
                 self.send_header("Content-Type", "application/json")
@@ -369,6 +648,32 @@ class LocalSlackWebAPI:
                 pass
 
         return Handler
+
+
+WITHOUT_TOKEN = frozenset({"oauth.v2.access", "api.test"})
+
+
+def _text(value: Any) -> str | None:
+    return value if isinstance(value, str) and value else None
+
+
+def _bearer(authorization: str | None) -> str | None:
+    scheme, _, credentials = (authorization or "").partition(" ")
+    return credentials.strip() or None if scheme.lower() == "bearer" else None
+
+
+def _basic(authorization: str | None) -> tuple[str, str] | None:
+    """client id and secret of an `Authorization: Basic` header (slack_sdk's
+    BaseClient._sync_send encodes `client_id:client_secret` so for oauth.v2.access)."""
+    scheme, _, credentials = (authorization or "").partition(" ")
+    if scheme.lower() != "basic":
+        return None
+    try:
+        decoded = base64.b64decode(credentials.strip(), validate=True).decode()
+    except (ValueError, UnicodeDecodeError):
+        return None
+    client_id, sep, secret = decoded.partition(":")
+    return (client_id, secret) if sep else None
 
 
 def _as_document(value: Any) -> Any:

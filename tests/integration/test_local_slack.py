@@ -1,0 +1,297 @@
+"""The loopback Slack Web API with many workspaces, driven by slack_sdk's own WebClient, Bolt's
+OAuthFlow and slack_sdk's TokenRotator: tokens per team, auth.test per token, oauth.v2.access
+codes and refresh rotation, strict tokens, revocation, users.info's team_id; and the default
+(any token is team T1's) as it was."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from pathlib import Path
+
+import pytest
+from slack_bolt.oauth.oauth_flow import OAuthFlow
+from slack_bolt.oauth.oauth_settings import OAuthSettings
+from slack_sdk import WebClient
+from slack_sdk.errors import SlackApiError, SlackTokenRotationError
+from slack_sdk.oauth.installation_store import FileInstallationStore
+from slack_sdk.oauth.installation_store.models.bot import Bot as InstalledBot
+from slack_sdk.oauth.state_store import FileOAuthStateStore
+from slack_sdk.oauth.token_rotation import TokenRotator
+from slack_sdk.web import SlackResponse
+
+from bot.console.local_slack import CLIENT_ID, CLIENT_SECRET, Fault, LocalSlackWebAPI
+
+
+@pytest.fixture
+def slack() -> Iterator[LocalSlackWebAPI]:
+    api = LocalSlackWebAPI().start()
+    try:
+        yield api
+    finally:
+        api.stop()
+
+
+def client(slack: LocalSlackWebAPI, token: str | None = None) -> WebClient:
+    return WebClient(token=token, base_url=slack.url, timeout=5)
+
+
+def error_of(call: Callable[[], object]) -> str:
+    """The Slack error code `call` is refused with."""
+    with pytest.raises(SlackApiError) as refused:
+        call()
+    return str(refused.value.response["error"])
+
+
+def test_any_token_answers_as_team_t1_by_default(slack: LocalSlackWebAPI) -> None:
+    slack.users["U1"] = {"id": "U1", "is_admin": True}
+    for token in ("xoxb-console", "x", "xoxb-never-issued"):
+        answer = client(slack, token).auth_test()
+        assert answer.data == {
+            "ok": True,
+            "team_id": "T1",
+            "user_id": "UBOT",
+            "bot_id": "BBOT",
+            "team": "Test shop",
+            "user": "escalation-bot",
+            "url": "https://t.slack/",
+        }
+    web = client(slack, "x")
+    assert web.chat_postMessage(channel="C1", text="hi")["ok"]
+    assert [p["text"] for p in slack.to("chat.postMessage")] == ["hi"]
+    assert [m["id"] for m in web.users_list()["members"]] == ["U1"]
+    assert web.users_info(user="U1")["user"]["team_id"] == "T1"
+    # a team installed meanwhile changes nothing for the tokens it was not given
+    slack.install_team("T2", "U2BOT")
+    assert client(slack, "x").auth_test()["team_id"] == "T1"
+    assert slack.tokens_used("auth.test") == [
+        "xoxb-console",
+        "x",
+        "xoxb-never-issued",
+        "x",
+    ]
+    assert slack.team_of("x") == "T1"
+
+
+def test_each_installed_team_has_its_own_token(slack: LocalSlackWebAPI) -> None:
+    one = slack.install_team("T1", "UBOT")
+    two = slack.install_team("T2", "U2BOT")
+    grid = slack.install_team("T3", "U3BOT", enterprise="E1")
+    assert len({one, two, grid}) == 3
+    assert all(token.startswith("xoxb-") for token in (one, two, grid))
+
+    first = client(slack, one).auth_test()
+    assert (first["team_id"], first["user_id"], first["bot_id"]) == ("T1", "UBOT", "BBOT")
+    second = client(slack, two).auth_test()
+    assert (second["team_id"], second["user_id"], second["bot_id"]) == ("T2", "U2BOT", "B2BOT")
+    assert second["url"] == "https://t2.slack/"
+    third = client(slack, grid).auth_test()
+    assert (third["team_id"], third["enterprise_id"]) == ("T3", "E1")
+    assert "enterprise_id" not in second.data
+
+    client(slack, two).chat_postMessage(channel="C2", text="for T2")
+    client(slack, one).chat_postMessage(channel="C1", text="for T1")
+    assert slack.tokens_used("chat.postMessage") == [two, one]
+    assert [(slack.team_of(t), p["text"]) for t, p in slack.with_tokens("chat.postMessage")] == [
+        ("T2", "for T2"),
+        ("T1", "for T1"),
+    ]
+    assert len(slack.calls) == 5  # `calls` still records every call, as (method, params)
+
+
+def test_oauth_code_is_exchanged_once_for_the_granted_team(slack: LocalSlackWebAPI) -> None:
+    slack.grant("code-2", "T2", bot_user="U2BOT", installer="U2ADMIN")
+    web = client(slack)  # no token: the client's credentials authenticate
+
+    answer = web.oauth_v2_access(client_id=CLIENT_ID, client_secret=CLIENT_SECRET, code="code-2")
+
+    assert answer["token_type"] == "bot"
+    assert answer["team"] == {"id": "T2", "name": "Workspace T2"}
+    assert answer["bot_user_id"] == "U2BOT"
+    assert answer["authed_user"] == {"id": "U2ADMIN"}
+    assert answer["enterprise"] is None
+    assert answer["is_enterprise_install"] is False
+    assert "chat:write" in answer["scope"].split(",")
+    assert "refresh_token" not in answer.data
+    assert "expires_in" not in answer.data
+    token = answer["access_token"]
+    assert token.startswith("xoxb-")
+    assert client(slack, token).auth_test()["team_id"] == "T2"
+    assert slack.tokens_used("oauth.v2.access") == [None]
+
+    def exchange(code: str, client_id: str = CLIENT_ID, secret: str = CLIENT_SECRET) -> str:
+        return error_of(
+            lambda: web.oauth_v2_access(client_id=client_id, client_secret=secret, code=code)
+        )
+
+    assert exchange("code-2") == "code_already_used"
+    assert exchange("never-granted") == "invalid_code"
+    slack.grant("code-3", "T3")
+    assert exchange("code-3", client_id="someone-else") == "invalid_client_id"
+    assert exchange("code-3", secret="wrong") == "bad_client_secret"
+    assert web.oauth_v2_access(client_id=CLIENT_ID, client_secret=CLIENT_SECRET, code="code-3")[
+        "ok"
+    ]  # the refused attempts did not use the code up
+
+
+def test_rotating_tokens_refresh_once_and_expire(slack: LocalSlackWebAPI) -> None:
+    now = [1_800_000_000.0]
+    slack.clock = lambda: now[0]
+    slack.grant("code-r", "T2", rotating=True, bot_user="U2BOT")
+    web = client(slack)
+    first = web.oauth_v2_access(client_id=CLIENT_ID, client_secret=CLIENT_SECRET, code="code-r")
+    assert first["access_token"].startswith("xoxe.xoxb-")
+    assert first["refresh_token"].startswith("xoxe-")
+    assert first["expires_in"] == 43200
+
+    def refresh(token: str) -> SlackResponse:
+        return web.oauth_v2_access(
+            client_id=CLIENT_ID,
+            client_secret=CLIENT_SECRET,
+            grant_type="refresh_token",
+            refresh_token=token,
+        )
+
+    second = refresh(first["refresh_token"])
+    assert second["team"]["id"] == "T2"
+    assert second["token_type"] == "bot"
+    assert second["access_token"] != first["access_token"]
+    assert second["refresh_token"] != first["refresh_token"]
+    assert client(slack, second["access_token"]).auth_test()["user_id"] == "U2BOT"
+    # the refresh token used is revoked: a second process refreshing with it is refused
+    assert error_of(lambda: refresh(first["refresh_token"])) == "invalid_refresh_token"
+    assert refresh(second["refresh_token"])["ok"]
+
+    now[0] += 43200
+    assert error_of(client(slack, first["access_token"]).auth_test) == "token_expired"
+
+
+def test_slack_sdk_token_rotator_rotates_against_the_loopback(slack: LocalSlackWebAPI) -> None:
+    """slack_sdk's TokenRotator (what S5 wraps) reads what the loopback answers."""
+    slack.grant("code-r", "T2", rotating=True, bot_user="U2BOT")
+    got = client(slack).oauth_v2_access(
+        client_id=CLIENT_ID, client_secret=CLIENT_SECRET, code="code-r"
+    )
+    stored = InstalledBot(
+        team_id="T2",
+        bot_token=got["access_token"],
+        bot_refresh_token=got["refresh_token"],
+        bot_token_expires_in=60,  # a minute left: due for rotation
+        bot_id="B2BOT",
+        bot_user_id="U2BOT",
+        installed_at=1.0,
+    )
+    rotator = TokenRotator(client_id=CLIENT_ID, client_secret=CLIENT_SECRET, client=client(slack))
+
+    rotated = rotator.perform_bot_token_rotation(bot=stored, minutes_before_expiration=120)
+
+    assert rotated is not None
+    assert rotated.bot_token != got["access_token"]
+    assert rotated.bot_refresh_token != got["refresh_token"]
+    assert client(slack, rotated.bot_token).auth_test()["team_id"] == "T2"
+    # the same stored row rotated again (another process): its refresh token is used up
+    with pytest.raises(SlackTokenRotationError, match="invalid_refresh_token"):
+        rotator.perform_bot_token_rotation(bot=stored, minutes_before_expiration=120)
+
+
+def test_strict_tokens_refuse_what_slack_never_issued(slack: LocalSlackWebAPI) -> None:
+    slack.strict_tokens = True
+    token = slack.install_team("T2", "U2BOT")
+
+    assert error_of(client(slack, "xoxb-console").auth_test) == "invalid_auth"
+    assert error_of(client(slack).auth_test) == "not_authed"
+    assert error_of(lambda: client(slack, "x").chat_postMessage(channel="C", text="no")) == (
+        "invalid_auth"
+    )
+    assert slack.to("chat.postMessage") == []  # refused calls are recorded, not delivered
+    assert slack.attempts("chat.postMessage") == 1
+    assert slack.team_of("x") is None
+    assert client(slack, token).auth_test()["team_id"] == "T2"
+    assert client(slack).api_test()["ok"]  # api.test needs no token
+
+
+def test_revoked_team_is_refused_and_the_others_go_on(slack: LocalSlackWebAPI) -> None:
+    one = slack.install_team("T1", "UBOT")
+    two = slack.install_team("T2", "U2BOT")
+    slack.grant("code-r", "T2", rotating=True)
+    got = client(slack).oauth_v2_access(
+        client_id=CLIENT_ID, client_secret=CLIENT_SECRET, code="code-r"
+    )
+
+    slack.revoke("T2")
+
+    assert error_of(client(slack, two).auth_test) == "token_revoked"
+    assert error_of(client(slack, got["access_token"]).auth_test) == "token_revoked"
+    refused = error_of(
+        lambda: client(slack).oauth_v2_access(
+            client_id=CLIENT_ID,
+            client_secret=CLIENT_SECRET,
+            grant_type="refresh_token",
+            refresh_token=got["refresh_token"],
+        )
+    )
+    assert refused == "invalid_refresh_token"
+    assert client(slack, one).auth_test()["team_id"] == "T1"
+    # reinstalled: a new token works, the revoked ones stay revoked
+    again = slack.install_team("T2", "U2BOT")
+    assert client(slack, again).auth_test()["team_id"] == "T2"
+    assert error_of(client(slack, two).auth_test) == "token_revoked"
+
+
+def test_users_info_tells_other_organisations_apart(slack: LocalSlackWebAPI) -> None:
+    slack.users["UHOME"] = {"id": "UHOME"}  # no team: the default workspace's
+    slack.add_user("UAGENT2", team="T2", is_admin=True)
+    slack.add_user("UGUEST", team="T9")  # a customer's org, in a Slack Connect channel
+    two = slack.install_team("T2", "U2BOT")
+    web = client(slack, two)
+
+    assert web.users_info(user="UGUEST")["user"]["team_id"] == "T9"
+    assert web.users_info(user="UAGENT2")["user"]["team_id"] == "T2"
+    assert web.users_info(user="UHOME")["user"]["team_id"] == "T1"
+    assert web.users_info(user="UGUEST")["user"]["profile"] == {
+        "display_name": "",
+        "real_name": "",
+    }
+    assert [m["id"] for m in web.users_list()["members"]] == ["UAGENT2"]
+    assert [m["id"] for m in client(slack, "x").users_list()["members"]] == ["UHOME"]
+
+
+def test_faults_still_apply_to_installed_tokens(slack: LocalSlackWebAPI) -> None:
+    token = slack.install_team("T2", "U2BOT")
+    slack.fail("oauth.v2.access", Fault("http_500"))
+    slack.fail("chat.postMessage", Fault("channel_not_found"))
+    assert error_of(lambda: client(slack, token).chat_postMessage(channel="C", text="x")) == (
+        "channel_not_found"
+    )
+    slack.grant("c", "T2")
+    web = WebClient(base_url=slack.url, timeout=5, retry_handlers=[])
+    with pytest.raises(SlackApiError):
+        web.oauth_v2_access(client_id=CLIENT_ID, client_secret=CLIENT_SECRET, code="c")
+    assert web.oauth_v2_access(client_id=CLIENT_ID, client_secret=CLIENT_SECRET, code="c")["ok"]
+
+
+def test_bolt_oauth_flow_runs_an_installation(slack: LocalSlackWebAPI, tmp_path: Path) -> None:
+    slack.grant("code-2", "T2", rotating=True, bot_user="U2BOT", installer="U2ADMIN")
+    flow = OAuthFlow(client=client(slack), settings=oauth_settings(tmp_path))
+
+    installation = flow.run_installation("code-2")
+
+    assert installation is not None
+    assert (installation.team_id, installation.bot_user_id) == ("T2", "U2BOT")
+    assert installation.bot_id == "B2BOT"  # from auth.test with the new token
+    assert installation.user_id == "U2ADMIN"
+    assert installation.bot_token is not None
+    assert installation.bot_token.startswith("xoxe.xoxb-")
+    assert installation.bot_refresh_token is not None
+    assert installation.bot_token_expires_at is not None
+    assert slack.tokens_used("auth.test") == [installation.bot_token]
+
+
+def oauth_settings(tmp_path: Path) -> OAuthSettings:
+    return OAuthSettings(
+        client_id=CLIENT_ID,
+        client_secret=CLIENT_SECRET,
+        scopes=["chat:write"],
+        installation_store=FileInstallationStore(base_dir=str(tmp_path / "installations")),
+        installation_store_bot_only=True,
+        state_store=FileOAuthStateStore(expiration_seconds=600, base_dir=str(tmp_path / "states")),
+    )
