@@ -16,6 +16,11 @@ APP_TOKEN_PREFIX = "xapp-"
 # With token rotation, Slack's access tokens carry this in front of their kind
 # (`xoxe.xoxb-...` a bot token, `xoxe.xoxp-...` a user token); a refresh token is `xoxe-...`.
 ROTATING_PREFIX = "xoxe."
+# OAuth install (issue 16): how Slack sends an installer back, and the shortest state secret
+# accepted (it is the HMAC key of the state the install hands out).
+OAUTH_REDIRECT_PATH = "/slack/oauth_redirect"
+STATE_SECRET_MIN_LENGTH = 16
+SlackMode = Literal["token", "oauth"]
 _TOKEN_KINDS = {
     "xoxb-": "a bot token",
     "xapp-": "an app-level token",
@@ -32,6 +37,12 @@ class Settings(BaseSettings):
     slack_app_token: str | None = Field(default=None, alias="SLACK_APP_TOKEN")
     slack_signing_secret: str | None = Field(default=None, alias="SLACK_SIGNING_SECRET")
     slack_api_url: str | None = Field(default=None, alias="SLACK_API_URL")
+    # OAuth install for many workspaces (Basic Information, App Credentials); SLACK_CLIENT_ID
+    # set means OAuth mode, unset the one workspace of SLACK_BOT_TOKEN (slack_mode()).
+    slack_client_id: str | None = Field(default=None, alias="SLACK_CLIENT_ID")
+    slack_client_secret: str | None = Field(default=None, alias="SLACK_CLIENT_SECRET")
+    slack_state_secret: str | None = Field(default=None, alias="SLACK_STATE_SECRET")
+    slack_redirect_uri: str | None = Field(default=None, alias="SLACK_REDIRECT_URI")
     anthropic_api_key: str | None = Field(default=None, alias="ANTHROPIC_API_KEY")
     anthropic_base_url: str | None = Field(default=None, alias="ANTHROPIC_BASE_URL")
     anthropic_model: str | None = Field(default=None, alias="ANTHROPIC_MODEL")
@@ -60,11 +71,78 @@ class Settings(BaseSettings):
     # Handled events and sent posts are deleted after this many days (failed and held are kept).
     retention_days: int = Field(default=30, alias="RETENTION_DAYS", ge=1)
 
-    @field_validator("slack_bot_token", "slack_app_token")
+    @field_validator(
+        "slack_bot_token",
+        "slack_app_token",
+        "slack_client_id",
+        "slack_client_secret",
+        "slack_state_secret",
+        "slack_redirect_uri",
+    )
     @classmethod
     def _token_as_copied(cls, value: str | None) -> str | None:
-        # A token pasted with a trailing newline or space is still the token.
-        return value.strip() if value is not None else None
+        # A token pasted with a trailing newline or space is still the token (an empty one is
+        # not set at all).
+        return (value.strip() or None) if value is not None else None
+
+    def slack_mode(self) -> SlackMode:
+        """How the bot gets its tokens: "oauth" when SLACK_CLIENT_ID is set (workspaces install
+        the app, their tokens kept in the database), else "token" (SLACK_BOT_TOKEN's one
+        workspace). Check slack_oauth_problem() first."""
+        return "oauth" if self.slack_client_id else "token"
+
+    def slack_oauth_problem(self) -> str | None:
+        """One line when the OAuth settings are half set (an id without its secret, no state
+        secret, a secret without an id) or asked of Socket Mode; never a secret itself."""
+        if not self.slack_client_id:
+            stray = [
+                name
+                for name, value in (
+                    ("SLACK_CLIENT_SECRET", self.slack_client_secret),
+                    ("SLACK_STATE_SECRET", self.slack_state_secret),
+                    ("SLACK_REDIRECT_URI", self.slack_redirect_uri),
+                )
+                if value
+            ]
+            if not stray:
+                return None
+            return (
+                f"{' and '.join(stray)} {'is' if len(stray) == 1 else 'are'} set without "
+                "SLACK_CLIENT_ID: set SLACK_CLIENT_ID (Basic Information, App Credentials) to "
+                f"install with OAuth, or unset {'it' if len(stray) == 1 else 'them'} for the one "
+                "workspace of SLACK_BOT_TOKEN"
+            )
+        if self.slack_app_token:
+            return (
+                "SLACK_CLIENT_ID (OAuth install) does not work with Socket Mode "
+                "(SLACK_APP_TOKEN) yet: installing needs the HTTP server's "
+                f"{OAUTH_REDIRECT_PATH}; unset SLACK_APP_TOKEN and set SLACK_SIGNING_SECRET, "
+                "or unset SLACK_CLIENT_ID to serve one workspace"
+            )
+        if not self.slack_client_secret:
+            return (
+                "SLACK_CLIENT_ID is set without SLACK_CLIENT_SECRET: set both (Basic "
+                "Information, App Credentials) to install with OAuth, or neither for the one "
+                "workspace of SLACK_BOT_TOKEN"
+            )
+        if not self.slack_state_secret:
+            return (
+                "set SLACK_STATE_SECRET with SLACK_CLIENT_ID: a random string of at least "
+                f"{STATE_SECRET_MIN_LENGTH} characters (openssl rand -hex 32) that signs the "
+                "OAuth install's state"
+            )
+        if len(self.slack_state_secret) < STATE_SECRET_MIN_LENGTH:
+            return (
+                f"SLACK_STATE_SECRET is too short: it takes at least {STATE_SECRET_MIN_LENGTH} "
+                "random characters (openssl rand -hex 32)"
+            )
+        uri = self.slack_redirect_uri
+        if uri is not None and not uri.startswith(("https://", "http://")):
+            return (
+                "SLACK_REDIRECT_URI takes the full URL Slack sends installers back to "
+                f"(https://your.host{OAUTH_REDIRECT_PATH}), or leave it unset"
+            )
+        return None
 
     def slack_token_problem(self) -> str | None:
         """One line when a Slack token is of the wrong kind (swapped, a user token, not a
