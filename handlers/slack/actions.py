@@ -40,7 +40,8 @@ def register(app: App, *, desk: HandoffDesk) -> None:
 
     def closing(close: Callable[..., DeskResult]) -> Callable[[Click, WebClient], DeskResult]:
         def act(click: Click, client: WebClient) -> DeskResult:
-            return close(click, admin=is_workspace_admin(client, click.agent_id))
+            admin = is_workspace_admin(client, click.agent_id, team_id=click.workspace_id)
+            return close(click, admin=admin)
 
         return act
 

@@ -30,7 +30,12 @@ def register(app: App, *, admin: AdminCommands) -> None:
             workspace_id=command["team_id"],
             user_id=command["user_id"],
             text=_command_text(command),
-            workspace_admin=is_workspace_admin(client, command["user_id"]),
+            workspace_admin=is_workspace_admin(
+                client,
+                command["user_id"],
+                team_id=command["team_id"],
+                enterprise_id=command.get("enterprise_id"),
+            ),
             channel_check=lambda channel: channel_problem(client, channel),
             find_channel=lambda name: find_channel(client, name),
             find_group=lambda handle: find_group(client, handle),
@@ -55,7 +60,9 @@ def register(app: App, *, admin: AdminCommands) -> None:
             workspace_id=command["team_id"],
             user_id=user,
             text=text,
-            workspace_admin=is_workspace_admin(client, user),
+            workspace_admin=is_workspace_admin(
+                client, user, team_id=command["team_id"], enterprise_id=command.get("enterprise_id")
+            ),
         )
         if isinstance(days, str):
             return  # the ack said why
@@ -130,12 +137,37 @@ def _not_sent(why: str, text: str) -> str:
     return f"I couldn't send the chart: {why}. The figures:\n{text}"
 
 
-def is_workspace_admin(client: WebClient, user_id: str) -> bool:
+def is_workspace_admin(
+    client: WebClient, user_id: str, *, team_id: str, enterprise_id: str | None = None
+) -> bool:
+    """Whether `user_id` is an admin or owner of the workspace `team_id` (`users.info`)."""
     try:
         user = client.users_info(user=user_id).get("user") or {}
     except SlackApiError:
         return False  # unknown: treat as not an admin, so nothing changes
-    return bool(user.get("is_admin") or user.get("is_owner") or user.get("is_primary_owner"))
+    return admin_of(user, team_id=team_id, enterprise_id=enterprise_id)
+
+
+def admin_of(user: dict[str, Any], *, team_id: str, enterprise_id: str | None = None) -> bool:
+    """Whether the `users.info` answer `user` is an admin or owner of the workspace `team_id`.
+    The flags are those of the user's own organisation: a member of another organisation in a
+    Slack Connect channel who is an admin of theirs is no admin of ours. So the flags count only
+    when the user's `team_id` is the workspace's, or, on Enterprise Grid, when the user's
+    organisation (`enterprise_user.enterprise_id`) is the workspace's (`enterprise_id` of the
+    request). An answer without a `team_id` (Slack always gives one; a bare test double may
+    not) is read as a member of the asking workspace."""
+    flagged = bool(user.get("is_admin") or user.get("is_owner") or user.get("is_primary_owner"))
+    return flagged and member_of(user, team_id=team_id, enterprise_id=enterprise_id)
+
+
+def member_of(user: dict[str, Any], *, team_id: str, enterprise_id: str | None = None) -> bool:
+    """Whether the `users.info` answer `user` is a member of the workspace `team_id` (or of its
+    Enterprise Grid organisation `enterprise_id`)."""
+    home = user.get("team_id")
+    if not home or home == team_id:
+        return True
+    organisation = (user.get("enterprise_user") or {}).get("enterprise_id")
+    return bool(enterprise_id) and organisation == enterprise_id
 
 
 def channel_problem(client: WebClient, channel_id: str) -> ChannelProblem | None:

@@ -25,6 +25,7 @@ from slack_sdk.models.views import View
 from bot.desk.home import LISTED, Awaiting, CouldNotCheck, DeskHome, HomeDesk, VisitorHome
 from bot.desk.report import minutes
 from db.overview import LiveHandoff, LiveList
+from handlers.slack.admin import admin_of
 from handlers.slack.markup import as_slack_text
 
 log = logging.getLogger(__name__)
@@ -47,12 +48,16 @@ def register(app: App, *, home: HomeDesk) -> None:
         if event.get("tab", "home") != "home":
             return  # the Messages tab: nothing to draw
         user = str(event["user"])
+        workspace = str(body.get("team_id") or context.team_id or "")
+        enterprise = body.get("enterprise_id") or context.enterprise_id
         view: View
         try:
             page = home.home(
-                workspace_id=str(body.get("team_id") or context.team_id or ""),
+                workspace_id=workspace,
                 user_id=user,
-                workspace_admin=lambda: workspace_admin(client, user),
+                workspace_admin=lambda: workspace_admin(
+                    client, user, team_id=workspace, enterprise_id=enterprise
+                ),
                 members_of=lambda channel: channel_members(client, channel),
             )
             view = home_view(page)
@@ -95,8 +100,11 @@ def channel_members(client: WebClient, channel: str) -> frozenset[str]:
     return frozenset(members)
 
 
-def workspace_admin(client: WebClient, user_id: str) -> bool:
-    """Whether `user_id` is a workspace admin or owner (`users.info`); CouldNotCheck when
+def workspace_admin(
+    client: WebClient, user_id: str, *, team_id: str, enterprise_id: str | None = None
+) -> bool:
+    """Whether `user_id` is an admin or owner of the workspace `team_id` (`users.info`; an
+    admin of another organisation, in a Slack Connect channel, is not); CouldNotCheck when
     Slack does not say."""
     try:
         user = client.users_info(user=user_id).get("user") or {}
@@ -104,7 +112,7 @@ def workspace_admin(client: WebClient, user_id: str) -> bool:
         raise _could_not_check(error) from None
     except OSError as error:
         raise CouldNotCheck(f"Slack could not be reached: {type(error).__name__}") from None
-    return bool(user.get("is_admin") or user.get("is_owner") or user.get("is_primary_owner"))
+    return admin_of(user, team_id=team_id, enterprise_id=enterprise_id)
 
 
 def unloaded_view(reason: str) -> View:

@@ -26,9 +26,17 @@ from bot.settings import Settings
 from db.repositories import WorkspaceSettings
 from db.uow import SqlUnitOfWork
 from handlers.slack.admin import channel_problem, find_channel
-from handlers.slack.cards import CLAIM
+from handlers.slack.cards import CLAIM, RESOLVE, RETURN
 from tests.clock import Clock
-from tests.integration.desk_world import AGENTS, ASKS_FOR_A_PERSON, Desk, button_value, desk
+from tests.integration.desk_world import (
+    AGENT1,
+    AGENTS,
+    ASKS_FOR_A_PERSON,
+    HELP,
+    Desk,
+    button_value,
+    desk,
+)
 from tests.integration.mock_slack import Fault, MockSlackAPI, SlackSender
 from tests.integration.serving import serving
 
@@ -360,3 +368,70 @@ def test_setting_a_channel_releases_only_that_workspaces_held_cards(
         (card,) = world.cards()
         assert workspace_of_handoff(world, int(button_value(card, CLAIM))) == "T1"
         assert len([m for m in world.slack.messages_in(T2_AGENTS) if m.get("blocks")]) == 1
+
+
+# An admin and owner of their own organisation, in our Slack Connect channel (users.info gives
+# their team): no admin of ours.
+GUEST = "U0GUESTADMIN"
+
+
+def with_a_guest_admin(world: Desk) -> None:
+    two_workspaces(world)
+    world.slack.users[GUEST] = {
+        "id": GUEST,
+        "is_admin": True,
+        "is_owner": True,
+        "team_id": "T0THEIRORG",
+    }
+    world.configure()
+
+
+def test_an_admin_of_another_organisation_changes_no_setting_here(
+    tmp_path: Path, database_url: str
+) -> None:
+    with desk(tmp_path, database_url=database_url) as world:
+        with_a_guest_admin(world)
+        before = workspace_settings(world)
+        for text in (
+            f"channel <#{T2_AGENTS}|theirs>",
+            f"admins add <@{GUEST}>",
+            f"support-channel remove <#{HELP}|help>",
+            "sla 5m",
+            "names off",
+            "status",
+            f"report channel <#{AGENTS}|agents>",
+        ):
+            assert world.command(GUEST, text).startswith("Only workspace admins"), text
+        assert workspace_settings(world) == before
+
+
+def test_an_admin_of_another_organisation_cannot_close_an_agents_handoff(
+    tmp_path: Path, database_url: str
+) -> None:
+    """Only the agent who has a handoff, or an admin of this workspace, may close it."""
+    with desk(tmp_path, database_url=database_url) as world:
+        with_a_guest_admin(world)
+        handoff = world.customer_writes(ASKS_FOR_A_PERSON)
+        assert handoff is not None
+        world.claim(AGENT1, handoff)
+        for button in (RESOLVE, RETURN):
+            assert world.sender.action(GUEST, button, str(handoff), AGENTS) == 200
+            world.settle()
+        with SqlUnitOfWork(world.product.sessions) as uow:
+            assert uow.handoffs.get(handoff).status == "claimed"
+        told = [call["text"] for call in world.slack.to("chat.postEphemeral")]
+        assert told[-2:] == [f"<@{AGENT1}> already has this conversation" + HELD_BY_ANOTHER] * 2
+
+        # this workspace's own admin may
+        assert world.sender.action(ADMIN, RESOLVE, str(handoff), AGENTS) == 200
+        world.settle()
+        with SqlUnitOfWork(world.product.sessions) as uow:
+            assert uow.handoffs.get(handoff).status == "resolved"
+
+
+HELD_BY_ANOTHER = " (only they or an admin can resolve it or return it to the bot)."
+
+
+def workspace_settings(world: Desk) -> tuple[object, ...]:
+    with SqlUnitOfWork(world.product.sessions) as uow:
+        return uow.workspaces.get("T1"), uow.desk.config("T1"), uow.desk.report_due_at("T1")

@@ -212,6 +212,23 @@ def test_someone_neither_agent_nor_admin_is_told_how_to_reach_support(configured
     assert "C-4" not in text
 
 
+def test_an_admin_of_another_organisation_is_a_visitor_here(configured: Desk) -> None:
+    """A Slack Connect guest who is an admin of their own organisation (users.info gives their
+    team) sees how to reach support, never the desk or what waits for our admins."""
+    world = configured
+    world.slack.users["U0GUESTADMIN"] = {
+        "id": "U0GUESTADMIN",
+        "is_admin": True,
+        "is_owner": True,
+        "team_id": "T0THEIRORG",
+    }
+    world.customer_writes(ASKS_FOR_A_PERSON)
+    blocks = open_home(world, "U0GUESTADMIN")
+    assert blocks is not None
+    assert blocks[0] == "How to reach support"
+    assert "explicit_request" not in "\n".join(blocks)
+
+
 def test_admins_see_the_desk_without_being_in_the_agents_channel(configured: Desk) -> None:
     world = configured
     world.customer_writes(ASKS_FOR_A_PERSON)
@@ -265,10 +282,12 @@ def give_up_an_event(world: Desk, event_id: str, workspace: str | None, error: s
 
 OTHER = "T0OTHERCO"
 OTHER_AGENTS = "C0OTHERAGENTS"
+OTHER_ADMIN = "U0OTHERADMIN"  # an admin of the other workspace (users.info gives its team)
 
 
 def test_another_workspace_never_shows_on_this_desk(configured: Desk) -> None:
     world = configured
+    world.slack.users[OTHER_ADMIN] = {"id": OTHER_ADMIN, "is_admin": True, "team_id": OTHER}
     ours = world.customer_writes(ASKS_FOR_A_PERSON)
     assert ours is not None
     # the other workspace: its own channel, a handoff claimed and given back, one waiting,
@@ -277,7 +296,7 @@ def test_another_workspace_never_shows_on_this_desk(configured: Desk) -> None:
     world.as_workspace(OTHER, dm("U0THEIRS0", ASKS_FOR_A_PERSON))
     world.settle()
     assert "Handoff cards now go to" in world.command_in(
-        OTHER, ADMIN, f"channel <#{OTHER_AGENTS}|their-agents>"
+        OTHER, OTHER_ADMIN, f"channel <#{OTHER_AGENTS}|their-agents>"
     )
     world.settle()
     for customer in ("U0THEIRS1", "U0THEIRS2"):
@@ -307,7 +326,7 @@ def test_another_workspace_never_shows_on_this_desk(configured: Desk) -> None:
     assert not any("waiting for an admin" in b for b in blocks)
 
     # and theirs is on their desk: two waiting, one given back, the failed event
-    their_admin = open_home_in(world, OTHER, ADMIN)
+    their_admin = open_home_in(world, OTHER, OTHER_ADMIN)
     assert len(section(their_admin, "Waiting for an agent (2)")) == 2
     (figures,) = section(their_admin, "Today")
     assert "*Returned to the bot*\n1" in figures
