@@ -1,14 +1,22 @@
 """The loopback Slack Web API with many workspaces, driven by slack_sdk's own WebClient, Bolt's
 OAuthFlow and slack_sdk's TokenRotator: tokens per team, auth.test per token, oauth.v2.access
 codes and refresh rotation, strict tokens, revocation, users.info's team_id; and the default
-(any token is team T1's) as it was."""
+(any token is team T1's) as it was. The install walk of tests/integration/mock_slack.py runs
+against a bare Bolt App with OAuth (the product's own OAuth wiring is step S6)."""
 
 from __future__ import annotations
 
+import json
+import logging
+import threading
 from collections.abc import Callable, Iterator
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
+from typing import Any
+from urllib.parse import parse_qs
 
 import pytest
+from slack_bolt import App
 from slack_bolt.oauth.oauth_flow import OAuthFlow
 from slack_bolt.oauth.oauth_settings import OAuthSettings
 from slack_sdk import WebClient
@@ -20,6 +28,8 @@ from slack_sdk.oauth.token_rotation import TokenRotator
 from slack_sdk.web import SlackResponse
 
 from bot.console.local_slack import CLIENT_ID, CLIENT_SECRET, Fault, LocalSlackWebAPI
+from tests.integration.mock_slack import STATE_COOKIE, SlackSender, authorization
+from tests.integration.serving import serving
 
 
 @pytest.fixture
@@ -295,3 +305,165 @@ def oauth_settings(tmp_path: Path) -> OAuthSettings:
         installation_store_bot_only=True,
         state_store=FileOAuthStateStore(expiration_seconds=600, base_dir=str(tmp_path / "states")),
     )
+
+
+@pytest.fixture
+def oauth_app(slack: LocalSlackWebAPI, tmp_path: Path) -> Iterator[tuple[SlackSender, App]]:
+    """A bare Bolt App with OAuth on the loopback Slack (not the product's: S6 wires that)."""
+    settings = oauth_settings(tmp_path)
+    app = App(
+        signing_secret="secret",
+        client=client(slack),
+        oauth_settings=settings,
+        logger=logging.getLogger("test_local_slack"),
+    )
+    with serving(app) as endpoint:
+        yield SlackSender(endpoint, "secret"), app
+
+
+def test_install_walks_install_then_redirect(
+    slack: LocalSlackWebAPI, oauth_app: tuple[SlackSender, App]
+) -> None:
+    sender, app = oauth_app
+    slack.grant("code-2", "T2", bot_user="U2BOT")
+    slack.grant("code-3", "T3", bot_user="U3BOT")
+
+    start = sender.get("/slack/install")
+    assert start.status == 200
+    assert start.state
+    assert STATE_COOKIE in start.cookies
+    assert start.authorize_url
+    assert start.authorize_url.startswith("https://slack.com/oauth/v2/authorize?")
+
+    for code, team in (("code-2", "T2"), ("code-3", "T3")):
+        done = sender.install(code)
+        assert done.status == 200, done.body
+        store = app.oauth_flow.settings.installation_store  # type: ignore[union-attr]
+        stored = store.find_bot(enterprise_id=None, team_id=team)
+        assert stored is not None
+        assert stored.bot_token
+        assert client(slack, stored.bot_token).auth_test()["team_id"] == team
+
+
+def test_install_refused_without_the_browser_cookie_or_with_a_forged_state(
+    slack: LocalSlackWebAPI, oauth_app: tuple[SlackSender, App]
+) -> None:
+    sender, _ = oauth_app
+    slack.grant("code-2", "T2")
+
+    assert sender.install("code-2", cookie=False).status == 400  # invalid_browser
+    assert sender.install("code-2", state="forged").status == 400  # cookie is for another
+    assert slack.to("oauth.v2.access") == []
+    assert sender.install("never-granted").status == 401  # invalid_code
+    assert sender.install("code-2").status == 200
+
+
+def test_get_returns_redirects_unfollowed(slack: LocalSlackWebAPI, tmp_path: Path) -> None:
+    settings = oauth_settings(tmp_path)
+    settings.install_page_rendering_enabled = False  # /slack/install answers 302
+    app = App(signing_secret="secret", client=client(slack), oauth_settings=settings)
+    with serving(app) as endpoint:
+        sender = SlackSender(endpoint, "secret")
+        page = sender.get("/slack/install")
+        assert page.status == 302
+        assert page.location
+        assert "state=" in page.location
+        assert page.state
+        assert page.cookies[STATE_COOKIE] == page.state
+        slack.grant("code-2", "T2")
+        assert sender.install("code-2").status == 200
+
+
+@pytest.fixture
+def recorder() -> Iterator[tuple[str, list[dict[str, Any]]]]:
+    """An HTTP server that keeps each JSON body POSTed to it and answers 200."""
+    bodies: list[dict[str, Any]] = []
+
+    class Keep(BaseHTTPRequestHandler):
+        def do_POST(self) -> None:
+            length = int(self.headers.get("Content-Length") or 0)
+            raw = self.rfile.read(length).decode()
+            if self.headers.get("Content-Type") == "application/json":
+                bodies.append(json.loads(raw))
+            else:  # a slash command's form, or a button's payload in one
+                form = {k: v[0] for k, v in parse_qs(raw).items()}
+                bodies.append(json.loads(form["payload"]) if "payload" in form else form)
+            self.send_response(200)
+            self.send_header("Content-Length", "0")
+            self.end_headers()
+
+        def log_message(self, *args: object) -> None:
+            pass
+
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Keep)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield f"http://127.0.0.1:{server.server_address[1]}/slack/events", bodies
+    finally:
+        server.shutdown()
+        server.server_close()
+
+
+def test_event_envelopes_for_other_teams_and_connect_channels(
+    recorder: tuple[str, list[dict[str, Any]]],
+) -> None:
+    endpoint, bodies = recorder
+    sender = SlackSender(endpoint, "secret")
+    message = {"type": "message", "channel": "CSHARED", "user": "UGUEST", "text": "hi"}
+
+    assert sender.event(message) == 200
+    assert sender.event(message, team="T2", authorizations=True) == 200
+    assert (
+        sender.event(
+            message, team="T2", authorizations=True, is_ext_shared_channel=True, user_team="T9"
+        )
+        == 200
+    )
+    assert sender.event(message, team="T2", authorizations=[authorization("T3")]) == 200
+    plain, other, shared, listed = bodies
+
+    assert plain["team_id"] == "T1"
+    assert plain["event"]["team"] == "T1"
+    assert "authorizations" not in plain
+    assert "is_ext_shared_channel" not in plain
+    assert "user_team" not in plain["event"]
+    assert other["team_id"] == "T2"
+    assert other["event"]["team"] == "T2"
+    assert other["authorizations"] == [
+        {
+            "enterprise_id": None,
+            "team_id": "T2",
+            "user_id": "UBOT",
+            "is_bot": True,
+            "is_enterprise_install": False,
+        }
+    ]
+    assert shared["is_ext_shared_channel"] is True
+    assert shared["event"]["user_team"] == "T9"
+    assert shared["event"]["team"] == "T9"
+    assert shared["authorizations"][0]["team_id"] == "T2"
+    assert listed["authorizations"][0]["team_id"] == "T3"
+
+
+def test_commands_buttons_and_lifecycle_events_of_another_team(
+    recorder: tuple[str, list[dict[str, Any]]],
+) -> None:
+    endpoint, bodies = recorder
+    sender = SlackSender(endpoint, "secret")
+
+    assert sender.command("U1", "status")[0] == 200
+    assert sender.command("U2", "status", team="T2")[0] == 200
+    assert sender.action("U2", "claim", "7", "C2", team="T2") == 200
+    assert sender.app_uninstalled("T2") == 200
+    assert sender.tokens_revoked("T3", ["U3BOT"]) == 200
+    ours, theirs, button, uninstalled, revoked = bodies
+
+    assert ours["team_id"] == "T1"
+    assert theirs["team_id"] == "T2"
+    assert button["team"] == {"id": "T2"}
+    assert uninstalled["team_id"] == "T2"
+    assert uninstalled["event"]["type"] == "app_uninstalled"
+    assert uninstalled["authorizations"][0]["team_id"] == "T2"
+    assert revoked["team_id"] == "T3"
+    assert revoked["event"]["tokens"] == {"oauth": [], "bot": ["U3BOT"]}
