@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal, InvalidOperation
@@ -928,10 +928,10 @@ def _claim_outbox_statement() -> Select[OutboxMessage]:
 _CLAIM_OUTBOX = _claim_outbox_statement()
 
 
-def outbox_rows_of(workspace_id: str, *conditions: ColumnElement[bool]) -> Select[int]:
-    """The ids of the outbox rows (meeting `conditions`) that belong to `workspace_id`: a row's
-    workspace is its payload's `workspace_id`, else its conversation's (directly, or through
-    its handoff); a row of no workspace belongs to none. (No column says it yet.)"""
+def _outbox_workspace() -> tuple[ColumnElement[str | None], Callable[[Select[Any]], Select[Any]]]:
+    """An outbox row's workspace, and how to join what it is read from: its payload's
+    `workspace_id`, else its conversation's (directly, or through its handoff); None for a row
+    of no workspace. (No column says it yet.)"""
     direct = aliased(Conversation)
     through_handoff = aliased(Conversation)
     workspace = func.coalesce(
@@ -939,13 +939,22 @@ def outbox_rows_of(workspace_id: str, *conditions: ColumnElement[bool]) -> Selec
         direct.workspace_id,
         through_handoff.workspace_id,
     )
-    return (
-        select(OutboxMessage.id)
-        .outerjoin(direct, direct.id == OutboxMessage.conversation_id)
-        .outerjoin(HandoffRow, HandoffRow.id == OutboxMessage.handoff_id)
-        .outerjoin(through_handoff, through_handoff.id == HandoffRow.conversation_id)
-        .where(*conditions, workspace == workspace_id)
-    )
+
+    def joined(query: Select[Any]) -> Select[Any]:
+        return (
+            query.outerjoin(direct, direct.id == OutboxMessage.conversation_id)
+            .outerjoin(HandoffRow, HandoffRow.id == OutboxMessage.handoff_id)
+            .outerjoin(through_handoff, through_handoff.id == HandoffRow.conversation_id)
+        )
+
+    return workspace, joined
+
+
+def outbox_rows_of(workspace_id: str, *conditions: ColumnElement[bool]) -> Select[int]:
+    """The ids of the outbox rows (meeting `conditions`) that belong to `workspace_id`
+    (`_outbox_workspace`); a row of no workspace belongs to none."""
+    workspace, joined = _outbox_workspace()
+    return joined(select(OutboxMessage.id)).where(*conditions, workspace == workspace_id)
 
 
 class SqlOutbox:
@@ -1132,6 +1141,14 @@ class SqlOutbox:
             .execution_options(synchronize_session=False)
         )
         return int(released.rowcount)  # type: ignore[attr-defined]
+
+    def workspace_of(self, item_id: int) -> str | None:
+        """The workspace the row belongs to (`_outbox_workspace`), if any."""
+        workspace, joined = _outbox_workspace()
+        found = self.session.scalar(
+            joined(select(workspace).select_from(OutboxMessage)).where(OutboxMessage.id == item_id)
+        )
+        return None if found is None else str(found)
 
     def counts(self, workspace_id: str | None = None) -> dict[str, int]:
         """Posts by status: of one workspace (`outbox_rows_of`), or (None) of all."""

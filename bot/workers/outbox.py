@@ -433,10 +433,13 @@ class OutboxDrainer(Worker):
         with SqlUnitOfWork(self.sessions) as uow:
             uow.outbox.hold(item.id, worker=self.name, error=f"gave up: {reason}")
             if item.kind not in ADMIN_KINDS:  # telling admins that admins cannot be told: no
+                # the row's own workspace's admins (a reply or relay names it only through
+                # its conversation or handoff), never another's
+                workspace_id = item.payload.get("workspace_id") or uow.outbox.workspace_of(item.id)
                 uow.outbox.enqueue(
                     "admin_notice",
                     {
-                        "workspace_id": str(item.payload.get("workspace_id", "")),
+                        "workspace_id": str(workspace_id or ""),
                         "text": f"A message to Slack ({item.kind.replace('_', ' ')}) could not be "
                         f"posted and was given up after {item.attempts} tries: {reason}. It is "
                         "kept in the outbox.",
