@@ -145,6 +145,7 @@ class LocalSlackWebAPI:
         self._exchanged: set[str] = set()
         self._serial = itertools.count(1)
         self._bearers: list[tuple[str, str | None, dict[str, Any]]] = []  # every call
+        self._files: dict[str, tuple[dict[str, Any], bytes]] = {}  # shared files, by id
         self._random = random.Random(self.seed)
         self._last_ts = 0.0
         self._server = ThreadingHTTPServer(("127.0.0.1", 0), self._handler_class())
@@ -282,6 +283,38 @@ class LocalSlackWebAPI:
                     }
                 )
         return shared
+
+    def share_file(
+        self,
+        name: str,
+        content: bytes,
+        *,
+        team: str = TEAM,
+        user: str = "",
+        filetype: str = "text",
+    ) -> dict[str, Any]:
+        """A file someone in `team` shared (as in a `file_share` message's `files`): its
+        `url_private_download` gives `content` to a bearer token of `team` (a token not
+        issued here counts as T1's unless `strict_tokens`); any other token, or none, gets
+        Slack's sign-in page as HTML with status 200, as files.slack.com answers a request it
+        cannot authorise. `files.info` answers it too."""
+        with self._lock:
+            file_id = f"F{team}{len(self._files) + 1:04d}"
+            base = f"{self.url.removesuffix('api/')}files-pri/{team}-{file_id}"
+            about = {
+                "id": file_id,
+                "name": name,
+                "title": name,
+                "filetype": filetype,
+                "mimetype": "text/plain" if filetype == "text" else "application/octet-stream",
+                "size": len(content),
+                "user": user,
+                "user_team": team,
+                "url_private": f"{base}/{name}",
+                "url_private_download": f"{base}/download/{name}",
+            }
+            self._files[file_id] = (about, content)
+            return dict(about)
 
     def messages_in(self, channel: str) -> list[dict[str, Any]]:
         return [p for p in self.to("chat.postMessage") if p.get("channel") == channel]
@@ -565,6 +598,12 @@ class LocalSlackWebAPI:
             return {"ok": True, "presence": "active" if active else "away"}
         if method == "conversations.open":
             return {"ok": True, "channel": {"id": f"D{params.get('users')}"}}
+        if method == "files.info":
+            with self._lock:
+                shared = self._files.get(str(params.get("file")))
+            if shared is None:
+                return {"ok": False, "error": "file_not_found"}
+            return {"ok": True, "file": dict(shared[0])}
         if method == "files.getUploadURLExternal":
             with self._lock:
                 file_id = f"F{len(self.uploads) + 1:06d}"
@@ -607,6 +646,26 @@ class LocalSlackWebAPI:
             self.uploads[file_id] = content
             return 200
 
+    def _download(self, path: str, authorization: str | None) -> tuple[int, str, bytes]:
+        """A GET of a shared file's URL: status, content type, body."""
+        token = _bearer(authorization)
+        parts = path.removeprefix("/files-pri/").split("/")
+        file_id = parts[0].partition("-")[2]
+        with self._lock:
+            self.calls.append(("file_download", {"file": file_id}))
+            self._bearers.append(("file_download", token, {"file": file_id}))
+            if self._due_fault("file_download", {}) is not None:
+                return 500, "text/plain", b"internal error"
+            shared = self._files.get(file_id)
+            refused = "not_authed" if token is None else self._refusal(token)
+            known = self._tokens.get(token or "")
+        if shared is None:
+            return 404, "text/plain", b"not found"
+        team = known.bot.team if known is not None else TEAM
+        if refused is not None or shared[0]["user_team"] != team:
+            return 200, "text/html; charset=utf-8", SIGN_IN_PAGE
+        return 200, "application/octet-stream", shared[1]
+
     def _handler_class(self) -> type[BaseHTTPRequestHandler]:
         api = self
 
@@ -642,13 +701,27 @@ class LocalSlackWebAPI:
                 self.end_headers()
                 self.wfile.write(payload)
 
-            do_GET = do_POST
+            def do_GET(self) -> None:
+                if not self.path.startswith("/files-pri/"):
+                    self.do_POST()
+                    return
+                status, kind, content = api._download(
+                    urlsplit(self.path).path, self.headers.get("Authorization")
+                )
+                self.send_response(status)
+                self.send_header("Content-Type", kind)
+                self.send_header("Content-Length", str(len(content)))
+                self.end_headers()
+                self.wfile.write(content)
 
             def log_message(self, *args: Any) -> None:
                 pass
 
         return Handler
 
+
+# What files.slack.com answers (200) to a download it cannot authorise: its sign-in page.
+SIGN_IN_PAGE = b"<!DOCTYPE html><html><head><title>Slack</title></head><body>Sign in</body></html>"
 
 WITHOUT_TOKEN = frozenset({"oauth.v2.access", "api.test"})
 

@@ -9,6 +9,8 @@ from __future__ import annotations
 import json
 import logging
 import threading
+import urllib.error
+import urllib.request
 from collections.abc import Callable, Iterator
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
@@ -277,6 +279,33 @@ def test_faults_still_apply_to_installed_tokens(slack: LocalSlackWebAPI) -> None
     with pytest.raises(SlackApiError):
         web.oauth_v2_access(client_id=CLIENT_ID, client_secret=CLIENT_SECRET, code="c")
     assert web.oauth_v2_access(client_id=CLIENT_ID, client_secret=CLIENT_SECRET, code="c")["ok"]
+
+
+def test_a_shared_file_downloads_with_its_own_team_token(slack: LocalSlackWebAPI) -> None:
+    two = slack.install_team("T2", "U2BOT")
+    one = slack.install_team("T1", "UBOT")
+    book = slack.share_file("book.yaml", b"rules: []\n", team="T2", user="U2ADMIN")
+    assert book["url_private_download"].startswith(slack.url.removesuffix("api/"))
+    assert client(slack, two).files_info(file=book["id"])["file"]["name"] == "book.yaml"
+    assert error_of(lambda: client(slack, two).files_info(file="FNONE")) == "file_not_found"
+
+    def download(token: str | None) -> tuple[int, str, bytes]:
+        headers = {"Authorization": f"Bearer {token}"} if token else {}
+        request = urllib.request.Request(book["url_private_download"], headers=headers)
+        with urllib.request.urlopen(request, timeout=5) as response:
+            return response.status, response.headers["Content-Type"], response.read()
+
+    assert download(two) == (200, "application/octet-stream", b"rules: []\n")
+    for wrong in (one, "xoxb-console", None):  # another team's token, T1's by default, none
+        status, kind, body = download(wrong)
+        assert (status, kind.split(";")[0]) == (200, "text/html")
+        assert b"Sign in" in body
+    assert slack.tokens_used("file_download") == [two, one, "xoxb-console", None]
+    slack.revoke("T2")
+    assert download(two)[1].startswith("text/html")
+    slack.fail("file_download", Fault("http_500"))
+    with pytest.raises(urllib.error.HTTPError):
+        download(two)
 
 
 def test_bolt_oauth_flow_runs_an_installation(slack: LocalSlackWebAPI, tmp_path: Path) -> None:
