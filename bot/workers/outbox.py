@@ -103,8 +103,8 @@ class Sender(Protocol):
         self, *, channel: str, ts: str, record: HandoffRecord, context: CardContext
     ) -> None: ...
 
-    def workspace_admins(self) -> tuple[str, ...]:
-        """The workspace's own admins and owners (people, not bots)."""
+    def workspace_admins(self, workspace_id: str) -> tuple[str, ...]:
+        """The admins and owners (people, not bots) of `workspace_id`, and of no other."""
         ...
 
     def display_name(self, user_id: str) -> str | None:
@@ -396,7 +396,7 @@ class OutboxDrainer(Worker):
         with SqlUnitOfWork(self.sessions, read_only=True) as uow:
             admins = uow.workspaces.get(workspace_id).admin_user_ids
         if not admins:  # nobody configured yet (a fresh install): the workspace's own admins
-            admins = self.sender.workspace_admins()
+            admins = self.sender.workspace_admins(workspace_id)
         if not admins:
             raise NotReady("no admin to tell yet")
         now = self.clock()

@@ -215,7 +215,10 @@ class SlackSender:
                 blocks=blocks_as_dicts(handoff_blocks(record, context)),
             )
 
-    def workspace_admins(self) -> tuple[str, ...]:
+    def workspace_admins(self, workspace_id: str) -> tuple[str, ...]:
+        """The admins and owners `users.list` gives who are members of `workspace_id`: the
+        list can hold people of other workspaces (another the token serves, or another
+        organisation's in a shared channel), whose flags are theirs, not ours."""
         with _as_send_failed():
             members = self.client.users_list(limit=200).get("members") or []
         return tuple(
@@ -224,6 +227,7 @@ class SlackSender:
             if (m.get("is_admin") or m.get("is_owner"))
             and not m.get("is_bot")
             and not m.get("deleted")
+            and _member_of(m, workspace_id)
         )
 
     def display_name(self, user_id: str) -> str | None:
@@ -242,6 +246,16 @@ class SlackSender:
             if isinstance(name, str) and spoken_name(name):
                 return name
         return None
+
+
+def _member_of(member: dict[str, Any], workspace_id: str) -> bool:
+    """Whether a `users.list` member belongs to `workspace_id`: their `team_id` is it (a
+    member without one is taken as the listing workspace's), or, on Enterprise Grid, it is
+    among their organisation's workspaces (`enterprise_user.teams`)."""
+    team = member.get("team_id")
+    if not team or team == workspace_id:
+        return True
+    return workspace_id in ((member.get("enterprise_user") or {}).get("teams") or ())
 
 
 def with_mention(mention: dict[str, str] | None, text: str) -> str:

@@ -11,7 +11,7 @@ import time
 from pathlib import Path
 from typing import Any
 
-from tests.integration.desk_world import ADMIN, SOLVED_AT_ONCE, Desk, desk
+from tests.integration.desk_world import ADMIN, ASKS_FOR_A_PERSON, SOLVED_AT_ONCE, Desk, desk
 from tests.integration.mock_slack import Fault
 
 T2, T2_ADMIN, T2_BOSS = "T2", "U0ADMINT2", "U0BOSST2"
@@ -53,3 +53,24 @@ def test_a_post_given_up_is_told_to_its_own_workspaces_admins(
         assert world.slack.messages_in(ADMIN) == []
         assert "held reply" in world.command_in(T2, T2_ADMIN, "status")
         assert "held" not in world.command(ADMIN, "status")
+
+
+def test_a_workspace_without_admins_of_its_own_is_never_told_to_anothers(
+    tmp_path: Path, database_url: str
+) -> None:
+    """T2's card waits for a channel and T2 has configured no admins: its notice waits for an
+    admin of T2 (users.list names T1's people: their flags are T1's), and goes to them once
+    there is one."""
+    with desk(tmp_path, database_url=database_url) as world:
+        two_workspaces(world)
+        world.configure()
+        assert world.as_workspace(T2, dm("U0T2CUST", ASKS_FOR_A_PERSON)) == 200
+        world.settle()
+        assert world.slack.messages_in(ADMIN) == []  # T1's admin hears nothing of T2
+
+        assert f"<@{T2_BOSS}>" in world.command_in(T2, T2_ADMIN, f"admins add <@{T2_BOSS}>")
+        world.later(seconds=5)
+        world.settle()
+        (told,) = world.slack.messages_in(T2_BOSS)
+        assert told["text"].startswith("A customer's handoff is waiting: no handoff channel")
+        assert world.slack.messages_in(ADMIN) == []
