@@ -40,6 +40,22 @@ def workspace_of(body: dict[str, Any]) -> str:
     return str(body.get("team_id") or (body.get("event") or {}).get("team") or "")
 
 
+def author_team(body: dict[str, Any]) -> str | None:
+    """The team of an event's author, when the event says: `event.user_team` (another
+    organisation's in a Slack Connect channel; an Enterprise Grid organisation's `E...` id
+    there), else `event.user_profile.team`; None when neither is given."""
+    event = body.get("event") or {}
+    team = event.get("user_team") or (event.get("user_profile") or {}).get("team")
+    return str(team) if team else None
+
+
+def _enterprise_of(body: dict[str, Any]) -> str | None:
+    """The Enterprise Grid organisation the event was delivered for, if any."""
+    authorizations = body.get("authorizations") or [{}]
+    enterprise = body.get("enterprise_id") or authorizations[0].get("enterprise_id")
+    return str(enterprise) if enterprise else None
+
+
 def route(body: dict[str, Any], settings: WorkspaceSettings) -> RoutedEvent:
     """Decide what a stored event is, given the workspace's configured channels."""
     event = body.get("event") or {}
@@ -57,8 +73,11 @@ def route(body: dict[str, Any], settings: WorkspaceSettings) -> RoutedEvent:
     text = _text_of(event)
     if channel == settings.handoff_channel:
         # Agents' own channel: their thread replies go to the customer; nothing here (not
-        # even an @mention of the bot) is ever a customer's turn.
-        if kind == "message" and thread_ts and thread_ts != event.get("ts"):
+        # even an @mention of the bot) is ever a customer's turn. In a channel shared with
+        # another organisation (Slack Connect), only the workspace's own people are agents:
+        # another organisation's member never speaks to our customers.
+        reply = kind == "message" and thread_ts and thread_ts != event.get("ts")
+        if reply and author_team(body) in (None, team, _enterprise_of(body)):
             return RoutedEvent("agent_reply", text=text, **common)
         return RoutedEvent("ignore")
     direct = kind == "message" and event.get("channel_type") == "im"

@@ -598,3 +598,39 @@ def test_a_thread_of_another_workspace_on_our_card_is_not_relayed_to_our_custome
         assert [m["text"] for m in world.slack.messages_in(customer)][len(before) :] == [
             "On it, one moment."
         ]
+
+
+def test_a_member_of_another_organisation_in_a_shared_agents_channel_is_not_relayed(
+    tmp_path: Path, database_url: str
+) -> None:
+    """The agents' channel shared with another organisation (Slack Connect): their member's
+    reply in a card's thread never reaches our customer; our own agent's does."""
+    with desk(tmp_path, database_url=database_url) as world:
+        world.configure()
+        handoff = world.customer_writes(ASKS_FOR_A_PERSON)
+        assert handoff is not None
+        (card,) = world.cards()
+        customer = "DU0CUST001"
+        before = [m["text"] for m in world.slack.messages_in(customer)]
+        thread = {"type": "message", "channel": AGENTS, "thread_ts": card["ts"]}
+
+        theirs = {**thread, "user": "U0THEIRS", "text": "Hi, I'm from the partner org"}
+        shared = {"is_ext_shared_channel": True}
+        assert (
+            world.sender.event(
+                {**theirs, "ts": f"{time.time():.6f}"}, user_team="T0THEIRORG", **shared
+            )
+            == 200
+        )
+        world.settle()
+        assert [m["text"] for m in world.slack.messages_in(customer)] == before
+
+        ours = {**thread, "user": AGENT1, "text": "On it, one moment."}
+        assert (
+            world.sender.event({**ours, "ts": f"{time.time():.6f}"}, user_team="T1", **shared)
+            == 200
+        )
+        world.settle()
+        assert [m["text"] for m in world.slack.messages_in(customer)][len(before) :] == [
+            "On it, one moment."
+        ]
