@@ -257,6 +257,8 @@ class OutboxMessage(Base):
         Index("ix_outbox_status_next_attempt_at", "status", "next_attempt_at"),
         # the claim looks for an earlier unsent row of the same lane
         Index("ix_outbox_lane_id", "lane", "id"),
+        # a workspace's status counts, held list and release (rows of one status, newest first)
+        Index("ix_outbox_workspace_id_status_id", "workspace_id", "status", "id"),
     )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
@@ -265,6 +267,9 @@ class OutboxMessage(Base):
         ForeignKey("conversations.id", ondelete="SET NULL"), index=True
     )
     handoff_id: Mapped[int | None] = mapped_column(ForeignKey("handoffs.id", ondelete="SET NULL"))
+    # The workspace the row belongs to: its payload's, else its conversation's or its handoff's
+    # (`SqlOutbox.enqueue`); None for a row of no workspace.
+    workspace_id: Mapped[str | None] = mapped_column(String(64))
     # Rows of one lane (one destination: a customer's thread, a handoff's card) post in order.
     lane: Mapped[str | None] = mapped_column(String(255))
     payload: Mapped[dict[str, Any]]

@@ -6,11 +6,11 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import ColumnElement, Select, func, select
+from sqlalchemy import ColumnElement, func, select
 from sqlalchemy.orm import Session
 
 from db.models import Conversation, HandoffRow, InboxEvent, OutboxMessage
-from db.repositories import as_utc, outbox_rows_of
+from db.repositories import as_utc
 
 
 @dataclass(frozen=True, slots=True)
@@ -91,8 +91,7 @@ class SqlDeskOverview:
 
     def awaiting_admin(self, workspace_id: str, *, limit: int) -> AwaitingList:
         """The workspace's events given up on and posts held, newest first. An outbox row's
-        workspace is its payload's `workspace_id`, else its conversation's (directly or through
-        its handoff); a row of no workspace is on no desk."""
+        workspace is its `workspace_id` column; a row of no workspace is on no desk."""
         event_where = (InboxEvent.status == "failed") & (InboxEvent.workspace_id == workspace_id)
         events = self.session.execute(
             select(InboxEvent.last_error, InboxEvent.processed_at, InboxEvent.received_at)
@@ -100,10 +99,10 @@ class SqlDeskOverview:
             .order_by(InboxEvent.id.desc())
             .limit(limit)
         ).all()
-        held = self._held_in(workspace_id)
+        held = (OutboxMessage.status == "held") & (OutboxMessage.workspace_id == workspace_id)
         posts = self.session.execute(
             select(OutboxMessage.kind, OutboxMessage.last_error, OutboxMessage.created_at)
-            .where(OutboxMessage.id.in_(held))
+            .where(held)
             .order_by(OutboxMessage.id.desc())
             .limit(limit)
         ).all()
@@ -114,14 +113,9 @@ class SqlDeskOverview:
         items.sort(key=lambda item: item.since, reverse=True)
         total = self.session.scalar(select(func.count()).select_from(InboxEvent).where(event_where))
         total_posts = self.session.scalar(
-            select(func.count()).select_from(OutboxMessage).where(OutboxMessage.id.in_(held))
+            select(func.count()).select_from(OutboxMessage).where(held)
         )
         return AwaitingList(tuple(items[:limit]), int(total or 0) + int(total_posts or 0))
-
-    @staticmethod
-    def _held_in(workspace_id: str) -> Select[int]:
-        """The ids of the held outbox rows that belong to `workspace_id`."""
-        return outbox_rows_of(workspace_id, OutboxMessage.status == "held")
 
     def _live(self, workspace_id: str, which: ColumnElement[bool], *, limit: int) -> LiveList:
         where = (Conversation.workspace_id == workspace_id) & which

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal, InvalidOperation
@@ -928,33 +928,10 @@ def _claim_outbox_statement() -> Select[OutboxMessage]:
 _CLAIM_OUTBOX = _claim_outbox_statement()
 
 
-def _outbox_workspace() -> tuple[ColumnElement[str | None], Callable[[Select[Any]], Select[Any]]]:
-    """An outbox row's workspace, and how to join what it is read from: its payload's
-    `workspace_id`, else its conversation's (directly, or through its handoff); None for a row
-    of no workspace. (No column says it yet.)"""
-    direct = aliased(Conversation)
-    through_handoff = aliased(Conversation)
-    workspace = func.coalesce(
-        func.nullif(OutboxMessage.payload["workspace_id"].as_string(), ""),
-        direct.workspace_id,
-        through_handoff.workspace_id,
-    )
-
-    def joined(query: Select[Any]) -> Select[Any]:
-        return (
-            query.outerjoin(direct, direct.id == OutboxMessage.conversation_id)
-            .outerjoin(HandoffRow, HandoffRow.id == OutboxMessage.handoff_id)
-            .outerjoin(through_handoff, through_handoff.id == HandoffRow.conversation_id)
-        )
-
-    return workspace, joined
-
-
 def outbox_rows_of(workspace_id: str, *conditions: ColumnElement[bool]) -> Select[int]:
-    """The ids of the outbox rows (meeting `conditions`) that belong to `workspace_id`
-    (`_outbox_workspace`); a row of no workspace belongs to none."""
-    workspace, joined = _outbox_workspace()
-    return joined(select(OutboxMessage.id)).where(*conditions, workspace == workspace_id)
+    """The ids of the outbox rows (meeting `conditions`) that belong to `workspace_id` (their
+    `workspace_id` column); a row of no workspace belongs to none."""
+    return select(OutboxMessage.id).where(*conditions, OutboxMessage.workspace_id == workspace_id)
 
 
 class SqlOutbox:
@@ -973,8 +950,13 @@ class SqlOutbox:
         now: datetime,
         conversation_id: int | None = None,
         handoff_id: int | None = None,
+        workspace_id: str | None = None,
     ) -> int:
+        """Queue a post. `workspace_id`: the workspace it belongs to; a caller that omits it
+        (or passes "") costs a derivation (`_workspace_of_new_row`)."""
         lane = outbox_lane(kind, payload, handoff_id)
+        if not workspace_id:
+            workspace_id = self._workspace_of_new_row(payload, conversation_id, handoff_id)
         postgres = self.session.get_bind().dialect.name == "postgresql"
         if postgres:
             self._follow_transaction()
@@ -989,6 +971,7 @@ class SqlOutbox:
             payload=storable_document(payload),
             conversation_id=conversation_id,
             handoff_id=handoff_id,
+            workspace_id=workspace_id,
             lane=lane,
             status="pending",
             attempts=0,
@@ -1001,6 +984,36 @@ class SqlOutbox:
             _notify(self.session, OUTBOX_NOTICE)
             self._notified = True
         return row.id
+
+    def _workspace_of_new_row(
+        self, payload: dict[str, Any], conversation_id: int | None, handoff_id: int | None
+    ) -> str | None:
+        """The payload's `workspace_id` (an empty one is none), else the conversation's, else
+        the handoff's conversation's (one query by primary keys); None when none says it.
+        Revision 0013 filled the rows queued before it the same way."""
+        named = payload.get("workspace_id")
+        if named:
+            return str(named)
+        candidates: list[ColumnElement[Any]] = []
+        if conversation_id is not None:
+            candidates.append(
+                select(Conversation.workspace_id)
+                .where(Conversation.id == conversation_id)
+                .scalar_subquery()
+            )
+        if handoff_id is not None:
+            candidates.append(
+                select(Conversation.workspace_id)
+                .join(HandoffRow, HandoffRow.conversation_id == Conversation.id)
+                .where(HandoffRow.id == handoff_id)
+                .scalar_subquery()
+            )
+        if not candidates:
+            return None
+        found = self.session.scalar(
+            select(candidates[0] if len(candidates) == 1 else func.coalesce(*candidates))
+        )
+        return None if found is None else str(found)
 
     def _follow_transaction(self) -> None:
         """A new transaction (after a commit or rollback) holds no lock and has not notified."""
@@ -1113,12 +1126,10 @@ class SqlOutbox:
     ) -> int:
         """Put held messages back in line (after an admin fixed the cause); releasing a kind
         releases what waits in the same card lanes too. With `workspace_id`, only that
-        workspace's rows (`outbox_rows_of`): one workspace's fix releases nobody else's."""
+        workspace's rows (its `workspace_id`): one workspace's fix releases nobody else's."""
         conditions: list[ColumnElement[bool]] = [OutboxMessage.status == "held"]
         if workspace_id is not None:
-            conditions.append(
-                OutboxMessage.id.in_(outbox_rows_of(workspace_id, OutboxMessage.status == "held"))
-            )
+            conditions.append(OutboxMessage.workspace_id == workspace_id)
         if kind is not None:
             released_lanes = select(OutboxMessage.lane).where(
                 OutboxMessage.status == "held",
@@ -1126,11 +1137,7 @@ class SqlOutbox:
                 OutboxMessage.lane.startswith(CARD_LANE),
             )
             if workspace_id is not None:
-                released_lanes = released_lanes.where(
-                    OutboxMessage.id.in_(
-                        outbox_rows_of(workspace_id, OutboxMessage.status == "held")
-                    )
-                )
+                released_lanes = released_lanes.where(OutboxMessage.workspace_id == workspace_id)
             conditions.append(
                 or_(OutboxMessage.kind == kind, OutboxMessage.lane.in_(released_lanes))
             )
@@ -1143,18 +1150,17 @@ class SqlOutbox:
         return int(released.rowcount)  # type: ignore[attr-defined]
 
     def workspace_of(self, item_id: int) -> str | None:
-        """The workspace the row belongs to (`_outbox_workspace`), if any."""
-        workspace, joined = _outbox_workspace()
+        """The workspace the row belongs to (its `workspace_id`), if any."""
         found = self.session.scalar(
-            joined(select(workspace).select_from(OutboxMessage)).where(OutboxMessage.id == item_id)
+            select(OutboxMessage.workspace_id).where(OutboxMessage.id == item_id)
         )
         return None if found is None else str(found)
 
     def counts(self, workspace_id: str | None = None) -> dict[str, int]:
-        """Posts by status: of one workspace (`outbox_rows_of`), or (None) of all."""
+        """Posts by status: of one workspace (its `workspace_id`), or (None) of all."""
         query = select(OutboxMessage.status, func.count()).group_by(OutboxMessage.status)
         if workspace_id is not None:
-            query = query.where(OutboxMessage.id.in_(outbox_rows_of(workspace_id)))
+            query = query.where(OutboxMessage.workspace_id == workspace_id)
         rows = self.session.execute(query).all()
         return {str(status): int(count) for status, count in rows}
 
@@ -1164,9 +1170,7 @@ class SqlOutbox:
             OutboxMessage.status == "held"
         )
         if workspace_id is not None:
-            query = query.where(
-                OutboxMessage.id.in_(outbox_rows_of(workspace_id, OutboxMessage.status == "held"))
-            )
+            query = query.where(OutboxMessage.workspace_id == workspace_id)
         rows = self.session.execute(query.order_by(OutboxMessage.id.desc()).limit(limit)).all()
         return [(str(kind), str(error or "")) for kind, error in rows]
 

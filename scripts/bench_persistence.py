@@ -55,7 +55,11 @@ def run_worker(url: str, worker: int, turns: int, start: multiprocessing.synchro
             )
             uow.conversations.add_message(conversation.id, speaker="bot", text="Done.", now=now)
             uow.outbox.enqueue(
-                "message", {"text": "Done."}, now=now, conversation_id=conversation.id
+                "message",
+                {"text": "Done."},
+                now=now,
+                conversation_id=conversation.id,
+                workspace_id=key.workspace_id,  # as the product's call sites: no derivation
             )
             uow.commit()
     engine.dispose()

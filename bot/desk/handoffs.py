@@ -64,7 +64,7 @@ class HandoffDesk:
                 return refusal
             result = uow.handoffs.claim(click.handoff_id, agent_id=click.agent_id, now=now)
             if result.won:
-                self._update_card(uow, click.handoff_id, agent_id=click.agent_id, now=now)
+                self._update_card(uow, click, now=now)
                 self._tell_customer(uow, click.handoff_id, agent_id=click.agent_id, now=now)
             uow.commit()
         if result.won:
@@ -99,7 +99,7 @@ class HandoffDesk:
                 if current.status == "claimed":
                     return DeskResult("held_by_another", current.status, current.claimed_by)
                 return DeskResult("already", current.status)
-            self._update_card(uow, handoff_id, agent_id=click.agent_id, now=now)
+            self._update_card(uow, click, now=now)
             if back_to_bot:
                 self._hand_back(uow, handoff_id, record.conversation_id, now=now)
             uow.commit()
@@ -165,13 +165,20 @@ class HandoffDesk:
             now=now,
             conversation_id=conversation.id,
             handoff_id=handoff_id,
+            workspace_id=conversation.key.workspace_id,
         )
 
     @staticmethod
-    def _update_card(uow: SqlUnitOfWork, handoff_id: int, *, agent_id: str, now: datetime) -> None:
+    def _update_card(uow: SqlUnitOfWork, click: Click, *, now: datetime) -> None:
+        """The click's card shows what was done (`_refusal` let only its workspace act)."""
         uow.outbox.enqueue(
             "card_update",
-            {"handoff_id": handoff_id, "acted_by": agent_id, "acted_at": now.isoformat()},
+            {
+                "handoff_id": click.handoff_id,
+                "acted_by": click.agent_id,
+                "acted_at": now.isoformat(),
+            },
             now=now,
-            handoff_id=handoff_id,
+            handoff_id=click.handoff_id,
+            workspace_id=click.workspace_id,
         )

@@ -138,6 +138,7 @@ class TurnProcessor:
                 conversation_id,
                 None if state.with_human else BACK_WITH_BOT,
                 reply_to=reply_to,
+                workspace_id=conversation.key.workspace_id,
                 state=state,
                 claim=claim,
             )
@@ -219,6 +220,7 @@ class TurnProcessor:
         text: str | None,
         *,
         reply_to: dict[str, Any],
+        workspace_id: str,
         state: ConversationState,
         claim: InboxClaim | None,
     ) -> TurnOutcome:
@@ -230,7 +232,11 @@ class TurnProcessor:
             if text is not None:
                 uow.conversations.add_message(conversation_id, speaker="bot", text=text, now=now)
                 uow.outbox.enqueue(
-                    "reply", {**reply_to, "text": text}, now=now, conversation_id=conversation_id
+                    "reply",
+                    {**reply_to, "text": text},
+                    now=now,
+                    conversation_id=conversation_id,
+                    workspace_id=workspace_id,
                 )
             uow.commit()
         return TurnOutcome(conversation_id=conversation_id, decision=None, state=state)
@@ -318,6 +324,7 @@ class TurnProcessor:
                 now=now,
                 conversation_id=conversation_id,
                 handoff_id=handoff.id if handoff else None,
+                workspace_id=message.key.workspace_id,
             )
             uow.commit()
         return TurnOutcome(
@@ -371,6 +378,7 @@ class TurnProcessor:
                         {**message.reply_to, "text": notice},
                         now=now,
                         conversation_id=conversation_id,
+                        workspace_id=message.key.workspace_id,
                     )
             conversations.add_message(conversation_id, speaker="bot", text=decision.reply, now=now)
             conversations.save_state(conversation_id, state, version=version, now=now)
@@ -398,6 +406,7 @@ class TurnProcessor:
                     now=now,
                     conversation_id=conversation_id,
                     handoff_id=handoff_id,
+                    workspace_id=message.key.workspace_id,
                 )
             if message.reply_to is not None:
                 uow.outbox.enqueue(
@@ -405,6 +414,7 @@ class TurnProcessor:
                     {**message.reply_to, "text": decision.reply},
                     now=now,
                     conversation_id=conversation_id,
+                    workspace_id=message.key.workspace_id,
                 )
             uow.commit()
         usage = work.usage if work else Usage()

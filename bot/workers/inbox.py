@@ -355,6 +355,7 @@ class InboxWorker(Worker):
                     "reply",
                     {**routed.reply_to, "workspace_id": item.workspace_id, "text": SORRY},
                     now=self.clock(),
+                    workspace_id=item.workspace_id,
                 )
             if failed:
                 what = "A customer's message" if routed.role == "customer" else "A Slack event"
@@ -371,6 +372,7 @@ class InboxWorker(Worker):
                         f"({error[:300]}){after}",
                     },
                     now=self.clock(),
+                    workspace_id=item.workspace_id,
                 )
             uow.commit()
 
@@ -403,6 +405,7 @@ class InboxWorker(Worker):
                         {**reply_address(conversation.key), "text": BACK_WITH_BOT},
                         now=now,
                         conversation_id=conversation_id,
+                        workspace_id=conversation.key.workspace_id,
                     )
                     told = True
             after = (
@@ -419,6 +422,7 @@ class InboxWorker(Worker):
                     f"customer wrote during the handoff was not answered{after}",
                 },
                 now=now,
+                workspace_id=item.workspace_id,
             )
             uow.commit()
 
@@ -482,5 +486,6 @@ class InboxWorker(Worker):
                 now=now,
                 conversation_id=conversation.id,
                 handoff_id=handoff.id,
+                workspace_id=conversation.key.workspace_id,
             )
             uow.commit()

@@ -262,6 +262,7 @@ class OncallOffers:
             },
             now=self.clock(),
             handoff_id=step.timer.handoff_id,
+            workspace_id=step.timer.workspace_id,
         )
 
     def _rearm(self, step: _Step, now: datetime, *, due_at: datetime) -> int:

@@ -409,6 +409,7 @@ class OutboxDrainer(Worker):
                     "admin_dm",
                     {"workspace_id": workspace_id, "channel": admin, "text": text},
                     now=now,
+                    workspace_id=workspace_id,
                 )
             uow.commit()
 
@@ -435,16 +436,19 @@ class OutboxDrainer(Worker):
             if item.kind not in ADMIN_KINDS:  # telling admins that admins cannot be told: no
                 # the row's own workspace's admins (a reply or relay names it only through
                 # its conversation or handoff), never another's
-                workspace_id = item.payload.get("workspace_id") or uow.outbox.workspace_of(item.id)
+                workspace_id = str(
+                    item.payload.get("workspace_id") or uow.outbox.workspace_of(item.id) or ""
+                )
                 uow.outbox.enqueue(
                     "admin_notice",
                     {
-                        "workspace_id": str(workspace_id or ""),
+                        "workspace_id": workspace_id,
                         "text": f"A message to Slack ({item.kind.replace('_', ' ')}) could not be "
                         f"posted and was given up after {item.attempts} tries: {reason}. It is "
                         "kept in the outbox.",
                     },
                     now=self.clock(),
+                    workspace_id=workspace_id or None,
                 )
             uow.commit()
 
@@ -461,6 +465,7 @@ class OutboxDrainer(Worker):
                     "handoffs are posted as soon as it is fixed.",
                 },
                 now=self.clock(),
+                workspace_id=workspace_id or None,
             )
             uow.commit()
 

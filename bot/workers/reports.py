@@ -126,6 +126,7 @@ class WeeklyReports(Worker):
                         "text": unconfirmed_text(started.channel, started.started_at, zone),
                     },
                     now=now,
+                    workspace_id=started.workspace_id,
                 )
                 told += 1
             uow.commit()
@@ -185,6 +186,7 @@ class WeeklyReports(Worker):
                         "text": failed_text(claim, failure, next_due=next_due),
                     },
                     now=now,
+                    workspace_id=claim.workspace_id,
                 )
             uow.commit()
         if not again and self.on_output is not None:

@@ -70,12 +70,14 @@ class HandoffTimers(Worker):
                         },
                         now=now,
                         handoff_id=timer.handoff_id,
+                        workspace_id=timer.workspace_id,
                     )
                 else:
                     uow.outbox.enqueue(
                         "admin_notice",
                         {"workspace_id": timer.workspace_id, "text": overdue_text(timer, config)},
                         now=now,
+                        workspace_id=timer.workspace_id,
                     )
                 posted += 1
             uow.commit()

@@ -249,3 +249,100 @@ def test_posts_waiting_at_revision_0008_keep_their_place_in_their_lane(
         assert [item.payload["text"] for item in taken] == ["old"]  # "new" waits behind it
     finally:
         engine.dispose()
+
+
+def test_posts_queued_at_revision_0012_get_their_workspace_through_0013(
+    empty_database_url: str,
+) -> None:
+    """Every row, sent or not, gets the workspace revision 0012 derived for it (the payload's,
+    else its conversation's, else its handoff's conversation's; none for a row of none), so a
+    workspace's status and held list show the same rows after the upgrade; down and up
+    again, the column is dropped and filled again."""
+    from datetime import UTC, datetime  # noqa: PLC0415
+
+    from db.engine import make_session_factory  # noqa: PLC0415
+    from db.repositories import ConversationKey  # noqa: PLC0415
+    from db.uow import SqlUnitOfWork  # noqa: PLC0415
+    from escalation.handoff import Handoff  # noqa: PLC0415
+
+    engine = make_engine(empty_database_url)
+    now = datetime(2026, 12, 5, 9, 0, tzinfo=UTC)
+    summary = Handoff(
+        customer_id="unidentified",
+        trigger="explicit_request",
+        root_cause="The customer asked for a person.",
+        recommended_action="Take over.",
+        attempts=(),
+        policy_cited=None,
+        summary="Customer: human please",
+    )
+    try:
+        upgrade(engine, "0012")
+        sessions = make_session_factory(engine)
+        with SqlUnitOfWork(sessions) as uow:  # conversations and handoffs as at 0012
+            t1 = uow.conversations.get_or_create(
+                ConversationKey("slack", "T1", "D1", "U1"), now=now
+            )
+            t2 = uow.conversations.get_or_create(
+                ConversationKey("slack", "T2", "D2", "U2"), now=now
+            )
+            on_t2 = uow.handoffs.open(t2.id, summary, now=now, decision_id=None)
+            uow.commit()
+        queued = [
+            ("admin_notice", '{"workspace_id": "T2", "text": "a"}', None, None, "held"),
+            ("reply", '{"channel": "D1", "text": "b"}', t1.id, None, "sent"),
+            ("reply", '{"channel": "D1", "text": "c"}', t1.id, None, "held"),
+            ("card_update", f'{{"handoff_id": {on_t2}}}', None, on_t2, "pending"),
+            (
+                "handoff_card",
+                f'{{"handoff_id": {on_t2}, "workspace_id": "T2"}}',
+                t2.id,
+                on_t2,
+                "held",
+            ),
+            ("admin_notice", '{"workspace_id": "", "text": "d"}', None, None, "held"),
+            ("card", '{"text": "e"}', None, None, "pending"),
+        ]
+        with engine.begin() as connection:
+            for kind, payload, conversation_id, handoff_id, status in queued:
+                connection.execute(
+                    text(
+                        "INSERT INTO outbox (kind, payload, conversation_id, handoff_id, status, "
+                        "attempts, next_attempt_at, created_at) VALUES (:kind, :payload, "
+                        ":conversation_id, :handoff_id, :status, 0, :now, :now)"
+                    ),
+                    {
+                        "kind": kind,
+                        "payload": payload,
+                        "conversation_id": conversation_id,
+                        "handoff_id": handoff_id,
+                        "status": status,
+                        "now": now,
+                    },
+                )
+        expected = ["T2", "T1", "T1", "T2", "T2", None, None]
+        for _ in range(2):  # the upgrade, then down to 0012 and up again
+            upgrade(engine)
+            with engine.connect() as connection:
+                filled = connection.execute(
+                    text("SELECT workspace_id FROM outbox ORDER BY id")
+                ).scalars()
+                assert list(filled) == expected
+            with SqlUnitOfWork(sessions) as uow:
+                assert uow.outbox.counts("T1") == {"sent": 1, "held": 1}
+                assert uow.outbox.counts("T2") == {"held": 2, "pending": 1}
+                assert uow.outbox.held(workspace_id="T1") == [("reply", "")]
+                assert [kind for kind, _ in uow.outbox.held(workspace_id="T2")] == [
+                    "handoff_card",
+                    "admin_notice",
+                ]
+            downgrade(engine, "0012")
+            columns = {column["name"] for column in inspect(engine).get_columns("outbox")}
+            assert "workspace_id" not in columns
+            assert "ix_outbox_workspace_id_status_id" not in {
+                index["name"] for index in inspect(engine).get_indexes("outbox")
+            }
+        upgrade(engine)
+        check(engine)
+    finally:
+        engine.dispose()

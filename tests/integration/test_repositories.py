@@ -307,6 +307,82 @@ def test_a_held_message_stays_until_released(sessions: sessionmaker[Session]) ->
         assert len(uow.outbox.claim_due(worker="w", now=far, lease=lease)) == 1
 
 
+def test_outbox_rows_keep_their_workspace_given_or_derived(
+    sessions: sessionmaker[Session],
+) -> None:
+    """`enqueue` stores the workspace a caller names; one that omits it gets the payload's,
+    else the conversation's, else the handoff's conversation's; a row of none has none. The
+    status counts, held list and release of a workspace read that column."""
+    t1 = new_conversation(sessions)
+    t2 = new_conversation(sessions, ConversationKey("slack", "T2", "D9", "U9"))
+    lease = timedelta(seconds=30)
+    with SqlUnitOfWork(sessions) as uow:
+        on_t2 = uow.handoffs.open(t2, handoff(), now=NOW, decision_id=None)
+        rows = {
+            "named": uow.outbox.enqueue(
+                "reply",
+                {"channel": "D1", "text": "a"},
+                now=NOW,
+                conversation_id=t1,
+                workspace_id="T1",
+            ),
+            "payload": uow.outbox.enqueue(
+                "admin_notice", {"workspace_id": "T2", "text": "b"}, now=NOW
+            ),
+            "conversation": uow.outbox.enqueue(
+                "reply", {"channel": "D1", "text": "c"}, now=NOW, conversation_id=t1
+            ),
+            "handoff": uow.outbox.enqueue(
+                "card_update", {"handoff_id": on_t2}, now=NOW, handoff_id=on_t2
+            ),
+            "both": uow.outbox.enqueue(
+                "relay_to_agents",
+                {"handoff_id": on_t2, "text": "d"},
+                now=NOW,
+                conversation_id=t2,
+                handoff_id=on_t2,
+            ),
+            "empty": uow.outbox.enqueue(
+                "admin_notice", {"workspace_id": "", "text": "e"}, now=NOW, workspace_id=""
+            ),
+            "none": uow.outbox.enqueue("card", {"text": "f"}, now=NOW),
+        }
+        uow.commit()
+    with SqlUnitOfWork(sessions) as uow:
+        found = {name: uow.outbox.workspace_of(row_id) for name, row_id in rows.items()}
+        assert found == {
+            "named": "T1",
+            "payload": "T2",
+            "conversation": "T1",
+            "handoff": "T2",
+            "both": "T2",
+            "empty": None,
+            "none": None,
+        }
+        assert uow.outbox.counts("T1") == {"pending": 2}
+        assert uow.outbox.counts("T2") == {"pending": 3}
+        assert sum(uow.outbox.counts().values()) == 7
+        uow.commit()
+    for _ in range(3):  # rows of one lane are taken one after another
+        with SqlUnitOfWork(sessions) as uow:
+            for item in uow.outbox.claim_due(worker="w", now=NOW, lease=lease):
+                why = f"held {item.payload.get('text')}"
+                assert uow.outbox.hold(item.id, worker="w", error=why)
+            uow.commit()
+    with SqlUnitOfWork(sessions) as uow:
+        assert uow.outbox.held(workspace_id="T1") == [("reply", "held c"), ("reply", "held a")]
+        assert [kind for kind, _ in uow.outbox.held(workspace_id="T2", limit=10)] == [
+            "relay_to_agents",
+            "card_update",
+            "admin_notice",
+        ]
+        assert uow.outbox.release_held(now=NOW, workspace_id="T1") == 2
+        assert uow.outbox.counts("T1") == {"pending": 2}
+        assert uow.outbox.counts("T2") == {"held": 3}
+        assert uow.outbox.release_held(now=NOW, workspace_id="T3") == 0
+        uow.commit()
+
+
 def test_backoff_grows_and_is_capped() -> None:
     delays = [backoff_delay(n).total_seconds() for n in range(1, 12)]
     assert delays[:4] == [2, 4, 8, 16]
