@@ -277,7 +277,10 @@ def _now_line(config: DeskConfig, now: datetime) -> str:
     if hours is None:
         return ""
     told = back_notice(hours, now, ahead=None)
-    return " The team is in now." if told is None else f" Right now: {told.split('.')[0]}."
+    if told is None:
+        return " The team is in now."
+    back = told.split(".")[0]  # "Our team is back at 09:00 (CET) on Monday, in about 37 hours"
+    return f" Right now: {back[:1].lower()}{back[1:]}."
 
 
 def _dates(days: frozenset[date]) -> str:

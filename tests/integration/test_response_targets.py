@@ -332,6 +332,15 @@ def test_only_admins_set_targets_and_hours(sender: SlackSender, product: Product
     assert (config.claim_target, config.week, config.holidays) == (None, None, frozenset())
 
 
+def test_setting_hours_says_whether_the_team_is_in_right_now(sender: SlackSender) -> None:
+    # Wednesday 09:00 UTC is 10:00 in Berlin: in. New York is still at 04:00: out.
+    assert command(sender, "hours Mon-Fri 09:00-17:30 Europe/Berlin").endswith(
+        "The team is in now."
+    )
+    answer = command(sender, "hours Mon-Fri 09:00-17:00 America/New_York")
+    assert answer.endswith("Right now: our team is back at 09:00 (EST), in about 5 hours.")
+
+
 @pytest.mark.parametrize(
     ("typed", "shown"),
     [
