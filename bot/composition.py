@@ -26,6 +26,7 @@ from slack_sdk.http_retry.builtin_handlers import (
     RateLimitErrorRetryHandler,
     ServerErrorRetryHandler,
 )
+from slack_sdk.oauth.token_rotation import TokenRotator
 from sqlalchemy import Engine
 from sqlalchemy.engine import make_url
 from sqlalchemy.orm import Session, sessionmaker
@@ -57,19 +58,20 @@ from db.engine import (
     make_request_path_engine,
     make_session_factory,
 )
+from db.installations import SqlInstallations
 from db.migrate import Revisions, alembic_config, upgrade
 from db.uow import SqlUnitOfWork
 from escalation.policy import PolicyBook
 from handlers.slack.app import build_slack_app
-from handlers.slack.events import route
-from handlers.slack.oncall import SlackRoster, make_roster_client
-from handlers.slack.reports import SlackChartUploader
-from handlers.slack.sender import (
-    DEFAULT_SLACK_API_URL,
-    SlackSender,
-    make_posting_client,
-    make_web_client,
+from handlers.slack.clients import (
+    SlackClients,
+    WorkspaceRosters,
+    WorkspaceSenders,
+    WorkspaceUploaders,
 )
+from handlers.slack.events import route
+from handlers.slack.installations import InstalledTokens, OneWorkspaceToken, WorkspaceTokens
+from handlers.slack.sender import DEFAULT_SLACK_API_URL, make_web_client
 
 if TYPE_CHECKING:  # the SDK is imported only when the Claude agent is built (start-up time)
     import anthropic
@@ -161,6 +163,7 @@ class Product:
     request_engine: Engine | None = None  # the ack path's own, when not `engine`
     timers: HandoffTimers | None = None  # the handoffs' reminders and overdue notices
     reports: WeeklyReports | None = None  # the weekly report in its channel
+    tokens: WorkspaceTokens | None = None  # which token acts in which workspace
 
     @property
     def inbox_worker(self) -> InboxWorker:
@@ -249,12 +252,12 @@ def build_product(
         clock=clock,
         currency=settings.currency,
     )
+    tokens = workspace_tokens(settings, engine)
     client = make_web_client(token=settings.slack_bot_token, base_url=settings.slack_api_url)
-    sender = SlackSender(
-        make_posting_client(token=settings.slack_bot_token, base_url=settings.slack_api_url)
-    )
+    clients = SlackClients(tokens, base_url=settings.slack_api_url)
+    senders = WorkspaceSenders(clients)
     drainers = [
-        OutboxDrainer(sessions=sessions, sender=sender, clock=clock, interval=worker_interval)
+        OutboxDrainer(sessions=sessions, senders=senders, clock=clock, interval=worker_interval)
         for _ in range(settings.outbox_workers)
     ]
 
@@ -321,22 +324,32 @@ def build_product(
             clock=clock,
             interval=worker_interval,
             on_output=wake_drainers,
-            roster=SlackRoster(
-                make_roster_client(token=settings.slack_bot_token, base_url=settings.slack_api_url),
-                clock=lambda: clock().timestamp(),
-            ),
+            rosters=WorkspaceRosters(clients, clock=lambda: clock().timestamp()),
         ),
+        tokens=tokens,
         reports=WeeklyReports(
             sessions=sessions,
             # a client that never retries by itself: a share answered 500 must not be made twice
-            uploader=SlackChartUploader(
-                make_posting_client(token=settings.slack_bot_token, base_url=settings.slack_api_url)
-            ),
+            uploaders=WorkspaceUploaders(clients),
             clock=clock,
             interval=worker_interval,
             on_output=wake_drainers,
         ),
     )
+
+
+def workspace_tokens(settings: Settings, engine: Engine) -> WorkspaceTokens:
+    """SLACK_BOT_TOKEN's one workspace, or (SLACK_CLIENT_ID set) each installed workspace's
+    own token from the database, renewed through SLACK_API_URL's oauth.v2.access."""
+    if settings.slack_mode() == "token" or not settings.slack_client_id:
+        return OneWorkspaceToken(settings.slack_bot_token)
+    rotator = TokenRotator(
+        client_id=settings.slack_client_id,
+        client_secret=settings.slack_client_secret or "",
+        client=make_web_client(token=None, base_url=settings.slack_api_url),
+    )
+    installations = SqlInstallations(engine, client_id=settings.slack_client_id)
+    return InstalledTokens(installations, rotator=rotator)
 
 
 def serve(settings: Settings, *, host: str, port: int, workers: int | None = None) -> None:

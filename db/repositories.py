@@ -565,6 +565,7 @@ class OutboxItem:
     conversation_id: int | None
     handoff_id: int | None
     uncertain_since: datetime | None = None  # an attempt then may have posted it
+    workspace_id: str | None = None  # whose token posts it
 
     @property
     def uncertain(self) -> bool:
@@ -1054,6 +1055,7 @@ class SqlOutbox:
                     row.conversation_id,
                     row.handoff_id,
                     uncertain_since=as_utc(row.uncertain_since) if row.uncertain_since else None,
+                    workspace_id=row.workspace_id,
                 )
             )
         self.session.flush()

@@ -110,11 +110,12 @@ class OncallOffers:
         self,
         *,
         sessions: sessionmaker[Session],
-        roster: OncallRoster,
+        rosters: Callable[[str], OncallRoster],
         clock: Callable[[], datetime],
     ) -> None:
+        """`rosters`: the roster of a workspace (read with that workspace's token)."""
         self.sessions = sessions
-        self.roster = roster
+        self.rosters = rosters
         self.clock = clock
         self._resting: dict[int, datetime] = {}  # timer id -> ask the platform again then
         self._failing: dict[_StepKey, datetime] = {}  # step -> its first failure to read
@@ -229,13 +230,14 @@ class OncallOffers:
         self, step: _Step, oncall: OncallGroup, key: _StepKey
     ) -> _Offer | _Everyone | _Nobody | _ReadOn:
         group = _named(oncall)
-        members = self.roster.members(oncall.group_id)
+        roster = self.rosters(step.timer.workspace_id)
+        members = roster.members(oncall.group_id)
         if not members:
             return _Everyone(f"{group} has no members")
         away = self._away.get(key, frozenset())  # read inactive by this step already
         passed = step.offered | away
         window = offer_order(members, after=step.last, offered=passed)[:MAX_PRESENCE_READS]
-        active = _Presence(self.roster, frozenset(window))
+        active = _Presence(roster, frozenset(window))
         chosen = next_member(members, after=step.last, offered=passed, active=active)
         if chosen is not None:
             self._away.pop(key, None)

@@ -55,9 +55,11 @@ class SendFailed(Exception):
         needs_admin: bool = False,
         permanent: bool = False,
         unknown_outcome: bool = False,
+        uninstalled: bool = False,
     ) -> None:
         super().__init__(reason)
         self.reason = reason
+        self.uninstalled = uninstalled  # the app is gone from the workspace: nobody to tell
         self.retry_after = retry_after
         self.needs_admin = needs_admin
         self.permanent = permanent  # retrying this very post cannot succeed
@@ -145,18 +147,29 @@ MAX_POST_ATTEMPTS = 12
 class OutboxDrainer(Worker):
     """Posts outbox rows through the sender, with backoff; a rate limit's wait is honoured."""
 
+    sender: Sender  # the row in hand's
+
     def __init__(
         self,
         *,
         sessions: sessionmaker[Session],
-        sender: Sender,
+        sender: Sender | None = None,
         clock: Callable[[], datetime],
         interval: float = 1.0,
         batch: int = 1,
+        senders: Callable[[str | None], Sender] | None = None,
     ) -> None:
+        """`sender` posts every row; `senders` instead gives each row's workspace its own (its
+        token), raising SendFailed when the workspace has none."""
         super().__init__(name=worker_name("outbox"), interval=interval)
         self.sessions = sessions
-        self.sender = sender
+        if senders is None:
+            if sender is None:
+                raise TypeError("OutboxDrainer needs a sender or senders")
+            senders = _same(sender)
+        self.senders = senders
+        if sender is not None:
+            self.sender = sender  # else the row in hand's, set as each is taken
         self.clock = clock
         self.batch = batch
         self._resting: dict[str, datetime] = {}
@@ -180,6 +193,7 @@ class OutboxDrainer(Worker):
     def _post(self, item: OutboxItem) -> None:
         self._posted_at = self.clock()  # moved on to the very moment of posting, in _deliver
         try:
+            self.sender = self.senders(item.workspace_id)
             result = self._send(item)
         except Resting as resting:
             self._defer(item, until=resting.until)
@@ -414,6 +428,12 @@ class OutboxDrainer(Worker):
             uow.commit()
 
     def _failed(self, item: OutboxItem, failure: SendFailed, *, attempted_at: datetime) -> None:
+        if failure.uninstalled:  # its workspace removed the app: kept, and nobody to tell
+            log.warning("outbox %s (%s) not posted: %s", item.id, item.kind, failure.reason)
+            with SqlUnitOfWork(self.sessions) as uow:
+                uow.outbox.hold(item.id, worker=self.name, error=failure.reason)
+                uow.commit()
+            return
         if failure.needs_admin and item.kind == "handoff_card":
             self._hold_and_tell_admins(item, failure.reason)
             return
@@ -516,3 +536,8 @@ def card_context(
         acted_by=acted_by,
         acted_at=acted_at,
     )
+
+
+def _same(sender: Sender) -> Callable[[str | None], Sender]:
+    """One sender for every workspace (one token serves them all)."""
+    return lambda _workspace_id: sender

@@ -62,8 +62,9 @@ class WeeklyReports(Worker):
         self,
         *,
         sessions: sessionmaker[Session],
-        uploader: ChartUploader,
+        uploader: ChartUploader | None = None,
         clock: Callable[[], datetime],
+        uploaders: Callable[[str], ChartUploader] | None = None,
         interval: float = 1.0,
         on_output: Callable[[], None] | None = None,
         draw: Callable[[Report], bytes] = draw,
@@ -71,7 +72,11 @@ class WeeklyReports(Worker):
         super().__init__(name=worker_name("reports"), interval=interval)
         self.sessions = sessions
         self.reports = Reports(sessions=sessions, clock=clock)
-        self.uploader = uploader
+        if uploaders is None:
+            if uploader is None:
+                raise TypeError("WeeklyReports needs an uploader or uploaders")
+            uploaders = _same(uploader)
+        self.uploaders = uploaders
         self.clock = clock
         self.on_output = on_output  # new rows in the outbox (the admins' notice)
         self.draw = draw
@@ -150,7 +155,9 @@ class WeeklyReports(Worker):
             self._failed(claim, ChartNotShared(why))
             return
         try:
-            self.uploader.upload(channel=claim.channel, png=png, text=figures.text(), days=WEEK)
+            self.uploaders(claim.workspace_id).upload(
+                channel=claim.channel, png=png, text=figures.text(), days=WEEK
+            )
         except ChartNotShared as failure:
             self._failed(claim, failure)
             return
@@ -221,3 +228,8 @@ def failed_text(claim: Claimed, failure: ChartNotShared, *, next_due: datetime |
             f"The next one is due on {local:%A %Y-%m-%d} at {local:%H:%M} ({local.tzname()})."
         )
     return " ".join(lines)
+
+
+def _same(uploader: ChartUploader) -> Callable[[str], ChartUploader]:
+    """One uploader for every workspace (one token serves them all)."""
+    return lambda _workspace_id: uploader

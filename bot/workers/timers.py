@@ -35,15 +35,20 @@ class HandoffTimers(Worker):
         interval: float = 1.0,
         on_output: Callable[[], None] | None = None,
         roster: OncallRoster | None = None,
+        rosters: Callable[[str], OncallRoster] | None = None,
     ) -> None:
         """`roster`: who is in an on-call group and active, for round robin's offers (None:
-        no round robin here)."""
+        no round robin here); `rosters` instead: each workspace's own."""
         super().__init__(name=worker_name("timers"), interval=interval)
         self.sessions = sessions
         self.clock = clock
         self.on_output = on_output
+        if rosters is None and roster is not None:
+            rosters = _same(roster)
         self.offers = (
-            None if roster is None else OncallOffers(sessions=sessions, roster=roster, clock=clock)
+            None
+            if rosters is None
+            else OncallOffers(sessions=sessions, rosters=rosters, clock=clock)
         )
 
     def work_once(self) -> int:
@@ -112,3 +117,8 @@ def overdue_text(timer: DueTimer, config: DeskConfig) -> str:
         f"Handoff #{timer.handoff_id}{where} is still unclaimed after {_waited(timer, config)}, "
         "twice the time-to-claim target: the customer is waiting for a person."
     )
+
+
+def _same(roster: OncallRoster) -> Callable[[str], OncallRoster]:
+    """One roster for every workspace (one token serves them all)."""
+    return lambda _workspace_id: roster

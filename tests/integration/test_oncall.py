@@ -650,7 +650,7 @@ def test_a_member_past_the_first_forty_presence_reads_is_still_offered(
     sender.dm(CUSTOMERS[0], "I want to talk to a human")
     product.inbox_worker.run_until_idle()
     product.drainer.run_until_idle()
-    offers = OncallOffers(sessions=product.sessions, roster=roster, clock=clock)
+    offers = OncallOffers(sessions=product.sessions, rosters=lambda _: roster, clock=clock)
     offers.work_once()
     assert roster.asked == 40
     assert offer_posts(product) == []  # not "nobody is active": the rest are read next
@@ -718,7 +718,8 @@ def race(product: Product, clock: Clock, roster: GatedRoster, sweepers: int) -> 
     """`sweepers` sweep at once: each has read the due steps (and let go of them) before the
     next starts, then all make them together; then each sweeps until nothing is left."""
     racing = [
-        OncallOffers(sessions=product.sessions, roster=roster, clock=clock) for _ in range(sweepers)
+        OncallOffers(sessions=product.sessions, rosters=lambda _: roster, clock=clock)
+        for _ in range(sweepers)
     ]
     threads = [threading.Thread(target=sweeper.work_once) for sweeper in racing]
     for started, thread in enumerate(threads, start=1):

@@ -573,9 +573,10 @@ def test_a_timeout_asking_where_to_upload_is_tried_again_and_shared_once(
 ) -> None:
     reports_to_the_channel(sender)
     assert product.reports is not None  # the posting client's timeout, cut to 1 s for the test
-    product.reports.uploader = SlackChartUploader(
+    uploader = SlackChartUploader(
         make_posting_client(token="xoxb-test", base_url=slack.url, timeout=1)
     )
+    product.reports.uploaders = lambda _workspace_id: uploader
     slack.fail("files.getUploadURLExternal", Fault("posted_then_hang", hang=3))
     at(clock, product, MONDAY_UTC)
     assert slack.files_shared() == []

@@ -1,0 +1,195 @@
+"""Which bot token acts in which workspace: SLACK_BOT_TOKEN's one workspace, or each workspace's
+own from its OAuth install (kept in the database, rotated before it expires).
+
+Bolt's InstallationStoreAuthorize is not used: it calls auth.test on every request it has not
+cached and answers 200 (the event lost) when the store cannot be read, and its rotation has no
+lock between processes. `InstalledAuthorize` answers from the stored bot alone (no Slack call on
+the ack path); a database error raises, so Bolt answers 500 and Slack delivers the event again.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+from datetime import UTC, datetime, timedelta
+from typing import Protocol
+
+from cachetools import TTLCache
+from slack_bolt.authorization import AuthorizeResult
+from slack_bolt.authorization.authorize import Authorize
+from slack_bolt.context import BoltContext
+from slack_sdk.errors import SlackTokenRotationError
+from slack_sdk.oauth.installation_store import Bot
+from slack_sdk.oauth.token_rotation import TokenRotator
+
+from db.installations import InstalledBot, SqlInstallations
+
+log = logging.getLogger(__name__)
+
+# A rotating token is renewed when it has less than this left (Bolt's own default), and the
+# token read from the database is kept in memory at most KEEP (an uninstall in another process
+# is seen within it; a revoked token is refused by Slack anyway).
+RENEW_BEFORE = timedelta(minutes=120)
+KEEP = timedelta(seconds=30)
+
+
+class NotInstalled(LookupError):
+    """The app has no token for this workspace (never installed, or uninstalled)."""
+
+
+class TokenUnavailable(RuntimeError):
+    """The workspace's token has expired and Slack could not renew it just now."""
+
+
+class WorkspaceTokens(Protocol):
+    def bot_token(self, workspace_id: str | None) -> str:
+        """The token that acts in `workspace_id`; NotInstalled / TokenUnavailable when none."""
+        ...
+
+
+class OneWorkspaceToken:
+    """SLACK_BOT_TOKEN: the same token for every event and post (one workspace's app)."""
+
+    def __init__(self, token: str | None) -> None:
+        self.token = token
+
+    def bot_token(self, workspace_id: str | None) -> str:
+        if not self.token:
+            raise NotInstalled("no SLACK_BOT_TOKEN")
+        return self.token
+
+
+class InstalledTokens:
+    """Each workspace's own bot from its OAuth install, renewed under the workspace's lock."""
+
+    def __init__(
+        self,
+        installations: SqlInstallations,
+        *,
+        rotator: TokenRotator,
+        renew_before: timedelta = RENEW_BEFORE,
+        keep: timedelta = KEEP,
+    ) -> None:
+        self.installations = installations
+        self.rotator = rotator
+        self.renew_before = renew_before
+        self._lock = threading.Lock()
+        self._kept: TTLCache[str, InstalledBot] = TTLCache(maxsize=10_000, ttl=keep.total_seconds())
+
+    def bot_token(self, workspace_id: str | None) -> str:
+        return self.bot(workspace_id).bot_token
+
+    def bot(self, workspace_id: str | None) -> InstalledBot:
+        if not workspace_id:
+            raise NotInstalled("no workspace")
+        with self._lock:
+            kept = self._kept.get(workspace_id)
+        if kept is not None and not self._due(kept):
+            return kept
+        bot = self.installations.bot(workspace_id)
+        if bot is None:
+            self.forget(workspace_id)
+            raise NotInstalled(workspace_id)
+        if self._due(bot):
+            bot = self._renewed(workspace_id) or bot
+        if _expired(bot):
+            raise TokenUnavailable(f"the token of {workspace_id} expired and was not renewed")
+        with self._lock:
+            self._kept[workspace_id] = bot
+        return bot
+
+    def forget(self, workspace_id: str) -> None:
+        """Drop what this process keeps of the workspace (its uninstall is in the database)."""
+        with self._lock:
+            self._kept.pop(workspace_id, None)
+
+    def _due(self, bot: InstalledBot) -> bool:
+        return bot.expires_at is not None and bot.expires_at - self.renew_before <= _now()
+
+    def _renewed(self, workspace_id: str) -> InstalledBot | None:
+        minutes = int(self.renew_before.total_seconds() // 60)
+
+        def rotate(current: InstalledBot) -> InstalledBot | None:
+            if not self._due(current):
+                return None  # another process renewed it while this one waited for the lock
+            fresh = self.rotator.perform_bot_token_rotation(
+                bot=_as_sdk_bot(current), minutes_before_expiration=minutes
+            )
+            if fresh is None or not fresh.bot_token:
+                return None
+            expires = fresh.bot_token_expires_at
+            return current.renewed(
+                token=fresh.bot_token,
+                refresh_token=fresh.bot_refresh_token,
+                expires_at=None if expires is None else datetime.fromtimestamp(expires, UTC),
+            )
+
+        try:
+            bot = self.installations.renew(workspace_id, rotate=rotate)
+        except SlackTokenRotationError as error:
+            code = error.api_error.response.get("error") if error.api_error.response else None
+            log.warning("could not renew the bot token of %s (%s)", workspace_id, code or error)
+            return None
+        if bot is not None:
+            log.info("renewed the bot token of %s", workspace_id)
+        return bot
+
+
+class InstalledAuthorize(Authorize):
+    """Bolt's `authorize` from the stored bot: no Slack call on the request's path."""
+
+    def __init__(self, tokens: InstalledTokens) -> None:
+        self.tokens = tokens
+
+    def __call__(
+        self,
+        *,
+        context: BoltContext,
+        enterprise_id: str | None,
+        team_id: str | None,
+        user_id: str | None,
+        actor_enterprise_id: str | None = None,
+        actor_team_id: str | None = None,
+        actor_user_id: str | None = None,
+    ) -> AuthorizeResult | None:
+        try:
+            bot = self.tokens.bot(team_id)
+        except (NotInstalled, TokenUnavailable) as reason:
+            log.warning("a request from %s, where no token of ours works: %s", team_id, reason)
+            return None
+        return AuthorizeResult(
+            enterprise_id=bot.enterprise_id or enterprise_id,
+            team_id=bot.team_id,
+            team=bot.team_name,
+            bot_user_id=bot.bot_user_id,
+            bot_id=bot.bot_id,
+            bot_token=bot.bot_token,
+            bot_scopes=bot.bot_scopes,
+            user_id=user_id,
+        )
+
+
+def _as_sdk_bot(bot: InstalledBot) -> Bot:
+    return Bot(
+        app_id=bot.app_id,
+        enterprise_id=bot.enterprise_id,
+        enterprise_name=bot.enterprise_name,
+        team_id=bot.team_id,
+        team_name=bot.team_name,
+        bot_token=bot.bot_token,
+        bot_id=bot.bot_id or "",
+        bot_user_id=bot.bot_user_id or "",
+        bot_scopes=bot.bot_scopes or "",
+        bot_refresh_token=bot.bot_refresh_token,
+        bot_token_expires_at=None if bot.expires_at is None else int(bot.expires_at.timestamp()),
+        is_enterprise_install=bot.is_enterprise_install,
+        installed_at=(bot.installed_at or _now()).timestamp(),
+    )
+
+
+def _expired(bot: InstalledBot) -> bool:
+    return bot.expires_at is not None and bot.expires_at <= _now()
+
+
+def _now() -> datetime:
+    return datetime.now(UTC)
