@@ -110,8 +110,8 @@ class InstalledTokens:
         minutes = int(self.renew_before.total_seconds() // 60)
 
         def rotate(current: InstalledBot) -> InstalledBot | None:
-            if not self._due(current):
-                return None  # another process renewed it while this one waited for the lock
+            # None when `current` is not due: another process renewed it while this one
+            # waited for the lock (the rotator compares the expiry itself)
             fresh = self.rotator.perform_bot_token_rotation(
                 bot=_as_sdk_bot(current), minutes_before_expiration=minutes
             )
