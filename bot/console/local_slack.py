@@ -135,6 +135,10 @@ class LocalSlackWebAPI:
     client_id: str = CLIENT_ID
     client_secret: str = CLIENT_SECRET
     token_lifetime: int = TOKEN_LIFETIME  # `expires_in` of rotating tokens
+    # users.info answers a member of another team only to a token of a team that shares a
+    # channel with theirs (`connect`), as Slack does (`user_not_found` otherwise), instead of
+    # answering anyone to any token.
+    strict_users: bool = False
 
     def __post_init__(self) -> None:
         self._lock = threading.Lock()
@@ -146,6 +150,7 @@ class LocalSlackWebAPI:
         self._serial = itertools.count(1)
         self._bearers: list[tuple[str, str | None, dict[str, Any]]] = []  # every call
         self._files: dict[str, tuple[dict[str, Any], bytes]] = {}  # shared files, by id
+        self._connected: dict[str, set[str]] = {}  # Slack Connect channel -> its teams
         self._random = random.Random(self.seed)
         self._last_ts = 0.0
         self._server = ThreadingHTTPServer(("127.0.0.1", 0), self._handler_class())
@@ -247,6 +252,14 @@ class LocalSlackWebAPI:
         bot only. `about`: more fields (`is_admin`, `profile`, `enterprise_user`...)."""
         with self._lock:
             self.users[user_id] = {"id": user_id, "team_id": team, **about}
+
+    def connect(self, channel: str, *teams: str) -> None:
+        """`channel` is shared between `teams` (Slack Connect): `conversations.info` says
+        `is_ext_shared`, and (with `strict_users`) each team's token may look up the others'
+        members with `users.info`."""
+        with self._lock:
+            self._connected.setdefault(channel, set()).update(teams)
+            self.channels.setdefault(channel, {}).update(is_shared=True, is_ext_shared=True)
 
     def set_name(self, user_id: str, *, display_name: str = "", real_name: str = "") -> None:
         """What `users.info` says `user_id` is called: `profile.display_name` (the name the
@@ -565,7 +578,7 @@ class LocalSlackWebAPI:
             return {"ok": True, "members": [m for m in members if m["team_id"] == bot.team]}
         if method == "users.info":
             user = self.users.get(str(params.get("user")))
-            if user is None:
+            if user is None or not self._visible(user, bot.team):
                 return {"ok": False, "error": "user_not_found"}
             # Slack always answers with a profile; its names are "" where none is set. A
             # member of another organisation (Slack Connect) carries their own team_id.
@@ -622,6 +635,18 @@ class LocalSlackWebAPI:
                 return {"ok": False, "error": "invalid_arguments"}
             return {"ok": True, "files": [{"id": f["id"], "title": f.get("title")} for f in files]}
         return {"ok": True}
+
+    def _visible(self, user: dict[str, Any], team: str) -> bool:
+        """Whether `team`'s token may look `user` up: always, unless `strict_users`; then a
+        member of `team` (or of its Grid organisation's workspaces), or of a team that shares a
+        channel with `team`."""
+        theirs = str(user.get("team_id") or TEAM)
+        if not self.strict_users or theirs == team:
+            return True
+        if team in ((user.get("enterprise_user") or {}).get("teams") or ()):
+            return True
+        with self._lock:
+            return any({team, theirs} <= teams for teams in self._connected.values())
 
     def _paged(self, items: list[Any], params: dict[str, Any], key: str) -> dict[str, Any]:
         start = int(params.get("cursor") or 0)

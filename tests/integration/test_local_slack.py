@@ -267,6 +267,27 @@ def test_users_info_tells_other_organisations_apart(slack: LocalSlackWebAPI) -> 
     assert [m["id"] for m in client(slack, "x").users_list()["members"]] == ["UHOME"]
 
 
+def test_strict_users_answers_another_organisations_member_only_across_a_shared_channel(
+    slack: LocalSlackWebAPI,
+) -> None:
+    """With `strict_users`, users.info answers a member of another team only to a token of a
+    team that shares a channel with theirs (`connect`), as Slack does; `conversations.info`
+    says the channel is shared. Without it, anyone is answered to any token (as before)."""
+    slack.add_user("UGUEST", team="T9")
+    slack.add_user("UGRID", team="T7", enterprise_user={"enterprise_id": "E1", "teams": ["T2"]})
+    two = slack.install_team("T2", "U2BOT")
+    assert client(slack, two).users_info(user="UGUEST")["user"]["team_id"] == "T9"
+
+    slack.strict_users = True
+    assert error_of(lambda: client(slack, two).users_info(user="UGUEST")) == "user_not_found"
+    assert client(slack, two).users_info(user="UGRID")["user"]["team_id"] == "T7"  # its org
+    slack.connect("CSHARED", "T1", "T9")
+    assert client(slack, "x").users_info(user="UGUEST")["user"]["team_id"] == "T9"  # T1's
+    assert error_of(lambda: client(slack, two).users_info(user="UGUEST")) == "user_not_found"
+    shared = client(slack, two).conversations_info(channel="CSHARED")["channel"]
+    assert shared["is_ext_shared"] is True
+
+
 def test_faults_still_apply_to_installed_tokens(slack: LocalSlackWebAPI) -> None:
     token = slack.install_team("T2", "U2BOT")
     slack.fail("oauth.v2.access", Fault("http_500"))
