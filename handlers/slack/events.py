@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import logging
 from typing import Any
 
 from bot.workers.inbox import EventRole, RoutedEvent, conversation_lane
 from db.repositories import ConversationKey, WorkspaceSettings
 from handlers.slack.markup import plain_text
+
+log = logging.getLogger(__name__)
 
 # Plain messages and file shares are people writing; every other subtype (edits, deletes,
 # joins, bot messages, topic changes ...) is not a customer's turn.
@@ -36,24 +39,72 @@ def conversation_key_text(body: dict[str, Any]) -> str | None:
 
 
 def workspace_of(body: dict[str, Any]) -> str:
-    """The Slack team an event came from."""
-    return str(body.get("team_id") or (body.get("event") or {}).get("team") or "")
+    """The workspace whose event it is: the one whose installation Slack delivered it to
+    (`authorizations[0].team_id`, as Bolt's own `extract_team_id` reads it). In a Slack
+    Connect channel the envelope's `team_id` can be the other organisation's; the
+    conversation, its settings and its posts are still the installation's."""
+    installed = _installation(body).get("team_id")
+    return str(installed or body.get("team_id") or (body.get("event") or {}).get("team") or "")
 
 
 def author_team(body: dict[str, Any]) -> str | None:
     """The team of an event's author, when the event says: `event.user_team` (another
     organisation's in a Slack Connect channel; an Enterprise Grid organisation's `E...` id
-    there), else `event.user_profile.team`; None when neither is given."""
+    there), else `event.user_profile.team`, else `event.team` (Bolt's order), else what
+    `users.info` said when the listener looked the author up (`AUTHOR_LOOKED_UP`); None when
+    nothing says."""
     event = body.get("event") or {}
-    team = event.get("user_team") or (event.get("user_profile") or {}).get("team")
+    team = (
+        event.get("user_team")
+        or (event.get("user_profile") or {}).get("team")
+        or event.get("team")
+        or (body.get(AUTHOR_LOOKED_UP) or {}).get("team_id")
+    )
     return str(team) if team else None
 
 
-def _enterprise_of(body: dict[str, Any]) -> str | None:
-    """The Enterprise Grid organisation the event was delivered for, if any."""
+# Where the listener keeps what `users.info` said of an author the event did not place: their
+# `team_id` and Enterprise Grid organisation (`enterprise_id`, None outside Grid).
+AUTHOR_LOOKED_UP = "escalation_bot_author"
+
+
+def needs_author_lookup(body: dict[str, Any]) -> bool:
+    """A person's message in a Slack Connect channel that does not say whose member its author
+    is: only `users.info` can tell a customer from one of our own people."""
+    event = body.get("event") or {}
+    return (
+        body.get("is_ext_shared_channel") is True
+        and event.get("type") in ("message", "app_mention")
+        and is_customer_authored(event)
+        and author_team(body) is None
+    )
+
+
+def _installation(body: dict[str, Any]) -> dict[str, Any]:
     authorizations = body.get("authorizations") or [{}]
-    enterprise = body.get("enterprise_id") or authorizations[0].get("enterprise_id")
+    first = authorizations[0] if isinstance(authorizations, list) else None
+    return first if isinstance(first, dict) else {}
+
+
+def _enterprise_of(body: dict[str, Any]) -> str | None:
+    """The Enterprise Grid organisation of the installation the event was delivered to, if
+    any (`authorizations[0]` first, as for the workspace)."""
+    enterprise = _installation(body).get("enterprise_id") or body.get("enterprise_id")
     return str(enterprise) if enterprise else None
+
+
+def is_home_member(body: dict[str, Any], workspace_id: str) -> bool | None:
+    """Whether the event's author is one of the workspace's own people (a member of it, or of
+    its Enterprise Grid organisation); False for another organisation's member; None when
+    neither the event nor a lookup says."""
+    team = author_team(body)
+    if team is None:
+        return None
+    enterprise = _enterprise_of(body)
+    looked_up = body.get(AUTHOR_LOOKED_UP) or {}
+    return team in (workspace_id, enterprise) or bool(
+        enterprise and looked_up.get("enterprise_id") == enterprise
+    )
 
 
 def route(body: dict[str, Any], settings: WorkspaceSettings) -> RoutedEvent:
@@ -77,11 +128,26 @@ def route(body: dict[str, Any], settings: WorkspaceSettings) -> RoutedEvent:
         # another organisation (Slack Connect), only the workspace's own people are agents:
         # another organisation's member never speaks to our customers.
         reply = kind == "message" and thread_ts and thread_ts != event.get("ts")
-        if reply and author_team(body) in (None, team, _enterprise_of(body)):
+        if reply and is_home_member(body, team) is not False:
             return RoutedEvent("agent_reply", text=text, **common)
         return RoutedEvent("ignore")
     direct = kind == "message" and event.get("channel_type") == "im"
     in_support = channel in settings.support_channels
+    if in_support and body.get("is_ext_shared_channel") is True:
+        # A support channel shared with another organisation (Slack Connect): their members
+        # are the customers; ours writing there are staff, never answered as customers. An
+        # author nothing places (the listener's lookup failed) is not answered either: we
+        # cannot tell them from staff, and answering staff as a customer happens in front of
+        # the customer's organisation.
+        home = is_home_member(body, team)
+        if home is not False:
+            if home is None:
+                log.warning(
+                    "could not tell whose member %s is in shared channel %s: not answered",
+                    event.get("user"),
+                    channel,
+                )
+            return RoutedEvent("ignore")
     mentioned = kind == "app_mention" and not in_support  # support channels use `message`
     # A reply in the thread of an earlier mention continues that conversation, if there is one.
     followup = (

@@ -26,6 +26,7 @@ from bot.desk.home import LISTED, Awaiting, CouldNotCheck, DeskHome, HomeDesk, V
 from bot.desk.report import minutes
 from db.overview import LiveHandoff, LiveList
 from handlers.slack.admin import admin_of
+from handlers.slack.events import workspace_of
 from handlers.slack.markup import as_slack_text
 
 log = logging.getLogger(__name__)
@@ -48,8 +49,10 @@ def register(app: App, *, home: HomeDesk) -> None:
         if event.get("tab", "home") != "home":
             return  # the Messages tab: nothing to draw
         user = str(event["user"])
-        workspace = str(body.get("team_id") or context.team_id or "")
-        enterprise = body.get("enterprise_id") or context.enterprise_id
+        # the installation's workspace (authorizations[0]), as for messages: the envelope's
+        # team_id can be another organisation's
+        workspace = workspace_of(body) or str(context.team_id or "")
+        enterprise = context.enterprise_id or body.get("enterprise_id")
         view: View
         try:
             page = home.home(

@@ -2,11 +2,21 @@
 
 from __future__ import annotations
 
+import logging
 from typing import Any, Protocol
 
 from slack_bolt import App
+from slack_sdk import WebClient
+from slack_sdk.errors import SlackApiError, SlackClientError
 
-from handlers.slack.events import conversation_key_text, workspace_of
+from handlers.slack.events import (
+    AUTHOR_LOOKED_UP,
+    conversation_key_text,
+    needs_author_lookup,
+    workspace_of,
+)
+
+log = logging.getLogger(__name__)
 
 
 class EventInbox(Protocol):
@@ -22,8 +32,10 @@ class EventInbox(Protocol):
 
 
 def register(app: App, *, inbox: EventInbox) -> None:
-    def keep(body: dict[str, Any]) -> None:
+    def keep(body: dict[str, Any], client: WebClient) -> None:
         event = body.get("event") or {}
+        if needs_author_lookup(body):
+            body = with_author_looked_up(body, client)
         inbox.store(
             event_id=str(body.get("event_id") or f"{event.get('channel')}:{event.get('ts')}"),
             payload=body,
@@ -34,3 +46,23 @@ def register(app: App, *, inbox: EventInbox) -> None:
 
     app.event("message")(keep)
     app.event("app_mention")(keep)
+
+
+def with_author_looked_up(body: dict[str, Any], client: WebClient) -> dict[str, Any]:
+    """`body` with what `users.info` says of its author's team kept beside it. `client` is
+    Bolt's for the installation the event was delivered to (ours): Slack answers it for a
+    member of an organisation we share a channel with. A lookup that fails leaves the body as
+    it was (the author stays unplaced, and is not answered as a customer); it is not retried
+    here, as the event's ack waits on it."""
+    user_id = str((body.get("event") or {}).get("user") or "")
+    try:
+        user = client.users_info(user=user_id).get("user") or {}
+    except (SlackClientError, OSError) as error:
+        reason = error.response.get("error") if isinstance(error, SlackApiError) else error
+        log.warning("users.info for %s failed (%s): their team is unknown", user_id, reason)
+        return body
+    team = user.get("team_id")
+    if not team:
+        return body
+    enterprise = (user.get("enterprise_user") or {}).get("enterprise_id")
+    return {**body, AUTHOR_LOOKED_UP: {"team_id": str(team), "enterprise_id": enterprise}}
