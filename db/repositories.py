@@ -1117,6 +1117,32 @@ class SqlOutbox:
             claimed_until=None,
         )
 
+    def defer_workspace(self, workspace_id: str | None, *, until: datetime) -> int:
+        """Put off `workspace_id`'s pending rows due before `until` to `until` (its platform
+        budget is spent); rows other workers hold now are skipped, not waited for."""
+        of_workspace = (
+            OutboxMessage.workspace_id.is_(None)
+            if workspace_id is None
+            else OutboxMessage.workspace_id == workspace_id
+        )
+        due = (
+            select(OutboxMessage.id)
+            .where(
+                of_workspace,
+                OutboxMessage.status == "pending",
+                OutboxMessage.next_attempt_at < until,
+            )
+            .with_for_update(skip_locked=True)
+            .scalar_subquery()
+        )
+        deferred = self.session.execute(
+            update(OutboxMessage)
+            .where(OutboxMessage.id.in_(due))
+            .values(next_attempt_at=until)
+            .execution_options(synchronize_session=False)
+        )
+        return int(deferred.rowcount)  # type: ignore[attr-defined]
+
     def hold(self, item_id: int, *, worker: str, error: str) -> bool:
         """Park a message that cannot post until someone fixes something (e.g. no channel)."""
         return self._update_held_by(

@@ -45,6 +45,8 @@ class SendFailed(Exception):
 
     `retry_after`: the platform asked to wait that long (a rate limit). `needs_admin`: retrying
     cannot help until an admin changes something; `reason` then says what, for the admins.
+    `paced`: refused before it was sent, this process's budget for it being spent: "channel"
+    (the channel's posts) or "workspace" (the workspace's calls of that method).
     """
 
     def __init__(
@@ -56,9 +58,11 @@ class SendFailed(Exception):
         permanent: bool = False,
         unknown_outcome: bool = False,
         uninstalled: bool = False,
+        paced: str | None = None,
     ) -> None:
         super().__init__(reason)
         self.reason = reason
+        self.paced = paced
         self.uninstalled = uninstalled  # the app is gone from the workspace: nobody to tell
         self.retry_after = retry_after
         self.needs_admin = needs_admin
@@ -205,6 +209,9 @@ class OutboxDrainer(Worker):
             self._retry(item, str(waiting), retry_after=2.0)
             return
         except SendFailed as failure:
+            if failure.paced is not None and failure.retry_after is not None:
+                self._paced(item, failure.paced, seconds=failure.retry_after)
+                return
             self._failed(item, failure, attempted_at=self._posted_at)
             return
         except Exception as error:  # network trouble, a timeout: it may have been posted
@@ -264,7 +271,7 @@ class OutboxDrainer(Worker):
         try:
             return post()
         except SendFailed as failure:
-            if failure.retry_after is not None:
+            if failure.retry_after is not None and failure.paced != "workspace":
                 self._rest(channel, seconds=failure.retry_after)
                 raise Resting(self.clock() + timedelta(seconds=failure.retry_after)) from failure
             raise
@@ -297,6 +304,17 @@ class OutboxDrainer(Worker):
         self._resting[channel] = until
         with SqlUnitOfWork(self.sessions) as uow:
             uow.pacing.rest(channel, until=until)
+            uow.commit()
+
+    def _paced(self, item: OutboxItem, scope: str, *, seconds: float) -> None:
+        """Refused before it left (the budget is spent): back untried, no attempt counted. A
+        workspace's spent budget puts off all its due rows at once, so the drainers go on with
+        other workspaces' rows instead of taking this one's again and again."""
+        until = self.clock() + timedelta(seconds=seconds)
+        with SqlUnitOfWork(self.sessions) as uow:
+            if scope == "workspace":
+                uow.outbox.defer_workspace(item.workspace_id, until=until)
+            uow.outbox.defer(item.id, worker=self.name, until=until)
             uow.commit()
 
     def _claim_notice(self, item: OutboxItem) -> Posted:

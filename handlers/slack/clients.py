@@ -12,6 +12,7 @@ from bot.desk.report import ChartNotShared
 from bot.workers.outbox import SendFailed
 from handlers.slack.installations import NotInstalled, TokenUnavailable, WorkspaceTokens
 from handlers.slack.oncall import SlackRoster, make_roster_client
+from handlers.slack.pacing import SlackPacer
 from handlers.slack.reports import SlackChartUploader
 from handlers.slack.sender import SlackSender, make_posting_client
 
@@ -19,17 +20,36 @@ NOT_INSTALLED = "the app is not installed in this workspace"
 
 
 class SlackClients:
-    """Builds each call's client with the token of the workspace it acts in."""
+    """Builds each call's client with the token of the workspace it acts in; with `pacer` (one
+    per process, shared by every client built here) its calls are paced by that workspace's
+    budgets (handlers/slack/pacing.py), without one they are not (as before)."""
 
-    def __init__(self, tokens: WorkspaceTokens, *, base_url: str | None) -> None:
+    def __init__(
+        self,
+        tokens: WorkspaceTokens,
+        *,
+        base_url: str | None,
+        pacer: SlackPacer | None = None,
+    ) -> None:
         self.tokens = tokens
         self.base_url = base_url
+        self.pacer = pacer
 
     def posting(self, workspace_id: str | None) -> WebClient:
-        return make_posting_client(token=self._token(workspace_id), base_url=self.base_url)
+        return make_posting_client(
+            token=self._token(workspace_id),
+            base_url=self.base_url,
+            pacer=self.pacer,
+            workspace_id=workspace_id,
+        )
 
     def roster(self, workspace_id: str | None) -> WebClient:
-        return make_roster_client(token=self._token(workspace_id), base_url=self.base_url)
+        return make_roster_client(
+            token=self._token(workspace_id),
+            base_url=self.base_url,
+            pacer=self.pacer,
+            workspace_id=workspace_id,
+        )
 
     def _token(self, workspace_id: str | None) -> str:
         return self.tokens.bot_token(workspace_id)

@@ -6,6 +6,7 @@ from __future__ import annotations
 import threading
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from typing import Any
 
 from cachetools import TTLCache
 from slack_sdk import WebClient
@@ -16,6 +17,7 @@ from slack_sdk.http_retry.builtin_handlers import (
 )
 
 from bot.desk.oncall import GroupSearch, RosterUnavailable
+from handlers.slack.pacing import PacedWebClient, SlackPacer
 from handlers.slack.sender import DEFAULT_SLACK_API_URL
 
 # A group's members are kept this long (a step reads them for each offer), and each person's
@@ -31,18 +33,28 @@ _SCOPES = {"usergroups.users.list": "usergroups:read", "users.getPresence": "use
 READ_TIMEOUT = 5  # seconds: the timers' sweep waits on these reads (a hung Slack once per group)
 
 
-def make_roster_client(*, token: str | None, base_url: str | None) -> WebClient:
+def make_roster_client(
+    *,
+    token: str | None,
+    base_url: str | None,
+    pacer: SlackPacer | None = None,
+    workspace_id: str | None = None,
+) -> WebClient:
     """A client for round robin's reads in the timers' sweep: short, one quick retry on a 5xx
-    or a reset; a rate limit is not waited out here (the step rests and the sweep goes on)."""
-    return WebClient(
-        token=token,
-        base_url=base_url or DEFAULT_SLACK_API_URL,
-        timeout=READ_TIMEOUT,
-        retry_handlers=[
+    or a reset; a rate limit is not waited out here (the step rests and the sweep goes on).
+    With `pacer`, a spent budget of `workspace_id` is refused at once, as Slack's 429."""
+    common: dict[str, Any] = {
+        "token": token,
+        "base_url": base_url or DEFAULT_SLACK_API_URL,
+        "timeout": READ_TIMEOUT,
+        "retry_handlers": [
             ServerErrorRetryHandler(max_retry_count=1),
             ConnectionErrorRetryHandler(max_retry_count=1),
         ],
-    )
+    }
+    if pacer is None:
+        return WebClient(**common)
+    return PacedWebClient(pacer=pacer, workspace_id=workspace_id, max_wait=0.0, **common)
 
 
 def find_group(client: WebClient, handle: str) -> GroupSearch:

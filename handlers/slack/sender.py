@@ -28,6 +28,7 @@ from db.repositories import HandoffRecord
 from escalation.claimed import spoken_name
 from handlers.slack.cards import blocks_as_dicts, handoff_blocks, handoff_text
 from handlers.slack.markup import as_slack_text
+from handlers.slack.pacing import PacedWebClient, SlackPacer
 
 log = logging.getLogger(__name__)
 
@@ -90,17 +91,27 @@ def make_web_client(*, token: str | None, base_url: str | None) -> WebClient:
 
 
 def make_posting_client(
-    *, token: str | None, base_url: str | None, timeout: int = SEND_TIMEOUT
+    *,
+    token: str | None,
+    base_url: str | None,
+    timeout: int = SEND_TIMEOUT,
+    pacer: SlackPacer | None = None,
+    workspace_id: str | None = None,
 ) -> WebClient:
     """A client that never retries by itself: re-posting after a 5xx or a lost answer could
     post twice, and waiting out a 429 in place would stall every other channel; the outbox
-    drainer decides both (it looks before re-posting and rests only the limited channel)."""
-    return WebClient(
-        token=token,
-        base_url=base_url or DEFAULT_SLACK_API_URL,
-        timeout=timeout,
-        retry_handlers=[],
-    )
+    drainer decides both (it looks before re-posting and rests only the limited channel).
+    With `pacer`, `workspace_id`'s calls are paced and never wait: a spent budget is refused
+    at once, as Slack's 429 (see handlers/slack/pacing.py)."""
+    common: dict[str, Any] = {
+        "token": token,
+        "base_url": base_url or DEFAULT_SLACK_API_URL,
+        "timeout": timeout,
+        "retry_handlers": [],
+    }
+    if pacer is None:
+        return WebClient(**common)
+    return PacedWebClient(pacer=pacer, workspace_id=workspace_id, max_wait=0.0, **common)
 
 
 class SlackSender:
@@ -306,7 +317,11 @@ def _send_failed(error: SlackApiError) -> SendFailed:
     code = str(response.get("error", "")) if response is not None else ""
     status = getattr(response, "status_code", 200)
     if code == "ratelimited" or status == 429:
-        return SendFailed("ratelimited", retry_after=_retry_after(getattr(response, "headers", {})))
+        return SendFailed(
+            "ratelimited",
+            retry_after=_retry_after(getattr(response, "headers", {})),
+            paced=response.get("paced") if response is not None else None,
+        )
     if code in NEEDS_AN_ADMIN:
         return SendFailed(NEEDS_AN_ADMIN[code], needs_admin=True)
     return SendFailed(
