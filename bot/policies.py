@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import json
+import re
 from collections.abc import Mapping
-from dataclasses import fields
+from dataclasses import dataclass, fields
+from functools import cache
 from importlib import resources
 from pathlib import Path
 from typing import Any
@@ -22,8 +25,9 @@ class PolicyBookError(ValueError):
     """A policy book file that cannot be used; the message names the file and the field."""
 
 
+@cache
 def default_policy_book() -> PolicyBook:
-    """The demo shop's book shipped with the project."""
+    """The demo shop's book shipped with the project (parsed once: it never changes)."""
     text = resources.files("bot").joinpath("data/policies.yaml").read_text(encoding="utf-8")
     return parse_policy_book(text, source="default policy book")
 
@@ -136,3 +140,138 @@ def _flag(raw: Mapping[str, Any], key: str, *, where: str) -> bool:
     if not isinstance(value, bool):
         raise PolicyBookError(f"{where}: '{key}' must be true or false")
     return value
+
+
+# --- books uploaded by admins -------------------------------------------------------------
+
+MAX_BOOK_BYTES = 64 * 1024  # the shipped book is about 3 KB; a book is text, not a data file
+MAX_RULES = 200
+MAX_PROBLEMS = 10  # told at once; more would bury the first ones
+DEFAULT_BOOK_NAME = "default"  # the shipped book's name in commands; no upload may take it
+_BOOK_NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{0,63}")
+_TOP_KEYS = {"name", "rules"}
+
+
+def book_name_problem(name: str) -> str | None:
+    """Why `name` cannot name an uploaded book, in plain words; None when it can."""
+    if not _BOOK_NAME.fullmatch(name):
+        return (
+            "A book's name is one word of letters, digits, `.`, `-` or `_` (at most 64), "
+            "e.g. `holiday-returns`."
+        )
+    if name.casefold() == DEFAULT_BOOK_NAME:
+        return "`default` is the name of the book shipped with the bot: choose another name."
+    return None
+
+
+@dataclass(frozen=True, slots=True)
+class CheckedBook:
+    """An uploaded book: its document and book when it can be used, else every problem found
+    (each naming its line and field), up to MAX_PROBLEMS."""
+
+    document: dict[str, Any] | None
+    book: PolicyBook | None
+    problems: tuple[str, ...]
+
+
+def check_uploaded_book(content: bytes) -> CheckedBook:
+    """An uploaded file read with the loader the bot uses, every problem told in plain words."""
+    if len(content) > MAX_BOOK_BYTES:
+        return _refused(
+            f"The file is {len(content) // 1024} KB; a policy book may be at most "
+            f"{MAX_BOOK_BYTES // 1024} KB."
+        )
+    if not content.strip():
+        return _refused("The file is empty.")
+    try:
+        text = content.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        return _refused("The file is not text (UTF-8): a policy book is a YAML text file.")
+    if "\x00" in text:
+        return _refused("The file is not text: a policy book is a YAML text file.")
+    try:
+        node = yaml.compose(text, Loader=yaml.SafeLoader)
+        document = yaml.safe_load(text)
+    except yaml.YAMLError as error:
+        return _refused(f"The file is not valid YAML: {_yaml_problem(error)}.")
+    if not isinstance(document, Mapping) or not isinstance(node, yaml.MappingNode):
+        return _refused(
+            "The file is YAML but not a policy book: it must start with `name:` and `rules:` "
+            "(a list of rules; see docs/policy-books.md)."
+        )
+    lines = _key_lines(node)
+    problems = [
+        f"line {lines[str(key)][0]}: unknown field `{key}` (a book has `name` and `rules`)"
+        for key in document
+        if str(key) not in _TOP_KEYS
+    ]
+    name = document.get("name")
+    if name is not None and (not isinstance(name, str) or not name.strip()):
+        problems.append(f"line {lines['name'][0]}: `name` must be text")
+    raw_rules = document.get("rules")
+    rule_nodes = lines.get("rules", (0, None))[1]
+    if raw_rules is None:
+        problems.append("there is no `rules:` list: a book needs at least one rule")
+    elif not isinstance(raw_rules, list) or not isinstance(rule_nodes, yaml.SequenceNode):
+        problems.append(f"line {lines['rules'][0]}: `rules` must be a list of rules")
+    elif not raw_rules:
+        problems.append(f"line {lines['rules'][0]}: `rules` is empty: a book needs a rule")
+    elif len(raw_rules) > MAX_RULES:
+        problems.append(f"line {lines['rules'][0]}: more than {MAX_RULES} rules")
+    else:
+        problems += _rule_problems(raw_rules, rule_nodes)
+    if problems:
+        return CheckedBook(None, None, tuple(problems[:MAX_PROBLEMS]))
+    try:  # what the product itself runs on the stored document, every turn
+        book = book_from_document(document, source="the book")
+        stored = storable_book_document(document)
+    except (PolicyBookError, TypeError, ValueError) as error:
+        return _refused(str(error))
+    return CheckedBook(stored, book, ())
+
+
+def storable_book_document(document: Mapping[str, Any]) -> dict[str, Any]:
+    """The document as JSON keeps it (YAML's dates and the like refused), checked to read back
+    the same: what is stored is exactly what was checked."""
+    stored = json.loads(json.dumps(document))
+    if not isinstance(stored, dict) or stored != document:
+        raise PolicyBookError("the book holds values a policy book cannot (dates, binary data)")
+    return stored
+
+
+def _rule_problems(raw_rules: list[Any], nodes: yaml.SequenceNode) -> list[str]:
+    problems: list[str] = []
+    seen: dict[str, int] = {}
+    for index, (raw, node) in enumerate(zip(raw_rules, nodes.value, strict=True)):
+        line = node.start_mark.line + 1
+        where = f"line {line}, rule {index + 1}"
+        try:
+            rule = _rule(raw, where=where)
+        except PolicyBookError as error:
+            problems.append(str(error))
+            continue
+        if rule.id in seen:
+            problems.append(f"{where}: id `{rule.id}` is used by the rule on line {seen[rule.id]}")
+        seen.setdefault(rule.id, line)
+    return problems
+
+
+def _key_lines(node: yaml.MappingNode) -> dict[str, tuple[int, yaml.Node | None]]:
+    """Each top-level key's line (1-based) and value node."""
+    return {
+        str(key.value): (key.start_mark.line + 1, value)
+        for key, value in node.value
+        if isinstance(key, yaml.ScalarNode)
+    }
+
+
+def _yaml_problem(error: yaml.YAMLError) -> str:
+    mark = getattr(error, "problem_mark", None)
+    problem = getattr(error, "problem", None) or "it cannot be read"
+    if mark is None:
+        return str(problem)
+    return f"line {mark.line + 1}, column {mark.column + 1}: {problem}"
+
+
+def _refused(problem: str) -> CheckedBook:
+    return CheckedBook(None, None, (problem,))

@@ -341,15 +341,34 @@ class ShopActionRow(Base):
 
 
 class PolicyBookRow(Base):
-    """The policy book the bot uses, as its parsed document (the active one is used)."""
+    """A policy book a workspace uploaded, as its parsed document, under a name unique in that
+    workspace (`name_key`: the name folded, so "Holidays" and "holidays" are one). The shipped
+    default is not stored: it is the file the bot ships, shared read-only by every workspace."""
 
     __tablename__ = "policy_books"
+    __table_args__ = (
+        UniqueConstraint("workspace_id", "name_key", name="uq_policy_books_workspace_id_name_key"),
+    )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    workspace_id: Mapped[str] = mapped_column(String(64))
     name: Mapped[str] = mapped_column(String(255))
+    name_key: Mapped[str] = mapped_column(String(255))
     document: Mapped[dict[str, Any]]
-    active: Mapped[bool] = mapped_column(Boolean, default=True)
+    revision: Mapped[int] = mapped_column(Integer, default=1)  # +1 at each upload under the name
     created_at: Mapped[datetime]
+    updated_at: Mapped[datetime]
+
+
+class WorkspacePolicyBook(Base):
+    """The book a workspace's turns are decided against; a workspace without a row uses the
+    shipped default."""
+
+    __tablename__ = "workspace_policy_books"
+
+    workspace_id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    policy_book_id: Mapped[int] = mapped_column(ForeignKey("policy_books.id", ondelete="CASCADE"))
+    chosen_at: Mapped[datetime]
 
 
 class EffectRow(Base):

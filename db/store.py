@@ -1,15 +1,25 @@
-"""The demo shop's customers, orders and actions, and the policy book, kept in the database."""
+"""The demo shop's customers, orders and actions, and the workspaces' policy books, kept in the
+database."""
 
 from __future__ import annotations
 
 from collections.abc import Iterable
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, cast
 
 from sqlalchemy import Select, bindparam, delete, or_, select, update
 from sqlalchemy.orm import Session
 
-from db.models import CustomerRow, EffectRow, OrderRow, PolicyBookRow, ShopActionRow
+from db.models import (
+    CustomerRow,
+    EffectRow,
+    OrderRow,
+    PolicyBookRow,
+    ShopActionRow,
+    WorkspacePolicyBook,
+)
+from db.repositories import SETTINGS_NOTICE, _notify
 from escalation.identifiers import normalise_email, normalise_order_number, normalise_phone
 from escalation.matching import CustomerCandidate
 from escalation.records import Customer, Effect, Order, days_ago, days_back
@@ -205,21 +215,119 @@ def _days_back(moment: datetime | None, *, now: datetime) -> int | None:
     return None if moment is None else days_back(moment, now=now)
 
 
+def book_name_key(name: str) -> str:
+    """A book's name as it is matched: spaces collapsed, case folded."""
+    return " ".join(name.split()).casefold()
+
+
+@dataclass(frozen=True, slots=True)
+class StoredBook:
+    """A workspace's book as stored: `revision` grows with each upload under its name."""
+
+    id: int
+    workspace_id: str
+    name: str
+    revision: int
+
+
 class SqlPolicyBooks:
-    """The policy book documents the bot uses; exactly one is active."""
+    """The books workspaces uploaded, each only ever read or changed through its own workspace
+    (every method takes it), and which book each workspace uses. A change a workspace's turns
+    must see is notified as a change of its settings (SETTINGS_NOTICE)."""
 
     def __init__(self, session: Session) -> None:
         self.session = session
 
-    def install(self, name: str, document: dict[str, Any], *, now: datetime) -> int:
-        self.session.execute(update(PolicyBookRow).values(active=False))
-        row = PolicyBookRow(name=name, document=document, active=True, created_at=now)
-        self.session.add(row)
-        self.session.flush()
-        return row.id
+    def of_workspace(self, workspace_id: str) -> list[StoredBook]:
+        rows = self.session.scalars(
+            select(PolicyBookRow)
+            .where(PolicyBookRow.workspace_id == workspace_id)
+            .order_by(PolicyBookRow.name_key)
+        )
+        return [_stored(row) for row in rows]
 
-    def active_document(self) -> dict[str, Any] | None:
+    def find(self, workspace_id: str, name: str) -> StoredBook | None:
+        row = self._row(workspace_id, name)
+        return None if row is None else _stored(row)
+
+    def document(self, workspace_id: str, book_id: int) -> dict[str, Any] | None:
         row = self.session.scalars(
-            select(PolicyBookRow).where(PolicyBookRow.active).order_by(PolicyBookRow.id.desc())
+            select(PolicyBookRow).where(
+                PolicyBookRow.id == book_id, PolicyBookRow.workspace_id == workspace_id
+            )
         ).first()
         return None if row is None else dict(row.document)
+
+    def save(
+        self, workspace_id: str, name: str, document: dict[str, Any], *, now: datetime
+    ) -> tuple[StoredBook, bool]:
+        """Store `document` as the workspace's book `name`; True when it replaced one."""
+        row = self._row(workspace_id, name, for_update=True)
+        replaced = row is not None
+        if row is None:
+            row = PolicyBookRow(
+                workspace_id=workspace_id,
+                name=" ".join(name.split()),
+                name_key=book_name_key(name),
+                document=document,
+                revision=1,
+                created_at=now,
+                updated_at=now,
+            )
+            self.session.add(row)
+        else:
+            row.document = document
+            row.revision += 1
+            row.updated_at = now
+        self.session.flush()
+        _notify(self.session, SETTINGS_NOTICE, workspace_id)  # it may be the one in use
+        return _stored(row), replaced
+
+    def chosen(self, workspace_id: str) -> StoredBook | None:
+        """The workspace's book, None for the shipped default."""
+        row = self.session.scalars(
+            select(PolicyBookRow)
+            .join(WorkspacePolicyBook, WorkspacePolicyBook.policy_book_id == PolicyBookRow.id)
+            .where(
+                WorkspacePolicyBook.workspace_id == workspace_id,
+                PolicyBookRow.workspace_id == workspace_id,
+            )
+        ).first()
+        return None if row is None else _stored(row)
+
+    def choose(self, workspace_id: str, book: StoredBook | None, *, now: datetime) -> None:
+        """The workspace uses `book` from now on (None: the shipped default)."""
+        if book is not None and book.workspace_id != workspace_id:
+            raise ValueError("a workspace can use only its own books")
+        row = self.session.get(WorkspacePolicyBook, workspace_id, with_for_update=True)
+        if book is None:
+            if row is not None:
+                self.session.delete(row)
+        elif row is None:
+            self.session.add(
+                WorkspacePolicyBook(
+                    workspace_id=workspace_id, policy_book_id=book.id, chosen_at=now
+                )
+            )
+        else:
+            row.policy_book_id = book.id
+            row.chosen_at = now
+        self.session.flush()
+        _notify(self.session, SETTINGS_NOTICE, workspace_id)
+
+    def _row(
+        self, workspace_id: str, name: str, *, for_update: bool = False
+    ) -> PolicyBookRow | None:
+        query = select(PolicyBookRow).where(
+            PolicyBookRow.workspace_id == workspace_id,
+            PolicyBookRow.name_key == book_name_key(name),
+        )
+        if for_update:
+            query = query.with_for_update()
+        return self.session.scalars(query).first()
+
+
+def _stored(row: PolicyBookRow) -> StoredBook:
+    return StoredBook(
+        id=row.id, workspace_id=row.workspace_id, name=row.name, revision=row.revision
+    )

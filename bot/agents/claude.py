@@ -12,6 +12,7 @@ import copy
 import json
 import logging
 import re
+import threading
 from collections.abc import Sequence
 from typing import Any, Final
 
@@ -183,6 +184,8 @@ When you are done with tools, call finish_turn (alone) with the action ("resolve
 asks for. Use "escalate" only after calling escalate_to_human."""
 
 _JSON_OBJECT = re.compile(r"\{.*\}", re.S)
+MAX_BOOKS_KEPT = 64  # books whose tools and prompt are kept built (one per workspace in use)
+_BookRequest = tuple[list[dict[str, Any]], list[dict[str, Any]]]
 
 
 class ClaudeAgent:
@@ -205,22 +208,41 @@ class ClaudeAgent:
         self.max_tokens = max_tokens
         self.fallback = fallback
         self.max_rounds = max_rounds
-        self.tools = tool_specs(book)
-        self.system = [
-            {
-                "type": "text",
-                "text": build_system_prompt(book) + "\n\n" + FINAL_ANSWER_RULE,
-                "cache_control": {"type": "ephemeral"},
-            }
-        ]
+        self._requests: dict[PolicyBook, _BookRequest] = {}
+        self._lock = threading.Lock()
+        self.tools, self.system = self._for(book)
+
+    def _for(self, book: PolicyBook) -> _BookRequest:
+        """The tools and system prompt for a turn decided against `book` (each workspace may
+        use its own): built once per book, and the same text every time, so the prompt cache
+        (tools, then the system prompt, which carries the breakpoint) serves each book's turns
+        from its own entry."""
+        with self._lock:
+            made = self._requests.get(book)
+            if made is None:
+                system = [
+                    {
+                        "type": "text",
+                        "text": build_system_prompt(book) + "\n\n" + FINAL_ANSWER_RULE,
+                        "cache_control": {"type": "ephemeral"},
+                    }
+                ]
+                made = (tool_specs(book), system)
+                if len(self._requests) >= MAX_BOOKS_KEPT:
+                    self._requests.pop(next(iter(self._requests)))
+                self._requests[book] = made
+            return made
 
     def take_turn(self, *, text: str, history: Sequence[Utterance], tools: ToolBox) -> AgentTurn:
+        specs, system = self._for(tools.book)
         messages = conversation_messages(history, tools.state)
         usage = Usage()
         for round_number in range(self.max_rounds + 1):
             final_round = round_number == self.max_rounds
             try:
-                response = self._create(messages, final_round=final_round)
+                response = self._create(
+                    messages, final_round=final_round, tools=specs, system=system
+                )
             except anthropic.APIError as error:
                 if not is_transient(error):
                     raise ModelMisconfigured(describe_api_error(error)) from error
@@ -305,15 +327,22 @@ class ClaudeAgent:
             messages.append({"role": "user", "content": results})
         raise AssertionError("unreachable: the final round always returns")
 
-    def _create(self, messages: list[dict[str, Any]], *, final_round: bool) -> Any:
+    def _create(
+        self,
+        messages: list[dict[str, Any]],
+        *,
+        final_round: bool,
+        tools: list[dict[str, Any]],
+        system: list[dict[str, Any]],
+    ) -> Any:
         options: dict[str, Any] = {}
         if final_round:
             options["tool_choice"] = {"type": "tool", "name": FINISH}
         return self.client.messages.create(
             model=self.model,
             max_tokens=self.max_tokens,
-            system=self.system,  # type: ignore[arg-type]
-            tools=self.tools,  # type: ignore[arg-type]
+            system=system,  # type: ignore[arg-type]
+            tools=tools,  # type: ignore[arg-type]
             messages=messages,  # type: ignore[arg-type]
             **options,
         )

@@ -19,7 +19,9 @@ from bot.desk.oncall import GroupFinder, OncallSettings, no_group_finder
 from bot.desk.report import DEFAULT_DAYS, MAX_REPORT_DAYS, Reports, stats_lines
 from bot.desk.targets import DESK_COMMANDS, DeskTargets
 from bot.desk.weekly import REPORT_CHANNEL_USAGE, WeeklyReportChannel, is_report_channel
+from bot.policies import DEFAULT_BOOK_NAME, book_name_problem, check_uploaded_book
 from bot.turns.processor import TurnOutcome
+from bot.workers.settings import WorkspaceBooks
 from db.repositories import WorkspaceSettings
 from db.uow import SqlUnitOfWork
 from escalation.policy import PolicyBook
@@ -30,7 +32,13 @@ HELP = """\
 • `channel #channel`: where handoff cards go (`#agents`, `agents` or a channel id)
 • `support-channel add|remove #channel`: channels where the bot answers customers
 • `admins add|remove @user`: who may change these settings
-• `policy list` / `policy show ID`: the policy book in use
+• `policy list` / `policy show ID`: this workspace's policy books, the rules of the one in
+  use, and one rule
+• `policy use <name>`: decide this workspace's conversations by another book (`default`:
+  the one shipped with the bot; admins only)
+• `policy add <name> <link to a YAML file>`: check a policy book you shared with me (in our
+  direct messages) and keep it under that name for this workspace (admins only;
+  docs/policy-books.md)
 • `stats [days]`: conversations, first-contact resolution, escalations, time to claim
   (days from 1 to 3650, default 7)
 • `report [days]`: the same figures per day, as a chart sent to you as a direct message
@@ -107,9 +115,37 @@ def _no_finder(name: str) -> ChannelSearch:
 
 
 class Previewer(Protocol):
-    def preview(self, text: str) -> TurnOutcome:
-        """A dry run of a customer's message: the decision and why, nothing stored or done."""
+    def preview(self, text: str, *, workspace_id: str = "") -> TurnOutcome:
+        """A dry run of a customer's message in `workspace_id` (decided by its policy book):
+        the decision and why, nothing stored or done."""
         ...
+
+
+class FileFetcher(Protocol):
+    """The bytes of a file shared on the platform (by its id), or why they cannot be had, in
+    words for the admin."""
+
+    def __call__(self, file_id: str) -> bytes | str: ...
+
+
+def _no_files(file_id: str) -> bytes | str:
+    return "I can't read shared files here."
+
+
+# A file as Slack links it (https://team.slack.com/files/U1/F0123ABC/book.yaml, escaped as
+# <...> in a command), or its id typed as is.
+_FILE_ID = re.compile(r"(?<![A-Za-z0-9])(F[A-Z0-9]{6,})(?![A-Za-z0-9])")
+
+
+def file_reference(text: str) -> str | None:
+    """The id of the one file `text` names (a link to it, or its id), else None."""
+    found = set(_FILE_ID.findall(text))
+    return found.pop() if len(found) == 1 else None
+
+
+def _code(text: str) -> str:
+    """Text shown inside `code`: markup escaped, backticks dropped."""
+    return html.escape(text.replace("`", "'"), False)
 
 
 class AdminCommands:
@@ -120,9 +156,13 @@ class AdminCommands:
         book: PolicyBook,
         processor: Previewer,
         clock: Callable[[], datetime],
+        books: Callable[[str], PolicyBook] | None = None,
     ) -> None:
+        """`book` is the shipped default; `books` gives each workspace's book (one
+        WorkspaceBooks with the processor's, so both read the same), else one is made here."""
         self.sessions = sessions
         self.book = book
+        self.books = books or WorkspaceBooks(sessions, default=book)
         self.processor = processor
         self.clock = clock
         self.reports = Reports(sessions=sessions, clock=clock)
@@ -156,9 +196,19 @@ class AdminCommands:
 
     @staticmethod
     def is_dry_run(text: str) -> bool:
-        """A dry run can take as long as an agent's turn: it is answered after the ack."""
-        words = text.strip().split(maxsplit=1)
-        return len(words) == 2 and words[0].lower() == "test"  # "test" alone: usage, at once
+        """Answered after the ack: a dry run can take as long as an agent's turn, and an
+        uploaded policy book is downloaded from the platform first."""
+        return AdminCommands.acknowledgement(text) is not None
+
+    @staticmethod
+    def acknowledgement(text: str) -> str | None:
+        """What the ack says of a command answered after it; None when the ack answers."""
+        words = text.strip().split()
+        if len(words) >= 2 and words[0].lower() == "test":  # "test" alone: usage, at once
+            return "Running a dry run of that message..."
+        if len(words) >= 4 and [w.lower() for w in words[:2]] == ["policy", "add"]:
+            return "Checking that policy book..."
+        return None
 
     def handle(
         self,
@@ -170,11 +220,13 @@ class AdminCommands:
         channel_check: ChannelCheck = _no_check,
         find_channel: ChannelFinder = _no_finder,
         find_group: GroupFinder = no_group_finder,
+        fetch_file: FileFetcher = _no_files,
     ) -> str:
         """The ephemeral answer to `/escalation <text>`; `channel_check` asks the platform
         whether a channel being set can take the bot's posts, `find_channel` which channel a
         name typed as `#agents` (not picked from Slack's suggestions) is, `find_group` which
-        user group a handle typed as `@support-oncall` is."""
+        user group a handle typed as `@support-oncall` is, `fetch_file` the content of a file
+        shared on the platform (an uploaded policy book)."""
         words = text.strip().split(maxsplit=1)
         command = words[0].lower() if words else "help"
         rest = words[1] if len(words) > 1 else ""
@@ -183,7 +235,14 @@ class AdminCommands:
         if command == "status" and rest.strip():
             return "Usage: `/escalation status` (it takes nothing after it)."
         if command == "policy":
-            return self._policy(rest)
+            return self._policy(
+                workspace_id,
+                rest,
+                may_change=lambda: (
+                    workspace_admin or user_id in self._settings(workspace_id).admin_user_ids
+                ),
+                fetch_file=fetch_file,
+            )
         if command == "stats":
             return self._stats(workspace_id, rest)
         if command == "report" and is_report_channel(rest):
@@ -235,7 +294,7 @@ class AdminCommands:
                     "settings. Nothing was changed."
                 )
             if command == "test":
-                return self._test(rest)
+                return self._test(workspace_id, rest)
             if command == "status":
                 return self._status(workspace_id)
             finder = _Channels(check=channel_check, find=find_channel)
@@ -315,21 +374,121 @@ class AdminCommands:
             done += f" {released} waiting handoff card(s) will be posted there now."
         return done
 
-    def _policy(self, rest: str) -> str:
+    def _policy(
+        self,
+        workspace_id: str,
+        rest: str,
+        *,
+        may_change: Callable[[], bool],
+        fetch_file: FileFetcher,
+    ) -> str:
         words = rest.split()
-        if not words or words == ["list"]:
-            lines = [f"• `{r.id}`: {r.title}" for r in self.book.rules]
-            return f"*{self.book.name}*\n" + "\n".join(lines) + "\nAnything else is a gap."
-        if words[0] == "show" and len(words) == 2:
-            rule = self.book.rule(words[1])
+        action = words[0].lower() if words else "list"
+        if action == "list" and len(words) <= 1:
+            return self._policy_list(workspace_id)
+        if action == "show" and len(words) == 2:
+            book = self.books(workspace_id)
+            rule = book.rule(words[1])
             if rule is None:
-                return f"No policy `{words[1]}`. Try `/escalation policy list`."
+                return f"No policy `{_code(words[1])}`. Try `/escalation policy list`."
             when = describe_conditions(rule) or "always"
             return (
                 f"*{rule.title}* (`{rule.id}`)\n{rule.text}\n"
                 f"Covers: {', '.join(rule.covers)}\nWhen: {when}"
             )
-        return "Usage: `/escalation policy list` or `/escalation policy show ID`"
+        if action in ("use", "add") and len(words) >= 2:
+            if not may_change():
+                return (
+                    "Only workspace admins or the bot's configured admins can change the policy "
+                    "book." + NOTHING_CHANGED
+                )
+            if action == "use":
+                return self._policy_use(workspace_id, " ".join(words[1:]))
+            return self._policy_add(workspace_id, words[1:], fetch_file)
+        return POLICY_USAGE
+
+    def _policy_list(self, workspace_id: str) -> str:
+        with SqlUnitOfWork(self.sessions, read_only=True) as uow:
+            own = uow.policy_books.of_workspace(workspace_id)
+            chosen = uow.policy_books.chosen(workspace_id)
+        book = self.books(workspace_id)
+        in_use = chosen.name if chosen is not None else DEFAULT_BOOK_NAME
+        names = [
+            f"• `{DEFAULT_BOOK_NAME}`: shipped with the bot"
+            + (" (in use)" if chosen is None else "")
+        ] + [
+            f"• `{_code(b.name)}`" + (" (in use)" if chosen and b.id == chosen.id else "")
+            for b in own
+        ]
+        rules = [f"• `{r.id}`: {html.escape(r.title, False)}" for r in book.rules]
+        return (
+            f"*Policy books* (this workspace uses `{_code(in_use)}`)\n"
+            + "\n".join(names)
+            + f"\n*{html.escape(book.name, False)}* (`{_code(in_use)}`)\n"
+            + "\n".join(rules)
+            + "\nAnything else is a gap."
+        )
+
+    def _policy_use(self, workspace_id: str, name: str) -> str:
+        default = name.casefold() == DEFAULT_BOOK_NAME
+        with SqlUnitOfWork(self.sessions) as uow:
+            before = uow.policy_books.chosen(workspace_id)
+            found = None if default else uow.policy_books.find(workspace_id, name)
+            if found is None and not default:
+                names = [DEFAULT_BOOK_NAME] + [
+                    b.name for b in uow.policy_books.of_workspace(workspace_id)
+                ]
+                return (
+                    f"There is no policy book `{_code(name)}` here. Books: "
+                    + ", ".join(f"`{_code(n)}`" for n in names)
+                    + "."
+                    + NOTHING_CHANGED
+                )
+            was = before.name if before is not None else DEFAULT_BOOK_NAME
+            now_name = found.name if found is not None else DEFAULT_BOOK_NAME
+            if (before and before.id) == (found and found.id):
+                return f"This workspace already uses `{_code(now_name)}`." + NOTHING_CHANGED
+            uow.policy_books.choose(workspace_id, found, now=self.clock())
+            uow.commit()
+        return (
+            f"Policy book changed from `{_code(was)}` to `{_code(now_name)}`: the next turn of "
+            "every conversation of this workspace is decided by it."
+        )
+
+    def _policy_add(self, workspace_id: str, args: list[str], fetch_file: FileFetcher) -> str:
+        name, reference = args[0], " ".join(args[1:])
+        problem = book_name_problem(name)
+        if problem is not None:
+            return problem + NOTHING_CHANGED
+        file_id = file_reference(reference)
+        if file_id is None:
+            return ADD_USAGE + NOTHING_CHANGED
+        fetched = fetch_file(file_id)
+        if isinstance(fetched, str):
+            return fetched + NOTHING_CHANGED
+        checked = check_uploaded_book(fetched)
+        if checked.document is None or checked.book is None:
+            told = "\n".join(f"• {html.escape(p, False)}" for p in checked.problems)
+            return (
+                f"I can't use that file as the policy book `{_code(name)}`:\n{told}\n"
+                "Fix it, share it again and run the command again." + NOTHING_CHANGED
+            )
+        with SqlUnitOfWork(self.sessions) as uow:
+            stored, replaced = uow.policy_books.save(
+                workspace_id, name, checked.document, now=self.clock()
+            )
+            chosen = uow.policy_books.chosen(workspace_id)
+            uow.commit()
+        rules = len(checked.book.rules)
+        what = "replaced with the new file" if replaced else "added"
+        if chosen is not None and chosen.id == stored.id:
+            after = "This workspace uses it: the next turn is decided by it."
+        else:
+            after = f"To use it: `/escalation policy use {_code(stored.name)}`."
+        return (
+            f"Policy book `{_code(stored.name)}` ({html.escape(checked.book.name, False)}, "
+            f"{rules} rule{'s' if rules != 1 else ''}) {what}. {after}"
+        )
 
     def _stats(self, workspace_id: str, rest: str) -> str:
         asked = rest.strip()
@@ -354,10 +513,10 @@ class AdminCommands:
         ]
         return "\n".join(lines)
 
-    def _test(self, message: str) -> str:
+    def _test(self, workspace_id: str, message: str) -> str:
         if not message.strip():
             return "Usage: `/escalation test <a customer message>`"
-        outcome = self.processor.preview(message)
+        outcome = self.processor.preview(message, workspace_id=workspace_id)
         decision = outcome.decision
         assert decision is not None
         trigger = f" ({decision.trigger})" if decision.trigger else ""
@@ -412,6 +571,14 @@ class _Channels:
 
 
 NOTHING_CHANGED = " Nothing was changed."
+POLICY_USAGE = (
+    "Usage: `/escalation policy list`, `/escalation policy show ID`, "
+    "`/escalation policy use <name>` or `/escalation policy add <name> <link to the file>`"
+)
+ADD_USAGE = (
+    "Usage: `/escalation policy add <name> <link to the file>`: share the YAML file with me in "
+    "our direct messages, copy its link (⋮ > Copy link) and give it here."
+)
 
 
 def _no_such_channel(name: str, problem: ChannelProblem | None) -> str:

@@ -99,13 +99,17 @@ class TurnProcessor:
         faults: FaultPlan | None = None,
         currency: str = DEFAULT_CURRENCY,
         pause: Callable[[float], None] = time.sleep,
+        books: Callable[[str], PolicyBook] | None = None,
     ) -> None:
+        """`books` gives each workspace's book (bot.workers.settings.WorkspaceBooks); without
+        it every workspace's turns are decided against `book`."""
         self.sessions = sessions
         self.currency = currency
         self.pause = pause  # between retries of a failing tool call
         self.shop = shop
         self.agent = agent
         self.book = book
+        self.books = books
         self.clock = clock
         self.faults = faults or FaultPlan()
 
@@ -241,15 +245,20 @@ class TurnProcessor:
             uow.commit()
         return TurnOutcome(conversation_id=conversation_id, decision=None, state=state)
 
-    def preview(self, text: str) -> TurnOutcome:
-        """A dry run on a fresh conversation: the decision and why, nothing stored or changed."""
+    def book_of(self, workspace_id: str) -> PolicyBook:
+        """The book the workspace's turns are decided against."""
+        return self.book if self.books is None else self.books(workspace_id)
+
+    def preview(self, text: str, *, workspace_id: str = "") -> TurnOutcome:
+        """A dry run on a fresh conversation of `workspace_id` (its policy book): the decision
+        and why, nothing stored or changed."""
         history = (Utterance("customer", text),)
         screening = screen_message(ConversationState(), text, history=history)
         if screening.decision is not None:
             return TurnOutcome(
                 conversation_id=0, decision=screening.decision, state=screening.state
             )
-        message = IncomingMessage(key=ConversationKey("preview", "", "", ""), text=text)
+        message = IncomingMessage(key=ConversationKey("preview", workspace_id, "", ""), text=text)
         tools, work = self._work(screening, message, history, shop=DryRunShop(self.shop))
         ruling = decide(tools.state, work.proposal, history=history)
         return TurnOutcome(
@@ -288,7 +297,7 @@ class TurnProcessor:
     ) -> tuple[ToolBox, AgentTurn]:
         tools = ToolBox(
             shop=TurnShop(shop),
-            book=self.book,
+            book=self.book_of(message.key.workspace_id),
             state=screening.state,
             message=message.text,
             faults=self.faults,

@@ -6,11 +6,22 @@ whose link died without a word is only noticed by its keepalives, a minute later
 
 from __future__ import annotations
 
+import logging
 import threading
 import time
+from collections import OrderedDict
 from collections.abc import Callable
+from typing import TypeVar, cast
 
+from sqlalchemy.orm import Session, sessionmaker
+
+from bot.policies import PolicyBookError, book_from_document
 from db.repositories import WorkspaceSettings
+from db.uow import SqlUnitOfWork
+from escalation.policy import PolicyBook
+
+log = logging.getLogger(__name__)
+T = TypeVar("T")
 
 
 class WorkspaceSettingsCache:
@@ -20,7 +31,7 @@ class WorkspaceSettingsCache:
         self.keep_for = keep_for
         self.clock = clock
         self._lock = threading.Lock()
-        self._kept: dict[str, tuple[WorkspaceSettings, float]] = {}
+        self._kept: dict[str, dict[str, tuple[object, float]]] = {}
         self._changes = 0  # a read that began before a change must not keep what it read
         self._hearing = False
 
@@ -28,16 +39,22 @@ class WorkspaceSettingsCache:
         self, workspace_id: str, load: Callable[[str], WorkspaceSettings]
     ) -> WorkspaceSettings:
         """The workspace's settings: kept ones while changes are heard, else `load`ed."""
+        return self.kept(workspace_id, load, kind="settings")
+
+    def kept(self, workspace_id: str, load: Callable[[str], T], *, kind: str) -> T:
+        """Anything of the workspace's that changes with its settings (its policy book, ...),
+        kept by `kind` and forgotten with them."""
         with self._lock:
-            kept = self._kept.get(workspace_id)
+            kept = self._kept.get(workspace_id, {}).get(kind)
             if self._hearing and kept is not None and kept[1] > self.clock():
-                return kept[0]
+                return cast(T, kept[0])
             changes, hearing = self._changes, self._hearing
-        settings = load(workspace_id)
+        value = load(workspace_id)
         with self._lock:
             if hearing and self._hearing and changes == self._changes:
-                self._kept[workspace_id] = (settings, self.clock() + self.keep_for)
-        return settings
+                kinds = self._kept.setdefault(workspace_id, {})
+                kinds[kind] = (value, self.clock() + self.keep_for)
+        return value
 
     def changed(self, workspace_id: str = "") -> None:
         """A workspace's settings were saved (all workspaces' when `workspace_id` is empty)."""
@@ -54,3 +71,58 @@ class WorkspaceSettingsCache:
             self._hearing = heard
             self._changes += 1
             self._kept.clear()
+
+
+class WorkspaceBooks:
+    """The policy book each workspace's turns are decided against: the one it chose with
+    `/escalation policy use`, else `default` (the shipped book).
+
+    Read every turn, so: while the settings' changes are heard (PostgreSQL), a workspace's
+    book is kept in `cache` and forgotten when the workspace's settings or books change
+    (`policy use` and uploads notify as a settings save does); otherwise each read asks the
+    database which book and which revision it is (one small query) and the parsed book is
+    taken from the books kept parsed here by (id, revision): a document is parsed once per
+    process and upload."""
+
+    KEEP_PARSED = 64
+
+    def __init__(
+        self,
+        sessions: sessionmaker[Session],
+        *,
+        default: PolicyBook,
+        cache: WorkspaceSettingsCache | None = None,
+    ) -> None:
+        self.sessions = sessions
+        self.default = default
+        self.cache = cache or WorkspaceSettingsCache()
+        self._lock = threading.Lock()
+        self._parsed: OrderedDict[tuple[int, int], PolicyBook] = OrderedDict()
+
+    def __call__(self, workspace_id: str) -> PolicyBook:
+        return self.cache.kept(workspace_id, self._load, kind="policy_book")
+
+    def _load(self, workspace_id: str) -> PolicyBook:
+        with SqlUnitOfWork(self.sessions, read_only=True) as uow:
+            chosen = uow.policy_books.chosen(workspace_id)
+            if chosen is None:
+                return self.default
+            key = (chosen.id, chosen.revision)
+            with self._lock:
+                parsed = self._parsed.get(key)
+                if parsed is not None:
+                    self._parsed.move_to_end(key)
+                    return parsed
+            document = uow.policy_books.document(workspace_id, chosen.id)
+        try:
+            parsed = book_from_document(document, source=f"policy book {chosen.name!r}")
+        except PolicyBookError:
+            # Checked at upload with this loader: only a later, stricter loader gets here. The
+            # turn must still be answered; the log says which book to upload again.
+            log.exception("workspace %s: its policy book cannot be read", workspace_id)
+            return self.default
+        with self._lock:
+            self._parsed[key] = parsed
+            while len(self._parsed) > self.KEEP_PARSED:
+                self._parsed.popitem(last=False)
+        return parsed

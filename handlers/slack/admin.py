@@ -1,7 +1,8 @@
 """The `/escalation` slash command: ephemeral answers; changes only for admins.
 
-Everything is answered in the ack, except a dry run (`test`), which runs an agent's turn and so
-may take longer than Slack's three seconds: Bolt's lazy listener answers it afterwards.
+Everything is answered in the ack, except a dry run (`test`), which runs an agent's turn, and an
+uploaded policy book (`policy add`), downloaded from Slack first: either may take longer than
+Slack's three seconds, so Bolt's lazy listener answers it afterwards.
 """
 
 from __future__ import annotations
@@ -16,6 +17,8 @@ from slack_sdk.errors import SlackApiError
 
 from bot.desk.admin import AdminCommands, ChannelProblem, ChannelSearch
 from bot.desk.report import ChartNotShared, Report, draw
+from bot.policies import MAX_BOOK_BYTES
+from handlers.slack.files import fetch_shared_file
 from handlers.slack.markup import plain_text
 from handlers.slack.oncall import find_group
 from handlers.slack.reports import slack_refusal, upload_chart
@@ -39,11 +42,15 @@ def register(app: App, *, admin: AdminCommands) -> None:
             channel_check=lambda channel: channel_problem(client, channel),
             find_channel=lambda name: find_channel(client, name),
             find_group=lambda handle: find_group(client, handle),
+            fetch_file=lambda file_id: fetch_shared_file(
+                client, file_id, user_id=command["user_id"], max_bytes=MAX_BOOK_BYTES
+            ),
         )
 
     def acknowledge(ack: Ack, command: dict[str, Any], client: WebClient) -> None:
-        if admin.is_dry_run(command.get("text") or ""):
-            ack(text="Running a dry run of that message...")
+        later = admin.acknowledgement(command.get("text") or "")
+        if later is not None:
+            ack(text=later)
         else:
             ack(text=answer(command, client))
 

@@ -220,6 +220,49 @@ def test_the_system_prompt_is_sent_with_cache_control_and_read_from_cache(
     ]
 
 
+def test_each_workspace_s_turns_carry_its_own_book_in_the_cached_prompt(
+    api: FakeMessagesAPI, sessions: sessionmaker[Session]
+) -> None:
+    """One agent, two workspaces with different books: each turn's system prompt and
+    check_policy's request kinds are its workspace's book's, and the same bytes on every turn
+    of that workspace (so each book's prefix is read from the prompt cache)."""
+    from escalation.policy import PolicyBook, PolicyRule  # noqa: PLC0415
+
+    shipped = default_policy_book()
+    engraving = PolicyBook(
+        rules=(PolicyRule("engraving-free", "Free engraving", ("engraving",), "We engrave."),),
+        name="Engraving shop",
+    )
+    books = {"T1": shipped, "T2": engraving}
+    agent = ClaudeAgent(client=api.client(), book=shipped, fallback=OfflineAgent())
+    processor = TurnProcessor(
+        sessions=sessions,
+        shop=DatabaseShop(sessions, clock=lambda: NOW),
+        agent=agent,
+        book=shipped,
+        clock=lambda: NOW,
+        books=books.__getitem__,
+    )
+    for team in ("T2", "T1", "T2"):
+        api.script(text({"action": "resolve", "reply": "Happy to help."}))
+        key = ConversationKey("slack", team, "D1", "U-CUSTOMER")
+        processor.handle(IncomingMessage(key=key, text="can you tell me what you do?"))
+    t2, t1, t2_again = api.requests
+    assert "engraving-free" in t2["system"][0]["text"]
+    assert "returns-30-days" not in t2["system"][0]["text"]
+    assert "returns-30-days" in t1["system"][0]["text"]
+    assert "engraving-free" not in t1["system"][0]["text"]
+    assert (t2["system"], t2["tools"]) == (t2_again["system"], t2_again["tools"])
+
+    def kinds(request: dict[str, Any]) -> list[str]:
+        (spec,) = [t for t in request["tools"] if t["name"] == "check_policy"]
+        return list(spec["input_schema"]["properties"]["request"]["enum"])
+
+    assert "engraving" in kinds(t2)
+    assert "engraving" not in kinds(t1)
+    assert "refund" in kinds(t1)
+
+
 def test_an_explicit_request_never_reaches_the_model(
     api: FakeMessagesAPI, processor: TurnProcessor
 ) -> None:

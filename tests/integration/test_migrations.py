@@ -121,7 +121,7 @@ def test_several_processes_starting_on_a_fresh_database_fill_it_once(
             customers = connection.execute(text("SELECT count(*) FROM customers")).scalar()
     finally:
         engine.dispose()
-    assert (books, customers) == (1, 4)
+    assert (books, customers) == (0, 4)  # the shipped book is a file, not a stored copy
 
 
 def test_conversations_under_way_keep_their_offer_through_revision_0002(
@@ -344,5 +344,126 @@ def test_posts_queued_at_revision_0012_get_their_workspace_through_0013(
             }
         upgrade(engine)
         check(engine)
+    finally:
+        engine.dispose()
+
+
+ACME_BOOK = {
+    "name": "Acme returns",
+    "rules": [
+        {
+            "id": "returns-90-days",
+            "title": "Returns",
+            "covers": ["refund", "return"],
+            "text": "Items can be returned within 90 days of delivery.",
+            "when": {"status_in": ["delivered"], "max_days_since_delivery": 90},
+        }
+    ],
+}
+
+
+def test_every_workspace_keeps_the_global_book_through_revision_0014(
+    empty_database_url: str,
+) -> None:
+    """At 0013 one book was active for all: each workspace the database knows (by its
+    settings, its conversations, its desk settings or its Slack installation) decides by it
+    after 0014, as its own chosen copy; a workspace it never knew uses the shipped default.
+    Down to 0013, the book chosen last is the active one again; up again, the same."""
+    import json  # noqa: PLC0415
+    from datetime import UTC, datetime  # noqa: PLC0415
+
+    from bot.policies import default_policy_book  # noqa: PLC0415
+    from bot.workers.settings import WorkspaceBooks  # noqa: PLC0415
+    from db.engine import make_session_factory  # noqa: PLC0415
+    from db.uow import SqlUnitOfWork  # noqa: PLC0415
+
+    engine = make_engine(empty_database_url)
+    now = datetime(2026, 12, 5, 9, 0, tzinfo=UTC)
+    try:
+        upgrade(engine, "0013")
+        with engine.begin() as connection:
+            for name, document, active in [
+                ("Old", {"name": "Old", "rules": []}, False),
+                ("Acme returns", ACME_BOOK, True),
+            ]:
+                connection.execute(
+                    text(
+                        "INSERT INTO policy_books (name, document, active, created_at) "
+                        "VALUES (:name, :document, :active, :now)"
+                    ),
+                    {"name": name, "document": json.dumps(document), "active": active, "now": now},
+                )
+            connection.execute(
+                text(
+                    "INSERT INTO workspaces (id, support_channels, admin_user_ids, updated_at) "
+                    "VALUES ('T1', '[]', '[]', :now)"
+                ),
+                {"now": now},
+            )
+            connection.execute(
+                text(
+                    "INSERT INTO conversations (platform, workspace_id, channel_id, thread_key, "
+                    "customer_user_id, status, created_at, updated_at) "
+                    "VALUES ('slack', 'T2', 'D2', '', 'U2', 'bot', :now, :now)"
+                ),
+                {"now": now},
+            )
+            connection.execute(
+                text(
+                    "INSERT INTO desk_settings (workspace_id, holidays, updated_at) "
+                    "VALUES ('T3', '[]', :now)"
+                ),
+                {"now": now},
+            )
+        sessions = make_session_factory(engine)
+        for _ in range(2):  # the upgrade, then down to 0013 and up again
+            upgrade(engine)
+            books = WorkspaceBooks(sessions, default=default_policy_book())
+            for team in ("T1", "T2", "T3"):
+                assert [r.id for r in books(team).rules] == ["returns-90-days"], team
+                with SqlUnitOfWork(sessions) as uow:
+                    assert [b.name for b in uow.policy_books.of_workspace(team)] == ["Acme returns"]
+            assert books("T9") == default_policy_book()
+            with SqlUnitOfWork(sessions) as uow:
+                assert uow.policy_books.of_workspace("T9") == []
+            downgrade(engine, "0013")
+            with engine.connect() as connection:
+                active = connection.execute(
+                    text("SELECT document FROM policy_books WHERE active")
+                ).scalars()
+                documents = [d if isinstance(d, dict) else json.loads(d) for d in active]
+            assert documents == [ACME_BOOK]
+            assert "workspace_policy_books" not in tables(empty_database_url)
+        upgrade(engine)
+        check(engine)
+    finally:
+        engine.dispose()
+
+
+def test_a_database_without_workspaces_keeps_no_book_through_revision_0014(
+    empty_database_url: str,
+) -> None:
+    """The global book installed at first start, before any workspace wrote: nobody chose it,
+    so the first workspace uses the shipped default (the same file); down again, no book is
+    active and the bot of 0013 installs the shipped one at start, as on a fresh database."""
+    from datetime import UTC, datetime  # noqa: PLC0415
+
+    engine = make_engine(empty_database_url)
+    try:
+        upgrade(engine, "0013")
+        with engine.begin() as connection:
+            connection.execute(
+                text(
+                    "INSERT INTO policy_books (name, document, active, created_at) "
+                    "VALUES ('Demo', '{\"rules\": []}', true, :now)"
+                ),
+                {"now": datetime(2026, 12, 5, tzinfo=UTC)},
+            )
+        upgrade(engine)
+        with engine.connect() as connection:
+            assert connection.execute(text("SELECT count(*) FROM policy_books")).scalar() == 0
+        downgrade(engine, "0013")
+        with engine.connect() as connection:
+            assert connection.execute(text("SELECT count(*) FROM policy_books")).scalar() == 0
     finally:
         engine.dispose()

@@ -446,14 +446,37 @@ def test_amounts_come_back_exact_to_the_cent(sessions: sessionmaker[Session]) ->
     assert isinstance(order.total, Decimal)
 
 
-def test_the_active_policy_book_is_the_newest_installed(sessions: sessionmaker[Session]) -> None:
+def test_a_workspaces_books_are_its_own_whatever_their_names(
+    sessions: sessionmaker[Session],
+) -> None:
+    """Two workspaces upload books of the same name: each reads, replaces and uses only its
+    own; a workspace that chose none has none (the shipped default)."""
     with SqlUnitOfWork(sessions) as uow:
-        assert uow.policy_books.active_document() is None
-        uow.policy_books.install("old", {"rules": [1]}, now=NOW)
-        uow.policy_books.install("new", {"rules": [2]}, now=NOW)
+        assert uow.policy_books.chosen("T1") is None
+        t1, replaced = uow.policy_books.save("T1", "Holidays", {"rules": [1]}, now=NOW)
+        assert not replaced
+        t2, _ = uow.policy_books.save("T2", "holidays", {"rules": [2]}, now=NOW)
+        uow.policy_books.choose("T1", t1, now=NOW)
+        with pytest.raises(ValueError, match="only its own"):
+            uow.policy_books.choose("T1", t2, now=NOW)
         uow.commit()
     with SqlUnitOfWork(sessions) as uow:
-        assert uow.policy_books.active_document() == {"rules": [2]}
+        again, replaced = uow.policy_books.save("T1", "HOLIDAYS", {"rules": [3]}, now=NOW)
+        assert replaced
+        assert (again.id, again.revision, again.name) == (t1.id, 2, "Holidays")
+        uow.commit()
+    with SqlUnitOfWork(sessions) as uow:
+        assert uow.policy_books.chosen("T1") == again
+        assert uow.policy_books.chosen("T2") is None
+        assert uow.policy_books.document("T1", t1.id) == {"rules": [3]}
+        assert uow.policy_books.document("T2", t2.id) == {"rules": [2]}
+        assert uow.policy_books.document("T2", t1.id) is None  # not T2's to read
+        assert [b.name for b in uow.policy_books.of_workspace("T2")] == ["holidays"]
+        assert uow.policy_books.find("T2", "Holidays") == t2
+        uow.policy_books.choose("T1", None, now=NOW)
+        uow.commit()
+    with SqlUnitOfWork(sessions) as uow:
+        assert uow.policy_books.chosen("T1") is None
 
 
 def test_text_a_database_cannot_hold_is_cleaned_not_lost(sessions: sessionmaker[Session]) -> None:

@@ -739,7 +739,7 @@ def test_markup_a_customer_types_reaches_the_card_and_relay_as_literal_text(
 class QuotingPreview(Previewer):
     """A turn whose reply quotes the customer's words verbatim (as a model's reply may)."""
 
-    def preview(self, text: str) -> TurnOutcome:
+    def preview(self, text: str, *, workspace_id: str = "") -> TurnOutcome:
         reply = f"I've changed the delivery address to {text}."
         return TurnOutcome(0, Decision("resolve", reply, reason=f"asked: {text}"))
 

@@ -81,3 +81,28 @@ def test_kept_settings_are_read_again_after_a_while_even_if_no_change_was_heard(
     assert cache.read("T1", database.load).handoff_channel == "C1"
     now[0] = 10.5
     assert cache.read("T1", database.load).handoff_channel == "C2"
+
+
+def test_what_changes_with_the_settings_is_kept_by_kind_and_forgotten_with_them() -> None:
+    """A workspace's policy book is kept beside its settings, each under its own kind, and
+    `policy use` (a settings notification for the workspace) forgets both, only for it."""
+    cache, database = WorkspaceSettingsCache(), Database()
+    books = {"T1": "shipped", "T2": "shipped"}
+    read_books: list[str] = []
+
+    def load_book(workspace_id: str) -> str:
+        read_books.append(workspace_id)
+        return books[workspace_id]
+
+    cache.hearing(True)
+    for _ in range(3):
+        assert cache.kept("T1", load_book, kind="policy_book") == "shipped"
+        assert cache.read("T1", database.load).handoff_channel == "C1"
+        cache.kept("T2", load_book, kind="policy_book")
+    assert (read_books, database.reads) == (["T1", "T2"], 1)
+    books["T1"] = "holidays"
+    cache.changed("T1")
+    assert cache.kept("T1", load_book, kind="policy_book") == "holidays"
+    assert cache.kept("T2", load_book, kind="policy_book") == "shipped"
+    cache.read("T1", database.load)
+    assert (read_books, database.reads) == (["T1", "T2", "T1"], 2)
