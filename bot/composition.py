@@ -14,7 +14,7 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from slack_bolt import App
 from slack_bolt.error import BoltError
@@ -37,7 +37,7 @@ from bot.agents.offline import OfflineAgent
 from bot.desk.admin import AdminCommands
 from bot.desk.handoffs import HandoffDesk
 from bot.desk.home import HomeDesk
-from bot.policies import book_from_document, default_policy_document
+from bot.policies import default_policy_book
 from bot.settings import Settings
 from bot.shop.database import DatabaseShop
 from bot.shop.http import HttpShop
@@ -50,7 +50,7 @@ from bot.workers.outbox import OutboxDrainer
 from bot.workers.processes import WorkerProcesses, default_worker_count, parent_gone
 from bot.workers.reports import WeeklyReports
 from bot.workers.retention import RetentionSweeper
-from bot.workers.settings import WorkspaceSettingsCache
+from bot.workers.settings import WorkspaceBooks, WorkspaceSettingsCache
 from bot.workers.timers import HandoffTimers
 from db.engine import (
     make_engine,
@@ -70,13 +70,7 @@ from handlers.slack.clients import (
     WorkspaceUploaders,
 )
 from handlers.slack.events import route
-from handlers.slack.install import install_flow
-from handlers.slack.installations import (
-    InstalledAuthorize,
-    InstalledTokens,
-    OneWorkspaceToken,
-    WorkspaceTokens,
-)
+from handlers.slack.installations import InstalledTokens, OneWorkspaceToken, WorkspaceTokens
 from handlers.slack.sender import DEFAULT_SLACK_API_URL, make_web_client
 
 if TYPE_CHECKING:  # the SDK is imported only when the Claude agent is built (start-up time)
@@ -250,6 +244,8 @@ def build_product(
         log.info("%s", revisions.describe(engine.url.render_as_string(hide_password=True)))
     (book,) = books
     shop = build_shop(settings, engine, clock=clock)
+    workspace_settings = WorkspaceSettingsCache()
+    policy_books = WorkspaceBooks(sessions, default=book, cache=workspace_settings)
     processor = TurnProcessor(
         sessions=sessions,
         shop=shop,
@@ -257,14 +253,10 @@ def build_product(
         book=book,
         clock=clock,
         currency=settings.currency,
+        books=policy_books,
     )
     tokens = workspace_tokens(settings, engine)
-    installed = tokens if isinstance(tokens, InstalledTokens) else None
-    # OAuth mode: the App's client has no token of its own (each request gets its workspace's
-    # from `authorize`); the install flow exchanges codes through it, at SLACK_API_URL.
-    client = make_web_client(
-        token=None if installed else settings.slack_bot_token, base_url=settings.slack_api_url
-    )
+    client = make_web_client(token=settings.slack_bot_token, base_url=settings.slack_api_url)
     clients = SlackClients(tokens, base_url=settings.slack_api_url)
     senders = WorkspaceSenders(clients)
     drainers = [
@@ -279,7 +271,6 @@ def build_product(
     # Several turns run at once (a model call mostly waits); each conversation's turns still
     # run one at a time and in order (the inbox claims one event per conversation).
     settle = timedelta(seconds=settings.turn_settle_seconds)
-    workspace_settings = WorkspaceSettingsCache()
     workers = [
         InboxWorker(
             sessions=sessions,
@@ -308,11 +299,10 @@ def build_product(
             inbox=event_inbox,
             desk=HandoffDesk(sessions=sessions, clock=clock),
             admin_commands=AdminCommands(
-                sessions=sessions, book=book, processor=processor, clock=clock
+                sessions=sessions, book=book, processor=processor, clock=clock, books=policy_books
             ),
             home_desk=HomeDesk(sessions=sessions, clock=clock),
             token_verification=token_verification,
-            **({} if installed is None else oauth_app_parts(settings, engine, installed)),
         )
     sweeper = RetentionSweeper(
         sessions=sessions, clock=clock, keep=timedelta(days=settings.retention_days)
@@ -348,27 +338,6 @@ def build_product(
             on_output=wake_drainers,
         ),
     )
-
-
-def oauth_app_parts(settings: Settings, engine: Engine, tokens: InstalledTokens) -> dict[str, Any]:
-    """The OAuth App's authorize (each workspace's stored bot), install flow and uninstall."""
-
-    def forget(team: str) -> int:
-        bots = tokens.installations.forget(team)
-        tokens.forget(team)
-        return bots
-
-    return {
-        "authorize": InstalledAuthorize(tokens),
-        "oauth_flow": install_flow(
-            engine=engine,
-            client_id=settings.slack_client_id or "",
-            client_secret=settings.slack_client_secret or "",
-            redirect_uri=settings.slack_redirect_uri,
-            installed=tokens.forget,  # a reinstall's new token is read at once
-        ),
-        "forget": forget,
-    }
 
 
 def workspace_tokens(settings: Settings, engine: Engine) -> WorkspaceTokens:
@@ -450,16 +419,6 @@ SLACK_SETUP = 'see the README, "Running it in Slack"'
 
 def check_serve_settings(settings: Settings) -> None:
     """The settings `serve` needs, each problem in one line (MissingSetting)."""
-    if settings.slack_mode() == "oauth":
-        check_oauth_settings(settings)
-        if not settings.slack_signing_secret:
-            raise MissingSetting(
-                "set SLACK_SIGNING_SECRET (Basic Information, App Credentials): with "
-                f"SLACK_CLIENT_ID, Slack reaches the bot over HTTP; {SLACK_SETUP}"
-            )
-        if not (settings.shop_api_url or settings.shop == "demo"):
-            raise ShopNotConfigured(NO_SHOP)
-        return
     missing = []
     if not settings.slack_bot_token:
         missing.append("SLACK_BOT_TOKEN (xoxb-...)")
@@ -474,26 +433,6 @@ def check_serve_settings(settings: Settings) -> None:
         raise MissingSetting(f"set {' and '.join(missing)}; {SLACK_SETUP}")
     if not (settings.shop_api_url or settings.shop == "demo"):
         raise ShopNotConfigured(NO_SHOP)
-
-
-def check_oauth_settings(settings: Settings) -> None:
-    """OAuth mode's settings (SLACK_CLIENT_ID set), each problem in one line. A bot token set
-    as well is refused: each workspace's own comes from its install, and one token for all
-    would act in the wrong workspace."""
-    problem = settings.slack_oauth_problem()
-    if problem is not None:
-        raise MissingSetting(f"{problem}; {SLACK_SETUP}")
-    if settings.slack_bot_token:
-        raise MissingSetting(
-            "SLACK_BOT_TOKEN is set with SLACK_CLIENT_ID: with SLACK_CLIENT_ID each workspace's "
-            "token comes from installing the app there (/slack/install); unset SLACK_BOT_TOKEN, "
-            f"or unset SLACK_CLIENT_ID to serve its one workspace; {SLACK_SETUP}"
-        )
-    if settings.slack_state_secret:
-        log.info(
-            "SLACK_STATE_SECRET is not used: an install's state is a random value kept in the "
-            "database for 10 minutes and tied to the installer's browser by a cookie"
-        )
 
 
 class SlackUnreachable(RuntimeError):
@@ -526,15 +465,13 @@ _SLACK_CHECK_LOG.addHandler(logging.NullHandler())
 
 
 def check_slack(settings: Settings) -> None:
-    """One `auth.test` with SLACK_BOT_TOKEN before anything starts (OAuth mode, which has no
-    token of its own: `api.test`): an unreachable Slack raises SlackUnreachable, a refused
-    token MissingSetting, each with one line.
+    """One `auth.test` with SLACK_BOT_TOKEN before anything starts: an unreachable Slack
+    raises SlackUnreachable, a refused token MissingSetting, each with one line.
 
     A 429, a 500/503 or a reset connection is retried as every other call of the bot's is
     (make_web_client): a moment's trouble at Slack does not stop a start."""
-    oauth = settings.slack_mode() == "oauth"
     client = WebClient(
-        token=None if oauth else settings.slack_bot_token,
+        token=settings.slack_bot_token,
         base_url=settings.slack_api_url or DEFAULT_SLACK_API_URL,
         timeout=10,
         retry_handlers=[
@@ -545,10 +482,7 @@ def check_slack(settings: Settings) -> None:
         logger=_SLACK_CHECK_LOG,
     )
     try:
-        if oauth:
-            client.api_test()
-        else:
-            client.auth_test()
+        client.auth_test()
     except SlackApiError as error:
         raise slack_refusal(error, "SLACK_BOT_TOKEN") from None
     except OSError as error:  # URLError (refused, DNS), timeouts, resets
@@ -660,9 +594,7 @@ def _is_sqlite(settings: Settings) -> bool:
 def run_worker(settings: Settings, *, parent: int | None = None, nice: int = 0) -> None:
     """`escalation-bot worker`: turns and posts, no HTTP; any number, on any host that
     reaches the database. Woken by PostgreSQL's notifications, else by a short poll."""
-    if settings.slack_mode() == "oauth":
-        check_oauth_settings(settings)
-    elif not settings.slack_bot_token:
+    if not settings.slack_bot_token:
         raise MissingSetting(f"set SLACK_BOT_TOKEN (xoxb-...); {SLACK_SETUP}")
     problem = settings.slack_token_problem()
     if problem is not None:
@@ -833,11 +765,6 @@ def seed_demo_store_if_empty(sessions: sessionmaker[Session], *, now: datetime) 
 def active_policy_book(
     sessions: sessionmaker[Session], *, clock: Callable[[], datetime]
 ) -> PolicyBook:
-    """The book kept in the database; the shipped default is installed on first start."""
-    with SqlUnitOfWork(sessions) as uow:
-        document = uow.policy_books.active_document()
-        if document is None:
-            document = default_policy_document()
-            uow.policy_books.install(str(document.get("name", "default")), document, now=clock())
-            uow.commit()
-    return book_from_document(document, source="the policy book in the database")
+    """The shipped default book, which every workspace that chose none uses (each workspace's
+    own are read per turn: WorkspaceBooks). It is the file the bot ships, not a stored copy."""
+    return default_policy_book()
