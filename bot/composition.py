@@ -14,7 +14,7 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from slack_bolt import App
 from slack_bolt.error import BoltError
@@ -70,7 +70,13 @@ from handlers.slack.clients import (
     WorkspaceUploaders,
 )
 from handlers.slack.events import route
-from handlers.slack.installations import InstalledTokens, OneWorkspaceToken, WorkspaceTokens
+from handlers.slack.install import install_flow
+from handlers.slack.installations import (
+    InstalledAuthorize,
+    InstalledTokens,
+    OneWorkspaceToken,
+    WorkspaceTokens,
+)
 from handlers.slack.sender import DEFAULT_SLACK_API_URL, make_web_client
 
 if TYPE_CHECKING:  # the SDK is imported only when the Claude agent is built (start-up time)
@@ -256,7 +262,12 @@ def build_product(
         books=policy_books,
     )
     tokens = workspace_tokens(settings, engine)
-    client = make_web_client(token=settings.slack_bot_token, base_url=settings.slack_api_url)
+    installed = tokens if isinstance(tokens, InstalledTokens) else None
+    # OAuth mode: the App's client has no token of its own (each request gets its workspace's
+    # from `authorize`); the install flow exchanges codes through it, at SLACK_API_URL.
+    client = make_web_client(
+        token=None if installed else settings.slack_bot_token, base_url=settings.slack_api_url
+    )
     clients = SlackClients(tokens, base_url=settings.slack_api_url)
     senders = WorkspaceSenders(clients)
     drainers = [
@@ -303,6 +314,7 @@ def build_product(
             ),
             home_desk=HomeDesk(sessions=sessions, clock=clock),
             token_verification=token_verification,
+            **({} if installed is None else oauth_app_parts(settings, engine, installed)),
         )
     sweeper = RetentionSweeper(
         sessions=sessions, clock=clock, keep=timedelta(days=settings.retention_days)
@@ -338,6 +350,27 @@ def build_product(
             on_output=wake_drainers,
         ),
     )
+
+
+def oauth_app_parts(settings: Settings, engine: Engine, tokens: InstalledTokens) -> dict[str, Any]:
+    """The OAuth App's authorize (each workspace's stored bot), install flow and uninstall."""
+
+    def forget(team: str) -> int:
+        bots = tokens.installations.forget(team)
+        tokens.forget(team)
+        return bots
+
+    return {
+        "authorize": InstalledAuthorize(tokens),
+        "oauth_flow": install_flow(
+            engine=engine,
+            client_id=settings.slack_client_id or "",
+            client_secret=settings.slack_client_secret or "",
+            redirect_uri=settings.slack_redirect_uri,
+            installed=tokens.forget,  # a reinstall's new token is read at once
+        ),
+        "forget": forget,
+    }
 
 
 def workspace_tokens(settings: Settings, engine: Engine) -> WorkspaceTokens:
@@ -419,6 +452,16 @@ SLACK_SETUP = 'see the README, "Running it in Slack"'
 
 def check_serve_settings(settings: Settings) -> None:
     """The settings `serve` needs, each problem in one line (MissingSetting)."""
+    if settings.slack_mode() == "oauth":
+        check_oauth_settings(settings)
+        if not settings.slack_signing_secret:
+            raise MissingSetting(
+                "set SLACK_SIGNING_SECRET (Basic Information, App Credentials): with "
+                f"SLACK_CLIENT_ID, Slack reaches the bot over HTTP; {SLACK_SETUP}"
+            )
+        if not (settings.shop_api_url or settings.shop == "demo"):
+            raise ShopNotConfigured(NO_SHOP)
+        return
     missing = []
     if not settings.slack_bot_token:
         missing.append("SLACK_BOT_TOKEN (xoxb-...)")
@@ -433,6 +476,26 @@ def check_serve_settings(settings: Settings) -> None:
         raise MissingSetting(f"set {' and '.join(missing)}; {SLACK_SETUP}")
     if not (settings.shop_api_url or settings.shop == "demo"):
         raise ShopNotConfigured(NO_SHOP)
+
+
+def check_oauth_settings(settings: Settings) -> None:
+    """OAuth mode's settings (SLACK_CLIENT_ID set), each problem in one line. A bot token set
+    as well is refused: each workspace's own comes from its install, and one token for all
+    would act in the wrong workspace."""
+    problem = settings.slack_oauth_problem()
+    if problem is not None:
+        raise MissingSetting(f"{problem}; {SLACK_SETUP}")
+    if settings.slack_bot_token:
+        raise MissingSetting(
+            "SLACK_BOT_TOKEN is set with SLACK_CLIENT_ID: with SLACK_CLIENT_ID each workspace's "
+            "token comes from installing the app there (/slack/install); unset SLACK_BOT_TOKEN, "
+            f"or unset SLACK_CLIENT_ID to serve its one workspace; {SLACK_SETUP}"
+        )
+    if settings.slack_state_secret:
+        log.info(
+            "SLACK_STATE_SECRET is not used: an install's state is a random value kept in the "
+            "database for 10 minutes and tied to the installer's browser by a cookie"
+        )
 
 
 class SlackUnreachable(RuntimeError):
@@ -465,13 +528,15 @@ _SLACK_CHECK_LOG.addHandler(logging.NullHandler())
 
 
 def check_slack(settings: Settings) -> None:
-    """One `auth.test` with SLACK_BOT_TOKEN before anything starts: an unreachable Slack
-    raises SlackUnreachable, a refused token MissingSetting, each with one line.
+    """One `auth.test` with SLACK_BOT_TOKEN before anything starts (OAuth mode, which has no
+    token of its own: `api.test`): an unreachable Slack raises SlackUnreachable, a refused
+    token MissingSetting, each with one line.
 
     A 429, a 500/503 or a reset connection is retried as every other call of the bot's is
     (make_web_client): a moment's trouble at Slack does not stop a start."""
+    oauth = settings.slack_mode() == "oauth"
     client = WebClient(
-        token=settings.slack_bot_token,
+        token=None if oauth else settings.slack_bot_token,
         base_url=settings.slack_api_url or DEFAULT_SLACK_API_URL,
         timeout=10,
         retry_handlers=[
@@ -482,7 +547,10 @@ def check_slack(settings: Settings) -> None:
         logger=_SLACK_CHECK_LOG,
     )
     try:
-        client.auth_test()
+        if oauth:
+            client.api_test()
+        else:
+            client.auth_test()
     except SlackApiError as error:
         raise slack_refusal(error, "SLACK_BOT_TOKEN") from None
     except OSError as error:  # URLError (refused, DNS), timeouts, resets
@@ -594,7 +662,9 @@ def _is_sqlite(settings: Settings) -> bool:
 def run_worker(settings: Settings, *, parent: int | None = None, nice: int = 0) -> None:
     """`escalation-bot worker`: turns and posts, no HTTP; any number, on any host that
     reaches the database. Woken by PostgreSQL's notifications, else by a short poll."""
-    if not settings.slack_bot_token:
+    if settings.slack_mode() == "oauth":
+        check_oauth_settings(settings)
+    elif not settings.slack_bot_token:
         raise MissingSetting(f"set SLACK_BOT_TOKEN (xoxb-...); {SLACK_SETUP}")
     problem = settings.slack_token_problem()
     if problem is not None:

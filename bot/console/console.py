@@ -152,6 +152,9 @@ class Console:
                 update={
                     "database_url": f"sqlite:///{path}",
                     "slack_bot_token": "xoxb-console",
+                    # its own one workspace, whatever an OAuth deployment's .env says
+                    "slack_client_id": None,
+                    "slack_client_secret": None,
                     "slack_signing_secret": SECRET,
                     "slack_api_url": self.slack.url,
                     "shop": "demo",  # unless SHOP_API_URL names a shop's own API

@@ -102,6 +102,7 @@ class _Grant:
     rotating: bool
     installer: str
     scope: str
+    org_wide: bool = False
 
 
 @dataclass
@@ -197,10 +198,12 @@ class LocalSlackWebAPI:
         enterprise: str | None = None,
         installer: str = "UINSTALLER",
         scope: str = SCOPES,
+        org_wide: bool = False,
     ) -> None:
         """`code` is what Slack's consent screen gave a person installing the app in `team`:
         `oauth.v2.access` exchanges it once for a bot token (with a refresh token and
-        `expires_in` if `rotating`)."""
+        `expires_in` if `rotating`). `org_wide`: installed for the whole Enterprise Grid
+        organisation `enterprise` (the answer names no team, is_enterprise_install true)."""
         with self._lock:
             known = self._bots.get(team)
             self._install(
@@ -209,7 +212,7 @@ class LocalSlackWebAPI:
                 enterprise if enterprise is not None else (known.enterprise if known else None),
                 known.team_name if known else "",
             )
-            self._grants[code] = _Grant(team, rotating, installer, scope)
+            self._grants[code] = _Grant(team, rotating, installer, scope, org_wide)
 
     def revoke(self, team: str) -> None:
         """The app uninstalled from `team` (or its tokens revoked): every token issued for it
@@ -384,6 +387,12 @@ class LocalSlackWebAPI:
     ) -> dict[str, Any]:
         if method == "oauth.v2.access":
             answer = self._oauth_access(params, authorization)
+        elif method == "auth.revoke":  # the token it is called with stops working
+            with self._lock:
+                known = self._tokens.get(token or "")
+                if known is not None:
+                    known.revoked = True
+            answer = {"ok": True, "revoked": True}
         else:
             answer = self._ok(method, params, self._bot_for(token))
         if answer.get("ok"):
@@ -473,6 +482,8 @@ class LocalSlackWebAPI:
             self._exchanged.add(code)
             answer = self._access(self._bots[grant.team], grant.rotating, grant.scope)
             answer["authed_user"] = {"id": grant.installer}
+            if grant.org_wide:
+                answer.update(team=None, is_enterprise_install=True)
             return answer
 
     def _access(self, bot: Bot, rotating: bool, scope: str) -> dict[str, Any]:

@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import os
 import threading
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 
 from slack_bolt import App
+from slack_bolt.authorization.authorize import Authorize
+from slack_bolt.oauth.oauth_flow import OAuthFlow
 from slack_sdk import WebClient
 
 from bot.desk.admin import AdminCommands
@@ -15,6 +17,7 @@ from bot.desk.handoffs import HandoffDesk
 from bot.desk.home import HomeDesk
 from bot.workers.inbox import SqlEventInbox
 from handlers.slack import actions, admin, home, messages
+from handlers.slack.install import register_uninstall
 from handlers.slack.middleware import IgnoreNonPersonMessages, LogRequests
 
 
@@ -27,13 +30,23 @@ def build_slack_app(
     admin_commands: AdminCommands,
     home_desk: HomeDesk,
     token_verification: bool = True,
+    authorize: Authorize | None = None,
+    oauth_flow: OAuthFlow | None = None,
+    forget: Callable[[str], int] | None = None,
 ) -> App:
+    """The one-token App, or with `authorize` and `oauth_flow` (OAuth mode) the App of many
+    workspaces, which serves the install pages; `forget` deletes an uninstalled workspace's
+    tokens (None: an uninstall is only logged)."""
     with _without_bolts_oauth_from_the_environment():
         app = App(
             signing_secret=signing_secret,
             client=client,
             process_before_response=True,  # the inbox row is written before Slack gets its ack
             token_verification_enabled=token_verification,
+            # Bolt's annotation names a function; an Authorize (None for a workspace without a
+            # token) is what it takes as is (App.__init__ checks isinstance)
+            authorize=authorize,  # type: ignore[arg-type]
+            oauth_flow=oauth_flow,
         )
     app.use(LogRequests())
     app.use(IgnoreNonPersonMessages())
@@ -41,6 +54,7 @@ def build_slack_app(
     actions.register(app, desk=desk)
     admin.register(app, admin=admin_commands)
     home.register(app, home=home_desk)
+    register_uninstall(app, forget=forget)
     return app
 
 

@@ -56,8 +56,13 @@ def test_client_id_and_secret_in_the_environment_leave_the_one_token_app_alone(
     monkeypatch.setenv("SLACK_CLIENT_ID", "111.222")
     monkeypatch.setenv("SLACK_CLIENT_SECRET", "client-secret")
     before = {store: _files_under(store) for store in BOLTS_OWN_STORES}
+    # Settings given as the console or a test gives them (the environment's OAuth pair not
+    # read: with it, serve is in OAuth mode and refuses SLACK_BOT_TOKEN beside it); Bolt itself
+    # reads os.environ whatever the settings say.
     settings = Settings(
         _env_file=None,  # type: ignore[call-arg]
+        SLACK_CLIENT_ID=None,
+        SLACK_CLIENT_SECRET=None,
         DATABASE_URL=f"sqlite:///{tmp_path / 'bot.db'}",
         SLACK_BOT_TOKEN="xoxb-test",
         SLACK_SIGNING_SECRET=SECRET,
@@ -65,6 +70,7 @@ def test_client_id_and_secret_in_the_environment_leave_the_one_token_app_alone(
         SHOP="demo",
         TURN_SETTLE_SECONDS=0,
     )
+    assert settings.slack_mode() == "token"
     product: Product = build_product(settings, agent=OfflineAgent())
     try:
         app = product.app

@@ -11,6 +11,8 @@ from urllib.parse import urlsplit
 import pytest
 import yaml
 
+from handlers.slack.install import BOT_SCOPES, REDIRECT_PATH
+
 ROOT = Path(__file__).resolve().parents[2]
 MANIFESTS = {"socket": ROOT / "manifest.yml", "http": ROOT / "manifest.http.yml"}
 
@@ -31,6 +33,8 @@ def test_the_manifest_declares_the_events_scopes_and_command_the_app_handles(mod
         "message.channels",
         "message.groups",
         "app_home_opened",
+        "app_uninstalled",
+        "tokens_revoked",
     }
     assert settings["interactivity"]["is_enabled"] is True
     assert manifest["features"]["app_home"]["home_tab_enabled"] is True  # the agents' desk
@@ -52,6 +56,8 @@ def test_the_manifest_declares_the_events_scopes_and_command_the_app_handles(mod
         "files:write",
         "usergroups:read",
     }
+    # what an OAuth install asks Slack for is what the manifest declares
+    assert sorted(manifest["oauth_config"]["scopes"]["bot"]) == sorted(BOT_SCOPES)
 
 
 def request_urls(manifest: dict[str, Any]) -> list[str | None]:
@@ -77,12 +83,25 @@ def test_over_http_every_request_goes_to_the_path_serve_answers() -> None:
 
 def test_in_socket_mode_no_request_url_is_set() -> None:
     assert request_urls(load("socket")) == [None, None, None]
+    # nor an install's redirect: installing in many workspaces needs the HTTP server
+    assert "redirect_urls" not in load("socket")["oauth_config"]
+
+
+def test_over_http_installers_come_back_to_the_path_serve_answers() -> None:
+    manifest = load("http")
+    (redirect,) = manifest["oauth_config"]["redirect_urls"]
+    parts = urlsplit(redirect)
+    assert parts.scheme == "https"
+    assert parts.path == REDIRECT_PATH
+    events = urlsplit(str(request_urls(manifest)[0]))
+    assert parts.netloc == events.netloc  # the same server as /slack/events
 
 
 def test_the_manifests_differ_only_in_how_slack_reaches_the_app() -> None:
     def without_transport(manifest: dict[str, Any]) -> dict[str, Any]:
         settings = manifest["settings"]
         settings.pop("socket_mode_enabled")
+        manifest["oauth_config"].pop("redirect_urls", None)
         settings["event_subscriptions"].pop("request_url", None)
         settings["interactivity"].pop("request_url", None)
         for command in manifest["features"]["slash_commands"]:

@@ -25,7 +25,11 @@ from bot.composition import (
     _without_bolts_unused_token_warning,
     bolt_errors_in_one_line,
 )
-from bot.console.local_slack import Fault, LocalSlackWebAPI
+from bot.console.local_slack import CLIENT_ID, Fault, LocalSlackWebAPI
+from db.engine import make_engine
+from db.installations import SqlInstallations
+from tests.integration.mock_slack import SlackSender
+from tests.serve_harness import SECRET as SECRET_OF_HARNESS
 from tests.serve_harness import ServeProcess, free_port, serve_env
 
 SCRIPT = Path(sys.executable).parent / "escalation-bot"
@@ -446,3 +450,95 @@ def test_a_slack_gone_before_socket_mode_connects_is_one_line_and_status_1(
     assert "Traceback" not in done.stderr
     last = done.stderr.splitlines()[-1]
     assert last.startswith(f"escalation-bot serve: cannot reach Slack at {api.url}")
+
+
+# --- OAuth mode (SLACK_CLIENT_ID): no bot token of its own, workspaces install the app -----------
+
+OAUTH = {"SLACK_CLIENT_ID": CLIENT_ID, "SLACK_CLIENT_SECRET": f"cs-{SECRET_PART}"}
+
+
+HALF_SET_OAUTH = [
+    (
+        {**OAUTH, "SLACK_SIGNING_SECRET": "s", "SLACK_BOT_TOKEN": f"xoxb-{SECRET_PART}"},
+        "SLACK_BOT_TOKEN is set with SLACK_CLIENT_ID",
+    ),
+    (
+        {"SLACK_CLIENT_ID": CLIENT_ID, "SLACK_SIGNING_SECRET": "s"},
+        "SLACK_CLIENT_ID is set without SLACK_CLIENT_SECRET",
+    ),
+    (
+        {**OAUTH, "SLACK_APP_TOKEN": f"xapp-1-A0-{SECRET_PART}"},
+        "SLACK_CLIENT_ID (OAuth install) does not work with Socket Mode",
+    ),
+]
+
+
+@pytest.mark.parametrize(
+    ("command", "settings", "starts"),
+    [
+        ("serve", OAUTH, "set SLACK_SIGNING_SECRET"),  # a worker answers no HTTP: needs none
+        *(("serve", *case) for case in HALF_SET_OAUTH),
+        *(("worker", *case) for case in HALF_SET_OAUTH),
+    ],
+)
+def test_oauth_settings_half_set_are_one_line_before_anything_starts(
+    tmp_path: Path, settings: dict[str, str], starts: str, command: str
+) -> None:
+    done = subprocess.run(
+        [str(SCRIPT), command, *(["--workers", "0"] if command == "serve" else [])],
+        env=clean_env(SHOP="demo", **settings),
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+    line = one_line(done)
+    assert done.returncode == 2
+    assert line.startswith(f"escalation-bot {command}: {starts}"), line
+    assert SECRET_PART not in line
+    assert not (tmp_path / "escalation-bot.db").exists()
+
+
+def test_serve_in_oauth_mode_checks_slack_without_a_token_and_serves_the_install(
+    tmp_path: Path, slack: LocalSlackWebAPI
+) -> None:
+    """No SLACK_BOT_TOKEN: Slack is reached with api.test (no token to test); the same server
+    that takes /slack/events gives /slack/install and takes the installer back."""
+    slack.client_secret = OAUTH["SLACK_CLIENT_SECRET"]
+    env = serve_env(slack_url=slack.url, database_url=f"sqlite:///{tmp_path / 'bot.db'}", **OAUTH)
+    del env["SLACK_BOT_TOKEN"]
+    server = started(env, tmp_path)
+    try:
+        sender = SlackSender(server.endpoint, SECRET_OF_HARNESS)
+        slack.grant("code-1", "T2")
+        page = sender.install("code-1")
+        assert page.status == 200
+        assert "Escalation Bot is now installed in" in page.body
+        assert sender.get("/slack/events").status == 404  # Slack's path takes only POSTs
+        assert sender.post("{}", "application/json", {}, signature="v0=forged")[0] == 401
+    finally:
+        server.stop()
+    assert slack.attempts("api.test") == 1
+    engine = make_engine(env["DATABASE_URL"])
+    try:
+        bot = SqlInstallations(engine, client_id=CLIENT_ID).bot("T2")
+    finally:
+        engine.dispose()
+    assert bot is not None
+    # the only auth.test is the install's, of the token Slack gave T2: none at start
+    assert slack.tokens_used("auth.test") == [bot.bot_token]
+
+
+def test_an_unreachable_slack_in_oauth_mode_is_one_line_and_status_1(tmp_path: Path) -> None:
+    env = clean_env(
+        SLACK_SIGNING_SECRET="s",
+        SLACK_API_URL=f"http://127.0.0.1:{free_port()}/api/",
+        SHOP="demo",
+        DATABASE_URL=f"sqlite:///{tmp_path / 'bot.db'}",
+        **OAUTH,
+    )
+    done = serve(env, tmp_path)
+    line = one_line(done)
+    assert done.returncode == 1
+    assert "cannot reach Slack at" in line
