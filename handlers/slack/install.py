@@ -48,6 +48,7 @@ BOT_SCOPES = (
     "groups:read",
     "commands",
     "files:write",
+    "files:read",
     "usergroups:read",
 )
 

@@ -54,6 +54,7 @@ def test_the_manifest_declares_the_events_scopes_and_command_the_app_handles(mod
         "users:read",
         "commands",
         "files:write",
+        "files:read",
         "usergroups:read",
     }
     # what an OAuth install asks Slack for is what the manifest declares
