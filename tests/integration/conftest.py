@@ -19,8 +19,13 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session, sessionmaker
 
+from bot.composition import Product
 from db.engine import make_engine, make_session_factory
 from db.migrate import upgrade
+from tests.clock import Clock
+from tests.integration.desk_product import SECRET, build_desk_product
+from tests.integration.mock_slack import MockSlackAPI, SlackSender
+from tests.integration.serving import serving
 
 DEFAULT_POSTGRES_URL = "postgresql+psycopg://postgres@127.0.0.1:5432/postgres"
 BACKENDS = ["sqlite", "postgresql"]
@@ -130,3 +135,18 @@ def engine(database_url: str) -> Iterator[Engine]:
 @pytest.fixture
 def sessions(engine: Engine) -> sessionmaker[Session]:
     return make_session_factory(engine)
+
+
+# The desk's product and its Slack front (tests/integration/desk_product.py), for a module that
+# defines `slack` and `clock`; a module with fixtures of these names uses its own.
+@pytest.fixture
+def product(database_url: str, slack: MockSlackAPI, clock: Clock) -> Iterator[Product]:
+    built = build_desk_product(database_url=database_url, slack=slack, clock=clock)
+    yield built
+    built.stop()
+
+
+@pytest.fixture
+def sender(product: Product, slack: MockSlackAPI) -> Iterator[SlackSender]:
+    with serving(product.app) as endpoint:
+        yield SlackSender(endpoint, SECRET, response_url=f"{slack.url}respond")

@@ -16,21 +16,17 @@ from typing import Any
 
 import pytest
 
-from bot.agents.offline import OfflineAgent
-from bot.composition import Product, build_product
-from bot.settings import Settings
+from bot.composition import Product
 from bot.turns.processor import BACK_WITH_BOT, BACK_WITH_BOT_ANSWERING
 from db.uow import SqlUnitOfWork
 from handlers.slack.cards import CLAIM, RESOLVE, RETURN
 from handlers.slack.sender import SlackSender as SlackPoster
 from handlers.slack.sender import make_posting_client
 from tests.clock import Clock
+from tests.integration.desk_product import ADMIN
 from tests.integration.mock_slack import Fault, MockSlackAPI, SlackSender
-from tests.integration.serving import serving
 
-SECRET = "claim-notice-secret"
 AGENTS = "C0AGENTS"
-ADMIN = "U0ADMIN"
 CUSTOMER = "U0CUST"
 DANA = "U0AGENT1"  # display name "Dana"
 SAM = "U0AGENT2"  # no display name; full name "Sam Okafor"
@@ -54,31 +50,6 @@ def slack() -> Iterator[MockSlackAPI]:
 @pytest.fixture
 def clock() -> Clock:
     return Clock()
-
-
-@pytest.fixture
-def product(slack: MockSlackAPI, database_url: str, clock: Clock) -> Iterator[Product]:
-    built = build_product(
-        Settings(
-            _env_file=None,  # type: ignore[call-arg]
-            DATABASE_URL=database_url,
-            SLACK_BOT_TOKEN="xoxb-test",
-            SLACK_SIGNING_SECRET=SECRET,
-            SLACK_API_URL=slack.url,
-            SHOP="demo",
-            TURN_SETTLE_SECONDS=0,
-        ),
-        clock=clock,
-        agent=OfflineAgent(),
-    )
-    yield built
-    built.stop()
-
-
-@pytest.fixture
-def sender(product: Product, slack: MockSlackAPI) -> Iterator[SlackSender]:
-    with serving(product.app) as endpoint:
-        yield SlackSender(endpoint, SECRET, response_url=f"{slack.url}respond")
 
 
 def settle(product: Product, clock: Clock | None = None) -> None:

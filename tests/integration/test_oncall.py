@@ -14,9 +14,7 @@ from typing import Any
 import pytest
 from sqlalchemy import select
 
-from bot.agents.offline import OfflineAgent
-from bot.composition import Product, build_product
-from bot.settings import Settings
+from bot.composition import Product
 from bot.workers.offers import OncallOffers
 from db.desk import DeskConfig, OncallGroup
 from db.models import HandoffRow, OutboxMessage
@@ -25,12 +23,10 @@ from handlers.slack.cards import CLAIM
 from handlers.slack.sender import SlackSender as PostingSender
 from handlers.slack.sender import make_posting_client
 from tests.clock import Clock
+from tests.integration.desk_product import ADMIN, command
 from tests.integration.mock_slack import Fault, MockSlackAPI, SlackSender
-from tests.integration.serving import serving
 
-SECRET = "oncall-secret"
 AGENTS = "C0AGENTS"
-ADMIN = "U0ADMIN"
 AGENT = "U0AGENT1"
 CUSTOMERS = ("U0CUST1", "U0CUST2", "U0CUST3")
 GROUP = "S0ONCALL"
@@ -66,43 +62,12 @@ def clock() -> Clock:
     return clock
 
 
-@pytest.fixture
-def product(slack: MockSlackAPI, clock: Clock, database_url: str) -> Iterator[Product]:
-    built = build_product(
-        Settings(
-            _env_file=None,  # type: ignore[call-arg]
-            DATABASE_URL=database_url,
-            SLACK_BOT_TOKEN="xoxb-test",
-            SLACK_SIGNING_SECRET=SECRET,
-            SLACK_API_URL=slack.url,
-            SHOP="demo",
-            TURN_SETTLE_SECONDS=0,
-        ),
-        clock=clock,
-        agent=OfflineAgent(),
-    )
-    yield built
-    built.stop()
-
-
-@pytest.fixture
-def sender(product: Product, slack: MockSlackAPI) -> Iterator[SlackSender]:
-    with serving(product.app) as endpoint:
-        yield SlackSender(endpoint, SECRET, response_url=f"{slack.url}respond")
-
-
 def settle(product: Product) -> None:
     assert product.timers is not None
     for _ in range(8):
         done = product.inbox_worker.run_until_idle() + product.timers.run_until_idle()
         if not done + product.drainer.run_until_idle():
             return
-
-
-def command(sender: SlackSender, text: str, *, user: str = ADMIN) -> str:
-    status, body = sender.command(user, text)
-    assert status == 200
-    return str(json.loads(body).get("text", body)) if body.startswith("{") else body
 
 
 def config(product: Product) -> DeskConfig:

@@ -11,20 +11,16 @@ from typing import Any
 import pytest
 from sqlalchemy import update
 
-from bot.agents.offline import OfflineAgent
-from bot.composition import Product, build_product
+from bot.composition import Product
 from bot.desk.targets import DeskTargets, describe_duration, parse_duration
-from bot.settings import Settings
 from db.models import DeskSettings
 from db.uow import SqlUnitOfWork
 from handlers.slack.cards import CLAIM
 from tests.clock import Clock
+from tests.integration.desk_product import ADMIN, command
 from tests.integration.mock_slack import MockSlackAPI, SlackSender
-from tests.integration.serving import serving
 
-SECRET = "targets-secret"
 AGENTS = "C0AGENTS"
-ADMIN = "U0ADMIN"
 CUSTOMER = "U0CUST"
 # Wednesday 2 December 2026, 10:00 in Berlin (09:00 UTC)
 WEDNESDAY_MORNING = datetime(2026, 12, 2, 9, 0, tzinfo=UTC)
@@ -50,31 +46,6 @@ def clock() -> Clock:
     return clock
 
 
-@pytest.fixture
-def product(slack: MockSlackAPI, clock: Clock, database_url: str) -> Iterator[Product]:
-    built = build_product(
-        Settings(
-            _env_file=None,  # type: ignore[call-arg]
-            DATABASE_URL=database_url,
-            SLACK_BOT_TOKEN="xoxb-test",
-            SLACK_SIGNING_SECRET=SECRET,
-            SLACK_API_URL=slack.url,
-            SHOP="demo",
-            TURN_SETTLE_SECONDS=0,
-        ),
-        clock=clock,
-        agent=OfflineAgent(),
-    )
-    yield built
-    built.stop()
-
-
-@pytest.fixture
-def sender(product: Product, slack: MockSlackAPI) -> Iterator[SlackSender]:
-    with serving(product.app) as endpoint:
-        yield SlackSender(endpoint, SECRET, response_url=f"{slack.url}respond")
-
-
 def settle(product: Product) -> None:
     """What the background threads do: turns, timers, posts, until nothing is left."""
     assert product.timers is not None
@@ -82,12 +53,6 @@ def settle(product: Product) -> None:
         done = product.inbox_worker.run_until_idle() + product.timers.run_until_idle()
         if not done + product.drainer.run_until_idle():
             return
-
-
-def command(sender: SlackSender, text: str) -> str:
-    status, body = sender.command(ADMIN, text)
-    assert status == 200
-    return str(json.loads(body).get("text", body)) if body.startswith("{") else body
 
 
 def escalate(sender: SlackSender, product: Product, slack: MockSlackAPI) -> tuple[str, str]:

@@ -6,7 +6,6 @@ and PostgreSQL."""
 
 from __future__ import annotations
 
-import json
 import socket
 import threading
 import time
@@ -17,10 +16,8 @@ from typing import Any
 import pytest
 from sqlalchemy.orm import Session, sessionmaker
 
-from bot.agents.offline import OfflineAgent
-from bot.composition import Product, build_product
+from bot.composition import Product
 from bot.desk.report import ChartNotShared
-from bot.settings import Settings
 from bot.workers.reports import CONFIRM_WITHIN, RETRY_AFTER
 from db.repositories import ConversationKey
 from db.uow import SqlUnitOfWork
@@ -28,14 +25,13 @@ from escalation.handoff import Handoff
 from handlers.slack.reports import SlackChartUploader
 from handlers.slack.sender import make_posting_client
 from tests.clock import Clock
+from tests.integration.desk_product import ADMIN, SECRET, build_desk_product, command
 from tests.integration.mock_slack import Fault, MockSlackAPI, SlackSender
 from tests.integration.serving import serving
 
-SECRET = "weekly-secret"
 AGENTS = "C0AGENTS"
 REPORTS = "C0REPORTS"
 ELSEWHERE = "C0ELSEWHERE"  # a channel the bot is not in
-ADMIN = "U0ADMIN"
 AGENT = "U0AGENT1"
 # Wednesday 2 December 2026, 09:00 UTC; the first Monday 09:00 after it is 7 December.
 WEDNESDAY = datetime(2026, 12, 2, 9, 0, tzinfo=UTC)
@@ -67,38 +63,7 @@ def clock() -> Clock:
 def build(database_url: str, slack: MockSlackAPI, clock: Clock) -> Product:
     """One process of the bot (a second call on the same database: another process, or the
     same one started again)."""
-    return build_product(
-        Settings(
-            _env_file=None,  # type: ignore[call-arg]
-            DATABASE_URL=database_url,
-            SLACK_BOT_TOKEN="xoxb-test",
-            SLACK_SIGNING_SECRET=SECRET,
-            SLACK_API_URL=slack.url,
-            SHOP="demo",
-            TURN_SETTLE_SECONDS=0,
-        ),
-        clock=clock,
-        agent=OfflineAgent(),
-    )
-
-
-@pytest.fixture
-def product(database_url: str, slack: MockSlackAPI, clock: Clock) -> Iterator[Product]:
-    built = build(database_url, slack, clock)
-    yield built
-    built.stop()
-
-
-@pytest.fixture
-def sender(product: Product, slack: MockSlackAPI) -> Iterator[SlackSender]:
-    with serving(product.app) as endpoint:
-        yield SlackSender(endpoint, SECRET, response_url=f"{slack.url}respond")
-
-
-def command(sender: SlackSender, text: str, *, user: str = ADMIN) -> str:
-    status, body = sender.command(user, text)
-    assert status == 200
-    return str(json.loads(body).get("text", body)) if body.startswith("{") else body
+    return build_desk_product(database_url=database_url, slack=slack, clock=clock)
 
 
 def settle(product: Product) -> None:
