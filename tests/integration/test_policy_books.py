@@ -7,10 +7,17 @@ bad one changes nothing."""
 from __future__ import annotations
 
 import time
+from collections.abc import Callable
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
+from sqlalchemy import event
+from sqlalchemy.orm import Session, sessionmaker
 
+from bot.policies import default_policy_book
+from bot.workers.settings import WorkspaceBooks, WorkspaceSettingsCache
+from bot.workers.wakeups import PostgresWakeups
 from db.models import PolicyBookRow, WorkspacePolicyBook
 from db.uow import SqlUnitOfWork
 from tests.clock import Clock
@@ -246,3 +253,69 @@ def test_a_book_uploaded_again_under_its_name_decides_the_next_turn(tmp_path: Pa
         assert "replaced with the new file. This workspace uses it" in again
         assert "decline" in dry_run(world, "T1", ADMIN)
         assert books_stored(world) == [("T1", "returns", 2)]
+
+
+@pytest.mark.parametrize("backend", ["postgresql"])  # SQLite has no notifications: always read
+def test_a_worker_keeps_a_workspaces_book_until_policy_use_elsewhere_tells_it(
+    sessions: sessionmaker[Session], database_url: str, backend: str
+) -> None:
+    """A worker process hearing PostgreSQL's notifications keeps T1's book between turns (no
+    query), forgets it when T1's admin runs `policy use` or uploads again in another process,
+    and keeps T2's all along; not hearing, every read goes to the database."""
+    cache = WorkspaceSettingsCache(keep_for=120)  # only a notification makes it read again
+    books = WorkspaceBooks(sessions, default=default_policy_book(), cache=cache)
+    wakeups = PostgresWakeups(
+        database_url,
+        on_inbox=lambda: None,
+        on_outbox=lambda: None,
+        on_settings=cache.changed,
+        on_hearing=cache.hearing,
+    )
+    queries: list[str] = []
+
+    def count(conn: object, cursor: object, statement: str, *args: object) -> None:
+        queries.append(statement)
+
+    def in_another_process(change: Callable[[SqlUnitOfWork], None]) -> None:
+        with SqlUnitOfWork(sessions) as uow:
+            change(uow)
+            uow.commit()
+
+    def rule_ids(team: str) -> list[str]:
+        return [r.id for r in books(team).rules]
+
+    def eventually(team: str, ids: list[str]) -> None:
+        deadline = time.monotonic() + 10
+        while rule_ids(team) != ids:
+            assert time.monotonic() < deadline, f"{team} kept its old book"
+            time.sleep(0.05)
+
+    now = datetime(2026, 12, 5, tzinfo=UTC)
+    in_another_process(lambda uow: uow.policy_books.save("T1", "short", SHORT_RETURNS, now=now))
+    wakeups.start()
+    try:
+        assert wakeups.listening.wait(10)
+        shipped = [r.id for r in default_policy_book().rules]
+        assert rule_ids("T1") == rule_ids("T2") == shipped
+        engine = sessions.kw["bind"]
+        event.listen(engine, "before_cursor_execute", count)
+        try:
+            for _ in range(5):
+                assert rule_ids("T1") == shipped
+        finally:
+            event.remove(engine, "before_cursor_execute", count)
+        assert queries == []  # kept between turns
+
+        def use_short(uow: SqlUnitOfWork) -> None:
+            uow.policy_books.choose("T1", uow.policy_books.find("T1", "short"), now=now)
+
+        in_another_process(use_short)
+        eventually("T1", ["returns-10-days"])
+        assert rule_ids("T2") == shipped
+        longer = {**SHORT_RETURNS, "rules": [{**SHORT_RETURNS["rules"][0], "id": "returns-long"}]}
+        in_another_process(lambda uow: uow.policy_books.save("T1", "short", longer, now=now))
+        eventually("T1", ["returns-long"])
+    finally:
+        wakeups.stop()
+    in_another_process(lambda uow: uow.policy_books.choose("T1", None, now=now))
+    assert rule_ids("T1") == shipped  # nobody listens now: read from the database
