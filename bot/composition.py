@@ -50,7 +50,7 @@ from bot.workers.outbox import OutboxDrainer
 from bot.workers.processes import WorkerProcesses, default_worker_count, parent_gone
 from bot.workers.reports import WeeklyReports
 from bot.workers.retention import RetentionSweeper
-from bot.workers.settings import WorkspaceBooks, WorkspaceSettingsCache
+from bot.workers.settings import WorkspaceBooks, WorkspaceSettingsCache, WorkspaceShops
 from bot.workers.timers import HandoffTimers
 from db.engine import (
     make_engine,
@@ -260,6 +260,13 @@ def build_product(
         clock=clock,
         currency=settings.currency,
         books=policy_books,
+        shops=WorkspaceShops(
+            sessions,
+            default=shop,
+            clock=clock,
+            timeout=settings.shop_api_timeout,
+            cache=workspace_settings,
+        ),
     )
     tokens = workspace_tokens(settings, engine)
     installed = tokens if isinstance(tokens, InstalledTokens) else None

@@ -371,6 +371,19 @@ class WorkspacePolicyBook(Base):
     chosen_at: Mapped[datetime]
 
 
+class WorkspaceShop(Base):
+    """A workspace's own shop API (`/escalation shop <url> [token]`); a workspace without a row
+    uses the process's (SHOP_API_URL, or the demo shop). The token is kept to call the shop
+    and never shown back."""
+
+    __tablename__ = "workspace_shops"
+
+    workspace_id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    api_url: Mapped[str] = mapped_column(String(2000))
+    api_token: Mapped[str | None] = mapped_column(Text)
+    updated_at: Mapped[datetime]
+
+
 class EffectRow(Base):
     """An action carried out for a customer (a replacement, refund, credit, ...): the record
     of what the bot changed, written in the same transaction as the turn that did it."""

@@ -18,6 +18,7 @@ from db.models import (
     PolicyBookRow,
     ShopActionRow,
     WorkspacePolicyBook,
+    WorkspaceShop,
 )
 from db.repositories import SETTINGS_NOTICE, _notify
 from escalation.identifiers import normalise_email, normalise_order_number, normalise_phone
@@ -331,3 +332,44 @@ def _stored(row: PolicyBookRow) -> StoredBook:
     return StoredBook(
         id=row.id, workspace_id=row.workspace_id, name=row.name, revision=row.revision
     )
+
+
+@dataclass(frozen=True, slots=True)
+class ShopConnection:
+    """A workspace's own shop API."""
+
+    api_url: str
+    api_token: str | None = None
+
+
+class SqlWorkspaceShops:
+    """Each workspace's own shop connection; a change is notified as a change of the
+    workspace's settings (SETTINGS_NOTICE), so workers forget the one they kept."""
+
+    def __init__(self, session: Session) -> None:
+        self.session = session
+
+    def get(self, workspace_id: str) -> ShopConnection | None:
+        row = self.session.get(WorkspaceShop, workspace_id, populate_existing=True)
+        return None if row is None else ShopConnection(row.api_url, row.api_token)
+
+    def set(self, workspace_id: str, connection: ShopConnection, *, now: datetime) -> None:
+        row = self.session.get(WorkspaceShop, workspace_id, with_for_update=True)
+        if row is None:
+            row = WorkspaceShop(workspace_id=workspace_id, api_url="", updated_at=now)
+            self.session.add(row)
+        row.api_url = connection.api_url
+        row.api_token = connection.api_token
+        row.updated_at = now
+        self.session.flush()
+        _notify(self.session, SETTINGS_NOTICE, workspace_id)
+
+    def clear(self, workspace_id: str) -> bool:
+        """Back to the process's shop; False when the workspace had none of its own."""
+        row = self.session.get(WorkspaceShop, workspace_id, with_for_update=True)
+        if row is None:
+            return False
+        self.session.delete(row)
+        self.session.flush()
+        _notify(self.session, SETTINGS_NOTICE, workspace_id)
+        return True

@@ -17,7 +17,7 @@ from db.repositories import (
     SqlStats,
     SqlWorkspaceSettings,
 )
-from db.store import SqlPolicyBooks, SqlShop
+from db.store import SqlPolicyBooks, SqlShop, SqlWorkspaceShops
 
 
 class SqlUnitOfWork:
@@ -32,6 +32,7 @@ class SqlUnitOfWork:
     workspaces: SqlWorkspaceSettings
     shop: SqlShop
     policy_books: SqlPolicyBooks
+    shops: SqlWorkspaceShops
     stats: SqlStats
     overview: SqlDeskOverview
 
@@ -55,6 +56,7 @@ class SqlUnitOfWork:
         self.workspaces = SqlWorkspaceSettings(self.session)
         self.shop = SqlShop(self.session)
         self.policy_books = SqlPolicyBooks(self.session)
+        self.shops = SqlWorkspaceShops(self.session)
         self.stats = SqlStats(self.session)
         self.desk = SqlDesk(self.session)
         self.overview = SqlDeskOverview(self.session)

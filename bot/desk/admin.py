@@ -12,6 +12,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import Literal, Protocol
+from urllib.parse import urlsplit
 
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -23,6 +24,7 @@ from bot.policies import DEFAULT_BOOK_NAME, book_name_problem, check_uploaded_bo
 from bot.turns.processor import TurnOutcome
 from bot.workers.settings import WorkspaceBooks
 from db.repositories import WorkspaceSettings
+from db.store import ShopConnection
 from db.uow import SqlUnitOfWork
 from escalation.policy import PolicyBook
 from escalation.prompt import describe_conditions
@@ -39,6 +41,8 @@ HELP = """\
 • `policy add <name> <link to a YAML file>`: check a policy book you shared with me (in our
   direct messages) and keep it under that name for this workspace (admins only;
   docs/policy-books.md)
+• `shop <url> [token]` / `shop off` / `shop`: this workspace's own shop API (the token is
+  never shown back; admins only)
 • `stats [days]`: conversations, first-contact resolution, escalations, time to claim
   (days from 1 to 3650, default 7)
 • `report [days]`: the same figures per day, as a chart sent to you as a direct message
@@ -135,6 +139,37 @@ def _no_files(file_id: str) -> bytes | str:
 # A file as Slack links it (https://team.slack.com/files/U1/F0123ABC/book.yaml, escaped as
 # <...> in a command), or its id typed as is.
 _FILE_ID = re.compile(r"(?<![A-Za-z0-9])(F[A-Z0-9]{6,})(?![A-Za-z0-9])")
+
+
+def _link(word: str) -> str:
+    """A URL as typed, or as Slack escapes it (<https://...>, <https://...|label>)."""
+    if word.startswith("<") and word.endswith(">"):
+        return word[1:-1].split("|", 1)[0]
+    return word
+
+
+def shop_url_problem(url: str) -> str | None:
+    """Why `url` cannot be a shop API's address, in plain words; None when it can."""
+    parts = urlsplit(url)
+    if parts.scheme not in ("http", "https") or not parts.hostname:
+        return (
+            "The shop's address must be an http:// or https:// URL, e.g. "
+            "`https://shop.example.com/api/`."
+        )
+    if parts.username or parts.password:
+        return (
+            "Give the shop's token after the address, not inside it: "
+            "`/escalation shop <url> <token>`."
+        )
+    if len(url) > 2000 or parts.query or parts.fragment:
+        return "The shop's address is the API's base URL, without `?` or `#` parts."
+    return None
+
+
+def _shop_described(connection: ShopConnection) -> str:
+    """The connection as told to admins: the address, and whether a token is kept (never it)."""
+    token = "with a token (kept, never shown)" if connection.api_token else "without a token"
+    return f"{html.escape(connection.api_url, False)} {token}"
 
 
 def file_reference(text: str) -> str | None:
@@ -266,6 +301,13 @@ class AdminCommands:
                 f"Drawing the report of the last {days} days: it comes to you as a direct "
                 "message in a moment."
             )
+        if command == "shop":
+            if not (workspace_admin or user_id in self._settings(workspace_id).admin_user_ids):
+                return (
+                    "Only workspace admins or the bot's configured admins can see or change the "
+                    "shop connection." + NOTHING_CHANGED
+                )
+            return self._shop(workspace_id, rest)
         if command == "oncall":
             if not (workspace_admin or user_id in self._settings(workspace_id).admin_user_ids):
                 return (
@@ -490,6 +532,43 @@ class AdminCommands:
             f"{rules} rule{'s' if rules != 1 else ''}) {what}. {after}"
         )
 
+    def _shop(self, workspace_id: str, rest: str) -> str:
+        words = rest.split()
+        if not words:
+            with SqlUnitOfWork(self.sessions, read_only=True) as uow:
+                connection = uow.shops.get(workspace_id)
+            if connection is None:
+                return (
+                    "This workspace uses the bot's own shop. `/escalation shop <url> [token]` "
+                    "connects this workspace's shop API instead."
+                )
+            return f"This workspace's shop: {_shop_described(connection)}."
+        if words == ["off"] or [w.lower() for w in words] == ["off"]:
+            with SqlUnitOfWork(self.sessions) as uow:
+                had = uow.shops.clear(workspace_id)
+                uow.commit()
+            if not had:
+                return "This workspace already uses the bot's own shop." + NOTHING_CHANGED
+            return (
+                "This workspace's own shop is disconnected: its next turns use the bot's own "
+                "shop, and its token is forgotten."
+            )
+        if len(words) > 2:
+            return SHOP_USAGE + NOTHING_CHANGED
+        url = _link(words[0])
+        problem = shop_url_problem(url)
+        if problem is not None:
+            return problem + NOTHING_CHANGED
+        token = words[1] if len(words) == 2 else None
+        connection = ShopConnection(api_url=url, api_token=token)
+        with SqlUnitOfWork(self.sessions) as uow:
+            uow.shops.set(workspace_id, connection, now=self.clock())
+            uow.commit()
+        return (
+            f"This workspace's shop is now {_shop_described(connection)}: its next turns look "
+            "customers and orders up there and act there."
+        )
+
     def _stats(self, workspace_id: str, rest: str) -> str:
         asked = rest.strip()
         if asked and not (_DAYS.fullmatch(asked) and 1 <= int(asked) <= MAX_STATS_DAYS):
@@ -574,6 +653,10 @@ NOTHING_CHANGED = " Nothing was changed."
 POLICY_USAGE = (
     "Usage: `/escalation policy list`, `/escalation policy show ID`, "
     "`/escalation policy use <name>` or `/escalation policy add <name> <link to the file>`"
+)
+SHOP_USAGE = (
+    "Usage: `/escalation shop <url> [token]` (your shop's API, docs/shop-api.yaml), "
+    "`/escalation shop off`, or `/escalation shop` to see which shop this workspace uses."
 )
 ADD_USAGE = (
     "Usage: `/escalation policy add <name> <link to the file>`: share the YAML file with me in "

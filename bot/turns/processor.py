@@ -100,9 +100,11 @@ class TurnProcessor:
         currency: str = DEFAULT_CURRENCY,
         pause: Callable[[float], None] = time.sleep,
         books: Callable[[str], PolicyBook] | None = None,
+        shops: Callable[[str], Shop] | None = None,
     ) -> None:
-        """`books` gives each workspace's book (bot.workers.settings.WorkspaceBooks); without
-        it every workspace's turns are decided against `book`."""
+        """`books` gives each workspace's book (bot.workers.settings.WorkspaceBooks), `shops`
+        its shop (WorkspaceShops); without them every workspace's turns are decided against
+        `book` and call `shop`."""
         self.sessions = sessions
         self.currency = currency
         self.pause = pause  # between retries of a failing tool call
@@ -110,6 +112,7 @@ class TurnProcessor:
         self.agent = agent
         self.book = book
         self.books = books
+        self.shops = shops
         self.clock = clock
         self.faults = faults or FaultPlan()
 
@@ -202,7 +205,8 @@ class TurnProcessor:
         if screening.decision is not None:
             decision, state = screening.decision, screening.state
         else:
-            tools, work = self._work(screening, message, history, shop=self.shop)
+            shop = self.shop_of(message.key.workspace_id)
+            tools, work = self._work(screening, message, history, shop=shop)
             ruling = decide(tools.state, work.proposal, history=history)
             decision, state = ruling.decision, ruling.state
         return self._write(
@@ -245,6 +249,10 @@ class TurnProcessor:
             uow.commit()
         return TurnOutcome(conversation_id=conversation_id, decision=None, state=state)
 
+    def shop_of(self, workspace_id: str) -> Shop:
+        """The shop the workspace's turns call."""
+        return self.shop if self.shops is None else self.shops(workspace_id)
+
     def book_of(self, workspace_id: str) -> PolicyBook:
         """The book the workspace's turns are decided against."""
         return self.book if self.books is None else self.books(workspace_id)
@@ -259,7 +267,8 @@ class TurnProcessor:
                 conversation_id=0, decision=screening.decision, state=screening.state
             )
         message = IncomingMessage(key=ConversationKey("preview", workspace_id, "", ""), text=text)
-        tools, work = self._work(screening, message, history, shop=DryRunShop(self.shop))
+        shop = DryRunShop(self.shop_of(workspace_id))
+        tools, work = self._work(screening, message, history, shop=shop)
         ruling = decide(tools.state, work.proposal, history=history)
         return TurnOutcome(
             conversation_id=0,

@@ -11,12 +11,16 @@ import threading
 import time
 from collections import OrderedDict
 from collections.abc import Callable
+from datetime import datetime
 from typing import TypeVar, cast
 
 from sqlalchemy.orm import Session, sessionmaker
 
 from bot.policies import PolicyBookError, book_from_document
+from bot.shop.http import HttpShop
+from bot.shop.port import Shop
 from db.repositories import WorkspaceSettings
+from db.store import ShopConnection
 from db.uow import SqlUnitOfWork
 from escalation.policy import PolicyBook
 
@@ -126,3 +130,54 @@ class WorkspaceBooks:
             while len(self._parsed) > self.KEEP_PARSED:
                 self._parsed.popitem(last=False)
         return parsed
+
+
+class WorkspaceShops:
+    """The shop each workspace's turns call: its own API when its admins set one (`/escalation
+    shop`), else `default` (SHOP_API_URL, or the demo shop). Which connection a workspace has
+    is kept with its settings (forgotten on their notification); one HTTP client is kept per
+    connection (url and token), so its connections are reused turn after turn."""
+
+    KEEP_CLIENTS = 64
+
+    def __init__(
+        self,
+        sessions: sessionmaker[Session],
+        *,
+        default: Shop,
+        clock: Callable[[], datetime],
+        timeout: float = 10.0,
+        cache: WorkspaceSettingsCache | None = None,
+    ) -> None:
+        self.sessions = sessions
+        self.default = default
+        self.clock = clock
+        self.timeout = timeout
+        self.cache = cache or WorkspaceSettingsCache()
+        self._lock = threading.Lock()
+        self._clients: OrderedDict[ShopConnection, HttpShop] = OrderedDict()
+
+    def __call__(self, workspace_id: str) -> Shop:
+        connection = self.cache.kept(workspace_id, self._load, kind="shop")
+        if connection is None:
+            return self.default
+        with self._lock:
+            client = self._clients.get(connection)
+            if client is None:
+                client = HttpShop(
+                    base_url=connection.api_url,
+                    token=connection.api_token,
+                    clock=self.clock,
+                    timeout=self.timeout,
+                )
+                self._clients[connection] = client
+                while len(self._clients) > self.KEEP_CLIENTS:
+                    # a turn may still hold the oldest: it is left to the garbage collector
+                    self._clients.popitem(last=False)
+            else:
+                self._clients.move_to_end(connection)
+            return client
+
+    def _load(self, workspace_id: str) -> ShopConnection | None:
+        with SqlUnitOfWork(self.sessions, read_only=True) as uow:
+            return uow.shops.get(workspace_id)
