@@ -28,9 +28,7 @@ from tests.integration.test_weekly_report import (  # noqa: F401  (fixtures)
     clock,
     command,
     due_at,
-    product,
     reports_to_the_channel,
-    sender,
     settle,
     shared_in,
     slack,
@@ -236,8 +234,8 @@ def test_two_first_ever_settings_of_a_workspace_at_once_both_land(
 
 
 def test_a_zone_change_racing_the_weekly_sweep_makes_that_mondays_report_once(  # noqa: PLR0917
-    sender: SlackSender,  # noqa: F811
-    product: Product,  # noqa: F811
+    sender: SlackSender,
+    product: Product,
     slack: MockSlackAPI,  # noqa: F811
     clock: Clock,  # noqa: F811
     monkeypatch: pytest.MonkeyPatch,

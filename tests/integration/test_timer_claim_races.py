@@ -33,9 +33,7 @@ from tests.integration.test_oncall import (  # noqa: F401  (fixtures)
     in_thread,
     offered,
     offers_in,
-    product,
     round_robin,
-    sender,
     slack,
 )
 
@@ -85,8 +83,8 @@ def timers(built: Product, handoff_id: str) -> dict[str, str]:
 
 
 def test_a_claim_committed_after_the_sweep_read_the_timers_gets_no_reminder_or_notice(
-    sender: SlackSender,  # noqa: F811
-    product: Product,  # noqa: F811
+    sender: SlackSender,
+    product: Product,
     slack: MockSlackAPI,  # noqa: F811
     clock: Clock,  # noqa: F811
     monkeypatch: pytest.MonkeyPatch,
@@ -104,8 +102,8 @@ def test_a_claim_committed_after_the_sweep_read_the_timers_gets_no_reminder_or_n
 
 
 def test_a_claim_in_flight_when_the_timer_is_finished_is_waited_for(
-    sender: SlackSender,  # noqa: F811
-    product: Product,  # noqa: F811
+    sender: SlackSender,
+    product: Product,
     slack: MockSlackAPI,  # noqa: F811
     clock: Clock,  # noqa: F811
     monkeypatch: pytest.MonkeyPatch,
@@ -122,8 +120,8 @@ def test_a_claim_in_flight_when_the_timer_is_finished_is_waited_for(
 
 
 def test_a_claim_in_flight_while_round_robin_asks_slack_stops_the_next_offer(
-    sender: SlackSender,  # noqa: F811
-    product: Product,  # noqa: F811
+    sender: SlackSender,
+    product: Product,
     slack: MockSlackAPI,  # noqa: F811
     clock: Clock,  # noqa: F811
     monkeypatch: pytest.MonkeyPatch,
