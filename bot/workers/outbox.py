@@ -59,11 +59,13 @@ class SendFailed(Exception):
         unknown_outcome: bool = False,
         uninstalled: bool = False,
         paced: str | None = None,
+        token_refused: bool = False,
     ) -> None:
         super().__init__(reason)
         self.reason = reason
         self.paced = paced
         self.uninstalled = uninstalled  # the app is gone from the workspace: nobody to tell
+        self.token_refused = token_refused  # the token was refused: nothing was posted
         self.retry_after = retry_after
         self.needs_admin = needs_admin
         self.permanent = permanent  # retrying this very post cannot succeed
@@ -161,7 +163,7 @@ class OutboxDrainer(Worker):
         clock: Callable[[], datetime],
         interval: float = 1.0,
         batch: int = 1,
-        senders: Callable[[str | None], Sender] | None = None,
+        senders: Senders | None = None,
     ) -> None:
         """`sender` posts every row; `senders` instead gives each row's workspace its own (its
         token), raising SendFailed when the workspace has none."""
@@ -197,8 +199,7 @@ class OutboxDrainer(Worker):
     def _post(self, item: OutboxItem) -> None:
         self._posted_at = self.clock()  # moved on to the very moment of posting, in _deliver
         try:
-            self.sender = self.senders(item.workspace_id)
-            result = self._send(item)
+            result = self._send_with_the_workspaces_token(item)
         except Resting as resting:
             self._defer(item, until=resting.until)
             return
@@ -223,6 +224,21 @@ class OutboxDrainer(Worker):
         with SqlUnitOfWork(self.sessions) as uow:
             uow.outbox.mark_sent(item.id, worker=self.name, now=self.clock(), result=result)
             uow.commit()
+
+    def _send_with_the_workspaces_token(self, item: OutboxItem) -> Posted | None:
+        """Once more when Slack refused the token and the workspace now has another (it was
+        installed again meanwhile, seen by another process first): nothing was posted."""
+        self.sender = self.senders(item.workspace_id)
+        try:
+            return self._send(item)
+        except SendFailed as failure:
+            if not (
+                failure.token_refused and self.senders.token_refused(item.workspace_id, self.sender)
+            ):
+                raise
+        log.info("outbox %s (%s): the workspace's token changed; again", item.id, item.kind)
+        self.sender = self.senders(item.workspace_id)
+        return self._send(item)
 
     def _send(self, item: OutboxItem) -> Posted | None:
         payload = item.payload
@@ -556,6 +572,29 @@ def card_context(
     )
 
 
-def _same(sender: Sender) -> Callable[[str | None], Sender]:
+class Senders(Protocol):
+    """A sender for each row's workspace (its token)."""
+
+    def __call__(self, workspace_id: str | None) -> Sender: ...
+
+    def token_refused(self, workspace_id: str | None, sender: Sender) -> bool:
+        """The platform refused `sender`'s token: whether the workspace's token is now another
+        (or none), so the row is worth trying once more at once."""
+        ...
+
+
+class _Same:
     """One sender for every workspace (one token serves them all)."""
-    return lambda _workspace_id: sender
+
+    def __init__(self, sender: Sender) -> None:
+        self.sender = sender
+
+    def __call__(self, workspace_id: str | None) -> Sender:
+        return self.sender
+
+    def token_refused(self, workspace_id: str | None, sender: Sender) -> bool:
+        return False
+
+
+def _same(sender: Sender) -> Senders:
+    return _Same(sender)

@@ -9,7 +9,7 @@ from slack_sdk import WebClient
 
 from bot.desk.oncall import RosterUnavailable
 from bot.desk.report import ChartNotShared
-from bot.workers.outbox import SendFailed
+from bot.workers.outbox import Sender, SendFailed
 from handlers.slack.installations import NotInstalled, TokenUnavailable, WorkspaceTokens
 from handlers.slack.oncall import SlackRoster, make_roster_client
 from handlers.slack.pacing import SlackPacer
@@ -68,6 +68,16 @@ class WorkspaceSenders:
             raise SendFailed(NOT_INSTALLED, permanent=True, uninstalled=True) from error
         except TokenUnavailable as error:
             raise SendFailed(str(error)) from error
+
+    def token_refused(self, workspace_id: str | None, sender: Sender) -> bool:
+        """Slack refused the token this process kept: read the workspace's again (an uninstall
+        and a new install seen by another process, within this one's 30 s)."""
+        refused = sender.client.token if isinstance(sender, SlackSender) else None
+        self.clients.tokens.forget(workspace_id or "")
+        try:
+            return self.clients.tokens.bot_token(workspace_id) != refused
+        except (NotInstalled, TokenUnavailable):
+            return True  # the next try says so (held quietly, or tried later)
 
 
 class WorkspaceRosters:

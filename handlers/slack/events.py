@@ -86,10 +86,13 @@ def _installation(body: dict[str, Any]) -> dict[str, Any]:
     return first if isinstance(first, dict) else {}
 
 
-def _enterprise_of(body: dict[str, Any]) -> str | None:
+def enterprise_of(body: dict[str, Any]) -> str | None:
     """The Enterprise Grid organisation of the installation the event was delivered to, if
-    any (`authorizations[0]` first, as for the workspace)."""
-    enterprise = _installation(body).get("enterprise_id") or body.get("enterprise_id")
+    any: `authorizations[0]`'s, as for the workspace (Bolt's extract_enterprise_id too). The
+    envelope's `enterprise_id` only when the event names no installation: in a Slack Connect
+    channel it can be the other organisation's, whose members would then pass for ours."""
+    installed = _installation(body)
+    enterprise = installed.get("enterprise_id") if installed else body.get("enterprise_id")
     return str(enterprise) if enterprise else None
 
 
@@ -100,7 +103,7 @@ def is_home_member(body: dict[str, Any], workspace_id: str) -> bool | None:
     team = author_team(body)
     if team is None:
         return None
-    enterprise = _enterprise_of(body)
+    enterprise = enterprise_of(body)
     looked_up = body.get(AUTHOR_LOOKED_UP) or {}
     return team in (workspace_id, enterprise) or bool(
         enterprise and looked_up.get("enterprise_id") == enterprise

@@ -26,7 +26,7 @@ from bot.desk.home import LISTED, Awaiting, CouldNotCheck, DeskHome, HomeDesk, V
 from bot.desk.report import minutes
 from db.overview import LiveHandoff, LiveList
 from handlers.slack.admin import admin_of
-from handlers.slack.events import workspace_of
+from handlers.slack.events import enterprise_of, workspace_of
 from handlers.slack.markup import as_slack_text
 
 log = logging.getLogger(__name__)
@@ -52,7 +52,9 @@ def register(app: App, *, home: HomeDesk) -> None:
         # the installation's workspace (authorizations[0]), as for messages: the envelope's
         # team_id can be another organisation's
         workspace = workspace_of(body) or str(context.team_id or "")
-        enterprise = context.enterprise_id or body.get("enterprise_id")
+        # ours (auth.test's, or the installation's), never the envelope's alone: a Slack
+        # Connect guest's envelope names their organisation, whose admins are not ours
+        enterprise = context.enterprise_id or enterprise_of(body)
         view: View
         try:
             page = home.home(

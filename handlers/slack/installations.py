@@ -31,6 +31,10 @@ log = logging.getLogger(__name__)
 # is seen within it; a revoked token is refused by Slack anyway).
 RENEW_BEFORE = timedelta(minutes=120)
 KEEP = timedelta(seconds=30)
+# After Slack refused or failed a renewal, the still-live token is used without asking again
+# for this long: else every event's authorize and every post would call oauth.v2.access (under
+# the workspace's lock) until the token expires.
+RENEW_AGAIN_AFTER = timedelta(minutes=1)
 
 
 class NotInstalled(LookupError):
@@ -46,6 +50,10 @@ class WorkspaceTokens(Protocol):
         """The token that acts in `workspace_id`; NotInstalled / TokenUnavailable when none."""
         ...
 
+    def forget(self, workspace_id: str) -> None:
+        """Read the workspace's token afresh next time (Slack refused the one kept)."""
+        ...
+
 
 class OneWorkspaceToken:
     """SLACK_BOT_TOKEN: the same token for every event and post (one workspace's app)."""
@@ -57,6 +65,9 @@ class OneWorkspaceToken:
         if not self.token:
             raise NotInstalled("no SLACK_BOT_TOKEN")
         return self.token
+
+    def forget(self, workspace_id: str) -> None:
+        pass  # the one token is the setting's: nothing kept to read again
 
 
 class InstalledTokens:
@@ -75,6 +86,7 @@ class InstalledTokens:
         self.renew_before = renew_before
         self._lock = threading.Lock()
         self._kept: TTLCache[str, InstalledBot] = TTLCache(maxsize=10_000, ttl=keep.total_seconds())
+        self._not_renewed: dict[str, datetime] = {}  # workspace -> ask Slack again from then
 
     def bot_token(self, workspace_id: str | None) -> str:
         return self.bot(workspace_id).bot_token
@@ -84,14 +96,22 @@ class InstalledTokens:
             raise NotInstalled("no workspace")
         with self._lock:
             kept = self._kept.get(workspace_id)
-        if kept is not None and not self._due(kept):
+            again = self._not_renewed.get(workspace_id)
+        resting = again is not None and _now() < again
+        if kept is not None and (not self._due(kept) or (resting and not _expired(kept))):
             return kept
         bot = self.installations.bot(workspace_id)
         if bot is None:
             self.forget(workspace_id)
             raise NotInstalled(workspace_id)
-        if self._due(bot):
-            bot = self._renewed(workspace_id) or bot
+        if self._due(bot) and not (resting and not _expired(bot)):
+            renewed = self._renewed(workspace_id)
+            with self._lock:
+                if renewed is None:
+                    self._not_renewed[workspace_id] = _now() + RENEW_AGAIN_AFTER
+                else:
+                    self._not_renewed.pop(workspace_id, None)
+            bot = renewed or bot
         if _expired(bot):
             raise TokenUnavailable(f"the token of {workspace_id} expired and was not renewed")
         with self._lock:
@@ -102,6 +122,7 @@ class InstalledTokens:
         """Drop what this process keeps of the workspace (its uninstall is in the database)."""
         with self._lock:
             self._kept.pop(workspace_id, None)
+            self._not_renewed.pop(workspace_id, None)
 
     def _due(self, bot: InstalledBot) -> bool:
         return bot.expires_at is not None and bot.expires_at - self.renew_before <= _now()

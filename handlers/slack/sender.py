@@ -42,6 +42,11 @@ NEEDS_AN_ADMIN = {
 }
 
 
+# Slack's answers to a token it will not take (revoked, of an uninstalled app, never issued).
+TOKEN_REFUSED = frozenset(
+    {"invalid_auth", "account_inactive", "token_revoked", "token_expired", "not_authed"}
+)
+
 # Slack errors no retry of the same post can fix (a message too long, a token revoked ...).
 CANNOT_HEAL = frozenset(
     {
@@ -327,6 +332,7 @@ def _send_failed(error: SlackApiError) -> SendFailed:
     return SendFailed(
         code or f"http {status}",
         permanent=code in CANNOT_HEAL,
+        token_refused=code in TOKEN_REFUSED,
         unknown_outcome=status >= 500 or code in MAYBE_DONE,  # Slack may have posted it
     )
 
