@@ -77,6 +77,7 @@ from handlers.slack.installations import (
     OneWorkspaceToken,
     WorkspaceTokens,
 )
+from handlers.slack.pacing import SlackPacer, SqlSharedRests
 from handlers.slack.sender import DEFAULT_SLACK_API_URL, make_web_client
 
 if TYPE_CHECKING:  # the SDK is imported only when the Claude agent is built (start-up time)
@@ -275,7 +276,11 @@ def build_product(
     client = make_web_client(
         token=None if installed else settings.slack_bot_token, base_url=settings.slack_api_url
     )
-    clients = SlackClients(tokens, base_url=settings.slack_api_url)
+    clients = SlackClients(
+        tokens,
+        base_url=settings.slack_api_url,
+        pacer=SlackPacer(shared=SqlSharedRests(sessions)) if settings.paces_slack() else None,
+    )
     senders = WorkspaceSenders(clients)
     drainers = [
         OutboxDrainer(sessions=sessions, senders=senders, clock=clock, interval=worker_interval)

@@ -71,6 +71,10 @@ class Settings(BaseSettings):
     turn_settle_seconds: float = Field(default=0.5, alias="TURN_SETTLE_SECONDS", ge=0, le=5)
     # Handled events and sent posts are deleted after this many days (failed and held are kept).
     retention_days: int = Field(default=30, alias="RETENTION_DAYS", ge=1)
+    # The workers' Slack calls paced per workspace and method (handlers/slack/pacing.py), so one
+    # busy workspace cannot spend another's budget: "auto" paces when many workspaces install
+    # the app (SLACK_CLIENT_ID); one workspace's token relies on Slack's own 429s, as before.
+    slack_pacing: Literal["auto", "on", "off"] = Field(default="auto", alias="SLACK_PACING")
 
     @field_validator(
         "slack_bot_token",
@@ -91,6 +95,11 @@ class Settings(BaseSettings):
         the app, their tokens kept in the database), else "token" (SLACK_BOT_TOKEN's one
         workspace). Check slack_oauth_problem() first."""
         return "oauth" if self.slack_client_id else "token"
+
+    def paces_slack(self) -> bool:
+        return self.slack_pacing == "on" or (
+            self.slack_pacing == "auto" and self.slack_mode() == "oauth"
+        )
 
     def slack_oauth_problem(self) -> str | None:
         """One line when the OAuth settings are half set (an id without its secret, a secret
