@@ -567,6 +567,39 @@ def check_slack(settings: Settings) -> None:
         raise slack_refusal(error, "SLACK_BOT_TOKEN") from None
     except OSError as error:  # URLError (refused, DNS), timeouts, resets
         raise SlackUnreachable(unreachable(settings, error)) from None
+    if oauth:
+        check_client_credentials(client, settings)
+
+
+# A code no consent page gave: Slack checks the app's credentials before the code, so the
+# answer says whether SLACK_CLIENT_ID and SLACK_CLIENT_SECRET are the app's.
+_NO_CODE = "escalation-bot-start-check"
+_CREDENTIAL_ERRORS = {
+    "invalid_client_id": "SLACK_CLIENT_ID",
+    "bad_client_secret": "SLACK_CLIENT_SECRET",
+}
+
+
+def check_client_credentials(client: WebClient, settings: Settings) -> None:
+    """OAuth mode: one `oauth.v2.access` with a code that is none, at start. A refused client
+    id or secret is a setting to fix (else every install fails, its page blaming the code)."""
+    try:
+        client.oauth_v2_access(
+            client_id=settings.slack_client_id or "",
+            client_secret=settings.slack_client_secret or "",
+            code=_NO_CODE,
+        )
+    except SlackApiError as error:
+        data = error.response.data if isinstance(error.response.data, dict) else {}
+        setting = _CREDENTIAL_ERRORS.get(str(data.get("error") or ""))
+        if setting is not None:
+            raise MissingSetting(
+                f"Slack refused {setting} ({data.get('error')}): copy it from Basic "
+                f"Information, App Credentials; {SLACK_SETUP}"
+            ) from None
+        # invalid_code (the credentials are good) or anything else: the install will say
+    except OSError as error:
+        raise SlackUnreachable(unreachable(settings, error)) from None
 
 
 # Slack's own errors for trouble on its side (answered with HTTP 200).

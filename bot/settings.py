@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from typing import Literal
+from urllib.parse import urlsplit
 
 from babel.numbers import is_currency
 from pydantic import Field, field_validator
@@ -139,6 +140,13 @@ class Settings(BaseSettings):
             return (
                 "SLACK_REDIRECT_URI takes the full URL Slack sends installers back to "
                 f"(https://your.host{OAUTH_REDIRECT_PATH}), or leave it unset"
+            )
+        if uri is not None and urlsplit(uri).path != OAUTH_REDIRECT_PATH:
+            # the server answers installers only there: any other path ends every install
+            # in a 404
+            return (
+                f"SLACK_REDIRECT_URI must end in {OAUTH_REDIRECT_PATH}, where serve takes "
+                f"installers back (https://your.host{OAUTH_REDIRECT_PATH}), or leave it unset"
             )
         return None
 

@@ -12,6 +12,7 @@ from __future__ import annotations
 import html
 import logging
 from collections.abc import Callable
+from datetime import UTC, datetime
 from typing import Any
 
 from slack_bolt import App
@@ -24,8 +25,10 @@ from slack_bolt.response import BoltResponse
 from slack_sdk.errors import SlackApiError
 from slack_sdk.oauth.installation_store import Installation
 from slack_sdk.oauth.installation_store.sqlalchemy import SQLAlchemyInstallationStore
+from slack_sdk.oauth.sqlalchemy_utils import normalize_datetime_for_db
 from slack_sdk.oauth.state_store.sqlalchemy import SQLAlchemyOAuthStateStore
-from sqlalchemy import Engine
+from sqlalchemy import Engine, and_
+from sqlalchemy.exc import SQLAlchemyError
 
 log = logging.getLogger(__name__)
 
@@ -57,19 +60,55 @@ class OrgWideInstall(BoltError):
     """An Enterprise Grid organisation-wide install: not supported (tokens are per workspace)."""
 
 
+class StateStore(SQLAlchemyOAuthStateStore):
+    """slack_sdk's state store, whose `consume` is one DELETE: a state is used once even by
+    two requests at the same moment (its select-then-delete let both through), and a database
+    that cannot be reached raises instead of reading as an unknown state (its `except
+    Exception: return False` told the installer their link had expired)."""
+
+    def consume(self, state: str) -> bool:
+        c = self.oauth_states.c
+        now = normalize_datetime_for_db(datetime.now(tz=UTC))
+        with self.engine.begin() as connection:
+            used = connection.execute(
+                self.oauth_states.delete().where(and_(c.state == state, c.expire_at > now))
+            ).rowcount
+        return bool(used)
+
+
 class InstallFlow(OAuthFlow):
     """Bolt's OAuthFlow, refusing an organisation-wide install before anything is saved, and
-    making a workspace's new token (a reinstall's) the one used at once."""
+    making a workspace's new token (a reinstall's) the one used at once. A database that
+    cannot be reached is said on a page (Bolt would let the error out: a bare 500)."""
 
     def __init__(self, *, settings: OAuthSettings, installed: Callable[[str], None]) -> None:
         super().__init__(settings=settings)  # the App gives it its client (SLACK_API_URL)
         self.installed = installed
 
+    def handle_installation(self, request: BoltRequest) -> BoltResponse:
+        try:
+            return super().handle_installation(request)
+        except SQLAlchemyError as error:
+            log.error("install could not start: the database failed (%s)", type(error).__name__)
+            return _unavailable_page()
+
+    def handle_callback(self, request: BoltRequest) -> BoltResponse:
+        try:
+            return super().handle_callback(request)
+        except SQLAlchemyError as error:
+            log.error("install could not finish: the database failed (%s)", type(error).__name__)
+            return _unavailable_page()
+
     def store_installation(self, request: BoltRequest, installation: Installation) -> None:
         if installation.is_enterprise_install or not installation.team_id:
             self._revoke(installation.bot_token)
             raise OrgWideInstall(f"organisation-wide install of {installation.enterprise_id}")
-        super().store_installation(request, installation)
+        try:
+            super().store_installation(request, installation)
+        except SQLAlchemyError as error:
+            # a token nobody keeps is given back rather than left live at Slack
+            self._revoke(installation.bot_token)
+            raise BoltError(f"the database failed ({type(error).__name__})") from error
         self.installed(installation.team_id)
         log.info(
             "installed in %s (%s) by %s",
@@ -111,7 +150,7 @@ def install_flow(
         installation_store_bot_only=True,
         token_rotation_expiration_minutes=ROTATION_MINUTES,
         state_validation_enabled=True,
-        state_store=SQLAlchemyOAuthStateStore(expiration_seconds=STATE_LIFETIME, engine=engine),
+        state_store=StateStore(expiration_seconds=STATE_LIFETIME, engine=engine),
         state_expiration_seconds=STATE_LIFETIME,
     )
     return InstallFlow(settings=settings, installed=installed)
@@ -178,6 +217,15 @@ def _failed_page(args: FailureArgs) -> BoltResponse:
     )
     status = args.suggested_status_code if args.reason != "access_denied" else 200
     return _page(status, "Not installed", said, "")
+
+
+def _unavailable_page() -> BoltResponse:
+    return _page(
+        503,
+        "Not installed",
+        "Escalation Bot could not reach its database just now. Nothing was installed.",
+        f'Try again in a few minutes from <a href="{INSTALL_PATH}">the install link</a>.',
+    )
 
 
 def _page(status: int, title: str, said: str, more: str) -> BoltResponse:

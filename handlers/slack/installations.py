@@ -4,7 +4,9 @@ own from its OAuth install (kept in the database, rotated before it expires).
 Bolt's InstallationStoreAuthorize is not used: it calls auth.test on every request it has not
 cached and answers 200 (the event lost) when the store cannot be read, and its rotation has no
 lock between processes. `InstalledAuthorize` answers from the stored bot alone (no Slack call on
-the ack path); a database error raises, so Bolt answers 500 and Slack delivers the event again.
+the ack path, but for renewing a token that is due); a database error, or a token that has
+expired and could not be renewed, raises, so Bolt answers 500 and Slack delivers the event
+again.
 """
 
 from __future__ import annotations
@@ -175,9 +177,14 @@ class InstalledAuthorize(Authorize):
     ) -> AuthorizeResult | None:
         try:
             bot = self.tokens.bot(team_id)
-        except (NotInstalled, TokenUnavailable) as reason:
+        except NotInstalled as reason:
             log.warning("a request from %s, where no token of ours works: %s", team_id, reason)
             return None
+        except TokenUnavailable as reason:
+            # installed, but its token could not be renewed just now: raised, so Bolt answers
+            # 500 and Slack sends the request again (None would be a 200: the event dropped)
+            log.warning("a request from %s not taken now: %s", team_id, reason)
+            raise
         return AuthorizeResult(
             enterprise_id=bot.enterprise_id or enterprise_id,
             team_id=bot.team_id,
