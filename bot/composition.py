@@ -267,6 +267,7 @@ def build_product(
             clock=clock,
             timeout=settings.shop_api_timeout,
             cache=workspace_settings,
+            private_addresses=settings.shop_private_addresses == "allow",
         ),
     )
     tokens = workspace_tokens(settings, engine)
@@ -322,7 +323,12 @@ def build_product(
             inbox=event_inbox,
             desk=HandoffDesk(sessions=sessions, clock=clock),
             admin_commands=AdminCommands(
-                sessions=sessions, book=book, processor=processor, clock=clock, books=policy_books
+                sessions=sessions,
+                book=book,
+                processor=processor,
+                clock=clock,
+                books=policy_books,
+                private_shops=settings.shop_private_addresses == "allow",
             ),
             home_desk=HomeDesk(sessions=sessions, clock=clock),
             token_verification=token_verification,

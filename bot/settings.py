@@ -56,6 +56,11 @@ class Settings(BaseSettings):
     shop_api_url: str | None = Field(default=None, alias="SHOP_API_URL")
     shop_api_token: str | None = Field(default=None, alias="SHOP_API_TOKEN")
     shop_api_timeout: float = Field(default=10.0, alias="SHOP_API_TIMEOUT", gt=0)
+    # A workspace's own shop (`/escalation shop <url>`) on a private or local address: refused
+    # (its admins must not aim the bot at this host's network), or allowed by the operator.
+    shop_private_addresses: Literal["refuse", "allow"] = Field(
+        default="refuse", alias="SHOP_PRIVATE_ADDRESSES"
+    )
     # The shop's currency (ISO 4217), shown with every amount the bot tells a customer.
     currency: str = Field(default="USD", alias="CURRENCY")
     # Threads posting the outbox: a rate-limited channel holds up one post, not everyone's.

@@ -21,6 +21,7 @@ from bot.desk.report import DEFAULT_DAYS, MAX_REPORT_DAYS, Reports, stats_lines
 from bot.desk.targets import DESK_COMMANDS, DeskTargets
 from bot.desk.weekly import REPORT_CHANNEL_USAGE, WeeklyReportChannel, is_report_channel
 from bot.policies import DEFAULT_BOOK_NAME, book_name_problem, check_uploaded_book
+from bot.shop.addresses import private_address_problem
 from bot.turns.processor import TurnOutcome
 from bot.workers.settings import WorkspaceBooks
 from db.repositories import WorkspaceSettings
@@ -192,10 +193,13 @@ class AdminCommands:
         processor: Previewer,
         clock: Callable[[], datetime],
         books: Callable[[str], PolicyBook] | None = None,
+        private_shops: bool = False,
     ) -> None:
         """`book` is the shipped default; `books` gives each workspace's book (one
-        WorkspaceBooks with the processor's, so both read the same), else one is made here."""
+        WorkspaceBooks with the processor's, so both read the same), else one is made here.
+        `private_shops`: a workspace's shop may be on a private or local address."""
         self.sessions = sessions
+        self.private_shops = private_shops
         self.book = book
         self.books = books or WorkspaceBooks(sessions, default=book)
         self.processor = processor
@@ -557,6 +561,9 @@ class AdminCommands:
             return SHOP_USAGE + NOTHING_CHANGED
         url = _link(words[0])
         problem = shop_url_problem(url)
+        if problem is None and not self.private_shops:
+            parts = urlsplit(url)
+            problem = private_address_problem(str(parts.hostname), parts.port)
         if problem is not None:
             return problem + NOTHING_CHANGED
         token = words[1] if len(words) == 2 else None

@@ -17,6 +17,7 @@ from typing import TypeVar, cast
 from sqlalchemy.orm import Session, sessionmaker
 
 from bot.policies import PolicyBookError, book_from_document
+from bot.shop.addresses import PublicAddressesOnly
 from bot.shop.http import HttpShop
 from bot.shop.port import Shop
 from db.repositories import WorkspaceSettings
@@ -148,9 +149,13 @@ class WorkspaceShops:
         clock: Callable[[], datetime],
         timeout: float = 10.0,
         cache: WorkspaceSettingsCache | None = None,
+        private_addresses: bool = False,
     ) -> None:
+        """`private_addresses`: a workspace's shop may be on a private or local address (else
+        each of its requests is refused there: bot/shop/addresses.py)."""
         self.sessions = sessions
         self.default = default
+        self.private_addresses = private_addresses
         self.clock = clock
         self.timeout = timeout
         self.cache = cache or WorkspaceSettingsCache()
@@ -169,6 +174,7 @@ class WorkspaceShops:
                     token=connection.api_token,
                     clock=self.clock,
                     timeout=self.timeout,
+                    transport=None if self.private_addresses else PublicAddressesOnly(),
                 )
                 self._clients[connection] = client
                 while len(self._clients) > self.KEEP_CLIENTS:

@@ -135,9 +135,14 @@ def button_value(card: dict[str, Any], action_id: str) -> str:
 
 @contextmanager
 def desk(
-    tmp_path: Path, clock: Clock | None = None, *, database_url: str | None = None
+    tmp_path: Path,
+    clock: Clock | None = None,
+    *,
+    database_url: str | None = None,
+    **settings: str,
 ) -> Iterator[Desk]:
-    """The desk on a fresh SQLite file, or on `database_url` (a migrated, empty database)."""
+    """The desk on a fresh SQLite file, or on `database_url` (a migrated, empty database);
+    `settings`: more of the bot's settings by their names (SHOP_PRIVATE_ADDRESSES="allow")."""
     slack = MockSlackAPI(
         users={
             ADMIN: {"id": ADMIN, "is_admin": True},
@@ -151,16 +156,20 @@ def desk(
         list_page=2,
     ).start()
     clock = clock or Clock()
-    settings = Settings(
-        _env_file=None,  # type: ignore[call-arg]
-        DATABASE_URL=database_url or f"sqlite:///{tmp_path / 'bot.db'}",
-        SLACK_BOT_TOKEN="xoxb-test",
-        SLACK_SIGNING_SECRET=SECRET,
-        SLACK_API_URL=slack.url,
-        SHOP="demo",
-        TURN_SETTLE_SECONDS=0,
+    product = build_product(
+        Settings(
+            _env_file=None,  # type: ignore[call-arg]
+            DATABASE_URL=database_url or f"sqlite:///{tmp_path / 'bot.db'}",
+            SLACK_BOT_TOKEN="xoxb-test",
+            SLACK_SIGNING_SECRET=SECRET,
+            SLACK_API_URL=slack.url,
+            SHOP="demo",
+            TURN_SETTLE_SECONDS=0,
+            **settings,
+        ),
+        clock=clock,
+        agent=OfflineAgent(),
     )
-    product = build_product(settings, clock=clock, agent=OfflineAgent())
     try:
         with serving(product.app) as endpoint:
             sender = SlackSender(endpoint, SECRET, response_url=f"{slack.url}respond")
