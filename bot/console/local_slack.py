@@ -244,6 +244,11 @@ class LocalSlackWebAPI:
         with self._lock:
             return [token for name, token, _ in self._bearers if name == method]
 
+    def every_call(self) -> list[tuple[str, str | None, dict[str, Any]]]:
+        """Every call so far, answered or not: its method, the token it carried, its params."""
+        with self._lock:
+            return list(self._bearers)
+
     def with_tokens(self, method: str) -> list[tuple[str | None, dict[str, Any]]]:
         """Every call of `method` with the token it carried."""
         with self._lock:

@@ -159,13 +159,15 @@ def desk(
     product = build_product(
         Settings(
             _env_file=None,  # type: ignore[call-arg]
-            DATABASE_URL=database_url or f"sqlite:///{tmp_path / 'bot.db'}",
-            SLACK_BOT_TOKEN="xoxb-test",
-            SLACK_SIGNING_SECRET=SECRET,
-            SLACK_API_URL=slack.url,
-            SHOP="demo",
-            TURN_SETTLE_SECONDS=0,
-            **settings,
+            **{
+                "DATABASE_URL": database_url or f"sqlite:///{tmp_path / 'bot.db'}",
+                "SLACK_BOT_TOKEN": "xoxb-test",
+                "SLACK_SIGNING_SECRET": SECRET,
+                "SLACK_API_URL": slack.url,
+                "SHOP": "demo",
+                "TURN_SETTLE_SECONDS": 0,
+                **settings,
+            },
         ),
         clock=clock,
         agent=OfflineAgent(),

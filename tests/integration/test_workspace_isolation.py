@@ -18,6 +18,7 @@ from hypothesis import example, given, settings
 from hypothesis import strategies as st
 from sqlalchemy import func, select
 
+from bot.console.local_slack import CLIENT_ID, CLIENT_SECRET
 from db.models import Conversation, HandoffRow, Message, OutboxMessage
 from db.repositories import outbox_rows_of
 from db.uow import SqlUnitOfWork
@@ -34,6 +35,7 @@ from tests.integration.desk_world import (
     desk,
 )
 from tests.integration.mock_slack import Fault
+from tests.integration.test_workspace_tokens import install
 
 T2, T2_ADMIN, T2_BOSS = "T2", "U0ADMINT2", "U0BOSST2"
 
@@ -293,3 +295,84 @@ def test_nothing_one_workspace_does_changes_or_shows_anything_of_the_other(
             assert f"{other} agent note" not in seen  # nor what its agents wrote
             if not shared:
                 assert OWN_CHANNEL[other] not in seen  # nor its channel
+
+
+# --- the same property where each workspace installed the app (OAuth): its own token ------------
+
+
+def owner_of_call(
+    params: dict[str, Any], *, shared: bool, card_teams: dict[str, str]
+) -> str | None:
+    """Whose work a Slack call was, from where it went: a customer's DM (DU0T1C..), an admin's
+    or agent's DM or Home tab, a workspace's own agents' channel; in a channel both share, the
+    card (ts or thread) it was about. None: a call that names no such place."""
+    people = {ADMINS[t]: t for t in TEAMS} | {AGENT_OF[t]: t for t in TEAMS}
+    channel = str(params.get("channel") or "")
+    for team in TEAMS:
+        if channel.startswith(f"DU0{team}C"):
+            return team
+    if channel in people or str(params.get("user_id") or "") in people:
+        return people.get(channel) or people[str(params["user_id"])]
+    if str(params.get("user") or "") in people:
+        return people[str(params["user"])]
+    if channel and not shared:
+        return next((t for t in TEAMS if OWN_CHANNEL[t] == channel), None)
+    if channel:
+        for ts in (params.get("ts"), params.get("thread_ts")):
+            if ts and str(ts) in card_teams:
+                return card_teams[str(ts)]
+    return None
+
+
+@settings(max_examples=10, deadline=None)
+@example(shared=True, ops=[("T1", "escalate", 0), ("T2", "escalate", 0), ("T2", "claim", 0)])
+@given(shared=st.booleans(), ops=st.lists(OPS, min_size=1, max_size=8))
+def test_with_two_installs_each_workspaces_work_uses_only_its_own_token(
+    shared: bool, ops: list[Op]
+) -> None:
+    """T1 and T2 installed the app (OAuth: each its own bot token, Slack refusing any other),
+    their events, clicks, commands and Home tabs interleaved: the other workspace's world is
+    unchanged after each, and every Slack call made for one workspace's work (its customers'
+    replies, its cards and their threads, its people's DMs and Home tabs, users.info about
+    them) carried that workspace's token."""
+    channel = {"T1": AGENTS, "T2": AGENTS if shared else OWN_CHANNEL["T2"]}
+    with (
+        tempfile.TemporaryDirectory() as tmp,
+        desk(
+            Path(tmp),
+            SLACK_BOT_TOKEN="",
+            SLACK_CLIENT_ID=CLIENT_ID,
+            SLACK_CLIENT_SECRET=CLIENT_SECRET,
+        ) as world,
+    ):
+        world.slack.strict_tokens = True
+        tokens = {team: install(world.slack, world.product.engine, team) for team in TEAMS}
+        two_workspaces(world)
+        world.slack.users[AGENT1]["team_id"] = "T1"
+        world.slack.users[AGENT_OF["T2"]] = {"id": AGENT_OF["T2"], "team_id": T2}
+        both = TwoWorkspaces(world, channel)
+        for team in TEAMS:
+            both.act((team, "channel", 0))
+        for op in ops:
+            other = "T2" if op[0] == "T1" else "T1"
+            before = both.seen_by(other)
+            both.act(op)
+            assert both.seen_by(other) == before, op
+        with SqlUnitOfWork(world.product.sessions, read_only=True) as uow:
+            card_teams = {
+                str(ts): str(team)
+                for ts, team in uow.session.execute(
+                    select(HandoffRow.card_ts, Conversation.workspace_id)
+                    .join(Conversation, Conversation.id == HandoffRow.conversation_id)
+                    .where(HandoffRow.card_ts.is_not(None))
+                )
+            }
+        team_of_token = {token: team for team, token in tokens.items()}
+        checked = 0
+        for method, token, params in world.slack.every_call():
+            owner = owner_of_call(params, shared=shared, card_teams=card_teams)
+            if owner is None or method.startswith("oauth."):
+                continue
+            assert team_of_token.get(token or "") == owner, (method, params)
+            checked += 1
+        assert checked  # the ops made calls for someone's work, and each was checked
