@@ -83,13 +83,17 @@ def _rule(raw: Any, *, where: str) -> PolicyRule:
     amount = raw.get("amount")
     if amount is not None and (isinstance(amount, bool) or not isinstance(amount, int | float)):
         raise PolicyBookError(f"{where}: 'amount' must be a number")
+    try:
+        amount = money(amount) if amount is not None else None
+    except (ValueError, ArithmeticError):  # .inf, .nan, or more digits than cents can hold
+        raise PolicyBookError(f"{where}: 'amount' must be an amount of money, e.g. 25") from None
     return PolicyRule(
         id=rule_id,
         title=_text(raw, "title", where=where),
         covers=tuple(normalise_request_kind(c) for c in covers),
         text=" ".join(_text(raw, "text", where=where).split()),
         conditions=_conditions(raw.get("when") or {}, where=f"{where}: when"),
-        amount=money(amount) if amount is not None else None,
+        amount=amount,
     )
 
 
@@ -147,6 +151,9 @@ def _flag(raw: Mapping[str, Any], key: str, *, where: str) -> bool:
 MAX_BOOK_BYTES = 64 * 1024  # the shipped book is about 3 KB; a book is text, not a data file
 MAX_RULES = 200
 MAX_PROBLEMS = 10  # told at once; more would bury the first ones
+MAX_NESTING = 32  # a book nests 5 deep; the YAML reader recurses once per level
+# A book as read (its YAML aliases written out), as JSON: a little more than its file at most.
+MAX_READ_BOOK_BYTES = 2 * 64 * 1024
 DEFAULT_BOOK_NAME = "default"  # the shipped book's name in commands; no upload may take it
 _BOOK_NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{0,63}")
 _TOP_KEYS = {"name", "rules"}
@@ -190,10 +197,17 @@ def check_uploaded_book(content: bytes) -> CheckedBook:
     if "\x00" in text:
         return _refused("The file is not text: a policy book is a YAML text file.")
     try:
+        if _nesting(text) > MAX_NESTING:
+            return _refused(
+                f"The file nests lists or mappings more than {MAX_NESTING} deep: a policy book "
+                "is a list of rules (see docs/policy-books.md)."
+            )
         node = yaml.compose(text, Loader=yaml.SafeLoader)
         document = yaml.safe_load(text)
     except yaml.YAMLError as error:
         return _refused(f"The file is not valid YAML: {_yaml_problem(error)}.")
+    except ValueError:  # an integer of more digits than Python reads (4300)
+        return _refused("The file holds a number too long to read: a policy book's are short.")
     if not isinstance(document, Mapping) or not isinstance(node, yaml.MappingNode):
         return _refused(
             "The file is YAML but not a policy book: it must start with `name:` and `rules:` "
@@ -227,7 +241,30 @@ def check_uploaded_book(content: bytes) -> CheckedBook:
         stored = storable_book_document(document)
     except (PolicyBookError, TypeError, ValueError) as error:
         return _refused(str(error))
+    size = len(json.dumps(stored, ensure_ascii=False).encode())
+    if size > MAX_READ_BOOK_BYTES:
+        # YAML aliases (`*name`) repeat what their anchor holds: a small file, a huge book
+        # (stored, kept by every worker, sent to the model every turn).
+        return _refused(
+            f"The book is {size // 1024} KB once its aliases (`*name`) are written out; a "
+            f"policy book may be at most {MAX_BOOK_BYTES // 1024} KB: write each rule out."
+        )
     return CheckedBook(stored, book, ())
+
+
+def _nesting(text: str) -> int:
+    """How deep the document's lists and mappings nest, read as events (no recursion), up to
+    one past MAX_NESTING (reading on is slow: the reader's stack grows with the depth)."""
+    depth = deepest = 0
+    for event in yaml.parse(text, Loader=yaml.SafeLoader):
+        if isinstance(event, yaml.CollectionStartEvent):
+            depth += 1
+            deepest = max(deepest, depth)
+            if deepest > MAX_NESTING:
+                break
+        elif isinstance(event, yaml.CollectionEndEvent):
+            depth -= 1
+    return deepest
 
 
 def storable_book_document(document: Mapping[str, Any]) -> dict[str, Any]:

@@ -9,6 +9,7 @@ from datetime import datetime
 from typing import Any, cast
 
 from sqlalchemy import Select, bindparam, delete, or_, select, update
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from db.models import (
@@ -264,7 +265,6 @@ class SqlPolicyBooks:
     ) -> tuple[StoredBook, bool]:
         """Store `document` as the workspace's book `name`; True when it replaced one."""
         row = self._row(workspace_id, name, for_update=True)
-        replaced = row is not None
         if row is None:
             row = PolicyBookRow(
                 workspace_id=workspace_id,
@@ -275,14 +275,24 @@ class SqlPolicyBooks:
                 created_at=now,
                 updated_at=now,
             )
-            self.session.add(row)
-        else:
-            row.document = document
-            row.revision += 1
-            row.updated_at = now
+            try:
+                with self.session.begin_nested():
+                    self.session.add(row)
+                    self.session.flush()
+                _notify(self.session, SETTINGS_NOTICE, workspace_id)
+                return _stored(row), False
+            except IntegrityError:
+                # Another upload of this name was inserted since (no row to lock before it;
+                # PostgreSQL): that one is replaced, as if it had come first.
+                row = self._row(workspace_id, name, for_update=True)
+                if row is None:
+                    raise
+        row.document = document
+        row.revision += 1
+        row.updated_at = now
         self.session.flush()
         _notify(self.session, SETTINGS_NOTICE, workspace_id)  # it may be the one in use
-        return _stored(row), replaced
+        return _stored(row), True
 
     def chosen(self, workspace_id: str) -> StoredBook | None:
         """The workspace's book, None for the shipped default."""

@@ -151,6 +151,7 @@ class LocalSlackWebAPI:
         self._serial = itertools.count(1)
         self._bearers: list[tuple[str, str | None, dict[str, Any]]] = []  # every call
         self._files: dict[str, tuple[dict[str, Any], bytes]] = {}  # shared files, by id
+        self._redirects: dict[str, str] = {}  # shared file id -> where its download redirects
         self._connected: dict[str, set[str]] = {}  # Slack Connect channel -> its teams
         self._random = random.Random(self.seed)
         self._last_ts = 0.0
@@ -313,12 +314,15 @@ class LocalSlackWebAPI:
         team: str = TEAM,
         user: str = "",
         filetype: str = "text",
+        redirect_to: str | None = None,
     ) -> dict[str, Any]:
         """A file someone in `team` shared (as in a `file_share` message's `files`): its
         `url_private_download` gives `content` to a bearer token of `team` (a token not
         issued here counts as T1's unless `strict_tokens`); any other token, or none, gets
         Slack's sign-in page as HTML with status 200, as files.slack.com answers a request it
-        cannot authorise. `files.info` answers it too."""
+        cannot authorise. `files.info` answers it too. `redirect_to`: an authorised download
+        is answered with a redirect (302) there instead, as a file host may send a download
+        on to another host that holds the bytes."""
         with self._lock:
             file_id = f"F{team}{len(self._files) + 1:04d}"
             base = f"{self.url.removesuffix('api/')}files-pri/{team}-{file_id}"
@@ -334,6 +338,8 @@ class LocalSlackWebAPI:
                 "url_private": f"{base}/{name}",
                 "url_private_download": f"{base}/download/{name}",
             }
+            if redirect_to is not None:
+                self._redirects[file_id] = redirect_to
             self._files[file_id] = (about, content)
             return dict(about)
 
@@ -705,6 +711,10 @@ class LocalSlackWebAPI:
         team = known.bot.team if known is not None else TEAM
         if refused is not None or shared[0]["user_team"] != team:
             return 200, "text/html; charset=utf-8", SIGN_IN_PAGE
+        with self._lock:
+            elsewhere = self._redirects.get(file_id)
+        if elsewhere is not None:
+            return 302, f"location:{elsewhere}", b""
         return 200, "application/octet-stream", shared[1]
 
     def _handler_class(self) -> type[BaseHTTPRequestHandler]:
@@ -750,7 +760,10 @@ class LocalSlackWebAPI:
                     urlsplit(self.path).path, self.headers.get("Authorization")
                 )
                 self.send_response(status)
-                self.send_header("Content-Type", kind)
+                if kind.startswith("location:"):  # a redirect (share_file's redirect_to)
+                    self.send_header("Location", kind.removeprefix("location:"))
+                else:
+                    self.send_header("Content-Type", kind)
                 self.send_header("Content-Length", str(len(content)))
                 self.end_headers()
                 self.wfile.write(content)

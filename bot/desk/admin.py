@@ -559,14 +559,16 @@ class AdminCommands:
             )
         if len(words) > 2:
             return SHOP_USAGE + NOTHING_CHANGED
-        url = _link(words[0])
+        # Slack sends `&`, `<` and `>` of command text as entities: kept so, the shop would
+        # be called at another address, or with a token it never issued
+        url = html.unescape(_link(words[0]))
         problem = shop_url_problem(url)
         if problem is None and not self.private_shops:
             parts = urlsplit(url)
             problem = private_address_problem(str(parts.hostname), parts.port)
         if problem is not None:
             return problem + NOTHING_CHANGED
-        token = words[1] if len(words) == 2 else None
+        token = html.unescape(words[1]) if len(words) == 2 else None
         connection = ShopConnection(api_url=url, api_token=token)
         with SqlUnitOfWork(self.sessions) as uow:
             uow.shops.set(workspace_id, connection, now=self.clock())

@@ -10,6 +10,8 @@ from __future__ import annotations
 import logging
 import urllib.error
 import urllib.request
+from typing import Any
+from urllib.parse import urlsplit
 
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
@@ -48,9 +50,14 @@ def fetch_shared_file(
     url = about.get("url_private_download") or about.get("url_private")
     if not url:
         return f"Slack gave no way to download that file: {SHARE_IT}."
+    slack = slack_file_origins(client.base_url)
+    if _origin(str(url)) not in slack:
+        log.warning("file %s: its download is not on Slack's file host; not fetched", file_id)
+        return f"Slack gave a download address that is not Slack's: {SHARE_IT}."
     request = urllib.request.Request(str(url), headers={"Authorization": f"Bearer {client.token}"})
+    opener = urllib.request.build_opener(_TokenStaysWithSlack(slack))
     try:
-        with urllib.request.urlopen(request, timeout=DOWNLOAD_TIMEOUT) as response:
+        with opener.open(request, timeout=DOWNLOAD_TIMEOUT) as response:
             kind = str(response.headers.get("Content-Type") or "")
             content: bytes = response.read(max_bytes + 1)
     except (urllib.error.URLError, OSError) as error:
@@ -62,3 +69,39 @@ def fetch_shared_file(
     if len(content) > max_bytes:
         return f"The file is larger than {max_bytes // 1024} KB, the most a policy book may be."
     return content
+
+
+def slack_file_origins(api_url: str) -> frozenset[tuple[str, str, int | None]]:
+    """Where the bot's token may be sent for a file: Slack's own file host (files.slack.com
+    for https://slack.com/api/) and the Web API's host (SLACK_API_URL, e.g. a loopback)."""
+    api = _origin(api_url)
+    return frozenset({api, (api[0], f"files.{api[1]}", api[2])})
+
+
+def _origin(url: str) -> tuple[str, str, int | None]:
+    parts = urlsplit(url)
+    scheme = parts.scheme.lower()
+    port = parts.port or {"https": 443, "http": 80}.get(scheme)
+    return scheme, (parts.hostname or "").lower(), port
+
+
+class _TokenStaysWithSlack(urllib.request.HTTPRedirectHandler):
+    """Follows a download's redirect; to a host that is not Slack's without the bot's token
+    (urllib carries every header of the first request on, whatever the host)."""
+
+    def __init__(self, slack: frozenset[tuple[str, str, int | None]]) -> None:
+        self.slack = slack
+
+    def redirect_request(  # noqa: PLR0917 (urllib calls it with these, by position)
+        self,
+        req: urllib.request.Request,
+        fp: Any,
+        code: int,
+        msg: str,
+        headers: Any,
+        newurl: str,
+    ) -> urllib.request.Request | None:
+        new = super().redirect_request(req, fp, code, msg, headers, newurl)
+        if new is not None and _origin(newurl) not in self.slack:
+            new.remove_header("Authorization")
+        return new
