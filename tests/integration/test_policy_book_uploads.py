@@ -171,3 +171,13 @@ def test_two_uploads_of_one_new_name_at_once_are_both_answered(
             mine = [a for a in answers if f"`race-{i}`" in a]
             assert len(mine) == 2, (i, mine)
             assert sorted("replaced" in a for a in mine) == [False, True], mine
+
+
+def test_a_file_that_names_no_sharer_is_not_taken_as_the_admins(tmp_path: Path) -> None:
+    """files.info lists the file with nobody as its sharer: it is not the admin's own upload."""
+    with desk(tmp_path, Clock()) as world:
+        about = world.slack.share_file("long.yaml", LONG_RETURNS, user="")
+        link = f"<https://acme.slack.com/files/{ADMIN}/{about['id']}/long.yaml>"
+        told = answered_later(world, ADMIN, f"policy add long {link}")
+        assert "shared by someone else" in told
+        assert books_stored(world) == []
