@@ -272,6 +272,8 @@ def build_product(
     )
     tokens = workspace_tokens(settings, engine)
     installed = tokens if isinstance(tokens, InstalledTokens) else None
+    # the sweeps skip a workspace the app was uninstalled from (one token: none is)
+    installed_in = installed.installed if installed else None
     # OAuth mode: the App's client has no token of its own (each request gets its workspace's
     # from `authorize`); the install flow exchanges codes through it, at SLACK_API_URL.
     client = make_web_client(
@@ -357,6 +359,7 @@ def build_product(
             interval=worker_interval,
             on_output=wake_drainers,
             rosters=WorkspaceRosters(clients, clock=lambda: clock().timestamp()),
+            installed=installed_in,
         ),
         tokens=tokens,
         reports=WeeklyReports(
@@ -366,6 +369,7 @@ def build_product(
             clock=clock,
             interval=worker_interval,
             on_output=wake_drainers,
+            installed=installed_in,
         ),
     )
 

@@ -15,6 +15,10 @@ transaction finishes the timer (compare-and-set from pending: one step per sweep
 processes sweep), moves the group's "offered last" pointer (compare-and-set too: two handoffs
 stepped at once never pick by the same pointer), records the offer, queues the post and
 re-arms the timer for the next step.
+
+In a workspace the app is not installed in (uninstalled; its token deleted) nothing is asked
+of Slack or queued: its due steps wait (`WAIT_FOR_INSTALL` at a time, re-armed so as not to be
+read at every sweep) and the chain goes on where it was once the app is installed again.
 """
 
 from __future__ import annotations
@@ -47,6 +51,10 @@ LOOK_AGAIN = timedelta(minutes=2)
 # the step goes on with the next ones after READ_ON.
 MAX_PRESENCE_READS = 40
 READ_ON = timedelta(minutes=1)
+# A due timer of a workspace the app is not installed in is looked at again after this: it
+# waits for a reinstall without being read at every sweep (nor keeping others' out of the
+# sweep's batch).
+WAIT_FOR_INSTALL = timedelta(minutes=5)
 
 
 @dataclass(frozen=True, slots=True)
@@ -112,11 +120,15 @@ class OncallOffers:
         sessions: sessionmaker[Session],
         rosters: Callable[[str], OncallRoster],
         clock: Callable[[], datetime],
+        installed: Callable[[str], bool] | None = None,
     ) -> None:
-        """`rosters`: the roster of a workspace (read with that workspace's token)."""
+        """`rosters`: the roster of a workspace (read with that workspace's token);
+        `installed`: whether the app is installed in a workspace, without a Slack call (None:
+        in every one)."""
         self.sessions = sessions
         self.rosters = rosters
         self.clock = clock
+        self.installed = installed
         self._resting: dict[int, datetime] = {}  # timer id -> ask the platform again then
         self._failing: dict[_StepKey, datetime] = {}  # step -> its first failure to read
         self._away: dict[_StepKey, frozenset[str]] = {}  # step -> read inactive (past the cap)
@@ -137,6 +149,15 @@ class OncallOffers:
                 for timer in due
                 if self._resting.get(timer.id, now) <= now
             ]
+        if self.installed is not None:  # asked outside the transaction (SQLite's lock)
+            installed = {s.timer.workspace_id: self.installed(s.timer.workspace_id) for s in steps}
+            away = [step.timer for step in steps if not installed[step.timer.workspace_id]]
+            steps = [step for step in steps if installed[step.timer.workspace_id]]
+            if away:
+                with SqlUnitOfWork(self.sessions) as uow:
+                    for timer in away:  # nothing read from Slack or queued
+                        wait_for_install(uow, timer, now=now, due_at=timer.due_at)
+                    uow.commit()
         live = {(timer.id, timer.due_at) for timer in due}
         self._failing = {key: at for key, at in self._failing.items() if key in live}
         self._away = {key: away for key, away in self._away.items() if key in live}
@@ -284,6 +305,22 @@ class OncallOffers:
             uow.commit()
         self._resting.pop(timer.id, None)
         return 1
+
+
+def wait_for_install(
+    uow: SqlUnitOfWork, timer: DueTimer, *, now: datetime, due_at: datetime | None = None
+) -> None:
+    """The timer of a workspace the app is not installed in is due again `WAIT_FOR_INSTALL`
+    from now, nothing done (finished and re-armed in the caller's transaction, so one sweeper
+    does it); a handoff no longer open ends it, skipped."""
+    if uow.desk.fire_timer(timer.id, now=now, due_at=due_at) == "fired":
+        uow.desk.rearm_timer(timer.id, due_at=now + WAIT_FOR_INSTALL)
+        log.debug(
+            "handoff %s: %s waits for the app in %s",
+            timer.handoff_id,
+            timer.kind,
+            timer.workspace_id,
+        )
 
 
 def offer_text(oncall: OncallGroup, config: DeskConfig, *, last: bool = False) -> str:

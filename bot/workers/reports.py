@@ -23,6 +23,10 @@ claim and that outcome leaves the start behind: a sweep that finds one older tha
 `CONFIRM_WITHIN` tells the admins once that this report could not be confirmed and how to get
 it (`/escalation report 7`), and does not make it again (it may have been shared: one missing
 beats two).
+
+In a workspace the app is not installed in (uninstalled), a report due is claimed as above (the
+next one is scheduled) and not made: nothing is read, drawn, uploaded or told, and it is not
+made late when the app is installed again; the next Monday's is.
 """
 
 from __future__ import annotations
@@ -68,7 +72,10 @@ class WeeklyReports(Worker):
         interval: float = 1.0,
         on_output: Callable[[], None] | None = None,
         draw: Callable[[Report], bytes] = draw,
+        installed: Callable[[str], bool] | None = None,
     ) -> None:
+        """`installed`: whether the app is installed in a workspace, without a Slack call
+        (None: in every one)."""
         super().__init__(name=worker_name("reports"), interval=interval)
         self.sessions = sessions
         self.reports = Reports(sessions=sessions, clock=clock)
@@ -80,6 +87,7 @@ class WeeklyReports(Worker):
         self.clock = clock
         self.on_output = on_output  # new rows in the outbox (the admins' notice)
         self.draw = draw
+        self.installed = installed or (lambda _workspace_id: True)
 
     def work_once(self) -> int:
         if self.stopping:
@@ -105,19 +113,34 @@ class WeeklyReports(Worker):
                     )
             uow.commit()
         # Claimed and committed: it is made now, even while stopping (a claim given up here
-        # would be a week without a report).
+        # would be a week without a report). Asked here, not in the claim's transaction (a
+        # read on another connection would wait for its lock on SQLite).
         for claim in claimed:
-            self._make(claim)
+            if self.installed(claim.workspace_id):
+                self._make(claim)
+            else:
+                self._pass_by(claim)
         return len(due) + told
 
     def _tell_unconfirmed(self, now: datetime) -> int:
         """Reports started over `CONFIRM_WITHIN` ago with no outcome: their process died. The
         admins are told once (compare-and-set on the start); nothing is uploaded again."""
+        with SqlUnitOfWork(self.sessions) as uow:  # only looked at (committed, as before)
+            looked = uow.desk.unconfirmed_reports(started_before=now - CONFIRM_WITHIN)
+            uow.commit()
+        if not looked:
+            return 0
+        # asked outside the transaction below (on SQLite a read elsewhere waits for its lock)
+        installed = {each.workspace_id: self.installed(each.workspace_id) for each in looked}
         with SqlUnitOfWork(self.sessions) as uow:
             told = 0
             for started in uow.desk.unconfirmed_reports(started_before=now - CONFIRM_WITHIN):
+                if started.workspace_id not in installed:
+                    continue  # started out of sight a moment ago: the next sweep's
                 if not uow.desk.report_done(started.workspace_id, started_at=started.started_at):
                     continue
+                if not installed[started.workspace_id]:
+                    continue  # uninstalled: nobody there to tell
                 zone = report_zone(uow.desk.config(started.workspace_id))
                 log.warning(
                     "weekly report of %s started at %s: no outcome recorded; admins told",
@@ -138,6 +161,14 @@ class WeeklyReports(Worker):
         if told and self.on_output is not None:
             self.on_output()
         return told
+
+    def _pass_by(self, claim: Claimed) -> None:
+        """The report claimed is not made: the app is not installed in its workspace (the
+        claim has scheduled the next one)."""
+        with SqlUnitOfWork(self.sessions) as uow:
+            uow.desk.report_done(claim.workspace_id, started_at=claim.started_at)
+            uow.commit()
+        log.info("weekly report of %s not made: the app is not installed there", claim.workspace_id)
 
     def _make(self, claim: Claimed) -> None:
         try:
@@ -172,6 +203,9 @@ class WeeklyReports(Worker):
 
     def _failed(self, claim: Claimed, failure: ChartNotShared) -> None:
         now = self.clock()
+        if not failure.maybe_shared and not self.installed(claim.workspace_id):
+            self._pass_by(claim)  # uninstalled since the claim (seen by another process first)
+            return
         again = failure.retry_may_help and not claim.retry
         log.warning(
             "weekly report of %s in %s not shared%s: %s",

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import os
 import threading
 from collections.abc import Callable, Iterator
@@ -55,7 +56,33 @@ def build_slack_app(
     admin.register(app, admin=admin_commands)
     home.register(app, home=home_desk)
     register_uninstall(app, forget=forget)
+    if authorize is not None:
+        _without_bolts_not_installed_error()
     return app
+
+
+# Bolt's MultiTeamsAuthorization (slack_bolt 1.30, middleware/authorization/
+# multi_teams_authorization.py) logs this ERROR whenever `authorize` answers None: for us, a
+# request from a workspace the app is not installed in (uninstalled, its events still on their
+# way), which InstalledAuthorize has said in a WARNING line of its own; Bolt acknowledges it.
+_BOLTS_NOT_INSTALLED = (
+    "Although the app should be installed into this workspace, "
+    "the AuthorizeResult (returned value from authorize) for it was not found."
+)
+
+
+class _BoltsNotInstalledError(logging.Filter):
+    """Drops that one record; every other passes."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        return record.getMessage() != _BOLTS_NOT_INSTALLED
+
+
+def _without_bolts_not_installed_error() -> None:
+    """On Bolt's logger for as long as the process runs (it logs at each request), once."""
+    bolt = logging.getLogger("slack_bolt.MultiTeamsAuthorization")  # get_bolt_logger's name
+    if not any(isinstance(each, _BoltsNotInstalledError) for each in bolt.filters):
+        bolt.addFilter(_BoltsNotInstalledError())
 
 
 # Bolt's App.__init__ (slack_bolt 1.30, app/app.py) builds OAuthSettings() of its own whenever

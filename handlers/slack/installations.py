@@ -30,7 +30,8 @@ log = logging.getLogger(__name__)
 
 # A rotating token is renewed when it has less than this left (Bolt's own default), and the
 # token read from the database is kept in memory at most KEEP (an uninstall in another process
-# is seen within it; a revoked token is refused by Slack anyway).
+# is seen within it; a revoked token is refused by Slack anyway). A workspace found without one
+# is remembered as long, for `installed` (the workers' sweeps ask it every second).
 RENEW_BEFORE = timedelta(minutes=120)
 KEEP = timedelta(seconds=30)
 # After Slack refused or failed a renewal, the still-live token is used without asking again
@@ -88,6 +89,8 @@ class InstalledTokens:
         self.renew_before = renew_before
         self._lock = threading.Lock()
         self._kept: TTLCache[str, InstalledBot] = TTLCache(maxsize=10_000, ttl=keep.total_seconds())
+        self._absent: TTLCache[str, bool] = TTLCache(maxsize=10_000, ttl=keep.total_seconds())
+        self._forgotten = 0  # forget() calls so far: a read that began before one is not kept
         self._not_renewed: dict[str, datetime] = {}  # workspace -> ask Slack again from then
 
     def bot_token(self, workspace_id: str | None) -> str:
@@ -102,9 +105,10 @@ class InstalledTokens:
         resting = again is not None and _now() < again
         if kept is not None and (not self._due(kept) or (resting and not _expired(kept))):
             return kept
-        bot = self.installations.bot(workspace_id)
+        # `_absent` is not asked here: an install that another process saw must be served at
+        # once (a request answered "not installed" is an event lost)
+        bot = self._read(workspace_id)
         if bot is None:
-            self.forget(workspace_id)
             raise NotInstalled(workspace_id)
         if self._due(bot) and not (resting and not _expired(bot)):
             renewed = self._renewed(workspace_id)
@@ -120,11 +124,45 @@ class InstalledTokens:
             self._kept[workspace_id] = bot
         return bot
 
-    def forget(self, workspace_id: str) -> None:
-        """Drop what this process keeps of the workspace (its uninstall is in the database)."""
+    def installed(self, workspace_id: str) -> bool:
+        """Whether the app has a token for the workspace (renewable or not), without asking
+        Slack: from memory when this process read it within KEEP, else from the database."""
+        if not workspace_id:
+            return False
         with self._lock:
+            if workspace_id in self._kept:
+                return True
+            if workspace_id in self._absent:
+                return False
+        return self._read(workspace_id, keep=True) is not None
+
+    def forget(self, workspace_id: str) -> None:
+        """Drop what this process keeps of the workspace (its uninstall, or an install, is in
+        the database)."""
+        with self._lock:
+            self._forgotten += 1
             self._kept.pop(workspace_id, None)
+            self._absent.pop(workspace_id, None)
             self._not_renewed.pop(workspace_id, None)
+
+    def _read(self, workspace_id: str, *, keep: bool = False) -> InstalledBot | None:
+        """The stored bot. None is remembered in `_absent` (and with `keep` a bot in `_kept`),
+        unless forget() came while it was read: the install or uninstall in between wins."""
+        with self._lock:
+            forgotten = self._forgotten
+        bot = self.installations.bot(workspace_id)
+        with self._lock:
+            current = forgotten == self._forgotten
+            if bot is None:
+                self._kept.pop(workspace_id, None)
+                self._not_renewed.pop(workspace_id, None)
+                if current:
+                    self._absent[workspace_id] = True
+            else:
+                self._absent.pop(workspace_id, None)
+                if keep and current:
+                    self._kept[workspace_id] = bot
+        return bot
 
     def _due(self, bot: InstalledBot) -> bool:
         return bot.expires_at is not None and bot.expires_at - self.renew_before <= _now()
