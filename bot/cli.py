@@ -72,6 +72,8 @@ def build_parser() -> argparse.ArgumentParser:
         "any number, on any host that reaches the database.",
     )
     worker.add_argument("--parent", type=int, help=argparse.SUPPRESS)
+    # serve's own workers: one of N, each pacing Slack calls at 1/N of the budgets
+    worker.add_argument("--one-of", type=_count, default=1, help=argparse.SUPPRESS)
     worker.add_argument(
         "--nice",
         type=int,
@@ -138,7 +140,7 @@ def main(argv: list[str] | None = None) -> int:
     if args.command == "serve":
         return _serve(settings, args.host, args.port, args.workers)
     if args.command == "worker":
-        return _worker(settings, args.parent, args.nice)
+        return _worker(settings, args.parent, args.nice, args.one_of)
     if args.command == "db":
         return _upgrade_database(settings)
     if args.command == "eval":
@@ -171,10 +173,12 @@ def _serve(settings: Settings, host: str, port: int, workers: int | None) -> int
     return _run_service("serve", lambda: serve(settings, host=host, port=port, workers=workers))
 
 
-def _worker(settings: Settings, parent: int | None, nice: int) -> int:
+def _worker(settings: Settings, parent: int | None, nice: int, one_of: int) -> int:
     from bot.composition import run_worker  # noqa: PLC0415
 
-    return _run_service("worker", lambda: run_worker(settings, parent=parent, nice=nice))
+    return _run_service(
+        "worker", lambda: run_worker(settings, parent=parent, nice=nice, one_of=one_of)
+    )
 
 
 def _run_service(name: str, run: Callable[[], None]) -> int:

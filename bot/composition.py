@@ -234,8 +234,10 @@ def build_product(
     token_verification: bool = True,
     worker_interval: float = 1.0,
     inbox_workers: int | None = None,
+    pacing_share: float = 1.0,
 ) -> Product:
-    """Everything the bot runs, wired once; tests pass a clock or an agent of their own."""
+    """Everything the bot runs, wired once; tests pass a clock or an agent of their own.
+    `pacing_share`: this process's part of each workspace's Slack budgets (1/N of N workers)."""
     engine = make_engine(settings.database_url)
     request_engine = make_request_path_engine(engine)
     sessions = make_session_factory(engine)
@@ -282,7 +284,11 @@ def build_product(
     clients = SlackClients(
         tokens,
         base_url=settings.slack_api_url,
-        pacer=SlackPacer(shared=SqlSharedRests(sessions)) if settings.paces_slack() else None,
+        pacer=(
+            SlackPacer(share=pacing_share, shared=SqlSharedRests(sessions))
+            if settings.paces_slack()
+            else None
+        ),
     )
     senders = WorkspaceSenders(clients)
     drainers = [
@@ -714,7 +720,9 @@ def _is_sqlite(settings: Settings) -> bool:
     return make_url(settings.database_url).get_backend_name() == "sqlite"
 
 
-def run_worker(settings: Settings, *, parent: int | None = None, nice: int = 0) -> None:
+def run_worker(
+    settings: Settings, *, parent: int | None = None, nice: int = 0, one_of: int = 1
+) -> None:
     """`escalation-bot worker`: turns and posts, no HTTP; any number, on any host that
     reaches the database. Woken by PostgreSQL's notifications, else by a short poll."""
     if settings.slack_mode() == "oauth":
@@ -738,7 +746,10 @@ def run_worker(settings: Settings, *, parent: int | None = None, nice: int = 0) 
     try:
         with bolt_errors_in_one_line():  # check_slack has asked Slack: Bolt need not
             product = build_product(
-                settings, token_verification=False, worker_interval=1.0 if postgres else 0.2
+                settings,
+                token_verification=False,
+                worker_interval=1.0 if postgres else 0.2,
+                pacing_share=1 / max(1, one_of),
             )
         if postgres:
             wakeups = PostgresWakeups(

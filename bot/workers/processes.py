@@ -52,7 +52,7 @@ class WorkerProcesses:
 
     def start(self) -> None:
         with self._lock:
-            self.slots = [_Slot(_spawn(), time.monotonic()) for _ in range(self.count)]
+            self.slots = [_Slot(_spawn(self.count), time.monotonic()) for _ in range(self.count)]
         self._watch.start()
         log.info("started %d worker processes", self.count)
 
@@ -100,14 +100,16 @@ class WorkerProcesses:
                 "worker %s exited (%s): another in %.0f s", slot.process.pid, code, slot.delay
             )
         elif now >= slot.due:
-            slot.process, slot.started, slot.due = _spawn(), now, 0.0
+            slot.process, slot.started, slot.due = _spawn(self.count), now, 0.0
 
 
-def _spawn() -> subprocess.Popen[bytes]:
+def _spawn(count: int) -> subprocess.Popen[bytes]:
+    """One of `count` workers: each paces its Slack calls at 1/count of the budgets."""
     return subprocess.Popen(
         [
             *(sys.executable, "-m", "bot.cli", "worker"),
             *("--parent", str(os.getpid()), "--nice", str(WORKER_NICENESS)),
+            *("--one-of", str(count)),
         ],
         start_new_session=True,
     )

@@ -31,7 +31,9 @@ def slack() -> Iterator[MockSlackAPI]:
     api.stop()
 
 
-def product_with(pacing: str, *, database_url: str, slack: MockSlackAPI) -> Product:
+def product_with(
+    pacing: str, *, database_url: str, slack: MockSlackAPI, share: float = 1.0
+) -> Product:
     return build_product(
         Settings(
             _env_file=None,  # type: ignore[call-arg]
@@ -44,6 +46,7 @@ def product_with(pacing: str, *, database_url: str, slack: MockSlackAPI) -> Prod
         ),
         clock=lambda: NOW,
         agent=OfflineAgent(),
+        pacing_share=share,
     )
 
 
@@ -83,5 +86,21 @@ def test_a_burst_to_one_channel_is_paced_only_when_asked(
             assert {row.attempts for row in waiting} == {0}  # waiting costs no attempt
         else:
             assert one == [f"D0ONE {n}" for n in range(8)]
+    finally:
+        product.stop()
+
+
+def test_one_of_two_worker_processes_posts_half_a_channels_burst(
+    database_url: str, slack: MockSlackAPI
+) -> None:
+    """serve's N workers each pace at 1/N of the budgets (worker --one-of N): together they
+    stay within Slack's, here a channel's burst of 3 shared by two."""
+    product = product_with("on", database_url=database_url, slack=slack, share=0.5)
+    try:
+        burst(product, "D0ONE", 4)
+        for _ in range(30):
+            if not product.drainer.run_until_idle():
+                break
+        assert posted_to(slack, "D0ONE") == ["D0ONE 0"]
     finally:
         product.stop()

@@ -121,6 +121,9 @@ def test_serve_keeps_its_worker_processes_running_and_they_answer(
         ask("U1", 1)
         workers = children_of(serve.process.pid)
         assert len(workers) == default_worker_count(sqlite=backend == "sqlite")
+        for pid in workers:  # each paces Slack calls at its part of the budgets
+            args = Path(f"/proc/{pid}/cmdline").read_bytes().split(b"\0")
+            assert args[args.index(b"--one-of") + 1] == str(len(workers)).encode()
         os.kill(workers[0], signal.SIGKILL)
         time.sleep(4)  # the front starts another (after 1-2 s)
         assert len(children_of(serve.process.pid)) == len(workers)
