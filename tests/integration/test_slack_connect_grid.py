@@ -25,6 +25,7 @@ from tests.integration.desk_world import (
     desk,
 )
 from tests.integration.mock_slack import authorization
+from tests.integration.test_slack_connect import replies_in_thread
 
 HOME = "T1"  # our workspace, in no Enterprise Grid organisation
 THEIR_TEAM = "T0GRIDCUST"  # a workspace of the customer's Enterprise Grid organisation
@@ -58,14 +59,6 @@ def deliver(world: Desk, event: dict[str, Any], *, author_team: str) -> dict[str
     return event
 
 
-def thread(world: Desk, channel: str, thread_ts: str) -> list[str]:
-    return [
-        str(m.get("text"))
-        for m in world.slack.messages_in(channel)
-        if m.get("thread_ts") == thread_ts
-    ]
-
-
 def test_a_customer_of_a_grid_organisation_is_answered_in_our_shared_support_channel(
     tmp_path: Path, database_url: str
 ) -> None:
@@ -82,7 +75,7 @@ def test_a_customer_of_a_grid_organisation_is_answered_in_our_shared_support_cha
             "ts": ts(),
         }
         deliver(world, asked, author_team=THEIR_ORG)
-        replies = thread(world, HELP, asked["ts"])
+        replies = replies_in_thread(world, HELP, asked["ts"])
         assert len(replies) == 1, "the Grid customer was read as one of our staff"
         assert "1043" in replies[0]
 
