@@ -12,11 +12,19 @@ from slack_bolt.adapter.wsgi import SlackRequestHandler
 from waitress import wasyncore
 from waitress.server import BaseWSGIServer
 
+from handlers.slack.server import wsgi_app
+
 
 @contextmanager
-def serving(app: App) -> Iterator[str]:
-    """Yields the URL Slack would post events to."""
-    server = waitress.create_server(SlackRequestHandler(app), host="127.0.0.1", port=0, threads=4)
+def serving(app: App, *, signing_secret: str | None = None) -> Iterator[str]:
+    """Yields the URL Slack would post events to. With `signing_secret`, what `serve` runs:
+    Bolt's handler behind its signature guard (handlers/slack/server.wsgi_app)."""
+    handler = (
+        SlackRequestHandler(app)
+        if signing_secret is None
+        else wsgi_app(app, signing_secret=signing_secret)
+    )
+    server = waitress.create_server(handler, host="127.0.0.1", port=0, threads=4)
     assert isinstance(server, BaseWSGIServer)
     thread = threading.Thread(target=server.run, daemon=True)
     thread.start()
