@@ -69,12 +69,14 @@ from handlers.slack.clients import (
     WorkspaceSenders,
     WorkspaceUploaders,
 )
-from handlers.slack.events import route
+from handlers.slack.events import SlackSharedChannels, route
 from handlers.slack.install import install_flow
 from handlers.slack.installations import (
     InstalledAuthorize,
     InstalledTokens,
+    NotInstalled,
     OneWorkspaceToken,
+    TokenUnavailable,
     WorkspaceTokens,
 )
 from handlers.slack.pacing import SlackPacer, SqlSharedRests
@@ -313,6 +315,7 @@ def build_product(
             interval=worker_interval,
             settle=settle,
             workspace_settings=workspace_settings,
+            shared_channels=SlackSharedChannels(enterprise_of=lambda ws: enterprise_of(tokens, ws)),
         )
         for _ in range(max(1, inbox_workers or settings.turn_threads))
     ]
@@ -399,6 +402,16 @@ def oauth_app_parts(settings: Settings, engine: Engine, tokens: InstalledTokens)
         ),
         "forget": forget,
     }
+
+
+def enterprise_of(tokens: WorkspaceTokens, workspace_id: str) -> str | None:
+    """The Enterprise Grid organisation of an installed workspace (none with one token)."""
+    if not isinstance(tokens, InstalledTokens):
+        return None
+    try:
+        return tokens.bot(workspace_id).enterprise_id
+    except (NotInstalled, TokenUnavailable):
+        return None
 
 
 def workspace_tokens(settings: Settings, engine: Engine) -> WorkspaceTokens:

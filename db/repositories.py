@@ -1289,6 +1289,17 @@ class SqlWorkspaceSettings:
             admin_user_ids=tuple(row.admin_user_ids),
         )
 
+    def configuring(self, channel: str) -> list[str]:
+        """The workspaces that made `channel` a support channel or their handoff channel."""
+        rows = self.session.execute(
+            select(Workspace.id, Workspace.handoff_channel, Workspace.support_channels)
+        ).all()
+        return sorted(
+            str(workspace)
+            for workspace, handoff, support in rows
+            if channel == handoff or channel in (support or ())
+        )
+
     def save(self, settings: WorkspaceSettings, *, now: datetime) -> None:
         row = self.session.get(Workspace, settings.workspace_id)
         if row is None:

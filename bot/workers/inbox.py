@@ -14,7 +14,7 @@ from concurrent.futures import Future
 from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
-from typing import Any, Literal
+from typing import Any, Literal, Protocol
 
 from sqlalchemy import Engine
 from sqlalchemy.exc import DBAPIError
@@ -104,6 +104,20 @@ class RoutedEvent:
 
 # The platform's reading of a stored event, given the workspace's configured channels.
 EventReader = Callable[[dict[str, Any], WorkspaceSettings], RoutedEvent]
+
+
+class SharedChannels(Protocol):
+    """Events written in a channel several organisations share, which Slack delivers once,
+    as the installation it names: that may be another workspace of ours than the one whose
+    support channel it is."""
+
+    def channel_of(self, payload: dict[str, Any]) -> str | None:
+        """The shared channel the event was written in; None for any other event."""
+        ...
+
+    def delivered_to(self, payload: dict[str, Any], workspace_id: str) -> dict[str, Any]:
+        """The event as if delivered to `workspace_id`'s installation."""
+        ...
 
 
 class SqlEventInbox:
@@ -257,8 +271,10 @@ class InboxWorker(Worker):
         heartbeat: timedelta = HEARTBEAT,
         settle: timedelta = timedelta(0),
         workspace_settings: WorkspaceSettingsCache | None = None,
+        shared_channels: SharedChannels | None = None,
     ) -> None:
         super().__init__(name=worker_name("inbox"), interval=interval)
+        self.shared_channels = shared_channels
         self.workspace_settings = workspace_settings or WorkspaceSettingsCache()
         self.settle = settle
         self.lease = lease
@@ -432,6 +448,13 @@ class InboxWorker(Worker):
             return
         settings = self.workspace_settings.read(item.workspace_id, self._load_settings)
         routed = self.read_event(item.payload, settings)
+        workspace_id = item.workspace_id
+        if routed.role == "ignore":
+            moved = self._to_the_channels_workspace(item)
+            if moved is not None:
+                workspace_id, payload = moved
+                settings = self.workspace_settings.read(workspace_id, self._load_settings)
+                routed = self.read_event(payload, settings)
         if routed.role == "thread_followup" and routed.key is not None:
             with SqlUnitOfWork(self.sessions, read_only=True) as uow:
                 if uow.conversations.exists(routed.key):
@@ -445,11 +468,25 @@ class InboxWorker(Worker):
                 claim=claim,
             )
         elif routed.role == "agent_reply":
-            self._relay_to_customer(item.workspace_id, routed, claim)
+            self._relay_to_customer(workspace_id, routed, claim)
         else:
             with SqlUnitOfWork(self.sessions) as uow:
                 finish_claim(uow, claim, now=self.clock())
                 uow.commit()
+
+    def _to_the_channels_workspace(self, item: InboxItem) -> tuple[str, dict[str, Any]] | None:
+        """An event the receiving workspace has no use for, in a shared channel that exactly
+        one other workspace of ours configured: that workspace's, as if delivered to it."""
+        channel = (
+            None if self.shared_channels is None else self.shared_channels.channel_of(item.payload)
+        )
+        if channel is None or self.shared_channels is None:
+            return None
+        with SqlUnitOfWork(self.sessions, read_only=True) as uow:
+            owners = [w for w in uow.workspaces.configuring(channel) if w != item.workspace_id]
+        if len(owners) != 1:
+            return None
+        return owners[0], self.shared_channels.delivered_to(item.payload, owners[0])
 
     def _load_settings(self, workspace_id: str) -> WorkspaceSettings:
         with SqlUnitOfWork(self.sessions, read_only=True) as uow:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from typing import Any
 
 from bot.workers.inbox import EventRole, RoutedEvent, conversation_lane
@@ -188,3 +189,23 @@ def _text_of(event: dict[str, Any]) -> str:
     if not text and event.get("files"):
         return "(the customer sent a file without any text)"
     return text
+
+
+class SlackSharedChannels:
+    """`SharedChannels` for Slack Connect: Slack delivers an event of a channel shared by
+    several organisations once, naming one installation (`authorizations[0]`), which can be the
+    customer organisation's own install of the app rather than ours whose support channel it is.
+    `enterprise_of`: a workspace's Enterprise Grid organisation (its members are its people)."""
+
+    def __init__(self, *, enterprise_of: Callable[[str], str | None]) -> None:
+        self.enterprise_of = enterprise_of
+
+    def channel_of(self, payload: dict[str, Any]) -> str | None:
+        event = payload.get("event") or {}
+        shared = payload.get("is_ext_shared_channel") or event.get("is_ext_shared_channel")
+        channel = event.get("channel")
+        return str(channel) if shared and channel and is_customer_authored(event) else None
+
+    def delivered_to(self, payload: dict[str, Any], workspace_id: str) -> dict[str, Any]:
+        installed = {"team_id": workspace_id, "enterprise_id": self.enterprise_of(workspace_id)}
+        return {**payload, "authorizations": [installed]}
