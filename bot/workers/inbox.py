@@ -362,16 +362,18 @@ class InboxWorker(Worker):
         if item.payload.get("bot_event") == RETURNED_TO_BOT:
             self._give_up_return(item, error)
             return
+        # the event's own workspace (its settings read afresh), before the write transaction:
+        # on SQLite a read inside it would wait for its lock
+        workspace_id, routed = self._route(item, self._load_settings)
         with SqlUnitOfWork(self.sessions) as uow:
-            routed = self.read_event(item.payload, uow.workspaces.get(item.workspace_id))
             failed = uow.inbox.fail(item.id, worker=self.name, now=self.clock(), error=error)
             told = failed and routed.role == "customer" and routed.reply_to is not None
             if told and routed.reply_to is not None:
                 uow.outbox.enqueue(
                     "reply",
-                    {**routed.reply_to, "workspace_id": item.workspace_id, "text": SORRY},
+                    {**routed.reply_to, "workspace_id": workspace_id, "text": SORRY},
                     now=self.clock(),
-                    workspace_id=item.workspace_id,
+                    workspace_id=workspace_id,
                 )
             if failed:
                 what = "A customer's message" if routed.role == "customer" else "A Slack event"
@@ -383,12 +385,12 @@ class InboxWorker(Worker):
                 uow.outbox.enqueue(
                     "admin_notice",
                     {
-                        "workspace_id": item.workspace_id,
+                        "workspace_id": workspace_id,
                         "text": f"{what} could not be handled after {item.attempts} tries "
                         f"({error[:300]}){after}",
                     },
                     now=self.clock(),
-                    workspace_id=item.workspace_id,
+                    workspace_id=workspace_id,
                 )
             uow.commit()
 
@@ -446,15 +448,9 @@ class InboxWorker(Worker):
         if item.payload.get("bot_event") == RETURNED_TO_BOT:
             self.processor.resume(int(item.payload["conversation_id"]), claim=claim)
             return
-        settings = self.workspace_settings.read(item.workspace_id, self._load_settings)
-        routed = self.read_event(item.payload, settings)
-        workspace_id = item.workspace_id
-        if routed.role == "ignore":
-            moved = self._to_the_channels_workspace(item)
-            if moved is not None:
-                workspace_id, payload = moved
-                settings = self.workspace_settings.read(workspace_id, self._load_settings)
-                routed = self.read_event(payload, settings)
+        workspace_id, routed = self._route(
+            item, lambda workspace: self.workspace_settings.read(workspace, self._load_settings)
+        )
         if routed.role == "thread_followup" and routed.key is not None:
             with SqlUnitOfWork(self.sessions, read_only=True) as uow:
                 if uow.conversations.exists(routed.key):
@@ -473,6 +469,19 @@ class InboxWorker(Worker):
             with SqlUnitOfWork(self.sessions) as uow:
                 finish_claim(uow, claim, now=self.clock())
                 uow.commit()
+
+    def _route(
+        self, item: InboxItem, settings_of: Callable[[str], WorkspaceSettings]
+    ) -> tuple[str, RoutedEvent]:
+        """What the event is, and to which workspace: its own, or the one whose shared
+        channel it was written in."""
+        routed = self.read_event(item.payload, settings_of(item.workspace_id))
+        if routed.role == "ignore":
+            moved = self._to_the_channels_workspace(item)
+            if moved is not None:
+                workspace_id, payload = moved
+                return workspace_id, self.read_event(payload, settings_of(workspace_id))
+        return item.workspace_id, routed
 
     def _to_the_channels_workspace(self, item: InboxItem) -> tuple[str, dict[str, Any]] | None:
         """An event the receiving workspace has no use for, in a shared channel that exactly

@@ -14,7 +14,12 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from sqlalchemy import select
 
+from bot.workers.inbox import MAX_EVENT_ATTEMPTS, SORRY
+from db.models import OutboxMessage
+from db.uow import SqlUnitOfWork
+from tests.clock import Clock
 from tests.integration.desk_world import HELP, SOLVED_AT_ONCE, Desk, desk
 from tests.integration.mock_slack import authorization
 from tests.integration.test_slack_connect import conversations, replies_in_thread
@@ -77,3 +82,35 @@ def test_our_own_people_there_and_channels_nobody_configured_get_no_answer(
             theirs = delivered_as_the_tenants(world, author="U0T2CUST", author_team=TENANT)
             assert replies_in_thread(world, HELP, theirs["ts"]) == []
         assert conversations(world) == []
+
+
+class BrokenAgent:
+    name = "broken"
+
+    def take_turn(self, **_: object) -> object:
+        raise RuntimeError("a bug in the agent")
+
+
+def test_a_turn_that_keeps_failing_there_is_told_to_the_customer_and_our_admins(
+    tmp_path: Path, database_url: str
+) -> None:
+    """Given up after its tries, the customer is told in the thread and the admins hearing of
+    it are the answering workspace's, never the tenant's (it is none of their business)."""
+    clock = Clock()
+    with desk(tmp_path, clock, database_url=database_url) as world:
+        world.configure()
+        world.product.processor.agent = BrokenAgent()  # type: ignore[assignment]
+        asked = delivered_as_the_tenants(world, author="U0T2CUST", author_team=TENANT)
+        for _ in range(MAX_EVENT_ATTEMPTS):
+            clock.advance(600)
+            world.settle()
+        assert [m.get("text") for m in thread_of(world, asked["ts"])] == [SORRY]
+        with SqlUnitOfWork(world.product.sessions, read_only=True) as uow:
+            notices = uow.session.execute(
+                select(OutboxMessage.workspace_id).where(OutboxMessage.kind == "admin_notice")
+            ).all()
+        assert [str(w) for (w,) in notices] == [HOME]
+
+
+def thread_of(world: Desk, thread_ts: str) -> list[dict[str, Any]]:
+    return [m for m in world.slack.messages_in(HELP) if m.get("thread_ts") == thread_ts]
